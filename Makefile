@@ -1,0 +1,183 @@
+# mlconsole — build, test, demo. `make demo` and `make test` work on a bare
+# Debian 12 machine as root: both depend on `deps`, the one place that runs
+# apt-get and npm ci.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BUILD   ?= build
+CC      ?= cc
+
+PKGS      = ncursesw libcurl libpq jansson libssh2 libuv expat inih
+LIB_PKGS  = libcurl libpq jansson libssh2 libuv expat inih
+TEST_PKGS = criterion
+
+# Debian package behind each pkg-config name, and the oldest version we take.
+DEB_LIBS  = libncurses-dev libcurl4-openssl-dev libpq-dev libjansson-dev \
+            libssh2-1-dev libuv1-dev libexpat1-dev libinih-dev libcriterion-dev
+DEB_TOOLS = pkg-config gcc make postgresql-15 postgresql-contrib \
+            openssh-server openssh-client prometheus nodejs tmux python3 \
+            ca-certificates clang-format procps curl htop
+
+WARN    = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+          -Wno-unused-parameter
+CSTD    = -std=gnu11 -D_GNU_SOURCE
+OPT    ?= -O2 -g
+SAN    ?=
+CFLAGS_ALL = -DMLC_THEME_DIR_INSTALLED=\"$(PREFIX)/share/mlconsole/themes\" $(CSTD) $(OPT) $(WARN) $(SAN) -I. -Ilib $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LIB_LIBS   = $(shell pkg-config --libs $(LIB_PKGS) 2>/dev/null) -lm
+UI_LIBS    = $(shell pkg-config --libs ncursesw 2>/dev/null) -lm
+TEST_LIBS  = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
+
+LIB_SRC   = $(wildcard lib/*.c)
+APP_SRC   = $(wildcard tui/*.c) $(wildcard panels/*.c)
+UNIT_SRC  = $(wildcard tests/unit/*.c)
+INTEG_SRC = $(wildcard tests/integ/*.c)
+
+LIB_OBJ   = $(LIB_SRC:%.c=$(BUILD)/%.o)
+APP_OBJ   = $(APP_SRC:%.c=$(BUILD)/%.o)
+UNIT_OBJ  = $(UNIT_SRC:%.c=$(BUILD)/%.o)
+INTEG_OBJ = $(INTEG_SRC:%.c=$(BUILD)/%.o)
+
+.PHONY: all deps check-libs test unit demo bench asan fmt fmt-check install clean fuzz
+
+all: check-libs $(BUILD)/mlconsole $(BUILD)/unit_tests $(BUILD)/integ_tests
+
+check-libs:
+	@missing=""; \
+	for p in $(PKGS) $(TEST_PKGS); do \
+	  pkg-config --exists $$p || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "missing libraries (pkg-config):$$missing — run 'make deps' (Debian: $(DEB_LIBS))" >&2; exit 1; \
+	fi; \
+	pkg-config --atleast-version=1.10 libssh2 || { echo "libssh2 >= 1.10 required (libssh2-1-dev)" >&2; exit 1; }; \
+	pkg-config --atleast-version=7.85 libcurl || { echo "libcurl >= 7.85 required (libcurl4-openssl-dev)" >&2; exit 1; }; \
+	pkg-config --atleast-version=2.12 jansson || { echo "jansson >= 2.12 required (libjansson-dev)" >&2; exit 1; }
+
+$(BUILD)/libmlc.a: $(LIB_OBJ)
+	@mkdir -p $(@D)
+	@echo "  AR      $@"
+	@ar rcs $@ $^
+
+$(BUILD)/mlconsole: $(APP_OBJ) $(BUILD)/libmlc.a
+	@echo "  LINK    $@"
+	@$(CC) $(CFLAGS_ALL) -o $@ $(APP_OBJ) $(BUILD)/libmlc.a $(UI_LIBS) $(LIB_LIBS)
+
+# Unit tests link libmlc.a without ncurses: a curses call in lib/ fails here.
+$(BUILD)/unit_tests: $(UNIT_OBJ) $(BUILD)/libmlc.a
+	@echo "  LINK    $@"
+	@$(CC) $(CFLAGS_ALL) -o $@ $(UNIT_OBJ) $(BUILD)/libmlc.a $(LIB_LIBS) $(TEST_LIBS)
+
+$(BUILD)/integ_tests: $(INTEG_OBJ) $(BUILD)/libmlc.a
+	@echo "  LINK    $@"
+	@$(CC) $(CFLAGS_ALL) -o $@ $(INTEG_OBJ) $(BUILD)/libmlc.a $(LIB_LIBS) $(TEST_LIBS)
+
+$(BUILD)/lib/%.o: lib/%.c
+	@mkdir -p $(@D)
+	@if grep -nE '#include *[<"](n?curses|ncursesw/|tui/|panels/)' $<; then \
+	  echo "$<: lib/ must not include curses, tui/ or panels/" >&2; exit 1; fi
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# The one place that installs anything. Idempotent and quiet when all is there.
+deps:
+	@need=""; \
+	for p in $(DEB_LIBS) $(DEB_TOOLS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || need="$$need $$p"; \
+	done; \
+	if [ -n "$$need" ]; then \
+	  if [ "$$(id -u)" != 0 ]; then echo "missing Debian packages:$$need (run 'make deps' as root)" >&2; exit 1; fi; \
+	  echo "installing:$$need"; \
+	  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod 755 /usr/sbin/policy-rc.d; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$need; \
+	  rc=$$?; rm -f /usr/sbin/policy-rc.d; \
+	  for s in ssh prometheus postgresql; do \
+	    if command -v systemctl >/dev/null 2>&1; then systemctl disable --now $$s >/dev/null 2>&1 || true; fi; \
+	  done; \
+	  [ $$rc = 0 ] || exit $$rc; \
+	fi; \
+	if ! command -v npm >/dev/null; then \
+	  [ "$$(id -u)" = 0 ] || { echo "npm missing (Debian package npm); run 'make deps' as root" >&2; exit 1; }; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm; \
+	fi; \
+	if [ ! -d node_modules/@20minutes/s3rver ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
+	  npm ci --no-audit --no-fund --loglevel=error; \
+	fi
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@bash tests/run.sh
+
+unit: all
+	@$(BUILD)/unit_tests
+
+demo: deps all
+	@bash tests/stack/demo.sh
+
+bench: deps all $(BUILD)/bench_sanitize
+	@bash tests/bench/run.sh
+
+$(BUILD)/bench_sanitize: $(BUILD)/tests/bench/bench_sanitize.o $(BUILD)/libmlc.a
+	@echo "  LINK    $@"
+	@$(CC) $(CFLAGS_ALL) -o $@ $^ $(LIB_LIBS)
+
+asan:
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" all
+
+fmt:
+	clang-format -i $(LIB_SRC) $(APP_SRC) $(UNIT_SRC) $(INTEG_SRC) $(wildcard lib/*.h tui/*.h panels/*.h)
+
+fmt-check:
+	@clang-format --dry-run -Werror $(LIB_SRC) $(APP_SRC) $(UNIT_SRC) $(INTEG_SRC) $(wildcard lib/*.h tui/*.h panels/*.h)
+
+install: $(BUILD)/mlconsole
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/mlconsole/themes $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BUILD)/mlconsole $(DESTDIR)$(PREFIX)/bin/mlconsole
+	install -m 644 themes/*.theme $(DESTDIR)$(PREFIX)/share/mlconsole/themes/
+	install -m 644 tui/mlconsole.1 $(DESTDIR)$(PREFIX)/share/man/man1/mlconsole.1
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+# libFuzzer targets for the parsers (tests/fuzz/README.md): built with clang
+# into build-fuzz/ (ASan+UBSan); FUZZ_RUN=1 also runs each for FUZZ_TIME
+# seconds (default 20) from its seeds, writing new inputs under build-fuzz/.
+fuzz:
+	@command -v clang >/dev/null || { echo "make fuzz needs clang" >&2; exit 1; }
+	@set -e; mkdir -p build-fuzz/lib; \
+	cflags="$(CSTD) -O1 -g -fno-omit-frame-pointer $(WARN) -I. -Ilib $$(pkg-config --cflags $(LIB_PKGS))"; \
+	san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"; \
+	for m in util err jsonx svc s3 http loop config sanitize; do \
+	  echo "  CC      lib/$$m.c (fuzz)"; \
+	  clang $$cflags $$san -fsanitize=fuzzer-no-link -c -o build-fuzz/lib/$$m.o lib/$$m.c; \
+	done; \
+	for f in svc s3 config sanitize; do \
+	  echo "  LINK    build-fuzz/fuzz_$$f"; \
+	  clang $$cflags $$san -fsanitize=fuzzer -o build-fuzz/fuzz_$$f tests/fuzz/fuzz_$$f.c \
+	    build-fuzz/lib/*.o $$(pkg-config --libs $(LIB_PKGS)) -lm; \
+	done
+	@if [ "$(FUZZ_RUN)" = 1 ]; then \
+	  t=$${FUZZ_TIME:-20}; fail=0; \
+	  run() { name=$$1; dict=$$2; shift 2; mkdir -p build-fuzz/corpus/$$name build-fuzz/crash/$$name; \
+	    echo "  FUZZ    $$name ($$t s)"; \
+	    build-fuzz/fuzz_$$name -max_total_time=$$t -timeout=10 -rss_limit_mb=2048 \
+	      -artifact_prefix=build-fuzz/crash/$$name/ $${dict:+-dict=$$dict} \
+	      build-fuzz/corpus/$$name "$$@" >build-fuzz/$$name.log 2>&1 \
+	      || { echo "fuzz_$$name found a problem: see build-fuzz/$$name.log and build-fuzz/crash/$$name/"; \
+	           tail -30 build-fuzz/$$name.log; fail=1; }; }; \
+	  run svc tests/fuzz/json.dict tests/fixtures/mlflow tests/fixtures/ray tests/fixtures/prometheus \
+	    tests/fixtures/prefect tests/fixtures/airflow; \
+	  run s3 tests/fuzz/xml.dict tests/fixtures/s3/s3rver tests/fixtures/s3/minio \
+	    tests/fixtures/s3/s3rver-20minutes-5.0.0; \
+	  run config tests/fuzz/ini.dict tests/fuzz/corpus/config; \
+	  run sanitize "" tests/fuzz/corpus/sanitize; \
+	  exit $$fail; \
+	fi

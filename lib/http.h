@@ -1,0 +1,74 @@
+/* lib/http.h — asynchronous HTTP(S) over curl's multi socket API on the loop.
+ * Owns the CURLM and every easy handle. Per request: connect timeout, total
+ * deadline, low-speed abort, a response size cap enforced while receiving,
+ * http/https only, TLS verified unless the service says `insecure`, redirects
+ * never followed on authenticated requests, no netrc. Never blocks. */
+#ifndef MLC_HTTP_H
+#define MLC_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "err.h"
+
+struct http_opts {
+	const char *method;	    /* "GET" when NULL; "HEAD" sends no body back */
+	const char *url;	    /* http:// or https:// only */
+	const char *const *headers; /* NULL-terminated "Name: value" list; CR/LF refused */
+	const char *body;	    /* request body (POST/PUT), may hold NULs */
+	size_t body_len;
+	long connect_timeout_ms; /* 0 → 3000 */
+	long timeout_ms;	 /* total deadline; 0 → 10000 */
+	size_t max_bytes;	 /* response body cap; 0 → 8 MiB */
+	const char *ca_file;	 /* extra CA bundle, or NULL */
+	bool insecure;		 /* skip TLS verification (explicit per service) */
+	const char *username;	 /* basic auth (with password) */
+	const char *password;
+	const char *bearer;    /* "Authorization: Bearer" token */
+	const char *aws_sigv4; /* "aws:amz:REGION:s3" with username/password as keys */
+	bool follow_redirects; /* only honoured when no credential is set */
+};
+
+struct http_resp {
+	long status; /* HTTP status, 0 when no response */
+	char *body;  /* NUL-terminated (a NUL is appended), body_len bytes */
+	size_t body_len;
+	char *headers;	 /* raw header block of the final response */
+	long elapsed_ms; /* start to completion */
+	char server[80]; /* Server: header value, raw (sanitize before display) */
+	char content_type[80];
+};
+
+/* Called exactly once per request, from the loop, unless http_cancel() ran
+ * first. resp and err are borrowed for the duration of the call. err is NULL
+ * when a response arrived, whatever its status (4xx/5xx are for the caller to
+ * judge); otherwise err says why (ERR_CONNECT, ERR_TIMEOUT, ERR_TLS, ERR_DNS,
+ * ERR_TOO_BIG, ERR_PROTO) and resp still carries elapsed_ms. */
+typedef void (*http_done_cb)(const struct http_resp *resp, const struct mlc_err *err, void *arg);
+
+struct http_req;
+/* Starts a request; opts and its strings are copied. Never calls cb inside.
+ * Returns a handle valid until cb runs or http_cancel() is called. */
+struct http_req *http_request(const struct http_opts *opts, http_done_cb cb, void *arg);
+/* Stops the request; cb will not be called. */
+void http_cancel(struct http_req *req);
+
+/* Value of a response header (case-insensitive name) copied into out; false
+ * when absent. */
+bool http_resp_header(const struct http_resp *resp, const char *name, char *out, size_t n);
+/* First line of an error body suitable for a status line (HTML stripped to
+ * its <title> or first text, JSON "message"/"detail" picked out). Not yet
+ * sanitized. Writes into out. */
+void http_error_text(const struct http_resp *resp, char *out, size_t n);
+
+/* Count of requests started since startup (for tests and the bench). */
+unsigned long http_requests_started(void);
+
+/* Percent-encodes s per RFC 3986 (unreserved kept); with keep_slash, '/'
+ * stays. Caller frees. */
+char *http_urlencode(const char *s, bool keep_slash);
+
+/* Frees the multi handle at exit. */
+void http_shutdown(void);
+
+#endif

@@ -1,0 +1,343 @@
+/* panels/overview.c — the on-call landing page: one row per configured
+ * target with kind, endpoint, state, latency now, a sparkline of the last
+ * minutes, version (or the last error), and down-since. Enter opens a
+ * detail page with the latency history as a chart. Reads lib/source only. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/sanitize.h"
+#include "lib/source.h"
+#include "lib/util.h"
+#include "tui/app.h"
+#include "tui/canvas.h"
+#include "tui/panel.h"
+
+enum { C_NAME, C_KIND, C_ENDPOINT, C_STATE, C_LATENCY, C_SPARK, C_VERSION, C_COUNT };
+
+static const struct column cols[C_COUNT] = {
+    [C_NAME] = {"SERVICE", 7, 16, ALIGN_LEFT, 0, false},
+    [C_KIND] = {"KIND", 4, 10, ALIGN_LEFT, 6, false},
+    [C_ENDPOINT] = {"ENDPOINT", 12, 34, ALIGN_LEFT, 2, false},
+    [C_STATE] = {"STATE", 12, 14, ALIGN_LEFT, 0, false},
+    [C_LATENCY] = {"LATENCY", 7, 8, ALIGN_RIGHT, 4, true},
+    [C_SPARK] = {"LAST 5 MIN", 14, 14, ALIGN_LEFT, 5, false},
+    [C_VERSION] = {"VERSION", 7, 0, ALIGN_LEFT, 1, false},
+};
+
+struct overview {
+	int detail; /* source shown in the detail page, or -1 */
+};
+
+static struct overview ov = {.detail = -1};
+
+static const struct column *ov_columns(struct panel *p, int *n)
+{
+	*n = C_COUNT;
+	return cols;
+}
+
+static int ov_nrows(struct panel *p)
+{
+	return sources_count();
+}
+
+static unsigned long ov_generation(struct panel *p)
+{
+	unsigned long g = 0;
+	for (int i = 0; i < sources_count(); i++)
+		g += source_get(i)->generation;
+	return g;
+}
+
+static enum role health_role(enum health h)
+{
+	switch (h) {
+	case HEALTH_OK:
+		return ROLE_OK;
+	case HEALTH_DOWN:
+		return ROLE_ERR;
+	case HEALTH_UNKNOWN:
+		return ROLE_DIM;
+	default:
+		return ROLE_WARN;
+	}
+}
+
+static void ov_cell(struct panel *p, int row, int col, struct cell *out)
+{
+	struct source *s = source_get(row);
+	int64_t now = mono_ms();
+	enum health h = source_health(s, now);
+	out->role = ROLE_NORMAL;
+	switch (col) {
+	case C_NAME:
+		snprintf(out->text, sizeof out->text, "%s", s->target->name);
+		break;
+	case C_KIND:
+		snprintf(out->text, sizeof out->text, "%s", target_kind_name(s->target->kind));
+		out->role = ROLE_DIM;
+		break;
+	case C_ENDPOINT:
+		snprintf(out->text, sizeof out->text, "%s", s->endpoint);
+		break;
+	case C_STATE:
+		if (h == HEALTH_DOWN) {
+			char age[32];
+			fmt_age(age, sizeof age, (long)(wall_ms() - s->down_since_wall));
+			snprintf(out->text, sizeof out->text, "%s down %s", health_glyph(h), age);
+		} else if (h == HEALTH_UNKNOWN) {
+			if (s->in_flight)
+				snprintf(out->text, sizeof out->text, "%s checking",
+					 canvas_spinner());
+			else
+				snprintf(out->text, sizeof out->text, "%s unknown",
+					 health_glyph(h));
+		} else {
+			snprintf(out->text, sizeof out->text, "%s %s", health_glyph(h),
+				 health_name(h));
+		}
+		out->role = health_role(h);
+		break;
+	case C_LATENCY:
+		if (h == HEALTH_DOWN || s->latency_ms < 0)
+			snprintf(out->text, sizeof out->text, "-");
+		else
+			fmt_latency(out->text, sizeof out->text, s->latency_ms);
+		out->role = h == HEALTH_SLOW ? ROLE_WARN : ROLE_NORMAL;
+		break;
+	case C_SPARK:
+		sparkline(s->history, s->hist_len, 14, out->text, sizeof out->text);
+		out->role = ROLE_CHART;
+		break;
+	case C_VERSION:
+		if (h == HEALTH_DOWN) {
+			snprintf(out->text, sizeof out->text, "%s", s->last_err.msg);
+			out->role = ROLE_ERR;
+		} else {
+			snprintf(out->text, sizeof out->text, "%s",
+				 s->version[0] ? s->version : "-");
+		}
+		break;
+	}
+}
+
+static void ov_crumb(struct panel *p, char *out, size_t n)
+{
+	if (ov.detail >= 0 && source_get(ov.detail))
+		snprintf(out, n, "Overview %s %s", canvas_utf8() ? "›" : ">",
+			 source_get(ov.detail)->target->name);
+	else
+		snprintf(out, n, "Overview");
+}
+
+/* The line above the footer: why the selected service is down, or when the
+ * first down service went down. */
+static void ov_detail(struct panel *p, int row, char *out, size_t n, enum role *role)
+{
+	struct source *s = row >= 0 ? source_get(row) : NULL;
+	if (!s || s->last_err.code == MLC_OK) {
+		/* Otherwise point at the first service that is down. */
+		s = NULL;
+		for (int i = 0; i < sources_count(); i++)
+			if (source_get(i)->last_err.code != MLC_OK) {
+				s = source_get(i);
+				break;
+			}
+	}
+	if (!s) {
+		struct source *sel = row >= 0 ? source_get(row) : NULL;
+		if (sel && sel->ever_ok) {
+			char when[16];
+			fmt_clock(when, sizeof when, sel->last_ok_wall);
+			snprintf(out, n, "%s: ok at %s, every %.1f s (%s)", sel->target->name, when,
+				 sel->refresh_ms / 1000.0, sel->target->origin);
+		}
+		*role = ROLE_DIM;
+		return;
+	}
+	char since[16], retry[32] = "";
+	fmt_clock(since, sizeof since, s->down_since_wall);
+	long left = (long)(s->next_poll_mono - mono_ms());
+	if (!s->in_flight && left > 0)
+		snprintf(retry, sizeof retry, " (retry in %lds)", (left + 999) / 1000);
+	snprintf(out, n, "%s: down since %s %s %s%s%s", s->target->name, since,
+		 canvas_utf8() ? "—" : "-", s->last_err.msg, retry,
+		 s->offered_key[0] ? "; T trusts the key once you have checked its fingerprint"
+				   : "");
+	*role = ROLE_ERR;
+}
+
+static const char *ov_hints(struct panel *p)
+{
+	if (ov.detail >= 0)
+		return "r refresh  y copy endpoint  <esc> back  ? help";
+	return "<enter> open  r refresh  / filter  s sort  : command  ? help  q quit";
+}
+
+static void trust_answer(void *arg, bool confirmed)
+{
+	struct source *s = arg;
+	const char *fp = strchr(s->offered_key, ' ');
+	if (!confirmed || !fp) {
+		app_message(ROLE_DIM, "%s: host key not trusted", s->target->name);
+		return;
+	}
+	source_trust_hostkey(s, fp + 1);
+	app_message(ROLE_OK, "%s: recording %s in %s", s->target->name, fp + 1,
+		    s->target->known_hosts ? s->target->known_hosts : "~/.ssh/known_hosts");
+}
+
+/* T on a node whose host key is unknown: show the key and where it would
+ * be written, and record exactly that key only after y. A changed key is
+ * never offered: sshc refuses it whatever is confirmed. */
+static void trust_key(struct source *s)
+{
+	if (!s || s->target->kind != TK_NODE || !s->offered_key[0]) {
+		app_message(ROLE_DIM, "T trusts a node's unknown host key; this row has none");
+		return;
+	}
+	if (app_refuse_if_readonly("trusting a host key (it writes known_hosts)"))
+		return;
+	static char l1[160], l2[160], l3[300];
+	snprintf(l1, sizeof l1, "node      %s (%s)", s->target->name, s->endpoint);
+	snprintf(l2, sizeof l2, "host key  %s", s->offered_key);
+	snprintf(l3, sizeof l3, "added to  %s",
+		 s->target->known_hosts ? s->target->known_hosts : "~/.ssh/known_hosts");
+	struct dialog d = {
+	    .title = "Trust an unknown host key?",
+	    .lines = {l1, l2, l3, "",
+		      "Compare with `ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub` on the node.",
+		      NULL},
+	    .action = "trust this key",
+	    .done = trust_answer,
+	    .arg = s,
+	};
+	char *safe[3] = {san_str(l1), san_str(l2), san_str(l3)};
+	d.lines[0] = safe[0];
+	d.lines[1] = safe[1];
+	d.lines[2] = safe[2];
+	app_confirm(&d);
+	for (int i = 0; i < 3; i++)
+		free(safe[i]);
+}
+
+static int ov_on_key(struct panel *p, int key, int row)
+{
+	if (key == 'T') {
+		trust_key(source_get(ov.detail >= 0 ? ov.detail : row));
+		return P_HANDLED | P_REDRAW;
+	}
+	if (ov.detail >= 0) {
+		if (key == 27 || key == 'q') {
+			ov.detail = -1;
+			return P_HANDLED | P_REDRAW;
+		}
+		if (key == 'r') {
+			source_poll_now(source_get(ov.detail));
+			return P_HANDLED;
+		}
+		return P_IGNORED;
+	}
+	if ((key == '\n' || key == '\r') && row >= 0) {
+		ov.detail = row;
+		return P_HANDLED | P_REDRAW;
+	}
+	return P_IGNORED;
+}
+
+static void ov_empty(struct panel *p, char *out, size_t n)
+{
+	snprintf(out, n,
+		 "no services configured: write ~/.config/mlconsole/config.ini, use -c FILE "
+		 "or --env-file .env (see README)");
+}
+
+static void ov_copy(struct panel *p, int row, char *out, size_t n)
+{
+	struct source *s = source_get(ov.detail >= 0 ? ov.detail : row);
+	if (s)
+		snprintf(out, n, "%s", s->endpoint);
+}
+
+static bool ov_body(struct panel *p, struct canvas *cv)
+{
+	if (ov.detail < 0)
+		return false;
+	struct source *s = source_get(ov.detail);
+	if (!s) {
+		ov.detail = -1;
+		return false;
+	}
+	canvas_clear(cv, ROLE_NORMAL);
+	int64_t now = mono_ms();
+	enum health h = source_health(s, now);
+	char line[600], a[32], b[32];
+	int y = 0;
+	snprintf(line, sizeof line, "%s %s", health_glyph(h), health_name(h));
+	canvas_text(cv, y, 1, "state", ROLE_DIM, 10);
+	canvas_text(cv, y++, 12, line, health_role(h), 0);
+	canvas_text(cv, y, 1, "kind", ROLE_DIM, 10);
+	canvas_text(cv, y++, 12, target_kind_name(s->target->kind), ROLE_NORMAL, 0);
+	canvas_text(cv, y, 1, "endpoint", ROLE_DIM, 10);
+	canvas_text(cv, y++, 12, s->endpoint, ROLE_NORMAL, 0);
+	canvas_text(cv, y, 1, "version", ROLE_DIM, 10);
+	canvas_text(cv, y++, 12, s->version[0] ? s->version : "-", ROLE_NORMAL, 0);
+	fmt_latency(a, sizeof a, s->latency_ms);
+	snprintf(line, sizeof line, "%s (slow above %ld ms), every %.1f s, deadline %.1f s", a,
+		 s->slow_ms, s->refresh_ms / 1000.0, s->timeout_ms / 1000.0);
+	canvas_text(cv, y, 1, "latency", ROLE_DIM, 10);
+	canvas_text(cv, y++, 12, line, ROLE_NORMAL, 0);
+	if (s->ever_ok) {
+		fmt_clock(a, sizeof a, s->last_ok_wall);
+		snprintf(line, sizeof line, "%s, %lu polls", a, s->polls);
+	} else {
+		snprintf(line, sizeof line, "never, %lu polls", s->polls);
+	}
+	canvas_text(cv, y, 1, "last ok", ROLE_DIM, 10);
+	canvas_text(cv, y++, 12, line, ROLE_NORMAL, 0);
+	if (s->last_err.code != MLC_OK) {
+		fmt_clock(a, sizeof a, s->down_since_wall);
+		fmt_age(b, sizeof b, (long)(wall_ms() - s->down_since_wall));
+		snprintf(line, sizeof line, "down since %s (%s), %u failed polls: %s", a, b,
+			 s->failures, s->last_err.msg);
+		canvas_text(cv, y, 1, "error", ROLE_DIM, 10);
+		canvas_text(cv, y++, 12, line, ROLE_ERR, 0);
+	}
+	canvas_text(cv, y, 1, "config", ROLE_DIM, 10);
+	canvas_text(cv, y++, 12, s->target->origin, ROLE_DIM, 0);
+	y++;
+	/* Latency history as a chart: x = poll index back from now. */
+	double xs[SOURCE_HISTORY], ys[SOURCE_HISTORY];
+	int n = 0;
+	for (int i = 0; i < s->hist_len; i++) {
+		xs[n] = (double)(i - s->hist_len + 1) * (double)s->refresh_ms / 1000.0;
+		ys[n] = s->history[i] >= 0 ? (double)s->history[i] : 0.0 / 0.0;
+		n++;
+	}
+	if (cv->h - y >= 6) {
+		struct canvas chart = {cv->y + y, cv->x + 1, cv->h - y, cv->w - 2};
+		struct chart_series series = {xs, ys, n, "latency"};
+		canvas_chart(&chart, "latency ms", &series, 1, "s ago");
+	}
+	return true;
+}
+
+static const struct panel_ops overview_ops = {
+    .name = "overview",
+    .title = "Overview",
+    .digit = 1,
+    .columns = ov_columns,
+    .nrows = ov_nrows,
+    .cell = ov_cell,
+    .crumb = ov_crumb,
+    .detail = ov_detail,
+    .hints = ov_hints,
+    .on_key = ov_on_key,
+    .empty_text = ov_empty,
+    .copy_text = ov_copy,
+    .generation = ov_generation,
+    .body = ov_body,
+};
+
+struct panel overview_panel = {.ops = &overview_ops};

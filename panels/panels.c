@@ -1,0 +1,12 @@
+/* panels/panels.c — the registry: one line per panel, in tab order. */
+#include "tui/panel.h"
+
+extern struct panel overview_panel;
+extern struct panel log_panel;
+
+struct panel *panels[] = {
+    &overview_panel,
+    &log_panel,
+};
+
+const int npanels = (int)(sizeof panels / sizeof panels[0]);

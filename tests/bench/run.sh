@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# tests/bench/run.sh — `make bench`: figures printed beside their floor and
+# beside the tool a user would otherwise run, measured in the same run.
+#  1. idle cost of the console polling every target of the local stack every
+#     2 s (CPU and RSS over 30 s), beside htop's idle cost (htop -d 20);
+#  2. keypress-to-redraw latency with one extra target black-holed (accepts
+#     TCP, never answers), and the time from `q` to exit;
+#  3. sanitizer throughput beside strdup.
+set -u
+cd "$(dirname "$0")/../.."
+MLC=build/mlconsole
+SECS=${BENCH_SECS:-30}
+HZ=$(getconf CLK_TCK)
+TMUX_SOCK=mlc-bench-$$
+tm() { tmux -L "$TMUX_SOCK" "$@"; }
+
+DIR=$(tests/stack/stack up 2>/tmp/mlc-bench-stack.log | tail -1)
+[ -d "$DIR" ] || { echo "stack did not start: $(tail -5 /tmp/mlc-bench-stack.log)"; exit 1; }
+cleanup() { tm kill-server 2>/dev/null; tests/stack/stack down "$DIR" >/dev/null 2>&1; }
+trap cleanup EXIT
+WORK=$DIR/bench
+mkdir -p "$WORK"
+export XDG_STATE_HOME=$WORK/state LC_ALL=C.UTF-8 TERM=xterm-256color
+
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+rss_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
+
+pane_pid() { tm list-panes -t "$1" -F '#{pane_pid}'; }
+
+ntargets=$(grep -c '^\[\(mlflow\|s3\|postgres\|ray\|prometheus\|prefect\|airflow\|node\)' "$DIR/mlconsole.ini")
+echo "== idle cost over ${SECS}s: mlconsole polling $ntargets targets every 2 s, htop -d 20 beside it"
+tm new-session -d -s mlc -x 120 -y 40 "$MLC -c $DIR/mlconsole.ini"
+tm new-session -d -s htop -x 120 -y 40 "htop -d 20"
+sleep 5 # warm-up: first polls, connections established
+MPID=$(pane_pid mlc)
+HPID=$(pane_pid htop)
+m0=$(ticks "$MPID")
+h0=$(ticks "$HPID")
+sleep "$SECS"
+m1=$(ticks "$MPID")
+h1=$(ticks "$HPID")
+mcpu=$(awk -v a="$m0" -v b="$m1" -v s="$SECS" -v hz="$HZ" 'BEGIN {printf "%.2f", (b - a) * 100 / (s * hz)}')
+hcpu=$(awk -v a="$h0" -v b="$h1" -v s="$SECS" -v hz="$HZ" 'BEGIN {printf "%.2f", (b - a) * 100 / (s * hz)}')
+printf "  %-28s CPU %6s%%   peak RSS %6s KB\n" "mlconsole" "$mcpu" "$(rss_kb "$MPID")"
+printf "  %-28s CPU %6s%%   peak RSS %6s KB\n" "htop -d 20 (peer)" "$hcpu" "$(rss_kb "$HPID")"
+tm send-keys -t mlc q
+tm kill-session -t htop
+
+echo "== keypress-to-redraw with one target black-holed"
+BH=$(tests/stack/stack blackhole "$DIR" | tail -1)
+cp "$DIR/mlconsole.ini" "$WORK/bh.ini"
+printf '\n[mlflow blackhole]\nurl = http://127.0.0.1:%s\ntimeout = 30s\n' "$BH" >>"$WORK/bh.ini"
+chmod 600 "$WORK/bh.ini"
+tm new-session -d -s bh -x 120 -y 40 "MLC_KEY_TRACE=$WORK/keys.txt $MLC -c $WORK/bh.ini"
+sleep 3
+for i in $(seq 1 100); do
+	if [ $((i % 2)) = 0 ]; then tm send-keys -t bh j; else tm send-keys -t bh k; fi
+	sleep 0.05
+done
+sleep 0.5
+n=$(wc -l <"$WORK/keys.txt")
+if [ "$n" -gt 0 ]; then
+	pct() { sort -n "$WORK/keys.txt" | awk -v p="$1" -v n="$n" 'BEGIN { k = int(n * p); if (k < 1) k = 1 } NR == k { printf "%.2f", $1 / 1000 }'; }
+	echo "  $n keys: p50 $(pct 0.5) ms  p95 $(pct 0.95) ms  max $(pct 1.0) ms  (target: < 50 ms)"
+else
+	echo "  no key samples"
+fi
+MPID=$(pgrep -f -n "^$MLC -c $WORK/bh.ini")
+t0=$(date +%s%N)
+tm send-keys -t bh q
+while [ -r "/proc/$MPID/stat" ] && [ "$(awk '{print $3}' "/proc/$MPID/stat" 2>/dev/null)" != Z ]; do sleep 0.005; done
+t1=$(date +%s%N)
+echo "  q to exit: $(((t1 - t0) / 1000000)) ms (target: < 1000 ms)"
+
+echo "== sanitizer"
+build/bench_sanitize | sed 's/^/  /'

@@ -1,0 +1,95 @@
+/* tests/integ/stackenv.c — see stackenv.h. */
+#include "stackenv.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "lib/loop.h"
+#include "lib/util.h"
+
+static char **keys, **vals;
+static size_t nkeys;
+
+const char *stackenv_dir(void)
+{
+	const char *d = getenv("MLC_STACK_DIR");
+	if (!d || !*d) {
+		fprintf(stderr, "integration tests need MLC_STACK_DIR (tests/stack/stack up)\n");
+		exit(2);
+	}
+	return d;
+}
+
+static void load(void)
+{
+	if (keys)
+		return;
+	keys = xcalloc(128, sizeof *keys);
+	vals = xcalloc(128, sizeof *vals);
+	char *path = xasprintf("%s/env", stackenv_dir());
+	FILE *f = fopen(path, "r");
+	free(path);
+	if (!f)
+		return;
+	char line[4096];
+	while (fgets(line, sizeof line, f) && nkeys < 128) {
+		str_trim(line);
+		char *eq = strchr(line, '=');
+		if (!eq || line[0] == '#')
+			continue;
+		*eq = '\0';
+		char *v = eq + 1;
+		size_t n = strlen(v);
+		if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0]) {
+			v[n - 1] = '\0';
+			v++;
+		}
+		const char *k = line;
+		if (str_starts(k, "export "))
+			k += 7;
+		keys[nkeys] = xstrdup(k);
+		vals[nkeys] = xstrdup(v);
+		nkeys++;
+	}
+	fclose(f);
+}
+
+const char *stackenv(const char *key)
+{
+	load();
+	for (size_t i = 0; i < nkeys; i++)
+		if (strcmp(keys[i], key) == 0)
+			return vals[i];
+	return NULL;
+}
+
+int stackenv_service(const char *verb, const char *service)
+{
+	char *cmd = xasprintf("tests/stack/stack %s '%s' %s >/dev/null 2>&1", verb, stackenv_dir(),
+			      service);
+	int rc = system(cmd);
+	free(cmd);
+	return rc;
+}
+
+static void on_deadline(uv_timer_t *t)
+{
+	*(bool *)t->data = true;
+}
+
+bool stackenv_run_until(volatile bool *flag, long timeout_ms)
+{
+	uv_timer_t t;
+	bool expired = false;
+	uv_timer_init(loop_get(), &t);
+	t.data = &expired;
+	uv_timer_start(&t, on_deadline, (uint64_t)timeout_ms, 0);
+	while (!*flag && !expired)
+		uv_run(loop_get(), UV_RUN_ONCE);
+	uv_timer_stop(&t);
+	uv_close((uv_handle_t *)&t, NULL);
+	uv_run(loop_get(), UV_RUN_NOWAIT);
+	return *flag;
+}

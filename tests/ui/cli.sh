@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# tests/ui/cli.sh — the command line against the local stack: `check` (text
+# and --json), each failure named exactly, config errors with file:line and
+# exit 2, usage errors. Prints "ok NAME" / "not ok NAME".
+. "$(dirname "$0")/lib.sh"
+
+run() { # run NAME EXPECTED_STATUS CMD... ; keeps output in $WORK/NAME.out
+	local name=$1 want=$2
+	shift 2
+	"$@" >"$WORK/$name.out" 2>&1
+	local rc=$?
+	if [ "$rc" = "$want" ]; then return 0; fi
+	notok "$name" "exit $rc, expected $want" "$(tail -15 "$WORK/$name.out")"
+	return 1
+}
+
+# check: everything passes against the stack
+if run check_all_ok 0 "$MLC" check -c "$CFG"; then
+	if grep -q '^FAIL' "$WORK/check_all_ok.out"; then
+		notok check_all_ok "a FAIL line with exit 0"
+	elif ! grep -q 'ray: alive nodes' "$WORK/check_all_ok.out" ||
+		! grep -q 'postgres: extension pgcrypto' "$WORK/check_all_ok.out" ||
+		! grep -q 'minio: bucket mlflow' "$WORK/check_all_ok.out" ||
+		! grep -q 'head: ssh' "$WORK/check_all_ok.out"; then
+		notok check_all_ok "a check is missing" "$(cat "$WORK/check_all_ok.out")"
+	else
+		ok check_all_ok
+	fi
+fi
+
+# check --json is valid JSON with the same verdict
+if run check_json 0 "$MLC" check --json -c "$CFG"; then
+	if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["ok"] is True and d["failed"]==0 and len(d["checks"])>10' "$WORK/check_json.out" 2>"$WORK/json.err"; then
+		ok check_json
+	else
+		notok check_json "$(cat "$WORK/json.err")"
+	fi
+fi
+
+# A config that differs from the stack in one expectation: exactly that check fails.
+variant() { # variant NAME SED_EXPR EXPECTED_FAILING_CHECK
+	local name=$1 expr=$2 want=$3
+	sed -E "$expr" "$CFG" >"$WORK/$name.ini"
+	chmod 600 "$WORK/$name.ini"
+	if run "$name" 1 "$MLC" check -c "$WORK/$name.ini"; then
+		local fails
+		fails=$(grep '^FAIL' "$WORK/$name.out" | awk '{print $2, $3, $4}')
+		if [ "$(grep -c '^FAIL' "$WORK/$name.out")" = 1 ] && grep -q "^FAIL  $want" "$WORK/$name.out"; then
+			ok "$name"
+		else
+			notok "$name" "expected only '$want' to fail, got:" "$fails"
+		fi
+	fi
+}
+variant check_missing_bucket 's/^buckets = .*/buckets = mlflow data nosuchbucket/' 'minio: bucket nosuchbucket'
+variant check_missing_database 's/^databases = .*/databases = mlflowdb vector_db nosuchdb/' 'postgres: database nosuchdb'
+variant check_missing_extension 's/^extensions = .*/extensions = pgcrypto vector/' 'postgres: extension vector'
+
+# Unknown host key: an empty known_hosts for the head node.
+: >"$WORK/empty_known_hosts"
+chmod 600 "$WORK/empty_known_hosts"
+awk -v kh="$WORK/empty_known_hosts" '
+	/^\[/ { sect = $0 }
+	sect == "[node head]" && /^known_hosts/ { print "known_hosts = " kh; next }
+	{ print }' "$CFG" >"$WORK/unknown_key.ini"
+chmod 600 "$WORK/unknown_key.ini"
+if run check_unknown_host_key 1 "$MLC" check -c "$WORK/unknown_key.ini"; then
+	if grep -q '^FAIL  head: ssh' "$WORK/check_unknown_host_key.out" &&
+		grep '^FAIL  head: ssh' "$WORK/check_unknown_host_key.out" | grep -q 'SHA256:' &&
+		[ "$(grep -c '^FAIL' "$WORK/check_unknown_host_key.out")" = 1 ] &&
+		[ ! -s "$WORK/empty_known_hosts" ]; then
+		ok check_unknown_host_key
+	else
+		notok check_unknown_host_key "$(cat "$WORK/check_unknown_host_key.out")"
+	fi
+fi
+
+# Changed host key: the head's entry replaced by another ed25519 key.
+ssh-keygen -q -t ed25519 -N '' -f "$WORK/other" >/dev/null
+KH=$(awk '/^\[node head\]/{s=1} s && /^known_hosts/ {print $3; exit}' "$CFG")
+{
+	grep -v "^\[127.0.0.1\]:$SSH_HEAD_PORT " "$KH"
+	echo "[127.0.0.1]:$SSH_HEAD_PORT $(cut -d' ' -f1,2 "$WORK/other.pub")"
+} >"$WORK/changed_known_hosts"
+chmod 600 "$WORK/changed_known_hosts"
+awk -v kh="$WORK/changed_known_hosts" '
+	/^\[/ { sect = $0 }
+	sect == "[node head]" && /^known_hosts/ { print "known_hosts = " kh; next }
+	{ print }' "$CFG" >"$WORK/changed_key.ini"
+chmod 600 "$WORK/changed_key.ini"
+if run check_changed_host_key 1 "$MLC" check -c "$WORK/changed_key.ini"; then
+	if grep '^FAIL  head: ssh' "$WORK/check_changed_host_key.out" | grep -qi 'changed' &&
+		[ "$(grep -c '^FAIL' "$WORK/check_changed_host_key.out")" = 1 ]; then
+		ok check_changed_host_key
+	else
+		notok check_changed_host_key "$(cat "$WORK/check_changed_host_key.out")"
+	fi
+fi
+
+# A dead service: stop Prefect, exactly its check fails, then bring it back.
+tests/stack/stack stop "$STACK" prefect >/dev/null 2>&1
+if run check_dead_service 1 "$MLC" check -c "$CFG"; then
+	if grep -q '^FAIL  prefect: health' "$WORK/check_dead_service.out" &&
+		[ "$(grep -c '^FAIL' "$WORK/check_dead_service.out")" = 1 ] &&
+		grep '^FAIL  prefect' "$WORK/check_dead_service.out" | grep -qi 'refused'; then
+		ok check_dead_service
+	else
+		notok check_dead_service "$(cat "$WORK/check_dead_service.out")"
+	fi
+fi
+tests/stack/stack start "$STACK" prefect >/dev/null 2>&1
+
+# HTTP 5xx from a service names the status and the server's words.
+sim_mode "$MLFLOW_PORT" error500
+if run check_http_500 1 "$MLC" check -c "$CFG"; then
+	if grep '^FAIL  mlflow: health' "$WORK/check_http_500.out" | grep -q 'HTTP 500'; then
+		ok check_http_500
+	else
+		notok check_http_500 "$(cat "$WORK/check_http_500.out")"
+	fi
+fi
+sim_mode "$MLFLOW_PORT" ok
+
+# Config errors: file:line and exit 2.
+printf '[general]\nrefresh = soon\n' >"$WORK/bad.ini"
+if run config_bad_value 2 "$MLC" check -c "$WORK/bad.ini"; then
+	grep -q "bad.ini:2: refresh" "$WORK/config_bad_value.out" && ok config_bad_value ||
+		notok config_bad_value "$(cat "$WORK/config_bad_value.out")"
+fi
+printf '[mlflow]\nurl = http://127.0.0.1:1\nthis is not ini\n' >"$WORK/syntax.ini"
+if run config_syntax 2 "$MLC" check -c "$WORK/syntax.ini"; then
+	grep -q "syntax.ini:3:" "$WORK/config_syntax.out" && ok config_syntax ||
+		notok config_syntax "$(cat "$WORK/config_syntax.out")"
+fi
+cp "$CFG" "$WORK/readable.ini"
+chmod 644 "$WORK/readable.ini"
+if run config_secret_readable 2 "$MLC" check -c "$WORK/readable.ini"; then
+	grep -q "chmod 600" "$WORK/config_secret_readable.out" &&
+		! grep -q "S3RVER\|$(cat "$STACK/pgpass" 2>/dev/null | awk -F: '{print $NF}' | head -1)" "$WORK/config_secret_readable.out" &&
+		ok config_secret_readable || notok config_secret_readable "$(cat "$WORK/config_secret_readable.out")"
+fi
+printf '[mlflow]\nurl = http://127.0.0.1:%s\ncolour = blue\n' "$MLFLOW_PORT" >"$WORK/unknown.ini"
+if run config_unknown_key 0 "$MLC" check -c "$WORK/unknown.ini"; then
+	grep -q "unknown.ini:3: unknown key 'colour'" "$WORK/config_unknown_key.out" && ok config_unknown_key ||
+		notok config_unknown_key "$(cat "$WORK/config_unknown_key.out")"
+fi
+if run config_missing_file 2 "$MLC" check -c "$WORK/nope.ini"; then ok config_missing_file; fi
+if run usage_error 2 "$MLC" --bogus; then ok usage_error; fi
+
+# --env-file: the platform's docker-compose .env names are enough.
+cat >"$WORK/platform.env" <<ENV
+# docker-compose .env of the platform
+MLFLOW_TRACKING_URI=http://127.0.0.1:$MLFLOW_PORT
+MINIO_ADDRESS=127.0.0.1:$S3_PORT
+MINIO_ACCESS_KEY=$S3_ACCESS_KEY
+MINIO_SECRET_KEY="$S3_SECRET_KEY"
+RAY_ADDRESS=http://127.0.0.1:$RAY_PORT
+ENV
+if run env_file 0 env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY "$MLC" check --env-file "$WORK/platform.env" -c /dev/null; then
+	if grep -q 'mlflow: experiments/search' "$WORK/env_file.out" && grep -q 's3: credentials' "$WORK/env_file.out" &&
+		grep -q 'ray: alive nodes' "$WORK/env_file.out"; then
+		ok env_file
+	else
+		notok env_file "$(cat "$WORK/env_file.out")"
+	fi
+fi

@@ -1,0 +1,53 @@
+# tests/ui/lib.sh — helpers for the shell suites: "ok NAME" / "not ok NAME"
+# lines (counted by tests/run.sh), the stack's env, and the screen normalizer.
+set -u
+MLC=${1:?usage: $0 path/to/mlconsole}
+STACK=${MLC_STACK_DIR:?MLC_STACK_DIR not set: run tests/stack/stack up}
+# shellcheck disable=SC1091
+. "$STACK/env"
+CFG=$STACK/mlconsole.ini
+WORK=$(mktemp -d /tmp/mlc-ui.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+export XDG_STATE_HOME=$WORK/state
+export LC_ALL=C.UTF-8
+export TERM=xterm-256color
+unset NO_COLOR
+
+ok() { echo "ok $1"; }
+notok() {
+	echo "not ok $1"
+	shift
+	[ $# -gt 0 ] && printf '  %s\n' "$@"
+	return 0
+}
+
+# Sets a simulator's mode through its control endpoint (ok, error500, hang, hostile).
+sim_mode() {
+	local port=$1 mode=$2
+	curl -s -o /dev/null --max-time 5 "http://127.0.0.1:$port/__sim/set?mode=$mode"
+}
+
+# Masks what changes from run to run: the clock, latencies, ages, sparkline
+# and chart dots, retry countdowns.
+normalize() {
+	perl -CSD -pe '
+		s/\d{2}:\d{2}:\d{2}/HH:MM:SS/g;
+		s/ *\d+(\.\d+)? (ms|s)( |$)/ LAT$3/g;
+		s/(down|since) \d+[smhd](\d+[smhd])? */$1 AGE /g;
+		s/retry in \d+s/retry in Ns/g;
+		s/\d+ polls/N polls/g;
+		s/\d+ failed polls/N failed polls/g;
+		s/[\x{2581}-\x{2588}\x{d7}]/ /g;
+		s/[\x{2800}-\x{28ff}]/ /g;
+		s/127\.0\.0\.1:\d+/127.0.0.1:PORT/g;
+		s/[a-z_][a-z0-9_-]*\@127/USER\@127/g;
+		s{/tmp/mlc-[a-z]+\.\w+}{/TMP}g;
+		s/min [-\d.e+]+  max [-\d.e+]+  last [-\d.e+]+/min N  max N  last N/;
+		s/^\s*[-\d.e+]+\s*\x{2502}/ N  \x{2502}/;
+		s/^\s+-?[\d.e+]+\s.*ago$/ X-AXIS/;
+		s/ {2,}HH:MM:SS$/  HH:MM:SS/;
+		s/SHA256:[A-Za-z0-9+\/]+/SHA256:FINGERPRINT/g;
+		s{/TMP/[\w.]+\.known_hosts}{/TMP/KNOWN_HOSTS}g;
+		s/ +$//;
+	'
+}

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# tests/ui/screens.sh — screen tests: each tests/ui/screens/NAME.script runs
+# in the headless mode against the local stack and its `:save-display @OUT@`
+# is compared, normalized, with NAME.expected. GENERATE=1 rewrites the
+# expected files for review. Directives in the script's comments:
+#   # size: 80x24            screen size (default 100x30)
+#   # before: stop SERVICE   stack stop before the run (start again after)
+#   # before: mode SERVICE M simulator control mode for the run (ok after)
+#   # args: --readonly       extra arguments
+#   # before: unknown-host N node N starts with an empty known_hosts of its own
+#   # known-hosts-lines: K     after the run that known_hosts holds K lines
+. "$(dirname "$0")/lib.sh"
+DIR=$(dirname "$0")/screens
+# The stack's config with a generous "slow" threshold, so that a loaded
+# machine does not turn rows yellow at random.
+# SSH deadlines are generous too: a login takes seconds on a loaded machine.
+sed -e 's/^\[general\]$/[general]\nslow = 60s/' -e 's/^roles = /timeout = 30s\nroles = /' \
+	"$STACK/mlconsole.ini" >"$WORK/screens.ini"
+chmod 600 "$WORK/screens.ini"
+CFG=$WORK/screens.ini
+
+port_of() {
+	case $1 in
+	mlflow) echo "$MLFLOW_PORT" ;; ray) echo "$RAY_PORT" ;;
+	prefect) echo "$PREFECT_PORT" ;; airflow) echo "$AIRFLOW_PORT" ;;
+	esac
+}
+
+for script in "$DIR"/${ONLY:-*}.script; do
+	name=$(basename "$script" .script)
+	size=$(sed -n 's/^# size: *//p' "$script")
+	args=$(sed -n 's/^# args: *//p' "$script")
+	stops=$(sed -n 's/^# before: stop *//p' "$script")
+	modes=$(sed -n 's/^# before: mode *//p' "$script")
+	for s in $stops; do tests/stack/stack stop "$STACK" "$s" >/dev/null 2>&1; done
+	while read -r svc mode; do [ -n "$svc" ] && sim_mode "$(port_of "$svc")" "$mode"; done <<<"$modes"
+	unknown=$(sed -n 's/^# before: unknown-host *//p' "$script")
+	want_lines=$(sed -n 's/^# known-hosts-lines: *//p' "$script")
+	cfg=$CFG
+	if [ -n "$unknown" ]; then
+		: >"$WORK/$name.known_hosts"
+		chmod 600 "$WORK/$name.known_hosts"
+		awk -v node="[node $unknown]" -v kh="$WORK/$name.known_hosts" '
+			/^\[/ { sect = $0 }
+			sect == node && /^known_hosts/ { print "known_hosts = " kh; next }
+			{ print }' "$CFG" >"$WORK/$name.ini"
+		chmod 600 "$WORK/$name.ini"
+		cfg=$WORK/$name.ini
+	fi
+	sed "s|@OUT@|$WORK/$name.screen|g" "$script" >"$WORK/$name.script"
+	# shellcheck disable=SC2086
+	"$MLC" -c "$cfg" --log "$WORK/$name.log" --script "$WORK/$name.script" --size "${size:-100x30}" $args \
+		>"$WORK/$name.stdout" 2>&1
+	rc=$?
+	for s in $stops; do tests/stack/stack start "$STACK" "$s" >/dev/null 2>&1; done
+	while read -r svc mode; do [ -n "$svc" ] && sim_mode "$(port_of "$svc")" ok; done <<<"$modes"
+	if [ "$rc" != 0 ] || [ ! -f "$WORK/$name.screen" ]; then
+		notok "$name" "mlconsole exited $rc" "$(tail -5 "$WORK/$name.stdout")"
+		continue
+	fi
+	if [ -n "$want_lines" ] && [ "$(wc -l <"$WORK/$name.known_hosts")" != "$want_lines" ]; then
+		notok "$name" "known_hosts has $(wc -l <"$WORK/$name.known_hosts") lines, expected $want_lines" \
+			"$(cat "$WORK/$name.known_hosts")"
+		continue
+	fi
+	normalize <"$WORK/$name.screen" >"$WORK/$name.actual"
+	if [ "${GENERATE:-0}" = 1 ]; then
+		cp "$WORK/$name.actual" "$DIR/$name.expected"
+		ok "$name (generated)"
+	elif diff -u "$DIR/$name.expected" "$WORK/$name.actual" >"$WORK/$name.diff" 2>&1; then
+		ok "$name"
+	else
+		notok "$name" "$(head -40 "$WORK/$name.diff")"
+	fi
+done

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# tests/ui/tmux.sh — end-to-end smoke tests of the real binary in a real
+# terminal (tmux): every service turns green; a killed service turns its row
+# down with the error while keys keep answering; restarted, it turns back;
+# q exits and gives the terminal back. Each wait polls the screen for a
+# condition with a deadline; nothing depends on a fixed delay.
+. "$(dirname "$0")/lib.sh"
+SOCK=mlc-smoke-$$
+tm() { tmux -L "$SOCK" "$@"; }
+screen() { tm capture-pane -p -t smoke 2>/dev/null; }
+# wait_for REGEX SECONDS: true once the screen matches
+wait_for() {
+	local re=$1 deadline=$((SECONDS + $2))
+	while [ $SECONDS -lt "$deadline" ]; do
+		screen | grep -Eq "$re" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+trap 'tm kill-server 2>/dev/null; rm -rf "$WORK"' EXIT
+N=$(grep -c '^\[\(mlflow\|s3\|postgres\|ray\|prometheus\|prefect\|airflow\|node\)' "$CFG")
+
+tm new-session -d -s smoke -x 120 -y 30 "$MLC -c $CFG --log $WORK/smoke.log; echo EXITED \$?; sleep 60"
+if wait_for "● $N ok  ▲ 0 slow  ✖ 0 down" 60; then
+	ok tmux_all_green
+else
+	notok tmux_all_green "$(screen)"
+fi
+
+tests/stack/stack stop "$STACK" mlflow >/dev/null 2>&1
+# down within one refresh (2 s) plus the deadline (5 s), with the reason
+if wait_for '^ mlflow .*✖ down .*connect to' 10 &&
+	wait_for 'mlflow: down since .*Connection refused' 5; then
+	ok tmux_killed_service_down
+else
+	notok tmux_killed_service_down "$(screen)"
+fi
+# keys answer while it is down
+tm send-keys -t smoke j
+if wait_for " 2/$N\$" 2; then ok tmux_keys_answer; else notok tmux_keys_answer "$(screen)"; fi
+
+tests/stack/stack start "$STACK" mlflow >/dev/null 2>&1
+# back within the backoff delay after the first failures (at most 4x refresh here)
+if wait_for '^ mlflow .*● ok .*2\.12\.2' 15; then
+	ok tmux_restarted_service_back
+else
+	notok tmux_restarted_service_back "$(screen)"
+fi
+
+tm send-keys -t smoke q
+if wait_for '^EXITED 0' 2; then
+	# the alternate screen is gone: none of the console's rows are left
+	if screen | grep -q 'SERVICE'; then notok tmux_quit "screen not restored" "$(screen)"; else ok tmux_quit; fi
+else
+	notok tmux_quit "q did not exit cleanly within 2 s" "$(screen)"
+fi

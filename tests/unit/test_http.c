@@ -1,0 +1,987 @@
+/* tests/unit/test_http.c — lib/http.c against tiny HTTP servers each test
+ * starts on 127.0.0.1 inside its own process: a libuv TCP server on the same
+ * loop (answers from a handler, records what it received, can hold a request
+ * unanswered), a bound but never-listening socket (connection refused) and a
+ * listener that never accepts (black hole). The loop is driven with
+ * uv_run(UV_RUN_ONCE) until a condition holds or a safety deadline fires;
+ * no sleeps, no timing assertions. Also http_error_text on the error bodies
+ * the services really send. */
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "fixture.h"
+#include "runloop.h"
+#include "loop.h"
+#include "util.h"
+
+/* ---- the loop driver ----------------------------------------------------- */
+
+static void wake(void)
+{
+	uv_stop(loop_get());
+}
+
+/* ---- a tiny HTTP server on the loop -------------------------------------- */
+
+struct srv;
+/* Returns the raw response to send (borrowed until written), or NULL to hold
+ * the request unanswered. */
+typedef const char *(*srv_handler)(struct srv *s, const char *method, const char *path,
+				   const char *req, size_t *len);
+
+struct conn {
+	uv_tcp_t h;
+	struct srv *s;
+	struct buf in;
+	bool answered, closing;
+};
+
+#define MAX_CONNS 32
+
+struct srv {
+	uv_tcp_t listener;
+	int port;
+	srv_handler handler;
+	int accepted;	/* connections accepted */
+	int requests;	/* complete requests read */
+	int hangups;	/* connections the client closed */
+	struct buf log; /* every request received, in order */
+	struct buf scratch;
+	struct conn *conns[MAX_CONNS];
+	int open_handles;
+};
+
+static struct srv server;
+
+struct wreq {
+	uv_write_t w;
+	char *data;
+};
+
+static void conn_closed(uv_handle_t *h)
+{
+	struct conn *c = h->data;
+	struct srv *s = c->s;
+	for (int i = 0; i < MAX_CONNS; i++)
+		if (s->conns[i] == c)
+			s->conns[i] = NULL;
+	buf_free(&c->in);
+	free(c);
+	s->open_handles--;
+}
+
+static void conn_close(struct conn *c)
+{
+	if (c->closing)
+		return;
+	c->closing = true;
+	uv_close((uv_handle_t *)&c->h, conn_closed);
+}
+
+static void on_written(uv_write_t *w, int status)
+{
+	struct wreq *wr = (struct wreq *)w;
+	struct conn *c = w->data;
+	(void)status;
+	free(wr->data);
+	free(wr);
+	conn_close(c); /* every response says Connection: close */
+}
+
+static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *b)
+{
+	(void)h;
+	b->base = xmalloc(suggested);
+	b->len = suggested;
+}
+
+/* A complete request: headers and, with Content-Length, the body. */
+static bool request_complete(const struct buf *in)
+{
+	if (!in->data)
+		return false;
+	const char *end = strstr(in->data, "\r\n\r\n");
+	if (!end)
+		return false;
+	size_t head = (size_t)(end - in->data) + 4;
+	const char *cl = strcasestr(in->data, "\r\nContent-Length:");
+	size_t body = 0;
+	if (cl && cl < end)
+		body = strtoul(cl + 17, NULL, 10);
+	return in->len >= head + body;
+}
+
+static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
+{
+	struct conn *c = st->data;
+	struct srv *s = c->s;
+	if (n < 0) {
+		s->hangups++;
+		wake();
+		free(b->base);
+		conn_close(c);
+		return;
+	}
+	buf_append(&c->in, b->base, (size_t)n);
+	free(b->base);
+	if (c->answered || !request_complete(&c->in))
+		return;
+	c->answered = true;
+	s->requests++;
+	wake();
+	buf_append(&s->log, c->in.data, c->in.len);
+	char method[16] = "", path[256] = "";
+	sscanf(c->in.data, "%15s %255s", method, path);
+	size_t len = 0;
+	const char *resp = s->handler(s, method, path, c->in.data, &len);
+	if (!resp)
+		return; /* held: never answered */
+	if (!len)
+		len = strlen(resp);
+	struct wreq *wr = xcalloc(1, sizeof *wr);
+	wr->data = xmalloc(len);
+	memcpy(wr->data, resp, len);
+	wr->w.data = c;
+	uv_buf_t out = uv_buf_init(wr->data, (unsigned)len);
+	uv_write(&wr->w, st, &out, 1, on_written);
+}
+
+static void on_connection(uv_stream_t *l, int status)
+{
+	struct srv *s = l->data;
+	cr_assert_eq(status, 0);
+	struct conn *c = xcalloc(1, sizeof *c);
+	c->s = s;
+	uv_tcp_init(loop_get(), &c->h);
+	c->h.data = c;
+	s->open_handles++;
+	if (uv_accept(l, (uv_stream_t *)&c->h) != 0) {
+		conn_close(c);
+		return;
+	}
+	s->accepted++;
+	for (int i = 0; i < MAX_CONNS; i++)
+		if (!s->conns[i]) {
+			s->conns[i] = c;
+			break;
+		}
+	uv_read_start((uv_stream_t *)&c->h, alloc_cb, on_read);
+}
+
+static void listener_closed(uv_handle_t *h)
+{
+	struct srv *s = h->data;
+	s->open_handles--;
+}
+
+static void srv_start(srv_handler handler)
+{
+	struct srv *s = &server;
+	memset(s, 0, sizeof *s);
+	s->handler = handler;
+	uv_tcp_init(loop_get(), &s->listener);
+	s->listener.data = s;
+	s->open_handles = 1;
+	struct sockaddr_in a;
+	uv_ip4_addr("127.0.0.1", 0, &a);
+	cr_assert_eq(uv_tcp_bind(&s->listener, (const struct sockaddr *)&a, 0), 0);
+	cr_assert_eq(uv_listen((uv_stream_t *)&s->listener, 64, on_connection), 0);
+	struct sockaddr_in got;
+	int len = sizeof got;
+	uv_tcp_getsockname(&s->listener, (struct sockaddr *)&got, &len);
+	s->port = ntohs(got.sin_port);
+}
+
+static char *srv_url(const char *path)
+{
+	return xasprintf("http://127.0.0.1:%d%s", server.port, path);
+}
+
+/* Closes everything the test opened, so that ASan's leak check sees a clean
+ * exit: the server, the HTTP module, the loop. */
+static void teardown(void)
+{
+	struct srv *s = &server;
+	if (s->open_handles) {
+		for (int i = 0; i < MAX_CONNS; i++)
+			if (s->conns[i])
+				conn_close(s->conns[i]);
+		uv_close((uv_handle_t *)&s->listener, listener_closed);
+		while (s->open_handles > 0)
+			uv_run(loop_get(), UV_RUN_ONCE);
+	}
+	buf_free(&s->log);
+	buf_free(&s->scratch);
+	http_shutdown();
+	runloop_close();
+	loop_shutdown();
+}
+
+TestSuite(http, .fini = teardown);
+
+/* ---- handlers ------------------------------------------------------------- */
+
+static const char json_body[] = "{\"ray_version\": \"2.30.0\"}";
+
+static const char *h_ok(struct srv *s, const char *m, const char *p, const char *req, size_t *len)
+{
+	buf_reset(&s->scratch);
+	buf_printf(&s->scratch,
+		   "HTTP/1.1 200 OK\r\n"
+		   "Server: TestServer/1.0\r\n"
+		   "Content-Type: application/json\r\n"
+		   "X-Trace-Id:   abc-123  \r\n"
+		   "Content-Length: %zu\r\n"
+		   "Connection: close\r\n"
+		   "\r\n%s",
+		   strlen(json_body), strcmp(m, "HEAD") == 0 ? "" : json_body);
+	return s->scratch.data;
+}
+
+static const char *h_404(struct srv *s, const char *m, const char *p, const char *req, size_t *len)
+{
+	return "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 18\r\n"
+	       "Connection: close\r\n\r\n404 page not found";
+}
+
+static const char *h_big_unsized(struct srv *s, const char *m, const char *p, const char *req,
+				 size_t *len)
+{
+	buf_reset(&s->scratch);
+	buf_puts(&s->scratch,
+		 "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n");
+	for (int i = 0; i < 64 * 1024 / 16; i++)
+		buf_puts(&s->scratch, "0123456789abcdef");
+	return s->scratch.data;
+}
+
+static const char *h_big_sized(struct srv *s, const char *m, const char *p, const char *req,
+			       size_t *len)
+{
+	buf_reset(&s->scratch);
+	buf_printf(&s->scratch,
+		   "HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n", 64 * 1024);
+	for (int i = 0; i < 64 * 1024 / 16; i++)
+		buf_puts(&s->scratch, "0123456789abcdef");
+	return s->scratch.data;
+}
+
+static const char *h_chunked_exact(struct srv *s, const char *m, const char *p, const char *req,
+				   size_t *len)
+{
+	/* 1000 bytes in two chunks, no Content-Length. */
+	buf_reset(&s->scratch);
+	buf_puts(&s->scratch,
+		 "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n");
+	buf_puts(&s->scratch, "1f4\r\n");
+	for (int i = 0; i < 500; i++)
+		buf_puts(&s->scratch, "a");
+	buf_puts(&s->scratch, "\r\n1f4\r\n");
+	for (int i = 0; i < 500; i++)
+		buf_puts(&s->scratch, "b");
+	buf_puts(&s->scratch, "\r\n0\r\n\r\n");
+	return s->scratch.data;
+}
+
+static const char *h_hold(struct srv *s, const char *m, const char *p, const char *req, size_t *len)
+{
+	return NULL;
+}
+
+static const char *h_redirect(struct srv *s, const char *m, const char *p, const char *req,
+			      size_t *len)
+{
+	if (strcmp(p, "/start") == 0)
+		return "HTTP/1.1 302 Found\r\nLocation: /final\r\nContent-Length: 0\r\n"
+		       "Connection: close\r\n\r\n";
+	return "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nfinal";
+}
+
+static const char *h_echo_len(struct srv *s, const char *m, const char *p, const char *req,
+			      size_t *len)
+{
+	return "HTTP/1.1 201 Created\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
+}
+
+/* ---- a request and what its callback saw ---------------------------------- */
+
+struct call {
+	bool returned;	/* http_request has returned */
+	bool cb_inside; /* the callback ran before http_request returned */
+	int calls;
+	long status;
+	int code; /* MLC_OK when err was NULL */
+	char msg[256];
+	struct buf body;
+	char server[80], content_type[80], trace[64];
+	bool has_trace;
+	long elapsed_ms;
+};
+
+static void on_done(const struct http_resp *r, const struct mlc_err *err, void *arg)
+{
+	struct call *c = arg;
+	c->calls++;
+	wake();
+	if (!c->returned)
+		c->cb_inside = true;
+	c->status = r ? r->status : -1;
+	c->code = err ? err->code : MLC_OK;
+	snprintf(c->msg, sizeof c->msg, "%s", err ? err->msg : "");
+	buf_init(&c->body);
+	if (r) {
+		buf_append(&c->body, r->body, r->body_len);
+		cr_assert_eq(r->body[r->body_len], '\0', "body is NUL-terminated");
+		snprintf(c->server, sizeof c->server, "%s", r->server);
+		snprintf(c->content_type, sizeof c->content_type, "%s", r->content_type);
+		c->has_trace = http_resp_header(r, "x-trace-id", c->trace, sizeof c->trace);
+		c->elapsed_ms = r->elapsed_ms;
+	}
+}
+
+static struct http_req *start(const struct http_opts *o, struct call *c)
+{
+	memset(c, 0, sizeof *c);
+	struct http_req *r = http_request(o, on_done, c);
+	c->returned = true;
+	return r;
+}
+
+static void call_free(struct call *c)
+{
+	buf_free(&c->body);
+}
+
+/* ---- responses ------------------------------------------------------------ */
+
+Test(http, ok_response_body_and_headers)
+{
+	srv_start(h_ok);
+	char *url = srv_url("/api/version");
+	struct http_opts o = {.url = url};
+	struct call c;
+	unsigned long before = http_requests_started();
+	start(&o, &c);
+	cr_assert_eq(http_requests_started(), before + 1);
+	cr_assert_eq(loop_busy(), 1, "the request counts as in flight");
+	RUN_UNTIL(c.calls);
+	cr_assert_eq(c.calls, 1);
+	cr_assert(!c.cb_inside, "callback ran inside http_request");
+	cr_assert_eq(c.code, MLC_OK, "%s", c.msg);
+	cr_assert_eq(c.status, 200);
+	cr_assert_str_eq(c.body.data, json_body);
+	cr_assert_str_eq(c.server, "TestServer/1.0");
+	cr_assert_str_eq(c.content_type, "application/json");
+	cr_assert(c.has_trace);
+	cr_assert_str_eq(c.trace, "abc-123", "value trimmed");
+	cr_assert_geq(c.elapsed_ms, 0);
+	cr_assert_eq(loop_busy(), 0);
+	/* what the server received */
+	cr_assert_eq(server.requests, 1);
+	cr_assert(str_starts(server.log.data, "GET /api/version HTTP/1.1\r\n"), "%s",
+		  server.log.data);
+	cr_assert_not_null(strcasestr(server.log.data, "\r\nUser-Agent: mlconsole/0.1\r\n"));
+	cr_assert_null(strcasestr(server.log.data, "Authorization:"), "no credentials set");
+	cr_assert_null(strcasestr(server.log.data, "Expect:"), "no 100-continue");
+	call_free(&c);
+	free(url);
+}
+
+Test(http, header_lookup_is_case_insensitive_and_absent_is_false)
+{
+	struct http_resp r = {.headers =
+				  "HTTP/1.1 200 OK\r\nX-One: 1\r\ncontent-type: text/html\r\n"
+				  "X-Empty:\r\n\r\n"};
+	char out[32];
+	cr_assert(http_resp_header(&r, "X-ONE", out, sizeof out));
+	cr_assert_str_eq(out, "1");
+	cr_assert(http_resp_header(&r, "Content-Type", out, sizeof out));
+	cr_assert_str_eq(out, "text/html");
+	cr_assert(!http_resp_header(&r, "X-Missing", out, sizeof out));
+	cr_assert_str_eq(out, "");
+	cr_assert(!http_resp_header(&r, "X-On", out, sizeof out), "prefix of a name is no match");
+	char tiny[4];
+	struct http_resp r2 = {.headers = "Server: a-very-long-server-name\r\n"};
+	cr_assert(http_resp_header(&r2, "server", tiny, sizeof tiny));
+	cr_assert_str_eq(tiny, "a-v");
+}
+
+Test(http, head_has_no_body)
+{
+	srv_start(h_ok);
+	char *url = srv_url("/");
+	struct http_opts o = {.url = url, .method = "HEAD"};
+	struct call c;
+	start(&o, &c);
+	RUN_UNTIL(c.calls);
+	cr_assert_eq(c.code, MLC_OK, "%s", c.msg);
+	cr_assert_eq(c.status, 200);
+	cr_assert_eq(c.body.len, 0);
+	cr_assert(str_starts(server.log.data, "HEAD / HTTP/1.1\r\n"));
+	call_free(&c);
+	free(url);
+}
+
+Test(http, post_body_and_headers_received)
+{
+	srv_start(h_echo_len);
+	char *url = srv_url("/api/2.0/mlflow/runs/search");
+	static const char body[] = "{\"experiment_ids\":[\"1\"],\"max_results\":10}";
+	const char *hdrs[] = {"Content-Type: application/json", "X-Request-Id: t1", NULL};
+	struct http_opts o = {.url = url,
+			      .method = "POST",
+			      .body = body,
+			      .body_len = sizeof body - 1,
+			      .headers = hdrs};
+	struct call c;
+	start(&o, &c);
+	RUN_UNTIL(c.calls);
+	cr_assert_eq(c.code, MLC_OK, "%s", c.msg);
+	cr_assert_eq(c.status, 201);
+	const char *log = server.log.data;
+	cr_assert(str_starts(log, "POST /api/2.0/mlflow/runs/search HTTP/1.1\r\n"), "%s", log);
+	cr_assert_not_null(strstr(log, "\r\nContent-Type: application/json\r\n"));
+	cr_assert_not_null(strstr(log, "\r\nX-Request-Id: t1\r\n"));
+	cr_assert(str_ends(log, "\r\n\r\n{\"experiment_ids\":[\"1\"],\"max_results\":10}"), "%s",
+		  log);
+	call_free(&c);
+	free(url);
+}
+
+Test(http, put_and_delete_methods)
+{
+	srv_start(h_echo_len);
+	char *url = srv_url("/b/k");
+	struct http_opts o = {.url = url, .method = "PUT", .body = "abc", .body_len = 3};
+	struct call c;
+	start(&o, &c);
+	RUN_UNTIL(c.calls);
+	cr_assert_eq(c.code, MLC_OK, "%s", c.msg);
+	cr_assert(str_starts(server.log.data, "PUT /b/k HTTP/1.1\r\n"), "%s", server.log.data);
+	cr_assert(str_ends(server.log.data, "\r\n\r\nabc"));
+	call_free(&c);
+	buf_reset(&server.log);
+	struct http_opts d = {.url = url, .method = "DELETE"};
+	start(&d, &c);
+	RUN_UNTIL(c.calls);
+	cr_assert_eq(c.code, MLC_OK, "%s", c.msg);
+	cr_assert(str_starts(server.log.data, "DELETE /b/k HTTP/1.1\r\n"), "%s", server.log.data);
+	call_free(&c);
+	free(url);
+}
+
+Test(http, error_status_is_a_response_not_an_error)
+{
+	srv_start(h_404);
+	char *url = srv_url("/missing");
+	struct http_opts o = {.url = url};
+	struct call c;
+	start(&o, &c);
+	RUN_UNTIL(c.calls);
+	cr_assert_eq(c.code, MLC_OK, "4xx is for the caller to judge: %s", c.msg);
+	cr_assert_eq(c.status, 404);
+	cr_assert_str_eq(c.body.data, "404 page not found");
+	cr_assert_str_eq(c.content_type, "text/plain");
+	cr_assert_str_eq(c.server, "", "no Server header");
+	call_free(&c);
+	free(url);
+}
+
+Test(http, concurrent_requests_each_answered_once)
+{
+	srv_start(h_ok);
+	char *url = srv_url("/x");
+	struct http_opts o = {.url = url};
+	struct call c[8];
+	for (int i = 0; i < 8; i++)
+		start(&o, &c[i]);
+	cr_assert_eq(loop_busy(), 8);
+	RUN_UNTIL(c[0].calls && c[1].calls && c[2].calls && c[3].calls && c[4].calls &&
+		  c[5].calls && c[6].calls && c[7].calls);
+	for (int i = 0; i < 8; i++) {
+		cr_assert_eq(c[i].calls, 1);
+		cr_assert_eq(c[i].code, MLC_OK, "%d: %s", i, c[i].msg);
+		cr_assert_str_eq(c[i].body.data, json_body);
+		call_free(&c[i]);
+	}
+	cr_assert_eq(server.requests, 8);
+	cr_assert_eq(loop_busy(), 0);
+	free(url);
+}
+
+/* ---- size cap -------------------------------------------------------------- */
+
+Test(http, body_over_cap_without_length_is_too_big)
+{
+	srv_start(h_big_unsized);
+	char *url = srv_url("/big");
+	struct http_opts o = {.url = url, .max_bytes = 1000};
+	struct call c;
+	start(&o, &c);
+	RUN_UNTIL(c.calls);
+	cr_assert_eq(c.code, MLC_ERR_TOO_BIG, "code %d: %s", c.code, c.msg);
+	cr_assert_not_null(strstr(c.msg, "larger than 1000 bytes"), "%s", c.msg);
+	cr_assert_leq(c.body.len, 1000, "never more than the cap kept");
+	cr_assert_eq(loop_busy(), 0);
+	call_free(&c);
+	free(url);
+}
+
+Test(http, body_over_cap_with_length_is_too_big)
+{
+	srv_start(h_big_sized);
+	char *url = srv_url("/big");
+	struct http_opts o = {.url = url, .max_bytes = 1000};
+	struct call c;
+	start(&o, &c);
+	RUN_UNTIL(c.calls);
+	cr_assert_eq(c.code, MLC_ERR_TOO_BIG, "code %d: %s", c.code, c.msg);
+	cr_assert_leq(c.body.len, 1000);
+	call_free(&c);
+	free(url);
+}
+
+Test(http, body_of_exactly_the_cap_is_fine)
+{
+	srv_start(h_chunked_exact);
+	char *url = srv_url("/exact");
+	struct http_opts o = {.url = url, .max_bytes = 1000};
+	struct call c;
+	start(&o, &c);
+	RUN_UNTIL(c.calls);
+	cr_assert_eq(c.code, MLC_OK, "%s", c.msg);
+	cr_assert_eq(c.body.len, 1000);
+	cr_assert_eq(c.body.data[0], 'a');
+	cr_assert_eq(c.body.data[999], 'b');
+	call_free(&c);
+	free(url);
+}
+
+/* ---- failures --------------------------------------------------------------- */
+
+/* A socket bound to a port but never listening: connecting is refused, and
+ * no other process can take the port meanwhile. */
+static int closed_port(int *fd)
+{
+	*fd = socket(AF_INET, SOCK_STREAM, 0);
+	cr_assert_geq(*fd, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	cr_assert_eq(bind(*fd, (struct sockaddr *)&a, sizeof a), 0);
+	socklen_t len = sizeof a;
+	getsockname(*fd, (struct sockaddr *)&a, &len);
+	return ntohs(a.sin_port);
+}
+
+Test(http, connection_refused)
+{
+	int fd;
+	int port = closed_port(&fd);
+	char *url = xasprintf("http://127.0.0.1:%d/health", port);
+	struct http_opts o = {.url = url};
+	struct call c;
+	start(&o, &c);
+	RUN_UNTIL(c.calls);
+	cr_assert(!c.cb_inside);
+	cr_assert_eq(c.calls, 1);
+	cr_assert_eq(c.code, MLC_ERR_CONNECT, "code %d: %s", c.code, c.msg);
+	char want[64];
+	snprintf(want, sizeof want, "connect to 127.0.0.1:%d failed", port);
+	cr_assert_not_null(strstr(c.msg, want), "%s", c.msg);
+	cr_assert_eq(c.status, 0);
+	cr_assert_eq(loop_busy(), 0);
+	call_free(&c);
+	free(url);
+	close(fd);
+}
+
+/* A listener nobody accepts from: the kernel completes the handshake and the
+ * request sits unread, so the only way out is the deadline. */
+static int black_hole(int *fd)
+{
+	int port = closed_port(fd);
+	cr_assert_eq(listen(*fd, 8), 0);
+	return port;
+}
+
+Test(http, black_hole_times_out)
+{
+	int fd;
+	int port = black_hole(&fd);
+	char *url = xasprintf("http://127.0.0.1:%d/health", port);
+	struct http_opts o = {.url = url, .timeout_ms = 300};
+	struct call c;
+	start(&o, &c);
+	RUN_UNTIL(c.calls);
+	cr_assert_eq(c.calls, 1);
+	cr_assert_eq(c.code, MLC_ERR_TIMEOUT, "code %d: %s", c.code, c.msg);
+	cr_assert_eq(c.status, 0);
+	cr_assert_eq(loop_busy(), 0);
+	call_free(&c);
+	free(url);
+	close(fd);
+}
+
+Test(http, only_http_and_https)
+{
+	static const char *const urls[] = {"file:///etc/passwd", "ftp://127.0.0.1/", "gopher://x/",
+					   "dict://127.0.0.1:1/"};
+	for (size_t i = 0; i < ARRAY_LEN(urls); i++) {
+		struct http_opts o = {.url = urls[i]};
+		struct call c;
+		start(&o, &c);
+		RUN_UNTIL(c.calls);
+		cr_assert(!c.cb_inside);
+		cr_assert_neq(c.code, MLC_OK, "%s was fetched", urls[i]);
+		cr_assert_eq(c.body.len, 0);
+		cr_assert_eq(loop_busy(), 0);
+		call_free(&c);
+	}
+}
+
+/* ---- header injection ------------------------------------------------------- */
+
+Test(http, header_with_crlf_refused_and_nothing_sent)
+{
+	srv_start(h_ok);
+	char *url = srv_url("/ok");
+	const char *bad[] = {"X-Fine: 1", "X-Evil: a\r\nX-Injected: yes", NULL};
+	struct http_opts o = {.url = url, .headers = bad};
+	struct call c;
+	start(&o, &c);
+	cr_assert_eq(c.calls, 0, "refusal reported from the loop, not inside the call");
+	RUN_UNTIL(c.calls);
+	cr_assert(!c.cb_inside);
+	cr_assert_eq(c.calls, 1);
+	cr_assert_eq(c.code, MLC_ERR_USAGE);
+	cr_assert_not_null(strstr(c.msg, "CR or LF"), "%s", c.msg);
+	cr_assert_eq(server.accepted, 0, "nothing reached the server");
+	cr_assert_eq(loop_busy(), 0);
+	call_free(&c);
+
+	/* A clean request afterwards is the first and only one the server sees. */
+	const char *good[] = {"X-Fine: 1", NULL};
+	struct http_opts g = {.url = url, .headers = good};
+	start(&g, &c);
+	RUN_UNTIL(c.calls);
+	cr_assert_eq(c.code, MLC_OK, "%s", c.msg);
+	cr_assert_eq(server.accepted, 1);
+	cr_assert_eq(server.requests, 1);
+	cr_assert_null(strstr(server.log.data, "X-Injected"));
+	cr_assert_null(strstr(server.log.data, "X-Evil"));
+	call_free(&c);
+	free(url);
+}
+
+Test(http, bare_lf_and_bearer_with_crlf_refused)
+{
+	srv_start(h_ok);
+	char *url = srv_url("/ok");
+	const char *lf[] = {"X-A: 1\nX-B: 2", NULL};
+	struct http_opts o = {.url = url, .headers = lf};
+	struct call c;
+	start(&o, &c);
+	RUN_UNTIL(c.calls);
+	cr_assert_eq(c.code, MLC_ERR_USAGE);
+	call_free(&c);
+	struct http_opts b = {.url = url, .bearer = "tok\r\nX-Injected: 1"};
+	start(&b, &c);
+	RUN_UNTIL(c.calls);
+	cr_assert_eq(c.code, MLC_ERR_USAGE);
+	cr_assert_eq(server.accepted, 0);
+	call_free(&c);
+	free(url);
+}
+
+/* ---- cancellation ------------------------------------------------------------ */
+
+Test(http, cancel_in_flight_never_calls_back)
+{
+	srv_start(h_hold);
+	char *url = srv_url("/slow");
+	struct http_opts o = {.url = url};
+	struct call c;
+	struct http_req *r = start(&o, &c);
+	RUN_UNTIL(server.requests == 1); /* the server holds it, unanswered */
+	cr_assert_eq(loop_busy(), 1);
+	http_cancel(r);
+	cr_assert_eq(loop_busy(), 0, "cancel ends the in-flight count at once");
+	RUN_UNTIL(server.hangups == 1); /* the client closed its connection */
+	cr_assert_eq(c.calls, 0, "callback ran after http_cancel");
+
+	/* The loop keeps working; the cancelled callback still never comes. */
+	server.handler = h_ok;
+	struct call d;
+	start(&o, &d);
+	RUN_UNTIL(d.calls);
+	cr_assert_eq(d.code, MLC_OK, "%s", d.msg);
+	cr_assert_eq(c.calls, 0);
+	cr_assert_eq(loop_busy(), 0);
+	call_free(&d);
+	free(url);
+}
+
+Test(http, cancel_before_the_loop_turns)
+{
+	srv_start(h_ok);
+	char *url = srv_url("/x");
+	struct http_opts o = {.url = url};
+	struct call c, d;
+	struct http_req *r = start(&o, &c);
+	http_cancel(r);
+	cr_assert_eq(loop_busy(), 0);
+	start(&o, &d);
+	RUN_UNTIL(d.calls);
+	cr_assert_eq(c.calls, 0);
+	cr_assert_eq(d.code, MLC_OK, "%s", d.msg);
+	cr_assert_eq(server.requests, 1, "the cancelled request was never sent");
+	call_free(&d);
+	free(url);
+}
+
+Test(http, cancel_refused_request)
+{
+	srv_start(h_ok);
+	char *url = srv_url("/x");
+	const char *bad[] = {"X: a\r\nY: b", NULL};
+	struct http_opts o = {.url = url, .headers = bad};
+	struct call c, d;
+	struct http_req *r = start(&o, &c);
+	cr_assert_eq(loop_busy(), 1, "a refusal waiting to be reported counts as busy");
+	http_cancel(r);
+	cr_assert_eq(loop_busy(), 0);
+	struct http_opts g = {.url = url};
+	start(&g, &d);
+	RUN_UNTIL(d.calls);
+	cr_assert_eq(c.calls, 0, "refusal reported after cancel");
+	call_free(&d);
+	free(url);
+	http_cancel(NULL); /* harmless */
+}
+
+Test(http, cancel_one_of_several)
+{
+	srv_start(h_hold);
+	char *url = srv_url("/x");
+	struct http_opts o = {.url = url};
+	struct call a, b;
+	struct http_req *ra = start(&o, &a);
+	start(&o, &b);
+	RUN_UNTIL(server.requests == 2);
+	http_cancel(ra);
+	cr_assert_eq(loop_busy(), 1);
+	RUN_UNTIL(server.hangups == 1);
+	/* answer the other one now */
+	for (int i = 0; i < MAX_CONNS; i++) {
+		struct conn *cn = server.conns[i];
+		if (cn && !cn->closing) {
+			static const char resp[] =
+			    "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi";
+			struct wreq *wr = xcalloc(1, sizeof *wr);
+			wr->data = xstrdup(resp);
+			wr->w.data = cn;
+			uv_buf_t out = uv_buf_init(wr->data, sizeof resp - 1);
+			uv_write(&wr->w, (uv_stream_t *)&cn->h, &out, 1, on_written);
+		}
+	}
+	RUN_UNTIL(b.calls);
+	cr_assert_eq(a.calls, 0);
+	cr_assert_eq(b.code, MLC_OK, "%s", b.msg);
+	cr_assert_str_eq(b.body.data, "hi");
+	cr_assert_eq(loop_busy(), 0);
+	call_free(&b);
+	free(url);
+}
+
+/* ---- credentials ----------------------------------------------------------- */
+
+Test(http, basic_auth_header_received)
+{
+	srv_start(h_ok);
+	char *url = srv_url("/api/2.0/mlflow/experiments/search");
+	struct http_opts o = {.url = url, .username = "alice", .password = "s3cret"};
+	struct call c;
+	start(&o, &c);
+	RUN_UNTIL(c.calls);
+	cr_assert_eq(c.code, MLC_OK, "%s", c.msg);
+	/* base64("alice:s3cret") */
+	cr_assert_not_null(strstr(server.log.data, "\r\nAuthorization: Basic YWxpY2U6czNjcmV0\r\n"),
+			   "%s", server.log.data);
+	call_free(&c);
+	free(url);
+}
+
+Test(http, bearer_header_received)
+{
+	srv_start(h_ok);
+	char *url = srv_url("/api/health");
+	struct http_opts o = {.url = url, .bearer = "pnu_tok-123"};
+	struct call c;
+	start(&o, &c);
+	RUN_UNTIL(c.calls);
+	cr_assert_eq(c.code, MLC_OK, "%s", c.msg);
+	cr_assert_not_null(strstr(server.log.data, "\r\nAuthorization: Bearer pnu_tok-123\r\n"),
+			   "%s", server.log.data);
+	call_free(&c);
+	free(url);
+}
+
+Test(http, redirect_not_followed_with_credentials)
+{
+	srv_start(h_redirect);
+	char *url = srv_url("/start");
+	struct http_opts o = {
+	    .url = url, .follow_redirects = true, .username = "u", .password = "p"};
+	struct call c;
+	start(&o, &c);
+	RUN_UNTIL(c.calls);
+	cr_assert_eq(c.code, MLC_OK, "%s", c.msg);
+	cr_assert_eq(c.status, 302, "the redirect itself comes back");
+	cr_assert_eq(server.requests, 1, "credentials never sent on to /final");
+	call_free(&c);
+
+	struct http_opts b = {.url = url, .follow_redirects = true, .bearer = "t"};
+	start(&b, &c);
+	RUN_UNTIL(c.calls);
+	cr_assert_eq(c.status, 302);
+	cr_assert_eq(server.requests, 2);
+	call_free(&c);
+	free(url);
+}
+
+Test(http, redirect_followed_without_credentials_only_when_asked)
+{
+	srv_start(h_redirect);
+	char *url = srv_url("/start");
+	struct http_opts o = {.url = url, .follow_redirects = true};
+	struct call c;
+	start(&o, &c);
+	RUN_UNTIL(c.calls);
+	cr_assert_eq(c.code, MLC_OK, "%s", c.msg);
+	cr_assert_eq(c.status, 200);
+	cr_assert_str_eq(c.body.data, "final");
+	cr_assert_eq(server.requests, 2);
+	cr_assert_not_null(strstr(server.log.data, "GET /final HTTP/1.1"));
+	call_free(&c);
+
+	struct http_opts n = {.url = url};
+	start(&n, &c);
+	RUN_UNTIL(c.calls);
+	cr_assert_eq(c.status, 302, "not followed unless asked");
+	cr_assert_eq(server.requests, 3);
+	call_free(&c);
+	free(url);
+}
+
+/* ---- http_error_text --------------------------------------------------------- */
+
+static const char *error_text(const char *body)
+{
+	static char out[200];
+	struct http_resp r = {.body = (char *)body, .body_len = body ? strlen(body) : 0};
+	memset(out, 'X', sizeof out);
+	http_error_text(&r, out, sizeof out);
+	return out;
+}
+
+static const char *fixture_error_text(const char *path)
+{
+	static char out[200];
+	size_t len;
+	char *body = fixture_read(path, &len);
+	struct http_resp r = {.body = body, .body_len = len};
+	http_error_text(&r, out, sizeof out);
+	free(body);
+	return out;
+}
+
+Test(http, error_text_json_message)
+{
+	cr_assert_str_eq(
+	    fixture_error_text("tests/fixtures/mlflow/error-resource-does-not-exist.json"),
+	    "Run with id=0123456789abcdef0123456789abcdef not found");
+	cr_assert_str_eq(error_text("{\"message\": \"line one\\nline two\"}"), "line one");
+}
+
+Test(http, error_text_json_detail)
+{
+	cr_assert_str_eq(fixture_error_text("tests/fixtures/prefect/error-404-flow-run.json"),
+			 "Flow run not found");
+	cr_assert_str_eq(error_text("{\"detail\": \"Not Found\"}"), "Not Found");
+	/* Airflow: detail null, the title says it */
+	cr_assert_str_eq(fixture_error_text("tests/fixtures/airflow/error-401.json"),
+			 "Unauthorized");
+	/* Prometheus: "error" */
+	cr_assert_str_eq(
+	    fixture_error_text("tests/fixtures/prometheus/query-error-bad-promql.json"),
+	    "invalid parameter \"query\": 1:23: parse error: unexpected end of input "
+	    "inside braces");
+	/* Ray's state API envelope: "msg" */
+	cr_assert_str_eq(error_text("{\"result\": false, \"msg\": \"bad filter\", \"data\": {}}"),
+			 "bad filter");
+}
+
+Test(http, error_text_prefect_exception_message)
+{
+	cr_assert_str_eq(fixture_error_text("tests/fixtures/prefect/error-422-bad-uuid.json"),
+			 "Invalid request received.");
+}
+
+Test(http, error_text_html_title)
+{
+	cr_assert_str_eq(fixture_error_text("tests/fixtures/mlflow/error-unknown-endpoint.html"),
+			 "404 Not Found");
+	cr_assert_str_eq(fixture_error_text("tests/fixtures/mlflow/error-method-not-allowed.html"),
+			 "405 Method Not Allowed");
+	cr_assert_str_eq(error_text("<html><head><TITLE>\n  502   Bad\tGateway\n</TITLE></head>"
+				    "<body>nginx</body></html>"),
+			 "502 Bad Gateway", "whitespace folded");
+	cr_assert_str_eq(error_text("<html><title>unterminated"), "unterminated");
+}
+
+Test(http, error_text_s3_message)
+{
+	cr_assert_str_eq(fixture_error_text("tests/fixtures/s3/s3rver/error-nosuchbucket.xml"),
+			 "The specified bucket does not exist");
+	cr_assert_str_eq(fixture_error_text("tests/fixtures/s3/minio/error-slowdownread-503.xml"),
+			 "Resource requested is unreadable, please reduce your request rate");
+}
+
+Test(http, error_text_plain)
+{
+	cr_assert_str_eq(fixture_error_text("tests/fixtures/prometheus/not-found-404.txt"),
+			 "404 page not found");
+	cr_assert_str_eq(fixture_error_text("tests/fixtures/ray/job-not-found.404.txt"),
+			 "Job raysubmit_doesnotexist does not exist");
+	cr_assert_str_eq(error_text("\n\n  upstream connect error\nreset reason: overflow"),
+			 "upstream connect error", "first non-empty line");
+	cr_assert_str_eq(error_text("{\"message\": \"\"}"), "{\"message\": \"\"}",
+			 "an empty message falls back to the text");
+}
+
+Test(http, error_text_empty_and_truncated)
+{
+	cr_assert_str_eq(error_text(""), "");
+	cr_assert_str_eq(error_text(NULL), "");
+	char out[8];
+	struct http_resp r = {.body = "{\"message\": \"a long message\"}", .body_len = 29};
+	http_error_text(&r, out, sizeof out);
+	cr_assert_str_eq(out, "a long");
+	http_error_text(NULL, out, sizeof out);
+	cr_assert_str_eq(out, "");
+}
+
+Test(http, error_text_keeps_escapes_raw)
+{
+	/* Not sanitized here: the status line sanitizes what it shows. */
+	cr_assert_str_eq(error_text("{\"message\": \"\\u001b[2Jboom\"}"), "\x1b[2Jboom");
+	cr_assert_str_eq(error_text("\x1b]0;title\x07 plain"), "\x1b]0;title\x07 plain");
+}

@@ -1,0 +1,372 @@
+/* tests/unit/test_s3_list.c — lib/s3.c's ListObjectsV2 side: the streaming
+ * parser on every captured list-objects page (whole, and in 1- and 7-byte
+ * chunks, with identical results), hostile pages (truncated, DOCTYPE and
+ * entities, huge keys, ESC in keys), EncodingType url, the canonical list
+ * query, HeadObject headers and the Range request. */
+#include "s3.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "fixture.h"
+#include "util.h"
+
+#define LIT(s) s, sizeof(s) - 1
+
+/* Parses body fed in chunks of `step` bytes (0: whole); returns rc and, when
+ * it parsed, a text dump of the page in *dump (caller frees). */
+static int parse_chunked(const char *body, size_t len, size_t step, char **dump,
+			 struct mlc_err *err)
+{
+	struct s3_list_parser *p = s3_list_parser_new();
+	int rc = 0;
+	if (step == 0) {
+		rc = s3_list_feed(p, body, len, 1, err);
+	} else {
+		for (size_t off = 0; rc == 0 && off < len; off += step) {
+			size_t n = len - off < step ? len - off : step;
+			rc = s3_list_feed(p, body + off, n, 0, err);
+		}
+		if (rc == 0)
+			rc = s3_list_feed(p, "", 0, 1, err);
+	}
+	*dump = NULL;
+	if (rc == 0) {
+		const struct s3_list_page *pg = s3_list_result(p);
+		struct buf b;
+		buf_init(&b);
+		buf_printf(&b, "trunc=%d next=%s kc=%ld enc=%d\n", pg->is_truncated,
+			   pg->next_token ? pg->next_token : "(null)", pg->key_count,
+			   pg->url_encoded);
+		for (size_t i = 0; i < pg->nobjects; i++) {
+			const struct s3_object *o = &pg->objects[i];
+			buf_printf(&b, "O %s|%lld|%lld|%s|%s\n", o->key, (long long)o->size,
+				   (long long)o->last_modified_ms, o->etag, o->storage_class);
+		}
+		for (size_t i = 0; i < pg->nprefixes; i++)
+			buf_printf(&b, "P %s\n", pg->prefixes[i]);
+		*dump = buf_steal(&b);
+	}
+	s3_list_parser_free(p);
+	return rc;
+}
+
+static char *parse_all_ways(const char *path)
+{
+	size_t len;
+	char *body = fixture_read(path, &len);
+	struct mlc_err err;
+	mlc_err_clear(&err);
+	char *whole, *one, *seven;
+	cr_assert_eq(parse_chunked(body, len, 0, &whole, &err), 0, "%s: %s", path, err.msg);
+	cr_assert_eq(parse_chunked(body, len, 1, &one, &err), 0, "%s: %s", path, err.msg);
+	cr_assert_eq(parse_chunked(body, len, 7, &seven, &err), 0, "%s: %s", path, err.msg);
+	cr_assert_str_eq(one, whole, "%s 1-byte chunks", path);
+	cr_assert_str_eq(seven, whole, "%s 7-byte chunks", path);
+	free(one);
+	free(seven);
+	free(body);
+	return whole;
+}
+
+Test(s3_list, every_fixture_chunked_identical)
+{
+	static const char *const files[] = {
+	    "tests/fixtures/s3/s3rver/list-objects-v2-encoding-url.xml",
+	    "tests/fixtures/s3/s3rver/list-objects-v2-maxkeys2-page1.xml",
+	    "tests/fixtures/s3/s3rver/list-objects-v2-maxkeys2-page2.xml",
+	    "tests/fixtures/s3/s3rver/list-objects-v2-prefix-delimiter-maxkeys1.xml",
+	    "tests/fixtures/s3/s3rver/list-objects-v2-prefix-delimiter.xml",
+	    "tests/fixtures/s3/s3rver/list-objects-v2-root-delimiter.xml",
+	    "tests/fixtures/s3/s3rver/list-objects-v2-start-after.xml",
+	    "tests/fixtures/s3/s3rver/list-objects-v1-marker.xml",
+	    "tests/fixtures/s3/s3rver-20minutes-5.0.0/list-objects-v2-root-delimiter.xml",
+	    "tests/fixtures/s3/minio/list-objects-v2-fetch-owner.xml",
+	    "tests/fixtures/s3/minio/list-objects-v2-truncated.xml",
+	};
+	for (size_t i = 0; i < sizeof files / sizeof *files; i++)
+		free(parse_all_ways(files[i]));
+}
+
+Test(s3_list, s3rver_page1_fields)
+{
+	char *d = parse_all_ways("tests/fixtures/s3/s3rver/list-objects-v2-maxkeys2-page1.xml");
+	cr_assert_str_eq(
+	    d,
+	    "trunc=1 next=1/0g9ynk7cW2Tm5b5Xgn+0QFm4FiMAGgmoG7249ePzkIgRiZkEn0EIZMdWXRsOlMUGjxkLsq"
+	    "pOk0vGJRedTI8w== kc=2 enc=0\n"
+	    "O README.md|29|1795456039000|\"456dadb8afb33c1b16c1d7dcab113c4a\"|STANDARD\n"
+	    "O models/bert/v1/model.bin|29|1795456034000|\"456dadb8afb33c1b16c1d7dcab113c4a\"|"
+	    "STANDARD\n");
+	free(d);
+}
+
+Test(s3_list, s3rver5_root_delimiter_prefixes)
+{
+	char *d = parse_all_ways(
+	    "tests/fixtures/s3/s3rver-20minutes-5.0.0/list-objects-v2-root-delimiter.xml");
+	cr_assert_str_eq(d,
+			 "trunc=0 next=(null) kc=1 enc=0\n"
+			 "O top.txt|3|1795456375000|\"764efa883dda1e11db47671c4a3bbd9e\"|STANDARD\n"
+			 "P a/\n");
+	free(d);
+}
+
+Test(s3_list, minio_numeric_entities_and_token)
+{
+	char *d = parse_all_ways("tests/fixtures/s3/minio/list-objects-v2-truncated.xml");
+	cr_assert(strstr(d, "trunc=1 next=cm8tcHJlZml4L3cxMF8xODI3XzQ2Mi5iaW5bbWluaW9fY2FjaGU6djIs"
+			    "cmV0dXJuOl0= kc=3 enc=0\n"));
+	cr_assert(strstr(d,
+			 "O ro-prefix/a.txt|32|1783487861235|\"ceb0af67cd0aa67b448930821fb4d13d\"|"
+			 "STANDARD\n"));
+	free(d);
+}
+
+Test(s3_list, encoding_type_url_decoded_only_when_declared)
+{
+	/* s3rver ignores encoding-type: the key arrives raw and stays raw. */
+	char *d = parse_all_ways("tests/fixtures/s3/s3rver/list-objects-v2-encoding-url.xml");
+	cr_assert(strstr(d, "O with space/a+b=c.txt|29|"));
+	free(d);
+	const char doc[] =
+	    "<ListBucketResult><EncodingType>url</EncodingType>"
+	    "<Contents><Key>with%20space/a%2Bb%3Dc%25.txt</Key><Size>1</Size></Contents>"
+	    "<CommonPrefixes><Prefix>d%C3%A9j%C3%A0/</Prefix></CommonPrefixes>"
+	    "<IsTruncated>false</IsTruncated></ListBucketResult>";
+	struct mlc_err err;
+	char *a, *b;
+	cr_assert_eq(parse_chunked(LIT(doc), 0, &a, &err), 0, "%s", err.msg);
+	cr_assert_eq(parse_chunked(LIT(doc), 1, &b, &err), 0, "%s", err.msg);
+	cr_assert_str_eq(a, b);
+	cr_assert(strstr(a, "enc=1"));
+	cr_assert(strstr(a, "O with space/a+b=c%.txt|1|0||\n"), "%s", a);
+	cr_assert(strstr(a, "P d\xc3\xa9j\xc3\xa0/\n"), "%s", a);
+	free(a);
+	free(b);
+}
+
+Test(s3_list, truncated_refused_at_every_cut)
+{
+	size_t len;
+	char *body = fixture_read("tests/fixtures/s3/minio/list-objects-v2-fetch-owner.xml", &len);
+	for (size_t cut = 0; cut < len - 1; cut += 13) {
+		struct mlc_err err;
+		mlc_err_clear(&err);
+		char *d;
+		cr_assert_lt(parse_chunked(body, cut, 7, &d, &err), 0, "cut %zu", cut);
+		cr_assert_eq(err.code, MLC_ERR_PARSE);
+		cr_assert_null(d);
+	}
+	free(body);
+}
+
+Test(s3_list, doctype_and_entities_refused)
+{
+	const char *docs[] = {
+	    "<?xml version=\"1.0\"?><!DOCTYPE l [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b "
+	    "\"&a;&a;&a;&a;&a;&a;&a;&a;\">]><ListBucketResult><Contents><Key>&b;</Key></Contents>"
+	    "</ListBucketResult>",
+	    "<?xml version=\"1.0\"?><!DOCTYPE l SYSTEM \"file:///etc/passwd\"><ListBucketResult/>",
+	    "<ListBucketResult><Contents><Key>&undefined;</Key></Contents></ListBucketResult>",
+	};
+	for (size_t i = 0; i < 3; i++) {
+		struct mlc_err err;
+		mlc_err_clear(&err);
+		char *d;
+		cr_assert_lt(parse_chunked(docs[i], strlen(docs[i]), 1, &d, &err), 0, "doc %zu", i);
+		cr_assert_eq(err.code, MLC_ERR_PARSE);
+		if (i < 2)
+			cr_assert(strstr(err.msg, "DOCTYPE refused"), "%s", err.msg);
+	}
+}
+
+Test(s3_list, huge_key_refused_and_error_sticks)
+{
+	struct buf b;
+	buf_init(&b);
+	buf_puts(&b, "<ListBucketResult><Contents><Key>");
+	for (int i = 0; i < 100000; i++)
+		buf_puts(&b, "k");
+	buf_puts(&b, "</Key></Contents></ListBucketResult>");
+	struct s3_list_parser *p = s3_list_parser_new();
+	struct mlc_err err;
+	mlc_err_clear(&err);
+	int rc = 0;
+	for (size_t off = 0; rc == 0 && off < b.len; off += 4096)
+		rc =
+		    s3_list_feed(p, b.data + off, b.len - off < 4096 ? b.len - off : 4096, 0, &err);
+	cr_assert_lt(rc, 0);
+	cr_assert(strstr(err.msg, "longer than 8192"), "%s", err.msg);
+	cr_assert_lt(s3_list_feed(p, "", 0, 1, &err), 0);
+	s3_list_parser_free(p);
+	buf_free(&b);
+	/* A key at the cap is kept whole. */
+	buf_init(&b);
+	buf_puts(&b, "<ListBucketResult><Contents><Key>");
+	for (int i = 0; i < S3_LIST_MAX_TEXT; i++)
+		buf_puts(&b, "k");
+	buf_puts(&b, "</Key></Contents></ListBucketResult>");
+	p = s3_list_parser_new();
+	cr_assert_eq(s3_list_feed(p, b.data, b.len, 1, &err), 0, "%s", err.msg);
+	cr_assert_eq(strlen(s3_list_result(p)->objects[0].key), S3_LIST_MAX_TEXT);
+	s3_list_parser_free(p);
+	buf_free(&b);
+}
+
+Test(s3_list, esc_in_key_kept_raw)
+{
+	const char doc[] =
+	    "<ListBucketResult><Contents><Key>evil\x1b[2Jkey</Key><Size>5</Size>"
+	    "</Contents><CommonPrefixes><Prefix>p\x1b]0;t\x07/</Prefix></CommonPrefixes>"
+	    "</ListBucketResult>";
+	/* Raw control characters are not XML; character references to them are
+	 * not either (XML 1.0) — both must fail cleanly, never crash. */
+	struct mlc_err err;
+	char *d;
+	int rc = parse_chunked(LIT(doc), 7, &d, &err);
+	if (rc == 0) {
+		cr_assert(strstr(d, "O evil\x1b[2Jkey|5|"), "%s", d);
+		free(d);
+	} else {
+		cr_assert_eq(err.code, MLC_ERR_PARSE);
+	}
+	/* With EncodingType url (how S3 and MinIO send such keys) the ESC comes
+	 * back raw after decoding; showing it safely is the UI's job. */
+	const char enc[] = "<ListBucketResult><EncodingType>url</EncodingType><Contents>"
+			   "<Key>evil%1B%5B2Jkey</Key></Contents></ListBucketResult>";
+	cr_assert_eq(parse_chunked(LIT(enc), 1, &d, &err), 0, "%s", err.msg);
+	cr_assert(strstr(d, "O evil\x1b[2Jkey|-1|0||\n"), "%s", d);
+	free(d);
+}
+
+Test(s3_list, error_document_reported)
+{
+	size_t len;
+	char *body = fixture_read("tests/fixtures/s3/s3rver/error-nosuchbucket.xml", &len);
+	struct mlc_err err;
+	char *d;
+	cr_assert_lt(parse_chunked(body, len, 7, &d, &err), 0);
+	cr_assert_eq(err.code, MLC_ERR_PROTO);
+	cr_assert(strstr(err.msg, "NoSuchBucket"), "%s", err.msg);
+	free(body);
+}
+
+Test(s3_list, many_objects_grow)
+{
+	struct buf b;
+	buf_init(&b);
+	buf_puts(&b, "<ListBucketResult><KeyCount>1000</KeyCount>");
+	for (int i = 0; i < 1000; i++)
+		buf_printf(&b, "<Contents><Key>k/%04d</Key><Size>%d</Size></Contents>", i, i);
+	buf_puts(&b, "</ListBucketResult>");
+	struct s3_list_parser *p = s3_list_parser_new();
+	struct mlc_err err;
+	cr_assert_eq(s3_list_feed(p, b.data, b.len, 1, &err), 0, "%s", err.msg);
+	const struct s3_list_page *pg = s3_list_result(p);
+	cr_assert_eq(pg->nobjects, 1000);
+	cr_assert_eq(pg->key_count, 1000);
+	cr_assert_str_eq(pg->objects[999].key, "k/0999");
+	cr_assert_eq(pg->objects[999].size, 999);
+	s3_list_parser_free(p);
+	buf_free(&b);
+}
+
+Test(s3_list, iso8601)
+{
+	cr_assert_eq(s3_parse_iso8601_ms("1970-01-01T00:00:01.5Z"), 1500);
+	cr_assert_eq(s3_parse_iso8601_ms("2021-06-24T14:14:00.068Z"), 1624544040068LL);
+	cr_assert_eq(s3_parse_iso8601_ms("garbage"), -1);
+}
+
+/* ---- the list query ------------------------------------------------------- */
+
+Test(s3_list, query_sorted_and_encoded)
+{
+	struct s3_list_opts o = {
+	    .prefix = "with space/a+b=c%/d\xc3\xa9j\xc3\xa0",
+	    .delimiter = "/",
+	    .continuation_token = "1/0g9y+0QF==",
+	    .start_after = "a b",
+	    .max_keys = 2,
+	};
+	char *q = s3_list_query(&o);
+	cr_assert_str_eq(q, "continuation-token=1%2F0g9y%2B0QF%3D%3D&delimiter=%2F&list-type=2&"
+			    "max-keys=2&prefix=with%20space%2Fa%2Bb%3Dc%25%2Fd%C3%A9j%C3%A0&"
+			    "start-after=a%20b");
+	free(q);
+	struct s3_list_opts plain = {.encoding_url = true};
+	q = s3_list_query(&plain);
+	cr_assert_str_eq(q, "encoding-type=url&list-type=2");
+	free(q);
+}
+
+/* ---- HeadObject / Range GET ------------------------------------------------ */
+
+Test(s3_list, head_headers)
+{
+	struct http_resp r = {
+	    .status = 200,
+	    .headers = "HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nContent-Length: 50\r\n"
+		       "ETag: \"456dadb8afb33c1b16c1d7dcab113c4a\"\r\n"
+		       "Last-Modified: Mon, 23 Nov 2026 17:47:19 GMT\r\n"
+		       "X-Amz-Meta-Owner: team ml \r\nx-amz-meta-run: abc=1\r\n\r\n",
+	};
+	struct s3_head h;
+	struct mlc_err err;
+	cr_assert_eq(s3_parse_head(&r, &h, &err), 0, "%s", err.msg);
+	cr_assert_str_eq(h.content_type, "text/csv");
+	cr_assert_eq(h.content_length, 50);
+	cr_assert_str_eq(h.etag, "\"456dadb8afb33c1b16c1d7dcab113c4a\"");
+	cr_assert_eq(h.last_modified_ms, 1795456039000LL);
+	cr_assert_eq(strv_len(h.meta), 2);
+	cr_assert_str_eq(h.meta[0], "owner=team ml");
+	cr_assert_str_eq(h.meta[1], "run=abc=1");
+	s3_head_free(&h);
+	r.status = 404;
+	cr_assert_lt(s3_parse_head(&r, &h, &err), 0);
+	cr_assert(strstr(err.msg, "no such key"), "%s", err.msg);
+	s3_head_free(&h);
+}
+
+Test(s3_list, range_request)
+{
+	struct target t = {
+	    .kind = TK_S3, .url = "http://127.0.0.1:4569/", .access_key = "A", .secret_key = "B"};
+	struct http_opts o;
+	const char *headers[5];
+	struct s3_scratch sc;
+	s3_get_range_opts(&t, "data", "with space/a+b=c.txt", 0, 65535, &o, headers, &sc);
+	cr_assert_str_eq(o.url, "http://127.0.0.1:4569/data/with%20space/a%2Bb%3Dc.txt");
+	cr_assert_str_eq(o.method, "GET");
+	cr_assert_str_eq(headers[0], "x-amz-content-sha256: " S3_EMPTY_SHA256);
+	cr_assert_str_eq(headers[1], "Range: bytes=0-65535");
+	cr_assert_null(headers[2]);
+	s3_scratch_free(&sc);
+	s3_get_range_opts(&t, "data", "k", 10, -1, &o, headers, &sc);
+	cr_assert_str_eq(headers[1], "Range: bytes=10-");
+	s3_scratch_free(&sc);
+}
+
+Test(s3_list, list_request_urls)
+{
+	struct target t = {.kind = TK_S3, .url = "http://127.0.0.1:4569/"};
+	struct http_opts o;
+	const char *headers[5];
+	struct s3_scratch sc;
+	struct s3_list_opts lo = {.prefix = "a b/", .delimiter = "/"};
+	s3_list_request_opts(&t, "data", &lo, &o, headers, &sc);
+	cr_assert_str_eq(o.url,
+			 "http://127.0.0.1:4569/data?delimiter=%2F&list-type=2&prefix=a%20b%2F");
+	cr_assert_str_eq(o.method, "GET");
+	s3_scratch_free(&sc);
+	struct target vh = {
+	    .kind = TK_S3, .url = "https://s3.eu-west-3.amazonaws.com", .virtual_host = true};
+	s3_list_request_opts(&vh, "datasets", &lo, &o, headers, &sc);
+	cr_assert_str_eq(o.url, "https://datasets.s3.eu-west-3.amazonaws.com/"
+				"?delimiter=%2F&list-type=2&prefix=a%20b%2F");
+	s3_scratch_free(&sc);
+}

@@ -1,0 +1,222 @@
+/* tui/canvas.c — clipped drawing for panels, sparklines and braille charts.
+ * The only place besides tui/app.c that writes cells to curses. */
+#include "canvas.h"
+
+#include <curses.h>
+#include <math.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/sanitize.h"
+#include "lib/util.h"
+
+bool canvas_utf8(void)
+{
+	return san_utf8();
+}
+
+const char *canvas_spinner(void)
+{
+	static const char *const u[] = {"◐", "◓", "◑", "◒"};
+	static const char *const a[] = {"|", "/", "-", "\\"};
+	int i = (int)((mono_ms() / 250) % 4);
+	return canvas_utf8() ? u[i] : a[i];
+}
+
+static void put(int y, int x, const char *s, size_t len, int attr)
+{
+	attrset(attr);
+	mvaddnstr(y, x, s, (int)len);
+}
+
+int canvas_text(const struct canvas *cv, int y, int x, const char *safe, enum role role, int maxw)
+{
+	if (y < 0 || y >= cv->h || x >= cv->w || x < 0)
+		return 0;
+	int avail = cv->w - x;
+	if (maxw > 0 && maxw < avail)
+		avail = maxw;
+	int cols;
+	size_t len = san_fit(safe, avail, &cols);
+	put(cv->y + y, cv->x + x, safe, len, theme_attr(role));
+	return cols;
+}
+
+int canvas_text_right(const struct canvas *cv, int y, int x_end, const char *safe, enum role role)
+{
+	int w = san_width(safe);
+	int x = x_end - w;
+	if (x < 0)
+		x = 0;
+	return canvas_text(cv, y, x, safe, role, x_end - x);
+}
+
+void canvas_fill_row(const struct canvas *cv, int y, int x, enum role role)
+{
+	if (y < 0 || y >= cv->h)
+		return;
+	attrset(theme_attr(role));
+	for (int i = x; i < cv->w; i++)
+		mvaddch(cv->y + y, cv->x + i, ' ');
+}
+
+void canvas_clear(const struct canvas *cv, enum role role)
+{
+	for (int y = 0; y < cv->h; y++)
+		canvas_fill_row(cv, y, 0, role);
+}
+
+void sparkline(const long *v, int n, int width, char *out, size_t outsz)
+{
+	static const char *blocks[] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
+	static const char ascii[] = "_.-=#";
+	bool utf8 = canvas_utf8();
+	int start = n > width ? n - width : 0;
+	long max = 1;
+	for (int i = start; i < n; i++)
+		if (v[i] > max)
+			max = v[i];
+	size_t o = 0;
+	out[0] = '\0';
+	for (int i = start; i < n; i++) {
+		const char *c;
+		char one[2] = {0, 0};
+		if (v[i] < 0) {
+			c = utf8 ? "×" : "x";
+		} else if (utf8) {
+			int level = (int)((double)v[i] * 7.0 / (double)max + 0.5);
+			c = blocks[level < 0 ? 0 : level > 7 ? 7 : level];
+		} else {
+			int level = (int)((double)v[i] * 4.0 / (double)max + 0.5);
+			one[0] = ascii[level < 0 ? 0 : level > 4 ? 4 : level];
+			c = one;
+		}
+		size_t l = strlen(c);
+		if (o + l + 1 > outsz)
+			break;
+		memcpy(out + o, c, l);
+		o += l;
+		out[o] = '\0';
+	}
+}
+
+static void nice_num(double v, char *out, size_t n)
+{
+	double a = fabs(v);
+	if (a != 0 && (a >= 1e6 || a < 1e-3))
+		snprintf(out, n, "%.2g", v);
+	else if (a >= 100)
+		snprintf(out, n, "%.0f", v);
+	else
+		snprintf(out, n, "%.3g", v);
+}
+
+void canvas_chart(const struct canvas *cv, const char *title, const struct chart_series *s,
+		  int nseries, const char *xlabel)
+{
+	canvas_clear(cv, ROLE_NORMAL);
+	double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
+	double last = NAN;
+	for (int k = 0; k < nseries; k++)
+		for (int i = 0; i < s[k].n; i++) {
+			double x = s[k].xs[i], y = s[k].ys[i];
+			if (!isfinite(x) || !isfinite(y))
+				continue;
+			xmin = fmin(xmin, x);
+			xmax = fmax(xmax, x);
+			ymin = fmin(ymin, y);
+			ymax = fmax(ymax, y);
+			if (k == 0)
+				last = y;
+		}
+	char head[256], a[32], b[32], c[32];
+	if (!isfinite(ymin)) {
+		snprintf(head, sizeof head, "%s — no data", title);
+		canvas_text(cv, 0, 0, head, ROLE_TITLE, 0);
+		return;
+	}
+	nice_num(ymin, a, sizeof a);
+	nice_num(ymax, b, sizeof b);
+	nice_num(last, c, sizeof c);
+	snprintf(head, sizeof head, "%s   min %s  max %s  last %s", title, a, b, c);
+	canvas_text(cv, 0, 0, head, ROLE_TITLE, 0);
+	if (cv->h < 5 || cv->w < 20)
+		return;
+	if (ymax == ymin) {
+		ymax += 1;
+		ymin -= 1;
+	}
+	if (xmax == xmin)
+		xmax = xmin + 1;
+	char ylab_top[16], ylab_bot[16];
+	nice_num(ymax, ylab_top, sizeof ylab_top);
+	nice_num(ymin, ylab_bot, sizeof ylab_bot);
+	int lw = (int)MLC_MAX(strlen(ylab_top), strlen(ylab_bot)) + 1;
+	int plot_x = lw + 1, plot_y = 1, plot_h = cv->h - 3, plot_w = cv->w - plot_x - 1;
+	if (plot_w < 4 || plot_h < 1)
+		return;
+	bool utf8 = canvas_utf8();
+	canvas_text(cv, plot_y, 0, ylab_top, ROLE_DIM, lw);
+	canvas_text(cv, plot_y + plot_h - 1, 0, ylab_bot, ROLE_DIM, lw);
+	for (int y = 0; y < plot_h; y++)
+		canvas_text(cv, plot_y + y, lw, utf8 ? "│" : "|", ROLE_DIM, 1);
+	for (int x = 0; x < plot_w; x++)
+		canvas_text(cv, plot_y + plot_h, plot_x + x, utf8 ? "─" : "-", ROLE_DIM, 1);
+	canvas_text(cv, plot_y + plot_h, lw, utf8 ? "└" : "+", ROLE_DIM, 1);
+	char xl[32], xr[32];
+	nice_num(xmin, xl, sizeof xl);
+	nice_num(xmax, xr, sizeof xr);
+	canvas_text(cv, plot_y + plot_h + 1, plot_x, xl, ROLE_DIM, 0);
+	char right[64];
+	snprintf(right, sizeof right, "%s %s", xr, xlabel ? xlabel : "");
+	canvas_text_right(cv, plot_y + plot_h + 1, cv->w, right, ROLE_DIM);
+
+	/* Braille: each cell holds 2×4 dots; dot bits per (dx, dy). */
+	static const int bits[4][2] = {{0x01, 0x08}, {0x02, 0x10}, {0x04, 0x20}, {0x40, 0x80}};
+	int gw = plot_w * 2, gh = plot_h * 4;
+	unsigned char *grid = xcalloc((size_t)(plot_w * plot_h), 1);
+	for (int k = 0; k < nseries; k++) {
+		int px = -1, py = -1;
+		for (int i = 0; i < s[k].n; i++) {
+			double x = s[k].xs[i], y = s[k].ys[i];
+			if (!isfinite(x) || !isfinite(y)) {
+				px = -1;
+				continue;
+			}
+			int gx = (int)((x - xmin) / (xmax - xmin) * (gw - 1) + 0.5);
+			int gy = (gh - 1) - (int)((y - ymin) / (ymax - ymin) * (gh - 1) + 0.5);
+			/* Connect to the previous point so lines have no gaps. */
+			int steps = px < 0 ? 0 : MLC_MAX(abs(gx - px), abs(gy - py));
+			for (int t = 0; t <= steps; t++) {
+				int cx = steps ? px + (gx - px) * t / steps : gx;
+				int cy = steps ? py + (gy - py) * t / steps : gy;
+				if (cx < 0 || cx >= gw || cy < 0 || cy >= gh)
+					continue;
+				grid[(cy / 4) * plot_w + cx / 2] |=
+				    (unsigned char)bits[cy % 4][cx % 2];
+			}
+			px = gx;
+			py = gy;
+		}
+	}
+	for (int y = 0; y < plot_h; y++)
+		for (int x = 0; x < plot_w; x++) {
+			unsigned char m = grid[y * plot_w + x];
+			if (!m)
+				continue;
+			char ch[4];
+			if (utf8) {
+				unsigned cp = 0x2800 + m;
+				ch[0] = (char)(0xE0 | (cp >> 12));
+				ch[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+				ch[2] = (char)(0x80 | (cp & 0x3F));
+				ch[3] = '\0';
+			} else {
+				ch[0] = '*';
+				ch[1] = '\0';
+			}
+			canvas_text(cv, plot_y + y, plot_x + x, ch, ROLE_CHART, 1);
+		}
+	free(grid);
+}

@@ -1,0 +1,198 @@
+/* tui/main.c — command line: the console, `check`, and the headless script
+ * mode. Loads the config (file, environment, --env-file), applies flags,
+ * and hands over to app_run or check_run. Exit: 0 ok, 1 a check failed,
+ * 2 usage or configuration error. */
+#include <getopt.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "lib/check.h"
+#include "lib/config.h"
+#include "lib/http.h"
+#include "lib/log.h"
+#include "lib/loop.h"
+#include "lib/sanitize.h"
+#include "lib/source.h"
+#include "lib/util.h"
+
+#define MLC_VERSION "0.1.0"
+
+static void usage(FILE *f)
+{
+	fprintf(
+	    f,
+	    "usage: mlconsole [options]                 the console\n"
+	    "       mlconsole check [--json] [options]  one pass of the acceptance checks\n"
+	    "options:\n"
+	    "  -c, --config FILE      config file (default $XDG_CONFIG_HOME/mlconsole/config.ini)\n"
+	    "      --env-file PATH    read the platform's docker-compose .env\n"
+	    "      --readonly         disable every mutation\n"
+	    "      --theme NAME       default, light, mono or a theme file\n"
+	    "      --refresh SECONDS  poll interval (default 2)\n"
+	    "      --script FILE      headless: run keys and :commands from FILE\n"
+	    "      --size COLSxROWS   headless screen size (default 120x40)\n"
+	    "      --log FILE         log file (default $XDG_STATE_HOME/mlconsole/mlconsole.log)\n"
+	    "      --json             with check: one JSON document\n"
+	    "  -V, --version          print the version\n"
+	    "  -h, --help             this help\n");
+}
+
+int main(int argc, char **argv)
+{
+	setlocale(LC_ALL, "");
+	const char *cs = nl_langinfo(CODESET);
+	san_set_utf8(cs && (!strcasecmp(cs, "UTF-8") || !strcasecmp(cs, "utf8")));
+
+	bool check = false, json = false, readonly = false;
+	const char *config_path = NULL, *env_file = NULL, *theme = NULL, *script = NULL;
+	const char *log_file = NULL;
+	long refresh_ms = 0;
+	int cols = 120, rows = 40;
+	if (argc > 1 && !strcmp(argv[1], "check")) {
+		check = true;
+		argv[1] = argv[0];
+		argv++;
+		argc--;
+	}
+	static const struct option longopts[] = {
+	    {"config", required_argument, NULL, 'c'},  {"env-file", required_argument, NULL, 'e'},
+	    {"readonly", no_argument, NULL, 'r'},      {"theme", required_argument, NULL, 't'},
+	    {"refresh", required_argument, NULL, 'R'}, {"script", required_argument, NULL, 's'},
+	    {"size", required_argument, NULL, 'S'},    {"json", no_argument, NULL, 'j'},
+	    {"log", required_argument, NULL, 'l'},     {"version", no_argument, NULL, 'V'},
+	    {"help", no_argument, NULL, 'h'},	       {NULL, 0, NULL, 0},
+	};
+	int ch;
+	while ((ch = getopt_long(argc, argv, "c:Vh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'e':
+			env_file = optarg;
+			break;
+		case 'r':
+			readonly = true;
+			break;
+		case 't':
+			theme = optarg;
+			break;
+		case 'R':
+			refresh_ms = parse_duration_ms(optarg);
+			if (refresh_ms < 100) {
+				fprintf(
+				    stderr,
+				    "mlconsole: --refresh: expected seconds, like 2 or 500ms\n");
+				return 2;
+			}
+			break;
+		case 's':
+			script = optarg;
+			break;
+		case 'S':
+			if (sscanf(optarg, "%dx%d", &cols, &rows) != 2 || cols < 10 || rows < 3 ||
+			    cols > 1000 || rows > 1000) {
+				fprintf(stderr,
+					"mlconsole: --size: expected COLSxROWS, like 120x40\n");
+				return 2;
+			}
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'l':
+			log_file = optarg;
+			break;
+		case 'V':
+			printf("mlconsole %s\n", MLC_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "mlconsole: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	if (json && !check) {
+		fprintf(stderr, "mlconsole: --json goes with check\n");
+		return 2;
+	}
+
+	struct config cfg;
+	struct mlc_err err;
+	mlc_err_clear(&err);
+	config_init(&cfg);
+	int rc = 0;
+	if (env_file && config_read_env_file(&cfg, env_file, &err) < 0)
+		rc = 2;
+	if (rc == 0) {
+		char *path = config_path ? xstrdup(config_path) : config_default_path();
+		struct stat st;
+		if (config_path || stat(path, &st) == 0)
+			if (config_read_file(&cfg, path, &err) < 0)
+				rc = 2;
+		free(path);
+	}
+	if (rc) {
+		fprintf(stderr, "mlconsole: %s\n", err.msg);
+		config_free(&cfg);
+		return 2;
+	}
+	config_apply_env(&cfg);
+	if (refresh_ms)
+		cfg.refresh_ms = refresh_ms;
+
+	if (check) {
+		log_open(log_file ? log_file : "", 100);
+		for (size_t i = 0; i < cfg.nwarnings; i++)
+			fprintf(stderr, "mlconsole: warning: %s\n", cfg.warnings[i]);
+		if (cfg.ntargets == 0) {
+			fprintf(stderr, "mlconsole: no services configured (config file, "
+					"environment or --env-file)\n");
+			config_free(&cfg);
+			return 2;
+		}
+		struct check_result *res;
+		size_t n;
+		int failed = check_run(&cfg, &res, &n);
+		check_print(stdout, res, n, json);
+		check_results_free(res, n);
+		http_shutdown();
+		loop_shutdown();
+		log_close();
+		config_free(&cfg);
+		return failed ? 1 : 0;
+	}
+
+	log_open(log_file, 2000);
+	log_info("mlconsole %s starting, %zu services, config %s", MLC_VERSION, cfg.ntargets,
+		 cfg.path ? cfg.path : "(none)");
+	sources_init(&cfg);
+	struct app_opts o = {
+	    .cfg = &cfg,
+	    .readonly = readonly,
+	    .theme = theme,
+	    .script = script,
+	    .cols = cols,
+	    .rows = rows,
+	};
+	int status = app_run(&o);
+	sources_free();
+	http_shutdown();
+	loop_shutdown();
+	log_close();
+	config_free(&cfg);
+	return status;
+}

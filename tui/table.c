@@ -1,0 +1,378 @@
+/* tui/table.c — see table.h. Asks the panel for cells of visible rows only
+ * when drawing; filtering and sorting walk every row once per change. */
+#include "table.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "lib/sanitize.h"
+#include "lib/util.h"
+
+void table_init(struct table *t, struct panel *p)
+{
+	memset(t, 0, sizeof *t);
+	t->panel = p;
+	t->sort_col = -1;
+	t->stale_view = true;
+}
+
+void table_free(struct table *t)
+{
+	free(t->view);
+	t->view = NULL;
+}
+
+static bool row_matches(struct table *t, int row, int ncols)
+{
+	if (!t->filter[0])
+		return true;
+	struct cell c;
+	for (int col = 0; col < ncols; col++) {
+		c.text[0] = '\0';
+		c.role = ROLE_NORMAL;
+		t->panel->ops->cell(t->panel, row, col, &c);
+		if (strcasestr(c.text, t->filter))
+			return true;
+	}
+	return false;
+}
+
+struct sort_key {
+	int row;
+	char *text;
+	double num;
+	bool has_num;
+};
+
+static bool sort_desc_flag;
+
+static int key_cmp(const void *a, const void *b)
+{
+	const struct sort_key *x = a, *y = b;
+	int c;
+	if (x->has_num && y->has_num)
+		c = (x->num > y->num) - (x->num < y->num);
+	else if (x->has_num != y->has_num)
+		c = x->has_num ? -1 : 1; /* numbers before "-" and text */
+	else
+		c = strcasecmp(x->text, y->text);
+	if (c == 0)
+		c = (x->row > y->row) - (x->row < y->row);
+	return sort_desc_flag ? -c : c;
+}
+
+static void sort_view(struct table *t, const struct column *cols)
+{
+	if (t->sort_col < 0 || t->nview < 2)
+		return;
+	struct sort_key *keys = xcalloc((size_t)t->nview, sizeof *keys);
+	struct cell c;
+	for (int i = 0; i < t->nview; i++) {
+		c.text[0] = '\0';
+		t->panel->ops->cell(t->panel, t->view[i], t->sort_col, &c);
+		keys[i].row = t->view[i];
+		keys[i].text = xstrdup(c.text);
+		char *end;
+		keys[i].num = strtod(c.text, &end);
+		keys[i].has_num = cols[t->sort_col].numeric && end != c.text;
+	}
+	sort_desc_flag = t->sort_desc;
+	qsort(keys, (size_t)t->nview, sizeof *keys, key_cmp);
+	for (int i = 0; i < t->nview; i++) {
+		t->view[i] = keys[i].row;
+		free(keys[i].text);
+	}
+	free(keys);
+}
+
+void table_sync(struct table *t)
+{
+	const struct panel_ops *ops = t->panel->ops;
+	unsigned long gen = ops->generation ? ops->generation(t->panel) : 0;
+	int n = ops->nrows(t->panel);
+	if (!t->stale_view && gen == t->gen_seen && n == t->nrows_seen)
+		return;
+	int keep = table_selected(t);
+	int ncols;
+	const struct column *cols = ops->columns(t->panel, &ncols);
+	if (n > t->cap) {
+		t->cap = n;
+		t->view = xrealloc(t->view, (size_t)t->cap * sizeof *t->view);
+	}
+	t->nview = 0;
+	for (int r = 0; r < n; r++)
+		if (row_matches(t, r, ncols))
+			t->view[t->nview++] = r;
+	if (t->sort_col >= ncols)
+		t->sort_col = -1;
+	sort_view(t, cols);
+	t->gen_seen = gen;
+	t->nrows_seen = n;
+	t->stale_view = false;
+	/* Keep the same model row selected when it is still there. */
+	if (keep >= 0)
+		for (int i = 0; i < t->nview; i++)
+			if (t->view[i] == keep) {
+				t->sel = i;
+				break;
+			}
+	if (t->sel >= t->nview)
+		t->sel = t->nview ? t->nview - 1 : 0;
+}
+
+int table_selected(const struct table *t)
+{
+	if (t->nview == 0 || t->sel < 0 || t->sel >= t->nview)
+		return -1;
+	return t->view[t->sel];
+}
+
+void table_move(struct table *t, int delta)
+{
+	if (t->nview == 0)
+		return;
+	long s = (long)t->sel + delta;
+	if (s < 0)
+		s = 0;
+	if (s >= t->nview)
+		s = t->nview - 1;
+	t->sel = (int)s;
+}
+
+void table_home(struct table *t)
+{
+	t->sel = 0;
+}
+void table_end(struct table *t)
+{
+	t->sel = t->nview ? t->nview - 1 : 0;
+}
+
+void table_set_filter(struct table *t, const char *f)
+{
+	strlcpy_m(t->filter, f ? f : "", sizeof t->filter);
+	t->stale_view = true;
+	t->sel = 0;
+	t->top = 0;
+}
+
+void table_sort_by(struct table *t, int col, bool desc)
+{
+	t->sort_col = col;
+	t->sort_desc = desc;
+	t->stale_view = true;
+}
+
+void table_sort_next(struct table *t)
+{
+	int ncols;
+	t->panel->ops->columns(t->panel, &ncols);
+	if (t->sort_col < 0)
+		table_sort_by(t, 0, false);
+	else if (!t->sort_desc)
+		table_sort_by(t, t->sort_col, true);
+	else if (t->sort_col + 1 < ncols)
+		table_sort_by(t, t->sort_col + 1, false);
+	else
+		table_sort_by(t, -1, false);
+}
+
+bool table_click(struct table *t, int y)
+{
+	int i = t->top + (y - t->body_y);
+	if (y < t->body_y || i < 0 || i >= t->nview || y - t->body_y >= t->page)
+		return false;
+	t->sel = i;
+	return true;
+}
+
+static void group_thousands(long v, char *out, size_t n)
+{
+	char raw[32];
+	snprintf(raw, sizeof raw, "%ld", v);
+	size_t len = strlen(raw), o = 0;
+	for (size_t i = 0; i < len && o + 2 < n; i++) {
+		if (i > 0 && (len - i) % 3 == 0)
+			out[o++] = ',';
+		out[o++] = raw[i];
+	}
+	out[o] = '\0';
+}
+
+void table_position(const struct table *t, char *out, size_t n)
+{
+	char a[32], b[32];
+	group_thousands(t->nview ? t->sel + 1 : 0, a, sizeof a);
+	group_thousands(t->nview, b, sizeof b);
+	snprintf(out, n, "%s/%s", a, b);
+}
+
+/* Fits columns into width: natural widths from the header and the visible
+ * rows, clamped to [min, max]; shrink flexible ones, then drop the
+ * highest-numbered `drop` columns until everything fits. */
+static void fit_columns(struct table *t, const struct column *cols, int ncols, int width, int *w,
+			int first, int last, int gap)
+{
+	struct cell c;
+	for (int i = 0; i < ncols; i++) {
+		int nat = san_width(cols[i].title);
+		for (int v = first; v < last; v++) {
+			c.text[0] = '\0';
+			t->panel->ops->cell(t->panel, t->view[v], i, &c);
+			int cw = san_width(c.text);
+			if (cw > nat)
+				nat = cw;
+		}
+		if (nat < cols[i].min)
+			nat = cols[i].min;
+		if (cols[i].max && nat > cols[i].max)
+			nat = cols[i].max;
+		w[i] = nat;
+	}
+	for (;;) {
+		int total = 0, shown = 0;
+		for (int i = 0; i < ncols; i++)
+			if (w[i] > 0) {
+				total += w[i];
+				shown++;
+			}
+		total += shown ? (shown - 1) * gap : 0;
+		if (total <= width)
+			break;
+		/* First the flexible column gives up its slack, then whole columns
+		 * drop in `drop` order, then the widest shrinks to its minimum. */
+		int excess = total - width;
+		int flexcol = -1;
+		for (int i = 0; i < ncols; i++)
+			if (w[i] > cols[i].min && !cols[i].max)
+				flexcol = i;
+		if (flexcol >= 0) {
+			int can = w[flexcol] - cols[flexcol].min;
+			w[flexcol] -= excess < can ? excess : can;
+			continue;
+		}
+		int drop = -1;
+		for (int i = 0; i < ncols; i++)
+			if (w[i] > 0 && cols[i].drop > 0 &&
+			    (drop < 0 || cols[i].drop > cols[drop].drop))
+				drop = i;
+		if (drop >= 0) {
+			w[drop] = 0;
+			continue;
+		}
+		int widest = -1;
+		for (int i = 0; i < ncols; i++)
+			if (w[i] > cols[i].min &&
+			    (widest < 0 || w[i] - cols[i].min > w[widest] - cols[widest].min))
+				widest = i;
+		if (widest >= 0) {
+			int can = w[widest] - cols[widest].min;
+			w[widest] -= excess < can ? excess : can;
+			continue;
+		}
+		/* Nothing left to give: clip the last column. */
+		for (int i = ncols - 1; i >= 0; i--)
+			if (w[i] > 0) {
+				w[i] = MLC_MAX(1, w[i] - excess);
+				break;
+			}
+		break;
+	}
+	/* Give what is left to the flexible (max == 0) column. */
+	int total = 0, shown = 0, flex = -1;
+	for (int i = 0; i < ncols; i++)
+		if (w[i] > 0) {
+			total += w[i];
+			shown++;
+			if (!cols[i].max)
+				flex = i;
+		}
+	total += shown ? (shown - 1) * gap : 0;
+	if (flex >= 0 && total < width)
+		w[flex] += width - total;
+}
+
+void table_draw(struct table *t, const struct canvas *cv)
+{
+	table_sync(t);
+	int ncols;
+	const struct column *cols = t->panel->ops->columns(t->panel, &ncols);
+	canvas_clear(cv, ROLE_NORMAL);
+	t->page = cv->h - 1;
+	t->body_y = cv->y + 1;
+	if (t->page < 1)
+		return;
+	if (t->sel < t->top)
+		t->top = t->sel;
+	if (t->sel >= t->top + t->page)
+		t->top = t->sel - t->page + 1;
+	if (t->top > t->nview - t->page)
+		t->top = MLC_MAX(0, t->nview - t->page);
+	int first = t->top, last = MLC_MIN(t->nview, t->top + t->page);
+	int w[32];
+	if (ncols > 32)
+		ncols = 32;
+	int gap = cv->w >= 100 ? 2 : 1;
+	fit_columns(t, cols, ncols, cv->w - 1, w, first, last, gap);
+
+	/* Header. */
+	canvas_fill_row(cv, 0, 0, ROLE_COLHEAD);
+	int x = 1;
+	for (int i = 0; i < ncols; i++) {
+		if (!w[i])
+			continue;
+		char title[96];
+		snprintf(title, sizeof title, "%s%s", cols[i].title,
+			 t->sort_col == i ? (t->sort_desc ? (canvas_utf8() ? "▼" : "v")
+							  : (canvas_utf8() ? "▲" : "^"))
+					  : "");
+		if (cols[i].align == ALIGN_RIGHT)
+			canvas_text_right(cv, 0, x + w[i], title, ROLE_COLHEAD);
+		else
+			canvas_text(cv, 0, x, title, ROLE_COLHEAD, w[i]);
+		x += w[i] + gap;
+	}
+
+	if (t->nview == 0) {
+		char msg[256] = "";
+		if (t->filter[0])
+			snprintf(msg, sizeof msg, "no match for /%s", t->filter);
+		else if (t->panel->ops->empty_text)
+			t->panel->ops->empty_text(t->panel, msg, sizeof msg);
+		if (!msg[0])
+			strlcpy_m(msg, "nothing here", sizeof msg);
+		char *safe = san_str(msg);
+		canvas_text(cv, 2, 2, safe, ROLE_DIM, 0);
+		free(safe);
+		return;
+	}
+	struct cell c;
+	for (int v = first; v < last; v++) {
+		int y = 1 + v - first;
+		bool sel = v == t->sel;
+		canvas_fill_row(cv, y, 0, sel ? ROLE_SEL : ROLE_NORMAL);
+		x = 1;
+		for (int i = 0; i < ncols; i++) {
+			if (!w[i])
+				continue;
+			c.text[0] = '\0';
+			c.role = ROLE_NORMAL;
+			t->panel->ops->cell(t->panel, t->view[v], i, &c);
+			enum role role = sel ? ROLE_SEL : c.role;
+			int tw = san_width(c.text);
+			if (tw > w[i] && w[i] > 1) {
+				/* Too wide: cut on a character boundary and say so. */
+				int used = canvas_text(cv, y, x, c.text, role, w[i] - 1);
+				canvas_text(cv, y, x + used, canvas_utf8() ? "…" : "~", role, 1);
+			} else if (cols[i].align == ALIGN_RIGHT) {
+				canvas_text_right(cv, y, x + w[i], c.text, role);
+			} else {
+				canvas_text(cv, y, x, c.text, role, w[i]);
+			}
+			x += w[i] + gap;
+		}
+	}
+}
