@@ -28,7 +28,8 @@ sim_mode() {
 }
 
 # Masks what changes from run to run: the clock, latencies, ages, sparkline
-# and chart dots, retry countdowns.
+# and chart dots, retry countdowns, the minor versions of the Debian
+# PostgreSQL and OpenSSH packages the machine happens to have.
 normalize() {
 	perl -CSD -pe '
 		s/\d{2}:\d{2}:\d{2}/HH:MM:SS/g;
@@ -40,6 +41,8 @@ normalize() {
 		s/[\x{2581}-\x{2588}\x{d7}]/ /g;
 		s/[\x{2800}-\x{28ff}]/ /g;
 		s/127\.0\.0\.1:\d+/127.0.0.1:PORT/g;
+		s/\b15\.\d\d\b/15.NN/g;
+		s/deb12u\d+/deb12uN/g;
 		s/[a-z_][a-z0-9_-]*\@127/USER\@127/g;
 		s{/tmp/mlc-[a-z]+\.\w+}{/TMP}g;
 		s/min [-\d.e+]+  max [-\d.e+]+  last [-\d.e+]+/min N  max N  last N/;
