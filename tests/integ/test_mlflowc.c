@@ -1,0 +1,369 @@
+/* tests/integ/test_mlflowc.c — lib/mlflowc.c against the stack's MLflow
+ * simulator ($MLC_STACK_DIR/env: MLFLOW_PORT): what was parsed, and what
+ * the simulator received (its /__sim/requests log): the paged runs loader
+ * chaining opaque page tokens with a small first page, server errors
+ * carried with their message, the registry reads and writes, cancel. */
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/config.h"
+#include "lib/http.h"
+#include "lib/loop.h"
+#include "lib/mlflowc.h"
+#include "lib/util.h"
+#include "stackenv.h"
+
+#define WAIT_MS 30000
+
+static struct target T;
+static struct mlflowc C;
+static struct mlflow_keys K;
+
+static void setup(void)
+{
+	static char url[64];
+	const char *port = stackenv("MLFLOW_PORT");
+	cr_assert_not_null(port, "MLFLOW_PORT missing from the stack env");
+	snprintf(url, sizeof url, "http://127.0.0.1:%s", port);
+	memset(&T, 0, sizeof T);
+	T.name = "mlflow";
+	T.kind = TK_MLFLOW;
+	T.url = url;
+	mlflowc_init(&C, &T);
+	mlflow_keys_init(&K);
+}
+
+static void teardown(void)
+{
+	mlflowc_free(&C);
+	mlflow_keys_free(&K);
+}
+
+TestSuite(mlflowc, .init = setup, .fini = teardown, .timeout = 60);
+
+/* ---- the simulator's request log ---------------------------------------- */
+
+struct raw {
+	volatile bool done;
+	char *body;
+};
+
+static void raw_done(const struct http_resp *r, const struct mlc_err *err, void *arg)
+{
+	struct raw *g = arg;
+	g->body = xstrdup(err || !r->body ? "[]" : r->body);
+	g->done = true;
+}
+
+/* The requests the simulator received to path whose query or body holds
+ * needle (tests run in parallel: each looks for its own requests only). */
+static json_t *sim_requests(const char *path, const char *needle)
+{
+	struct raw g = {0};
+	char *url = xasprintf("%s/__sim/requests", C.base);
+	struct http_opts o = {.url = url};
+	http_request(&o, raw_done, &g);
+	free(url);
+	cr_assert(stackenv_run_until(&g.done, WAIT_MS));
+	json_error_t je;
+	json_t *j = json_loads(g.body, 0, &je);
+	free(g.body);
+	cr_assert(json_is_array(j), "bad /__sim/requests body");
+	json_t *out = json_array();
+	size_t i;
+	json_t *r;
+	json_array_foreach(j, i, r)
+	{
+		const char *p = json_string_value(json_object_get(r, "path"));
+		const char *q = json_string_value(json_object_get(r, "query"));
+		const char *b = json_string_value(json_object_get(r, "body"));
+		if (p && !strcmp(p, path) && ((q && strstr(q, needle)) || (b && strstr(b, needle))))
+			json_array_append(out, r);
+	}
+	json_decref(j);
+	return out;
+}
+
+/* ---- one call ----------------------------------------------------------- */
+
+struct got {
+	volatile bool done;
+	int calls;
+	bool ok;
+	struct mlc_err err;
+	void *res;
+	void (*take)(struct got *g, void *res);
+	union {
+		struct mlflow_experiment_page exps;
+		struct mlflow_run run;
+		struct mlflow_history hist;
+		struct mlflow_file_list files;
+		struct mlflow_model_page models;
+		struct mlflow_version_page versions;
+		struct mlflow_model_version version;
+	} u;
+};
+
+static void got_cb(void *res, const struct mlc_err *err, void *arg)
+{
+	struct got *g = arg;
+	g->calls++;
+	g->done = true;
+	g->ok = !err;
+	if (err)
+		g->err = *err;
+	else if (res && g->take)
+		g->take(g, res);
+}
+
+#define TAKE(field, type)                                                                          \
+	static void take_##field(struct got *g, void *res)                                         \
+	{                                                                                          \
+		g->u.field = *(type *)res;                                                         \
+		memset(res, 0, sizeof(type));                                                      \
+	}
+TAKE(exps, struct mlflow_experiment_page)
+TAKE(run, struct mlflow_run)
+TAKE(hist, struct mlflow_history)
+TAKE(files, struct mlflow_file_list)
+TAKE(models, struct mlflow_model_page)
+TAKE(versions, struct mlflow_version_page)
+TAKE(version, struct mlflow_model_version)
+
+static void wait_got(struct got *g)
+{
+	cr_assert(stackenv_run_until(&g->done, WAIT_MS), "no answer");
+	cr_assert_eq(g->calls, 1);
+}
+
+Test(mlflowc, experiments_and_what_the_server_received)
+{
+	struct got g = {.take = take_exps};
+	mlflowc_experiments(&C, "ALL", "name LIKE 'fraud%'", got_cb, &g);
+	cr_assert_eq(g.calls, 0, "callback ran inside the call");
+	wait_got(&g);
+	cr_assert(g.ok, "%s", g.err.msg);
+	bool found = false;
+	for (size_t i = 0; i < g.u.exps.n; i++)
+		found |= !strcmp(g.u.exps.items[i].name, "fraud-detection-xgb");
+	cr_assert(found);
+	mlflow_experiment_page_free(&g.u.exps);
+	json_t *reqs = sim_requests("/api/2.0/mlflow/experiments/search", "fraud%25");
+	cr_assert_eq(json_array_size(reqs), 1);
+	json_t *r = json_array_get(reqs, 0);
+	cr_assert_str_eq(json_string_value(json_object_get(r, "method")), "GET");
+	cr_assert_str_eq(json_string_value(json_object_get(r, "path")),
+			 "/api/2.0/mlflow/experiments/search");
+	json_t *args = json_object_get(r, "args");
+	cr_assert_str_eq(json_string_value(json_array_get(json_object_get(args, "max_results"), 0)),
+			 "1000");
+	cr_assert_str_eq(json_string_value(json_array_get(json_object_get(args, "view_type"), 0)),
+			 "ALL");
+	json_decref(reqs);
+}
+
+/* ---- the paged loader ---------------------------------------------------- */
+
+struct pages {
+	volatile bool done;
+	int pages;
+	size_t runs;
+	size_t first;
+	char *tokens[64];
+	struct mlc_err err;
+	bool failed;
+};
+
+static void on_page(struct mlflow_run_page *p, bool last, const struct mlc_err *err, void *arg)
+{
+	struct pages *s = arg;
+	if (err) {
+		s->err = *err;
+		s->failed = true;
+		s->done = true;
+		return;
+	}
+	if (s->pages == 0)
+		s->first = p->n;
+	if (s->pages < 64)
+		s->tokens[s->pages] = p->next_page_token ? xstrdup(p->next_page_token) : NULL;
+	s->pages++;
+	s->runs += p->n;
+	if (last)
+		s->done = true;
+}
+
+Test(mlflowc, runs_loader_chains_tokens_with_small_first_page)
+{
+	const char *ids[] = {"1"};
+	const char *order[] = {"attributes.start_time DESC"};
+	struct mlflow_runs_query q = {
+	    .experiment_ids = ids, .nexp = 1, .order_by = order, .norder = 1};
+	struct pages s = {0};
+	mlflowc_runs_load(&C, &K, &q, 10, 40, on_page, &s);
+	cr_assert(stackenv_run_until(&s.done, WAIT_MS));
+	cr_assert(!s.failed, "%s", s.err.msg);
+	cr_assert_eq(s.first, 10);
+	cr_assert_gt(s.runs, 50, "experiment 1 has more than 50 runs (%zu)", s.runs);
+	cr_assert_eq(s.pages, (int)(1 + (s.runs - 10 + 39) / 40) + ((s.runs - 10) % 40 == 0));
+	json_t *reqs = sim_requests("/api/2.0/mlflow/runs/search", "attributes.start_time DESC");
+	cr_assert_eq(json_array_size(reqs), (size_t)s.pages);
+	for (int i = 0; i < s.pages; i++) {
+		json_t *r = json_array_get(reqs, (size_t)i);
+		cr_assert_str_eq(json_string_value(json_object_get(r, "method")), "POST");
+		json_t *hdrs = json_object_get(r, "headers");
+		const char *ct = json_string_value(json_object_get(hdrs, "Content-Type"));
+		cr_assert(ct && !strcmp(ct, "application/json"), "Content-Type %s", ct);
+		json_error_t je;
+		json_t *b = json_loads(json_string_value(json_object_get(r, "body")), 0, &je);
+		cr_assert_not_null(b);
+		cr_assert_eq(json_integer_value(json_object_get(b, "max_results")), i ? 40 : 10);
+		const char *tok = json_string_value(json_object_get(b, "page_token"));
+		if (i == 0)
+			cr_assert_null(tok);
+		else
+			cr_assert_str_eq(tok, s.tokens[i - 1], "page %d sent another token", i);
+		json_decref(b);
+	}
+	json_decref(reqs);
+	for (int i = 0; i < s.pages && i < 64; i++)
+		free(s.tokens[i]);
+	cr_assert_lt(K.n, 64, "keys interned once: %u", K.n);
+}
+
+Test(mlflowc, bad_filter_shows_the_server_message)
+{
+	const char *ids[] = {"1"};
+	struct mlflow_runs_query q = {.experiment_ids = ids, .nexp = 1, .filter = "metrics.x >> 1"};
+	struct pages s = {0};
+	mlflowc_runs_load(&C, &K, &q, 10, 40, on_page, &s);
+	cr_assert(stackenv_run_until(&s.done, WAIT_MS));
+	cr_assert(s.failed);
+	cr_assert_eq(s.err.detail, 400);
+	cr_assert_not_null(strstr(s.err.msg, "runs/search: HTTP 400: INVALID_PARAMETER_VALUE"),
+			   "%s", s.err.msg);
+}
+
+Test(mlflowc, run_history_artifacts)
+{
+	const char *id = "03735789efcb4f4cb02ca57db9fc1b20";
+	struct got g = {.take = take_run};
+	mlflowc_run_get(&C, &K, id, got_cb, &g);
+	wait_got(&g);
+	cr_assert(g.ok, "%s", g.err.msg);
+	cr_assert_str_eq(g.u.run.run_name, "trial-00");
+	cr_assert_eq(g.u.run.ninputs, 1);
+	mlflow_run_free(&g.u.run);
+	struct got h = {.take = take_hist};
+	mlflowc_history(&C, id, "val_auc", got_cb, &h);
+	wait_got(&h);
+	cr_assert(h.ok, "%s", h.err.msg);
+	cr_assert_eq(h.u.hist.n, 50);
+	mlflow_history_free(&h.u.hist);
+	const char *ids[] = {id, "0fc25b23c07f4d90aee25ee5d96923c8"};
+	struct got b = {.take = take_hist};
+	mlflowc_history_bulk(&C, ids, 2, "val_auc", 10, got_cb, &b);
+	wait_got(&b);
+	cr_assert(b.ok, "%s", b.err.msg);
+	cr_assert_gt(b.u.hist.n, 2);
+	cr_assert_not_null(b.u.hist.pts[0].run_id);
+	mlflow_history_free(&b.u.hist);
+	struct got a = {.take = take_files};
+	mlflowc_artifacts(&C, id, NULL, got_cb, &a);
+	wait_got(&a);
+	cr_assert(a.ok, "%s", a.err.msg);
+	cr_assert_gt(a.u.files.n, 2);
+	mlflow_file_list_free(&a.u.files);
+	struct got nf = {0};
+	mlflowc_run_get(&C, &K, "0123456789abcdef0123456789abcdef", got_cb, &nf);
+	wait_got(&nf);
+	cr_assert(!nf.ok);
+	cr_assert_eq(nf.err.code, MLC_ERR_NOTFOUND);
+	cr_assert_not_null(strstr(nf.err.msg, "RESOURCE_DOES_NOT_EXIST"), "%s", nf.err.msg);
+}
+
+Test(mlflowc, registry_reads_and_alias_move)
+{
+	struct got m = {.take = take_models};
+	mlflowc_models(&C, NULL, got_cb, &m);
+	wait_got(&m);
+	cr_assert(m.ok, "%s", m.err.msg);
+	cr_assert_geq(m.u.models.n, 3);
+	mlflow_model_page_free(&m.u.models);
+	struct got v = {.take = take_versions};
+	mlflowc_versions(&C, "fraud-detector", got_cb, &v);
+	wait_got(&v);
+	cr_assert(v.ok, "%s", v.err.msg);
+	cr_assert_eq(v.u.versions.n, 4);
+	mlflow_version_page_free(&v.u.versions);
+	/* Move challenger 4 → 2 and back, checking through GET alias. */
+	struct got s = {0};
+	mlflowc_alias_set(&C, "fraud-detector", "challenger", "2", got_cb, &s);
+	wait_got(&s);
+	cr_assert(s.ok, "%s", s.err.msg);
+	struct got a = {.take = take_version};
+	mlflowc_alias_get(&C, "fraud-detector", "challenger", got_cb, &a);
+	wait_got(&a);
+	cr_assert(a.ok, "%s", a.err.msg);
+	cr_assert_str_eq(a.u.version.version, "2");
+	mlflow_model_version_free(&a.u.version);
+	json_t *reqs = sim_requests("/api/2.0/mlflow/registered-models/alias", "\"version\":\"2\"");
+	json_t *r = json_array_get(reqs, json_array_size(reqs) - 1);
+	cr_assert_str_eq(json_string_value(json_object_get(r, "method")), "POST");
+	cr_assert_str_eq(
+	    json_string_value(json_object_get(r, "body")),
+	    "{\"name\":\"fraud-detector\",\"alias\":\"challenger\",\"version\":\"2\"}");
+	json_decref(reqs);
+	struct got back = {0};
+	mlflowc_alias_set(&C, "fraud-detector", "challenger", "4", got_cb, &back);
+	wait_got(&back);
+	cr_assert(back.ok, "%s", back.err.msg);
+	struct got bad = {0};
+	mlflowc_alias_get(&C, "fraud-detector", "nope", got_cb, &bad);
+	wait_got(&bad);
+	cr_assert(!bad.ok);
+	cr_assert_eq(bad.err.detail, 400);
+}
+
+Test(mlflowc, transition_stage)
+{
+	struct got t = {.take = take_version};
+	mlflowc_transition(&C, "summarizer-lora", "1", "staging", false, got_cb, &t);
+	wait_got(&t);
+	cr_assert(t.ok, "%s", t.err.msg);
+	cr_assert_str_eq(t.u.version.current_stage, "Staging");
+	mlflow_model_version_free(&t.u.version);
+	struct got back = {.take = take_version};
+	mlflowc_transition(&C, "summarizer-lora", "1", "None", false, got_cb, &back);
+	wait_got(&back);
+	cr_assert_str_eq(back.u.version.current_stage, "None");
+	mlflow_model_version_free(&back.u.version);
+	struct got bad = {0};
+	mlflowc_transition(&C, "summarizer-lora", "1", "Live", false, got_cb, &bad);
+	wait_got(&bad);
+	cr_assert(!bad.ok);
+	cr_assert_not_null(strstr(bad.err.msg, "Invalid Model Version stage"), "%s", bad.err.msg);
+}
+
+Test(mlflowc, cancel_means_no_callback)
+{
+	struct got g = {0};
+	struct mlflowc_req *r = mlflowc_experiments(&C, NULL, NULL, got_cb, &g);
+	mlflowc_cancel(r);
+	const char *ids[] = {"1"};
+	struct mlflow_runs_query q = {.experiment_ids = ids, .nexp = 1};
+	struct pages s = {0};
+	struct mlflowc_load *l = mlflowc_runs_load(&C, &K, &q, 10, 40, on_page, &s);
+	mlflowc_load_cancel(l);
+	/* A later request completes; the cancelled ones never call back. */
+	struct got after = {.take = take_exps};
+	mlflowc_experiments(&C, NULL, NULL, got_cb, &after);
+	wait_got(&after);
+	mlflow_experiment_page_free(&after.u.exps);
+	cr_assert_eq(g.calls, 0);
+	cr_assert_eq(s.pages, 0);
+	cr_assert(!s.done);
+}
