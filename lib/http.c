@@ -27,6 +27,16 @@ struct http_req {
 	int64_t started;
 	char *url, *req_body, *username, *password, *bearer_hdr, *ca_file, *sigv4, *method;
 	struct loop_defer *refused; /* set when the request was refused before sending */
+	char refuse_msg[200];
+	/* streaming */
+	size_t (*on_data)(const char *p, size_t n, void *arg);
+	void *data_arg;
+	void (*on_progress)(int64_t now, int64_t total, void *arg);
+	void *progress_arg;
+	size_t streamed;
+	bool aborted; /* on_data took less than it was given */
+	FILE *upload;
+	bool uploading, upload_failed;
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -140,12 +150,47 @@ static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
 	struct http_req *r = userdata;
 	size_t n = size * nmemb;
+	if (r->on_data) {
+		if (r->streamed + n > r->max_bytes) {
+			r->too_big = true;
+			return 0;
+		}
+		size_t took = r->on_data(ptr, n, r->data_arg);
+		if (took < n) {
+			r->aborted = true;
+			return 0;
+		}
+		r->streamed += n;
+		return n;
+	}
 	if (r->body.len + n > r->max_bytes) {
 		r->too_big = true;
 		return 0; /* CURLE_WRITE_ERROR: stops bodies of unknown length too */
 	}
 	buf_append(&r->body, ptr, n);
 	return n;
+}
+
+static size_t read_cb(char *ptr, size_t size, size_t nitems, void *userdata)
+{
+	struct http_req *r = userdata;
+	size_t n = fread(ptr, 1, size * nitems, r->upload);
+	if (n == 0 && ferror(r->upload))
+		return CURL_READFUNC_ABORT;
+	return n;
+}
+
+static int xferinfo_cb(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		       curl_off_t ulnow)
+{
+	struct http_req *r = userdata;
+	if (r->uploading)
+		r->on_progress((int64_t)ulnow, ultotal > 0 ? (int64_t)ultotal : -1,
+			       r->progress_arg);
+	else
+		r->on_progress((int64_t)dlnow, dltotal > 0 ? (int64_t)dltotal : -1,
+			       r->progress_arg);
+	return 0;
 }
 
 static size_t header_cb(char *ptr, size_t size, size_t nitems, void *userdata)
@@ -174,6 +219,8 @@ static void req_free(struct http_req *r)
 	free(r->ca_file);
 	free(r->sigv4);
 	free(r->method);
+	if (r->upload)
+		fclose(r->upload);
 	free(r);
 }
 
@@ -227,6 +274,11 @@ static void fill_error(struct http_req *r, CURLcode rc, struct mlc_err *e)
 			    r->max_bytes);
 		break;
 	case CURLE_WRITE_ERROR:
+		if (r->aborted) {
+			mlc_err_set(e, MLC_ERR_CANCELLED, rc,
+				    "%s: transfer stopped by the receiver", host);
+			break;
+		}
 		if (r->too_big) {
 			mlc_err_set(e, MLC_ERR_TOO_BIG, rc, "%s: response larger than %zu bytes",
 				    host, r->max_bytes);
@@ -278,6 +330,7 @@ static void finish(struct http_req *r, CURLcode rc)
 		buf_append(&r->body, "", 0);
 	resp.body = r->body.data;
 	resp.body_len = r->body.len;
+	resp.streamed = r->streamed;
 	resp.headers = r->head.data ? r->head.data : (char *)"";
 	header_value(resp.headers, "Server", resp.server, sizeof resp.server);
 	header_value(resp.headers, "Content-Type", resp.content_type, sizeof resp.content_type);
@@ -311,7 +364,7 @@ static void refuse_req(void *arg)
 	struct http_req *r = arg;
 	struct http_resp resp = {.body = (char *)"", .headers = (char *)""};
 	struct mlc_err err;
-	mlc_err_set(&err, MLC_ERR_USAGE, 0, "refused: CR or LF in a request header");
+	mlc_err_set(&err, r->upload_failed ? MLC_ERR_IO : MLC_ERR_USAGE, 0, "%s", r->refuse_msg);
 	r->cb(&resp, &err, r->arg);
 	req_free(r);
 }
@@ -338,7 +391,10 @@ struct http_req *http_request(const struct http_opts *o, http_done_cb cb, void *
 	curl_easy_setopt(e, CURLOPT_NETRC, (long)CURL_NETRC_IGNORED);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
 			 o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 3000L);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, o->timeout_ms > 0 ? o->timeout_ms : 10000L);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
+			 o->timeout_ms > 0   ? o->timeout_ms
+			 : o->timeout_ms < 0 ? 0L /* no total deadline (transfers) */
+					     : 10000L);
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 512L);
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, 10L);
 	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)r->max_bytes);
@@ -397,8 +453,9 @@ struct http_req *http_request(const struct http_opts *o, http_done_cb cb, void *
 		r->method = xstrdup(method);
 		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r->method);
 	}
-	if (o->body || (strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 ||
-			strcmp(method, "PATCH") == 0)) {
+	if (!o->upload_path &&
+	    (o->body || (strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 ||
+			 strcmp(method, "PATCH") == 0))) {
 		r->req_body = xmalloc(o->body_len + 1);
 		if (o->body_len)
 			memcpy(r->req_body, o->body, o->body_len);
@@ -413,9 +470,42 @@ struct http_req *http_request(const struct http_opts *o, http_done_cb cb, void *
 	if (r->req_body && !o->aws_sigv4)
 		r->hdrs = curl_slist_append(r->hdrs, "Expect:");
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->hdrs);
+	r->on_data = o->on_data;
+	r->data_arg = o->data_arg;
+	if (o->on_progress) {
+		r->on_progress = o->on_progress;
+		r->progress_arg = o->progress_arg;
+		curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, xferinfo_cb);
+		curl_easy_setopt(e, CURLOPT_XFERINFODATA, r);
+		curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+	}
+	bool bad_upload = false;
+	if (o->upload_path) {
+		r->upload = fopen(o->upload_path, "rb");
+		if (!r->upload) {
+			bad_upload = true;
+			snprintf(r->refuse_msg, sizeof r->refuse_msg, "cannot read %s: %s",
+				 o->upload_path, strerror(errno));
+		} else {
+			r->uploading = true;
+			curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
+			curl_easy_setopt(e, CURLOPT_READFUNCTION, read_cb);
+			curl_easy_setopt(e, CURLOPT_READDATA, r);
+			curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)o->upload_len);
+		}
+	} else if (r->req_body) {
+		r->uploading = true;
+	}
 
 	started_count++;
+	if (bad_upload) {
+		r->upload_failed = true;
+		r->refused = loop_defer(refuse_req, r);
+		return r;
+	}
 	if (bad_header) {
+		strlcpy_m(r->refuse_msg, "refused: CR or LF in a request header",
+			  sizeof r->refuse_msg);
 		/* Refuse rather than send a header an attacker could split; report
 		 * on a later turn, as every completion is. */
 		r->refused = loop_defer(refuse_req, r);
@@ -438,6 +528,14 @@ void http_cancel(struct http_req *r)
 	curl_multi_remove_handle(multi, r->easy);
 	loop_busy_dec();
 	req_free(r);
+}
+
+long http_req_status(struct http_req *r)
+{
+	long status = 0;
+	if (r && r->easy)
+		curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
+	return status;
 }
 
 bool http_resp_header(const struct http_resp *resp, const char *name, char *out, size_t n)

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 
@@ -27,6 +28,25 @@ struct http_opts {
 	const char *bearer;    /* "Authorization: Bearer" token */
 	const char *aws_sigv4; /* "aws:amz:REGION:s3" with username/password as keys */
 	bool follow_redirects; /* only honoured when no credential is set */
+	/* Streaming (optional). With on_data set the response body is handed
+	 * over as curl delivers it, never buffered: resp->body is "" and
+	 * resp->body_len 0 in the completion callback, resp->streamed counts
+	 * what on_data was given. max_bytes still caps the total (8 MiB unless
+	 * set larger). Returning less than n aborts the transfer: the
+	 * completion then reports MLC_ERR_CANCELLED. Use http_req_status() in
+	 * on_data to tell an error document from the payload. */
+	size_t (*on_data)(const char *p, size_t n, void *arg);
+	void *data_arg;
+	/* Progress (optional): bytes so far and the total when known (from
+	 * Content-Length; -1 when unknown), for the download or, when a body
+	 * is sent, the upload. Called from the loop; may be frequent. */
+	void (*on_progress)(int64_t now, int64_t total, void *arg);
+	void *progress_arg;
+	/* Request body streamed from a local file instead of body/body_len
+	 * (PUT): the file is opened when the request starts and read as curl
+	 * sends; upload_len bytes are announced as Content-Length. */
+	const char *upload_path;
+	int64_t upload_len;
 };
 
 struct http_resp {
@@ -37,6 +57,7 @@ struct http_resp {
 	long elapsed_ms; /* start to completion */
 	char server[80]; /* Server: header value, raw (sanitize before display) */
 	char content_type[80];
+	size_t streamed; /* bytes handed to on_data (streaming requests) */
 };
 
 /* Called exactly once per request, from the loop, unless http_cancel() ran
@@ -52,6 +73,9 @@ struct http_req;
 struct http_req *http_request(const struct http_opts *opts, http_done_cb cb, void *arg);
 /* Stops the request; cb will not be called. */
 void http_cancel(struct http_req *req);
+/* The HTTP status of the response being received (0 before the status
+ * line): for on_data, to tell an error document from the payload. */
+long http_req_status(struct http_req *req);
 
 /* Value of a response header (case-insensitive name) copied into out; false
  * when absent. */

@@ -135,7 +135,8 @@ struct sshc_session {
 	/* keepalive */
 	int64_t next_ka;
 	uint64_t ka_seen;
-	int ka_missed; /* keepalives sent since the last byte from the server */
+	int ka_missed;		 /* keepalives sent since the last byte from the server */
+	struct mlc_err down_err; /* why the transport failed, once it has */
 };
 
 static void drive(struct sshc_session *s, int events);
@@ -859,6 +860,7 @@ static void session_down(struct sshc_session *s, int code, long detail, const ch
 	vsnprintf(what, sizeof what, fmt, ap);
 	va_end(ap);
 	mlc_err_set(&e, code, detail, "ssh %s: %s", s->label, what);
+	s->down_err = e;
 	teardown(s, false);
 	s->st = SS_DOWN;
 	s->depth++;
@@ -1383,6 +1385,11 @@ const char *sshc_key_type(const struct sshc_session *s)
 {
 	return s ? s->keytype : "";
 }
+const char *sshc_down_reason(const struct sshc_session *s)
+{
+	return s->down_err.msg;
+}
+
 bool sshc_is_up(const struct sshc_session *s)
 {
 	return s && !s->closed && s->st == SS_UP;

@@ -51,6 +51,9 @@ const char *sshc_key_type(const struct sshc_session *s);
  * in a row without a byte back (libssh2 1.10 turns keepalive_s 1 into 2).
  * Then pending execs get err, later ones fail; the caller still closes it. */
 bool sshc_is_up(const struct sshc_session *s);
+/* Why the transport failed ("ssh head: connection lost while …"); "" while
+ * the session is up. */
+const char *sshc_down_reason(const struct sshc_session *s);
 
 /* Closes the session: pending connect/exec callbacks are never called, and
  * every sshc_exec handle of this session becomes invalid (do not cancel it

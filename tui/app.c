@@ -33,7 +33,11 @@ static struct {
 	int cur; /* index into panels[] */
 	struct table *tables;
 	enum mode mode;
-	char prompt_kind; /* ':' or '/' */
+	char prompt_kind; /* ':', '/', or 'i' for app_input */
+	char input_label[128];
+	app_input_cb input_cb;
+	void *input_arg;
+	int cursor_x;
 	char prompt[256];
 	size_t prompt_len;
 	char msg[512];
@@ -273,8 +277,34 @@ static void draw_help(const struct canvas *body)
 		}
 		y++;
 	}
+	const char *const *ph = cur_panel()->ops->help;
+	if (ph && *ph) {
+		y++;
+		if (y >= 1 && y < body->h)
+			canvas_text(body, y, 1, cur_panel()->ops->title, ROLE_TITLE, 0);
+		y++;
+		for (; ph[0] && ph[1]; ph += 2, y++)
+			if (y >= 1 && y < body->h) {
+				canvas_text(body, y, 2, ph[0], ROLE_KEY, 26);
+				canvas_text(body, y, 30, ph[1], ROLE_DIM, 0);
+			}
+	}
+	char names[200] = "";
+	for (int i = 0; i < npanels; i++) {
+		size_t o = strlen(names);
+		snprintf(names + o, sizeof names - o, ":%s ", panels[i]->ops->name);
+	}
+	y++;
+	if (y >= 1 && y < body->h)
+		canvas_text(body, y, 1, "Commands", ROLE_TITLE, 0);
+	y++;
+	if (y >= 1 && y < body->h) {
+		int w = canvas_text(body, y, 2, names, ROLE_NORMAL, 0);
+		canvas_text(body, y, MLC_MAX(20, 2 + w + 1), "open a panel by name", ROLE_NORMAL,
+			    0);
+	}
+	y++;
 	static const char *cmds[] = {
-	    ":overview :log    open a panel by name",
 	    ":theme NAME       default, light, mono or a file",
 	    ":filter TEXT      filter the rows (same as /)",
 	    ":sort N [desc]    sort by column N",
@@ -283,10 +313,6 @@ static void draw_help(const struct canvas *body)
 	    ":save-display F   write the screen as text",
 	    ":quit             quit",
 	};
-	y++;
-	if (y >= 1 && y < body->h)
-		canvas_text(body, y, 1, "Commands", ROLE_TITLE, 0);
-	y++;
 	for (size_t i = 0; i < ARRAY_LEN(cmds); i++, y++)
 		if (y >= 1 && y < body->h)
 			canvas_text(body, y, 2, cmds[i], ROLE_NORMAL, 0);
@@ -336,13 +362,18 @@ static void draw(void)
 	int my = rows - 2;
 	canvas_fill_row(&scr, my, 0, ROLE_NORMAL);
 	if (A.mode == MODE_PROMPT) {
-		char line[300];
-		snprintf(line, sizeof line, "%c%.*s", A.prompt_kind, (int)A.prompt_len, A.prompt);
+		char line[400];
+		if (A.prompt_kind == 'i')
+			snprintf(line, sizeof line, "%s%.*s", A.input_label, (int)A.prompt_len,
+				 A.prompt);
+		else
+			snprintf(line, sizeof line, "%c%.*s", A.prompt_kind, (int)A.prompt_len,
+				 A.prompt);
 		char *sl = san_str(line);
 		int w = canvas_text(&scr, my, 0, sl, ROLE_NORMAL, 0);
 		free(sl);
 		curs_set(1);
-		move(my, w < cols ? w : cols - 1);
+		A.cursor_x = w < cols ? w : cols - 1;
 	} else {
 		curs_set(0);
 		if (A.msg[0] && mono_ms() < A.msg_until) {
@@ -363,15 +394,17 @@ static void draw(void)
 	char pos[64] = "";
 	if (A.mode != MODE_HELP)
 		table_position(t, pos, sizeof pos);
-	const char *hints = A.mode == MODE_DIALOG   ? "y confirm  n <esc> <enter> cancel"
-			    : A.mode == MODE_HELP   ? "<esc> close help  j/k scroll"
+	const char *hints = A.mode == MODE_DIALOG ? "y confirm  n <esc> <enter> cancel"
+			    : A.mode == MODE_HELP ? "<esc> close help  j/k scroll"
+			    : A.mode == MODE_PROMPT && A.prompt_kind == 'i'
+				? "<enter> ok  <esc> cancel"
 			    : A.mode == MODE_PROMPT ? "<enter> run  <esc> cancel  <tab> complete"
 						    : p->ops->hints(p);
 	int room = cols - 2 - (int)strlen(pos) - 2;
 	canvas_text(&scr, fy, 1, hints, ROLE_FOOTER, room > 0 ? room : 1);
 	canvas_text_right(&scr, fy, cols - 1, pos, ROLE_FOOTER);
 	if (A.mode == MODE_PROMPT)
-		move(my, MLC_MIN((int)A.prompt_len + 1, cols - 1));
+		move(my, A.cursor_x);
 	wnoutrefresh(stdscr);
 	doupdate();
 	A.dirty = false;
@@ -386,6 +419,8 @@ static void draw(void)
 
 /* ---- commands ---------------------------------------------------------- */
 
+static void input_finish(const char *text);
+
 static int panel_index(const char *name)
 {
 	for (int i = 0; i < npanels; i++)
@@ -398,6 +433,13 @@ static void switch_panel(int i)
 {
 	if (i < 0 || i >= npanels || i == A.cur)
 		return;
+	/* What was open on the old panel answers "no" before it goes. */
+	if (A.mode == MODE_PROMPT && A.prompt_kind == 'i') {
+		A.mode = MODE_NORMAL;
+		input_finish(NULL);
+	} else if (A.mode == MODE_DIALOG) {
+		dialog_close(false);
+	}
 	A.cur = i;
 	A.mode = MODE_NORMAL;
 	A.dirty = true;
@@ -461,8 +503,11 @@ static int run_command(const char *line)
 	}
 	const char *cmd = w[0];
 	int pi = panel_index(cmd);
+	struct panel *cp = cur_panel();
 	if (pi >= 0) {
 		switch_panel(pi);
+	} else if (cp->ops->command && cp->ops->command(cp, cmd, rest)) {
+		/* the panel took it */
 	} else if (!strcmp(cmd, "q") || !strcmp(cmd, "quit") || !strcmp(cmd, "q!")) {
 		A.quit = true;
 	} else if (!strcmp(cmd, "theme")) {
@@ -528,6 +573,9 @@ static void complete(void)
 			cands[nc++] = panels[i]->ops->name;
 		for (const char *const *c = command_names; *c; c++)
 			cands[nc++] = *c;
+		const char *const *pc = cur_panel()->ops->commands;
+		for (; pc && *pc && nc < (int)ARRAY_LEN(cands); pc++)
+			cands[nc++] = *pc;
 	}
 	const char *match = NULL;
 	int nmatch = 0;
@@ -551,17 +599,76 @@ static void complete(void)
 	}
 }
 
+/* Ends an app_input: the callback runs after the state is cleared, so it
+ * may open another input or a dialog. */
+static void input_finish(const char *text)
+{
+	app_input_cb cb = A.input_cb;
+	void *arg = A.input_arg;
+	A.input_cb = NULL;
+	A.input_arg = NULL;
+	A.dirty = true;
+	if (cb)
+		cb(arg, text);
+}
+
+void app_input(const char *prompt, const char *initial, app_input_cb done, void *arg)
+{
+	if (A.mode == MODE_PROMPT && A.prompt_kind == 'i')
+		input_finish(NULL);
+	A.mode = MODE_PROMPT;
+	A.prompt_kind = 'i';
+	san_into(A.input_label, sizeof A.input_label, prompt, strlen(prompt));
+	strlcpy_m(A.prompt, initial ? initial : "", sizeof A.prompt);
+	A.prompt_len = strlen(A.prompt);
+	A.input_cb = done;
+	A.input_arg = arg;
+	A.dirty = true;
+}
+
+bool app_goto(const char *name, const char *cmd, const char *args)
+{
+	int i = panel_index(name);
+	if (i < 0)
+		return false;
+	switch_panel(i);
+	if (!cmd)
+		return true;
+	struct panel *p = panels[i];
+	return p->ops->command && p->ops->command(p, cmd, args ? args : "");
+}
+
+void app_view_push(void)
+{
+	table_push(cur_table());
+	A.dirty = true;
+}
+
+void app_view_pop(void)
+{
+	table_pop(cur_table());
+	A.dirty = true;
+}
+
 static int prompt_key(int key)
 {
 	if (key == 27) {
 		A.mode = MODE_NORMAL;
 		if (A.prompt_kind == '/')
 			table_set_filter(cur_table(), "");
+		if (A.prompt_kind == 'i')
+			input_finish(NULL);
 		return 0;
 	}
 	if (key == '\n' || key == '\r' || key == KEY_ENTER) {
 		A.prompt[A.prompt_len] = '\0';
 		A.mode = MODE_NORMAL;
+		if (A.prompt_kind == 'i') {
+			char text[sizeof A.prompt];
+			memcpy(text, A.prompt, sizeof text);
+			input_finish(text);
+			return 0;
+		}
 		if (A.prompt_kind == ':')
 			return run_command(A.prompt);
 		table_set_filter(cur_table(), A.prompt);
@@ -569,7 +676,8 @@ static int prompt_key(int key)
 	}
 	if (key == KEY_BACKSPACE || key == 127 || key == 8) {
 		if (A.prompt_len == 0) {
-			A.mode = MODE_NORMAL;
+			if (A.prompt_kind != 'i')
+				A.mode = MODE_NORMAL;
 			return 0;
 		}
 		/* Remove a whole UTF-8 character. */
@@ -842,7 +950,12 @@ static int run_script(const char *path)
 		if (!*s || *s == '#')
 			continue;
 		wait_idle();
-		if (*s == ':') {
+		if (*s == '"') {
+			/* "TEXT types TEXT as it stands, byte by byte (paths, names). */
+			for (const char *c = s + 1; *c && !A.quit; c++)
+				dispatch_key((unsigned char)*c);
+			wait_idle();
+		} else if (*s == ':') {
 			if (run_command(s + 1) < 0) {
 				fprintf(stderr, "%s:%d: %s failed: %s\n", path, lineno, s, A.msg);
 				failed = 1;

@@ -44,4 +44,24 @@ struct dialog {
 void app_confirm(const struct dialog *d);
 const struct config *app_config(void);
 
+/* Switches to the panel called name and, when cmd is non-NULL, hands it
+ * `:cmd args` through its command hook: how one panel opens another at a
+ * place (Models → a run in Experiments, an s3:// location → Buckets).
+ * Returns false when there is no such panel or it did not take cmd. */
+bool app_goto(const char *name, const char *cmd, const char *args);
+
+/* A one-line text input on the message line ("download to: "), prefilled
+ * with initial. done(arg, text) on Enter with what was typed (borrowed for
+ * the call), done(arg, NULL) on Esc; exactly once, never inside this call.
+ * A second app_input while one is open cancels the first (done(.., NULL)). */
+typedef void (*app_input_cb)(void *arg, const char *text);
+void app_input(const char *prompt, const char *initial, app_input_cb done, void *arg);
+
+/* Drill-down: app_view_push() saves the current panel table's selection,
+ * scroll, filter and sort and starts the next view at the top, unfiltered,
+ * unsorted; app_view_pop() restores them (call it after the panel has put
+ * back the rows of the view it returns to). Up to 16 levels. */
+void app_view_push(void);
+void app_view_pop(void);
+
 #endif

@@ -77,6 +77,17 @@ struct panel_ops {
 	/* Optional full-body view replacing the table (detail pages, charts):
 	 * returns true when it drew into the canvas given by the shell. */
 	bool (*body)(struct panel *p, struct canvas *cv);
+	/* `:CMD ARGS` lines go to the current panel before the shell's own
+	 * commands (only the panel names come first): returns true when it took
+	 * the command, reporting errors itself with app_message. args is "" when
+	 * none were given. Optional. */
+	bool (*command)(struct panel *p, const char *cmd, const char *args);
+	/* The panel's command names, NULL-terminated, for `:` Tab completion. */
+	const char *const *commands;
+	/* The panel's own keys and commands for the `?` help screen: pairs of
+	 * ("p", "preview the object"), ("D", "delete …"), (":cd URI", "jump
+	 * to …"), NULL-terminated. Optional. */
+	const char *const *help;
 };
 
 struct panel {

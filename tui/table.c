@@ -17,6 +17,45 @@ void table_init(struct table *t, struct panel *p)
 	t->panel = p;
 	t->sort_col = -1;
 	t->stale_view = true;
+	t->restore_row = -1;
+}
+
+void table_push(struct table *t)
+{
+	if (t->depth == (int)ARRAY_LEN(t->levels)) {
+		memmove(t->levels, t->levels + 1, sizeof t->levels - sizeof t->levels[0]);
+		t->depth--;
+	}
+	struct table_level *l = &t->levels[t->depth++];
+	l->sel_row = table_selected(t);
+	l->top = t->top;
+	memcpy(l->filter, t->filter, sizeof l->filter);
+	l->sort_col = t->sort_col;
+	l->sort_desc = t->sort_desc;
+	t->sel = t->top = 0;
+	t->filter[0] = '\0';
+	t->sort_col = -1;
+	t->sort_desc = false;
+	t->restore_row = -1;
+	t->nview = 0; /* the old view's rows mean nothing in the new one */
+	t->stale_view = true;
+}
+
+void table_pop(struct table *t)
+{
+	if (t->depth == 0) {
+		t->stale_view = true;
+		return;
+	}
+	struct table_level *l = &t->levels[--t->depth];
+	memcpy(t->filter, l->filter, sizeof t->filter);
+	t->sort_col = l->sort_col;
+	t->sort_desc = l->sort_desc;
+	t->top = l->top;
+	t->sel = 0;
+	t->nview = 0;
+	t->restore_row = l->sel_row;
+	t->stale_view = true;
 }
 
 void table_free(struct table *t)
@@ -95,7 +134,8 @@ void table_sync(struct table *t)
 	int n = ops->nrows(t->panel);
 	if (!t->stale_view && gen == t->gen_seen && n == t->nrows_seen)
 		return;
-	int keep = table_selected(t);
+	int keep = t->restore_row >= 0 ? t->restore_row : table_selected(t);
+	t->restore_row = -1;
 	int ncols;
 	const struct column *cols = ops->columns(t->panel, &ncols);
 	if (n > t->cap) {

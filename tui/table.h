@@ -24,6 +24,16 @@ struct table {
 	unsigned long gen_seen;
 	int nrows_seen;
 	bool stale_view;
+	/* Saved by table_push, restored by table_pop (drill-down levels). */
+	struct table_level {
+		int sel_row; /* model row selected, or -1 */
+		int top;
+		char filter[128];
+		int sort_col;
+		bool sort_desc;
+	} levels[16];
+	int depth;
+	int restore_row; /* model row to select at the next sync, or -1 */
 };
 
 void table_init(struct table *t, struct panel *p);
@@ -45,6 +55,12 @@ void table_sort_by(struct table *t, int col, bool desc);
 int table_selected(const struct table *t);
 /* Selects the row drawn at screen row y (mouse); false if none there. */
 bool table_click(struct table *t, int y);
+/* Drill-down: push saves selection, scroll, filter and sort and resets
+ * them for the next view; pop restores them (the selection by model row,
+ * once the panel's rows are back). Pushing past 16 levels keeps the
+ * deepest-but-one. */
+void table_push(struct table *t);
+void table_pop(struct table *t);
 /* "42/1,204" */
 void table_position(const struct table *t, char *out, size_t n);
 

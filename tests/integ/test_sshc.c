@@ -1013,8 +1013,10 @@ SSHC_TEST(partial_sends)
 			exec_start(s, cmd, 0, 120000, &w[i]);
 		}
 		for (int i = 0; i < N; i++) {
-			cr_assert(stackenv_run_until(&w[i].done, 120000));
-			cr_assert(w[i].has_r && !w[i].has_err, "%s", w[i].err.msg);
+			cr_assert(stackenv_run_until(&w[i].done, 120000), "round %d exec %d", round,
+				  i);
+			cr_assert(w[i].has_r && !w[i].has_err, "round %d exec %d: %s", round, i,
+				  w[i].err.msg);
 			char want[24];
 			snprintf(want, sizeof want, "out%d\n", i);
 			cr_assert_str_eq(w[i].out, want);
@@ -1025,7 +1027,7 @@ SSHC_TEST(partial_sends)
 		}
 		volatile bool never = false;
 		stackenv_run_until(&never, 2200); /* let a keepalive go out */
-		cr_assert(sshc_is_up(s));
+		cr_assert(sshc_is_up(s), "round %d: %s", round, sshc_down_reason(s));
 	}
 	/* cancel and close with packets in flight */
 	exec_start(s, "sleep 1; echo x", 0, 0, &w[0]);

@@ -46,7 +46,8 @@ normalize() {
 		s/[a-z_][a-z0-9_-]*\@127/USER\@127/g;
 		s{/tmp/mlc-[a-z]+\.\w+}{/TMP}g;
 		s/min [-\d.e+]+  max [-\d.e+]+  last [-\d.e+]+/min N  max N  last N/;
-		s/^\s*[-\d.e+]+\s*\x{2502}/ N  \x{2502}/;
+		s/^ *[-\d.e+]* *\x{2502}/ N  \x{2502}/;
+		s/^ *\x{2514}\x{2500}+ *$/ X-AXIS-LINE/;
 		s/^\s+-?[\d.e+]+\s.*ago$/ X-AXIS/;
 		s/ {2,}HH:MM:SS$/  HH:MM:SS/;
 		s/SHA256:[A-Za-z0-9+\/]+/SHA256:FINGERPRINT/g;

@@ -985,3 +985,339 @@ Test(http, error_text_keeps_escapes_raw)
 	cr_assert_str_eq(error_text("{\"message\": \"\\u001b[2Jboom\"}"), "\x1b[2Jboom");
 	cr_assert_str_eq(error_text("\x1b]0;title\x07 plain"), "\x1b]0;title\x07 plain");
 }
+
+/* ---- streaming (on_data, on_progress, upload_path) ------------------------- */
+
+struct sink {
+	struct buf got;
+	int chunks;
+	size_t stop_after; /* take less than given once past this many bytes; 0 never */
+	long status_seen;
+	struct http_req *req;
+	int64_t last_now, last_total;
+	int progress_calls;
+};
+
+static size_t sink_data(const char *p, size_t n, void *arg)
+{
+	struct sink *k = arg;
+	k->chunks++;
+	k->status_seen = http_req_status(k->req);
+	if (k->stop_after && k->got.len + n > k->stop_after)
+		return n / 2;
+	buf_append(&k->got, p, n);
+	return n;
+}
+
+static void sink_progress(int64_t now, int64_t total, void *arg)
+{
+	struct sink *k = arg;
+	k->progress_calls++;
+	k->last_now = now;
+	k->last_total = total;
+}
+
+Test(http, streaming_hands_the_body_over_and_keeps_none)
+{
+	srv_start(h_big_sized);
+	char *url = srv_url("/big");
+	struct sink k = {0};
+	struct http_opts o = {.url = url,
+			      .on_data = sink_data,
+			      .data_arg = &k,
+			      .on_progress = sink_progress,
+			      .progress_arg = &k};
+	struct call c;
+	k.req = start(&o, &c);
+	RUN_UNTIL(c.calls);
+	cr_assert_eq(c.code, MLC_OK, "%s", c.msg);
+	cr_assert_eq(c.status, 200);
+	cr_assert_eq(c.body.len, 0, "nothing buffered when streaming");
+	cr_assert_eq(k.got.len, 64 * 1024);
+	cr_assert_eq(memcmp(k.got.data, "0123456789abcdef", 16), 0);
+	cr_assert_eq(k.status_seen, 200);
+	cr_assert_gt(k.progress_calls, 0);
+	cr_assert_eq(k.last_total, 64 * 1024, "total from Content-Length");
+	buf_free(&k.got);
+	call_free(&c);
+	free(url);
+}
+
+Test(http, streaming_short_take_aborts_with_cancelled)
+{
+	srv_start(h_big_sized);
+	char *url = srv_url("/big");
+	struct sink k = {.stop_after = 1000};
+	struct http_opts o = {.url = url, .on_data = sink_data, .data_arg = &k};
+	struct call c;
+	k.req = start(&o, &c);
+	RUN_UNTIL(c.calls);
+	cr_assert_eq(c.calls, 1);
+	cr_assert_eq(c.code, MLC_ERR_CANCELLED, "code %d: %s", c.code, c.msg);
+	cr_assert_lt(k.got.len, 64 * 1024);
+	cr_assert_eq(loop_busy(), 0);
+	buf_free(&k.got);
+	call_free(&c);
+	free(url);
+}
+
+Test(http, streaming_still_capped_by_max_bytes)
+{
+	srv_start(h_big_unsized);
+	char *url = srv_url("/big");
+	struct sink k = {0};
+	struct http_opts o = {.url = url, .on_data = sink_data, .data_arg = &k, .max_bytes = 4096};
+	struct call c;
+	k.req = start(&o, &c);
+	RUN_UNTIL(c.calls);
+	cr_assert_eq(c.code, MLC_ERR_TOO_BIG, "code %d: %s", c.code, c.msg);
+	cr_assert_leq(k.got.len, 4096);
+	buf_free(&k.got);
+	call_free(&c);
+	free(url);
+}
+
+Test(http, streaming_error_status_is_visible_to_on_data)
+{
+	srv_start(h_404);
+	char *url = srv_url("/nope");
+	struct sink k = {0};
+	struct http_opts o = {.url = url, .on_data = sink_data, .data_arg = &k};
+	struct call c;
+	k.req = start(&o, &c);
+	RUN_UNTIL(c.calls);
+	cr_assert_eq(c.code, MLC_OK, "%s", c.msg);
+	cr_assert_eq(c.status, 404);
+	cr_assert_eq(k.status_seen, 404);
+	cr_assert_str_eq(k.got.data, "404 page not found");
+	buf_free(&k.got);
+	call_free(&c);
+	free(url);
+}
+
+Test(http, upload_from_a_file)
+{
+	srv_start(h_echo_len);
+	char path[] = "/tmp/mlc-upload-XXXXXX";
+	int fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	static const char content[] = "line one\nline two\n";
+	cr_assert_eq(write(fd, content, sizeof content - 1), (ssize_t)(sizeof content - 1));
+	close(fd);
+	char *url = srv_url("/b/up");
+	struct sink k = {0};
+	struct http_opts o = {.url = url,
+			      .method = "PUT",
+			      .upload_path = path,
+			      .upload_len = sizeof content - 1,
+			      .on_progress = sink_progress,
+			      .progress_arg = &k};
+	struct call c;
+	start(&o, &c);
+	RUN_UNTIL(c.calls);
+	cr_assert_eq(c.code, MLC_OK, "%s", c.msg);
+	cr_assert_eq(c.status, 201);
+	cr_assert(str_starts(server.log.data, "PUT /b/up HTTP/1.1\r\n"), "%s", server.log.data);
+	cr_assert_not_null(strcasestr(server.log.data, "\r\nContent-Length: 18\r\n"));
+	cr_assert(str_ends(server.log.data, "\r\n\r\nline one\nline two\n"), "%s", server.log.data);
+	unlink(path);
+	call_free(&c);
+	free(url);
+}
+
+Test(http, upload_of_a_missing_file_is_refused_later)
+{
+	struct http_opts o = {.url = "http://127.0.0.1:9/x",
+			      .method = "PUT",
+			      .upload_path = "/nonexistent/mlc/file",
+			      .upload_len = 3};
+	struct call c;
+	start(&o, &c);
+	cr_assert_eq(c.calls, 0, "never inside http_request");
+	RUN_UNTIL(c.calls);
+	cr_assert_eq(c.code, MLC_ERR_IO, "code %d: %s", c.code, c.msg);
+	cr_assert_not_null(strstr(c.msg, "/nonexistent/mlc/file"), "%s", c.msg);
+	call_free(&c);
+}
+
+/* ---- lib/download ----------------------------------------------------------- */
+
+#include "download.h"
+
+struct dlcall {
+	int calls;
+	int code;
+	char msg[256];
+	long status;
+	int64_t bytes, total;
+	char err_body[256];
+	int progress_calls;
+	int64_t last_now;
+};
+
+static void t_dl_done(const struct dl_result *r, const struct mlc_err *err, void *arg)
+{
+	struct dlcall *c = arg;
+	c->calls++;
+	wake();
+	c->code = err ? err->code : MLC_OK;
+	snprintf(c->msg, sizeof c->msg, "%s", err ? err->msg : "");
+	c->status = r->status;
+	c->bytes = r->bytes;
+	c->total = r->total;
+	strlcpy_m(c->err_body, r->err_body, sizeof c->err_body);
+}
+
+static void t_dl_progress(int64_t now, int64_t total, void *arg)
+{
+	struct dlcall *c = arg;
+	c->progress_calls++;
+	c->last_now = now;
+}
+
+static char *tmp_dir(void)
+{
+	char tmpl[] = "/tmp/mlc-dl-XXXXXX";
+	cr_assert_not_null(mkdtemp(tmpl));
+	return xstrdup(tmpl);
+}
+
+static size_t file_size(const char *path, char *first, size_t n)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return (size_t)-1;
+	fseek(f, 0, SEEK_END);
+	size_t sz = (size_t)ftell(f);
+	rewind(f);
+	size_t got = fread(first, 1, n, f);
+	(void)got;
+	fclose(f);
+	return sz;
+}
+
+Test(http, download_lands_whole_and_part_file_gone)
+{
+	srv_start(h_big_sized);
+	char *dir = tmp_dir();
+	char *path = xasprintf("%s/out.bin", dir);
+	char *url = srv_url("/big");
+	struct http_opts o = {.url = url};
+	struct dlcall c = {0};
+	struct dl_opts d = {.progress = t_dl_progress, .done = t_dl_done, .arg = &c};
+	dl_start(&o, path, &d);
+	cr_assert_eq(c.calls, 0);
+	RUN_UNTIL(c.calls);
+	cr_assert_eq(c.code, MLC_OK, "%s", c.msg);
+	cr_assert_eq(c.bytes, 64 * 1024);
+	cr_assert_eq(c.total, 64 * 1024);
+	cr_assert_gt(c.progress_calls, 0);
+	cr_assert_eq(c.last_now, 64 * 1024);
+	char first[16];
+	cr_assert_eq(file_size(path, first, sizeof first), (size_t)64 * 1024);
+	cr_assert_eq(memcmp(first, "0123456789abcdef", 16), 0);
+	char *part = dl_part_path(path);
+	cr_assert_neq(access(part, F_OK), 0, "part file removed");
+	unlink(path);
+	rmdir(dir);
+	free(part);
+	free(path);
+	free(dir);
+	free(url);
+}
+
+Test(http, download_refuses_an_existing_file_unless_told)
+{
+	srv_start(h_ok);
+	char *dir = tmp_dir();
+	char *path = xasprintf("%s/exists.json", dir);
+	FILE *f = fopen(path, "w");
+	fputs("keep me", f);
+	fclose(f);
+	char *url = srv_url("/v");
+	struct http_opts o = {.url = url};
+	struct dlcall c = {0};
+	struct dl_opts d = {.done = t_dl_done, .arg = &c};
+	dl_start(&o, path, &d);
+	RUN_UNTIL(c.calls);
+	cr_assert_eq(c.code, MLC_ERR_IO, "%s", c.msg);
+	cr_assert_not_null(strstr(c.msg, "exists"), "%s", c.msg);
+	cr_assert_eq(server.requests, 0, "nothing fetched");
+	char first[16] = "";
+	cr_assert_eq(file_size(path, first, sizeof first), 7);
+	cr_assert_eq(memcmp(first, "keep me", 7), 0);
+	/* told: replaced */
+	memset(&c, 0, sizeof c);
+	d.overwrite = true;
+	dl_start(&o, path, &d);
+	RUN_UNTIL(c.calls);
+	cr_assert_eq(c.code, MLC_OK, "%s", c.msg);
+	cr_assert_eq(file_size(path, first, sizeof first), strlen(json_body));
+	unlink(path);
+	rmdir(dir);
+	free(path);
+	free(dir);
+	free(url);
+}
+
+Test(http, download_error_status_leaves_nothing)
+{
+	srv_start(h_404);
+	char *dir = tmp_dir();
+	char *path = xasprintf("%s/missing.bin", dir);
+	char *url = srv_url("/missing");
+	struct http_opts o = {.url = url};
+	struct dlcall c = {0};
+	struct dl_opts d = {.done = t_dl_done, .arg = &c};
+	dl_start(&o, path, &d);
+	RUN_UNTIL(c.calls);
+	cr_assert_eq(c.code, MLC_ERR_HTTP, "%s", c.msg);
+	cr_assert_eq(c.status, 404);
+	cr_assert_str_eq(c.err_body, "404 page not found");
+	cr_assert_neq(access(path, F_OK), 0);
+	char *part = dl_part_path(path);
+	cr_assert_neq(access(part, F_OK), 0);
+	cr_assert_eq(rmdir(dir), 0, "directory left empty");
+	free(part);
+	free(path);
+	free(dir);
+	free(url);
+}
+
+Test(http, download_cancel_removes_the_part_file)
+{
+	srv_start(h_hold);
+	char *dir = tmp_dir();
+	char *path = xasprintf("%s/held.bin", dir);
+	char *url = srv_url("/held");
+	struct http_opts o = {.url = url};
+	struct dlcall c = {0};
+	struct dl_opts d = {.done = t_dl_done, .arg = &c};
+	struct dl *h = dl_start(&o, path, &d);
+	RUN_UNTIL(server.requests == 1);
+	char *part = dl_part_path(path);
+	cr_assert_eq(access(part, F_OK), 0, "part file while in flight");
+	dl_cancel(h);
+	cr_assert_neq(access(part, F_OK), 0, "part file removed on cancel");
+	cr_assert_eq(loop_busy(), 0);
+	for (int i = 0; i < 3; i++)
+		uv_run(loop_get(), UV_RUN_NOWAIT);
+	cr_assert_eq(c.calls, 0, "no callback after cancel");
+	cr_assert_eq(rmdir(dir), 0);
+	free(part);
+	free(path);
+	free(dir);
+	free(url);
+}
+
+Test(http, download_into_a_missing_directory_fails_later)
+{
+	struct http_opts o = {.url = "http://127.0.0.1:9/x"};
+	struct dlcall c = {0};
+	struct dl_opts d = {.done = t_dl_done, .arg = &c};
+	dl_start(&o, "/nonexistent/mlc/dir/file", &d);
+	cr_assert_eq(c.calls, 0);
+	RUN_UNTIL(c.calls);
+	cr_assert_eq(c.code, MLC_ERR_IO, "%s", c.msg);
+	cr_assert_not_null(strstr(c.msg, "cannot create"), "%s", c.msg);
+}
