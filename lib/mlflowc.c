@@ -27,6 +27,7 @@ enum kind {
 	K_MODEL_PAGE,
 	K_VERSION_PAGE,
 	K_VERSION,
+	K_BLOB, /* struct blob_req: the first bytes of an artifact */
 };
 
 struct mlflowc_req {
@@ -49,6 +50,13 @@ struct mlflowc_req {
 	} res;
 };
 
+struct blob_req {
+	struct mlflowc_req r; /* r.h, r.cb, r.arg, r.what */
+	struct buf b;
+	size_t limit;
+	bool truncated;
+};
+
 void mlflowc_init(struct mlflowc *c, const struct target *t)
 {
 	memset(c, 0, sizeof *c);
@@ -67,6 +75,7 @@ static int parse(struct mlflowc_req *r, const char *b, size_t n, struct mlc_err 
 {
 	switch (r->kind) {
 	case K_NONE:
+	case K_BLOB:
 		return 0;
 	case K_EXP_PAGE:
 		return mlflow_parse_experiment_page(&r->res.exp_page, b, n, e);
@@ -94,6 +103,9 @@ static void res_free(struct mlflowc_req *r)
 {
 	switch (r->kind) {
 	case K_NONE:
+		break;
+	case K_BLOB:
+		buf_free(&((struct blob_req *)r)->b);
 		break;
 	case K_EXP_PAGE:
 		mlflow_experiment_page_free(&r->res.exp_page);
@@ -323,6 +335,80 @@ struct mlflowc_req *mlflowc_transition(struct mlflowc *c, const char *model, con
 				      K_VERSION, NULL, cb, arg);
 	free(body);
 	return r;
+}
+
+/* ---- artifacts ------------------------------------------------------------ */
+
+char *mlflowc_artifact_opts(struct mlflowc *c, const char *artifact_uri, const char *run_id,
+			    const char *path, struct http_opts *o)
+{
+	char *url = mlflow_artifact_url(c->base, artifact_uri, run_id, path);
+	probe_http_opts(c->t, c->timeout_ms, url, o);
+	o->timeout_ms = 0; /* a download may take long: only the low-speed abort */
+	return url;
+}
+
+static size_t blob_data(const char *p, size_t n, void *arg)
+{
+	struct blob_req *q = arg;
+	if (q->b.len + n > q->limit) {
+		buf_append(&q->b, p, q->limit - q->b.len);
+		q->truncated = true;
+		return 0; /* stop here: we have what the preview shows */
+	}
+	buf_append(&q->b, p, n);
+	return n;
+}
+
+static void blob_done(const struct http_resp *resp, const struct mlc_err *herr, void *arg)
+{
+	struct blob_req *q = arg;
+	struct mlc_err err;
+	mlc_err_clear(&err);
+	q->r.h = NULL;
+	bool stopped = herr && herr->code == MLC_ERR_CANCELLED && q->truncated;
+	if (herr && !stopped) {
+		mlc_err_set(&err, herr->code, herr->detail, "mlflow: %s: %s", q->r.what, herr->msg);
+	} else if (resp->status >= 400) {
+		char why[400], safe[300];
+		mlflow_parse_error(q->b.data, q->b.len, resp->status, why, sizeof why);
+		san_into(safe, sizeof safe, why, strlen(why));
+		mlc_err_set(&err, resp->status == 404 ? MLC_ERR_NOTFOUND : MLC_ERR_HTTP,
+			    resp->status, "mlflow: %s: HTTP %ld: %s", q->r.what, resp->status,
+			    safe);
+	} else {
+		struct mlflowc_blob bl = {.len = q->b.len, .truncated = q->truncated};
+		snprintf(bl.content_type, sizeof bl.content_type, "%s", resp->content_type);
+		bl.data = buf_steal(&q->b);
+		q->r.cb(&bl, NULL, q->r.arg);
+		free(bl.data);
+		free(q);
+		return;
+	}
+	q->r.cb(NULL, &err, q->r.arg);
+	buf_free(&q->b);
+	free(q);
+}
+
+struct mlflowc_req *mlflowc_artifact_head(struct mlflowc *c, const char *artifact_uri,
+					  const char *run_id, const char *path, size_t limit,
+					  mlflowc_cb cb, void *arg)
+{
+	struct blob_req *q = xcalloc(1, sizeof *q);
+	q->r.kind = K_BLOB;
+	q->r.cb = cb;
+	q->r.arg = arg;
+	snprintf(q->r.what, sizeof q->r.what, "artifact %s", path);
+	buf_init(&q->b);
+	q->limit = limit;
+	struct http_opts o;
+	char *url = mlflowc_artifact_opts(c, artifact_uri, run_id, path, &o);
+	o.timeout_ms = c->timeout_ms;
+	o.on_data = blob_data;
+	o.data_arg = q;
+	q->r.h = http_request(&o, blob_done, q);
+	free(url);
+	return &q->r;
 }
 
 /* ---- the paged runs loader -------------------------------------------- */

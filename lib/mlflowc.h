@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "err.h"
+#include "http.h"
 #include "mlflow.h"
 
 struct mlflowc {
@@ -79,6 +80,23 @@ struct mlflowc_req *mlflowc_alias_delete(struct mlflowc *c, const char *model, c
 struct mlflowc_req *mlflowc_transition(struct mlflowc *c, const char *model, const char *version,
 				       const char *stage, bool archive_existing, mlflowc_cb cb,
 				       void *arg);
+
+/* The first limit bytes of a run's artifact (through the tracking
+ * server's artifact proxy, or get-artifact): res is struct mlflowc_blob;
+ * truncated when the artifact is longer (the transfer is stopped there). */
+struct mlflowc_blob {
+	char *data; /* NUL-terminated, len bytes */
+	size_t len;
+	bool truncated;
+	char content_type[80];
+};
+struct mlflowc_req *mlflowc_artifact_head(struct mlflowc *c, const char *artifact_uri,
+					  const char *run_id, const char *path, size_t limit,
+					  mlflowc_cb cb, void *arg);
+/* Fills o for a download of the artifact (lib/download); returns the URL
+ * that o->url points to (caller frees it after dl_start). */
+char *mlflowc_artifact_opts(struct mlflowc *c, const char *artifact_uri, const char *run_id,
+			    const char *path, struct http_opts *o);
 
 /* The paged runs loader: a small first page for the first screen, then
  * bigger pages chained through next_page_token (opaque, passed back as

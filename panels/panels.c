@@ -3,9 +3,13 @@
 
 extern struct panel overview_panel;
 extern struct panel log_panel;
+extern struct panel experiments_panel;
+extern struct panel models_panel;
 
 struct panel *panels[] = {
     &overview_panel,
+    &experiments_panel,
+    &models_panel,
     &log_panel,
 };
 

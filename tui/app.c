@@ -486,6 +486,17 @@ static int save_display(const char *path)
 	return 0;
 }
 
+/* A command no shell word and not the current panel takes goes to the
+ * panel that lists it in its commands (`:runs NAME` opens Experiments). */
+static bool goto_owner(const char *cmd, const char *args)
+{
+	for (int i = 0; i < npanels; i++)
+		for (const char *const *c = panels[i]->ops->commands; c && *c; c++)
+			if (i != A.cur && !strcmp(*c, cmd))
+				return app_goto(panels[i]->ops->name, cmd, args);
+	return false;
+}
+
 /* Runs a `:` command line; returns 0, or -1 after showing why. */
 static int run_command(const char *line)
 {
@@ -543,6 +554,8 @@ static int run_command(const char *line)
 			draw();
 			rc = save_display(rest);
 		}
+	} else if (goto_owner(cmd, rest)) {
+		/* another panel's command (:runs NAME from anywhere) */
 	} else {
 		app_message(ROLE_ERR, "unknown command: %s (? for help)", cmd);
 		rc = -1;

@@ -328,24 +328,27 @@ Test(mlflowc, registry_reads_and_alias_move)
 	cr_assert_eq(bad.err.detail, 400);
 }
 
-Test(mlflowc, transition_stage)
+/* A refused transition: the server's message comes back, what was sent is
+ * the JSON body, and nothing changes (a successful one would move the
+ * model's timestamps, which the screen tests on the same stack show). */
+Test(mlflowc, transition_stage_refused)
 {
-	struct got t = {.take = take_version};
-	mlflowc_transition(&C, "summarizer-lora", "1", "staging", false, got_cb, &t);
-	wait_got(&t);
-	cr_assert(t.ok, "%s", t.err.msg);
-	cr_assert_str_eq(t.u.version.current_stage, "Staging");
-	mlflow_model_version_free(&t.u.version);
-	struct got back = {.take = take_version};
-	mlflowc_transition(&C, "summarizer-lora", "1", "None", false, got_cb, &back);
-	wait_got(&back);
-	cr_assert_str_eq(back.u.version.current_stage, "None");
-	mlflow_model_version_free(&back.u.version);
 	struct got bad = {0};
 	mlflowc_transition(&C, "summarizer-lora", "1", "Live", false, got_cb, &bad);
 	wait_got(&bad);
 	cr_assert(!bad.ok);
-	cr_assert_not_null(strstr(bad.err.msg, "Invalid Model Version stage"), "%s", bad.err.msg);
+	cr_assert_eq(bad.err.detail, 400);
+	cr_assert_not_null(strstr(bad.err.msg, "Invalid Model Version stage: Live"), "%s",
+			   bad.err.msg);
+	json_t *reqs =
+	    sim_requests("/api/2.0/mlflow/model-versions/transition-stage", "\"stage\":\"Live\"");
+	cr_assert_geq(json_array_size(reqs), 1);
+	json_t *r = json_array_get(reqs, 0);
+	cr_assert_str_eq(json_string_value(json_object_get(r, "method")), "POST");
+	cr_assert_str_eq(json_string_value(json_object_get(r, "body")),
+			 "{\"name\":\"summarizer-lora\",\"version\":\"1\",\"stage\":\"Live\","
+			 "\"archive_existing_versions\":false}");
+	json_decref(reqs);
 }
 
 Test(mlflowc, cancel_means_no_callback)

@@ -1,0 +1,64 @@
+/* panels/mlflowp.c — helpers shared by the Experiments and Models panels
+ * (see mlflowp.h). */
+#include "mlflowp.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "lib/sanitize.h"
+#include "tui/app.h"
+#include "tui/canvas.h"
+
+const struct target *mlp_target(void)
+{
+	const struct config *c = app_config();
+	for (size_t i = 0; c && i < c->ntargets; i++)
+		if (c->targets[i].kind == TK_MLFLOW && c->targets[i].url)
+			return &c->targets[i];
+	return NULL;
+}
+
+void mlp_cell(struct cell *out, const char *raw, enum role role)
+{
+	out->role = role;
+	if (!raw || !*raw) {
+		snprintf(out->text, sizeof out->text, "-");
+		return;
+	}
+	san_into(out->text, sizeof out->text, raw, strlen(raw));
+}
+
+void mlp_time(char *out, size_t n, int64_t epoch_ms)
+{
+	if (epoch_ms <= 0) {
+		snprintf(out, n, "-");
+		return;
+	}
+	time_t t = (time_t)(epoch_ms / 1000);
+	struct tm tm;
+	localtime_r(&t, &tm);
+	strftime(out, n, "%m-%d %H:%M", &tm);
+}
+
+enum role mlp_status_role(int status)
+{
+	switch (status) {
+	case MLFLOW_ST_FINISHED:
+		return ROLE_OK;
+	case MLFLOW_ST_FAILED:
+		return ROLE_ERR;
+	case MLFLOW_ST_KILLED:
+		return ROLE_WARN;
+	case MLFLOW_ST_RUNNING:
+	case MLFLOW_ST_SCHEDULED:
+		return ROLE_MARK;
+	default:
+		return ROLE_DIM;
+	}
+}
+
+const char *mlp_sep(void)
+{
+	return canvas_utf8() ? " › " : " > ";
+}

@@ -1,0 +1,26 @@
+/* panels/mlflowp.h — what the Experiments and Models panels share: the
+ * configured MLflow target, sanitized cells, time and duration formats,
+ * and the run-detail entry points the Models panel jumps through. No
+ * curses, no I/O. */
+#ifndef MLC_PANELS_MLFLOWP_H
+#define MLC_PANELS_MLFLOWP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/config.h"
+#include "lib/mlflow.h"
+#include "tui/panel.h"
+
+/* The first [mlflow] target (file or MLFLOW_TRACKING_URI), or NULL. */
+const struct target *mlp_target(void);
+/* Sanitizes raw (may be NULL: "-") into out with role. */
+void mlp_cell(struct cell *out, const char *raw, enum role role);
+/* "11-21 09:12" (local time) or "-" for 0. */
+void mlp_time(char *out, size_t n, int64_t epoch_ms);
+/* The role a run status is drawn in. */
+enum role mlp_status_role(int status);
+/* " › " or " > " without UTF-8. */
+const char *mlp_sep(void);
+
+#endif
