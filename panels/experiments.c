@@ -131,7 +131,9 @@ static void exp_cell(int row, int col, struct cell *out)
 
 /* ---- runs ---------------------------------------------------------------- */
 
-static void runs_clear_keys(bool reset_keys)
+/* Drops the loaded runs. The key table stays: the run in the detail (from
+ * :run) and the runs of the next listing index into it. */
+static void runs_clear(void)
 {
 	mlflowc_load_cancel(X.load);
 	X.load = NULL;
@@ -152,17 +154,8 @@ static void runs_clear_keys(bool reset_keys)
 	X.nallkeys = 0;
 	X.nruns = X.capruns = 0;
 	X.nmarked = 0;
-	if (reset_keys) {
-		mlflow_keys_free(&X.keys);
-		mlflow_keys_init(&X.keys);
-	}
 	if (!X.cols_chosen)
 		X.ncols = 0;
-}
-
-static void runs_clear(void)
-{
-	runs_clear_keys(true);
 }
 
 /* Parent/child order: roots in the server's order, each followed by its
@@ -295,7 +288,7 @@ static void on_page(struct mlflow_run_page *p, bool last, const struct mlc_err *
 	if (X.replace_on_page) {
 		struct mlflowc_load *keep = X.load;
 		X.load = NULL;
-		runs_clear_keys(false); /* this page's keys are in the table */
+		runs_clear();
 		X.load = keep;
 		X.replace_on_page = false;
 	}
@@ -544,7 +537,13 @@ static void xp_crumb(struct panel *p, char *out, size_t n)
 			   : r && r->run_name	  ? r->run_name
 			   : r && r->run_id	  ? r->run_id
 						  : "run";
-	snprintf(out, n, "Experiments%s%s%s%s%s%s%s%s", sep, X.exp_name, sep, what,
+	const char *exp = X.exp_name;
+	for (size_t i = 0; !strcmp(X.exp_name, X.exp_id) && i < X.exps.n; i++)
+		if (!strcmp(X.exps.items[i].experiment_id, X.exp_id) && X.exps.items[i].name)
+			exp = X.exps.items[i].name; /* :run came before the list */
+	if (X.view == XV_CHART && X.overlay)
+		what = "compare";
+	snprintf(out, n, "Experiments%s%s%s%s%s%s%s%s", sep, exp, sep, what,
 		 X.view == XV_CHART	? " › chart"
 		 : X.view == XV_PREVIEW ? " › preview"
 					: "",
@@ -716,6 +715,8 @@ static void goto_done(void *res, const struct mlc_err *err, void *arg)
 		runs_clear();
 		X.view = XV_EXPS;
 	}
+	if (!name && !X.exps_loaded && !X.exps_req)
+		exps_load(); /* for the experiment's name in the breadcrumb */
 	runs_open(r->experiment_id ? r->experiment_id : "0", name);
 	app_view_push();
 	/* This is runs/get already: the detail only lists the artifacts. */

@@ -673,6 +673,8 @@ static bool md_command(struct panel *p, const char *cmd, const char *args)
 	if (strcmp(cmd, "model") != 0)
 		return false;
 	snprintf(M.model, sizeof M.model, "%s", args);
+	if (!M.loaded && !M.models_req)
+		models_load(); /* the aliases live on the model */
 	if (M.view == MV_PROMOTE)
 		promote_close();
 	if (M.view == MV_MODELS)

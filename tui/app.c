@@ -740,6 +740,9 @@ static void dispatch_key(int key)
 	struct panel *p = cur_panel();
 	struct table *t = cur_table();
 	A.dirty = true;
+	/* Rows that arrived since the last draw count: a key acts on what the
+	 * panel holds now, not on the view drawn before it came. */
+	table_sync(t);
 	if (A.mode == MODE_PROMPT) {
 		prompt_key(key);
 		return;
