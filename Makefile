@@ -121,10 +121,14 @@ unit: all
 demo: deps all
 	@bash tests/stack/demo.sh
 
-bench: deps all $(BUILD)/bench_sanitize
+bench: deps all $(BUILD)/bench_sanitize $(BUILD)/bench_mlflow
 	@bash tests/bench/run.sh
 
 $(BUILD)/bench_sanitize: $(BUILD)/tests/bench/bench_sanitize.o $(BUILD)/libmlc.a
+	@echo "  LINK    $@"
+	@$(CC) $(CFLAGS_ALL) -o $@ $^ $(LIB_LIBS)
+
+$(BUILD)/bench_mlflow: $(BUILD)/tests/bench/bench_mlflow.o $(BUILD)/libmlc.a
 	@echo "  LINK    $@"
 	@$(CC) $(CFLAGS_ALL) -o $@ $^ $(LIB_LIBS)
 

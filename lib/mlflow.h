@@ -73,7 +73,7 @@ char *mlflow_url(const char *base, const char *path, const char *const *kv);
 
 /* ---- runs (lib/mlflow_runs.c) ----------------------------------------- */
 
-/* Metric and param key names are interned: a run stores a 32-bit index
+/* Metric, param and tag key names are interned: a run stores a 32-bit index
  * into the key table shared by every page of one listing, so 10,000 runs
  * with the same 6 metrics hold each name once. */
 struct mlflow_keys {
@@ -132,7 +132,7 @@ struct mlflow_run {
 	uint32_t ntags;
 	struct mlflow_metric *metrics; /* latest value per key */
 	struct mlflow_param *params;
-	struct mlflow_kv *tags;
+	struct mlflow_param *tags;     /* tag names interned like param names */
 	struct mlflow_dataset *inputs; /* runs/get only */
 	uint16_t ninputs;
 };
@@ -148,7 +148,8 @@ void mlflow_run_page_free(struct mlflow_run_page *p);
 /* A run's metric or param by interned key; NULL when absent. */
 const struct mlflow_metric *mlflow_run_metric(const struct mlflow_run *r, uint32_t key);
 const char *mlflow_run_param(const struct mlflow_run *r, uint32_t key);
-const char *mlflow_run_tag(const struct mlflow_run *r, const char *key);
+const char *mlflow_run_tag(const struct mlflow_run *r, const struct mlflow_keys *k,
+			   const char *key);
 
 /* runs/search page ({} is an empty last page); keys interned into k. */
 int mlflow_parse_run_page(struct mlflow_run_page *out, struct mlflow_keys *k, const char *body,

@@ -110,7 +110,9 @@ void mlflow_run_free(struct mlflow_run *r)
 	for (size_t i = 0; i < r->nparams; i++)
 		free(r->params[i].value);
 	free(r->params);
-	mlflow_kv_free(r->tags, r->ntags);
+	for (size_t i = 0; i < r->ntags; i++)
+		free(r->tags[i].value);
+	free(r->tags);
 	for (size_t i = 0; i < r->ninputs; i++) {
 		struct mlflow_dataset *d = &r->inputs[i];
 		free(d->name);
@@ -148,10 +150,11 @@ const char *mlflow_run_param(const struct mlflow_run *r, uint32_t key)
 	return NULL;
 }
 
-const char *mlflow_run_tag(const struct mlflow_run *r, const char *key)
+const char *mlflow_run_tag(const struct mlflow_run *r, const struct mlflow_keys *k, const char *key)
 {
-	for (size_t i = 0; i < r->ntags; i++)
-		if (!strcmp(r->tags[i].key, key))
+	long idx = mlflow_keys_find(k, key);
+	for (size_t i = 0; idx >= 0 && i < r->ntags; i++)
+		if (r->tags[i].key == (uint32_t)idx)
 			return r->tags[i].value ? r->tags[i].value : "";
 	return NULL;
 }
@@ -202,6 +205,41 @@ static int parse_metric(json_t *o, struct mlflow_metric *m, struct mlflow_keys *
 	return 0;
 }
 
+/* A [{key, value}] list (params, tags) with interned keys. */
+static int parse_pairs(json_t *data, const char *name, struct mlflow_param **out, void *count,
+		       size_t max, struct mlflow_keys *k, const char *sub, struct mlc_err *err)
+{
+	json_t *arr;
+	int rc;
+	size_t got = 0;
+	bool narrow = max <= 65535;
+	if ((rc = mlflow_get_array(data, name, &arr, sub, err)))
+		return rc;
+	size_t n = arr ? MLC_MIN(json_array_size(arr), max) : 0;
+	if (n)
+		*out = xcalloc(n, sizeof **out);
+	for (size_t i = 0; i < n && !rc; i++) {
+		char p[128];
+		json_t *o = json_array_get(arr, i);
+		snprintf(p, sizeof p, "%s.%s[%zu]", sub, name, i);
+		json_t *key = json_is_object(o) ? json_object_get(o, "key") : NULL;
+		if (!json_is_string(key)) {
+			rc = mlc_err_set(err, MLC_ERR_PARSE, 0, "mlflow: %s%s", p,
+					 json_is_object(o) ? ".key: expected string"
+							   : ": expected object");
+			break;
+		}
+		(*out)[i].key = mlflow_keys_intern(k, json_string_value(key));
+		got++;
+		rc = mlflow_get_str(o, "value", &(*out)[i].value, p, err);
+	}
+	if (narrow)
+		*(uint16_t *)count = (uint16_t)got;
+	else
+		*(uint32_t *)count = (uint32_t)got;
+	return rc;
+}
+
 static int parse_data(json_t *data, struct mlflow_run *r, struct mlflow_keys *k, const char *path,
 		      struct mlc_err *err)
 {
@@ -223,29 +261,13 @@ static int parse_data(json_t *data, struct mlflow_run *r, struct mlflow_keys *k,
 			return rc;
 		r->nmetrics++;
 	}
-	if ((rc = mlflow_get_array(data, "params", &arr, sub, err)))
+	uint16_t np;
+	uint32_t nt;
+	if ((rc = parse_pairs(data, "params", &r->params, &np, 65535, k, sub, err)))
 		return rc;
-	n = arr ? MLC_MIN(json_array_size(arr), 65535) : 0;
-	if (n)
-		r->params = xcalloc(n, sizeof *r->params);
-	for (size_t i = 0; i < n; i++) {
-		char p[128];
-		json_t *o = json_array_get(arr, i);
-		snprintf(p, sizeof p, "%s.params[%zu]", sub, i);
-		json_t *key = json_is_object(o) ? json_object_get(o, "key") : NULL;
-		if (!json_is_string(key))
-			return mlc_err_set(err, MLC_ERR_PARSE, 0, "mlflow: %s.key: expected string",
-					   p);
-		if ((rc = mlflow_get_str(o, "value", &r->params[i].value, p, err)))
-			return rc;
-		r->params[i].key = mlflow_keys_intern(k, json_string_value(key));
-		r->nparams++;
-	}
-	struct mlflow_kv *tags;
-	size_t nt;
-	rc = mlflow_get_kv(data, "tags", &tags, &nt, sub, err);
-	r->tags = tags;
-	r->ntags = (uint32_t)nt;
+	r->nparams = np;
+	rc = parse_pairs(data, "tags", &r->tags, &nt, 1u << 20, k, sub, err);
+	r->ntags = nt;
 	return rc;
 }
 
@@ -337,12 +359,12 @@ static int parse_run(json_t *o, struct mlflow_run *r, struct mlflow_keys *k, con
 	if (in && (rc = parse_inputs(in, r, path, err)))
 		return rc;
 	for (size_t i = 0; i < r->ntags; i++) {
-		if (!strcmp(r->tags[i].key, "mlflow.parentRunId"))
+		const char *key = mlflow_keys_name(k, r->tags[i].key);
+		if (!strcmp(key, "mlflow.parentRunId"))
 			r->parent_run_id = r->tags[i].value;
-		else if (!strcmp(r->tags[i].key, "mlflow.source.name"))
+		else if (!strcmp(key, "mlflow.source.name"))
 			r->source_name = r->tags[i].value;
-		else if (!r->run_name && !strcmp(r->tags[i].key, "mlflow.runName") &&
-			 r->tags[i].value)
+		else if (!r->run_name && !strcmp(key, "mlflow.runName") && r->tags[i].value)
 			r->run_name = xstrdup(r->tags[i].value);
 	}
 	return 0;

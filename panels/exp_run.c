@@ -126,8 +126,9 @@ void xp_detail_rebuild(void)
 		free(s);
 	}
 	for (size_t i = 0; i < r->ntags; i++)
-		if (!str_starts(r->tags[i].key, "mlflow.log-model"))
-			drow("tag", r->tags[i].key, r->tags[i].value, -1);
+		if (!str_starts(mlflow_keys_name(&X.keys, r->tags[i].key), "mlflow.log-model"))
+			drow("tag", mlflow_keys_name(&X.keys, r->tags[i].key), r->tags[i].value,
+			     -1);
 	for (size_t i = 0; i < r->ninputs; i++) {
 		const struct mlflow_dataset *d = &r->inputs[i];
 		char *s = xasprintf("%s  digest %s  %s%s%s", d->source_type ? d->source_type : "",

@@ -304,6 +304,12 @@ static void on_page(struct mlflow_run_page *p, bool last, const struct mlc_err *
 	free(p->items);
 	p->items = NULL;
 	p->n = 0;
+	if (last && X.nruns && X.capruns > X.nruns) {
+		/* Done growing: give back the doubling's slack. */
+		X.capruns = X.nruns;
+		X.runs = xrealloc(X.runs, X.capruns * sizeof *X.runs);
+		X.marked = xrealloc(X.marked, X.capruns * sizeof *X.marked);
+	}
 	build_tree();
 	if (X.nruns <= FIRST_PAGE || last)
 		auto_columns();

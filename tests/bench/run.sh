@@ -5,7 +5,12 @@
 #     2 s (CPU and RSS over 30 s), beside htop's idle cost (htop -d 20);
 #  2. keypress-to-redraw latency with one extra target black-holed (accepts
 #     TCP, never answers), and the time from `q` to exit;
-#  3. sanitizer throughput beside strdup.
+#  3. sanitizer throughput beside strdup;
+#  4. MLflow: 10,000 runs in one experiment (the simulator's --big-runs, and
+#     the server of MLFLOW_TRACKING_URI when set, experiment
+#     MLFLOW_BENCH_EXPERIMENT_ID): loading them page by page beside a minimal
+#     libcurl + jansson loop, the heap per run, and in the console the time to
+#     the full table, the first screen, and key-to-redraw while scrolling.
 set -u
 cd "$(dirname "$0")/../.."
 MLC=build/mlconsole
@@ -14,7 +19,7 @@ HZ=$(getconf CLK_TCK)
 TMUX_SOCK=mlc-bench-$$
 tm() { tmux -L "$TMUX_SOCK" "$@"; }
 
-DIR=$(tests/stack/stack up 2>/tmp/mlc-bench-stack.log | tail -1)
+DIR=$(tests/stack/stack up --big-runs 10000 2>/tmp/mlc-bench-stack.log | tail -1)
 [ -d "$DIR" ] || { echo "stack did not start: $(tail -5 /tmp/mlc-bench-stack.log)"; exit 1; }
 cleanup() { tm kill-server 2>/dev/null; tests/stack/stack down "$DIR" >/dev/null 2>&1; }
 trap cleanup EXIT
@@ -74,3 +79,39 @@ echo "  q to exit: $(((t1 - t0) / 1000000)) ms (target: < 1000 ms)"
 
 echo "== sanitizer"
 build/bench_sanitize | sed 's/^/  /'
+
+echo "== MLflow: 10,000 runs in one experiment (simulator), best of 3, floor = libcurl + jansson"
+# shellcheck disable=SC1091
+. "$DIR/env"
+build/bench_mlflow "http://127.0.0.1:$MLFLOW_PORT" 5 3 | sed 's/^/  /'
+if [ -n "${MLFLOW_TRACKING_URI:-}" ]; then
+	echo "== MLflow: $MLFLOW_TRACKING_URI, experiment ${MLFLOW_BENCH_EXPERIMENT_ID:-1}"
+	build/bench_mlflow "$MLFLOW_TRACKING_URI" "${MLFLOW_BENCH_EXPERIMENT_ID:-1}" 3 | sed 's/^/  /'
+fi
+echo "== MLflow in the console: :runs perf-big (first page 100, then 1000 a page)"
+rm -f "$WORK/runs.log" "$WORK/runkeys.txt"
+tm new-session -d -s runs -x 120 -y 40 "MLC_KEY_TRACE=$WORK/runkeys.txt $MLC -c $DIR/mlconsole.ini --log $WORK/runs.log"
+sleep 2
+: >"$WORK/runkeys.txt"
+tm send-keys -t runs ':runs perf-big' Enter
+for i in $(seq 1 100); do
+	grep -q 'runs of experiment 5 in' "$WORK/runs.log" 2>/dev/null && break
+	sleep 0.1
+done
+loaded=$(sed -n 's/.*mlflow: \([0-9]*\) runs of experiment 5 in \([0-9]*\) ms.*/\1 runs in \2 ms/p' "$WORK/runs.log" | tail -1)
+echo "  full table: ${loaded:-not loaded}  (the :runs key to the last page parsed; floor above)"
+sleep 0.5
+: >"$WORK/runkeys.txt"
+for i in $(seq 1 100); do
+	if [ $((i % 10)) = 0 ]; then tm send-keys -t runs NPage; else tm send-keys -t runs j; fi
+	sleep 0.03
+done
+sleep 0.5
+n=$(wc -l <"$WORK/runkeys.txt")
+if [ "$n" -gt 0 ]; then
+	cp "$WORK/runkeys.txt" "$WORK/keys.txt" # pct() above reads keys.txt
+	echo "  scrolling 10,000 runs: $n redraws, key to redraw p50 $(pct 0.5) ms  p95 $(pct 0.95) ms  max $(pct 1.0) ms  (target: < 2 ms a frame)"
+fi
+rss=$(rss_kb "$(pane_pid runs)")
+echo "  console peak RSS with 10,000 runs loaded: $rss KB"
+tm kill-session -t runs

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/config.h"
 #include "lib/http.h"
@@ -58,12 +59,10 @@ static void raw_done(const struct http_resp *r, const struct mlc_err *err, void 
 	g->done = true;
 }
 
-/* The requests the simulator received to path whose query or body holds
- * needle (tests run in parallel: each looks for its own requests only). */
-static json_t *sim_requests(const char *path, const char *needle)
+static json_t *sim_get(const char *what)
 {
 	struct raw g = {0};
-	char *url = xasprintf("%s/__sim/requests", C.base);
+	char *url = xasprintf("%s/__sim/%s", C.base, what);
 	struct http_opts o = {.url = url};
 	http_request(&o, raw_done, &g);
 	free(url);
@@ -71,12 +70,46 @@ static json_t *sim_requests(const char *path, const char *needle)
 	json_error_t je;
 	json_t *j = json_loads(g.body, 0, &je);
 	free(g.body);
+	cr_assert_not_null(j, "bad /__sim/%s body", what);
+	return j;
+}
+
+/* How many requests the simulator has seen so far (a mark for below). */
+static long sim_seen(void)
+{
+	json_t *j = sim_get("state");
+	long n = (long)json_integer_value(json_object_get(j, "requests_seen"));
+	json_decref(j);
+	return n;
+}
+
+/* The requests the simulator received since mark to path whose query or
+ * body holds needle (tests run in parallel and the log keeps earlier runs:
+ * each test looks for its own requests only). */
+static json_t *sim_requests(long mark, const char *path, const char *needle)
+{
+	/* The log and the count read with nothing arriving in between (other
+	 * tests run meanwhile), so that entry i's sequence number is known. */
+	long seen, again;
+	json_t *j = NULL;
+	for (int tries = 0;; tries++) {
+		seen = sim_seen();
+		json_decref(j);
+		j = sim_get("requests");
+		again = sim_seen();
+		if (seen == again || tries == 50)
+			break;
+	}
+	cr_assert_eq(seen, again, "the simulator never stood still");
 	cr_assert(json_is_array(j), "bad /__sim/requests body");
+	long first = seen - (long)json_array_size(j); /* seq of entry 0 */
 	json_t *out = json_array();
 	size_t i;
 	json_t *r;
 	json_array_foreach(j, i, r)
 	{
+		if (first + (long)i < mark)
+			continue;
 		const char *p = json_string_value(json_object_get(r, "path"));
 		const char *q = json_string_value(json_object_get(r, "query"));
 		const char *b = json_string_value(json_object_get(r, "body"));
@@ -141,6 +174,7 @@ static void wait_got(struct got *g)
 
 Test(mlflowc, experiments_and_what_the_server_received)
 {
+	long mark = sim_seen();
 	struct got g = {.take = take_exps};
 	mlflowc_experiments(&C, "ALL", "name LIKE 'fraud%'", got_cb, &g);
 	cr_assert_eq(g.calls, 0, "callback ran inside the call");
@@ -151,9 +185,9 @@ Test(mlflowc, experiments_and_what_the_server_received)
 		found |= !strcmp(g.u.exps.items[i].name, "fraud-detection-xgb");
 	cr_assert(found);
 	mlflow_experiment_page_free(&g.u.exps);
-	json_t *reqs = sim_requests("/api/2.0/mlflow/experiments/search", "fraud%25");
-	cr_assert_eq(json_array_size(reqs), 1);
-	json_t *r = json_array_get(reqs, 0);
+	json_t *reqs = sim_requests(mark, "/api/2.0/mlflow/experiments/search", "fraud%25");
+	cr_assert_geq(json_array_size(reqs), 1);
+	json_t *r = json_array_get(reqs, json_array_size(reqs) - 1);
 	cr_assert_str_eq(json_string_value(json_object_get(r, "method")), "GET");
 	cr_assert_str_eq(json_string_value(json_object_get(r, "path")),
 			 "/api/2.0/mlflow/experiments/search");
@@ -200,16 +234,22 @@ Test(mlflowc, runs_loader_chains_tokens_with_small_first_page)
 {
 	const char *ids[] = {"1"};
 	const char *order[] = {"attributes.start_time DESC"};
+	/* A filter that keeps every run and names this process: the log holds
+	 * earlier runs' requests and other tests' too. */
+	char filter[64], needle[32];
+	snprintf(needle, sizeof needle, "mark-%d", (int)getpid());
+	snprintf(filter, sizeof filter, "attributes.run_name != '%s'", needle);
 	struct mlflow_runs_query q = {
-	    .experiment_ids = ids, .nexp = 1, .order_by = order, .norder = 1};
+	    .experiment_ids = ids, .nexp = 1, .order_by = order, .norder = 1, .filter = filter};
 	struct pages s = {0};
+	long mark = sim_seen();
 	mlflowc_runs_load(&C, &K, &q, 10, 40, on_page, &s);
 	cr_assert(stackenv_run_until(&s.done, WAIT_MS));
 	cr_assert(!s.failed, "%s", s.err.msg);
 	cr_assert_eq(s.first, 10);
 	cr_assert_gt(s.runs, 50, "experiment 1 has more than 50 runs (%zu)", s.runs);
 	cr_assert_eq(s.pages, (int)(1 + (s.runs - 10 + 39) / 40) + ((s.runs - 10) % 40 == 0));
-	json_t *reqs = sim_requests("/api/2.0/mlflow/runs/search", "attributes.start_time DESC");
+	json_t *reqs = sim_requests(mark, "/api/2.0/mlflow/runs/search", needle);
 	cr_assert_eq(json_array_size(reqs), (size_t)s.pages);
 	for (int i = 0; i < s.pages; i++) {
 		json_t *r = json_array_get(reqs, (size_t)i);
@@ -300,6 +340,7 @@ Test(mlflowc, registry_reads_and_alias_move)
 	cr_assert_eq(v.u.versions.n, 4);
 	mlflow_version_page_free(&v.u.versions);
 	/* Move challenger 4 → 2 and back, checking through GET alias. */
+	long mark = sim_seen();
 	struct got s = {0};
 	mlflowc_alias_set(&C, "fraud-detector", "challenger", "2", got_cb, &s);
 	wait_got(&s);
@@ -310,7 +351,9 @@ Test(mlflowc, registry_reads_and_alias_move)
 	cr_assert(a.ok, "%s", a.err.msg);
 	cr_assert_str_eq(a.u.version.version, "2");
 	mlflow_model_version_free(&a.u.version);
-	json_t *reqs = sim_requests("/api/2.0/mlflow/registered-models/alias", "\"version\":\"2\"");
+	json_t *reqs =
+	    sim_requests(mark, "/api/2.0/mlflow/registered-models/alias", "\"version\":\"2\"");
+	cr_assert_geq(json_array_size(reqs), 1);
 	json_t *r = json_array_get(reqs, json_array_size(reqs) - 1);
 	cr_assert_str_eq(json_string_value(json_object_get(r, "method")), "POST");
 	cr_assert_str_eq(
@@ -333,6 +376,7 @@ Test(mlflowc, registry_reads_and_alias_move)
  * model's timestamps, which the screen tests on the same stack show). */
 Test(mlflowc, transition_stage_refused)
 {
+	long mark = sim_seen();
 	struct got bad = {0};
 	mlflowc_transition(&C, "summarizer-lora", "1", "Live", false, got_cb, &bad);
 	wait_got(&bad);
@@ -340,10 +384,10 @@ Test(mlflowc, transition_stage_refused)
 	cr_assert_eq(bad.err.detail, 400);
 	cr_assert_not_null(strstr(bad.err.msg, "Invalid Model Version stage: Live"), "%s",
 			   bad.err.msg);
-	json_t *reqs =
-	    sim_requests("/api/2.0/mlflow/model-versions/transition-stage", "\"stage\":\"Live\"");
+	json_t *reqs = sim_requests(mark, "/api/2.0/mlflow/model-versions/transition-stage",
+				    "\"stage\":\"Live\"");
 	cr_assert_geq(json_array_size(reqs), 1);
-	json_t *r = json_array_get(reqs, 0);
+	json_t *r = json_array_get(reqs, json_array_size(reqs) - 1);
 	cr_assert_str_eq(json_string_value(json_object_get(r, "method")), "POST");
 	cr_assert_str_eq(json_string_value(json_object_get(r, "body")),
 			 "{\"name\":\"summarizer-lora\",\"version\":\"1\",\"stage\":\"Live\","

@@ -152,7 +152,7 @@ Test(mlflow_runs, get_with_inputs_params_tags)
 	cr_assert_str_eq(mlflow_run_param(&r, (uint32_t)lr), "0.00366");
 	cr_assert_str_eq(r.source_name, "hpo.py");
 	cr_assert_str_eq(r.parent_run_id, "de52cc75a34b4958b1ed07ed118cceb7");
-	cr_assert_str_eq(mlflow_run_tag(&r, "mlflow.user"), "alice");
+	cr_assert_str_eq(mlflow_run_tag(&r, &K, "mlflow.user"), "alice");
 	cr_assert_eq(r.ninputs, 1);
 	cr_assert_str_eq(r.inputs[0].name, "card-transactions-2024q3");
 	cr_assert_str_eq(r.inputs[0].digest, "604e46cb");
