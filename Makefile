@@ -159,11 +159,11 @@ fuzz:
 	@set -e; mkdir -p build-fuzz/lib; \
 	cflags="$(CSTD) -O1 -g -fno-omit-frame-pointer $(WARN) -I. -Ilib $$(pkg-config --cflags $(LIB_PKGS))"; \
 	san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"; \
-	for m in util err jsonx svc s3 http loop config sanitize; do \
+	for m in util err jsonx svc s3 http loop config sshconf sanitize mlflow mlflow_runs mlflow_models; do \
 	  echo "  CC      lib/$$m.c (fuzz)"; \
 	  clang $$cflags $$san -fsanitize=fuzzer-no-link -c -o build-fuzz/lib/$$m.o lib/$$m.c; \
 	done; \
-	for f in svc s3 config sanitize; do \
+	for f in svc s3 config sanitize mlflow; do \
 	  echo "  LINK    build-fuzz/fuzz_$$f"; \
 	  clang $$cflags $$san -fsanitize=fuzzer -o build-fuzz/fuzz_$$f tests/fuzz/fuzz_$$f.c \
 	    build-fuzz/lib/*.o $$(pkg-config --libs $(LIB_PKGS)) -lm; \
@@ -183,5 +183,6 @@ fuzz:
 	    tests/fixtures/s3/s3rver-20minutes-5.0.0; \
 	  run config tests/fuzz/ini.dict tests/fuzz/corpus/config; \
 	  run sanitize "" tests/fuzz/corpus/sanitize; \
+	  run mlflow tests/fuzz/json.dict tests/fixtures/mlflow; \
 	  exit $$fail; \
 	fi

@@ -206,13 +206,13 @@ static int parse_metric(json_t *o, struct mlflow_metric *m, struct mlflow_keys *
 }
 
 /* A [{key, value}] list (params, tags) with interned keys. */
-static int parse_pairs(json_t *data, const char *name, struct mlflow_param **out, void *count,
+static int parse_pairs(json_t *data, const char *name, struct mlflow_param **out, size_t *count,
 		       size_t max, struct mlflow_keys *k, const char *sub, struct mlc_err *err)
 {
 	json_t *arr;
 	int rc;
 	size_t got = 0;
-	bool narrow = max <= 65535;
+	*count = 0;
 	if ((rc = mlflow_get_array(data, name, &arr, sub, err)))
 		return rc;
 	size_t n = arr ? MLC_MIN(json_array_size(arr), max) : 0;
@@ -233,10 +233,7 @@ static int parse_pairs(json_t *data, const char *name, struct mlflow_param **out
 		got++;
 		rc = mlflow_get_str(o, "value", &(*out)[i].value, p, err);
 	}
-	if (narrow)
-		*(uint16_t *)count = (uint16_t)got;
-	else
-		*(uint32_t *)count = (uint32_t)got;
+	*count = got;
 	return rc;
 }
 
@@ -261,13 +258,15 @@ static int parse_data(json_t *data, struct mlflow_run *r, struct mlflow_keys *k,
 			return rc;
 		r->nmetrics++;
 	}
-	uint16_t np;
-	uint32_t nt;
-	if ((rc = parse_pairs(data, "params", &r->params, &np, 65535, k, sub, err)))
+	size_t cnt;
+	/* The counts are set whatever happened, so that a failed run frees
+	 * what it holds. */
+	rc = parse_pairs(data, "params", &r->params, &cnt, 65535, k, sub, err);
+	r->nparams = (uint16_t)cnt;
+	if (rc)
 		return rc;
-	r->nparams = np;
-	rc = parse_pairs(data, "tags", &r->tags, &nt, 1u << 20, k, sub, err);
-	r->ntags = nt;
+	rc = parse_pairs(data, "tags", &r->tags, &cnt, 1u << 20, k, sub, err);
+	r->ntags = (uint32_t)cnt;
 	return rc;
 }
 
@@ -299,14 +298,16 @@ static int parse_inputs(json_t *in, struct mlflow_run *r, const char *path, stru
 		if ((rc = mlflow_get_str(ds, "name", &d->name, p, err)) ||
 		    (rc = mlflow_get_str(ds, "digest", &d->digest, p, err)) ||
 		    (rc = mlflow_get_str(ds, "source_type", &d->source_type, p, err)) ||
-		    (rc = mlflow_get_str(ds, "source", &d->source, p, err)) ||
-		    (rc = mlflow_get_kv(o, "tags", &tags, &nt, p, err)))
+		    (rc = mlflow_get_str(ds, "source", &d->source, p, err)))
 			return rc;
-		for (size_t j = 0; j < nt; j++)
+		rc = mlflow_get_kv(o, "tags", &tags, &nt, p, err);
+		for (size_t j = 0; !rc && j < nt; j++)
 			if (!d->context && !strcmp(tags[j].key, "mlflow.data.context") &&
 			    tags[j].value)
 				d->context = xstrdup(tags[j].value);
-		mlflow_kv_free(tags, nt);
+		mlflow_kv_free(tags, nt); /* also what a failed list holds */
+		if (rc)
+			return rc;
 	}
 	return 0;
 }

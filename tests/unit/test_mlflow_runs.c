@@ -215,6 +215,11 @@ Test(mlflow_runs, hostile_shapes_name_the_path)
 	expect_page_err(LIT("{\"runs\": [{\"info\": {\"run_id\": \"a\"}, \"data\": "
 			    "{\"params\": [{\"key\": 1, \"value\": \"x\"}]}}]}"),
 			"runs[0].data.params[0].key: expected string");
+	/* A failure after values were copied frees them (ASan checks). */
+	expect_page_err(LIT("{\"runs\": [{\"info\": {\"run_id\": \"a\"}, \"data\": "
+			    "{\"params\": [{\"key\": \"a\", \"value\": \"x\"}, {\"key\": "
+			    "\"b\", \"value\": 1}]}}]}"),
+			"runs[0].data.params[1].value: expected string");
 	expect_page_err(LIT("{\"runs\": [{\"info\": {\"run_id\": \"a\"}, \"data\": "
 			    "{\"tags\": [{\"key\": \"k\", \"value\": []}]}}]}"),
 			"runs[0].data.tags[0].value: expected string");
