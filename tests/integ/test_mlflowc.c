@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "lib/config.h"
+#include "lib/download.h"
 #include "lib/http.h"
 #include "lib/loop.h"
 #include "lib/mlflowc.h"
@@ -413,4 +414,95 @@ Test(mlflowc, cancel_means_no_callback)
 	cr_assert_eq(g.calls, 0);
 	cr_assert_eq(s.pages, 0);
 	cr_assert(!s.done);
+}
+
+struct blob {
+	volatile bool done;
+	bool ok, truncated;
+	char *data;
+	size_t len;
+	struct mlc_err err;
+};
+
+static void blob_cb(void *res, const struct mlc_err *err, void *arg)
+{
+	struct blob *b = arg;
+	b->done = true;
+	b->ok = !err;
+	if (err) {
+		b->err = *err;
+		return;
+	}
+	struct mlflowc_blob *bl = res;
+	b->data = xmalloc(bl->len + 1);
+	memcpy(b->data, bl->data, bl->len + 1);
+	b->len = bl->len;
+	b->truncated = bl->truncated;
+}
+
+struct dl_got {
+	volatile bool done;
+	bool ok;
+	int64_t bytes;
+	struct mlc_err err;
+};
+
+static void dl_cb(const struct dl_result *r, const struct mlc_err *err, void *arg)
+{
+	struct dl_got *g = arg;
+	g->done = true;
+	g->ok = !err;
+	if (err)
+		g->err = *err;
+	else
+		g->bytes = r->bytes;
+}
+
+/* The first bytes of an artifact through the proxy (stopped at the limit),
+ * and the whole of it downloaded to a file: the same bytes. */
+Test(mlflowc, artifact_head_and_download)
+{
+	const char *id = "03735789efcb4f4cb02ca57db9fc1b20";
+	const char *uri = "mlflow-artifacts:/1/03735789efcb4f4cb02ca57db9fc1b20/artifacts";
+	struct blob whole = {0}, head = {0};
+	mlflowc_artifact_head(&C, uri, id, "feature_importance.csv", 65536, blob_cb, &whole);
+	cr_assert(stackenv_run_until(&whole.done, WAIT_MS));
+	cr_assert(whole.ok, "%s", whole.err.msg);
+	cr_assert(!whole.truncated);
+	cr_assert(str_starts(whole.data, "feature,importance"), "%s", whole.data);
+	mlflowc_artifact_head(&C, uri, id, "feature_importance.csv", 10, blob_cb, &head);
+	cr_assert(stackenv_run_until(&head.done, WAIT_MS));
+	cr_assert(head.ok, "%s", head.err.msg);
+	cr_assert(head.truncated);
+	cr_assert_eq(head.len, 10);
+	cr_assert_eq(memcmp(head.data, whole.data, 10), 0);
+	char path[] = "/tmp/mlc-dl-XXXXXX";
+	int fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	unlink(path);
+	struct http_opts o;
+	char *url = mlflowc_artifact_opts(&C, uri, id, "feature_importance.csv", &o);
+	struct dl_got g = {0};
+	struct dl_opts d = {.done = dl_cb, .arg = &g};
+	dl_start(&o, path, &d);
+	free(url);
+	cr_assert(stackenv_run_until(&g.done, WAIT_MS));
+	cr_assert(g.ok, "%s", g.err.msg);
+	cr_assert_eq((size_t)g.bytes, whole.len);
+	FILE *f = fopen(path, "rb");
+	cr_assert_not_null(f);
+	char *got = xmalloc(whole.len + 1);
+	cr_assert_eq(fread(got, 1, whole.len + 1, f), whole.len);
+	fclose(f);
+	cr_assert_eq(memcmp(got, whole.data, whole.len), 0);
+	unlink(path);
+	free(got);
+	struct blob missing = {0};
+	mlflowc_artifact_head(&C, uri, id, "no/such.txt", 100, blob_cb, &missing);
+	cr_assert(stackenv_run_until(&missing.done, WAIT_MS));
+	cr_assert(!missing.ok);
+	cr_assert_eq(missing.err.detail, 404, "%s", missing.err.msg);
+	free(whole.data);
+	free(head.data);
 }
