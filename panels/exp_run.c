@@ -356,10 +356,12 @@ bool xp_chart_body(struct canvas *cv)
 	}
 	char title[200];
 	char *key = san_str(mlflow_keys_name(&X.keys, X.chart_key));
+	/* The chart draws one colour: the title names the lines in order. */
+	size_t o = 0;
 	if (X.overlay)
-		snprintf(title, sizeof title, "%s of %d runs", key, X.nhist);
-	else
-		snprintf(title, sizeof title, "%s", X.nhist > 1 ? "metrics" : key);
+		o = (size_t)snprintf(title, sizeof title, "%s of ", key);
+	for (int i = 0; i < X.nhist && o < sizeof title; i++)
+		o += (size_t)snprintf(title + o, sizeof title - o, "%s%s", i ? ", " : "", labels[i]);
 	free(key);
 	canvas_chart(cv, title, s, X.nhist, xl[X.xmode]);
 	for (int i = 0; i < X.nhist; i++) {
