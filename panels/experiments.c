@@ -160,7 +160,7 @@ static void runs_clear(void)
 
 /* Parent/child order: roots in the server's order, each followed by its
  * children (depth-first, up to 8 levels); a child whose parent is not
- * loaded (yet) is a root. */
+ * loaded (yet) is a root. Flat when the user asked the server's order_by. */
 static void build_tree(void)
 {
 	size_t n = X.nruns;
@@ -173,7 +173,8 @@ static void build_tree(void)
 	int *first = xmalloc((n ? n : 1) * sizeof *first);
 	int *next = xmalloc((n ? n : 1) * sizeof *next);
 	int *tail = xmalloc((n ? n : 1) * sizeof *tail);
-	bool aligned = true;
+	/* A server order is the order shown: no tree then. */
+	bool aligned = !X.order_by[0];
 	for (size_t i = 0; i < n; i++) {
 		aligned &= mlflow_keys_intern(&ids, X.runs[i].run_id) == i;
 		first[i] = next[i] = tail[i] = -1;
@@ -585,8 +586,9 @@ static const char *xp_hints(struct panel *p)
 		return "<enter> runs  / filter  :filter server  v active/deleted/all  r refresh  "
 		       "? help";
 	case XV_RUNS:
-		return "<enter> detail  <space> mark  C compare  c columns  s sort  :filter  "
-		       ":order  <esc> back";
+		return "<enter> detail  <space> mark  C compare  c columns  s sort  O server order "
+		       " "
+		       ":filter  <esc> back";
 	case XV_COLUMNS:
 		return "<space> toggle column  <esc> back";
 	case XV_RUN:
@@ -619,6 +621,16 @@ static void xp_empty(struct panel *p, char *out, size_t n)
 				       : "no runs match");
 	else
 		snprintf(out, n, "%s", "nothing to show");
+}
+
+/* O: the server's order_by for the runs (MLflow sorts by one clause:
+ * attributes.start_time, metrics.`auc` DESC, params.lr ASC). */
+static void order_given(void *arg, const char *text)
+{
+	if (!text || X.view != XV_RUNS)
+		return;
+	snprintf(X.order_by, sizeof X.order_by, "%s", text);
+	runs_load(true);
 }
 
 static void mark(int row)
@@ -671,6 +683,20 @@ static int xp_on_key(struct panel *p, int key, int row)
 			app_view_push();
 			xp_columns_open();
 			return P_HANDLED | P_RELOAD;
+		}
+		if (key == 'O') {
+			char initial[160];
+			if (X.order_by[0])
+				snprintf(initial, sizeof initial, "%s", X.order_by);
+			else if (X.ncols && X.cols[0].metric)
+				snprintf(initial, sizeof initial, "metrics.`%s` DESC",
+					 mlflow_keys_name(&X.keys, X.cols[0].key));
+			else
+				snprintf(initial, sizeof initial, "attributes.start_time DESC");
+			char *safe = san_str(initial);
+			app_input("order by (server): ", safe, order_given, NULL);
+			free(safe);
+			return P_HANDLED | P_REDRAW;
 		}
 		if (key == 27 || key == 'q') {
 			runs_leave();
@@ -783,7 +809,7 @@ static const char *const xp_help[] = {
     ":filter EXPR",
     "send MLflow's filter grammar to the server (runs: metrics.auc > 0.8 and "
     "params.lr = '0.01')",
-    ":order CLAUSE",
+    "O, :order CLAUSE",
     "server-side order (metrics.val_auc DESC, attributes.start_time)",
     ":runs NAME",
     "open an experiment's runs",

@@ -47,6 +47,14 @@ static struct {
 	int nprows;
 	/* transition */
 	char stage[32], trans_version[64];
+	/* the source runs' names, fetched once per run shown (runs/get) */
+	struct run_name {
+		char id[64];
+		char *name;
+		struct mlflowc_req *req;
+	} names[32];
+	int nnames;
+	struct mlflow_keys name_keys;
 } M;
 
 static void bump(void)
@@ -91,6 +99,52 @@ static void models_load(void)
 	bump();
 }
 
+static void names_clear(void)
+{
+	for (int i = 0; i < M.nnames; i++) {
+		mlflowc_cancel(M.names[i].req);
+		free(M.names[i].name);
+	}
+	M.nnames = 0;
+	mlflow_keys_free(&M.name_keys);
+}
+
+static void name_done(void *res, const struct mlc_err *err, void *arg)
+{
+	struct run_name *n = arg;
+	n->req = NULL;
+	if (!err && ((struct mlflow_run *)res)->run_name)
+		n->name = xstrdup(((struct mlflow_run *)res)->run_name);
+	bump();
+}
+
+/* Asks each distinct source run's name (the RUN column shows names). */
+static void names_fetch(void)
+{
+	names_clear();
+	mlflow_keys_init(&M.name_keys);
+	for (size_t i = 0; i < M.versions.n && M.nnames < (int)ARRAY_LEN(M.names); i++) {
+		const char *id = M.versions.items[i].run_id;
+		bool seen = !id || !*id;
+		for (int j = 0; !seen && j < M.nnames; j++)
+			seen = !strcmp(M.names[j].id, id);
+		if (seen)
+			continue;
+		struct run_name *n = &M.names[M.nnames++];
+		snprintf(n->id, sizeof n->id, "%s", id);
+		n->name = NULL;
+		n->req = mlflowc_run_get(&M.c, &M.name_keys, id, name_done, n);
+	}
+}
+
+static const char *run_name_of(const char *id)
+{
+	for (int j = 0; id && j < M.nnames; j++)
+		if (!strcmp(M.names[j].id, id))
+			return M.names[j].name;
+	return NULL;
+}
+
 static void versions_done(void *res, const struct mlc_err *err, void *arg)
 {
 	M.versions_req = NULL;
@@ -101,6 +155,7 @@ static void versions_done(void *res, const struct mlc_err *err, void *arg)
 		M.versions = *(struct mlflow_version_page *)res;
 		memset(res, 0, sizeof M.versions);
 		M.err[0] = '\0';
+		names_fetch();
 	}
 	bump();
 }
@@ -478,7 +533,10 @@ static void version_cell(const struct mlflow_model_version *v, int col, struct c
 		mlp_cell(out, v->status, ROLE_DIM);
 		break;
 	case V_RUN:
-		snprintf(t, sizeof t, "%s %s", v->run_id ? v->run_id : "-",
+		snprintf(t, sizeof t, "%s %s",
+			 run_name_of(v->run_id) ? run_name_of(v->run_id)
+			 : v->run_id		? v->run_id
+						: "-",
 			 canvas_utf8() ? "↗" : "->");
 		mlp_cell(out, v->run_id ? t : NULL, ROLE_KEY);
 		break;
@@ -610,6 +668,7 @@ static int md_on_key(struct panel *p, int key, int row)
 	if (back) {
 		mlflowc_cancel(M.versions_req);
 		M.versions_req = NULL;
+		names_clear();
 		mlflow_version_page_free(&M.versions);
 		M.view = MV_MODELS;
 		M.err[0] = '\0';
@@ -651,6 +710,7 @@ static void md_open(struct panel *p)
 static void md_close(struct panel *p)
 {
 	promote_close();
+	names_clear();
 	mlflowc_cancel(M.models_req);
 	mlflowc_cancel(M.versions_req);
 	mlflowc_cancel(M.write_req);
