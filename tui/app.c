@@ -58,6 +58,17 @@ static struct {
 		void (*done)(void *arg, bool confirmed);
 		void *arg;
 	} dlg;
+	struct {
+		char label[128];
+		void (*done)(void *arg, const char *text);
+		void *arg;
+	} input; /* app_input: prompt_kind 'i' */
+	struct view_save {
+		int panel, sel, row, top, sort_col;
+		bool sort_desc;
+		char filter[128];
+	} views[16];
+	int nviews;
 	bool key_pending;  /* a key arrived: redraw at once, no rate limit */
 	FILE *key_trace;   /* $MLC_KEY_TRACE: key-to-redraw times, for the bench */
 	int64_t key_t0_us; /* first key not yet drawn, 0 when none */
@@ -116,6 +127,33 @@ void app_confirm(const struct dialog *d)
 	A.dlg.arg = d->arg;
 	A.mode = MODE_DIALOG;
 	A.dirty = true;
+}
+
+void app_input(const char *prompt, const char *initial, void (*done)(void *arg, const char *text),
+	       void *arg)
+{
+	if (A.mode == MODE_PROMPT && A.prompt_kind == 'i' && A.input.done)
+		A.input.done(A.input.arg, NULL); /* an input still open is cancelled */
+	char *safe = san_str(prompt ? prompt : "");
+	strlcpy_m(A.input.label, safe, sizeof A.input.label);
+	free(safe);
+	A.input.done = done;
+	A.input.arg = arg;
+	A.mode = MODE_PROMPT;
+	A.prompt_kind = 'i';
+	strlcpy_m(A.prompt, initial ? initial : "", sizeof A.prompt);
+	A.prompt_len = strlen(A.prompt);
+	A.dirty = true;
+}
+
+static void input_close(const char *text)
+{
+	void (*done)(void *, const char *) = A.input.done;
+	void *arg = A.input.arg;
+	A.input.done = NULL;
+	A.mode = MODE_NORMAL;
+	if (done)
+		done(arg, text);
 }
 
 static void dialog_close(bool confirmed)
@@ -336,8 +374,13 @@ static void draw(void)
 	int my = rows - 2;
 	canvas_fill_row(&scr, my, 0, ROLE_NORMAL);
 	if (A.mode == MODE_PROMPT) {
-		char line[300];
-		snprintf(line, sizeof line, "%c%.*s", A.prompt_kind, (int)A.prompt_len, A.prompt);
+		char line[400];
+		if (A.prompt_kind == 'i')
+			snprintf(line, sizeof line, "%s %.*s", A.input.label, (int)A.prompt_len,
+				 A.prompt);
+		else
+			snprintf(line, sizeof line, "%c%.*s", A.prompt_kind, (int)A.prompt_len,
+				 A.prompt);
 		char *sl = san_str(line);
 		int w = canvas_text(&scr, my, 0, sl, ROLE_NORMAL, 0);
 		free(sl);
@@ -370,8 +413,12 @@ static void draw(void)
 	int room = cols - 2 - (int)strlen(pos) - 2;
 	canvas_text(&scr, fy, 1, hints, ROLE_FOOTER, room > 0 ? room : 1);
 	canvas_text_right(&scr, fy, cols - 1, pos, ROLE_FOOTER);
-	if (A.mode == MODE_PROMPT)
-		move(my, MLC_MIN((int)A.prompt_len + 1, cols - 1));
+	if (A.mode == MODE_PROMPT) {
+		int px = (int)A.prompt_len + 1;
+		if (A.prompt_kind == 'i')
+			px = san_width(A.input.label) + 1 + san_width(A.prompt);
+		move(my, MLC_MIN(px, cols - 1));
+	}
 	wnoutrefresh(stdscr);
 	doupdate();
 	A.dirty = false;
@@ -461,7 +508,9 @@ static int run_command(const char *line)
 	}
 	const char *cmd = w[0];
 	int pi = panel_index(cmd);
-	if (pi >= 0) {
+	if (cur_panel()->ops->command && cur_panel()->ops->command(cur_panel(), cmd, rest)) {
+		/* the panel took it */
+	} else if (pi >= 0) {
 		switch_panel(pi);
 	} else if (!strcmp(cmd, "q") || !strcmp(cmd, "quit") || !strcmp(cmd, "q!")) {
 		A.quit = true;
@@ -508,6 +557,61 @@ out:
 	return rc;
 }
 
+bool app_goto(const char *name, const char *cmd, const char *args)
+{
+	int i = panel_index(name);
+	if (i < 0)
+		return false;
+	switch_panel(i);
+	A.dirty = true;
+	if (!cmd)
+		return true;
+	struct panel *p = panels[i];
+	return p->ops->command && p->ops->command(p, cmd, args ? args : "");
+}
+
+void app_view_push(void)
+{
+	struct table *t = cur_table();
+	if (A.nviews < (int)ARRAY_LEN(A.views)) {
+		struct view_save *v = &A.views[A.nviews++];
+		v->panel = A.cur;
+		v->sel = t->sel;
+		v->row = table_selected(t);
+		v->top = t->top;
+		v->sort_col = t->sort_col;
+		v->sort_desc = t->sort_desc;
+		strlcpy_m(v->filter, t->filter, sizeof v->filter);
+	}
+	table_set_filter(t, "");
+	table_sort_by(t, -1, false);
+	t->sel = 0;
+	t->top = 0;
+	A.dirty = true;
+}
+
+void app_view_pop(void)
+{
+	struct table *t = cur_table();
+	if (A.nviews == 0 || A.views[A.nviews - 1].panel != A.cur) {
+		table_set_filter(t, "");
+		return;
+	}
+	struct view_save *v = &A.views[--A.nviews];
+	table_set_filter(t, v->filter);
+	table_sort_by(t, v->sort_col, v->sort_desc);
+	t->sel = 0;
+	table_sync(t);
+	t->sel = MLC_MIN(v->sel, MLC_MAX(0, t->nview - 1));
+	for (int i = 0; i < t->nview; i++)
+		if (t->view[i] == v->row) {
+			t->sel = i;
+			break;
+		}
+	t->top = v->top;
+	A.dirty = true;
+}
+
 static const char *const command_names[] = {"quit", "theme", "filter",	     "sort", "refresh",
 					    "bind", "help",  "save-display", NULL};
 
@@ -526,6 +630,8 @@ static void complete(void)
 	} else if (!sp) {
 		for (int i = 0; i < npanels; i++)
 			cands[nc++] = panels[i]->ops->name;
+		for (const char *const *c = cur_panel()->ops->commands; c && *c && nc < 48; c++)
+			cands[nc++] = *c;
 		for (const char *const *c = command_names; *c; c++)
 			cands[nc++] = *c;
 	}
@@ -554,6 +660,10 @@ static void complete(void)
 static int prompt_key(int key)
 {
 	if (key == 27) {
+		if (A.prompt_kind == 'i') {
+			input_close(NULL);
+			return 0;
+		}
 		A.mode = MODE_NORMAL;
 		if (A.prompt_kind == '/')
 			table_set_filter(cur_table(), "");
@@ -561,6 +671,12 @@ static int prompt_key(int key)
 	}
 	if (key == '\n' || key == '\r' || key == KEY_ENTER) {
 		A.prompt[A.prompt_len] = '\0';
+		if (A.prompt_kind == 'i') {
+			char text[sizeof A.prompt];
+			memcpy(text, A.prompt, sizeof text);
+			input_close(text);
+			return 0;
+		}
 		A.mode = MODE_NORMAL;
 		if (A.prompt_kind == ':')
 			return run_command(A.prompt);
@@ -569,7 +685,8 @@ static int prompt_key(int key)
 	}
 	if (key == KEY_BACKSPACE || key == 127 || key == 8) {
 		if (A.prompt_len == 0) {
-			A.mode = MODE_NORMAL;
+			if (A.prompt_kind != 'i') /* an input closes with Enter or Esc only */
+				A.mode = MODE_NORMAL;
 			return 0;
 		}
 		/* Remove a whole UTF-8 character. */

@@ -44,4 +44,17 @@ struct dialog {
 void app_confirm(const struct dialog *d);
 const struct config *app_config(void);
 
+/* Switches to the panel called name and, when cmd is non-NULL, hands it `:cmd args`
+ * through its command hook: how one panel opens another at a place. */
+bool app_goto(const char *name, const char *cmd, const char *args);
+/* A one-line text input on the message line, prefilled with initial; done(arg, text) on
+ * Enter, done(arg, NULL) on Esc; exactly once, never inside this call. */
+void app_input(const char *prompt, const char *initial, void (*done)(void *arg, const char *text),
+	       void *arg);
+/* Drill-down: app_view_push() saves the current panel table's selection, scroll, filter and
+ * sort and starts the next view at the top, unfiltered, unsorted; app_view_pop() restores
+ * them (call it after the panel has put back the rows of the view it returns to). */
+void app_view_push(void);
+void app_view_pop(void);
+
 #endif

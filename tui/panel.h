@@ -77,6 +77,10 @@ struct panel_ops {
 	/* Optional full-body view replacing the table (detail pages, charts):
 	 * returns true when it drew into the canvas given by the shell. */
 	bool (*body)(struct panel *p, struct canvas *cv);
+	/* `:CMD ARGS` lines go to the current panel first; it returns true when
+	 * it took the command (it reports errors itself with app_message). */
+	bool (*command)(struct panel *p, const char *cmd, const char *args);
+	const char *const *commands; /* NULL-terminated names for :Tab completion and :help */
 };
 
 struct panel {
