@@ -21,8 +21,8 @@
 enum op { OP_BUCKETS, OP_LIST, OP_HEAD, OP_GET, OP_DOWNLOAD, OP_PUT, OP_DELETE, OP_DELETE_KEYS };
 
 static const char *const op_names[] = {
-    [OP_BUCKETS] = "ListBuckets", [OP_LIST] = "ListObjectsV2", [OP_HEAD] = "HeadObject",
-    [OP_GET] = "GetObject",	  [OP_DOWNLOAD] = "GetObject", [OP_PUT] = "PutObject",
+    [OP_BUCKETS] = "ListBuckets", [OP_LIST] = "ListObjectsV2",	      [OP_HEAD] = "HeadObject",
+    [OP_GET] = "GetObject",	  [OP_DOWNLOAD] = "GetObject",	      [OP_PUT] = "PutObject",
     [OP_DELETE] = "DeleteObject", [OP_DELETE_KEYS] = "DeleteObjects",
 };
 
@@ -102,9 +102,7 @@ static void resp_error(struct s3c_req *r, const char *key, long status, const ch
 {
 	char msg[400];
 	s3_error_message(op_names[r->op], r->bucket, key, status, body, len, msg, sizeof msg);
-	int code = status == 404 ? MLC_ERR_NOTFOUND
-		   : status == 403 ? MLC_ERR_AUTH
-				   : MLC_ERR_HTTP;
+	int code = status == 404 ? MLC_ERR_NOTFOUND : status == 403 ? MLC_ERR_AUTH : MLC_ERR_HTTP;
 	mlc_err_set(e, code, status, "%s", msg);
 }
 
@@ -262,8 +260,8 @@ static void list_done(const struct http_resp *resp, const struct mlc_err *herr, 
 	bool more = pg->is_truncated && pg->next_token && pg->next_token[0] &&
 		    (r->max_pages == 0 || r->pages < r->max_pages);
 	if (pg->is_truncated && !(pg->next_token && pg->next_token[0]) && !r->max_pages) {
-		mlc_err_set(&e, MLC_ERR_PROTO, 0, "ListObjectsV2 %s: truncated page without a token",
-			    where);
+		mlc_err_set(&e, MLC_ERR_PROTO, 0,
+			    "ListObjectsV2 %s: truncated page without a token", where);
 		list_fail(r, &e);
 		return;
 	}
@@ -464,7 +462,8 @@ struct s3c_req *s3c_download(const struct target *t, const char *bucket, const c
 	s3_request_opts(t, "GET", bucket, key, NULL, &o, headers, &sc);
 	o.timeout_ms = -1; /* no total deadline: the low-speed abort still applies */
 	o.max_bytes = (size_t)1 << 46;
-	struct dl_opts d = {.overwrite = overwrite, .progress = dl_progress, .done = dl_done, .arg = r};
+	struct dl_opts d = {
+	    .overwrite = overwrite, .progress = dl_progress, .done = dl_done, .arg = r};
 	r->dl = dl_start(&o, path, &d);
 	s3_scratch_free(&sc);
 	return r;
@@ -497,8 +496,7 @@ static void put_done(const struct http_resp *resp, const struct mlc_err *herr, v
 }
 
 struct s3c_req *s3c_put_file(const struct target *t, const char *bucket, const char *key,
-			     const char *path, s3c_progress_cb progress, s3c_done_cb cb,
-			     void *arg)
+			     const char *path, s3c_progress_cb progress, s3c_done_cb cb, void *arg)
 {
 	struct s3c_req *r = req_new(OP_PUT, t, bucket, key, arg);
 	r->cb.done = cb;
@@ -668,9 +666,8 @@ static void delete_keys_step(struct s3c_req *r)
 	s3_scratch_free(&sc);
 }
 
-struct s3c_req *s3c_delete_keys(const struct target *t, const char *bucket,
-				const char *const *keys, size_t n, s3c_progress_cb progress,
-				s3c_deleted_cb cb, void *arg)
+struct s3c_req *s3c_delete_keys(const struct target *t, const char *bucket, const char *const *keys,
+				size_t n, s3c_progress_cb progress, s3c_deleted_cb cb, void *arg)
 {
 	struct s3c_req *r = req_new(OP_DELETE_KEYS, t, bucket, NULL, arg);
 	r->cb.deleted = cb;

@@ -74,8 +74,7 @@ struct s3c_req *s3c_download(const struct target *t, const char *bucket, const c
 			     s3c_done_cb cb, void *arg);
 /* PutObject of the local file path as key (UNSIGNED-PAYLOAD, streamed). */
 struct s3c_req *s3c_put_file(const struct target *t, const char *bucket, const char *key,
-			     const char *path, s3c_progress_cb progress, s3c_done_cb cb,
-			     void *arg);
+			     const char *path, s3c_progress_cb progress, s3c_done_cb cb, void *arg);
 
 /* DeleteObject of one key. */
 typedef void (*s3c_err_cb)(const struct mlc_err *err, void *arg);
@@ -85,10 +84,8 @@ struct s3c_req *s3c_delete(const struct target *t, const char *bucket, const cha
  * Content-MD5 and the payload's SHA-256; keys XML cannot carry one by one.
  * progress(done, n) after each batch; cb with the count deleted and err
  * set when anything failed (the first failure's message). */
-typedef void (*s3c_deleted_cb)(size_t deleted, size_t failed, const struct mlc_err *err,
-			       void *arg);
-struct s3c_req *s3c_delete_keys(const struct target *t, const char *bucket,
-				const char *const *keys, size_t n, s3c_progress_cb progress,
-				s3c_deleted_cb cb, void *arg);
+typedef void (*s3c_deleted_cb)(size_t deleted, size_t failed, const struct mlc_err *err, void *arg);
+struct s3c_req *s3c_delete_keys(const struct target *t, const char *bucket, const char *const *keys,
+				size_t n, s3c_progress_cb progress, s3c_deleted_cb cb, void *arg);
 
 #endif

@@ -132,7 +132,8 @@ Test(s3c, raw_control_characters_in_keys_survive)
 		struct mlc_err err;
 		int rc = 0;
 		for (size_t off = 0; rc == 0 && off < sizeof doc - 1; off += chunk)
-			rc = s3_list_feed(p, doc + off, MLC_MIN(chunk, sizeof doc - 1 - off), 0, &err);
+			rc = s3_list_feed(p, doc + off, MLC_MIN(chunk, sizeof doc - 1 - off), 0,
+					  &err);
 		if (rc == 0)
 			rc = s3_list_feed(p, "", 0, 1, &err);
 		cr_assert_eq(rc, 0, "chunk %zu: %s", chunk, err.msg);
