@@ -597,6 +597,80 @@ static char *with_scheme(const char *addr)
 	return xasprintf("http://%s", addr);
 }
 
+/* ---- ~/.aws/credentials and ~/.aws/config ---------------------------------- */
+
+struct aws_profile {
+	const char *name; /* the profile */
+	bool in_config;	  /* parsing the config file: "[profile NAME]" */
+	char *access_key, *secret_key, *session_token, *region, *endpoint;
+};
+
+static int aws_ini_handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct aws_profile *p = user;
+	bool match;
+	if (p->in_config)
+		match = strcmp(p->name, "default") == 0 ? strcmp(section, "default") == 0
+							: (str_starts(section, "profile ") &&
+							   strcmp(section + 8, p->name) == 0);
+	else
+		match = strcmp(section, p->name) == 0;
+	if (!match)
+		return 1;
+	if (strcmp(name, "aws_access_key_id") == 0)
+		fill(&p->access_key, value);
+	else if (strcmp(name, "aws_secret_access_key") == 0)
+		fill(&p->secret_key, value);
+	else if (strcmp(name, "aws_session_token") == 0)
+		fill(&p->session_token, value);
+	else if (strcmp(name, "region") == 0)
+		fill(&p->region, value);
+	else if (strcmp(name, "endpoint_url") == 0)
+		fill(&p->endpoint, value);
+	return 1;
+}
+
+/* Reads profile name from $AWS_SHARED_CREDENTIALS_FILE (~/.aws/credentials)
+ * and $AWS_CONFIG_FILE (~/.aws/config), as the AWS CLI does; a missing file
+ * is no error. */
+static void aws_profile_read(const struct config *c, struct aws_profile *p)
+{
+	const char *home = getenv("HOME");
+	const char *files[2] = {config_getenv(c, "AWS_SHARED_CREDENTIALS_FILE"),
+				config_getenv(c, "AWS_CONFIG_FILE")};
+	for (int i = 0; i < 2; i++) {
+		char *path = files[i] ? xstrdup(files[i])
+				      : xasprintf("%s/.aws/%s", home ? home : ".",
+						  i == 0 ? "credentials" : "config");
+		FILE *f = fopen(path, "r");
+		if (f) {
+			p->in_config = i == 1;
+			ini_parse_file(f, aws_ini_handler, p);
+			fclose(f);
+		}
+		free(path);
+	}
+}
+
+static void aws_profile_free(struct aws_profile *p)
+{
+	free(p->access_key);
+	free(p->secret_key);
+	free(p->session_token);
+	free(p->region);
+	free(p->endpoint);
+}
+
+static void fill_from_profile(struct target *t, const struct aws_profile *p)
+{
+	if (!t->access_key && p->access_key && p->secret_key) {
+		fill(&t->access_key, p->access_key);
+		fill(&t->secret_key, p->secret_key);
+		fill(&t->session_token, p->session_token);
+	}
+	fill(&t->region, p->region);
+}
+
 void config_apply_env(struct config *c)
 {
 	const char *v;
@@ -632,12 +706,23 @@ void config_apply_env(struct config *c)
 		endpoint = config_getenv(c, "MINIO_ADDRESS");
 		evar = "MINIO_ADDRESS";
 	}
+	/* AWS_PROFILE names a profile that wins over the platform's MINIO_*
+	 * names; without it the "default" profile only fills what is left. */
+	const char *profile_env = config_getenv(c, "AWS_PROFILE");
+	struct aws_profile prof = {.name = profile_env && *profile_env ? profile_env : "default"};
+	aws_profile_read(c, &prof);
+	if (!endpoint && prof.endpoint) {
+		endpoint = prof.endpoint;
+		evar = "AWS_PROFILE endpoint_url";
+	}
 	t = env_target(c, TK_S3, endpoint ? evar : NULL);
 	if (t) {
 		if (endpoint && !t->url)
 			t->url = with_scheme(endpoint);
 		fill(&t->access_key, config_getenv(c, "AWS_ACCESS_KEY_ID"));
 		fill(&t->secret_key, config_getenv(c, "AWS_SECRET_ACCESS_KEY"));
+		if (profile_env && *profile_env)
+			fill_from_profile(t, &prof);
 		fill(&t->access_key, config_getenv(c, "MINIO_ACCESS_KEY"));
 		fill(&t->secret_key, config_getenv(c, "MINIO_SECRET_KEY"));
 		fill(&t->access_key, config_getenv(c, "MINIO_ROOT_USER"));
@@ -645,7 +730,9 @@ void config_apply_env(struct config *c)
 		fill(&t->session_token, config_getenv(c, "AWS_SESSION_TOKEN"));
 		fill(&t->region, config_getenv(c, "AWS_REGION"));
 		fill(&t->region, config_getenv(c, "AWS_DEFAULT_REGION"));
+		fill_from_profile(t, &prof);
 	}
+	aws_profile_free(&prof);
 
 	/* PostgreSQL: libpq reads PG* itself; the platform's .env uses POSTGRES_*. */
 	const char *pghost = config_getenv(c, "POSTGRES_HOST");

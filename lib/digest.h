@@ -32,6 +32,11 @@ void digest_sha256_init(struct digest_sha256 *c);
 void digest_sha256_update(struct digest_sha256 *c, const void *p, size_t n);
 void digest_sha256_final(struct digest_sha256 *c, unsigned char out[DIGEST_SHA256_LEN]);
 
+/* MD5 (RFC 1321): only for the Content-MD5 header S3 asks of some requests
+ * (DeleteObjects); never for anything that needs collision resistance. */
+#define DIGEST_MD5_LEN 16
+void digest_md5(const void *p, size_t n, unsigned char out[DIGEST_MD5_LEN]);
+
 /* One-shot forms. */
 void digest_sha1(const void *p, size_t n, unsigned char out[DIGEST_SHA1_LEN]);
 void digest_sha256(const void *p, size_t n, unsigned char out[DIGEST_SHA256_LEN]);

@@ -42,6 +42,41 @@ char *s3_canonical_query(const char *const *pairs);
 /* ListAllMyBucketsResult → bucket names (NULL-terminated, strv_free). */
 int s3_parse_list_buckets(const char *body, size_t len, char ***names, struct mlc_err *err);
 
+/* ListAllMyBucketsResult with creation dates. */
+struct s3_bucket {
+	char *name;
+	int64_t created_ms; /* 0 when absent */
+};
+/* *out (n entries) freed with s3_buckets_free. */
+int s3_parse_buckets(const char *body, size_t len, struct s3_bucket **out, size_t *n,
+		     struct mlc_err *err);
+void s3_buckets_free(struct s3_bucket *b, size_t n);
+
+/* One message for the status line from a failed S3 request: the operation
+ * ("GetObject"), s3://bucket/key, the error document's Code and Message
+ * when the body holds one (else what the status means: 404 NoSuchKey or
+ * NoSuchBucket, 403 AccessDenied, 503 SlowDown, 5xx) and the HTTP status.
+ * Not sanitized (keys are raw). */
+void s3_error_message(const char *op, const char *bucket, const char *key, long status,
+		      const char *body, size_t len, char *out, size_t n);
+
+/* ---- DeleteObjects ---------------------------------------------------------- */
+
+/* Whether key can travel in an XML body (no C0 control but TAB and LF):
+ * DeleteObjects cannot name the others; delete those one by one. */
+bool s3_key_xml_safe(const char *key);
+/* The <Delete> document for n keys (at most 1000 per request), XML-escaped.
+ * Caller frees. */
+char *s3_delete_body(const char *const *keys, size_t n, bool quiet);
+struct s3_delete_result {
+	size_t deleted;	      /* <Deleted> entries */
+	size_t errors;	      /* <Error> entries */
+	char first_error[300]; /* "Code: Message (key K)" of the first, raw */
+};
+/* Parses a DeleteResult (or an <Error> document, then MLC_ERR_PROTO). */
+int s3_parse_delete_result(const char *body, size_t len, struct s3_delete_result *r,
+			   struct mlc_err *err);
+
 /* An S3 <Error> document → "Code: Message" (with BucketName/Key when given)
  * in out; returns 0 when the body was an error document. */
 int s3_parse_error(const char *body, size_t len, char *out, size_t n);

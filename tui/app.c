@@ -363,10 +363,12 @@ static void draw(void)
 	canvas_fill_row(&scr, my, 0, ROLE_NORMAL);
 	if (A.mode == MODE_PROMPT) {
 		char line[400];
-		if (A.prompt_kind == 'i')
-			snprintf(line, sizeof line, "%s%.*s", A.input_label, (int)A.prompt_len,
-				 A.prompt);
-		else
+		if (A.prompt_kind == 'i') {
+			size_t ll = strlen(A.input_label);
+			bool sep = ll && A.input_label[ll - 1] != ' ';
+			snprintf(line, sizeof line, "%s%s%.*s", A.input_label, sep ? " " : "",
+				 (int)A.prompt_len, A.prompt);
+		} else
 			snprintf(line, sizeof line, "%c%.*s", A.prompt_kind, (int)A.prompt_len,
 				 A.prompt);
 		char *sl = san_str(line);

@@ -269,3 +269,335 @@ Test(s3rver, wrong_secret_signature_does_not_match)
 	got_free(&g);
 	free(t.url);
 }
+
+/* ---- lib/s3c: the client on the loop ------------------------------------- */
+
+#include <unistd.h>
+
+#include "lib/s3c.h"
+
+struct res {
+	volatile bool done;
+	int calls;
+	struct mlc_err err;
+	bool failed;
+	/* list */
+	char **keys;
+	size_t nkeys;
+	char **prefixes;
+	size_t nprefixes;
+	int pages;
+	/* head / get / transfers */
+	struct s3_head head;
+	char meta[256];
+	struct buf data;
+	int64_t object_size;
+	int64_t bytes;
+	size_t deleted, del_failed;
+	int progress_calls;
+	/* buckets */
+	bool saw_mlflow, saw_data;
+	int64_t data_created;
+};
+
+static void res_err(struct res *r, const struct mlc_err *err)
+{
+	r->calls++;
+	r->done = true;
+	if (err) {
+		r->failed = true;
+		r->err = *err;
+	}
+}
+
+static void res_free(struct res *r)
+{
+	for (size_t i = 0; i < r->nkeys; i++)
+		free(r->keys[i]);
+	free(r->keys);
+	for (size_t i = 0; i < r->nprefixes; i++)
+		free(r->prefixes[i]);
+	free(r->prefixes);
+	buf_free(&r->data);
+	memset(r, 0, sizeof *r);
+}
+
+static void wait_res(struct res *r)
+{
+	cr_assert(stackenv_run_until(&r->done, WAIT_MS), "no answer in %d ms", WAIT_MS);
+	cr_assert_eq(r->calls, 1, "callback ran %d times", r->calls);
+}
+
+static void on_buckets(const struct s3_bucket *b, size_t n, const struct mlc_err *err, void *arg)
+{
+	struct res *r = arg;
+	for (size_t i = 0; i < n; i++) {
+		r->saw_mlflow |= strcmp(b[i].name, "mlflow") == 0;
+		if (strcmp(b[i].name, "data") == 0) {
+			r->saw_data = true;
+			r->data_created = b[i].created_ms;
+		}
+	}
+	res_err(r, err);
+}
+
+static bool on_page(const struct s3_list_page *pg, bool last, const struct mlc_err *err,
+		    void *arg)
+{
+	struct res *r = arg;
+	if (pg) {
+		r->pages++;
+		for (size_t i = 0; i < pg->nobjects; i++) {
+			r->keys = xrealloc(r->keys, (r->nkeys + 1) * sizeof *r->keys);
+			r->keys[r->nkeys++] = xstrdup(pg->objects[i].key);
+		}
+		for (size_t i = 0; i < pg->nprefixes; i++) {
+			r->prefixes = xrealloc(r->prefixes, (r->nprefixes + 1) * sizeof *r->prefixes);
+			r->prefixes[r->nprefixes++] = xstrdup(pg->prefixes[i]);
+		}
+	}
+	if (last)
+		res_err(r, err);
+	return true;
+}
+
+static void on_head(const struct s3_head *h, const struct mlc_err *err, void *arg)
+{
+	struct res *r = arg;
+	if (h) {
+		r->head = *h;
+		r->head.meta = NULL;
+		for (char **m = h->meta; m && *m; m++)
+			snprintf(r->meta, sizeof r->meta, "%s", *m);
+	}
+	res_err(r, err);
+}
+
+static void on_data(const struct s3c_data *d, const struct mlc_err *err, void *arg)
+{
+	struct res *r = arg;
+	if (d) {
+		buf_append(&r->data, d->data, d->len);
+		r->object_size = d->object_size;
+	}
+	res_err(r, err);
+}
+
+static void on_progress(int64_t now, int64_t total, void *arg)
+{
+	((struct res *)arg)->progress_calls++;
+}
+
+static void on_transfer(int64_t bytes, const struct mlc_err *err, void *arg)
+{
+	struct res *r = arg;
+	r->bytes = bytes;
+	res_err(r, err);
+}
+
+static void on_deleted(size_t deleted, size_t failed, const struct mlc_err *err, void *arg)
+{
+	struct res *r = arg;
+	r->deleted = deleted;
+	r->del_failed = failed;
+	res_err(r, err);
+}
+
+static void on_err(const struct mlc_err *err, void *arg)
+{
+	res_err(arg, err);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+Test(s3rver, s3c_list_buckets_with_dates)
+{
+	struct target t = stack_target(NULL);
+	struct res r = {0};
+	s3c_list_buckets(&t, on_buckets, &r);
+	cr_assert_eq(r.calls, 0, "never inside the call");
+	wait_res(&r);
+	cr_assert_not(r.failed, "%s", r.err.msg);
+	cr_assert(r.saw_mlflow && r.saw_data);
+	cr_assert_gt(r.data_created, 1600000000000LL);
+	free(t.url);
+}
+
+/* Keys a console meets: spaces, + = %, unicode, a '/' tree, and control
+ * characters (ESC, BEL) that XML cannot carry. Each is uploaded, listed
+ * page by page (continuation tokens) and with a delimiter, read back by
+ * HEAD, ranged GET and download, then deleted through DeleteObjects: every
+ * request must be accepted by the signature-verifying server. The test
+ * prefix carries the pid, so reruns never meet an earlier run's keys. */
+Test(s3rver, s3c_awkward_keys_round_trip)
+{
+	struct target t = stack_target(NULL);
+	char prefix[64];
+	snprintf(prefix, sizeof prefix, "itest-%d/", (int)getpid());
+	static const char *const names[] = {
+	    "plain.txt",      "with space.txt",	   "a+b=c.txt",	       "100% done.txt",
+	    "caf\xc3\xa9 \xc3\xbc" "ber/r\xc3\xa9sum\xc3\xa9.txt",   "\xe6\x97\xa5\xe6\x9c\xac/\xe3\x83\x87.json",
+	    "emoji \xf0\x9f\x9a\x80.txt", "deep/er/still/x.bin", "evil\x1b[2Jname.txt",
+	    "bell\x07.txt",   "tilde~dash-under_score.dot",
+	    /* not & < > ' ": s3rver 5 escapes them twice in listings (an s3rver bug;
+	     * the <Delete> body's escaping is unit-tested) */
+	};
+	size_t n = ARRAY_LEN(names);
+	char path[] = "/tmp/mlc-s3c-XXXXXX";
+	int fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	static const char content[] = "0123456789 hello from lib/s3c\n";
+	cr_assert_eq(write(fd, content, sizeof content - 1), (ssize_t)(sizeof content - 1));
+	close(fd);
+	char *keys[ARRAY_LEN(names)];
+	for (size_t i = 0; i < n; i++) {
+		keys[i] = xasprintf("%s%s", prefix, names[i]);
+		struct res r = {0};
+		s3c_put_file(&t, "data", keys[i], path, on_progress, on_transfer, &r);
+		wait_res(&r);
+		cr_assert_not(r.failed, "put %s: %s", names[i], r.err.msg);
+		cr_assert_eq(r.bytes, (int64_t)(sizeof content - 1));
+	}
+	/* every key back, two per page */
+	struct res r = {0};
+	s3c_list(&t, "data", &(struct s3c_list_opts){.prefix = prefix, .max_keys = 2}, on_page, &r);
+	wait_res(&r);
+	cr_assert_not(r.failed, "%s", r.err.msg);
+	cr_assert_eq(r.nkeys, n, "%zu keys listed", r.nkeys);
+	cr_assert_geq(r.pages, (int)(n + 1) / 2);
+	char *want[ARRAY_LEN(names)];
+	memcpy(want, keys, sizeof want);
+	qsort(want, n, sizeof *want, cmp_str);
+	qsort(r.keys, r.nkeys, sizeof *r.keys, cmp_str);
+	for (size_t i = 0; i < n; i++)
+		cr_assert_str_eq(r.keys[i], want[i]);
+	res_free(&r);
+	/* with the delimiter: folders first-level only */
+	s3c_list(&t, "data", &(struct s3c_list_opts){.prefix = prefix, .delimiter = "/"}, on_page,
+		 &r);
+	wait_res(&r);
+	cr_assert_not(r.failed, "%s", r.err.msg);
+	cr_assert_eq(r.nprefixes, 3, "café über/, 日本/, deep/: %zu", r.nprefixes);
+	cr_assert_eq(r.nkeys, n - 3);
+	res_free(&r);
+	/* HEAD, a range, a download of the hostile key */
+	s3c_head(&t, "data", keys[8], on_head, &r);
+	wait_res(&r);
+	cr_assert_not(r.failed, "%s", r.err.msg);
+	cr_assert_eq(r.head.content_length, (int64_t)(sizeof content - 1));
+	res_free(&r);
+	s3c_get(&t, "data", keys[8], 11, 15, 0, on_data, &r);
+	wait_res(&r);
+	cr_assert_not(r.failed, "%s", r.err.msg);
+	cr_assert_eq(r.data.len, 5);
+	cr_assert_eq(memcmp(r.data.data, "hello", 5), 0);
+	cr_assert_eq(r.object_size, (int64_t)(sizeof content - 1));
+	res_free(&r);
+	char *dest = xasprintf("%s.down", path);
+	unlink(dest);
+	s3c_download(&t, "data", keys[4], dest, false, on_progress, on_transfer, &r);
+	wait_res(&r);
+	cr_assert_not(r.failed, "%s", r.err.msg);
+	FILE *f = fopen(dest, "rb");
+	cr_assert_not_null(f);
+	char got[128] = "";
+	size_t gl = fread(got, 1, sizeof got, f);
+	fclose(f);
+	cr_assert_eq(gl, sizeof content - 1);
+	cr_assert_eq(memcmp(got, content, gl), 0);
+	res_free(&r);
+	/* downloading again refuses to replace the file */
+	s3c_download(&t, "data", keys[4], dest, false, NULL, on_transfer, &r);
+	wait_res(&r);
+	cr_assert(r.failed);
+	cr_assert_not_null(strstr(r.err.msg, "exists"), "%s", r.err.msg);
+	res_free(&r);
+	unlink(dest);
+	free(dest);
+	/* DeleteObjects (XML-safe keys in one batch, ESC and BEL one by one) */
+	s3c_delete_keys(&t, "data", (const char *const *)keys, n, NULL, on_deleted, &r);
+	wait_res(&r);
+	cr_assert_not(r.failed, "%s", r.err.msg);
+	cr_assert_eq(r.deleted, n);
+	cr_assert_eq(r.del_failed, 0);
+	res_free(&r);
+	s3c_list(&t, "data", &(struct s3c_list_opts){.prefix = prefix}, on_page, &r);
+	wait_res(&r);
+	cr_assert_not(r.failed, "%s", r.err.msg);
+	cr_assert_eq(r.nkeys, 0, "all deleted, %zu left", r.nkeys);
+	res_free(&r);
+	for (size_t i = 0; i < n; i++)
+		free(keys[i]);
+	unlink(path);
+	free(t.url);
+}
+
+Test(s3rver, s3c_single_delete_and_missing_things_named)
+{
+	struct target t = stack_target(NULL);
+	char path[] = "/tmp/mlc-s3c-XXXXXX";
+	int fd = mkstemp(path);
+	cr_assert_eq(write(fd, "x", 1), 1);
+	close(fd);
+	char key[64];
+	snprintf(key, sizeof key, "itest-%d/one more.txt", (int)getpid());
+	struct res r = {0};
+	s3c_put_file(&t, "data", key, path, NULL, on_transfer, &r);
+	wait_res(&r);
+	cr_assert_not(r.failed, "%s", r.err.msg);
+	res_free(&r);
+	s3c_delete(&t, "data", key, on_err, &r);
+	wait_res(&r);
+	cr_assert_not(r.failed, "%s", r.err.msg);
+	res_free(&r);
+	s3c_head(&t, "data", key, on_head, &r);
+	wait_res(&r);
+	cr_assert(r.failed);
+	cr_assert_eq(r.err.code, MLC_ERR_NOTFOUND);
+	cr_assert_not_null(strstr(r.err.msg, "s3://data/itest-"), "%s", r.err.msg);
+	res_free(&r);
+	s3c_get(&t, "data", key, 0, 10, 0, on_data, &r);
+	wait_res(&r);
+	cr_assert(r.failed);
+	cr_assert_not_null(strstr(r.err.msg, "NoSuchKey"), "%s", r.err.msg);
+	res_free(&r);
+	s3c_list(&t, "no-such-bucket-here", &(struct s3c_list_opts){.delimiter = "/"}, on_page,
+		 &r);
+	wait_res(&r);
+	cr_assert(r.failed);
+	cr_assert_not_null(strstr(r.err.msg, "NoSuchBucket"), "%s", r.err.msg);
+	cr_assert_not_null(strstr(r.err.msg, "s3://no-such-bucket-here"), "%s", r.err.msg);
+	res_free(&r);
+	/* upload of a missing file: reported later, names the file */
+	s3c_put_file(&t, "data", key, "/nonexistent/file", NULL, on_transfer, &r);
+	cr_assert_eq(r.calls, 0);
+	wait_res(&r);
+	cr_assert(r.failed);
+	cr_assert_not_null(strstr(r.err.msg, "/nonexistent/file"), "%s", r.err.msg);
+	res_free(&r);
+	unlink(path);
+	free(t.url);
+}
+
+Test(s3rver, s3c_hostile_seed_key_lists_raw)
+{
+	struct target t = stack_target(NULL);
+	struct res r = {0};
+	s3c_list(&t, "data", &(struct s3c_list_opts){.prefix = "hostile/"}, on_page, &r);
+	wait_res(&r);
+	cr_assert_not(r.failed, "%s", r.err.msg);
+	cr_assert_eq(r.nkeys, 1);
+	cr_assert_str_eq(r.keys[0], "hostile/metrics\x1b[2Jevil.txt");
+	res_free(&r);
+	/* and the whole bucket, page by page of 50, in one walk */
+	s3c_list(&t, "data", &(struct s3c_list_opts){.max_keys = 50}, on_page, &r);
+	wait_res(&r);
+	cr_assert_not(r.failed, "%s", r.err.msg);
+	cr_assert_gt(r.nkeys, 250);
+	cr_assert_geq(r.pages, (int)(r.nkeys / 50));
+	res_free(&r);
+	free(t.url);
+}

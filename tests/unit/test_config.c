@@ -54,6 +54,7 @@ static const char *const env_vars[] = {
     "AIRFLOW_PASSWORD",
     "PROMETHEUS_URL",
     "XDG_CONFIG_HOME",
+    "AWS_PROFILE",
 };
 
 static char dir[64];
@@ -64,6 +65,9 @@ static void setup(void)
 {
 	for (size_t i = 0; i < ARRAY_LEN(env_vars); i++)
 		unsetenv(env_vars[i]);
+	/* never the profiles of whoever runs the tests */
+	setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws/credentials", 1);
+	setenv("AWS_CONFIG_FILE", "/nonexistent/aws/config", 1);
 	snprintf(dir, sizeof dir, "/tmp/mlc-config-XXXXXX");
 	cr_assert_not_null(mkdtemp(dir), "mkdtemp");
 	npaths = 0;
@@ -1234,4 +1238,58 @@ Test(config_endpoint, target_url_joins_without_double_slash)
 	u = target_url(&none, "/x");
 	cr_assert_str_eq(u, "/x");
 	free(u);
+}
+
+/* AWS_PROFILE reads ~/.aws/credentials and ~/.aws/config as the AWS CLI
+ * does ("[name]" in one, "[profile name]" in the other); it wins over the
+ * platform's MINIO_* names, loses to AWS_ACCESS_KEY_ID; without AWS_PROFILE
+ * the default profile only fills what nothing else set. */
+Test(config_env, aws_profile_files)
+{
+	const char *cred = write_file("credentials", 0600,
+				      "[default]\naws_access_key_id = DEFKEY\n"
+				      "aws_secret_access_key = defsecret\n\n"
+				      "[lab]\naws_access_key_id = LABKEY\n"
+				      "aws_secret_access_key = labsecret\naws_session_token = labtok\n");
+	const char *conf = write_file("config", 0600,
+				      "[default]\nregion = eu-west-1\n\n[profile lab]\nregion = "
+				      "ap-east-1\nendpoint_url = http://minio.lab:9000\n");
+	setenv("AWS_SHARED_CREDENTIALS_FILE", cred, 1);
+	setenv("AWS_CONFIG_FILE", conf, 1);
+	setenv("AWS_PROFILE", "lab", 1);
+	setenv("MINIO_ACCESS_KEY", "minio-loses", 1);
+	setenv("MINIO_SECRET_KEY", "minio-loses", 1);
+	struct config c;
+	config_init(&c);
+	config_apply_env(&c);
+	struct target *t = config_target(&c, "s3");
+	cr_assert_not_null(t, "endpoint_url of the profile adds the target");
+	cr_assert_str_eq(t->url, "http://minio.lab:9000");
+	cr_assert_str_eq(t->access_key, "LABKEY");
+	cr_assert_str_eq(t->secret_key, "labsecret");
+	cr_assert_str_eq(t->session_token, "labtok");
+	cr_assert_str_eq(t->region, "ap-east-1");
+	config_free(&c);
+
+	/* the environment's keys win over the profile */
+	setenv("AWS_ACCESS_KEY_ID", "ENVKEY", 1);
+	setenv("AWS_SECRET_ACCESS_KEY", "envsecret", 1);
+	config_init(&c);
+	config_apply_env(&c);
+	t = config_target(&c, "s3");
+	cr_assert_str_eq(t->access_key, "ENVKEY");
+	cr_assert_str_eq(t->secret_key, "envsecret");
+	config_free(&c);
+
+	/* no AWS_PROFILE: MINIO_* first, the default profile's region after */
+	unsetenv("AWS_PROFILE");
+	unsetenv("AWS_ACCESS_KEY_ID");
+	unsetenv("AWS_SECRET_ACCESS_KEY");
+	setenv("MINIO_ADDRESS", "127.0.0.1:9000", 1);
+	config_init(&c);
+	config_apply_env(&c);
+	t = config_target(&c, "s3");
+	cr_assert_str_eq(t->access_key, "minio-loses");
+	cr_assert_str_eq(t->region, "eu-west-1");
+	config_free(&c);
 }
