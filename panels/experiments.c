@@ -58,9 +58,15 @@ static bool client(void)
 static void exps_done(void *res, const struct mlc_err *err, void *arg)
 {
 	X.exps_req = NULL;
-	if (err) {
-		/* Shown in the panel (detail line, placeholder), not on the
-		 * message line: this panel may not be the one on screen. */
+	if (err && arg) {
+		/* A :filter the server refused: say so, keep the rows and the
+		 * filter they were loaded with. */
+		app_message(ROLE_ERR, "%s", err->msg);
+		snprintf(X.exps_filter, sizeof X.exps_filter, "%s", X.exps_prev_filter);
+	} else if (err) {
+		/* A load of its own: shown in the panel (detail line,
+		 * placeholder), not on the message line, which may belong to
+		 * the panel on screen. */
 		snprintf(X.exps_err, sizeof X.exps_err, "%s", err->msg);
 	} else {
 		mlflow_experiment_page_free(&X.exps);
@@ -72,13 +78,20 @@ static void exps_done(void *res, const struct mlc_err *err, void *arg)
 	xp_bump();
 }
 
-static void exps_load(void)
+/* user: a :filter the user gave (its refusal is reported, not kept). */
+static void exps_load_as(bool user)
 {
 	if (!client())
 		return;
 	mlflowc_cancel(X.exps_req);
-	X.exps_req = mlflowc_experiments(&X.c, X.view_type, X.exps_filter, exps_done, NULL);
+	X.exps_req =
+	    mlflowc_experiments(&X.c, X.view_type, X.exps_filter, exps_done, user ? &X : NULL);
 	xp_bump();
+}
+
+static void exps_load(void)
+{
+	exps_load_as(false);
 }
 
 enum { E_ID, E_NAME, E_STAGE, E_UPDATED, E_LOCATION, E_TAGS, E_COUNT };
@@ -763,8 +776,10 @@ static bool xp_command(struct panel *p, const char *cmd, const char *args)
 {
 	if (!strcmp(cmd, "filter")) {
 		if (X.view == XV_EXPS) {
+			snprintf(X.exps_prev_filter, sizeof X.exps_prev_filter, "%s",
+				 X.exps_filter);
 			snprintf(X.exps_filter, sizeof X.exps_filter, "%s", args);
-			exps_load();
+			exps_load_as(true);
 			return true;
 		}
 		if (X.view == XV_RUNS) {

@@ -53,7 +53,7 @@ struct xp {
 	struct mlflow_experiment_page exps;
 	struct mlflowc_req *exps_req;
 	const char *view_type; /* ACTIVE_ONLY, DELETED_ONLY, ALL */
-	char exps_filter[256];
+	char exps_filter[256], exps_prev_filter[256];
 	char exps_err[300];
 	bool exps_loaded;
 
