@@ -158,6 +158,12 @@ int mlflow_parse_run_page(struct mlflow_run_page *out, struct mlflow_keys *k, co
 int mlflow_parse_run_get(struct mlflow_run *out, struct mlflow_keys *k, const char *body,
 			 size_t len, struct mlc_err *err);
 
+/* The next_page_token of a runs/search body found without parsing it (the
+ * key followed by a plain JSON string; escapes other than \" \\ \/ give
+ * NULL): lets the loader ask the next page while this one is parsed. The
+ * parsed page's token has the last word. Caller frees; NULL when absent. */
+char *mlflow_peek_page_token(const char *body, size_t len);
+
 /* The runs/search POST body (JSON). max_results is clamped to 1..1000;
  * NULL or empty strings are left out; order_by holds norder clauses. */
 struct mlflow_runs_query {

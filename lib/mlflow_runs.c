@@ -414,6 +414,42 @@ int mlflow_parse_run_get(struct mlflow_run *out, struct mlflow_keys *k, const ch
 	return rc;
 }
 
+char *mlflow_peek_page_token(const char *body, size_t len)
+{
+	static const char key[] = "\"next_page_token\"";
+	const char *end = body + len;
+	/* MLflow writes it last: search from the end. */
+	for (const char *k = end - (sizeof key - 1); body && k >= body; k--) {
+		if (memcmp(k, key, sizeof key - 1) != 0)
+			continue;
+		const char *p = k + sizeof key - 1;
+		while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+			p++;
+		if (p >= end || *p++ != ':')
+			continue;
+		while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+			p++;
+		if (p >= end || *p++ != '"')
+			return NULL;
+		struct buf b;
+		buf_init(&b);
+		for (; p < end && *p != '"' && b.len < MLFLOW_STR_MAX; p++) {
+			if (*p == '\\') {
+				if (++p >= end || (*p != '"' && *p != '\\' && *p != '/'))
+					break;
+			} else if ((unsigned char)*p < 0x20) {
+				break;
+			}
+			buf_append(&b, p, 1);
+		}
+		if (p < end && *p == '"' && b.len)
+			return buf_steal(&b);
+		buf_free(&b);
+		return NULL;
+	}
+	return NULL;
+}
+
 static json_t *str_array(const char *const *v, size_t n)
 {
 	json_t *a = json_array();

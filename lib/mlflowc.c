@@ -36,6 +36,9 @@ struct mlflowc_req {
 	struct mlflow_keys *keys;
 	mlflowc_cb cb;
 	void *arg;
+	/* Optional: sees a 2xx body before it is parsed (the loader's
+	 * prefetch of the next page). */
+	void (*peek)(const char *body, size_t len, void *arg);
 	char what[48];
 	union {
 		struct mlflow_experiment_page exp_page;
@@ -154,7 +157,8 @@ static void on_http(const struct http_resp *resp, const struct mlc_err *herr, vo
 								      : MLC_ERR_HTTP;
 		mlc_err_set(&err, code, resp->status, "mlflow: %s: HTTP %ld: %s", r->what,
 			    resp->status, safe);
-	} else if (parse(r, resp->body, resp->body_len, &err) == 0) {
+	} else if ((r->peek ? r->peek(resp->body, resp->body_len, r->arg) : (void)0),
+		   parse(r, resp->body, resp->body_len, &err) == 0) {
 		r->cb(r->kind == K_NONE ? NULL : &r->res, NULL, r->arg);
 		res_free(r);
 		free(r);
@@ -419,7 +423,9 @@ struct mlflowc_load {
 	struct mlflow_runs_query q;
 	char **exp_ids, **order, *filter, *view, *token;
 	int next_pages, pages;
-	struct mlflowc_req *req;
+	struct mlflowc_req *req;  /* the page in flight */
+	struct mlflowc_req *next; /* the page after it, asked before req was parsed */
+	char *next_token;	  /* the token next was asked with */
 	mlflowc_page_cb on_page;
 	void *arg;
 	bool in_cb, cancelled; /* cancel from inside on_page frees after it */
@@ -440,7 +446,36 @@ static void load_free(struct mlflowc_load *l)
 	free(l->filter);
 	free(l->view);
 	free(l->token);
+	free(l->next_token);
 	free(l);
+}
+
+static void load_page(void *res, const struct mlc_err *err, void *arg);
+static void load_peek(const char *body, size_t len, void *arg);
+
+/* Asks the page after token. */
+static struct mlflowc_req *load_ask(struct mlflowc_load *l, const char *token)
+{
+	free(l->token);
+	l->token = xstrdup(token);
+	l->q.page_token = l->token;
+	l->q.max_results = l->next_pages;
+	struct mlflowc_req *r = mlflowc_runs_page(l->c, l->keys, &l->q, load_page, l);
+	r->peek = load_peek;
+	return r;
+}
+
+/* Before a page is parsed: its token, found in the raw body, asks the
+ * next page at once, so that the server builds it while we parse. */
+static void load_peek(const char *body, size_t len, void *arg)
+{
+	struct mlflowc_load *l = arg;
+	char *tok = l->next ? NULL : mlflow_peek_page_token(body, len);
+	if (!tok)
+		return;
+	l->next = load_ask(l, tok);
+	free(l->next_token);
+	l->next_token = tok;
 }
 
 static void load_page(void *res, const struct mlc_err *err, void *arg)
@@ -450,20 +485,26 @@ static void load_page(void *res, const struct mlc_err *err, void *arg)
 	l->req = NULL;
 	l->pages++;
 	if (err) {
+		mlflowc_cancel(l->next);
+		l->next = NULL;
 		l->in_cb = true;
 		l->on_page(NULL, true, err, l->arg);
 		load_free(l);
 		return;
 	}
 	bool last = !p->next_page_token || !p->next_page_token[0];
-	if (!last) {
+	if (l->next && (last || strcmp(l->next_token, p->next_page_token) != 0)) {
+		/* The peeked token was not the page's: ask again with the real one. */
+		mlflowc_cancel(l->next);
+		l->next = NULL;
+	}
+	if (l->next) {
+		l->req = l->next; /* already in flight since before the parse */
+		l->next = NULL;
+	} else if (!last) {
 		/* Chain the next page before handing this one over, so that the
 		 * server works while the panel takes the rows. */
-		free(l->token);
-		l->token = xstrdup(p->next_page_token);
-		l->q.page_token = l->token;
-		l->q.max_results = l->next_pages;
-		l->req = mlflowc_runs_page(l->c, l->keys, &l->q, load_page, l);
+		l->req = load_ask(l, p->next_page_token);
 	}
 	l->in_cb = true;
 	l->on_page(p, last, NULL, l->arg);
@@ -494,6 +535,7 @@ struct mlflowc_load *mlflowc_runs_load(struct mlflowc *c, struct mlflow_keys *ke
 	l->q.run_view_type = l->view;
 	l->q.max_results = first_page;
 	l->req = mlflowc_runs_page(c, keys, &l->q, load_page, l);
+	l->req->peek = load_peek;
 	return l;
 }
 
@@ -502,7 +544,8 @@ void mlflowc_load_cancel(struct mlflowc_load *l)
 	if (!l)
 		return;
 	mlflowc_cancel(l->req);
-	l->req = NULL;
+	mlflowc_cancel(l->next);
+	l->req = l->next = NULL;
 	if (l->in_cb)
 		l->cancelled = true;
 	else

@@ -406,3 +406,38 @@ Test(mlflow_runs, fmt_metric)
 	mlflow_fmt_metric(s, sizeof s, 0);
 	cr_assert_str_eq(s, "0");
 }
+
+Test(mlflow_runs, peek_page_token_matches_the_parse)
+{
+	const char *f[] = {FX "runs-search.json",
+			   FX "runs-search-page2.json",
+			   FX "runs-search-exact-page3.json",
+			   FX "runs-search-exact-page4.json",
+			   FX "runs-search-page3.json",
+			   FX "runs-search-empty.json"};
+	for (size_t i = 0; i < ARRAY_LEN(f); i++) {
+		size_t len;
+		char *body = fixture_read(f[i], &len);
+		struct mlflow_run_page p;
+		struct mlc_err err;
+		cr_assert_eq(mlflow_parse_run_page(&p, &K, body, len, &err), 0);
+		char *t = mlflow_peek_page_token(body, len);
+		if (p.next_page_token)
+			cr_assert_str_eq(t, p.next_page_token, "%s", f[i]);
+		else
+			cr_assert_null(t, "%s", f[i]);
+		free(t);
+		mlflow_run_page_free(&p);
+		free(body);
+	}
+	char *t = mlflow_peek_page_token(LIT("{\"next_page_token\" :\n \"a\\/b\\\"c\"}"));
+	cr_assert_str_eq(t, "a/b\"c");
+	free(t);
+	/* What it cannot read plainly it leaves to the parser. */
+	cr_assert_null(mlflow_peek_page_token(LIT("{\"next_page_token\": \"a\\u0041\"}")));
+	cr_assert_null(mlflow_peek_page_token(LIT("{\"next_page_token\": 5}")));
+	cr_assert_null(mlflow_peek_page_token(LIT("{\"next_page_token\": \"unterminated")));
+	cr_assert_null(mlflow_peek_page_token(LIT("{\"next_page_token\": \"\"}")));
+	cr_assert_null(mlflow_peek_page_token(LIT("\"next_page_token\"")));
+	cr_assert_null(mlflow_peek_page_token(NULL, 0));
+}
