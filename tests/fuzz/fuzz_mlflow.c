@@ -42,6 +42,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(rc == 0 || (rp.n == 0 && !rp.items), "failed page is empty");
 	for (size_t i = 0; i < rp.n; i++)
 		check_run(&rp.items[i], &k);
+	char *peek = mlflow_peek_page_token(body, size);
+	FUZZ_CHECK(!peek || strlen(peek) > 0, "a peeked token is not empty");
+	free(peek);
 	mlflow_run_page_free(&rp);
 
 	struct mlflow_run r;
