@@ -817,6 +817,21 @@ static bool xp_command(struct panel *p, const char *cmd, const char *args)
 	return false;
 }
 
+/* y: the experiment's id and name, a run's id, a detail row's value. The
+ * shell sanitizes nothing here: copy only sanitized text. */
+static void xp_copy(struct panel *p, int row, char *out, size_t n)
+{
+	const char *raw = NULL;
+	if (X.view == XV_EXPS && row >= 0 && (size_t)row < X.exps.n)
+		raw = X.exps.items[row].experiment_id;
+	else if (X.view == XV_RUNS && row >= 0 && (size_t)row < X.nruns)
+		raw = X.runs[X.rows[row]].run_id;
+	else if (X.view == XV_RUN && row >= 0 && row < X.ndrows)
+		raw = X.drows[row].value;
+	if (raw)
+		san_into(out, n, raw, strlen(raw));
+}
+
 static const char *const xp_commands[] = {"filter", "order", "runs", "run", NULL};
 static const char *const xp_help[] = {
     "v",
@@ -867,6 +882,7 @@ static const struct panel_ops experiments_ops = {
     .on_key = xp_on_key,
     .empty_text = xp_empty,
     .generation = xp_generation,
+    .copy_text = xp_copy,
     .body = xp_body,
     .command = xp_command,
     .commands = xp_commands,

@@ -744,6 +744,20 @@ static bool md_command(struct panel *p, const char *cmd, const char *args)
 	return true;
 }
 
+/* y: models:/NAME, models:/NAME/VERSION (what mlflow.pyfunc.load_model
+ * takes), sanitized. */
+static void md_copy(struct panel *p, int row, char *out, size_t n)
+{
+	char *raw = NULL;
+	if (M.view == MV_MODELS && row >= 0 && (size_t)row < M.models.n)
+		raw = xasprintf("models:/%s", M.models.items[row].name);
+	else if (M.view == MV_VERSIONS && row >= 0 && (size_t)row < M.versions.n)
+		raw = xasprintf("models:/%s/%s", M.model, M.versions.items[row].version);
+	if (raw)
+		san_into(out, n, raw, strlen(raw));
+	free(raw);
+}
+
 static const char *const md_commands[] = {"model", NULL};
 static const char *const md_help[] = {
     ":model NAME",
@@ -772,6 +786,7 @@ static const struct panel_ops models_ops = {
     .on_key = md_on_key,
     .empty_text = md_empty,
     .generation = md_generation,
+    .copy_text = md_copy,
     .command = md_command,
     .commands = md_commands,
     .help = md_help,
