@@ -506,3 +506,39 @@ Test(mlflowc, artifact_head_and_download)
 	free(whole.data);
 	free(head.data);
 }
+
+/* The credentials of MLFLOW_TRACKING_USERNAME/PASSWORD go as basic auth,
+ * MLFLOW_TRACKING_TOKEN as a bearer token (and wins), as the official
+ * client sends them: checked in what the simulator received. */
+Test(mlflowc, auth_headers)
+{
+	struct target t = T;
+	t.username = "ana";
+	t.password = "s3cret";
+	struct mlflowc c;
+	mlflowc_init(&c, &t);
+	long mark = sim_seen();
+	struct got g = {0};
+	mlflowc_experiment_by_name(&c, "auth-basic-probe", got_cb, &g);
+	wait_got(&g);
+	json_t *reqs =
+	    sim_requests(mark, "/api/2.0/mlflow/experiments/get-by-name", "auth-basic-probe");
+	cr_assert_geq(json_array_size(reqs), 1);
+	json_t *h = json_object_get(json_array_get(reqs, json_array_size(reqs) - 1), "headers");
+	cr_assert_str_eq(json_string_value(json_object_get(h, "Authorization")),
+			 "Basic YW5hOnMzY3JldA==");
+	json_decref(reqs);
+	mlflowc_free(&c);
+	t.token = "tok-123";
+	mlflowc_init(&c, &t);
+	mark = sim_seen();
+	struct got b = {0};
+	mlflowc_experiment_by_name(&c, "auth-bearer-probe", got_cb, &b);
+	wait_got(&b);
+	reqs = sim_requests(mark, "/api/2.0/mlflow/experiments/get-by-name", "auth-bearer-probe");
+	cr_assert_geq(json_array_size(reqs), 1);
+	h = json_object_get(json_array_get(reqs, json_array_size(reqs) - 1), "headers");
+	cr_assert_str_eq(json_string_value(json_object_get(h, "Authorization")), "Bearer tok-123");
+	json_decref(reqs);
+	mlflowc_free(&c);
+}
