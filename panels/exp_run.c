@@ -361,7 +361,8 @@ bool xp_chart_body(struct canvas *cv)
 	if (X.overlay)
 		o = (size_t)snprintf(title, sizeof title, "%s of ", key);
 	for (int i = 0; i < X.nhist && o < sizeof title; i++)
-		o += (size_t)snprintf(title + o, sizeof title - o, "%s%s", i ? ", " : "", labels[i]);
+		o +=
+		    (size_t)snprintf(title + o, sizeof title - o, "%s%s", i ? ", " : "", labels[i]);
 	free(key);
 	canvas_chart(cv, title, s, X.nhist, xl[X.xmode]);
 	for (int i = 0; i < X.nhist; i++) {
@@ -385,6 +386,39 @@ static void cmp_value(const struct mlflow_run *r, const struct xkey *k, char *ou
 		const char *v = mlflow_run_param(r, k->key);
 		snprintf(out, n, "%s", v ? v : "-");
 	}
+}
+
+/* Lower is better for a loss, an error or a time; higher otherwise. */
+static bool lower_is_better(const char *name)
+{
+	static const char *const low[] = {"loss", "err",  "mae",     "mse",
+					  "rmse", "time", "latency", "perplexity"};
+	for (size_t i = 0; i < ARRAY_LEN(low); i++)
+		if (strcasestr(name, low[i]))
+			return true;
+	return false;
+}
+
+/* The compared run (column index) with the best finite value of metric k,
+ * or -1 when fewer than two runs have one or they are all equal. */
+static int best_run(const struct xkey *k)
+{
+	bool low = lower_is_better(mlflow_keys_name(&X.keys, k->key));
+	int best = -1, have = 0;
+	double bv = 0;
+	bool differ = false;
+	for (int i = 0; i < X.ncmp; i++) {
+		const struct mlflow_metric *m = mlflow_run_metric(xp_run(X.cmp_runs[i]), k->key);
+		if (!m || !isfinite(m->value) || fabs(m->value) >= 1.79e308)
+			continue;
+		if (have++ && m->value != bv)
+			differ = true;
+		if (best < 0 || (low ? m->value < bv : m->value > bv)) {
+			best = i;
+			bv = m->value;
+		}
+	}
+	return have >= 2 && differ ? best : -1;
 }
 
 void xp_compare_rebuild(void)
@@ -708,7 +742,11 @@ void xp_sub_cell(int row, int col, struct cell *out)
 		}
 		char v[256];
 		cmp_value(xp_run(X.cmp_runs[col - 1]), k, v, sizeof v);
-		mlp_cell(out, v, ROLE_NORMAL);
+		bool best = k->metric && best_run(k) == col - 1;
+		if (best)
+			snprintf(v + strlen(v), sizeof v - strlen(v), " %s",
+				 canvas_utf8() ? "▲" : "^");
+		mlp_cell(out, v, best ? ROLE_OK : ROLE_NORMAL);
 	}
 }
 
