@@ -33,6 +33,7 @@ static struct {
 	struct mlflow_model_page models;
 	struct mlflowc_req *models_req;
 	bool loaded;
+	char filter[256], prev_filter[256]; /* :filter, sent to the server */
 	char err[300];
 	char model[256];
 	struct mlflow_version_page versions;
@@ -78,7 +79,11 @@ static bool client(void)
 static void models_done(void *res, const struct mlc_err *err, void *arg)
 {
 	M.models_req = NULL;
-	if (err) {
+	if (err && arg) {
+		/* A :filter the server refused: reported, old rows and filter kept. */
+		app_message(ROLE_ERR, "%s", err->msg);
+		snprintf(M.filter, sizeof M.filter, "%s", M.prev_filter);
+	} else if (err) {
 		snprintf(M.err, sizeof M.err, "%s", err->msg);
 	} else {
 		mlflow_model_page_free(&M.models);
@@ -95,7 +100,7 @@ static void models_load(void)
 	if (!client())
 		return;
 	mlflowc_cancel(M.models_req);
-	M.models_req = mlflowc_models(&M.c, NULL, models_done, NULL);
+	M.models_req = mlflowc_models(&M.c, M.filter, models_done, M.filter[0] ? &M : NULL);
 	bump();
 }
 
@@ -581,7 +586,8 @@ static void md_crumb(struct panel *p, char *out, size_t n)
 	const char *sep = mlp_sep();
 	char *m = san_str(M.model), *a = san_str(M.alias);
 	if (M.view == MV_MODELS)
-		snprintf(out, n, "Models%s", M.models_req ? "  loading…" : "");
+		snprintf(out, n, "Models%s%s%s", M.filter[0] ? "  filter: " : "", M.filter,
+			 M.models_req ? "  loading…" : "");
 	else if (M.view == MV_VERSIONS)
 		snprintf(out, n, "Models%s%s%s", sep, m, M.versions_req ? "  loading…" : "");
 	else
@@ -730,6 +736,12 @@ static void md_reload(struct panel *p)
 
 static bool md_command(struct panel *p, const char *cmd, const char *args)
 {
+	if (!strcmp(cmd, "filter") && M.view == MV_MODELS) {
+		snprintf(M.prev_filter, sizeof M.prev_filter, "%s", M.filter);
+		snprintf(M.filter, sizeof M.filter, "%s", args);
+		models_load();
+		return true;
+	}
 	if (strcmp(cmd, "model") != 0)
 		return false;
 	snprintf(M.model, sizeof M.model, "%s", args);
@@ -758,10 +770,12 @@ static void md_copy(struct panel *p, int row, char *out, size_t n)
 	free(raw);
 }
 
-static const char *const md_commands[] = {"model", NULL};
+static const char *const md_commands[] = {"model", "filter", NULL};
 static const char *const md_help[] = {
     ":model NAME",
     "open a registered model's versions",
+    ":filter EXPR",
+    "models: the server's filter (name LIKE 'fraud%', tags.team = 'risk-ml')",
     "A",
     "versions: move an alias to the selected version (diff of the two runs, then "
     "confirm; not with --readonly)",
