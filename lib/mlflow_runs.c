@@ -417,9 +417,12 @@ int mlflow_parse_run_get(struct mlflow_run *out, struct mlflow_keys *k, const ch
 char *mlflow_peek_page_token(const char *body, size_t len)
 {
 	static const char key[] = "\"next_page_token\"";
+	if (!body || len < sizeof key - 1)
+		return NULL;
 	const char *end = body + len;
 	/* MLflow writes it last: search from the end. */
-	for (const char *k = end - (sizeof key - 1); body && k >= body; k--) {
+	for (size_t off = len - (sizeof key - 1) + 1; off-- > 0;) {
+		const char *k = body + off;
 		if (memcmp(k, key, sizeof key - 1) != 0)
 			continue;
 		const char *p = k + sizeof key - 1;
