@@ -46,6 +46,7 @@ enum {
 	K_PREFECT,
 	K_AIRFLOW,
 	K_S3_BUCKETS, /* row first: credentials; next rows: one per expected bucket */
+	K_MINIO,      /* /minio/health/cluster: 200 or 503; others: not MinIO */
 	K_PG,	      /* row first: connect; then databases; then extensions */
 	K_SSH,
 };
@@ -108,6 +109,19 @@ static void http_answer(const struct http_resp *r, const struct mlc_err *err, vo
 	mlc_err_clear(&e);
 	if (err) {
 		fail_all(p, ms, err->msg);
+		pending_done(p);
+		return;
+	}
+	if (p->kind == K_MINIO) {
+		if (r->status == 200)
+			settle(run, p->first, true, ms, "MinIO cluster healthy (write quorum)");
+		else if (r->status == 503)
+			settle(run, p->first, false, ms,
+			       "HTTP 503: the MinIO cluster has no write quorum");
+		else
+			settle(run, p->first, true, ms,
+			       "not a MinIO server (HTTP %ld from /minio/health/cluster): skipped",
+			       r->status);
 		pending_done(p);
 		return;
 	}
@@ -218,6 +232,7 @@ static void s3_check(struct check_run *run, const struct target *t)
 	o.timeout_ms = t->timeout_ms ? t->timeout_ms : 5000;
 	o.connect_timeout_ms = 3000;
 	http_request(&o, http_answer, p);
+	http_check(run, t, K_MINIO, "/minio/health/cluster", "health");
 }
 
 /* ---- PostgreSQL -------------------------------------------------------- */

@@ -51,6 +51,7 @@ static void target_free(struct target *t)
 	free(t->password);
 	free(t->token);
 	free(t->ca_file);
+	free(t->artifacts_destination);
 	free(t->access_key);
 	free(t->secret_key);
 	free(t->session_token);
@@ -229,6 +230,7 @@ static const struct key_def target_keys[] = {
     {"token", KM(MLFLOW) | KM(PREFECT), F_SECRET, F(token)},
     {"api_key", KM(PREFECT), F_SECRET, F(token)},
     {"ca_file", K_HTTP, F_STR, F(ca_file)},
+    {"artifacts_destination", KM(MLFLOW), F_STR, F(artifacts_destination)},
     {"insecure", K_HTTP, F_BOOL, F(insecure)},
     {"access_key", KM(S3), F_STR, F(access_key)},
     {"secret_key", KM(S3), F_SECRET, F(secret_key)},
@@ -686,6 +688,7 @@ void config_apply_env(struct config *c)
 		fill(&t->password, config_getenv(c, "MLFLOW_TRACKING_PASSWORD"));
 		fill(&t->token, config_getenv(c, "MLFLOW_TRACKING_TOKEN"));
 		fill(&t->ca_file, config_getenv(c, "MLFLOW_TRACKING_SERVER_CERT_PATH"));
+		fill(&t->artifacts_destination, config_getenv(c, "MLFLOW_ARTIFACTS_DESTINATION"));
 		v = config_getenv(c, "MLFLOW_TRACKING_INSECURE_TLS");
 		if (v && (!strcasecmp(v, "true") || !strcmp(v, "1")))
 			t->insecure = true;

@@ -45,6 +45,10 @@ struct target {
 	char *token;	/* secret: bearer token (mlflow, prefect api key) */
 	char *ca_file;
 	bool insecure;
+	/* mlflow: where the server stores proxied artifacts (its
+	 * --artifacts-destination, "s3://mlflow"): mlflow-artifacts:/ URIs
+	 * map there */
+	char *artifacts_destination;
 	/* s3 */
 	char *access_key;
 	char *secret_key;    /* secret */

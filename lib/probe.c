@@ -36,7 +36,14 @@ struct http_probe {
 	char version[80];
 	const char *hdrs[6];
 	struct s3_scratch s3;
+	/* S3: -1 unknown, 1 the server answers /minio/health/live, 0 it does
+	 * not (s3rver, AWS): then only the signed ListBuckets is sent. */
+	int minio;
 };
+
+/* MinIO's liveness probe: no auth, empty body, 200 or 503. */
+#define MINIO_LIVE	"/minio/health/live"
+#define STEP_MINIO_LIVE (-1)
 
 static int v_mlflow(const struct http_resp *r, char *o, size_t n, struct mlc_err *e)
 {
@@ -140,6 +147,24 @@ static void http_done(const struct http_resp *r, const struct mlc_err *err, void
 	mlc_err_clear(&e);
 	p->req = NULL;
 	s3_scratch_free(&p->s3);
+	if (p->step == STEP_MINIO_LIVE) {
+		if (!err && r->status == 503) {
+			mlc_err_set(&e, MLC_ERR_HTTP, 503,
+				    "MinIO is not live (HTTP 503 from " MINIO_LIVE ")");
+			source_probe_done(s, &e, r->elapsed_ms, NULL);
+			return;
+		}
+		if (err) {
+			source_probe_done(s, err, -1, NULL);
+			return;
+		}
+		/* 200: MinIO; anything else: an S3 without the endpoint. Then
+		 * the signed ListBuckets says whether the credentials work. */
+		p->minio = r->status == 200;
+		p->step = 0;
+		http_step(s);
+		return;
+	}
 	const char *path = p->step == 0 ? k->health_path : k->version_path;
 	if (err) {
 		e = *err;
@@ -174,6 +199,13 @@ static void http_step(struct source *s)
 	const struct target *t = s->target;
 	struct http_opts o;
 	const char *path = p->step == 0 ? p->kind->health_path : p->kind->version_path;
+	if (t->kind == TK_S3 && p->step == STEP_MINIO_LIVE) {
+		char *url = target_url(t, MINIO_LIVE);
+		probe_http_opts(t, s->timeout_ms, url, &o);
+		p->req = http_request(&o, http_done, s);
+		free(url);
+		return;
+	}
 	if (t->kind == TK_S3) {
 		s3_request_opts(t, "GET", NULL, NULL, NULL, &o, p->hdrs, &p->s3);
 		o.timeout_ms = s->timeout_ms;
@@ -190,11 +222,13 @@ static void http_step(struct source *s)
 
 static void http_start(struct source *s)
 {
-	if (!s->priv)
+	if (!s->priv) {
 		s->priv = xcalloc(1, sizeof(struct http_probe));
+		((struct http_probe *)s->priv)->minio = -1;
+	}
 	struct http_probe *p = s->priv;
 	p->kind = &http_kinds[s->target->kind];
-	p->step = 0;
+	p->step = s->target->kind == TK_S3 && p->minio != 0 ? STEP_MINIO_LIVE : 0;
 	p->version[0] = '\0';
 	http_step(s);
 }

@@ -778,6 +778,18 @@ static int detail_key(int key, int row)
 			      false);
 		return P_HANDLED | P_RELOAD;
 	}
+	if (enter && d && !strcmp(d->section, "info") && !strcmp(d->key, "artifacts")) {
+		/* An s3:// artifact location opens in the Buckets panel; a
+		 * proxied one (mlflow-artifacts:/) where the server keeps it. */
+		char *uri = mlp_artifact_s3_uri(d->value);
+		if (!uri)
+			app_message(ROLE_DIM,
+				    "the artifact location is not in S3: nothing to browse");
+		else if (!app_goto("buckets", "cd", uri))
+			app_message(ROLE_ERR, "the Buckets panel did not take the location");
+		free(uri);
+		return P_HANDLED | P_REDRAW;
+	}
 	if ((enter || key == 'p') && d && !strcmp(d->section, "artifact") && r) {
 		if (d->ref == -2 || X.arts.files[d->ref].is_dir) {
 			if (d->ref == -2) {

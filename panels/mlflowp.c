@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "lib/sanitize.h"
+#include "lib/util.h"
 #include "tui/app.h"
 #include "tui/canvas.h"
 
@@ -61,4 +62,29 @@ enum role mlp_status_role(int status)
 const char *mlp_sep(void)
 {
 	return canvas_utf8() ? " › " : " > ";
+}
+
+char *mlp_artifact_s3_uri(const char *location)
+{
+	if (!location)
+		return NULL;
+	if (str_starts(location, "s3://"))
+		return xstrdup(location);
+	if (!str_starts(location, "mlflow-artifacts:"))
+		return NULL;
+	const char *path = location + strlen("mlflow-artifacts:");
+	/* mlflow-artifacts:/1/abc, mlflow-artifacts://host:port/1/abc */
+	if (str_starts(path, "//")) {
+		path = strchr(path + 2, '/');
+		if (!path)
+			return NULL;
+	}
+	while (*path == '/')
+		path++;
+	const struct target *t = mlp_target();
+	const char *dest = t && t->artifacts_destination ? t->artifacts_destination : "s3://mlflow";
+	if (!str_starts(dest, "s3://"))
+		return NULL;
+	size_t dl = strlen(dest);
+	return xasprintf("%s%s%s", dest, dl && dest[dl - 1] == '/' ? "" : "/", path);
 }

@@ -20,6 +20,11 @@ void mlp_cell(struct cell *out, const char *raw, enum role role);
 void mlp_time(char *out, size_t n, int64_t epoch_ms);
 /* The role a run status is drawn in. */
 enum role mlp_status_role(int status);
+/* The s3:// URI of an artifact location: s3:// as it is; mlflow-artifacts:/P
+ * as s3://DEST/P, DEST the [mlflow] artifacts_destination
+ * (MLFLOW_ARTIFACTS_DESTINATION; default s3://mlflow, the platform's). NULL
+ * for anything else. Caller frees. */
+char *mlp_artifact_s3_uri(const char *location);
 /* " › " or " > " without UTF-8. */
 const char *mlp_sep(void);
 

@@ -137,6 +137,9 @@ static void draw_dialog(const struct canvas *body)
 	for (int i = 0; i < A.dlg.nlines; i++)
 		w = MLC_MAX(w, san_width(A.dlg.lines[i]));
 	w = MLC_MAX(w, san_width(A.dlg.title) + 4);
+	char answers[160];
+	snprintf(answers, sizeof answers, "y %s    n cancel", A.dlg.action);
+	w = MLC_MAX(w, san_width(answers));
 	w = MLC_MIN(w + 4, body->w - 2);
 	int h = MLC_MIN(A.dlg.nlines + 4, body->h);
 	struct canvas box = {body->y + (body->h - h) / 2, body->x + (body->w - w) / 2, h, w};
@@ -159,8 +162,6 @@ static void draw_dialog(const struct canvas *body)
 	canvas_text(&box, 0, 2, t, ROLE_DIALOG, w - 4);
 	for (int i = 0; i < A.dlg.nlines && i + 1 < h - 2; i++)
 		canvas_text(&box, 1 + i, 2, A.dlg.lines[i], ROLE_DIALOG, w - 4);
-	char answers[160];
-	snprintf(answers, sizeof answers, "y %s    n cancel", A.dlg.action);
 	canvas_text(&box, h - 2, 2, answers, ROLE_DIALOG, w - 4);
 }
 

@@ -103,6 +103,42 @@ static int key_cmp(const void *a, const void *b)
 	return sort_desc_flag ? -c : c;
 }
 
+/* The factor of a size's unit after its number ("3.1 KB", "2 GB"), so that
+ * sizes sort by bytes; 1 for anything else. */
+static double unit_scale(const char *s)
+{
+	while (*s == ' ')
+		s++;
+	static const char units[] = "KMGTP";
+	const char *u = *s ? strchr(units, *s) : NULL;
+	if (!u || !(s[1] == 'B' || s[1] == 'i' || s[1] == '\0' || s[1] == ' '))
+		return 1;
+	double f = 1;
+	for (const char *p = units; p <= u; p++)
+		f *= 1024;
+	return f;
+}
+
+static double parse_num(const char *text, char **end)
+{
+	char digits[64];
+	size_t o = 0;
+	const char *s = text;
+	/* Thousands separators are dropped: "12,345" is 12345. */
+	while (*s && o + 1 < sizeof digits &&
+	       (strchr("0123456789+-.eE", *s) ||
+		(*s == ',' && s != text && s[1] >= '0' && s[1] <= '9'))) {
+		if (*s != ',')
+			digits[o++] = *s;
+		s++;
+	}
+	digits[o] = '\0';
+	char *e;
+	double v = strtod(digits, &e);
+	*end = e == digits ? (char *)text : (char *)s;
+	return v;
+}
+
 static void sort_view(struct table *t, const struct column *cols)
 {
 	if (t->sort_col < 0 || t->nview < 2)
@@ -115,8 +151,9 @@ static void sort_view(struct table *t, const struct column *cols)
 		keys[i].row = t->view[i];
 		keys[i].text = xstrdup(c.text);
 		char *end;
-		keys[i].num = strtod(c.text, &end);
+		keys[i].num = parse_num(c.text, &end);
 		keys[i].has_num = cols[t->sort_col].numeric && end != c.text;
+		keys[i].num *= unit_scale(end);
 	}
 	sort_desc_flag = t->sort_desc;
 	qsort(keys, (size_t)t->nview, sizeof *keys, key_cmp);

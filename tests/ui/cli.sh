@@ -164,3 +164,50 @@ if run env_file 0 env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY "$MLC" check
 		notok env_file "$(cat "$WORK/env_file.out")"
 	fi
 fi
+
+# MinIO's health endpoints: a cluster without write quorum fails `check`
+# with that reason; a live, healthy one passes; a server without them
+# (s3rver above) is "not a MinIO server".
+minio() { # minio NAME LIVE CLUSTER EXPECTED_STATUS EXPECTED_HEALTH_LINE
+	local name=$1 live=$2 cluster=$3 want=$4 line=$5 port pid
+	exec 3< <(exec python3 tests/stack/minio_health.py --live "$live" --cluster "$cluster" </dev/null)
+	pid=$!
+	read -r port <&3
+	printf '[s3 minio]\nendpoint = http://127.0.0.1:%s\naccess_key = k\nsecret_key = s\n' "$port" >"$WORK/$name.ini"
+	chmod 600 "$WORK/$name.ini"
+	"$MLC" check -c "$WORK/$name.ini" >"$WORK/$name.out" 2>&1
+	local rc=$?
+	kill "$pid" 2>/dev/null
+	exec 3<&-
+	if [ "$rc" != "$want" ]; then
+		notok "$name" "exit $rc, expected $want" "$(cat "$WORK/$name.out")"
+	elif ! grep -q "$line" "$WORK/$name.out"; then
+		notok "$name" "no line matching '$line'" "$(cat "$WORK/$name.out")"
+	else
+		ok "$name"
+	fi
+}
+minio check_minio_no_quorum 200 503 1 '^FAIL  minio: health .*no write quorum'
+minio check_minio_healthy 200 200 1 '^ok    minio: health .*MinIO cluster healthy'
+if grep -q '^ok    minio: health .*not a MinIO server' "$WORK/check_all_ok.out"; then
+	ok check_not_minio
+else
+	notok check_not_minio "$(grep 'minio: health' "$WORK/check_all_ok.out")"
+fi
+
+# The Overview polls /minio/health/live first: a 503 there is the reason
+# shown for the S3 row.
+exec 3< <(exec python3 tests/stack/minio_health.py --live 503 --cluster 503 </dev/null)
+mpid=$!
+read -r mport <&3
+printf '[s3 minio]\nendpoint = http://127.0.0.1:%s\naccess_key = k\nsecret_key = s\n' "$mport" >"$WORK/minio_live.ini"
+chmod 600 "$WORK/minio_live.ini"
+printf ':overview\n:save-display %s\n' "$WORK/minio_live.screen" >"$WORK/minio_live.script"
+"$MLC" -c "$WORK/minio_live.ini" --script "$WORK/minio_live.script" --size 120x20 >"$WORK/minio_live.out" 2>&1
+kill "$mpid" 2>/dev/null
+exec 3<&-
+if grep -q 'minio .*down.*MinIO is not live' "$WORK/minio_live.screen" 2>/dev/null; then
+	ok overview_minio_not_live
+else
+	notok overview_minio_not_live "$(cat "$WORK/minio_live.screen" "$WORK/minio_live.out" 2>/dev/null)"
+fi

@@ -30,6 +30,15 @@ sim_mode() {
 # Masks what changes from run to run: the clock, latencies, ages, sparkline
 # and chart dots, retry countdowns, the minor versions of the Debian
 # PostgreSQL and OpenSSH packages the machine happens to have.
+# For screens of S3 objects, stamped with the time the stack was seeded.
+mask_dates() {
+	perl -CSD -pe '
+		s/\b\d{4}-\d\d-\d\d\b/YYYY-MM-DD/g;
+		s/\b\d\d-\d\d \d\d:\d\d\b/MM-DD HH:MM/g;
+		s/YYYY-MM-DD \d\d:\d\d\b/YYYY-MM-DD HH:MM/g;
+	'
+}
+
 normalize() {
 	perl -CSD -pe '
 		s/\d{2}:\d{2}:\d{2}/HH:MM:SS/g;
@@ -46,7 +55,7 @@ normalize() {
 		s/[a-z_][a-z0-9_-]*\@127/USER\@127/g;
 		s{/tmp/mlc-[a-z]+\.\w+}{/TMP}g;
 		s/min [-\d.e+]+  max [-\d.e+]+  last [-\d.e+]+/min N  max N  last N/;
-		s/^ *[-\d.e+]* *\x{2502}/ N  \x{2502}/;
+		s/^ *[-\d.e+]* *\x{2502}(?!.*\x{2502})/ N  \x{2502}/;
 		s/^ *\x{2514}\x{2500}+ *$/ X-AXIS-LINE/;
 		s/^\s+-?[\d.e+]+\s.*ago$/ X-AXIS/;
 		s/ {2,}HH:MM:SS$/  HH:MM:SS/;

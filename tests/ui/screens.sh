@@ -9,6 +9,10 @@
 #   # args: --readonly       extra arguments
 #   # before: unknown-host N node N starts with an empty known_hosts of its own
 #   # known-hosts-lines: K     after the run that known_hosts holds K lines
+#   # mask: dates            also mask dates and HH:MM times (S3 stamps objects
+#                            with the time the stack was seeded)
+# A script may save intermediate screens as @OUT@.1, @OUT@.2 …: each is
+# compared with NAME.1.expected, NAME.2.expected … as well.
 . "$(dirname "$0")/lib.sh"
 DIR=$(dirname "$0")/screens
 # The stack's config with a generous "slow" threshold, so that a loaded
@@ -63,13 +67,30 @@ for script in "$DIR"/${ONLY:-*}.script; do
 			"$(cat "$WORK/$name.known_hosts")"
 		continue
 	fi
-	normalize <"$WORK/$name.screen" >"$WORK/$name.actual"
-	if [ "${GENERATE:-0}" = 1 ]; then
-		cp "$WORK/$name.actual" "$DIR/$name.expected"
-		ok "$name (generated)"
-	elif diff -u "$DIR/$name.expected" "$WORK/$name.actual" >"$WORK/$name.diff" 2>&1; then
-		ok "$name"
-	else
-		notok "$name" "$(head -40 "$WORK/$name.diff")"
-	fi
+	mask=$(sed -n 's/^# mask: *//p' "$script")
+	for shot in "$WORK/$name.screen".[0-9]* "$WORK/$name.screen"; do
+		[ -f "$shot" ] || continue
+		step=${shot#"$WORK/$name.screen"}
+		label=$name$step
+		if [ "$mask" = dates ]; then
+			normalize <"$shot" | mask_dates >"$WORK/$label.actual"
+		else
+			normalize <"$shot" >"$WORK/$label.actual"
+		fi
+		if [ "${GENERATE:-0}" = 1 ]; then
+			cp "$WORK/$label.actual" "$DIR/$label.expected"
+			ok "$label (generated)"
+		elif diff -u "$DIR/$label.expected" "$WORK/$label.actual" >"$WORK/$label.diff" 2>&1; then
+			ok "$label"
+		else
+			notok "$label" "$(head -40 "$WORK/$label.diff")"
+		fi
+	done
+	# Every expected step must have been saved.
+	for exp in "$DIR/$name".[0-9]*.expected; do
+		[ -f "$exp" ] || continue
+		step=${exp#"$DIR/$name"}
+		step=${step%.expected}
+		[ -f "$WORK/$name.screen$step" ] || notok "$name$step" "the script did not save @OUT@$step"
+	done
 done

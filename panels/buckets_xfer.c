@@ -1,0 +1,453 @@
+/* panels/buckets_xfer.c — what the Buckets panel moves: d downloads an
+ * object to a local path the user types (never replacing a file unasked),
+ * p uploads a local file into the current prefix, D deletes an object or
+ * every object under a prefix. Writes to the store are refused under
+ * --readonly and always confirmed: the dialog names what and how many,
+ * and a prefix's name must be typed back before anything is deleted.
+ * Progress goes to the message line as a bar. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buckets.h"
+#include "lib/sanitize.h"
+#include "lib/util.h"
+#include "tui/app.h"
+
+/* Every transfer in flight, so that closing the panel stops them. */
+struct job {
+	char *bucket, *key, *path, *label; /* label: sanitized "s3://b/k" */
+	int64_t size, last_ms, t0;
+	struct s3c_req *req;
+	struct job *next;
+	/* prefix delete */
+	char **keys;
+	size_t nkeys, ckeys;
+	int64_t bytes;
+	char *typed_name; /* the sanitized prefix name the user must type */
+};
+static struct job *jobs;
+
+static struct job *job_new(const char *bucket, const char *key)
+{
+	struct job *j = xcalloc(1, sizeof *j);
+	j->bucket = xstrdup(bucket);
+	j->key = xstrdup(key ? key : "");
+	char *raw = xasprintf("s3://%s/%s", bucket, j->key);
+	j->label = san_str(raw);
+	free(raw);
+	j->t0 = mono_ms();
+	j->next = jobs;
+	jobs = j;
+	return j;
+}
+
+static void job_free(struct job *j)
+{
+	for (struct job **pp = &jobs; *pp; pp = &(*pp)->next)
+		if (*pp == j) {
+			*pp = j->next;
+			break;
+		}
+	for (size_t i = 0; i < j->nkeys; i++)
+		free(j->keys[i]);
+	free(j->keys);
+	free(j->bucket);
+	free(j->key);
+	free(j->path);
+	free(j->label);
+	free(j->typed_name);
+	free(j);
+}
+
+void bk_xfer_close(void)
+{
+	while (jobs) {
+		s3c_cancel(jobs->req);
+		job_free(jobs);
+	}
+}
+
+static bool same_place(const struct job *j)
+{
+	const char *b = bk_bucket();
+	if (!b || strcmp(b, j->bucket))
+		return false;
+	return str_starts(j->key, bk_prefix());
+}
+
+static void progress_line(const char *verb, const struct job *j, int64_t now, int64_t total)
+{
+	char bar[96], a[32], b[32];
+	fmt_bytes(a, sizeof a, (uint64_t)MLC_MAX(now, 0));
+	if (total > 0) {
+		bk_bar(bar, sizeof bar, now, total, 20);
+		fmt_bytes(b, sizeof b, (uint64_t)total);
+		app_message(ROLE_DIM, "%s %s  %s  %s of %s", verb, j->label, bar, a, b);
+	} else {
+		app_message(ROLE_DIM, "%s %s  %s", verb, j->label, a);
+	}
+}
+
+static bool throttled(struct job *j)
+{
+	int64_t now = mono_ms();
+	if (now - j->last_ms < 100)
+		return true;
+	j->last_ms = now;
+	return false;
+}
+
+/* ---- download ---------------------------------------------------------- */
+
+static void dl_progress(int64_t now, int64_t total, void *arg)
+{
+	struct job *j = arg;
+	if (!throttled(j))
+		progress_line("downloading", j, now, total);
+}
+
+static void dl_done(int64_t bytes, const struct mlc_err *err, void *arg)
+{
+	struct job *j = arg;
+	j->req = NULL;
+	if (err) {
+		app_message(ROLE_ERR, "download failed: %s", err->msg);
+	} else {
+		char a[32], t[32];
+		fmt_bytes(a, sizeof a, (uint64_t)bytes);
+		fmt_latency(t, sizeof t, (long)(mono_ms() - j->t0));
+		app_message(ROLE_OK, "downloaded to %s: %s in %s", j->path, a, t);
+	}
+	job_free(j);
+}
+
+static void dl_start(struct job *j, bool overwrite)
+{
+	const struct target *t = bk_target();
+	if (!t) {
+		job_free(j);
+		return;
+	}
+	j->t0 = mono_ms();
+	progress_line("downloading", j, 0, j->size);
+	j->req = s3c_download(t, j->bucket, j->key, j->path, overwrite, dl_progress, dl_done, j);
+}
+
+static void dl_replace(void *arg, bool yes)
+{
+	struct job *j = arg;
+	if (!yes) {
+		app_message(ROLE_DIM, "not downloaded: %s is kept", j->path);
+		job_free(j);
+		return;
+	}
+	dl_start(j, true);
+}
+
+static void dl_path_given(void *arg, const char *text)
+{
+	struct job *j = arg;
+	if (!text || !*text) {
+		job_free(j);
+		return;
+	}
+	j->path = xstrdup(text);
+	struct stat st;
+	if (stat(j->path, &st) == 0) {
+		char *p = san_str(j->path);
+		char line0[600], line1[600];
+		snprintf(line0, sizeof line0, "%s exists (%lld bytes).", p, (long long)st.st_size);
+		snprintf(line1, sizeof line1, "Replace it with %s?", j->label);
+		struct dialog d = {.title = "Replace a local file",
+				   .lines = {line0, line1, NULL},
+				   .action = "replace the local file",
+				   .done = dl_replace,
+				   .arg = j};
+		app_confirm(&d);
+		free(p);
+		return;
+	}
+	dl_start(j, false);
+}
+
+void bk_download(const char *bucket, const struct brow *r)
+{
+	if (!r || r->prefix) {
+		app_message(ROLE_DIM, "d downloads an object: select one");
+		return;
+	}
+	struct job *j = job_new(bucket, r->key);
+	j->size = r->size;
+	const char *base = strrchr(r->key, '/');
+	base = base ? base + 1 : r->key;
+	/* The default is the key's last part, sanitized: it never carries a
+	 * control character or a path of the server's choosing. */
+	char *initial = san_str(*base ? base : "object");
+	if (!strcmp(initial, ".") || !strcmp(initial, "..")) {
+		free(initial);
+		initial = xstrdup("object");
+	}
+	app_input("download to: ", initial, dl_path_given, j);
+	free(initial);
+}
+
+/* ---- upload ------------------------------------------------------------- */
+
+static void up_progress(int64_t now, int64_t total, void *arg)
+{
+	struct job *j = arg;
+	if (!throttled(j))
+		progress_line("uploading to", j, now, total);
+}
+
+static void up_done(int64_t bytes, const struct mlc_err *err, void *arg)
+{
+	struct job *j = arg;
+	j->req = NULL;
+	if (err) {
+		app_message(ROLE_ERR, "upload failed: %s", err->msg);
+	} else {
+		char a[32], t[32];
+		fmt_bytes(a, sizeof a, (uint64_t)bytes);
+		fmt_latency(t, sizeof t, (long)(mono_ms() - j->t0));
+		app_message(ROLE_OK, "uploaded %s: %s in %s", j->label, a, t);
+		if (same_place(j))
+			bk_relist();
+	}
+	job_free(j);
+}
+
+static void up_confirmed(void *arg, bool yes)
+{
+	struct job *j = arg;
+	const struct target *t = bk_target();
+	if (!yes || !t) {
+		if (!yes)
+			app_message(ROLE_DIM, "not uploaded");
+		job_free(j);
+		return;
+	}
+	j->t0 = mono_ms();
+	progress_line("uploading to", j, 0, j->size);
+	j->req = s3c_put_file(t, j->bucket, j->key, j->path, up_progress, up_done, j);
+}
+
+static void up_path_given(void *arg, const char *text)
+{
+	(void)arg;
+	const char *bucket = bk_bucket();
+	if (!text || !*text || !bucket)
+		return;
+	struct stat st;
+	if (stat(text, &st) != 0) {
+		app_message(ROLE_ERR, "upload: %s: %s", text, strerror(errno));
+		return;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		app_message(ROLE_ERR, "upload: %s is not a regular file", text);
+		return;
+	}
+	if (access(text, R_OK) != 0) {
+		app_message(ROLE_ERR, "upload: %s: %s", text, strerror(errno));
+		return;
+	}
+	const char *base = strrchr(text, '/');
+	base = base ? base + 1 : text;
+	char *key = xasprintf("%s%s", bk_prefix(), base);
+	struct job *j = job_new(bucket, key);
+	free(key);
+	j->path = xstrdup(text);
+	j->size = st.st_size;
+	char *p = san_str(text);
+	char a[32], line0[600], line1[600], line2[200] = "";
+	fmt_bytes(a, sizeof a, (uint64_t)st.st_size);
+	snprintf(line0, sizeof line0, "local file %s (%s)", p, a);
+	snprintf(line1, sizeof line1, "to %s", j->label);
+	const struct brow *old = bk_find(j->key);
+	if (old) {
+		char b[32];
+		fmt_bytes(b, sizeof b, (uint64_t)MLC_MAX(old->size, 0));
+		snprintf(line2, sizeof line2, "This replaces the object there (%s).", b);
+	}
+	struct dialog d = {.title = "Upload",
+			   .lines = {line0, line1, line2[0] ? line2 : NULL, NULL},
+			   .action = old ? "replace the object" : "upload the file",
+			   .done = up_confirmed,
+			   .arg = j};
+	app_confirm(&d);
+	free(p);
+}
+
+void bk_upload(void)
+{
+	if (app_refuse_if_readonly("uploading"))
+		return;
+	if (!bk_bucket()) {
+		app_message(ROLE_DIM, "p uploads into the prefix shown: open a bucket first");
+		return;
+	}
+	app_input("upload local file: ", "", up_path_given, NULL);
+}
+
+/* ---- delete ------------------------------------------------------------- */
+
+static void del_one_done(const struct mlc_err *err, void *arg)
+{
+	struct job *j = arg;
+	j->req = NULL;
+	if (err) {
+		app_message(ROLE_ERR, "delete failed: %s", err->msg);
+	} else {
+		app_message(ROLE_OK, "deleted %s", j->label);
+		if (same_place(j))
+			bk_relist();
+	}
+	job_free(j);
+}
+
+static void del_one_confirmed(void *arg, bool yes)
+{
+	struct job *j = arg;
+	const struct target *t = bk_target();
+	if (!yes || !t) {
+		if (!yes)
+			app_message(ROLE_DIM, "not deleted");
+		job_free(j);
+		return;
+	}
+	j->req = s3c_delete(t, j->bucket, j->key, del_one_done, j);
+}
+
+static void del_many_progress(int64_t now, int64_t total, void *arg)
+{
+	struct job *j = arg;
+	progress_line("deleting under", j, now, total);
+}
+
+static void del_many_done(size_t deleted, size_t failed, const struct mlc_err *err, void *arg)
+{
+	struct job *j = arg;
+	j->req = NULL;
+	char a[32], b[32];
+	bk_count(a, sizeof a, (long long)deleted);
+	bk_count(b, sizeof b, (long long)failed);
+	if (err || failed)
+		app_message(ROLE_ERR, "deleted %s objects under %s; %s failed: %s", a, j->label, b,
+			    err ? err->msg : "");
+	else
+		app_message(ROLE_OK, "deleted %s objects under %s", a, j->label);
+	if (same_place(j) || (bk_bucket() && !strcmp(bk_bucket(), j->bucket)))
+		bk_relist();
+	job_free(j);
+}
+
+static void del_typed(void *arg, const char *text)
+{
+	struct job *j = arg;
+	const struct target *t = bk_target();
+	if (!text || !t) {
+		app_message(ROLE_DIM, "not deleted");
+		job_free(j);
+		return;
+	}
+	if (strcmp(text, j->typed_name) != 0) {
+		app_message(ROLE_ERR, "not deleted: the name typed was not %s", j->typed_name);
+		job_free(j);
+		return;
+	}
+	j->req = s3c_delete_keys(t, j->bucket, (const char *const *)j->keys, j->nkeys,
+				 del_many_progress, del_many_done, j);
+}
+
+static void del_many_confirmed(void *arg, bool yes)
+{
+	struct job *j = arg;
+	if (!yes) {
+		app_message(ROLE_DIM, "not deleted");
+		job_free(j);
+		return;
+	}
+	char n[32], prompt[700];
+	bk_count(n, sizeof n, (long long)j->nkeys);
+	snprintf(prompt, sizeof prompt, "type %s to delete %s objects: ", j->typed_name, n);
+	app_input(prompt, "", del_typed, j);
+}
+
+/* The walk under the prefix: every key, so that the dialog names how many
+ * and the delete sends exactly those. */
+static bool del_walk_page(const struct s3_list_page *pg, bool last, const struct mlc_err *err,
+			  void *arg)
+{
+	struct job *j = arg;
+	for (size_t i = 0; pg && i < pg->nobjects; i++) {
+		if (j->nkeys == j->ckeys) {
+			j->ckeys = j->ckeys ? j->ckeys * 2 : 1024;
+			j->keys = xrealloc(j->keys, j->ckeys * sizeof *j->keys);
+		}
+		j->keys[j->nkeys++] = xstrdup(pg->objects[i].key);
+		j->bytes += MLC_MAX(pg->objects[i].size, 0);
+	}
+	if (!last) {
+		char n[32];
+		bk_count(n, sizeof n, (long long)j->nkeys);
+		app_message(ROLE_DIM, "counting the objects under %s: %s so far", j->label, n);
+		return true;
+	}
+	j->req = NULL;
+	if (err) {
+		app_message(ROLE_ERR, "not deleted: %s", err->msg);
+		job_free(j);
+		return false;
+	}
+	if (!j->nkeys) {
+		app_message(ROLE_DIM, "nothing to delete under %s", j->label);
+		job_free(j);
+		return false;
+	}
+	char n[32], b[32], line1[200], action[80];
+	bk_count(n, sizeof n, (long long)j->nkeys);
+	fmt_bytes(b, sizeof b, (uint64_t)j->bytes);
+	snprintf(line1, sizeof line1, "%s objects, %s in all", n, b);
+	snprintf(action, sizeof action, "delete %s objects", n);
+	struct dialog d = {.title = "Delete every object under a prefix",
+			   .lines = {j->label, line1, "This cannot be undone.",
+				     "You will type the prefix's name next.", NULL},
+			   .action = action,
+			   .done = del_many_confirmed,
+			   .arg = j};
+	app_confirm(&d);
+	return false;
+}
+
+void bk_delete(const char *bucket, const struct brow *r)
+{
+	if (app_refuse_if_readonly("deleting"))
+		return;
+	const struct target *t = bk_target();
+	if (!r || !t)
+		return;
+	struct job *j = job_new(bucket, r->key);
+	if (!r->prefix) {
+		char a[32], line1[200];
+		fmt_bytes(a, sizeof a, (uint64_t)MLC_MAX(r->size, 0));
+		snprintf(line1, sizeof line1, "1 object, %s.", a);
+		struct dialog d = {.title = "Delete an object",
+				   .lines = {j->label, line1, "This cannot be undone.", NULL},
+				   .action = "delete this object",
+				   .done = del_one_confirmed,
+				   .arg = j};
+		app_confirm(&d);
+		return;
+	}
+	/* What must be typed: the prefix as the listing shows it. */
+	const char *pfx = bk_prefix();
+	const char *rel = str_starts(r->key, pfx) ? r->key + strlen(pfx) : r->key;
+	j->typed_name = san_str(rel);
+	struct s3c_list_opts o = {.prefix = r->key, .max_keys = 1000};
+	app_message(ROLE_DIM, "counting the objects under %s…", j->label);
+	j->req = s3c_list(t, bucket, &o, del_walk_page, j);
+}
