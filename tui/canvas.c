@@ -56,9 +56,14 @@ void canvas_fill_row(const struct canvas *cv, int y, int x, enum role role)
 {
 	if (y < 0 || y >= cv->h)
 		return;
+	if (x < 0)
+		x = 0;
+	if (x >= cv->w)
+		return;
+	/* whline renders the blanks with the attribute set, without
+	 * waddch's per-character path (a frame clears thousands of cells). */
 	attrset(theme_attr(role));
-	for (int i = x; i < cv->w; i++)
-		mvaddch(cv->y + y, cv->x + i, ' ');
+	mvhline(cv->y + y, cv->x + x, ' ', cv->w - x);
 }
 
 void canvas_clear(const struct canvas *cv, enum role role)
