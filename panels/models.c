@@ -319,6 +319,12 @@ static void write_done(void *res, const struct mlc_err *err, void *arg)
 		app_message(ROLE_ERR, "%s", err->msg);
 	else
 		app_message(ROLE_OK, "%s", (const char *)arg);
+	if (!err && M.view == MV_PROMOTE) {
+		/* Moved: back to the versions, which show the alias where it is now. */
+		promote_close();
+		M.view = MV_VERSIONS;
+		app_view_pop();
+	}
 	models_load();
 	if (M.view == MV_VERSIONS)
 		versions_load();

@@ -295,7 +295,8 @@ static void fit_columns(struct table *t, const struct column *cols, int ncols, i
 {
 	struct cell c;
 	for (int i = 0; i < ncols; i++) {
-		int nat = san_width(cols[i].title);
+		/* the sort column's header carries ▲ or ▼ */
+		int nat = san_width(cols[i].title) + (i == t->sort_col);
 		for (int v = first; v < last; v++) {
 			c.text[0] = '\0';
 			t->panel->ops->cell(t->panel, t->view[v], i, &c);
@@ -406,7 +407,11 @@ void table_draw(struct table *t, const struct canvas *cv)
 			 t->sort_col == i ? (t->sort_desc ? (canvas_utf8() ? "▼" : "v")
 							  : (canvas_utf8() ? "▲" : "^"))
 					  : "");
-		if (cols[i].align == ALIGN_RIGHT)
+		int tw = san_width(title);
+		if (cols[i].align == ALIGN_RIGHT && tw > w[i])
+			/* a full-width title's ▲ spills into the gap, never left */
+			canvas_text(cv, 0, x, title, ROLE_COLHEAD, w[i] + gap);
+		else if (cols[i].align == ALIGN_RIGHT)
 			canvas_text_right(cv, 0, x + w[i], title, ROLE_COLHEAD);
 		else
 			canvas_text(cv, 0, x, title, ROLE_COLHEAD, w[i]);

@@ -9,6 +9,7 @@
 #   # args: --readonly       extra arguments
 #   # before: unknown-host N node N starts with an empty known_hosts of its own
 #   # known-hosts-lines: K     after the run that known_hosts holds K lines
+#   # after: reset SERVICE   the simulator's world back to its start (tests that write)
 #   # mask: dates            also mask dates and HH:MM times (S3 stamps objects
 #                            with the time the stack was seeded)
 # A script may save intermediate screens as @OUT@.1, @OUT@.2 …: each is
@@ -57,6 +58,9 @@ for script in "$DIR"/${ONLY:-*}.script; do
 		>"$WORK/$name.stdout" 2>&1
 	rc=$?
 	for s in $stops; do tests/stack/stack start "$STACK" "$s" >/dev/null 2>&1; done
+	for s in $(sed -n 's/^# after: reset *//p' "$script"); do
+		curl -s -o /dev/null --max-time 5 "http://127.0.0.1:$(port_of "$s")/__sim/reset"
+	done
 	while read -r svc mode; do [ -n "$svc" ] && sim_mode "$(port_of "$svc")" ok; done <<<"$modes"
 	if [ "$rc" != 0 ] || [ ! -f "$WORK/$name.screen" ]; then
 		notok "$name" "mlconsole exited $rc" "$(tail -5 "$WORK/$name.stdout")"

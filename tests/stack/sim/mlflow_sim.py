@@ -1597,6 +1597,11 @@ class MlflowApp(simcommon.App):
     keep_alive = False
     name = "mlflow-sim"
 
+    def reset(self):
+        global WORLD
+        self.world = World(self.args.seed, self.args.big_runs, self.args.fixtures_only)
+        WORLD = self.world
+
     def __init__(self, args):
         simcommon.App.__init__(self, args)
         global WORLD

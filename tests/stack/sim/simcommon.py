@@ -35,6 +35,9 @@ Python 3 standard library only.  What lives here:
       empties the list after returning it.
   ``GET /__sim/state``
       ``{"mode", "seed", "server", "requests_seen"}``.
+  ``GET /__sim/reset``
+      the simulated world back to what it was at start (after tests that
+      write: alias moves, stage transitions); answers ``{"reset": true}``.
 
 Requests whose strings contain the hostile sequences are de-hostiled on the way
 in (``unhostile``), so a client that sends back a name it got in hostile mode
@@ -234,6 +237,9 @@ class App(object):
     def hostile(self):
         return self.state.mode == "hostile"
 
+    def reset(self):
+        """Back to the world of the start (simulators that keep state)."""
+
     def handle(self, req):
         return Response(404, "not found\n")
 
@@ -369,6 +375,10 @@ class Handler(BaseHTTPRequestHandler):
                 if (q.get("clear") or ["0"])[0] not in ("0", "", "false"):
                     state.requests.clear()
             return json_response(200, items)
+        if path == "/__sim/reset":
+            with state.lock:
+                self.app.reset()
+            return json_response(200, {"reset": True})
         if path == "/__sim/state":
             return json_response(200, {"mode": state.mode, "seed": state.seed,
                                        "server": self.app.name,
