@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "buckets.h"
+#include "lib/log.h"
 #include "lib/preview.h"
 #include "lib/sanitize.h"
 #include "lib/util.h"
@@ -39,6 +40,7 @@ struct level {
 	size_t npre, nobj, cpre, cobj;
 	int64_t bytes;
 	long pages;
+	int64_t t0; /* when the listing was asked for */
 	struct s3c_req *req;
 	bool done;
 	char err[400];
@@ -345,10 +347,20 @@ static bool list_page(const struct s3_list_page *pg, bool last, const struct mlc
 			l->bytes += MLC_MAX(pg->objects[i].size, 0);
 		}
 		l->pages++;
+		if (l->pages == 1) {
+			/* What the user asked for: on screen in this turn. */
+			app_dirty_now();
+			log_info("buckets: s3://%s/%s: first page (%zu rows) in %lld ms", l->bucket,
+				 l->prefix, l->npre + l->nobj, (long long)(mono_ms() - l->t0));
+		}
 	}
 	if (last) {
 		l->req = NULL;
 		l->done = !err;
+		if (!err)
+			log_info("buckets: s3://%s/%s: %zu prefixes, %zu objects, %ld pages in %lld ms",
+				 l->bucket, l->prefix, l->npre, l->nobj, l->pages,
+				 (long long)(mono_ms() - l->t0));
 		if (err) {
 			snprintf(l->err, sizeof l->err, "%s", err->msg);
 			app_message(ROLE_ERR, "%s", err->msg);
@@ -370,6 +382,7 @@ static void level_list(struct level *l)
 		return;
 	struct s3c_list_opts o = {
 	    .prefix = prefix[0] ? prefix : NULL, .delimiter = "/", .max_keys = 1000};
+	l->t0 = mono_ms();
 	l->req = s3c_list(t, bucket, &o, list_page, l);
 	bump();
 }

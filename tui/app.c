@@ -78,6 +78,12 @@ void app_dirty(void)
 {
 	A.dirty = true;
 }
+
+void app_dirty_now(void)
+{
+	A.dirty = true;
+	A.key_pending = true;
+}
 bool app_readonly(void)
 {
 	return A.readonly;

@@ -24,6 +24,9 @@ int app_run(const struct app_opts *o);
 
 /* For panels: */
 void app_dirty(void);
+/* The same, drawn in this loop turn without the ~30/s rate limit: for the
+ * first answer to what the user just asked for (a listing's first page). */
+void app_dirty_now(void);
 void app_message(enum role role, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool app_readonly(void);
 
