@@ -121,7 +121,7 @@ unit: all
 demo: deps all
 	@bash tests/stack/demo.sh
 
-bench: deps all $(BUILD)/bench_sanitize $(BUILD)/bench_mlflow
+bench: deps all $(BUILD)/bench_sanitize $(BUILD)/bench_mlflow $(BUILD)/bench_s3
 	@bash tests/bench/run.sh
 
 $(BUILD)/bench_sanitize: $(BUILD)/tests/bench/bench_sanitize.o $(BUILD)/libmlc.a
@@ -129,6 +129,10 @@ $(BUILD)/bench_sanitize: $(BUILD)/tests/bench/bench_sanitize.o $(BUILD)/libmlc.a
 	@$(CC) $(CFLAGS_ALL) -o $@ $^ $(LIB_LIBS)
 
 $(BUILD)/bench_mlflow: $(BUILD)/tests/bench/bench_mlflow.o $(BUILD)/libmlc.a
+	@echo "  LINK    $@"
+	@$(CC) $(CFLAGS_ALL) -o $@ $^ $(LIB_LIBS)
+
+$(BUILD)/bench_s3: $(BUILD)/tests/bench/bench_s3.o $(BUILD)/libmlc.a
 	@echo "  LINK    $@"
 	@$(CC) $(CFLAGS_ALL) -o $@ $^ $(LIB_LIBS)
 
