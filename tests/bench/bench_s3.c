@@ -16,7 +16,8 @@
  *                                second-level prefix all at once
  * Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_REGION
  * (S3RVER / S3RVER / us-east-1 when unset). S3BENCH_MANIFEST: the seed's
- * manifest (s3bench_seed.py), which the counts are checked against. */
+ * manifest (s3bench_seed.py), which the counts are checked against.
+ * BENCH_S3_TRACE=1: list prints each page's pair of times to stderr. */
 #include <curl/curl.h>
 #include <errno.h>
 #include <expat.h>
