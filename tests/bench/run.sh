@@ -10,7 +10,15 @@
 #     the server of MLFLOW_TRACKING_URI when set, experiment
 #     MLFLOW_BENCH_EXPERIMENT_ID): loading them page by page beside a minimal
 #     libcurl + jansson loop, the heap per run, and in the console the time to
-#     the full table, the first screen, and key-to-redraw while scrolling.
+#     the full table, the first screen, and key-to-redraw while scrolling;
+#  5. S3: a bucket of 100,000 keys in the stack's s3rver (BENCH_S3_KEYS):
+#     listing every key beside a minimal libcurl loop (the floor) and beside
+#     awscli, s3cmd, boto3 and a curl loop; du per prefix, sequential and
+#     concurrent; then the same pages replayed by a static loopback server:
+#     the client's CPU and peak RSS, floor and peers beside.
+# BENCH_ONLY="s3 mlflow" runs only those sections (idle keys sanitize mlflow
+# s3); BENCH_STACK_DIR=DIR uses that running stack (tests/stack/stack up)
+# instead of starting one, and leaves it up.
 set -u
 cd "$(dirname "$0")/../.."
 MLC=build/mlconsole
@@ -19,9 +27,18 @@ HZ=$(getconf CLK_TCK)
 TMUX_SOCK=mlc-bench-$$
 tm() { tmux -L "$TMUX_SOCK" "$@"; }
 
-DIR=$(tests/stack/stack up --big-runs 10000 2>/tmp/mlc-bench-stack.log | tail -1)
-[ -d "$DIR" ] || { echo "stack did not start: $(tail -5 /tmp/mlc-bench-stack.log)"; exit 1; }
-cleanup() { tm kill-server 2>/dev/null; tests/stack/stack down "$DIR" >/dev/null 2>&1; }
+want() { [ -z "${BENCH_ONLY:-}" ] || [[ " ${BENCH_ONLY//,/ } " == *" $1 "* ]]; }
+
+if [ -n "${BENCH_STACK_DIR:-}" ]; then
+	DIR=$(cd "$BENCH_STACK_DIR" && pwd -P) || exit 1
+	cleanup() { tm kill-server 2>/dev/null; }
+else
+	big=()
+	if want mlflow; then big=(--big-runs 10000); fi
+	DIR=$(tests/stack/stack up "${big[@]}" 2>/tmp/mlc-bench-stack.log | tail -1)
+	[ -d "$DIR" ] || { echo "stack did not start: $(tail -5 /tmp/mlc-bench-stack.log)"; exit 1; }
+	cleanup() { tm kill-server 2>/dev/null; tests/stack/stack down "$DIR" >/dev/null 2>&1; }
+fi
 trap cleanup EXIT
 WORK=$DIR/bench
 mkdir -p "$WORK"
@@ -31,7 +48,10 @@ ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
 
 pane_pid() { tm list-panes -t "$1" -F '#{pane_pid}'; }
+# pct P: the P quantile of $WORK/keys.txt (n lines), in ms
+pct() { sort -n "$WORK/keys.txt" | awk -v p="$1" -v n="$n" 'BEGIN { k = int(n * p); if (k < 1) k = 1 } NR == k { printf "%.2f", $1 / 1000 }'; }
 
+if want idle; then
 ntargets=$(grep -c '^\[\(mlflow\|s3\|postgres\|ray\|prometheus\|prefect\|airflow\|node\)' "$DIR/mlconsole.ini")
 echo "== idle cost over ${SECS}s: mlconsole polling $ntargets targets every 2 s, htop -d 20 beside it"
 tm new-session -d -s mlc -x 120 -y 40 "$MLC -c $DIR/mlconsole.ini"
@@ -50,7 +70,9 @@ printf "  %-28s CPU %6s%%   peak RSS %6s KB\n" "mlconsole" "$mcpu" "$(rss_kb "$M
 printf "  %-28s CPU %6s%%   peak RSS %6s KB\n" "htop -d 20 (peer)" "$hcpu" "$(rss_kb "$HPID")"
 tm send-keys -t mlc q
 tm kill-session -t htop
+fi
 
+if want keys; then
 echo "== keypress-to-redraw with one target black-holed"
 BH=$(tests/stack/stack blackhole "$DIR" | tail -1)
 cp "$DIR/mlconsole.ini" "$WORK/bh.ini"
@@ -65,7 +87,6 @@ done
 sleep 0.5
 n=$(wc -l <"$WORK/keys.txt")
 if [ "$n" -gt 0 ]; then
-	pct() { sort -n "$WORK/keys.txt" | awk -v p="$1" -v n="$n" 'BEGIN { k = int(n * p); if (k < 1) k = 1 } NR == k { printf "%.2f", $1 / 1000 }'; }
 	echo "  $n keys: p50 $(pct 0.5) ms  p95 $(pct 0.95) ms  max $(pct 1.0) ms  (target: < 50 ms)"
 else
 	echo "  no key samples"
@@ -76,10 +97,14 @@ tm send-keys -t bh q
 while [ -r "/proc/$MPID/stat" ] && [ "$(awk '{print $3}' "/proc/$MPID/stat" 2>/dev/null)" != Z ]; do sleep 0.005; done
 t1=$(date +%s%N)
 echo "  q to exit: $(((t1 - t0) / 1000000)) ms (target: < 1000 ms)"
+fi
 
+if want sanitize; then
 echo "== sanitizer"
 build/bench_sanitize | sed 's/^/  /'
+fi
 
+if want mlflow; then
 echo "== MLflow: 10,000 runs in one experiment (simulator), best of 3, floor = libcurl + jansson"
 # shellcheck disable=SC1091
 . "$DIR/env"
@@ -115,3 +140,10 @@ fi
 rss=$(rss_kb "$(pane_pid runs)")
 echo "  console peak RSS with 10,000 runs loaded: $rss KB"
 tm kill-session -t runs
+fi
+
+if want s3; then
+	# shellcheck disable=SC1091
+	. "$DIR/env"
+	( . tests/bench/s3.sh )
+fi
