@@ -540,6 +540,9 @@ static void du_finish_check(void)
 	bk_count(a, sizeof a, objects);
 	fmt_bytes(b, sizeof b, (uint64_t)bytes);
 	fmt_latency(c, sizeof c, (long)B.du_ms);
+	log_info("buckets: du s3://%s/%s: %lld objects, %lld bytes, %zu prefixes in %lld ms%s",
+		 B.du_bucket, B.du_prefix, (long long)objects, (long long)bytes, B.ndu,
+		 (long long)B.du_ms, B.du_err[0] ? " (incomplete)" : "");
 	if (B.du_err[0])
 		app_message(ROLE_ERR, "du incomplete: %s", B.du_err);
 	else

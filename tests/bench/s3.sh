@@ -195,3 +195,42 @@ while read -r p; do
 done < <(peers_list)
 s3_stop
 echo "  replay: $(cat "$S3W/replay.served" 2>/dev/null || echo "? pages served")$(grep -c . "$S3W/replay.log" | awk '$1 > 0 {print ", " $1 " requests it could not answer (see replay.log)"}')"
+
+# ---- in the console
+echo "-- in the console (tmux 120x40): the first page on screen, du of the whole bucket"
+CLOG=$S3W/console.log
+rm -f "$CLOG" "$S3W/keys.txt"
+tm new-session -d -s s3c -x 120 -y 40 "MLC_KEY_TRACE=$S3W/keys.txt $MLC -c $DIR/mlconsole.ini --log $CLOG"
+sleep 2
+per_page=$(awk -v f="$floor_ms" -v k="$S3K" 'BEGIN {printf "%.0f", f / (k / 1000)}')
+for i in 1 2 3; do
+	tm send-keys -t s3c ":cd s3://bench/raw/2026/0$i/" Enter
+	for _ in $(seq 300); do
+		grep -q "s3://bench/raw/2026/0$i/: .* pages in" "$CLOG" 2>/dev/null && break
+		sleep 0.1
+	done
+done
+sed -n 's/.*buckets: s3:\/\/bench\/raw\/2026\/0\([0-9]\)\/: first page (\([0-9]*\) rows) in \([0-9]*\) ms.*/\1 \2 \3/p' "$CLOG" |
+	while read -r m rows ms; do
+		printf "  first page of s3://bench/raw/2026/0%s/ (%s rows) on screen in %s ms; one page costs the floor %s ms (target: <= +20 ms)\n" \
+			"$m" "$rows" "$ms" "$per_page"
+	done
+grep -o 's3://bench/raw/2026/01/: [0-9]* prefixes, [0-9]* objects, [0-9]* pages in [0-9]* ms' "$CLOG" | sed 's/^/  whole listing: /'
+: >"$S3W/keys.txt"
+tm send-keys -t s3c ":du s3://bench/" Enter
+sleep 1
+: >"$S3W/keys.txt" # the :du keys themselves start the walks: measure the keys during them
+n=0
+while ! grep -q 'buckets: du s3://bench/:' "$CLOG" 2>/dev/null && [ "$n" -lt 3000 ]; do
+	if [ $((n % 2)) = 0 ]; then tm send-keys -t s3c j; else tm send-keys -t s3c k; fi
+	n=$((n + 1))
+	sleep 0.05
+done
+grep -o 'du s3://bench/: .*' "$CLOG" | tail -1 | sed 's/^/  /'
+k=$(wc -l <"$S3W/keys.txt")
+if [ "$k" -gt 0 ]; then
+	q() { sort -n "$S3W/keys.txt" | awk -v p="$1" -v n="$k" 'BEGIN { i = int(n * p); if (i < 1) i = 1 } NR == i { printf "%.2f", $1 / 1000 }'; }
+	echo "  keys during du: $k, key to redraw p50 $(q 0.5) ms  p95 $(q 0.95) ms  max $(q 1.0) ms  (target: < 50 ms)"
+fi
+echo "  console peak RSS after the listings and du: $(rss_kb "$(pane_pid s3c)") KB"
+tm kill-session -t s3c
