@@ -445,6 +445,8 @@ struct http_req *http_request(const struct http_opts *o, http_done_cb cb, void *
 	}
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, (o->follow_redirects && !creds) ? 1L : 0L);
 	curl_easy_setopt(e, CURLOPT_MAXREDIRS, 3L);
+	if (o->path_as_is)
+		curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L);
 	curl_easy_setopt(e, CURLOPT_UNRESTRICTED_AUTH, 0L);
 	const char *method = o->method ? o->method : "GET";
 	if (strcmp(method, "HEAD") == 0) {

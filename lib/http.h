@@ -28,6 +28,8 @@ struct http_opts {
 	const char *bearer;    /* "Authorization: Bearer" token */
 	const char *aws_sigv4; /* "aws:amz:REGION:s3" with username/password as keys */
 	bool follow_redirects; /* only honoured when no credential is set */
+	bool path_as_is;       /* send the path exactly as given: "." and ".." segments are
+				  not resolved (S3 keys may hold them) */
 	/* Streaming (optional). With on_data set the response body is handed
 	 * over as curl delivers it, never buffered: resp->body is "" and
 	 * resp->body_len 0 in the completion callback, resp->streamed counts

@@ -52,6 +52,9 @@ void s3_request_opts(const struct target *t, const char *method, const char *buc
 	memset(o, 0, sizeof *o);
 	o->method = method;
 	o->url = sc->url;
+	/* A key's "." and ".." segments are part of its name: curl would
+	 * resolve them like a file path and address another key. */
+	o->path_as_is = true;
 	o->headers = headers;
 	o->ca_file = t->ca_file;
 	o->insecure = t->insecure;
@@ -355,20 +358,38 @@ struct s3_list_parser {
 	size_t cap_objects, cap_prefixes;
 	unsigned depth;
 	bool in_contents, in_prefixes, is_error, doctype, too_long, done;
+	char wrong_root[48]; /* the root element when it is neither a listing nor <Error> */
+	/* Bytes handed to expat, and the end of the last token it reported:
+	 * the difference is what it holds of an unfinished token. */
+	long long fed, last_pos;
 	int failed; /* sticky error code */
 	char failmsg[300];
 	struct buf text;
 	char code[64], message[200];
 };
 
+/* Called from every handler: the end of the token being reported. */
+static void lp_mark(struct s3_list_parser *p)
+{
+	long long end =
+	    (long long)XML_GetCurrentByteIndex(p->xp) + (long long)XML_GetCurrentByteCount(p->xp);
+	if (end > p->last_pos)
+		p->last_pos = end;
+}
+
 static void lp_start(void *ud, const XML_Char *name, const XML_Char **attrs)
 {
 	struct s3_list_parser *p = ud;
 	(void)attrs;
+	lp_mark(p);
 	p->depth++;
 	buf_reset(&p->text);
 	if (p->depth == 1) {
 		p->is_error = strcmp(name, "Error") == 0;
+		if (!p->is_error && strcmp(name, "ListBucketResult") != 0) {
+			strlcpy_m(p->wrong_root, name, sizeof p->wrong_root);
+			XML_StopParser(p->xp, XML_FALSE);
+		}
 	} else if (p->depth == 2 && !p->is_error) {
 		if (strcmp(name, "Contents") == 0) {
 			p->in_contents = true;
@@ -396,6 +417,7 @@ static void lp_end(void *ud, const XML_Char *name)
 {
 	struct s3_list_parser *p = ud;
 	const char *t = p->text.data ? p->text.data : "";
+	lp_mark(p);
 	if (p->depth == 1) {
 		/* root closed */
 	} else if (p->is_error && p->depth == 2) {
@@ -446,6 +468,7 @@ static void lp_end(void *ud, const XML_Char *name)
 static void lp_text(void *ud, const XML_Char *s, int len)
 {
 	struct s3_list_parser *p = ud;
+	lp_mark(p);
 	if (p->text.len + (size_t)len > S3_LIST_MAX_TEXT) {
 		p->too_long = true;
 		XML_StopParser(p->xp, XML_FALSE);
@@ -462,6 +485,15 @@ static void lp_doctype(void *ud, const XML_Char *name, const XML_Char *sysid, co
 	XML_StopParser(p->xp, XML_FALSE);
 }
 
+/* Everything else (comments, processing instructions, the XML declaration,
+ * CDATA markers): only marks progress. */
+static void lp_other(void *ud, const XML_Char *s, int len)
+{
+	(void)s;
+	(void)len;
+	lp_mark(ud);
+}
+
 struct s3_list_parser *s3_list_parser_new(void)
 {
 	struct s3_list_parser *p = xcalloc(1, sizeof *p);
@@ -472,6 +504,7 @@ struct s3_list_parser *s3_list_parser_new(void)
 	XML_SetElementHandler(p->xp, lp_start, lp_end);
 	XML_SetCharacterDataHandler(p->xp, lp_text);
 	XML_SetStartDoctypeDeclHandler(p->xp, lp_doctype);
+	XML_SetDefaultHandlerExpand(p->xp, lp_other);
 	XML_SetParamEntityParsing(p->xp, XML_PARAM_ENTITY_PARSING_NEVER);
 	return p;
 }
@@ -487,13 +520,17 @@ static int hexval(int c)
 	return -1;
 }
 
-/* In place: %XX → byte ('+' stays, as S3 encodes a space as %20). */
+/* In place: %XX → byte and '+' → space. With encoding-type=url, S3 and
+ * MinIO encode keys as a query value (Go's url.QueryEscape in MinIO): a
+ * space is '+' and a '+' is %2B, as botocore's unquote_plus reads them. */
 static void url_decode_inplace(char *s)
 {
 	char *w = s;
 	for (const char *r = s; *r; r++) {
 		int h, l;
-		if (*r == '%' && (h = hexval(r[1])) >= 0 && (l = hexval(r[2])) >= 0) {
+		if (*r == '+') {
+			*w++ = ' ';
+		} else if (*r == '%' && (h = hexval(r[1])) >= 0 && (l = hexval(r[2])) >= 0) {
 			*w++ = (char)(h * 16 + l);
 			r += 2;
 		} else {
@@ -585,10 +622,15 @@ static int s3_list_feed_raw(struct s3_list_parser *p, const char *chunk, size_t 
 	if (p->done)
 		return lp_fail(p, err, MLC_ERR_PARSE, "s3 ListObjectsV2: %s%s", "fed after the end",
 			       "");
+	p->fed += (long long)len;
 	if (XML_Parse(p->xp, chunk, (int)len, final ? XML_TRUE : XML_FALSE) == XML_STATUS_ERROR) {
 		if (p->doctype)
 			return lp_fail(p, err, MLC_ERR_PARSE, "s3 ListObjectsV2: %s%s",
 				       "DOCTYPE refused", "");
+		if (p->wrong_root[0])
+			return lp_fail(p, err, MLC_ERR_PROTO,
+				       "s3 ListObjectsV2: not a ListBucketResult document: <%s>%s",
+				       p->wrong_root, "");
 		if (p->too_long)
 			return lp_fail(p, err, MLC_ERR_PARSE,
 				       "s3 ListObjectsV2: element text longer than %s%s", "8192",
@@ -599,12 +641,20 @@ static int s3_list_feed_raw(struct s3_list_parser *p, const char *chunk, size_t 
 			 XML_ErrorString(XML_GetErrorCode(p->xp)));
 		return lp_fail(p, err, MLC_ERR_PARSE, "s3 ListObjectsV2: %s%s", line, "");
 	}
-	if (!final)
+	if (!final) {
+		if (p->fed - p->last_pos > S3_LIST_MAX_TOKEN)
+			return lp_fail(p, err, MLC_ERR_PARSE,
+				       "s3 ListObjectsV2: an XML token longer than %s%s", "65536",
+				       " bytes (attribute, name or comment)");
 		return 0;
+	}
 	p->done = true;
-	if (p->is_error)
+	if (p->is_error) {
+		pua_to_ctl(p->code);
+		pua_to_ctl(p->message);
 		return lp_fail(p, err, MLC_ERR_PROTO, "s3 ListObjectsV2: %s: %s", p->code,
 			       p->message);
+	}
 	for (size_t i = 0; i < p->page.nobjects; i++) {
 		struct s3_object *o = &p->page.objects[i];
 		if (!o->key)

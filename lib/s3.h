@@ -127,6 +127,10 @@ struct s3_list_page {
  * A DOCTYPE is refused; an <Error> document is reported as MLC_ERR_PROTO
  * with its Code and Message. */
 #define S3_LIST_MAX_TEXT 8192
+/* Bytes expat may hold for one unfinished token (a start tag with its
+ * attributes, a name, a comment): more is refused, as expat 2.5 rescans an
+ * unfinished token on every feed (quadratic time on a huge one). */
+#define S3_LIST_MAX_TOKEN 65536
 struct s3_list_parser;
 struct s3_list_parser *s3_list_parser_new(void);
 /* Feeds len bytes; final marks the last chunk (may be empty). Returns 0 or a

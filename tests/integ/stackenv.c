@@ -74,22 +74,45 @@ int stackenv_service(const char *verb, const char *service)
 	return rc;
 }
 
+struct run_ctx {
+	volatile bool *flag;
+	bool expired;
+};
+
 static void on_deadline(uv_timer_t *t)
 {
-	*(bool *)t->data = true;
+	((struct run_ctx *)t->data)->expired = true;
+}
+
+/* A callback that runs in the timer phase (a transfer that lib/http
+ * completes inside curl's timeout action: the whole answer read at once)
+ * sets the flag after UV_RUN_ONCE has looked at it, and the loop would then
+ * sleep in its poll until the next event, up to the deadline. Checked again
+ * just before the poll, the flag stops the loop instead. */
+static void on_prepare(uv_prepare_t *p)
+{
+	struct run_ctx *c = p->data;
+	if (*c->flag || c->expired)
+		uv_stop(p->loop);
 }
 
 bool stackenv_run_until(volatile bool *flag, long timeout_ms)
 {
 	uv_timer_t t;
-	bool expired = false;
+	uv_prepare_t prep;
+	struct run_ctx c = {.flag = flag};
 	uv_timer_init(loop_get(), &t);
-	t.data = &expired;
+	t.data = &c;
 	uv_timer_start(&t, on_deadline, (uint64_t)timeout_ms, 0);
-	while (!*flag && !expired)
+	uv_prepare_init(loop_get(), &prep);
+	prep.data = &c;
+	uv_prepare_start(&prep, on_prepare);
+	while (!*flag && !c.expired)
 		uv_run(loop_get(), UV_RUN_ONCE);
 	uv_timer_stop(&t);
+	uv_prepare_stop(&prep);
 	uv_close((uv_handle_t *)&t, NULL);
+	uv_close((uv_handle_t *)&prep, NULL);
 	uv_run(loop_get(), UV_RUN_NOWAIT);
 	return *flag;
 }

@@ -536,6 +536,25 @@ Test(s3, keys_encoded_slash_kept)
 	s3_scratch_free(&r.sc);
 }
 
+/* "." and ".." in a key are part of its name: the URL keeps them, and curl
+ * is told not to resolve them (the request would name another key: the
+ * integration test against sigv4_s3.py shows which). */
+Test(s3, dot_segments_kept_as_is)
+{
+	struct target t = {.kind = TK_S3, .url = "http://127.0.0.1:4568"};
+	struct req r;
+	build(&r, &t, "DELETE", "b", "logs/../models/./v1/..", NULL);
+	cr_assert_str_eq(r.o.url, "http://127.0.0.1:4568/b/logs/../models/./v1/..");
+	cr_assert(r.o.path_as_is);
+	s3_scratch_free(&r.sc);
+	struct http_opts o;
+	const char *headers[5];
+	struct s3_scratch sc;
+	s3_list_request_opts(&t, "b", &(struct s3_list_opts){.prefix = "../"}, &o, headers, &sc);
+	cr_assert(o.path_as_is);
+	s3_scratch_free(&sc);
+}
+
 Test(s3, signing_inputs_with_credentials)
 {
 	struct target t = {.kind = TK_S3,

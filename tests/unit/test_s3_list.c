@@ -370,3 +370,395 @@ Test(s3_list, list_request_urls)
 				"?delimiter=%2F&list-type=2&prefix=a%20b%2F");
 	s3_scratch_free(&sc);
 }
+
+/* ---- hostile pages, continued ------------------------------------------------ */
+
+/* Every prefix of a page shorter than its root's end tag is an error (never
+ * a short listing), fed whole and byte by byte; every prefix that holds the
+ * end tag parses to the whole page. Cuts fall inside tags, entities
+ * (&#34;), the continuation token and multi-byte UTF-8. */
+static void every_cut(const char *body, size_t len)
+{
+	const char *close = NULL;
+	for (const char *p = strstr(body, "</ListBucketResult>"); p;
+	     p = strstr(p + 1, "</ListBucketResult>"))
+		close = p;
+	cr_assert_not_null(close);
+	size_t end = (size_t)(close - body) + strlen("</ListBucketResult>");
+	char *whole;
+	struct mlc_err err;
+	cr_assert_eq(parse_chunked(body, len, 0, &whole, &err), 0, "%s", err.msg);
+	for (size_t cut = 0; cut <= len; cut++) {
+		for (size_t step = 0; step <= 1; step++) {
+			char *d = NULL;
+			mlc_err_clear(&err);
+			int rc = parse_chunked(body, cut, step, &d, &err);
+			if (cut < end) {
+				cr_assert_lt(rc, 0, "cut at %zu of %zu (step %zu) parsed", cut, len,
+					     step);
+				cr_assert_eq(err.code, MLC_ERR_PARSE, "cut %zu: %s", cut, err.msg);
+				cr_assert(strstr(err.msg, "malformed XML"), "cut %zu: %s", cut,
+					  err.msg);
+				cr_assert_null(d);
+			} else {
+				cr_assert_eq(rc, 0, "cut %zu: %s", cut, err.msg);
+				cr_assert_str_eq(d, whole, "cut %zu", cut);
+				free(d);
+			}
+		}
+	}
+	free(whole);
+}
+
+Test(s3_list, truncated_at_every_byte_offset)
+{
+	static const char *const files[] = {
+	    "tests/fixtures/s3/minio/list-objects-v2-truncated.xml",
+	    "tests/fixtures/s3/s3rver/list-objects-v2-maxkeys2-page1.xml",
+	};
+	for (size_t i = 0; i < ARRAY_LEN(files); i++) {
+		size_t len;
+		char *body = fixture_read(files[i], &len);
+		every_cut(body, len);
+		free(body);
+	}
+	const char utf8[] =
+	    "<ListBucketResult><Contents><Key>caf\xc3\xa9/\xe6\x97\xa5\xe6\x9c\xac "
+	    "\xf0\x9f\x9a\x80</Key><Size>1</Size></Contents><CommonPrefixes><Prefix>"
+	    "\xc3\xa9t\xc3\xa9/</Prefix></CommonPrefixes></ListBucketResult>\n";
+	every_cut(utf8, sizeof utf8 - 1);
+}
+
+/* Text longer than S3_LIST_MAX_TEXT is refused in any element, not only a
+ * key: the token, an ETag, a prefix, an element the parser ignores, an
+ * <Error>'s message; counted after entities are decoded; one byte over the
+ * cap is enough. The refusal sticks. */
+Test(s3_list, huge_text_refused_in_every_element)
+{
+	static const char *const around[][2] = {
+	    {"<ListBucketResult><NextContinuationToken>", "</NextContinuationToken>"},
+	    {"<ListBucketResult><Contents><Key>k</Key><ETag>", "</ETag></Contents>"},
+	    {"<ListBucketResult><CommonPrefixes><Prefix>", "</Prefix></CommonPrefixes>"},
+	    {"<ListBucketResult><Owner><DisplayName>", "</DisplayName></Owner>"},
+	    {"<ListBucketResult><Contents><Key>", "</Key></Contents>"},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(around) + 2; i++) {
+		struct buf b;
+		buf_init(&b);
+		bool err_doc = i == ARRAY_LEN(around);
+		bool entities = i == ARRAY_LEN(around) + 1;
+		buf_puts(&b, err_doc	? "<Error><Code>SlowDown</Code><Message>"
+			     : entities ? around[4][0]
+					: around[i][0]);
+		for (int c = 0; c < S3_LIST_MAX_TEXT + 1; c++)
+			buf_puts(&b, entities ? "&amp;" : "x");
+		buf_puts(&b, err_doc	? "</Message></Error>"
+			     : entities ? around[4][1]
+					: around[i][1]);
+		if (!err_doc)
+			buf_puts(&b, "</ListBucketResult>");
+		for (size_t step = 0; step <= 4096; step += 4096) {
+			struct mlc_err err;
+			char *d;
+			cr_assert_lt(parse_chunked(b.data, b.len, step, &d, &err), 0, "case %zu",
+				     i);
+			cr_assert_eq(err.code, MLC_ERR_PARSE, "case %zu: %s", i, err.msg);
+			cr_assert(strstr(err.msg, "longer than 8192 bytes"), "case %zu: %s", i,
+				  err.msg);
+		}
+		buf_free(&b);
+	}
+}
+
+/* expat (2.5.0 here, before "reparse deferral") rescans a token it has not
+ * finished each time more bytes come: one attribute, name or comment of
+ * many megabytes fed as curl hands it over (16 KiB) costs time quadratic in
+ * its size, on the loop's one thread (8 MiB: seconds; the 256 MiB a listing
+ * may be: an hour). No S3 token is anywhere near S3_LIST_MAX_TOKEN: past it
+ * the page is refused, long before the end of the document. */
+Test(s3_list, huge_token_refused_early)
+{
+	static const char *const shapes[][2] = {
+	    {"<ListBucketResult xmlns=\"",
+	     "\"><IsTruncated>false</IsTruncated></ListBucketResult>"},
+	    {"<ListBucketResult><", "/></ListBucketResult>"},
+	    {"<ListBucketResult><!--", "--></ListBucketResult>"},
+	    {"<ListBucketResult><?pi ", "?></ListBucketResult>"},
+	    {"<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListBucketResult><Contents "
+	     "a=\"",
+	     "\"><Key>k</Key></Contents></ListBucketResult>"},
+	};
+	const size_t big = 4u << 20, step = 16384;
+	char *filler = xmalloc(big);
+	memset(filler, 'x', big);
+	for (size_t i = 0; i < ARRAY_LEN(shapes); i++) {
+		struct buf b;
+		buf_init(&b);
+		buf_puts(&b, shapes[i][0]);
+		buf_append(&b, filler, big);
+		buf_puts(&b, shapes[i][1]);
+		struct s3_list_parser *p = s3_list_parser_new();
+		struct mlc_err err;
+		mlc_err_clear(&err);
+		int rc = 0;
+		size_t off = 0;
+		for (; rc == 0 && off < b.len; off += step)
+			rc = s3_list_feed(p, b.data + off, MLC_MIN(step, b.len - off), 0, &err);
+		cr_assert_lt(rc, 0, "shape %zu: a %zu-byte token accepted", i, big);
+		cr_assert_eq(err.code, MLC_ERR_PARSE, "shape %zu: %s", i, err.msg);
+		cr_assert(strstr(err.msg, "token longer than"), "shape %zu: %s", i, err.msg);
+		cr_assert_leq(off, (size_t)S3_LIST_MAX_TOKEN + 2 * step + strlen(shapes[i][0]),
+			      "shape %zu: refused only after %zu bytes", i, off);
+		cr_assert_lt(s3_list_feed(p, "", 0, 1, &err), 0, "the refusal sticks");
+		s3_list_parser_free(p);
+		buf_free(&b);
+	}
+	free(filler);
+	/* Many small tokens (comments, attributes) add up to no refusal. */
+	struct buf b;
+	buf_init(&b);
+	buf_puts(&b, "<?xml version=\"1.0\"?>\n<ListBucketResult xmlns=\"http://s3.amazonaws.com/"
+		     "doc/2006-03-01/\">");
+	for (int i = 0; i < 20000; i++)
+		buf_printf(&b, "<!-- %d --><Contents a=\"%d\"><Key>k%05d</Key></Contents>\n", i, i,
+			   i);
+	buf_puts(&b, "</ListBucketResult>");
+	char *d;
+	struct mlc_err err;
+	cr_assert_eq(parse_chunked(b.data, b.len, 16384, &d, &err), 0, "%s", err.msg);
+	cr_assert(strstr(d, "O k19999|"));
+	free(d);
+	buf_free(&b);
+}
+
+Test(s3_list, doctype_refused_in_any_shape)
+{
+	static const char *const docs[] = {
+	    /* parameter entity pulling in a file */
+	    "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY % p SYSTEM \"file:///etc/passwd\"> %p;]>"
+	    "<ListBucketResult/>",
+	    /* external DTD over the network */
+	    "<!DOCTYPE ListBucketResult PUBLIC \"-//x//y\" \"http://127.0.0.1:1/evil.dtd\">"
+	    "<ListBucketResult/>",
+	    /* entity in an attribute; comment and PI before the DOCTYPE */
+	    "<!-- hi --><?pi x?><!DOCTYPE l [<!ENTITY e \"boom\">]><ListBucketResult a=\"&e;\"/>",
+	    /* billion laughs, ten levels */
+	    "<!DOCTYPE l [<!ENTITY l0 \"ha\"><!ENTITY l1 "
+	    "\"&l0;&l0;&l0;&l0;&l0;&l0;&l0;&l0;&l0;&l0;\">"
+	    "<!ENTITY l2 \"&l1;&l1;&l1;&l1;&l1;&l1;&l1;&l1;&l1;&l1;\"><!ENTITY l3 "
+	    "\"&l2;&l2;&l2;&l2;&l2;&l2;&l2;&l2;&l2;&l2;\">]><ListBucketResult><Contents><Key>&l3;"
+	    "</Key></Contents></ListBucketResult>",
+	};
+	for (size_t i = 0; i < ARRAY_LEN(docs); i++) {
+		for (size_t step = 0; step <= 3; step += 3) {
+			struct mlc_err err;
+			char *d;
+			cr_assert_lt(parse_chunked(docs[i], strlen(docs[i]), step, &d, &err), 0,
+				     "doc %zu", i);
+			cr_assert_eq(err.code, MLC_ERR_PARSE);
+			cr_assert(strstr(err.msg, "DOCTYPE refused"), "doc %zu: %s", i, err.msg);
+		}
+	}
+	/* CDATA is text: an entity-looking string in it stays literal */
+	const char cdata[] =
+	    "<ListBucketResult><Contents><Key><![CDATA[&xxe;<b>]]></Key></Contents>"
+	    "</ListBucketResult>";
+	char *d;
+	struct mlc_err err;
+	cr_assert_eq(parse_chunked(LIT(cdata), 1, &d, &err), 0, "%s", err.msg);
+	cr_assert(strstr(d, "O &xxe;<b>|-1|"), "%s", d);
+	free(d);
+}
+
+static int parse_key(const char *doc, size_t len, size_t step, char **key, struct mlc_err *err)
+{
+	struct s3_list_parser *p = s3_list_parser_new();
+	int rc = 0;
+	if (step == 0) {
+		rc = s3_list_feed(p, doc, len, 1, err);
+	} else {
+		for (size_t off = 0; rc == 0 && off < len; off += step)
+			rc = s3_list_feed(p, doc + off, MLC_MIN(step, len - off), 0, err);
+		if (rc == 0)
+			rc = s3_list_feed(p, "", 0, 1, err);
+	}
+	*key = rc == 0 && s3_list_result(p)->nobjects == 1
+		   ? xstrdup(s3_list_result(p)->objects[0].key)
+		   : NULL;
+	s3_list_parser_free(p);
+	return rc;
+}
+
+/* XML 1.0 has no character references for C0 controls but TAB, LF and CR:
+ * &#27; and its kin are refused with expat's own words, whole or chunked,
+ * never a crash; &#9; &#10; &#13; come back as those bytes (a referenced CR
+ * is not normalized away); C1 references are legal XML and come back as
+ * UTF-8. Raw C0 bytes (s3rver writes them) survive byte for byte, each of
+ * them. */
+Test(s3_list, control_characters_in_keys)
+{
+	for (int c = 0; c < 0x20; c++) {
+		for (int hex = 0; hex <= 1; hex++) {
+			char doc[160];
+			int n = snprintf(doc, sizeof doc,
+					 hex ? "<ListBucketResult><Contents><Key>a&#x%X;b</Key>"
+					       "</Contents></ListBucketResult>"
+					     : "<ListBucketResult><Contents><Key>a&#%d;b</Key>"
+					       "</Contents></ListBucketResult>",
+					 c);
+			for (size_t step = 0; step <= 2; step += 2) {
+				char *key;
+				struct mlc_err err;
+				mlc_err_clear(&err);
+				int rc = parse_key(doc, (size_t)n, step, &key, &err);
+				if (c == '\t' || c == '\n' || c == '\r') {
+					cr_assert_eq(rc, 0, "&#%d;: %s", c, err.msg);
+					cr_assert_eq(strlen(key), 3);
+					cr_assert_eq(key[1], c, "&#%d; came back as %d", c, key[1]);
+					free(key);
+				} else {
+					cr_assert_lt(rc, 0, "&#%d; accepted", c);
+					cr_assert_eq(err.code, MLC_ERR_PARSE);
+					cr_assert(strstr(err.msg,
+							 "reference to invalid character number"),
+						  "&#%d;: %s", c, err.msg);
+				}
+			}
+		}
+	}
+	const char c1[] = "<ListBucketResult><Contents><Key>csi&#x9B;x&#155;</Key></Contents>"
+			  "</ListBucketResult>";
+	char *key;
+	struct mlc_err err;
+	cr_assert_eq(parse_key(LIT(c1), 1, &key, &err), 0, "%s", err.msg);
+	cr_assert_str_eq(key, "csi\xc2\x9bx\xc2\x9b");
+	free(key);
+	for (int c = 1; c < 0x20; c++) {
+		if (c == '\r')
+			continue; /* raw CR is line-end normalized by XML itself */
+		char doc[160];
+		int n = snprintf(doc, sizeof doc,
+				 "<ListBucketResult><Contents><Key>a%cb%c</Key></Contents>"
+				 "</ListBucketResult>",
+				 c, c);
+		for (size_t step = 0; step <= 1; step++) {
+			cr_assert_eq(parse_key(doc, (size_t)n, step, &key, &err), 0, "raw %d: %s",
+				     c, err.msg);
+			char want[5] = {'a', (char)c, 'b', (char)c, 0};
+			cr_assert_str_eq(key, want, "raw byte %d", c);
+			free(key);
+		}
+	}
+	/* invalid UTF-8 and a raw NUL: refused or carried, never a crash */
+	const char bad[] = "<ListBucketResult><Contents><Key>a\xff\xfe</Key></Contents>"
+			   "</ListBucketResult>";
+	cr_assert_lt(parse_key(LIT(bad), 1, &key, &err), 0);
+	cr_assert(strstr(err.msg, "malformed XML"), "%s", err.msg);
+	const char nul[] = "<ListBucketResult><Contents><Key>a\0b</Key></Contents>"
+			   "</ListBucketResult>";
+	if (parse_key(nul, sizeof nul - 1, 1, &key, &err) == 0) {
+		cr_assert_eq(strncmp(key, "a", 1), 0);
+		free(key);
+	}
+}
+
+/* The document declares its own encoding; the parser reads UTF-8 whatever
+ * it says, so that a key's bytes never turn into another key. */
+Test(s3_list, declared_encoding_ignored)
+{
+	const char doc[] = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><ListBucketResult>"
+			   "<Contents><Key>caf\xc3\xa9</Key></Contents></ListBucketResult>";
+	char *key;
+	struct mlc_err err;
+	cr_assert_eq(parse_key(LIT(doc), 0, &key, &err), 0, "%s", err.msg);
+	cr_assert_str_eq(key, "caf\xc3\xa9");
+	free(key);
+}
+
+/* MinIO's and S3's encoding-type=url writes a space as '+' (Go's
+ * url.QueryEscape; botocore decodes with unquote_plus) and a '+' as %2B. */
+Test(s3_list, encoding_url_plus_is_a_space)
+{
+	const char doc[] = "<ListBucketResult><EncodingType>url</EncodingType><Prefix>with+space%2F"
+			   "</Prefix><Contents><Key>with+space/a%2Bb%3Dc+%25+d.txt</Key></Contents>"
+			   "<CommonPrefixes><Prefix>with+space/sub+dir/</Prefix></CommonPrefixes>"
+			   "</ListBucketResult>";
+	char *d;
+	struct mlc_err err;
+	cr_assert_eq(parse_chunked(LIT(doc), 1, &d, &err), 0, "%s", err.msg);
+	cr_assert(strstr(d, "O with space/a+b=c % d.txt|"), "%s", d);
+	cr_assert(strstr(d, "P with space/sub dir/\n"), "%s", d);
+	free(d);
+	/* without EncodingType, a '+' is a '+' */
+	const char raw[] =
+	    "<ListBucketResult><Contents><Key>a+b</Key></Contents></ListBucketResult>";
+	cr_assert_eq(parse_chunked(LIT(raw), 0, &d, &err), 0, "%s", err.msg);
+	cr_assert(strstr(d, "O a+b|"), "%s", d);
+	free(d);
+}
+
+/* <Error> documents: MinIO's, byte by byte, give their Code and Message;
+ * a truncated one is malformed, not an error report; an <Error> inside a
+ * listing is not one; a raw ESC in the message comes back as the byte. */
+Test(s3_list, error_documents)
+{
+	static const char *const files[][3] = {
+	    {"tests/fixtures/s3/minio/error-accessdenied.xml", "AccessDenied", "Access Denied."},
+	    {"tests/fixtures/s3/minio/error-slowdownread-503.xml", "SlowDownRead",
+	     "Resource requested is unreadable"},
+	    {"tests/fixtures/s3/s3rver/error-nosuchkey.xml", "NoSuchKey", "does not exist"},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(files); i++) {
+		size_t len;
+		char *body = fixture_read(files[i][0], &len);
+		for (size_t step = 0; step <= 1; step++) {
+			struct mlc_err err;
+			char *d;
+			cr_assert_lt(parse_chunked(body, len, step, &d, &err), 0);
+			cr_assert_eq(err.code, MLC_ERR_PROTO, "%s: %s", files[i][0], err.msg);
+			char want[120];
+			snprintf(want, sizeof want, "s3 ListObjectsV2: %s: ", files[i][1]);
+			cr_assert(str_starts(err.msg, want), "%s", err.msg);
+			cr_assert(strstr(err.msg, files[i][2]), "%s", err.msg);
+		}
+		struct mlc_err err;
+		char *d;
+		cr_assert_lt(parse_chunked(body, len / 2, 1, &d, &err), 0);
+		cr_assert_eq(err.code, MLC_ERR_PARSE, "half an <Error>: %s", err.msg);
+		free(body);
+	}
+	const char nested[] =
+	    "<ListBucketResult><Error><Code>X</Code></Error><Contents><Key>k</Key>"
+	    "</Contents></ListBucketResult>";
+	char *d;
+	struct mlc_err err;
+	cr_assert_eq(parse_chunked(LIT(nested), 0, &d, &err), 0, "%s", err.msg);
+	free(d);
+	const char esc[] =
+	    "<Error><Code>Evil\x1b[2J</Code><Message>m\x1b]0;t\x07</Message></Error>";
+	cr_assert_lt(parse_chunked(LIT(esc), 1, &d, &err), 0);
+	cr_assert_eq(err.code, MLC_ERR_PROTO);
+	cr_assert_str_eq(err.msg, "s3 ListObjectsV2: Evil\x1b[2J: m\x1b]0;t\x07");
+}
+
+/* A 200 answer that is XML but not a listing (a proxy's XHTML login page,
+ * another operation's result) is an error, never an empty bucket. */
+Test(s3_list, other_documents_are_not_empty_listings)
+{
+	static const char *const docs[] = {
+	    "<html xmlns=\"http://www.w3.org/1999/xhtml\"><body><p>Sign in</p></body></html>",
+	    "<ListAllMyBucketsResult><Buckets><Bucket><Name>b</Name></Bucket></Buckets>"
+	    "</ListAllMyBucketsResult>",
+	    "<DeleteResult/>",
+	};
+	for (size_t i = 0; i < ARRAY_LEN(docs); i++) {
+		for (size_t step = 0; step <= 1; step++) {
+			struct mlc_err err;
+			char *d;
+			cr_assert_lt(parse_chunked(docs[i], strlen(docs[i]), step, &d, &err), 0,
+				     "doc %zu parsed as a listing", i);
+			cr_assert_eq(err.code, MLC_ERR_PROTO, "%s", err.msg);
+			cr_assert(strstr(err.msg, "not a ListBucketResult"), "%s", err.msg);
+		}
+	}
+}
