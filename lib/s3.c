@@ -330,8 +330,54 @@ void s3_list_request_opts(const struct target *t, const char *bucket, const stru
 	o->url = url;
 }
 
+/* Days from 1970-01-01 to y-m-d of the proleptic Gregorian calendar
+ * (H. Hinnant's days_from_civil): no strptime, no timegm, no time zone. */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	unsigned yoe = (unsigned)(y - era * 400);
+	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+static int digits_at(const char *s, int n)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
 int64_t s3_parse_iso8601_ms(const char *s)
 {
+	/* YYYY-MM-DDTHH:MM:SS, what every S3 sends; anything else the slow way */
+	if (strlen(s) >= 19 && s[4] == '-' && s[7] == '-' && s[10] == 'T' && s[13] == ':' &&
+	    s[16] == ':') {
+		int y = digits_at(s, 4), mo = digits_at(s + 5, 2), d = digits_at(s + 8, 2);
+		int h = digits_at(s + 11, 2), mi = digits_at(s + 14, 2), se = digits_at(s + 17, 2);
+		if (y >= 0 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h >= 0 && h <= 23 &&
+		    mi >= 0 && mi <= 59 && se >= 0 && se <= 60) {
+			const char *e = s + 19;
+			int ms = 0;
+			if (*e == '.') {
+				int digits = 0;
+				for (e++; *e >= '0' && *e <= '9'; e++, digits++)
+					if (digits < 3)
+						ms = ms * 10 + (*e - '0');
+				for (; digits < 3; digits++)
+					ms *= 10;
+			}
+			if (*e != 'Z' && *e != '\0')
+				return -1;
+			int64_t days = days_from_civil(y, (unsigned)mo, (unsigned)d);
+			return ((days * 24 + h) * 60 + mi) * 60000 + (int64_t)se * 1000 + ms;
+		}
+	}
 	struct tm tm = {0};
 	int ms = 0;
 	const char *e = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
@@ -563,16 +609,31 @@ static bool is_xml_illegal_ctl(unsigned char c)
 	return c < 0x20 && c != '\t' && c != '\n' && c != '\r';
 }
 
+/* Whether any of the 8 bytes of w is below 0x20 (a control, legal or
+ * not): the common case of a listing is none, checked a word at a time. */
+static bool word_has_ctl(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+	return ((w - 0x20 * ones) & ~w & highs) != 0;
+}
+
 static char *ctl_to_pua(const char *chunk, size_t len, size_t *outlen)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < len; i++)
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w;
+		memcpy(&w, chunk + i, 8);
+		if (word_has_ctl(w))
+			break;
+	}
+	size_t n = i;
+	for (; i < len; i++)
 		n += is_xml_illegal_ctl((unsigned char)chunk[i]) ? 3 : 1;
 	if (n == len)
 		return NULL;
 	char *out = xmalloc(n + 1);
 	size_t o = 0;
-	for (size_t i = 0; i < len; i++) {
+	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)chunk[i];
 		if (is_xml_illegal_ctl(c)) {
 			out[o++] = (char)0xEE;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "config.h"
 #include "fixture.h"
@@ -280,6 +281,23 @@ Test(s3_list, iso8601)
 	cr_assert_eq(s3_parse_iso8601_ms("1970-01-01T00:00:01.5Z"), 1500);
 	cr_assert_eq(s3_parse_iso8601_ms("2021-06-24T14:14:00.068Z"), 1624544040068LL);
 	cr_assert_eq(s3_parse_iso8601_ms("garbage"), -1);
+	cr_assert_eq(s3_parse_iso8601_ms("2026-13-01T00:00:00Z"), -1);
+	cr_assert_eq(s3_parse_iso8601_ms("2026-11-21T09:46:12+01:00"), -1);
+	cr_assert_eq(s3_parse_iso8601_ms("2024-02-29T23:59:59.999Z"), 1709251199999LL);
+	cr_assert_eq(s3_parse_iso8601_ms("2000-03-01T00:00:00Z"), 951868800000LL);
+}
+
+/* The parser's own date arithmetic (no strptime/timegm on the hot path)
+ * agrees with timegm on every day from 1970 to 2199 at odd times. */
+Test(s3_list, iso8601_agrees_with_timegm)
+{
+	for (time_t t = 0; t < (time_t)7258118400LL; t += 86400 + 3661) {
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		char s[40];
+		strftime(s, sizeof s, "%Y-%m-%dT%H:%M:%S.250Z", &tm);
+		cr_assert_eq(s3_parse_iso8601_ms(s), (int64_t)t * 1000 + 250, "%s", s);
+	}
 }
 
 /* ---- the list query ------------------------------------------------------- */
