@@ -906,8 +906,14 @@ static void on_stdin(uv_poll_t *h, int status, int events)
 		if (A.quit)
 			break;
 	}
-	if (A.quit)
+	if (A.quit) {
 		uv_stop(loop_get());
+		return;
+	}
+	/* Drawn now, not after whatever else this loop turn still has to
+	 * handle (poll answers, pages): a key is answered first. */
+	if (A.dirty && !A.headless)
+		draw();
 }
 
 static void on_winch(uv_signal_t *h, int sig)
