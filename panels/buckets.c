@@ -846,16 +846,28 @@ static void object_open(const char *bucket, const struct brow *r)
 
 /* Opens s3://bucket/prefix (or bucket/prefix, "/", "..", or a prefix
  * relative to the current one). */
+/* Leaves every view for the bucket list, the table's saved levels with
+ * them (one per listing level, one for du). */
+static void leave_all(void)
+{
+	object_close();
+	if (B.view == BV_DU) {
+		du_clear();
+		app_view_pop();
+	}
+	for (int i = 0; i < B.nlv; i++)
+		app_view_pop();
+	levels_clear();
+	B.view = BV_BUCKETS;
+}
+
 static void cd(const char *arg)
 {
 	char *want = NULL, *bucket = NULL, *prefix = NULL;
 	while (*arg == ' ')
 		arg++;
 	if (!*arg || !strcmp(arg, "/") || !strcmp(arg, "s3://")) {
-		levels_clear();
-		object_close();
-		du_clear();
-		B.view = BV_BUCKETS;
+		leave_all();
 		if (!B.bk_loaded && !B.bk_req)
 			buckets_load();
 		bump();
@@ -864,10 +876,14 @@ static void cd(const char *arg)
 	if (!strcmp(arg, "..")) {
 		if (B.view == BV_OBJECT)
 			object_close();
-		if (B.view == BV_DU)
+		if (B.view == BV_DU) {
 			du_clear();
-		B.view = BV_LIST;
-		level_up();
+			app_view_pop();
+		}
+		if (B.view != BV_BUCKETS) {
+			B.view = BV_LIST;
+			level_up();
+		}
 		return;
 	}
 	if (str_starts(arg, "s3://"))
@@ -893,14 +909,8 @@ static void cd(const char *arg)
 		free(prefix);
 		prefix = p;
 	}
-	object_close();
-	du_clear();
-	if (B.view == BV_DU || B.view == BV_OBJECT)
-		B.view = B.nlv ? BV_LIST : BV_BUCKETS;
 	/* One level per jump: Esc climbs the prefix from there. */
-	for (int i = 0; i < B.nlv; i++)
-		app_view_pop();
-	levels_clear();
+	leave_all();
 	B.view = BV_LIST;
 	level_push(bucket, prefix);
 	free(bucket);
