@@ -358,9 +358,10 @@ static bool list_page(const struct s3_list_page *pg, bool last, const struct mlc
 		l->req = NULL;
 		l->done = !err;
 		if (!err)
-			log_info("buckets: s3://%s/%s: %zu prefixes, %zu objects, %ld pages in %lld ms",
-				 l->bucket, l->prefix, l->npre, l->nobj, l->pages,
-				 (long long)(mono_ms() - l->t0));
+			log_info(
+			    "buckets: s3://%s/%s: %zu prefixes, %zu objects, %ld pages in %lld ms",
+			    l->bucket, l->prefix, l->npre, l->nobj, l->pages,
+			    (long long)(mono_ms() - l->t0));
 		if (err) {
 			snprintf(l->err, sizeof l->err, "%s", err->msg);
 			app_message(ROLE_ERR, "%s", err->msg);
