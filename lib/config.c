@@ -98,6 +98,14 @@ static void warn(struct config *c, const char *fmt, ...)
 	va_end(ap);
 }
 
+const struct target *config_first_target(const struct config *c, enum target_kind k)
+{
+	for (size_t i = 0; c && i < c->ntargets; i++)
+		if (c->targets[i].kind == k && c->targets[i].url)
+			return &c->targets[i];
+	return NULL;
+}
+
 struct target *config_target(struct config *c, const char *name)
 {
 	for (size_t i = 0; i < c->ntargets; i++)

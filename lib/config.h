@@ -116,6 +116,8 @@ void config_apply_env(struct config *c);
 /* Looks a name up in the process environment, then in the --env-file. */
 const char *config_getenv(const struct config *c, const char *name);
 
+/* The first target of kind k with a URL (the one a panel talks to), or NULL. */
+const struct target *config_first_target(const struct config *c, enum target_kind k);
 /* The target named name, or NULL. */
 struct target *config_target(struct config *c, const char *name);
 /* The target's base URL joined with path ("/health"), trailing slashes of

@@ -355,34 +355,29 @@ static int digits_at(const char *s, int n)
 
 int64_t s3_parse_iso8601_ms(const char *s)
 {
-	/* YYYY-MM-DDTHH:MM:SS, what every S3 sends; anything else the slow way */
+	int64_t secs;
+	const char *e;
+	int y = -1, mo = 0, d = 0, h = -1, mi = -1, se = -1;
+	/* YYYY-MM-DDTHH:MM:SS, what every S3 sends, without strptime/timegm;
+	 * anything looser the slow way */
 	if (strlen(s) >= 19 && s[4] == '-' && s[7] == '-' && s[10] == 'T' && s[13] == ':' &&
 	    s[16] == ':') {
-		int y = digits_at(s, 4), mo = digits_at(s + 5, 2), d = digits_at(s + 8, 2);
-		int h = digits_at(s + 11, 2), mi = digits_at(s + 14, 2), se = digits_at(s + 17, 2);
-		if (y >= 0 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h >= 0 && h <= 23 &&
-		    mi >= 0 && mi <= 59 && se >= 0 && se <= 60) {
-			const char *e = s + 19;
-			int ms = 0;
-			if (*e == '.') {
-				int digits = 0;
-				for (e++; *e >= '0' && *e <= '9'; e++, digits++)
-					if (digits < 3)
-						ms = ms * 10 + (*e - '0');
-				for (; digits < 3; digits++)
-					ms *= 10;
-			}
-			if (*e != 'Z' && *e != '\0')
-				return -1;
-			int64_t days = days_from_civil(y, (unsigned)mo, (unsigned)d);
-			return ((days * 24 + h) * 60 + mi) * 60000 + (int64_t)se * 1000 + ms;
-		}
+		y = digits_at(s, 4), mo = digits_at(s + 5, 2), d = digits_at(s + 8, 2);
+		h = digits_at(s + 11, 2), mi = digits_at(s + 14, 2), se = digits_at(s + 17, 2);
 	}
-	struct tm tm = {0};
+	if (y >= 0 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h >= 0 && h <= 23 && mi >= 0 &&
+	    mi <= 59 && se >= 0 && se <= 60) {
+		secs =
+		    ((days_from_civil(y, (unsigned)mo, (unsigned)d) * 24 + h) * 60 + mi) * 60 + se;
+		e = s + 19;
+	} else {
+		struct tm tm = {0};
+		e = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+		if (!e)
+			return -1;
+		secs = (int64_t)timegm(&tm);
+	}
 	int ms = 0;
-	const char *e = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (!e)
-		return -1;
 	if (*e == '.') {
 		int digits = 0;
 		for (e++; *e >= '0' && *e <= '9'; e++, digits++)
@@ -393,7 +388,7 @@ int64_t s3_parse_iso8601_ms(const char *s)
 	}
 	if (*e != 'Z' && *e != '\0')
 		return -1;
-	return (int64_t)timegm(&tm) * 1000 + ms;
+	return secs * 1000 + ms;
 }
 
 enum list_field { LF_NONE, LF_KEY, LF_SIZE, LF_LASTMOD, LF_ETAG, LF_CLASS, LF_PREFIX };
@@ -947,8 +942,8 @@ static void dx_text(void *ud, const XML_Char *s, int len)
 		buf_append(&x->text, s, (size_t)len);
 }
 
-static void dx_doctype(void *ud, const XML_Char *name, const XML_Char *sysid,
-		       const XML_Char *pubid, int has_internal)
+static void dx_doctype(void *ud, const XML_Char *name, const XML_Char *sysid, const XML_Char *pubid,
+		       int has_internal)
 {
 	struct del_ctx *x = ud;
 	XML_StopParser(x->p, XML_FALSE);
@@ -974,8 +969,8 @@ int s3_parse_delete_result(const char *body, size_t len, struct s3_delete_result
 		rc = mlc_err_set(err, MLC_ERR_PARSE, 0, "s3 DeleteObjects: malformed XML: %s",
 				 XML_ErrorString(XML_GetErrorCode(x.p)));
 	else if (x.is_error_doc)
-		rc = mlc_err_set(err, MLC_ERR_PROTO, 0, "s3 DeleteObjects: %s: %s",
-				 r->first_error, x.message);
+		rc = mlc_err_set(err, MLC_ERR_PROTO, 0, "s3 DeleteObjects: %s: %s", r->first_error,
+				 x.message);
 	free(mapped);
 	XML_ParserFree(x.p);
 	buf_free(&x.text);

@@ -295,6 +295,20 @@ void fmt_bytes(char *out, size_t n, uint64_t bytes)
 		snprintf(out, n, "%.1f %s", v, units[u]);
 }
 
+void fmt_count(char *out, size_t n, long long v)
+{
+	char raw[32];
+	snprintf(raw, sizeof raw, "%lld", v);
+	size_t len = strlen(raw), o = 0;
+	for (size_t i = 0; i < len && o + 2 < n; i++) {
+		if (i > 0 && raw[i - 1] != '-' && (len - i) % 3 == 0)
+			out[o++] = ',';
+		out[o++] = raw[i];
+	}
+	if (n)
+		out[MLC_MIN(o, n - 1)] = '\0';
+}
+
 void fmt_clock(char *out, size_t n, int64_t epoch_ms)
 {
 	time_t t = (time_t)(epoch_ms / 1000);

@@ -58,6 +58,8 @@ long parse_duration_ms(const char *s);
 void fmt_latency(char *out, size_t n, long ms);
 void fmt_age(char *out, size_t n, long ms);
 void fmt_bytes(char *out, size_t n, uint64_t bytes);
+/* 1234567 → "1,234,567". */
+void fmt_count(char *out, size_t n, long long v);
 /* Local wall clock "HH:MM:SS" of an epoch-ms time. */
 void fmt_clock(char *out, size_t n, int64_t epoch_ms);
 

@@ -106,11 +106,7 @@ static void bump(void)
 
 const struct target *bk_target(void)
 {
-	const struct config *c = app_config();
-	for (size_t i = 0; c && i < c->ntargets; i++)
-		if (c->targets[i].kind == TK_S3 && c->targets[i].url)
-			return &c->targets[i];
-	return NULL;
+	return config_first_target(app_config(), TK_S3);
 }
 
 static struct level *top(void)
@@ -126,21 +122,6 @@ const char *bk_bucket(void)
 const char *bk_prefix(void)
 {
 	return top() ? top()->prefix : "";
-}
-
-void bk_count(char *out, size_t n, long long v)
-{
-	char raw[32];
-	snprintf(raw, sizeof raw, "%lld", v < 0 ? -v : v);
-	size_t len = strlen(raw), o = 0;
-	if (v < 0 && o + 1 < n)
-		out[o++] = '-';
-	for (size_t i = 0; i < len && o + 2 < n; i++) {
-		if (i && (len - i) % 3 == 0)
-			out[o++] = ',';
-		out[o++] = raw[i];
-	}
-	out[o] = '\0';
 }
 
 void bk_bar(char *out, size_t n, int64_t now, int64_t total, int width)
@@ -271,7 +252,7 @@ static bool count_page(const struct s3_list_page *pg, bool last, const struct ml
 			app_message(ROLE_ERR, "%s", err->msg);
 		} else {
 			char a[32], b[32];
-			bk_count(a, sizeof a, c->objects);
+			fmt_count(a, sizeof a, c->objects);
 			fmt_bytes(b, sizeof b, (uint64_t)c->bytes);
 			app_message(ROLE_OK, "%s: %s objects, %s", name, a, b);
 		}
@@ -397,17 +378,18 @@ void bk_relist(void)
 /* Opens bucket/prefix as a new level below the current one. */
 static void level_push(const char *bucket, const char *prefix)
 {
+	if (top() && top()->req) {
+		/* Leaving a listing half-read: it is read again on the way back.
+		 * (Only the deepest level ever has a request: the levels below
+		 * may move in memory.) */
+		s3c_cancel(top()->req);
+		top()->req = NULL;
+	}
 	if (B.nlv == MAX_LEVELS) {
 		level_clear(&B.lv[0]);
 		memmove(&B.lv[0], &B.lv[1], (MAX_LEVELS - 1) * sizeof B.lv[0]);
 		memset(&B.lv[MAX_LEVELS - 1], 0, sizeof B.lv[0]);
 		B.nlv--;
-		/* the levels' requests were stopped when they were left */
-	}
-	if (top() && top()->req) {
-		/* Leaving a listing half-read: it is read again on the way back. */
-		s3c_cancel(top()->req);
-		top()->req = NULL;
 	}
 	struct level *l = &B.lv[B.nlv++];
 	memset(l, 0, sizeof *l);
@@ -538,7 +520,7 @@ static void du_finish_check(void)
 		objects += B.du[i].objects;
 	}
 	char a[32], b[32], c[32];
-	bk_count(a, sizeof a, objects);
+	fmt_count(a, sizeof a, objects);
 	fmt_bytes(b, sizeof b, (uint64_t)bytes);
 	fmt_latency(c, sizeof c, (long)B.du_ms);
 	log_info("buckets: du s3://%s/%s: %lld objects, %lld bytes, %zu prefixes in %lld ms%s",
@@ -628,14 +610,17 @@ static bool du_list_page(const struct s3_list_page *pg, bool last, const struct 
 	return du_changed();
 }
 
+/* bucket and prefix may be the running du's own (u again, r). */
 static void du_start(const char *bucket, const char *prefix)
 {
 	const struct target *t = bk_target();
 	if (!t)
 		return;
+	char *b = xstrdup(bucket), *p = xstrdup(prefix);
 	du_clear();
-	B.du_bucket = xstrdup(bucket);
-	B.du_prefix = xstrdup(prefix);
+	B.du_bucket = b;
+	B.du_prefix = p;
+	prefix = p;
 	B.du_t0 = mono_ms();
 	B.du_ms = 0;
 	if (B.view != BV_DU)
@@ -643,7 +628,7 @@ static void du_start(const char *bucket, const char *prefix)
 	B.view = BV_DU;
 	struct s3c_list_opts o = {
 	    .prefix = prefix[0] ? prefix : NULL, .delimiter = "/", .max_keys = 1000};
-	B.du_req = s3c_list(t, bucket, &o, du_list_page, NULL);
+	B.du_req = s3c_list(t, b, &o, du_list_page, NULL);
 	bump();
 }
 
@@ -708,7 +693,7 @@ static void object_lines(void)
 		free(e);
 	} else {
 		int64_t size = B.head.content_length;
-		bk_count(a, sizeof a, size);
+		fmt_count(a, sizeof a, size);
 		fmt_bytes(b, sizeof b, (uint64_t)MLC_MAX(size, 0));
 		snprintf(c, sizeof c, "%s bytes (%s)", a, b);
 		lines_field("size", size >= 0 ? c : NULL);
@@ -831,13 +816,16 @@ static void object_fetch(void)
 	object_lines();
 }
 
+/* bucket and r may be the open object's own (r refetches). */
 static void object_open(const char *bucket, const struct brow *r)
 {
+	struct brow ob = *r;
+	ob.key = xstrdup(r->key);
+	ob.etag = r->etag ? xstrdup(r->etag) : NULL;
+	char *b = xstrdup(bucket);
 	object_close();
-	B.ob_bucket = xstrdup(bucket);
-	B.ob = *r;
-	B.ob.key = xstrdup(r->key);
-	B.ob.etag = r->etag ? xstrdup(r->etag) : NULL;
+	B.ob_bucket = b;
+	B.ob = ob;
 	B.view = BV_OBJECT;
 	object_fetch();
 	bump();
@@ -970,19 +958,25 @@ static int bk_nrows(struct panel *p)
 	}
 }
 
-static void cell_text(struct cell *out, const char *raw, enum role role)
-{
-	mlp_cell(out, raw, role);
-}
-
+/* Sizes and counts show as "3.1 KB" and "12,345" and sort by the number. */
 static void size_cell(struct cell *out, int64_t size)
 {
 	if (size < 0) {
-		cell_text(out, "-", ROLE_DIM);
+		mlp_cell(out, "-", ROLE_DIM);
 		return;
 	}
 	fmt_bytes(out->text, sizeof out->text, (uint64_t)size);
 	out->role = ROLE_NORMAL;
+	out->has_num = true;
+	out->num = (double)size;
+}
+
+static void count_cell(struct cell *out, int64_t n)
+{
+	fmt_count(out->text, sizeof out->text, n);
+	out->role = ROLE_NORMAL;
+	out->has_num = true;
+	out->num = (double)n;
 }
 
 static void bucket_cell(size_t i, int col, struct cell *out)
@@ -990,25 +984,25 @@ static void bucket_cell(size_t i, int col, struct cell *out)
 	const struct bcount *c = &B.cnt[i];
 	switch (col) {
 	case 0:
-		cell_text(out, B.bk[i].name, ROLE_NORMAL);
+		mlp_cell(out, B.bk[i].name, ROLE_NORMAL);
 		break;
 	case 1: {
 		char t[32];
 		full_time(t, sizeof t, B.bk[i].created_ms);
 		t[16] = '\0';
-		cell_text(out, t, ROLE_DIM);
+		mlp_cell(out, t, ROLE_DIM);
 		break;
 	}
 	case 2:
 	case 3:
 		if (!c->running && !c->done) {
-			cell_text(out, "-", ROLE_DIM);
+			mlp_cell(out, "-", ROLE_DIM);
 			break;
 		}
 		if (col == 2)
-			bk_count(out->text, sizeof out->text, c->objects);
+			count_cell(out, c->objects);
 		else
-			fmt_bytes(out->text, sizeof out->text, (uint64_t)c->bytes);
+			size_cell(out, c->bytes);
 		if (c->running)
 			strncat(out->text, "…", sizeof out->text - strlen(out->text) - 1);
 		out->role = c->running ? ROLE_DIM : ROLE_NORMAL;
@@ -1040,7 +1034,7 @@ static void list_cell(const struct level *l, const struct brow *r, int col, stru
 	case 0: {
 		size_t pl = strlen(l->prefix);
 		const char *name = str_starts(r->key, l->prefix) ? r->key + pl : r->key;
-		cell_text(out, name, r->prefix ? ROLE_MARK : ROLE_NORMAL);
+		mlp_cell(out, name, r->prefix ? ROLE_MARK : ROLE_NORMAL);
 		break;
 	}
 	case 1:
@@ -1052,14 +1046,14 @@ static void list_cell(const struct level *l, const struct brow *r, int col, stru
 		break;
 	case 3:
 		if (r->prefix)
-			cell_text(out, "-", ROLE_DIM);
+			mlp_cell(out, "-", ROLE_DIM);
 		else {
 			etag_short(out->text, sizeof out->text, r->etag);
 			out->role = ROLE_DIM;
 		}
 		break;
 	case 4:
-		cell_text(out, r->prefix ? "" : r->sclass ? r->sclass : "STANDARD", ROLE_DIM);
+		mlp_cell(out, r->prefix ? "" : r->sclass ? r->sclass : "STANDARD", ROLE_DIM);
 		break;
 	}
 }
@@ -1077,12 +1071,12 @@ static void du_cell(const struct du_row *r, int col, struct cell *out)
 	switch (col) {
 	case 0: {
 		if (!r->prefix) {
-			cell_text(out, "(objects here)", ROLE_DIM);
+			mlp_cell(out, "(objects here)", ROLE_DIM);
 			break;
 		}
 		size_t pl = strlen(B.du_prefix);
-		cell_text(out, str_starts(r->prefix, B.du_prefix) ? r->prefix + pl : r->prefix,
-			  ROLE_MARK);
+		mlp_cell(out, str_starts(r->prefix, B.du_prefix) ? r->prefix + pl : r->prefix,
+			 ROLE_MARK);
 		break;
 	}
 	case 1:
@@ -1092,7 +1086,7 @@ static void du_cell(const struct du_row *r, int col, struct cell *out)
 		out->role = r->done ? ROLE_NORMAL : ROLE_DIM;
 		break;
 	case 2:
-		bk_count(out->text, sizeof out->text, r->objects);
+		count_cell(out, r->objects);
 		out->role = r->done ? ROLE_NORMAL : ROLE_DIM;
 		break;
 	case 3:
@@ -1131,10 +1125,17 @@ static void uri_of(char *out, size_t n, const char *bucket, const char *prefix)
 	char *raw = xasprintf("s3://%s/%s", bucket, prefix);
 	char *s = san_str(raw);
 	size_t len = strlen(s);
-	if (len + 1 > n && n > 16)
-		snprintf(out, n, "%.*s…%s", (int)(n / 3), s, s + len - (n / 2));
-	else
+	if (len + 1 > n && n > 16) {
+		/* both cuts on a character's first byte */
+		size_t head = n / 3, tail = len - n / 2;
+		while (head && ((unsigned char)s[head] & 0xC0) == 0x80)
+			head--;
+		while (tail < len && ((unsigned char)s[tail] & 0xC0) == 0x80)
+			tail++;
+		snprintf(out, n, "%.*s…%s", (int)head, s, s + tail);
+	} else {
 		snprintf(out, n, "%s", s);
+	}
 	free(s);
 	free(raw);
 }
@@ -1152,7 +1153,7 @@ static void bk_crumb(struct panel *p, char *out, size_t n)
 		int64_t objects = 0;
 		for (size_t i = 0; i < B.ndu; i++)
 			objects += B.du[i].objects;
-		bk_count(a, sizeof a, objects);
+		fmt_count(a, sizeof a, objects);
 		fmt_bytes(b, sizeof b, (uint64_t)du_total());
 		size_t left = 0;
 		for (size_t i = 0; i < B.ndu; i++)
@@ -1172,11 +1173,11 @@ static void bk_crumb(struct panel *p, char *out, size_t n)
 		return;
 	}
 	uri_of(uri, sizeof uri, l->bucket, l->prefix);
-	bk_count(a, sizeof a, (long long)l->nobj);
+	fmt_count(a, sizeof a, (long long)l->nobj);
 	fmt_bytes(b, sizeof b, (uint64_t)l->bytes);
 	char pre[48] = "";
 	if (l->npre) {
-		bk_count(c, sizeof c, (long long)l->npre);
+		fmt_count(c, sizeof c, (long long)l->npre);
 		snprintf(pre, sizeof pre, "%s prefix%s · ", c, l->npre == 1 ? "" : "es");
 	}
 	char more[64] = "";
@@ -1215,7 +1216,7 @@ static void bk_detail(struct panel *p, int row, char *out, size_t n, enum role *
 		} else if (B.cnt_req) {
 			char a[32], b[32];
 			char *name = san_str(B.cnt_name);
-			bk_count(a, sizeof a, B.cnt[B.cnt_idx].objects);
+			fmt_count(a, sizeof a, B.cnt[B.cnt_idx].objects);
 			fmt_bytes(b, sizeof b, (uint64_t)B.cnt[B.cnt_idx].bytes);
 			snprintf(out, n, "counting %s: %s objects · %s so far  (Esc stops)", name,
 				 a, b);
@@ -1258,7 +1259,7 @@ static void bk_detail(struct panel *p, int row, char *out, size_t n, enum role *
 		return;
 	}
 	char a[32], t[32];
-	bk_count(a, sizeof a, r->size);
+	fmt_count(a, sizeof a, r->size);
 	full_time(t, sizeof t, r->mtime_ms);
 	snprintf(out, n, "%s  %s bytes  modified %s", uri, a, t);
 }
@@ -1399,10 +1400,7 @@ static int bk_on_key(struct panel *p, int key, int row)
 			return P_HANDLED | P_RELOAD;
 		}
 		if (key == 'u') {
-			char *bucket = xstrdup(B.du_bucket), *prefix = xstrdup(B.du_prefix);
-			du_start(bucket, prefix);
-			free(bucket);
-			free(prefix);
+			du_start(B.du_bucket, B.du_prefix);
 			return P_HANDLED | P_RELOAD;
 		}
 		return P_IGNORED;
@@ -1474,23 +1472,12 @@ static void bk_reload(struct panel *p)
 	case BV_LIST:
 		bk_relist();
 		break;
-	case BV_DU: {
-		char *bucket = xstrdup(B.du_bucket), *prefix = xstrdup(B.du_prefix);
-		du_start(bucket, prefix);
-		free(bucket);
-		free(prefix);
+	case BV_DU:
+		du_start(B.du_bucket, B.du_prefix);
 		break;
-	}
-	case BV_OBJECT: {
-		struct brow r = B.ob;
-		r.key = xstrdup(B.ob.key);
-		r.etag = B.ob.etag ? xstrdup(B.ob.etag) : NULL;
-		char *bucket = xstrdup(B.ob_bucket);
-		object_open(bucket, &r);
-		brow_free(&r);
-		free(bucket);
+	case BV_OBJECT:
+		object_open(B.ob_bucket, &B.ob);
 		break;
-	}
 	}
 }
 

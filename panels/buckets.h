@@ -41,7 +41,5 @@ void bk_delete(const char *bucket, const struct brow *r);
 void bk_xfer_close(void);
 /* "[█████░░░░░] 52%" into out (ASCII without UTF-8). */
 void bk_bar(char *out, size_t n, int64_t now, int64_t total, int width);
-/* "12,345" */
-void bk_count(char *out, size_t n, long long v);
 
 #endif

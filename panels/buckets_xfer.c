@@ -20,6 +20,7 @@
 /* Every transfer in flight, so that closing the panel stops them. */
 struct job {
 	char *bucket, *key, *path, *label; /* label: sanitized "s3://b/k" */
+	const char *verb;		   /* "downloading", for the progress line */
 	int64_t size, last_ms, t0;
 	struct s3c_req *req;
 	struct job *next;
@@ -79,50 +80,56 @@ static bool same_place(const struct job *j)
 	return str_starts(j->key, bk_prefix());
 }
 
-static void progress_line(const char *verb, const struct job *j, int64_t now, int64_t total)
+/* The status line while bytes move: "downloading s3://b/k  [████░░] 40%  4 MB of 10 MB",
+ * at most every 100 ms (the last call always shows). */
+static void progress_line(struct job *j, int64_t now, int64_t total)
 {
+	int64_t t = mono_ms();
+	if (now < total && t - j->last_ms < 100)
+		return;
+	j->last_ms = t;
 	char bar[96], a[32], b[32];
 	fmt_bytes(a, sizeof a, (uint64_t)MLC_MAX(now, 0));
 	if (total > 0) {
 		bk_bar(bar, sizeof bar, now, total, 20);
 		fmt_bytes(b, sizeof b, (uint64_t)total);
-		app_message(ROLE_DIM, "%s %s  %s  %s of %s", verb, j->label, bar, a, b);
+		app_message(ROLE_DIM, "%s %s  %s  %s of %s", j->verb, j->label, bar, a, b);
 	} else {
-		app_message(ROLE_DIM, "%s %s  %s", verb, j->label, a);
+		app_message(ROLE_DIM, "%s %s  %s", j->verb, j->label, a);
 	}
 }
 
-static bool throttled(struct job *j)
+static void job_progress(int64_t now, int64_t total, void *arg)
 {
-	int64_t now = mono_ms();
-	if (now - j->last_ms < 100)
-		return true;
-	j->last_ms = now;
-	return false;
+	progress_line(arg, now, total);
 }
 
 /* ---- download ---------------------------------------------------------- */
 
-static void dl_progress(int64_t now, int64_t total, void *arg)
+/* The end of a download or an upload: what moved and how long it took,
+ * or why it failed; an upload into the listing shown refreshes it. */
+static void transfer_done(struct job *j, bool upload, int64_t bytes, const struct mlc_err *err)
 {
-	struct job *j = arg;
-	if (!throttled(j))
-		progress_line("downloading", j, now, total);
-}
-
-static void dl_done(int64_t bytes, const struct mlc_err *err, void *arg)
-{
-	struct job *j = arg;
 	j->req = NULL;
 	if (err) {
-		app_message(ROLE_ERR, "download failed: %s", err->msg);
+		app_message(ROLE_ERR, "%s failed: %s", upload ? "upload" : "download", err->msg);
 	} else {
 		char a[32], t[32];
 		fmt_bytes(a, sizeof a, (uint64_t)bytes);
 		fmt_latency(t, sizeof t, (long)(mono_ms() - j->t0));
-		app_message(ROLE_OK, "downloaded to %s: %s in %s", j->path, a, t);
+		if (upload)
+			app_message(ROLE_OK, "uploaded %s: %s in %s", j->label, a, t);
+		else
+			app_message(ROLE_OK, "downloaded to %s: %s in %s", j->path, a, t);
+		if (upload && same_place(j))
+			bk_relist();
 	}
 	job_free(j);
+}
+
+static void dl_done(int64_t bytes, const struct mlc_err *err, void *arg)
+{
+	transfer_done(arg, false, bytes, err);
 }
 
 static void dl_start(struct job *j, bool overwrite)
@@ -133,8 +140,9 @@ static void dl_start(struct job *j, bool overwrite)
 		return;
 	}
 	j->t0 = mono_ms();
-	progress_line("downloading", j, 0, j->size);
-	j->req = s3c_download(t, j->bucket, j->key, j->path, overwrite, dl_progress, dl_done, j);
+	j->verb = "downloading";
+	progress_line(j, 0, j->size);
+	j->req = s3c_download(t, j->bucket, j->key, j->path, overwrite, job_progress, dl_done, j);
 }
 
 static void dl_replace(void *arg, bool yes)
@@ -197,28 +205,9 @@ void bk_download(const char *bucket, const struct brow *r)
 
 /* ---- upload ------------------------------------------------------------- */
 
-static void up_progress(int64_t now, int64_t total, void *arg)
-{
-	struct job *j = arg;
-	if (!throttled(j))
-		progress_line("uploading to", j, now, total);
-}
-
 static void up_done(int64_t bytes, const struct mlc_err *err, void *arg)
 {
-	struct job *j = arg;
-	j->req = NULL;
-	if (err) {
-		app_message(ROLE_ERR, "upload failed: %s", err->msg);
-	} else {
-		char a[32], t[32];
-		fmt_bytes(a, sizeof a, (uint64_t)bytes);
-		fmt_latency(t, sizeof t, (long)(mono_ms() - j->t0));
-		app_message(ROLE_OK, "uploaded %s: %s in %s", j->label, a, t);
-		if (same_place(j))
-			bk_relist();
-	}
-	job_free(j);
+	transfer_done(arg, true, bytes, err);
 }
 
 static void up_confirmed(void *arg, bool yes)
@@ -232,8 +221,9 @@ static void up_confirmed(void *arg, bool yes)
 		return;
 	}
 	j->t0 = mono_ms();
-	progress_line("uploading to", j, 0, j->size);
-	j->req = s3c_put_file(t, j->bucket, j->key, j->path, up_progress, up_done, j);
+	j->verb = "uploading to";
+	progress_line(j, 0, j->size);
+	j->req = s3c_put_file(t, j->bucket, j->key, j->path, job_progress, up_done, j);
 }
 
 static void up_path_given(void *arg, const char *text)
@@ -322,19 +312,13 @@ static void del_one_confirmed(void *arg, bool yes)
 	j->req = s3c_delete(t, j->bucket, j->key, del_one_done, j);
 }
 
-static void del_many_progress(int64_t now, int64_t total, void *arg)
-{
-	struct job *j = arg;
-	progress_line("deleting under", j, now, total);
-}
-
 static void del_many_done(size_t deleted, size_t failed, const struct mlc_err *err, void *arg)
 {
 	struct job *j = arg;
 	j->req = NULL;
 	char a[32], b[32];
-	bk_count(a, sizeof a, (long long)deleted);
-	bk_count(b, sizeof b, (long long)failed);
+	fmt_count(a, sizeof a, (long long)deleted);
+	fmt_count(b, sizeof b, (long long)failed);
 	if (err || failed)
 		app_message(ROLE_ERR, "deleted %s objects under %s; %s failed: %s", a, j->label, b,
 			    err ? err->msg : "");
@@ -359,8 +343,9 @@ static void del_typed(void *arg, const char *text)
 		job_free(j);
 		return;
 	}
-	j->req = s3c_delete_keys(t, j->bucket, (const char *const *)j->keys, j->nkeys,
-				 del_many_progress, del_many_done, j);
+	j->verb = "deleting under";
+	j->req = s3c_delete_keys(t, j->bucket, (const char *const *)j->keys, j->nkeys, job_progress,
+				 del_many_done, j);
 }
 
 static void del_many_confirmed(void *arg, bool yes)
@@ -372,7 +357,7 @@ static void del_many_confirmed(void *arg, bool yes)
 		return;
 	}
 	char n[32], prompt[700];
-	bk_count(n, sizeof n, (long long)j->nkeys);
+	fmt_count(n, sizeof n, (long long)j->nkeys);
 	snprintf(prompt, sizeof prompt, "type %s to delete %s objects: ", j->typed_name, n);
 	app_input(prompt, "", del_typed, j);
 }
@@ -393,7 +378,7 @@ static bool del_walk_page(const struct s3_list_page *pg, bool last, const struct
 	}
 	if (!last) {
 		char n[32];
-		bk_count(n, sizeof n, (long long)j->nkeys);
+		fmt_count(n, sizeof n, (long long)j->nkeys);
 		app_message(ROLE_DIM, "counting the objects under %s: %s so far", j->label, n);
 		return true;
 	}
@@ -409,7 +394,7 @@ static bool del_walk_page(const struct s3_list_page *pg, bool last, const struct
 		return false;
 	}
 	char n[32], b[32], line1[200], action[80];
-	bk_count(n, sizeof n, (long long)j->nkeys);
+	fmt_count(n, sizeof n, (long long)j->nkeys);
 	fmt_bytes(b, sizeof b, (uint64_t)j->bytes);
 	snprintf(line1, sizeof line1, "%s objects, %s in all", n, b);
 	snprintf(action, sizeof action, "delete %s objects", n);

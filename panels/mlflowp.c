@@ -13,11 +13,7 @@
 
 const struct target *mlp_target(void)
 {
-	const struct config *c = app_config();
-	for (size_t i = 0; c && i < c->ntargets; i++)
-		if (c->targets[i].kind == TK_MLFLOW && c->targets[i].url)
-			return &c->targets[i];
-	return NULL;
+	return config_first_target(app_config(), TK_MLFLOW);
 }
 
 void mlp_cell(struct cell *out, const char *raw, enum role role)

@@ -34,6 +34,10 @@ struct column {
 struct cell {
 	char text[512]; /* sanitized UTF-8, may be truncated by the table */
 	enum role role;
+	/* A numeric column sorts by the number the text starts with; a cell
+	 * whose text is not that number ("3.1 KB", "12,345") gives it here. */
+	bool has_num;
+	double num;
 };
 
 struct panel;

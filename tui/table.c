@@ -103,42 +103,6 @@ static int key_cmp(const void *a, const void *b)
 	return sort_desc_flag ? -c : c;
 }
 
-/* The factor of a size's unit after its number ("3.1 KB", "2 GB"), so that
- * sizes sort by bytes; 1 for anything else. */
-static double unit_scale(const char *s)
-{
-	while (*s == ' ')
-		s++;
-	static const char units[] = "KMGTP";
-	const char *u = *s ? strchr(units, *s) : NULL;
-	if (!u || !(s[1] == 'B' || s[1] == 'i' || s[1] == '\0' || s[1] == ' '))
-		return 1;
-	double f = 1;
-	for (const char *p = units; p <= u; p++)
-		f *= 1024;
-	return f;
-}
-
-static double parse_num(const char *text, char **end)
-{
-	char digits[64];
-	size_t o = 0;
-	const char *s = text;
-	/* Thousands separators are dropped: "12,345" is 12345. */
-	while (*s && o + 1 < sizeof digits &&
-	       (strchr("0123456789+-.eE", *s) ||
-		(*s == ',' && s != text && s[1] >= '0' && s[1] <= '9'))) {
-		if (*s != ',')
-			digits[o++] = *s;
-		s++;
-	}
-	digits[o] = '\0';
-	char *e;
-	double v = strtod(digits, &e);
-	*end = e == digits ? (char *)text : (char *)s;
-	return v;
-}
-
 static void sort_view(struct table *t, const struct column *cols)
 {
 	if (t->sort_col < 0 || t->nview < 2)
@@ -147,13 +111,13 @@ static void sort_view(struct table *t, const struct column *cols)
 	struct cell c;
 	for (int i = 0; i < t->nview; i++) {
 		c.text[0] = '\0';
+		c.has_num = false;
 		t->panel->ops->cell(t->panel, t->view[i], t->sort_col, &c);
 		keys[i].row = t->view[i];
 		keys[i].text = xstrdup(c.text);
 		char *end;
-		keys[i].num = parse_num(c.text, &end);
-		keys[i].has_num = cols[t->sort_col].numeric && end != c.text;
-		keys[i].num *= unit_scale(end);
+		keys[i].num = c.has_num ? c.num : strtod(c.text, &end);
+		keys[i].has_num = cols[t->sort_col].numeric && (c.has_num || end != c.text);
 	}
 	sort_desc_flag = t->sort_desc;
 	qsort(keys, (size_t)t->nview, sizeof *keys, key_cmp);
@@ -266,24 +230,11 @@ bool table_click(struct table *t, int y)
 	return true;
 }
 
-static void group_thousands(long v, char *out, size_t n)
-{
-	char raw[32];
-	snprintf(raw, sizeof raw, "%ld", v);
-	size_t len = strlen(raw), o = 0;
-	for (size_t i = 0; i < len && o + 2 < n; i++) {
-		if (i > 0 && (len - i) % 3 == 0)
-			out[o++] = ',';
-		out[o++] = raw[i];
-	}
-	out[o] = '\0';
-}
-
 void table_position(const struct table *t, char *out, size_t n)
 {
 	char a[32], b[32];
-	group_thousands(t->nview ? t->sel + 1 : 0, a, sizeof a);
-	group_thousands(t->nview, b, sizeof b);
+	fmt_count(a, sizeof a, t->nview ? t->sel + 1 : 0);
+	fmt_count(b, sizeof b, t->nview);
 	snprintf(out, n, "%s/%s", a, b);
 }
 

@@ -362,3 +362,20 @@ Test(util, mono_clock_never_goes_back)
 	cr_assert_geq(b, a);
 	cr_assert_gt(wall_ms(), (int64_t)1600000000000, "wall clock is epoch ms");
 }
+
+Test(util, fmt_count_groups_thousands)
+{
+	char out[32];
+	static const struct {
+		long long v;
+		const char *want;
+	} cases[] = {{0, "0"},		 {999, "999"},		{1000, "1,000"},
+		     {100000, "100,000"}, {1234567, "1,234,567"}, {-1234, "-1,234"},
+		     {-123, "-123"},	 {-123456, "-123,456"}};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		fmt_count(out, sizeof out, cases[i].v);
+		cr_assert_str_eq(out, cases[i].want, "%lld", cases[i].v);
+	}
+	fmt_count(out, 4, 1234567); /* cut short, still terminated */
+	cr_assert_eq(strlen(out), 3);
+}
