@@ -18,10 +18,10 @@
 #include <time.h>
 
 #include "buckets.h"
-#include "lib/log.h"
-#include "lib/preview.h"
-#include "lib/sanitize.h"
-#include "lib/util.h"
+#include "lib/core/log.h"
+#include "lib/core/preview.h"
+#include "lib/core/sanitize.h"
+#include "lib/core/util.h"
 #include "mlflowp.h"
 #include "tui/app.h"
 #include "tui/canvas.h"

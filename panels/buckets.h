@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lib/config.h"
-#include "lib/s3c.h"
+#include "lib/core/config.h"
+#include "lib/s3/s3c.h"
 
 /* One row of a listing: a common prefix or an object. Strings owned. */
 struct brow {

@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "buckets.h"
-#include "lib/sanitize.h"
-#include "lib/util.h"
+#include "lib/core/sanitize.h"
+#include "lib/core/util.h"
 #include "tui/app.h"
 
 /* Every transfer in flight, so that closing the panel stops them. */

@@ -11,9 +11,9 @@
 #include <string.h>
 
 #include "experiments.h"
-#include "lib/download.h"
-#include "lib/sanitize.h"
-#include "lib/util.h"
+#include "lib/core/download.h"
+#include "lib/core/sanitize.h"
+#include "lib/core/util.h"
 #include "mlflowp.h"
 #include "tui/app.h"
 #include "tui/canvas.h"

@@ -9,8 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "lib/mlflowc.h"
-#include "lib/preview.h"
+#include "lib/mlflow/mlflowc.h"
+#include "lib/core/preview.h"
 #include "tui/panel.h"
 #include "tui/textview.h"
 

@@ -2,8 +2,8 @@
  * message. Messages are sanitized when logged. Newest last; G jumps there. */
 #include <stdio.h>
 
-#include "lib/log.h"
-#include "lib/util.h"
+#include "lib/core/log.h"
+#include "lib/core/util.h"
 #include "tui/panel.h"
 
 enum { C_TIME, C_LEVEL, C_TEXT, C_COUNT };

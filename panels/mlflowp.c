@@ -6,8 +6,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "lib/sanitize.h"
-#include "lib/util.h"
+#include "lib/core/sanitize.h"
+#include "lib/core/util.h"
 #include "tui/app.h"
 #include "tui/canvas.h"
 

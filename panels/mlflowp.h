@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lib/config.h"
-#include "lib/mlflow.h"
+#include "lib/core/config.h"
+#include "lib/mlflow/mlflow.h"
 #include "tui/panel.h"
 
 /* The first [mlflow] target (file or MLFLOW_TRACKING_URI), or NULL. */

@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/mlflowc.h"
-#include "lib/sanitize.h"
-#include "lib/util.h"
+#include "lib/mlflow/mlflowc.h"
+#include "lib/core/sanitize.h"
+#include "lib/core/util.h"
 #include "mlflowp.h"
 #include "tui/app.h"
 #include "tui/canvas.h"

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/sanitize.h"
-#include "lib/source.h"
-#include "lib/util.h"
+#include "lib/core/sanitize.h"
+#include "lib/health/source.h"
+#include "lib/core/util.h"
 #include "tui/app.h"
 #include "tui/canvas.h"
 #include "tui/panel.h"

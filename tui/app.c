@@ -16,11 +16,11 @@
 
 #include "canvas.h"
 #include "keys.h"
-#include "lib/log.h"
-#include "lib/loop.h"
-#include "lib/sanitize.h"
-#include "lib/source.h"
-#include "lib/util.h"
+#include "lib/core/log.h"
+#include "lib/core/loop.h"
+#include "lib/core/sanitize.h"
+#include "lib/health/source.h"
+#include "lib/core/util.h"
 #include "panel.h"
 #include "table.h"
 

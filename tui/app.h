@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "lib/config.h"
+#include "lib/core/config.h"
 #include "theme.h"
 
 struct app_opts {

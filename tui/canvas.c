@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "lib/sanitize.h"
-#include "lib/util.h"
+#include "lib/core/sanitize.h"
+#include "lib/core/util.h"
 
 bool canvas_utf8(void)
 {

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "lib/util.h"
+#include "lib/core/util.h"
 
 static const struct action actions[] = {
     {"none", "", ACT_NONE},

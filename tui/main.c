@@ -12,14 +12,14 @@
 #include <unistd.h>
 
 #include "app.h"
-#include "lib/check.h"
-#include "lib/config.h"
-#include "lib/http.h"
-#include "lib/log.h"
-#include "lib/loop.h"
-#include "lib/sanitize.h"
-#include "lib/source.h"
-#include "lib/util.h"
+#include "lib/health/check.h"
+#include "lib/core/config.h"
+#include "lib/core/http.h"
+#include "lib/core/log.h"
+#include "lib/core/loop.h"
+#include "lib/core/sanitize.h"
+#include "lib/health/source.h"
+#include "lib/core/util.h"
 
 #define MLC_VERSION "0.1.0"
 

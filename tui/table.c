@@ -8,8 +8,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "lib/sanitize.h"
-#include "lib/util.h"
+#include "lib/core/sanitize.h"
+#include "lib/core/util.h"
 
 void table_init(struct table *t, struct panel *p)
 {

@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "lib/sanitize.h"
-#include "lib/util.h"
+#include "lib/core/sanitize.h"
+#include "lib/core/util.h"
 
 void textview_set(struct textview *tv, char *const *lines, size_t n, int width, const char *title)
 {

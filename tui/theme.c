@@ -10,7 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "lib/util.h"
+#include "lib/core/util.h"
 
 static const char *const role_names[] = {
 #define R_X(name, text) text,

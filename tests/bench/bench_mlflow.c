@@ -14,11 +14,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "lib/config.h"
-#include "lib/http.h"
-#include "lib/loop.h"
-#include "lib/mlflowc.h"
-#include "lib/util.h"
+#include "lib/core/config.h"
+#include "lib/core/http.h"
+#include "lib/core/loop.h"
+#include "lib/mlflow/mlflowc.h"
+#include "lib/core/util.h"
 
 static double now_ms(void)
 {

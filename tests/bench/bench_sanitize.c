@@ -5,7 +5,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "lib/sanitize.h"
+#include "lib/core/sanitize.h"
 
 static double now_ms(void)
 {

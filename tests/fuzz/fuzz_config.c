@@ -1,4 +1,4 @@
-/* tests/fuzz/fuzz_config.c — lib/config.c's INI reader (through inih) and
+/* tests/fuzz/fuzz_config.c — lib/core/config.c's INI reader (through inih) and
  * .env reader on arbitrary file contents, written to one private temporary
  * file per process; then the environment merge and every target's display
  * endpoint. Oracles: an error names the file; a secret value the file set
@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "lib/config.h"
-#include "lib/util.h"
+#include "lib/core/config.h"
+#include "lib/core/util.h"
 
 static char path[64];
 static int fd = -1;

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "lib/mlflow.h"
+#include "lib/mlflow/mlflow.h"
 
 static void check_err(int rc, const struct mlc_err *e)
 {

@@ -1,4 +1,4 @@
-/* tests/fuzz/fuzz_s3.c — lib/s3.c's expat parsers (ListBuckets, <Error>) on
+/* tests/fuzz/fuzz_s3.c — lib/s3/s3.c's expat parsers (ListBuckets, <Error>) on
  * arbitrary bytes, and s3_canonical_query on name/value pairs cut from the
  * input. Oracles: a bucket list is NULL-terminated and NULL on error; an
  * error text fits its buffer; a canonical query holds only unreserved
@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "lib/s3.h"
-#include "lib/util.h"
+#include "lib/s3/s3.h"
+#include "lib/core/util.h"
 
 static void check_query(const char *q)
 {

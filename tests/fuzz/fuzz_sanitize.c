@@ -1,4 +1,4 @@
-/* tests/fuzz/fuzz_sanitize.c — lib/sanitize.c on arbitrary bytes, in UTF-8
+/* tests/fuzz/fuzz_sanitize.c — lib/core/sanitize.c on arbitrary bytes, in UTF-8
  * and ASCII-only modes. Oracles: output holds no C0 control, DEL, ESC or C1
  * byte sequence; ASCII mode output is pure printable ASCII; san_into never
  * overruns and returns the length it wrote; san_fit never exceeds the
@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "lib/sanitize.h"
+#include "lib/core/sanitize.h"
 
 static void check_safe(const char *s, bool ascii)
 {

@@ -1,12 +1,12 @@
-/* tests/fuzz/fuzz_svc.c — every health/version parser of lib/svc.c, plus
+/* tests/fuzz/fuzz_svc.c — every health/version parser of lib/health/svc.c, plus
  * http_error_text and http_resp_header, on arbitrary bytes. Oracles: a
  * parser that fails leaves an error message naming what it parsed; a version
  * copied out always fits its buffer. */
 #include <string.h>
 
 #include "fuzz.h"
-#include "lib/http.h"
-#include "lib/svc.h"
+#include "lib/core/http.h"
+#include "lib/health/svc.h"
 
 static void check_err(int rc, const struct mlc_err *e)
 {

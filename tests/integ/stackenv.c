@@ -6,8 +6,8 @@
 #include <string.h>
 #include <uv.h>
 
-#include "lib/loop.h"
-#include "lib/util.h"
+#include "lib/core/loop.h"
+#include "lib/core/util.h"
 
 static char **keys, **vals;
 static size_t nkeys;

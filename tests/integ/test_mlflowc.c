@@ -1,4 +1,4 @@
-/* tests/integ/test_mlflowc.c — lib/mlflowc.c against the stack's MLflow
+/* tests/integ/test_mlflowc.c — lib/mlflow/mlflowc.c against the stack's MLflow
  * simulator ($MLC_STACK_DIR/env: MLFLOW_PORT): what was parsed, and what
  * the simulator received (its /__sim/requests log): the paged runs loader
  * chaining opaque page tokens with a small first page, server errors
@@ -10,12 +10,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lib/config.h"
-#include "lib/download.h"
-#include "lib/http.h"
-#include "lib/loop.h"
-#include "lib/mlflowc.h"
-#include "lib/util.h"
+#include "lib/core/config.h"
+#include "lib/core/download.h"
+#include "lib/core/http.h"
+#include "lib/core/loop.h"
+#include "lib/mlflow/mlflowc.h"
+#include "lib/core/util.h"
 #include "stackenv.h"
 
 #define WAIT_MS 30000

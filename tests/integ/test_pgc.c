@@ -1,4 +1,4 @@
-/* tests/integ/test_pgc.c — lib/pgc.c against the PostgreSQL 15 of the local
+/* tests/integ/test_pgc.c — lib/pg/pgc.c against the PostgreSQL 15 of the local
  * stack ($MLC_STACK_DIR/env: PG_PORT, PGPASSWORD_FILE for role mlflow):
  * queries, read-only sessions, auth, refused / black-holed / slow servers,
  * the queue, cancellation and reconnection. Every test ends with nothing in
@@ -12,10 +12,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lib/log.h"
-#include "lib/loop.h"
-#include "lib/pgc.h"
-#include "lib/util.h"
+#include "lib/core/log.h"
+#include "lib/core/loop.h"
+#include "lib/pg/pgc.h"
+#include "lib/core/util.h"
 #include "stackenv.h"
 
 #define MAXV 64

@@ -1,4 +1,4 @@
-/* tests/integ/test_s3.c — lib/s3.c through lib/http against the stack's real
+/* tests/integ/test_s3.c — lib/s3/s3.c through lib/http against the stack's real
  * @20minutes/s3rver, which verifies SigV4 ($MLC_STACK_DIR/env: S3_PORT,
  * S3_ACCESS_KEY, S3_SECRET_KEY): ListObjectsV2 with a delimiter and page by
  * page with continuation tokens, HeadObject and a Range GET of a key with
@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/config.h"
-#include "lib/http.h"
-#include "lib/loop.h"
-#include "lib/s3.h"
-#include "lib/util.h"
+#include "lib/core/config.h"
+#include "lib/core/http.h"
+#include "lib/core/loop.h"
+#include "lib/s3/s3.h"
+#include "lib/core/util.h"
 #include "stackenv.h"
 
 #define WAIT_MS 20000
@@ -274,7 +274,7 @@ Test(s3rver, wrong_secret_signature_does_not_match)
 
 #include <unistd.h>
 
-#include "lib/s3c.h"
+#include "lib/s3/s3c.h"
 
 struct res {
 	volatile bool done;
@@ -341,8 +341,7 @@ static void on_buckets(const struct s3_bucket *b, size_t n, const struct mlc_err
 	res_err(r, err);
 }
 
-static bool on_page(const struct s3_list_page *pg, bool last, const struct mlc_err *err,
-		    void *arg)
+static bool on_page(const struct s3_list_page *pg, bool last, const struct mlc_err *err, void *arg)
 {
 	struct res *r = arg;
 	if (pg) {
@@ -352,7 +351,8 @@ static bool on_page(const struct s3_list_page *pg, bool last, const struct mlc_e
 			r->keys[r->nkeys++] = xstrdup(pg->objects[i].key);
 		}
 		for (size_t i = 0; i < pg->nprefixes; i++) {
-			r->prefixes = xrealloc(r->prefixes, (r->nprefixes + 1) * sizeof *r->prefixes);
+			r->prefixes =
+			    xrealloc(r->prefixes, (r->nprefixes + 1) * sizeof *r->prefixes);
 			r->prefixes[r->nprefixes++] = xstrdup(pg->prefixes[i]);
 		}
 	}
@@ -438,10 +438,18 @@ Test(s3rver, s3c_awkward_keys_round_trip)
 	char prefix[64];
 	snprintf(prefix, sizeof prefix, "itest-%d/", (int)getpid());
 	static const char *const names[] = {
-	    "plain.txt",      "with space.txt",	   "a+b=c.txt",	       "100% done.txt",
-	    "caf\xc3\xa9 \xc3\xbc" "ber/r\xc3\xa9sum\xc3\xa9.txt",   "\xe6\x97\xa5\xe6\x9c\xac/\xe3\x83\x87.json",
-	    "emoji \xf0\x9f\x9a\x80.txt", "deep/er/still/x.bin", "evil\x1b[2Jname.txt",
-	    "bell\x07.txt",   "tilde~dash-under_score.dot",
+	    "plain.txt",
+	    "with space.txt",
+	    "a+b=c.txt",
+	    "100% done.txt",
+	    "caf\xc3\xa9 \xc3\xbc"
+	    "ber/r\xc3\xa9sum\xc3\xa9.txt",
+	    "\xe6\x97\xa5\xe6\x9c\xac/\xe3\x83\x87.json",
+	    "emoji \xf0\x9f\x9a\x80.txt",
+	    "deep/er/still/x.bin",
+	    "evil\x1b[2Jname.txt",
+	    "bell\x07.txt",
+	    "tilde~dash-under_score.dot",
 	    /* not & < > ' ": s3rver 5 escapes them twice in listings (an s3rver bug;
 	     * the <Delete> body's escaping is unit-tested) */
 	};
@@ -564,8 +572,7 @@ Test(s3rver, s3c_single_delete_and_missing_things_named)
 	cr_assert(r.failed);
 	cr_assert_not_null(strstr(r.err.msg, "NoSuchKey"), "%s", r.err.msg);
 	res_free(&r);
-	s3c_list(&t, "no-such-bucket-here", &(struct s3c_list_opts){.delimiter = "/"}, on_page,
-		 &r);
+	s3c_list(&t, "no-such-bucket-here", &(struct s3c_list_opts){.delimiter = "/"}, on_page, &r);
 	wait_res(&r);
 	cr_assert(r.failed);
 	cr_assert_not_null(strstr(r.err.msg, "NoSuchBucket"), "%s", r.err.msg);

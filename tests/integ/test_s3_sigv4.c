@@ -25,13 +25,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "lib/config.h"
-#include "lib/digest.h"
-#include "lib/http.h"
-#include "lib/loop.h"
-#include "lib/s3.h"
-#include "lib/s3c.h"
-#include "lib/util.h"
+#include "lib/core/config.h"
+#include "lib/core/digest.h"
+#include "lib/core/http.h"
+#include "lib/core/loop.h"
+#include "lib/s3/s3.h"
+#include "lib/s3/s3c.h"
+#include "lib/core/util.h"
 #include "stackenv.h"
 
 #define WAIT_MS	   20000

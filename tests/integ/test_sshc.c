@@ -13,9 +13,9 @@
 #include <unistd.h>
 #include <uv.h>
 
-#include "lib/loop.h"
-#include "lib/sshc.h"
-#include "lib/util.h"
+#include "lib/core/loop.h"
+#include "lib/ssh/sshc.h"
+#include "lib/core/util.h"
 #include "stackenv.h"
 
 /* ---- fixtures ---- */

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <uv.h>
 
-#include "lib/loop.h"
+#include "lib/core/loop.h"
 
 /* Arms the safety deadline (ms) and returns the flag it sets. */
 volatile bool *runloop_arm(long ms);

@@ -1,11 +1,11 @@
-/* tests/unit/test_config.c — lib/config.c: the INI file (every key of the
+/* tests/unit/test_config.c — lib/core/config.c: the INI file (every key of the
  * key table, sections, node targets, [ray] prometheus, duplicates, errors and
  * warnings naming FILE:LINE, over-long lines, the secret-file permission
  * check), the docker-compose .env reader, the environment conventions of
  * every official client with their precedence, and endpoints shown without
  * credentials. Each test runs in its own process with a scrubbed
  * environment and a private temporary directory. */
-#include "config.h"
+#include "lib/core/config.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "lib/core/util.h"
 
 static const char *const env_vars[] = {
     "MLFLOW_TRACKING_URI",
@@ -146,7 +146,7 @@ static void assert_strv(char **v, const char *const *want, size_t n)
 
 /* ---- every key lands in its field -------------------------------------- */
 
-static const char full_ini[] = "; every key of lib/config.c's table\n"
+static const char full_ini[] = "; every key of lib/core/config.c's table\n"
 			       "[general]\n"
 			       "refresh = 5s\n"
 			       "slow = 750ms\n"
@@ -1246,11 +1246,12 @@ Test(config_endpoint, target_url_joins_without_double_slash)
  * the default profile only fills what nothing else set. */
 Test(config_env, aws_profile_files)
 {
-	const char *cred = write_file("credentials", 0600,
-				      "[default]\naws_access_key_id = DEFKEY\n"
-				      "aws_secret_access_key = defsecret\n\n"
-				      "[lab]\naws_access_key_id = LABKEY\n"
-				      "aws_secret_access_key = labsecret\naws_session_token = labtok\n");
+	const char *cred =
+	    write_file("credentials", 0600,
+		       "[default]\naws_access_key_id = DEFKEY\n"
+		       "aws_secret_access_key = defsecret\n\n"
+		       "[lab]\naws_access_key_id = LABKEY\n"
+		       "aws_secret_access_key = labsecret\naws_session_token = labtok\n");
 	const char *conf = write_file("config", 0600,
 				      "[default]\nregion = eu-west-1\n\n[profile lab]\nregion = "
 				      "ap-east-1\nendpoint_url = http://minio.lab:9000\n");

@@ -1,4 +1,4 @@
-/* tests/unit/test_http.c — lib/http.c against tiny HTTP servers each test
+/* tests/unit/test_http.c — lib/core/http.c against tiny HTTP servers each test
  * starts on 127.0.0.1 inside its own process: a libuv TCP server on the same
  * loop (answers from a handler, records what it received, can hold a request
  * unanswered), a bound but never-listening socket (connection refused) and a
@@ -6,7 +6,7 @@
  * uv_run(UV_RUN_ONCE) until a condition holds or a safety deadline fires;
  * no sleeps, no timing assertions. Also http_error_text on the error bodies
  * the services really send. */
-#include "http.h"
+#include "lib/core/http.h"
 
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
@@ -20,8 +20,8 @@
 
 #include "fixture.h"
 #include "runloop.h"
-#include "loop.h"
-#include "util.h"
+#include "lib/core/loop.h"
+#include "lib/core/util.h"
 
 /* ---- the loop driver ----------------------------------------------------- */
 
@@ -1142,7 +1142,7 @@ Test(http, upload_of_a_missing_file_is_refused_later)
 
 /* ---- lib/download ----------------------------------------------------------- */
 
-#include "download.h"
+#include "lib/core/download.h"
 
 struct dlcall {
 	int calls;

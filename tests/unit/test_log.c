@@ -7,8 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lib/log.h"
-#include "lib/util.h"
+#include "lib/core/log.h"
+#include "lib/core/util.h"
 
 Test(log, ring_keeps_the_newest_in_order)
 {

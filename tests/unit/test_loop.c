@@ -5,7 +5,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "lib/loop.h"
+#include "lib/core/loop.h"
 
 static int calls;
 static void on_defer(void *arg)

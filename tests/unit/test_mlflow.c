@@ -1,8 +1,8 @@
-/* tests/unit/test_mlflow.c — lib/mlflow.c: experiments/search pages and error
+/* tests/unit/test_mlflow.c — lib/mlflow/mlflow.c: experiments/search pages and error
  * bodies on the captured MLflow 2.12.2 responses in tests/fixtures/mlflow/,
  * then hostile bodies (truncated, wrong types, huge strings, ESC bytes):
  * no crash, and errors name the JSON path. */
-#include "mlflow.h"
+#include "lib/mlflow/mlflow.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "fixture.h"
-#include "util.h"
+#include "lib/core/util.h"
 
 #define LIT(s) s, sizeof(s) - 1
 

@@ -1,8 +1,8 @@
-/* tests/unit/test_mlflow_models.c — lib/mlflow_models.c and the experiment
+/* tests/unit/test_mlflow_models.c — lib/mlflow/mlflow_models.c and the experiment
  * getters on the captured MLflow 2.12.2 registry responses (aliases as
  * objects on a model, strings on a version; "run_link": "" present), the
  * write bodies, then hostile bodies. */
-#include "mlflow.h"
+#include "lib/mlflow/mlflow.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -11,7 +11,7 @@
 
 #include "fixture.h"
 #include "parse_fx.h"
-#include "util.h"
+#include "lib/core/util.h"
 
 #define LIT(s) s, sizeof(s) - 1
 #define FX     "tests/fixtures/mlflow/"

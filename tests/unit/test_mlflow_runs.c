@@ -1,7 +1,7 @@
-/* tests/unit/test_mlflow_runs.c — lib/mlflow_runs.c on the captured MLflow
+/* tests/unit/test_mlflow_runs.c — lib/mlflow/mlflow_runs.c on the captured MLflow
  * 2.12.2 runs, metric-history and artifact responses, then hostile bodies:
  * wrong types, truncated, huge, ESC and bidi in names, tags and params. */
-#include "mlflow.h"
+#include "lib/mlflow/mlflow.h"
 
 #include <criterion/criterion.h>
 #include <math.h>
@@ -11,7 +11,7 @@
 
 #include "fixture.h"
 #include "parse_fx.h"
-#include "util.h"
+#include "lib/core/util.h"
 
 #define LIT(s) s, sizeof(s) - 1
 #define FX     "tests/fixtures/mlflow/"

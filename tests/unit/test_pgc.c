@@ -1,4 +1,4 @@
-/* tests/unit/test_pgc.c — the parts of lib/pgc.c that need no server:
+/* tests/unit/test_pgc.c — the parts of lib/pg/pgc.c that need no server:
  * conninfo parsing and what pgc adds to it, the display string, service
  * files and environment defaults, SQLSTATE packing, configuration errors
  * reported from the loop, and passwords kept out of every text. */
@@ -8,9 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lib/loop.h"
-#include "lib/pgc.h"
-#include "lib/util.h"
+#include "lib/core/loop.h"
+#include "lib/pg/pgc.h"
+#include "lib/core/util.h"
 
 static void clean_env(void)
 {

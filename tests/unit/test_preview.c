@@ -1,16 +1,16 @@
-/* tests/unit/test_preview.c — lib/preview.c: the kind chosen from name,
+/* tests/unit/test_preview.c — lib/core/preview.c: the kind chosen from name,
  * content type and bytes; JSON pretty-printed, CSV aligned, hex dumps; cut
  * tails (a UTF-8 character, a JSON document, a CSV row); hostile bytes
  * (ESC, bidi controls, NUL, random noise) never reach a line unescaped. */
-#include "preview.h"
+#include "lib/core/preview.h"
 
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fixture.h"
-#include "sanitize.h"
-#include "util.h"
+#include "lib/core/sanitize.h"
+#include "lib/core/util.h"
 
 static void assert_all_safe(const struct preview *p)
 {

@@ -1,17 +1,17 @@
-/* tests/unit/test_s3.c — lib/s3.c: the ListBuckets and <Error> parsers on
+/* tests/unit/test_s3.c — lib/s3/s3.c: the ListBuckets and <Error> parsers on
  * the captured s3rver and MinIO documents, DOCTYPE and entity tricks
  * refused, truncated and deep XML; the canonical query SigV4 signs; and the
  * request options (URL styles, key encoding, signing headers). */
-#include "s3.h"
+#include "lib/s3/s3.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "lib/core/config.h"
 #include "fixture.h"
-#include "util.h"
+#include "lib/core/util.h"
 
 #define LIT(s) s, sizeof(s) - 1
 

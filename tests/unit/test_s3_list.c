@@ -1,9 +1,9 @@
-/* tests/unit/test_s3_list.c — lib/s3.c's ListObjectsV2 side: the streaming
+/* tests/unit/test_s3_list.c — lib/s3/s3.c's ListObjectsV2 side: the streaming
  * parser on every captured list-objects page (whole, and in 1- and 7-byte
  * chunks, with identical results), hostile pages (truncated, DOCTYPE and
  * entities, huge keys, ESC in keys), EncodingType url, the canonical list
  * query, HeadObject headers and the Range request. */
-#include "s3.h"
+#include "lib/s3/s3.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -11,9 +11,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "config.h"
+#include "lib/core/config.h"
 #include "fixture.h"
-#include "util.h"
+#include "lib/core/util.h"
 
 #define LIT(s) s, sizeof(s) - 1
 

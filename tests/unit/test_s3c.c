@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "digest.h"
+#include "lib/core/digest.h"
 #include "fixture.h"
-#include "s3.h"
-#include "util.h"
+#include "lib/s3/s3.h"
+#include "lib/core/util.h"
 
 #define LIT(s) s, sizeof(s) - 1
 

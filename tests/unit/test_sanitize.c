@@ -1,9 +1,9 @@
-/* tests/unit/test_sanitize.c — lib/sanitize.c: every escape rule of
+/* tests/unit/test_sanitize.c — lib/core/sanitize.c: every escape rule of
  * sanitize.h, the strict UTF-8 decoder, widths, san_fit/san_into truncation,
  * a jansson round trip, a 20,000-string random property test, agreement with
  * glibc's wcwidth() and the 100,000-string speed budget. Never needs a
  * terminal or a UTF-8 locale (the locale test skips without C.UTF-8). */
-#include "sanitize.h"
+#include "lib/core/sanitize.h"
 
 #include <criterion/criterion.h>
 #include <criterion/logging.h>

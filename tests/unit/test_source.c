@@ -1,11 +1,11 @@
-/* tests/unit/test_source.c — lib/source.c with a fake probe installed through
+/* tests/unit/test_source.c — lib/health/source.c with a fake probe installed through
  * source_set_ops: the backoff sequence and its cap, the health a user sees
  * (unknown → ok → down → ok, slow, stale while a poll hangs), what is kept
  * of the last good snapshot while down, generations and the listener,
  * jittered rescheduling, cancellation, and network text sanitized before it
  * is kept. Time is driven by passing now_mono to source_health, never by
  * waiting. */
-#include "source.h"
+#include "lib/health/source.h"
 
 #include <criterion/criterion.h>
 
@@ -15,10 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http.h"
-#include "log.h"
-#include "loop.h"
-#include "util.h"
+#include "lib/core/http.h"
+#include "lib/core/log.h"
+#include "lib/core/loop.h"
+#include "lib/core/util.h"
 
 /* ---- a fake probe ------------------------------------------------------- */
 

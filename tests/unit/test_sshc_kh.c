@@ -9,9 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lib/digest.h"
-#include "lib/sshc.h"
-#include "lib/util.h"
+#include "lib/core/digest.h"
+#include "lib/ssh/sshc.h"
+#include "lib/core/util.h"
 
 static void hex(const unsigned char *p, size_t n, char *out)
 {

@@ -6,9 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lib/config.h"
-#include "lib/sshconf.h"
-#include "lib/util.h"
+#include "lib/core/config.h"
+#include "lib/core/sshconf.h"
+#include "lib/core/util.h"
 
 static char *write_tmp(const char *text)
 {

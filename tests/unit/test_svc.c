@@ -1,9 +1,9 @@
-/* tests/unit/test_svc.c — lib/svc.c: every health and version parser on the
+/* tests/unit/test_svc.c — lib/health/svc.c: every health and version parser on the
  * captured responses in tests/fixtures/, then on hostile bodies (truncated,
  * wrong types, huge, `null`, HTML error pages, raw ESC bytes). Parsers hand
  * strings back raw — sanitizing is the caller's job — so these tests check
  * the values, that nothing crashes, and that errors name the JSON path. */
-#include "svc.h"
+#include "lib/health/svc.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "fixture.h"
-#include "util.h"
+#include "lib/core/util.h"
 
 #define LIT(s) s, sizeof(s) - 1
 

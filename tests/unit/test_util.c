@@ -1,7 +1,7 @@
-/* tests/unit/test_util.c — lib/util.c: durations as the config file writes
+/* tests/unit/test_util.c — lib/core/util.c: durations as the config file writes
  * them, the latency/age/size texts the screens show, list splitting, trimming,
  * growable buffers and the allocation helpers. */
-#include "util.h"
+#include "lib/core/util.h"
 
 #include <criterion/criterion.h>
 #include <stdint.h>
@@ -369,9 +369,14 @@ Test(util, fmt_count_groups_thousands)
 	static const struct {
 		long long v;
 		const char *want;
-	} cases[] = {{0, "0"},		 {999, "999"},		{1000, "1,000"},
-		     {100000, "100,000"}, {1234567, "1,234,567"}, {-1234, "-1,234"},
-		     {-123, "-123"},	 {-123456, "-123,456"}};
+	} cases[] = {{0, "0"},
+		     {999, "999"},
+		     {1000, "1,000"},
+		     {100000, "100,000"},
+		     {1234567, "1,234,567"},
+		     {-1234, "-1,234"},
+		     {-123, "-123"},
+		     {-123456, "-123,456"}};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		fmt_count(out, sizeof out, cases[i].v);
 		cr_assert_str_eq(out, cases[i].want, "%lld", cases[i].v);

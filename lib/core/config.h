@@ -1,0 +1,130 @@
+/* lib/core/config.h — the configuration: an INI file read with inih, the
+ * environment conventions of every official client, and the platform's
+ * docker-compose .env (--env-file). The file wins over the environment for
+ * what it sets; command-line flags (applied by the caller) win over both.
+ * Every error names file:line. Secrets are kept here and handed only to the
+ * clients; nothing in this module prints or logs them. */
+#ifndef MLC_CONFIG_H
+#define MLC_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "lib/core/err.h"
+
+#define TARGET_KINDS(X)                                                                            \
+	X(MLFLOW, "mlflow")                                                                        \
+	X(S3, "s3")                                                                                \
+	X(POSTGRES, "postgres")                                                                    \
+	X(RAY, "ray")                                                                              \
+	X(PROMETHEUS, "prometheus")                                                                \
+	X(PREFECT, "prefect")                                                                      \
+	X(AIRFLOW, "airflow")                                                                      \
+	X(NODE, "node")
+
+enum target_kind {
+#define T_X(name, text) TK_##name,
+	TARGET_KINDS(T_X)
+#undef T_X
+	    TK_COUNT
+};
+
+const char *target_kind_name(enum target_kind k);
+/* -1 when s names no kind. */
+int target_kind_parse(const char *s);
+
+/* One configured service endpoint or node. Strings are owned by the config;
+ * NULL when not set. */
+struct target {
+	char *name;
+	enum target_kind kind;
+	char *url; /* http(s) base: mlflow, s3 endpoint, ray dashboard, prometheus, prefect, airflow
+		    */
+	char *username; /* basic auth (mlflow, airflow) */
+	char *password; /* secret: basic auth or postgres password */
+	char *token;	/* secret: bearer token (mlflow, prefect api key) */
+	char *ca_file;
+	bool insecure;
+	/* mlflow: where the server stores proxied artifacts (its
+	 * --artifacts-destination, "s3://mlflow"): mlflow-artifacts:/ URIs
+	 * map there */
+	char *artifacts_destination;
+	/* s3 */
+	char *access_key;
+	char *secret_key;    /* secret */
+	char *session_token; /* secret */
+	char *region;
+	bool virtual_host;
+	char **buckets; /* expected buckets (check) */
+	/* postgres */
+	char *conninfo;
+	char **databases;  /* expected databases (check) */
+	char **extensions; /* expected extensions (check) */
+	/* node */
+	char *host;
+	int port;
+	char *user;
+	char *identity;
+	char *known_hosts;
+	bool accept_new;
+	char **roles;
+	/* polling */
+	long refresh_ms; /* 0 → general refresh */
+	long timeout_ms; /* 0 → default deadline per kind */
+	/* where it came from: "FILE:LINE" or "environment (NAME)" */
+	char *origin;
+};
+
+struct config {
+	char *path; /* the file read, or NULL */
+	char *profile;
+	char *theme;
+	long refresh_ms; /* default 2000 */
+	long slow_ms;	 /* latency above which a service is "slow"; default 1000 */
+	bool readonly;
+	struct target *targets;
+	size_t ntargets;
+	char **warnings; /* "FILE:LINE: unknown key 'x' in [mlflow]" */
+	size_t nwarnings;
+	/* --env-file values, consulted after the process environment */
+	char **envfile_keys, **envfile_vals;
+	size_t nenvfile;
+};
+
+void config_init(struct config *c);
+void config_free(struct config *c);
+
+/* Reads KEY=VALUE lines (optional `export`, quotes, # comments) of a
+ * docker-compose .env file into c. Errors name file:line. */
+int config_read_env_file(struct config *c, const char *path, struct mlc_err *err);
+
+/* Reads an INI file. A file holding a secret that group or others can read
+ * is refused with the chmod to run. Unknown keys and sections become
+ * warnings; bad values are errors naming FILE:LINE. */
+int config_read_file(struct config *c, const char *path, struct mlc_err *err);
+
+/* The default path: $XDG_CONFIG_HOME/mlconsole/config.ini or
+ * ~/.config/mlconsole/config.ini. Caller frees. */
+char *config_default_path(void);
+
+/* Fills what the file left out from the environment (and the env file):
+ * MLFLOW_TRACKING_*, AWS_*, MLFLOW_S3_ENDPOINT_URL, MINIO_*, PG and POSTGRES_ variables,
+ * RAY_ADDRESS, PREFECT_API_URL/KEY, AIRFLOW_*; adds a target for a service
+ * that only the environment names. */
+void config_apply_env(struct config *c);
+
+/* Looks a name up in the process environment, then in the --env-file. */
+const char *config_getenv(const struct config *c, const char *name);
+
+/* The first target of kind k with a URL (the one a panel talks to), or NULL. */
+const struct target *config_first_target(const struct config *c, enum target_kind k);
+/* The target named name, or NULL. */
+struct target *config_target(struct config *c, const char *name);
+/* The target's base URL joined with path ("/health"), trailing slashes of
+ * the base dropped. Caller frees. */
+char *target_url(const struct target *t, const char *path);
+/* A short endpoint for display, without credentials: "http://h:5000",
+ * "127.0.0.1:5432/mlflowdb", "ops@10.0.0.10:22". Caller frees. */
+char *target_endpoint(const struct target *t);
+
+#endif

@@ -1,0 +1,422 @@
+/* lib/health/probe.c — one poll per kind of target (see probe.h). HTTP probes are a
+ * small table of steps: the health request, then the version request while
+ * the version is unknown. Each probe owns its in-flight request and reports
+ * through source_probe_done exactly once. */
+#include "lib/health/probe.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/core/http.h"
+#include "lib/core/target_http.h"
+#include "lib/pg/pgc.h"
+#include "lib/s3/s3.h"
+#include "lib/health/source.h"
+#include "lib/ssh/sshc.h"
+#include "lib/health/svc.h"
+#include "lib/core/util.h"
+
+/* ---- HTTP kinds ------------------------------------------------------- */
+
+typedef int (*health_fn)(const struct http_resp *r, struct mlc_err *err);
+typedef int (*version_fn)(const struct http_resp *r, char *out, size_t n, struct mlc_err *err);
+
+struct http_kind {
+	const char *health_path;  /* appended to the target URL */
+	health_fn health;	  /* NULL: any 2xx is healthy */
+	const char *version_path; /* NULL: version comes from the health answer */
+	version_fn version;
+};
+
+struct http_probe {
+	struct http_req *req;
+	const struct http_kind *kind;
+	int step;
+	long latency;
+	char version[80];
+	const char *hdrs[6];
+	struct s3_scratch s3;
+	/* S3: -1 unknown, 1 the server answers /minio/health/live, 0 it does
+	 * not (s3rver, AWS): then only the signed ListBuckets is sent. */
+	int minio;
+};
+
+/* MinIO's liveness probe: no auth, empty body, 200 or 503. */
+#define MINIO_LIVE	"/minio/health/live"
+#define STEP_MINIO_LIVE (-1)
+
+static int v_mlflow(const struct http_resp *r, char *o, size_t n, struct mlc_err *e)
+{
+	return mlflow_parse_version(r->body, r->body_len, o, n, e);
+}
+static int v_ray(const struct http_resp *r, char *o, size_t n, struct mlc_err *e)
+{
+	return ray_parse_version(r->body, r->body_len, o, n, e);
+}
+static int v_prom(const struct http_resp *r, char *o, size_t n, struct mlc_err *e)
+{
+	return prom_parse_buildinfo(r->body, r->body_len, o, n, e);
+}
+static int v_prefect(const struct http_resp *r, char *o, size_t n, struct mlc_err *e)
+{
+	return prefect_parse_version(r->body, r->body_len, o, n, e);
+}
+static int v_airflow(const struct http_resp *r, char *o, size_t n, struct mlc_err *e)
+{
+	return airflow_parse_version(r->body, r->body_len, o, n, e);
+}
+static int v_server_header(const struct http_resp *r, char *o, size_t n, struct mlc_err *e)
+{
+	strlcpy_m(o, r->server[0] ? r->server : "-", n);
+	return 0;
+}
+static int h_prefect(const struct http_resp *r, struct mlc_err *e)
+{
+	return prefect_parse_health(r->body, r->body_len, e);
+}
+static int h_airflow(const struct http_resp *r, struct mlc_err *e)
+{
+	return airflow_parse_health(r->body, r->body_len, e);
+}
+static int h_s3(const struct http_resp *r, struct mlc_err *e)
+{
+	char **names = NULL;
+	int rc = s3_parse_list_buckets(r->body, r->body_len, &names, e);
+	strv_free(names);
+	return rc;
+}
+
+static const struct http_kind http_kinds[TK_COUNT] = {
+    [TK_MLFLOW] = {"/health", NULL, "/version", v_mlflow},
+    [TK_RAY] = {"/api/version", NULL, NULL, v_ray},
+    [TK_PROMETHEUS] = {"/-/healthy", NULL, "/api/v1/status/buildinfo", v_prom},
+    [TK_PREFECT] = {"/health", h_prefect, "/admin/version", v_prefect},
+    [TK_AIRFLOW] = {"/health", h_airflow, "/version", v_airflow},
+    [TK_S3] = {"/", h_s3, NULL, v_server_header},
+};
+
+void probe_sshc_opts(const struct target *t, long timeout_ms, struct sshc_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->host = t->host;
+	o->port = t->port;
+	o->user = t->user;
+	o->identity = t->identity;
+	o->known_hosts = t->known_hosts;
+	o->accept_new = t->accept_new;
+	o->connect_timeout_ms = timeout_ms;
+}
+
+static void http_step(struct source *s);
+
+/* Turns a non-2xx answer into an error naming the request and the server's words. */
+static void http_status_error(const struct source *s, const char *path, const struct http_resp *r,
+			      struct mlc_err *e)
+{
+	char text[160] = "";
+	if (s->target->kind != TK_S3 || s3_parse_error(r->body, r->body_len, text, sizeof text) < 0)
+		http_error_text(r, text, sizeof text);
+	int code = (r->status == 401 || r->status == 403) ? MLC_ERR_AUTH : MLC_ERR_HTTP;
+	mlc_err_set(e, code, r->status, "HTTP %ld from %s%s%s", r->status, path,
+		    text[0] ? ": " : "", text);
+}
+
+static void http_done(const struct http_resp *r, const struct mlc_err *err, void *arg)
+{
+	struct source *s = arg;
+	struct http_probe *p = s->priv;
+	const struct http_kind *k = p->kind;
+	struct mlc_err e;
+	mlc_err_clear(&e);
+	p->req = NULL;
+	s3_scratch_free(&p->s3);
+	if (p->step == STEP_MINIO_LIVE) {
+		if (!err && r->status == 503) {
+			mlc_err_set(&e, MLC_ERR_HTTP, 503,
+				    "MinIO is not live (HTTP 503 from " MINIO_LIVE ")");
+			source_probe_done(s, &e, r->elapsed_ms, NULL);
+			return;
+		}
+		if (err) {
+			source_probe_done(s, err, -1, NULL);
+			return;
+		}
+		/* 200: MinIO; anything else: an S3 without the endpoint. Then
+		 * the signed ListBuckets says whether the credentials work. */
+		p->minio = r->status == 200;
+		p->step = 0;
+		http_step(s);
+		return;
+	}
+	const char *path = p->step == 0 ? k->health_path : k->version_path;
+	if (err) {
+		e = *err;
+	} else if (r->status < 200 || r->status > 299) {
+		http_status_error(s, path, r, &e);
+	} else if (p->step == 0) {
+		if (k->health)
+			k->health(r, &e);
+		p->latency = r->elapsed_ms;
+		if (e.code == MLC_OK && !k->version_path && k->version)
+			k->version(r, p->version, sizeof p->version, &e);
+	} else if (k->version(r, p->version, sizeof p->version, &e) < 0) {
+		/* A version we cannot read is not an outage: keep what we had. */
+		mlc_err_clear(&e);
+		strlcpy_m(p->version, "?", sizeof p->version);
+	}
+	if (e.code != MLC_OK) {
+		source_probe_done(s, &e, r ? r->elapsed_ms : -1, NULL);
+		return;
+	}
+	if (p->step == 0 && k->version_path && (!s->version[0] || s->polls % 30 == 1)) {
+		p->step = 1;
+		http_step(s);
+		return;
+	}
+	source_probe_done(s, NULL, p->latency, p->version[0] ? p->version : NULL);
+}
+
+static void http_step(struct source *s)
+{
+	struct http_probe *p = s->priv;
+	const struct target *t = s->target;
+	struct http_opts o;
+	const char *path = p->step == 0 ? p->kind->health_path : p->kind->version_path;
+	if (t->kind == TK_S3 && p->step == STEP_MINIO_LIVE) {
+		char *url = target_url(t, MINIO_LIVE);
+		target_http_opts(t, s->timeout_ms, url, &o);
+		p->req = http_request(&o, http_done, s);
+		free(url);
+		return;
+	}
+	if (t->kind == TK_S3) {
+		s3_request_opts(t, "GET", NULL, NULL, NULL, &o, p->hdrs, &p->s3);
+		o.timeout_ms = s->timeout_ms;
+		o.connect_timeout_ms = MLC_MIN(s->timeout_ms, 3000);
+		o.max_bytes = 1u << 20;
+		p->req = http_request(&o, http_done, s);
+		return;
+	}
+	char *url = target_url(t, path);
+	target_http_opts(t, s->timeout_ms, url, &o);
+	p->req = http_request(&o, http_done, s);
+	free(url);
+}
+
+static void http_start(struct source *s)
+{
+	if (!s->priv) {
+		s->priv = xcalloc(1, sizeof(struct http_probe));
+		((struct http_probe *)s->priv)->minio = -1;
+	}
+	struct http_probe *p = s->priv;
+	p->kind = &http_kinds[s->target->kind];
+	p->step = s->target->kind == TK_S3 && p->minio != 0 ? STEP_MINIO_LIVE : 0;
+	p->version[0] = '\0';
+	http_step(s);
+}
+
+static void http_cancel_probe(struct source *s)
+{
+	struct http_probe *p = s->priv;
+	if (p && p->req) {
+		http_cancel(p->req);
+		p->req = NULL;
+		s3_scratch_free(&p->s3);
+	}
+}
+
+static void http_destroy(struct source *s)
+{
+	free(s->priv);
+	s->priv = NULL;
+}
+
+static const struct probe_ops http_probe_ops = {
+    .start = http_start,
+    .cancel = http_cancel_probe,
+    .destroy = http_destroy,
+};
+
+/* ---- PostgreSQL ------------------------------------------------------- */
+
+struct pg_probe {
+	struct pgc_conn *conn;
+	struct pgc_query *q;
+	int64_t t0;
+};
+
+static void pg_done(const struct pgc_result *r, const struct mlc_err *err, void *arg)
+{
+	struct source *s = arg;
+	struct pg_probe *p = s->priv;
+	p->q = NULL;
+	long latency = (long)(mono_ms() - p->t0);
+	if (err) {
+		source_probe_done(s, err, latency, NULL);
+		return;
+	}
+	const char *v = pgc_server_version(p->conn);
+	source_probe_done(s, NULL, latency, v && *v ? v : NULL);
+}
+
+static void pg_start(struct source *s)
+{
+	if (!s->priv) {
+		struct pg_probe *p = xcalloc(1, sizeof *p);
+		struct pgc_opts o = {
+		    .conninfo = s->target->conninfo ? s->target->conninfo : "",
+		    .password = s->target->password,
+		    .connect_timeout_ms = MLC_MIN(s->timeout_ms, 5000),
+		    .statement_timeout_ms = s->timeout_ms,
+		};
+		p->conn = pgc_conn_new(&o);
+		s->priv = p;
+	}
+	struct pg_probe *p = s->priv;
+	p->t0 = mono_ms();
+	p->q = pgc_query(p->conn, "SELECT 1", NULL, 0, s->timeout_ms, pg_done, s);
+}
+
+static void pg_cancel(struct source *s)
+{
+	struct pg_probe *p = s->priv;
+	if (p && p->q) {
+		pgc_query_cancel(p->q);
+		p->q = NULL;
+	}
+}
+
+static void pg_destroy(struct source *s)
+{
+	struct pg_probe *p = s->priv;
+	if (p) {
+		pgc_conn_free(p->conn);
+		free(p);
+	}
+	s->priv = NULL;
+}
+
+static const struct probe_ops pg_probe_ops = {
+    .start = pg_start,
+    .cancel = pg_cancel,
+    .destroy = pg_destroy,
+};
+
+/* ---- SSH nodes -------------------------------------------------------- */
+
+struct ssh_probe {
+	struct sshc_session *sess;
+	struct sshc_exec *x;
+	int64_t t0;
+};
+
+static const char *banner_version(const char *banner)
+{
+	/* "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3" → "OpenSSH_9.2p1 Debian-2+deb12u3" */
+	if (banner && str_starts(banner, "SSH-")) {
+		const char *p = strchr(banner + 4, '-');
+		if (p)
+			return p + 1;
+	}
+	return banner;
+}
+
+static void ssh_exec_done(const struct sshc_result *r, const struct mlc_err *err, void *arg)
+{
+	struct source *s = arg;
+	struct ssh_probe *p = s->priv;
+	p->x = NULL;
+	long latency = (long)(mono_ms() - p->t0);
+	if (err) {
+		sshc_close(p->sess);
+		p->sess = NULL;
+		source_probe_done(s, err, latency, NULL);
+		return;
+	}
+	source_probe_done(s, NULL, latency, banner_version(sshc_banner(p->sess)));
+}
+
+static void ssh_connected(struct sshc_session *sess, const struct mlc_err *err, void *arg)
+{
+	struct source *s = arg;
+	struct ssh_probe *p = s->priv;
+	s->accept_fp[0] = '\0'; /* a confirmation is good for one attempt */
+	if (err) {
+		if (err->code == MLC_ERR_HOSTKEY_UNKNOWN && sshc_fingerprint(sess)[0])
+			snprintf(s->offered_key, sizeof s->offered_key, "%s %s",
+				 sshc_key_type(sess), sshc_fingerprint(sess));
+		else
+			s->offered_key[0] = '\0';
+		sshc_close(p->sess);
+		p->sess = NULL;
+		source_probe_done(s, err, (long)(mono_ms() - p->t0), NULL);
+		return;
+	}
+	s->offered_key[0] = '\0';
+	/* Latency is the exec round trip, not the handshake: the same measure
+	 * on every poll. */
+	p->t0 = mono_ms();
+	p->x = sshc_ping(p->sess, s->timeout_ms, ssh_exec_done, s);
+}
+
+static void ssh_start(struct source *s)
+{
+	if (!s->priv)
+		s->priv = xcalloc(1, sizeof(struct ssh_probe));
+	struct ssh_probe *p = s->priv;
+	const struct target *t = s->target;
+	p->t0 = mono_ms();
+	if (p->sess && sshc_is_up(p->sess)) {
+		p->x = sshc_ping(p->sess, s->timeout_ms, ssh_exec_done, s);
+		return;
+	}
+	if (p->sess)
+		sshc_close(p->sess);
+	struct sshc_opts o;
+	probe_sshc_opts(t, s->timeout_ms, &o);
+	if (s->accept_fp[0])
+		o.accept_fingerprint = s->accept_fp;
+	p->sess = sshc_connect(&o, ssh_connected, s);
+}
+
+static void ssh_cancel(struct source *s)
+{
+	struct ssh_probe *p = s->priv;
+	if (!p)
+		return;
+	if (p->x) {
+		sshc_exec_cancel(p->x);
+		p->x = NULL;
+	}
+	if (p->sess) {
+		sshc_close(p->sess);
+		p->sess = NULL;
+	}
+}
+
+static void ssh_destroy(struct source *s)
+{
+	ssh_cancel(s);
+	free(s->priv);
+	s->priv = NULL;
+}
+
+static const struct probe_ops ssh_probe_ops = {
+    .start = ssh_start,
+    .cancel = ssh_cancel,
+    .destroy = ssh_destroy,
+};
+
+const struct probe_ops *probe_ops_for(enum target_kind k)
+{
+	switch (k) {
+	case TK_POSTGRES:
+		return &pg_probe_ops;
+	case TK_NODE:
+		return &ssh_probe_ops;
+	default:
+		return &http_probe_ops;
+	}
+}

@@ -1,0 +1,112 @@
+/* lib/health/source.h — one polled service target: its timer, backoff, health and
+ * history. Each source runs a probe (lib/health/probe.c) every `refresh`, with
+ * exponential backoff and jitter while it fails, and keeps the last good
+ * snapshot: health, last error, time of last success, latency history,
+ * version. Never draws: listeners are told that something changed. */
+#ifndef MLC_SOURCE_H
+#define MLC_SOURCE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "lib/core/config.h"
+#include "lib/core/err.h"
+
+enum health { HEALTH_UNKNOWN, HEALTH_OK, HEALTH_SLOW, HEALTH_STALE, HEALTH_DOWN };
+
+#define SOURCE_HISTORY 150 /* latency samples kept: 5 minutes at 2 s */
+
+struct source;
+
+/* A probe: start() begins one round trip and must end in exactly one
+ * source_probe_done() from the loop (never inside start), unless cancel()
+ * runs first. cancel() and destroy() are never called while the other is
+ * running; destroy() frees priv. All three are called only by source.c. */
+struct probe_ops {
+	void (*start)(struct source *s);
+	void (*cancel)(struct source *s);
+	void (*destroy)(struct source *s);
+};
+
+struct source {
+	const struct target *target; /* borrowed from the config, lives as long */
+	char *endpoint;		     /* display form, no credentials */
+	long refresh_ms, timeout_ms, slow_ms;
+
+	/* the last good snapshot and what happened since */
+	bool ever_ok;
+	long latency_ms;	      /* of the last success, -1 if none */
+	long history[SOURCE_HISTORY]; /* latency per poll, -1 for a failure */
+	int hist_len;		      /* valid samples, newest at hist_len-1 */
+	char version[80];	      /* sanitized; "" when unknown */
+	struct mlc_err last_err;      /* code MLC_OK when the last poll succeeded */
+	int64_t last_ok_wall;	      /* wall-clock ms of the last success */
+	int64_t down_since_wall;      /* wall-clock ms of the first failure in a row, 0 when up */
+	unsigned failures;	      /* consecutive failed polls */
+	unsigned long polls;
+	unsigned long generation; /* bumps on every change */
+
+	/* nodes: when the last poll met an unknown host key, "ssh-ed25519
+	 * SHA256:..." of the key offered (else ""); and the fingerprint a person
+	 * confirmed, used once by the next poll (see source_trust_hostkey) */
+	char offered_key[100];
+	char accept_fp[64];
+
+	/* scheduling */
+	bool in_flight;
+	int64_t started_mono;
+	int64_t next_poll_mono;
+	uv_timer_t timer;
+
+	const struct probe_ops *ops;
+	void *priv; /* the probe's state */
+};
+
+/* Creates one source per target of c (borrowed; must outlive the sources).
+ * Nothing runs until sources_start(). */
+void sources_init(const struct config *c);
+void sources_start(void);
+/* Cancels every probe (no callbacks after) and frees the sources. */
+void sources_free(void);
+int sources_count(void);
+struct source *source_get(int i);
+struct source *source_find(const char *name);
+
+/* Replaces the probe of s (the unit tests' fake probes). A poll in flight
+ * is cancelled first (its report never comes), then the previous probe's
+ * destroy() runs. ops is borrowed and must outlive s. */
+void source_set_ops(struct source *s, const struct probe_ops *ops);
+
+/* Polls now (key `r`); a probe already in flight is left alone. */
+void source_poll_now(struct source *s);
+void sources_poll_all(void);
+
+/* Health as of now: DOWN after a failed poll, STALE while a poll runs past
+ * twice the refresh with no fresh data, SLOW when the last latency exceeds
+ * slow_ms, OK otherwise, UNKNOWN before the first answer. */
+enum health source_health(const struct source *s, int64_t now_mono);
+const char *health_name(enum health h);
+/* The one-character sign of a health: ● ok, ▲ slow or stale, ✖ down,
+ * ○ unknown (o ^ x . when the terminal is not UTF-8). */
+const char *health_glyph(enum health h);
+
+/* Called by probes: the end of one poll. err NULL on success; version (raw,
+ * sanitized here) may be NULL to keep the previous one. */
+void source_probe_done(struct source *s, const struct mlc_err *err, long latency_ms,
+		       const char *version);
+
+/* Records that a person confirmed the unknown host key whose fingerprint is
+ * fp and polls now: the node's next connection adds that key (and only
+ * that key) to known_hosts. The caller has checked --readonly. */
+void source_trust_hostkey(struct source *s, const char *fp);
+
+/* Listener told after every change of any source (one at a time). */
+typedef void (*sources_changed_cb)(void *arg);
+void sources_set_listener(sources_changed_cb cb, void *arg);
+
+/* Backoff delay after n consecutive failures (before jitter): refresh,
+ * 2×, 4×… capped at max(8×refresh, 30 s) — exposed for the unit tests. */
+long source_backoff_ms(long refresh_ms, unsigned failures);
+
+#endif

@@ -1,0 +1,184 @@
+/* lib/health/svc.c — health and version parsers per service (see svc.h). Pure:
+ * bytes in, values out. Every error message names the document and path. */
+#include "lib/health/svc.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/core/jsonx.h"
+#include "lib/core/util.h"
+
+static int copy_out(const char *v, char *out, size_t n)
+{
+	strlcpy_m(out, v, n);
+	return 0;
+}
+
+int mlflow_parse_version(const char *body, size_t len, char *out, size_t n, struct mlc_err *err)
+{
+	size_t i = 0;
+	while (i < len && isspace((unsigned char)body[i]))
+		i++;
+	size_t j = i;
+	while (j < len && body[j] != '\n' && j - i < 64)
+		j++;
+	while (j > i && (body[j - 1] == '\r' || body[j - 1] == ' '))
+		j--;
+	if (j == i || body[i] == '<' || body[i] == '{')
+		return mlc_err_set(err, MLC_ERR_PARSE, 0, "mlflow /version: not a version string");
+	snprintf(out, n, "%.*s", (int)(j - i), body + i);
+	return 0;
+}
+
+int mlflow_parse_experiments_count(const char *body, size_t len, int *count, struct mlc_err *err)
+{
+	json_t *j = jsonx_load(body, len, "mlflow experiments/search", err);
+	if (!j)
+		return -MLC_ERR_PARSE;
+	int rc = 0;
+	json_t *e = json_object_get(j, "experiments");
+	if (!json_is_object(j))
+		rc = mlc_err_set(err, MLC_ERR_PARSE, 0,
+				 "mlflow experiments/search: expected object");
+	else if (e && !json_is_array(e))
+		rc = mlc_err_set(err, MLC_ERR_PARSE, 0,
+				 "mlflow experiments/search: experiments: expected array");
+	else
+		*count = e ? (int)json_array_size(e) : 0;
+	json_decref(j);
+	return rc;
+}
+
+int ray_parse_version(const char *body, size_t len, char *out, size_t n, struct mlc_err *err)
+{
+	json_t *j = jsonx_load(body, len, "ray /api/version", err);
+	if (!j)
+		return -MLC_ERR_PARSE;
+	const char *v = jsonx_str(j, "ray_version", "ray /api/version", err);
+	int rc = v ? copy_out(v, out, n) : -MLC_ERR_PARSE;
+	json_decref(j);
+	return rc;
+}
+
+static int count_state(json_t *arr, const char *key_state, int *alive, int *dead)
+{
+	size_t i;
+	json_t *row;
+	json_array_foreach(arr, i, row)
+	{
+		json_t *st = jsonx_path(row, key_state);
+		const char *s = json_is_string(st) ? json_string_value(st) : "";
+		if (strcmp(s, "ALIVE") == 0)
+			(*alive)++;
+		else
+			(*dead)++;
+	}
+	return 0;
+}
+
+int ray_parse_nodes(const char *body, size_t len, int *alive, int *dead, struct mlc_err *err)
+{
+	const char *what = "ray nodes";
+	json_t *j = jsonx_load(body, len, what, err);
+	if (!j)
+		return -MLC_ERR_PARSE;
+	int rc = 0;
+	*alive = *dead = 0;
+	json_t *result = json_object_get(j, "result");
+	if (json_is_false(result)) {
+		json_t *msg = json_object_get(j, "msg");
+		rc = mlc_err_set(err, MLC_ERR_PROTO, 0, "%s: dashboard says: %s", what,
+				 json_is_string(msg) ? json_string_value(msg) : "result false");
+	} else if (json_is_array(jsonx_path(j, "data.result.result"))) {
+		count_state(jsonx_path(j, "data.result.result"), "state", alive, dead);
+	} else if (json_is_array(jsonx_path(j, "data.summary"))) {
+		count_state(jsonx_path(j, "data.summary"), "raylet.state", alive, dead);
+	} else {
+		rc = mlc_err_set(err, MLC_ERR_PARSE, 0,
+				 "%s: data.result.result: expected array of nodes", what);
+	}
+	json_decref(j);
+	return rc;
+}
+
+int prom_parse_buildinfo(const char *body, size_t len, char *out, size_t n, struct mlc_err *err)
+{
+	const char *what = "prometheus buildinfo";
+	json_t *j = jsonx_load(body, len, what, err);
+	if (!j)
+		return -MLC_ERR_PARSE;
+	int rc;
+	const char *st = jsonx_str(j, "status", what, NULL);
+	if (!st || strcmp(st, "success") != 0) {
+		const char *e = jsonx_str(j, "error", what, NULL);
+		rc = mlc_err_set(err, MLC_ERR_PROTO, 0, "%s: %s", what,
+				 e ? e : "status not success");
+	} else {
+		const char *v = jsonx_str(j, "data.version", what, err);
+		rc = v ? copy_out(v, out, n) : -MLC_ERR_PARSE;
+	}
+	json_decref(j);
+	return rc;
+}
+
+int prefect_parse_version(const char *body, size_t len, char *out, size_t n, struct mlc_err *err)
+{
+	json_t *j = jsonx_load(body, len, "prefect /admin/version", err);
+	if (!j)
+		return -MLC_ERR_PARSE;
+	int rc = 0;
+	if (json_is_string(j))
+		copy_out(json_string_value(j), out, n);
+	else
+		rc =
+		    mlc_err_set(err, MLC_ERR_PARSE, 0, "prefect /admin/version: expected a string");
+	json_decref(j);
+	return rc;
+}
+
+int prefect_parse_health(const char *body, size_t len, struct mlc_err *err)
+{
+	json_t *j = jsonx_load(body, len, "prefect /health", err);
+	if (!j)
+		return -MLC_ERR_PARSE;
+	int rc = json_is_true(j) ? 0
+				 : mlc_err_set(err, MLC_ERR_PROTO, 0,
+					       "prefect /health: server reports unhealthy");
+	json_decref(j);
+	return rc;
+}
+
+int airflow_parse_version(const char *body, size_t len, char *out, size_t n, struct mlc_err *err)
+{
+	json_t *j = jsonx_load(body, len, "airflow /version", err);
+	if (!j)
+		return -MLC_ERR_PARSE;
+	const char *v = jsonx_str(j, "version", "airflow /version", err);
+	int rc = v ? copy_out(v, out, n) : -MLC_ERR_PARSE;
+	json_decref(j);
+	return rc;
+}
+
+int airflow_parse_health(const char *body, size_t len, struct mlc_err *err)
+{
+	const char *what = "airflow /health";
+	json_t *j = jsonx_load(body, len, what, err);
+	if (!j)
+		return -MLC_ERR_PARSE;
+	int rc = 0;
+	const char *db = jsonx_str(j, "metadatabase.status", what, NULL);
+	const char *sch = jsonx_str(j, "scheduler.status", what, NULL);
+	if (!db || !sch)
+		rc = mlc_err_set(err, MLC_ERR_PARSE, 0,
+				 "%s: expected metadatabase.status and scheduler.status", what);
+	else if (strcmp(db, "healthy") != 0)
+		rc = mlc_err_set(err, MLC_ERR_PROTO, 0, "%s: metadatabase %s", what, db);
+	else if (strcmp(sch, "healthy") != 0) {
+		const char *hb = jsonx_str(j, "scheduler.latest_scheduler_heartbeat", what, NULL);
+		rc = mlc_err_set(err, MLC_ERR_PROTO, 0, "%s: scheduler %s (last heartbeat %s)",
+				 what, sch, hb ? hb : "never");
+	}
+	json_decref(j);
+	return rc;
+}

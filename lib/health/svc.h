@@ -1,0 +1,36 @@
+/* lib/health/svc.h — the pure parsers the Overview and `check` need from each
+ * service: bytes in, values out, never crash, errors naming what failed.
+ * Each service's full client grows in its own file (lib/mlflow/mlflow.c, lib/ray.c,
+ * ...); these are the health and version parts they share. */
+#ifndef MLC_SVC_H
+#define MLC_SVC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "lib/core/err.h"
+
+/* MLflow /version: a bare text body ("2.12.2"). */
+int mlflow_parse_version(const char *body, size_t len, char *out, size_t n, struct mlc_err *err);
+/* MLflow experiments/search: number of experiments in the page (0 for {}). */
+int mlflow_parse_experiments_count(const char *body, size_t len, int *count, struct mlc_err *err);
+
+/* Ray /api/version → ray_version. */
+int ray_parse_version(const char *body, size_t len, char *out, size_t n, struct mlc_err *err);
+/* Ray /api/v0/nodes (state API envelope) or /nodes?view=summary: counts of
+ * ALIVE and DEAD nodes. Checks the envelope's "result" too. */
+int ray_parse_nodes(const char *body, size_t len, int *alive, int *dead, struct mlc_err *err);
+
+/* Prometheus /api/v1/status/buildinfo → data.version. */
+int prom_parse_buildinfo(const char *body, size_t len, char *out, size_t n, struct mlc_err *err);
+
+/* Prefect /api/admin/version → a bare JSON string; /api/health → true. */
+int prefect_parse_version(const char *body, size_t len, char *out, size_t n, struct mlc_err *err);
+int prefect_parse_health(const char *body, size_t len, struct mlc_err *err);
+
+/* Airflow /api/v1/version → version; /api/v1/health → both metadatabase and
+ * scheduler "healthy", else an error naming which is not. */
+int airflow_parse_version(const char *body, size_t len, char *out, size_t n, struct mlc_err *err);
+int airflow_parse_health(const char *body, size_t len, struct mlc_err *err);
+
+#endif

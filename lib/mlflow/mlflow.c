@@ -1,0 +1,315 @@
+/* lib/mlflow/mlflow.c — MLflow REST 2.0 pure parsers and request builders (first
+ * slice: error bodies, experiments/search). jansson stays in here: bodies are
+ * parsed into lib/mlflow/mlflow.h structs and decref'd at once. Never does I/O,
+ * never includes curses. */
+#include "lib/mlflow/mlflow.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/core/http.h"
+#include "lib/core/jsonx.h"
+#include "lib/mlflow/mlflow_json.h"
+#include "lib/core/util.h"
+
+char *mlflow_capdup(const char *s)
+{
+	size_t l = strnlen(s, MLFLOW_STR_MAX);
+	char *d = xmalloc(l + 1);
+	memcpy(d, s, l);
+	d[l] = '\0';
+	return d;
+}
+
+int mlflow_get_str(json_t *o, const char *key, char **out, const char *path, struct mlc_err *err)
+{
+	json_t *v = json_object_get(o, key);
+	*out = NULL;
+	if (!v)
+		return 0;
+	if (!json_is_string(v))
+		return mlc_err_set(err, MLC_ERR_PARSE, 0, "mlflow: %s.%s: expected string", path,
+				   key);
+	*out = mlflow_capdup(json_string_value(v));
+	return 0;
+}
+
+int mlflow_get_i64(json_t *o, const char *key, int64_t *out, const char *path, struct mlc_err *err)
+{
+	json_t *v = json_object_get(o, key);
+	*out = 0;
+	if (!v)
+		return 0;
+	if (!json_is_integer(v))
+		return mlc_err_set(err, MLC_ERR_PARSE, 0, "mlflow: %s.%s: expected integer", path,
+				   key);
+	*out = (int64_t)json_integer_value(v);
+	return 0;
+}
+
+int mlflow_get_bool(json_t *o, const char *key, bool *out, const char *path, struct mlc_err *err)
+{
+	json_t *v = json_object_get(o, key);
+	*out = false;
+	if (!v)
+		return 0;
+	if (!json_is_boolean(v))
+		return mlc_err_set(err, MLC_ERR_PARSE, 0, "mlflow: %s.%s: expected boolean", path,
+				   key);
+	*out = json_is_true(v);
+	return 0;
+}
+
+int mlflow_get_array(json_t *o, const char *key, json_t **arr, const char *path,
+		     struct mlc_err *err)
+{
+	*arr = json_object_get(o, key);
+	if (*arr && !json_is_array(*arr)) {
+		*arr = NULL;
+		return mlc_err_set(err, MLC_ERR_PARSE, 0, "mlflow: %s.%s: expected array", path,
+				   key);
+	}
+	return 0;
+}
+
+void mlflow_kv_free(struct mlflow_kv *kv, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(kv[i].key);
+		free(kv[i].value);
+	}
+	free(kv);
+}
+
+int mlflow_get_kv(json_t *o, const char *key, struct mlflow_kv **kv, size_t *n, const char *path,
+		  struct mlc_err *err)
+{
+	json_t *arr;
+	int rc;
+	*kv = NULL;
+	*n = 0;
+	if ((rc = mlflow_get_array(o, key, &arr, path, err)) || !arr)
+		return rc;
+	size_t cnt = json_array_size(arr);
+	*kv = xcalloc(cnt ? cnt : 1, sizeof **kv);
+	for (size_t i = 0; i < cnt; i++) {
+		char sub[128];
+		json_t *t = json_array_get(arr, i);
+		snprintf(sub, sizeof sub, "%s.%s[%zu]", path, key, i);
+		if (!json_is_object(t))
+			return mlc_err_set(err, MLC_ERR_PARSE, 0, "mlflow: %s: expected object",
+					   sub);
+		(*n)++;
+		if ((rc = mlflow_get_str(t, "key", &(*kv)[i].key, sub, err)) ||
+		    (rc = mlflow_get_str(t, "value", &(*kv)[i].value, sub, err)))
+			return rc;
+		if (!(*kv)[i].key)
+			return mlc_err_set(err, MLC_ERR_PARSE, 0, "mlflow: %s.key: missing", sub);
+	}
+	return 0;
+}
+
+json_t *mlflow_load_object(const char *body, size_t len, const char *what, struct mlc_err *err)
+{
+	json_t *root = jsonx_load(body, len, what, err);
+	if (root && !json_is_object(root)) {
+		mlc_err_set(err, MLC_ERR_PARSE, 0, "%s: (root): expected object", what);
+		json_decref(root);
+		return NULL;
+	}
+	return root;
+}
+
+json_t *mlflow_member(json_t *root, const char *key, struct mlc_err *err)
+{
+	json_t *v = json_object_get(root, key);
+	if (!json_is_object(v)) {
+		mlc_err_set(err, MLC_ERR_PARSE, 0, "mlflow: %s: %s", key,
+			    v ? "expected object" : "missing");
+		return NULL;
+	}
+	return v;
+}
+
+void mlflow_experiment_free(struct mlflow_experiment *e)
+{
+	free(e->experiment_id);
+	free(e->name);
+	free(e->artifact_location);
+	free(e->lifecycle_stage);
+	mlflow_kv_free(e->tags, e->ntags);
+	memset(e, 0, sizeof *e);
+}
+
+void mlflow_experiment_page_free(struct mlflow_experiment_page *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		mlflow_experiment_free(&p->items[i]);
+	free(p->items);
+	free(p->next_page_token);
+	memset(p, 0, sizeof *p);
+}
+
+int mlflow_parse_experiment(json_t *o, struct mlflow_experiment *e, const char *path,
+			    struct mlc_err *err)
+{
+	int rc;
+	if (!json_is_object(o))
+		return mlc_err_set(err, MLC_ERR_PARSE, 0, "mlflow: %s: expected object", path);
+	if ((rc = mlflow_get_str(o, "experiment_id", &e->experiment_id, path, err)) ||
+	    (rc = mlflow_get_str(o, "name", &e->name, path, err)) ||
+	    (rc = mlflow_get_str(o, "artifact_location", &e->artifact_location, path, err)) ||
+	    (rc = mlflow_get_str(o, "lifecycle_stage", &e->lifecycle_stage, path, err)) ||
+	    (rc = mlflow_get_i64(o, "creation_time", &e->creation_time, path, err)) ||
+	    (rc = mlflow_get_i64(o, "last_update_time", &e->last_update_time, path, err)))
+		return rc;
+	if (!e->experiment_id)
+		return mlc_err_set(err, MLC_ERR_PARSE, 0, "mlflow: %s.experiment_id: missing",
+				   path);
+	return mlflow_get_kv(o, "tags", &e->tags, &e->ntags, path, err);
+}
+
+int mlflow_parse_experiment_page(struct mlflow_experiment_page *out, const char *body, size_t len,
+				 struct mlc_err *err)
+{
+	int rc = 0;
+	memset(out, 0, sizeof *out);
+	json_t *root = jsonx_load(body, len, "mlflow: experiments/search", err);
+	if (!root)
+		return -MLC_ERR_PARSE;
+	if (!json_is_object(root)) {
+		rc = mlc_err_set(err, MLC_ERR_PARSE, 0, "mlflow: (root): expected object");
+		goto out;
+	}
+	if ((rc = mlflow_get_str(root, "next_page_token", &out->next_page_token, "(root)", err)))
+		goto out;
+	json_t *arr = json_object_get(root, "experiments");
+	if (!arr)
+		goto out;
+	if (!json_is_array(arr)) {
+		rc = mlc_err_set(err, MLC_ERR_PARSE, 0, "mlflow: experiments: expected array");
+		goto out;
+	}
+	size_t n = json_array_size(arr);
+	out->items = xcalloc(n ? n : 1, sizeof *out->items);
+	for (size_t i = 0; i < n; i++) {
+		char path[48];
+		snprintf(path, sizeof path, "experiments[%zu]", i);
+		out->n++;
+		if ((rc = mlflow_parse_experiment(json_array_get(arr, i), &out->items[i], path,
+						  err)))
+			goto out;
+	}
+out:
+	json_decref(root);
+	if (rc)
+		mlflow_experiment_page_free(out);
+	return rc;
+}
+
+static void copy_clean(char *out, size_t n, const char *s, size_t slen)
+{
+	size_t j = 0;
+	for (size_t i = 0; i < slen && j + 1 < n; i++)
+		out[j++] = s[i];
+	out[j] = '\0';
+}
+
+int mlflow_parse_error(const char *body, size_t len, long status, char *out, size_t n)
+{
+	if (!out || !n)
+		return 1;
+	out[0] = '\0';
+	if (body && len && len < (1u << 20)) {
+		json_error_t je;
+		json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
+		json_t *code = root ? json_object_get(root, "error_code") : NULL;
+		json_t *msg = root ? json_object_get(root, "message") : NULL;
+		if (json_is_string(code)) {
+			char *s = xasprintf("%s: %s", json_string_value(code),
+					    json_is_string(msg) ? json_string_value(msg) : "");
+			copy_clean(out, n, s, strlen(s));
+			free(s);
+			json_decref(root);
+			return 0;
+		}
+		json_decref(root);
+		/* Flask HTML page: take <title>…</title>. */
+		const char *end = body + len;
+		const char *t = memmem(body, len, "<title>", 7);
+		if (t) {
+			t += 7;
+			const char *e = memmem(t, (size_t)(end - t), "</title>", 8);
+			if (e && e - t < 200) {
+				char tmp[256];
+				copy_clean(tmp, sizeof tmp, t, (size_t)(e - t));
+				snprintf(out, n, "HTTP %s", tmp);
+				return 1;
+			}
+		}
+	}
+	snprintf(out, n, "HTTP %ld", status);
+	return 1;
+}
+
+char *mlflow_experiments_search_url(const char *base, int max_results, const char *view_type,
+				    const char *filter, const char *page_token)
+{
+	char *url =
+	    xasprintf("%s/api/2.0/mlflow/experiments/search?max_results=%d", base, max_results);
+	const char *names[3] = {"view_type", "filter", "page_token"};
+	const char *vals[3] = {view_type, filter, page_token};
+	for (int i = 0; i < 3; i++) {
+		if (!vals[i])
+			continue;
+		char *enc = http_urlencode(vals[i], false);
+		char *next = xasprintf("%s&%s=%s", url, names[i], enc);
+		free(enc);
+		free(url);
+		url = next;
+	}
+	return url;
+}
+
+/* experiments/get and get-by-name: {"experiment": {...}}. */
+int mlflow_parse_experiment_get(struct mlflow_experiment *out, const char *body, size_t len,
+				struct mlc_err *err)
+{
+	memset(out, 0, sizeof *out);
+	json_t *root = mlflow_load_object(body, len, "mlflow: experiments/get", err);
+	if (!root)
+		return -MLC_ERR_PARSE;
+	json_t *e = mlflow_member(root, "experiment", err);
+	int rc = e ? mlflow_parse_experiment(e, out, "experiment", err) : -MLC_ERR_PARSE;
+	json_decref(root);
+	if (rc)
+		mlflow_experiment_free(out);
+	return rc;
+}
+
+char *mlflow_url(const char *base, const char *path, const char *const *kv)
+{
+	struct buf b;
+	buf_init(&b);
+	buf_printf(&b, "%s%s", base, path);
+	char sep = strchr(path, '?') ? '&' : '?';
+	for (size_t i = 0; kv && kv[i]; i += 2) {
+		if (!kv[i + 1])
+			continue;
+		char *enc = http_urlencode(kv[i + 1], false);
+		buf_printf(&b, "%c%s=%s", sep, kv[i], enc);
+		free(enc);
+		sep = '&';
+	}
+	return buf_steal(&b);
+}
+
+char *mlflow_dump(json_t *o)
+{
+	char *s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	char *r = xstrdup(s ? s : "{}");
+	free(s);
+	return r;
+}

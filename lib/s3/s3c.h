@@ -1,0 +1,91 @@
+/* lib/s3/s3c.h — the S3 client on the loop: ListBuckets, ListObjectsV2 walks
+ * (pages parsed by expat as they arrive, continuation tokens followed),
+ * HeadObject, GetObject of a range, downloads into a file, PutObject from a
+ * file, DeleteObject and DeleteObjects. Built on lib/s3 (signing inputs,
+ * parsers) and lib/http. Every operation: callback exactly once from the
+ * loop (never inside the starting call) unless s3c_cancel ran first; a
+ * failure is one message naming the operation, s3://bucket/key and the
+ * server's Code and Message. Targets are borrowed: they outlive requests. */
+#ifndef MLC_S3C_H
+#define MLC_S3C_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/core/err.h"
+#include "lib/s3/s3.h"
+
+struct target;
+struct s3c_req;
+
+/* Stops an operation (all its HTTP requests); its callback will not run.
+ * A download's part file is removed. Never call from inside a callback of
+ * the same operation. */
+void s3c_cancel(struct s3c_req *r);
+
+/* ListBuckets. */
+typedef void (*s3c_buckets_cb)(const struct s3_bucket *b, size_t n, const struct mlc_err *err,
+			       void *arg);
+struct s3c_req *s3c_list_buckets(const struct target *t, s3c_buckets_cb cb, void *arg);
+
+/* A ListObjectsV2 walk. */
+struct s3c_list_opts {
+	const char *prefix;    /* NULL: the whole bucket */
+	const char *delimiter; /* "/" to browse like folders */
+	const char *start_after;
+	int max_keys;  /* per page; 0: the server's default (1000) */
+	int max_pages; /* stop after this many; 0: follow tokens to the end */
+};
+/* Called once per page as it completes (page borrowed for the call),
+ * last=true on the final call: after the last page, or with err set and
+ * page NULL. Returning false stops the walk with no further call. */
+typedef bool (*s3c_page_cb)(const struct s3_list_page *page, bool last, const struct mlc_err *err,
+			    void *arg);
+struct s3c_req *s3c_list(const struct target *t, const char *bucket, const struct s3c_list_opts *o,
+			 s3c_page_cb cb, void *arg);
+/* Pages and objects listed so far by a walk (for progress lines). */
+void s3c_list_progress(const struct s3c_req *r, long *pages, long *objects);
+
+/* HeadObject. */
+typedef void (*s3c_head_cb)(const struct s3_head *h, const struct mlc_err *err, void *arg);
+struct s3c_req *s3c_head(const struct target *t, const char *bucket, const char *key,
+			 s3c_head_cb cb, void *arg);
+
+/* GetObject of bytes first..last (inclusive; last < 0: to the end), held in
+ * memory (at most max_bytes, 0: 8 MiB). */
+struct s3c_data {
+	const char *data; /* NUL-terminated, len bytes */
+	size_t len;
+	int64_t object_size; /* from Content-Range or Content-Length, -1 unknown */
+	char content_type[128];
+};
+typedef void (*s3c_data_cb)(const struct s3c_data *d, const struct mlc_err *err, void *arg);
+struct s3c_req *s3c_get(const struct target *t, const char *bucket, const char *key, int64_t first,
+			int64_t last, size_t max_bytes, s3c_data_cb cb, void *arg);
+
+/* Transfers: progress (bytes, total or -1) and completion. */
+typedef void (*s3c_progress_cb)(int64_t now, int64_t total, void *arg);
+typedef void (*s3c_done_cb)(int64_t bytes, const struct mlc_err *err, void *arg);
+/* GetObject into path (via path.part; an existing path kept unless
+ * overwrite). No total deadline; stalls abort. */
+struct s3c_req *s3c_download(const struct target *t, const char *bucket, const char *key,
+			     const char *path, bool overwrite, s3c_progress_cb progress,
+			     s3c_done_cb cb, void *arg);
+/* PutObject of the local file path as key (UNSIGNED-PAYLOAD, streamed). */
+struct s3c_req *s3c_put_file(const struct target *t, const char *bucket, const char *key,
+			     const char *path, s3c_progress_cb progress, s3c_done_cb cb, void *arg);
+
+/* DeleteObject of one key. */
+typedef void (*s3c_err_cb)(const struct mlc_err *err, void *arg);
+struct s3c_req *s3c_delete(const struct target *t, const char *bucket, const char *key,
+			   s3c_err_cb cb, void *arg);
+/* Deletes n keys (copied): DeleteObjects in batches of 1000 with
+ * Content-MD5 and the payload's SHA-256; keys XML cannot carry one by one.
+ * progress(done, n) after each batch; cb with the count deleted and err
+ * set when anything failed (the first failure's message). */
+typedef void (*s3c_deleted_cb)(size_t deleted, size_t failed, const struct mlc_err *err, void *arg);
+struct s3c_req *s3c_delete_keys(const struct target *t, const char *bucket, const char *const *keys,
+				size_t n, s3c_progress_cb progress, s3c_deleted_cb cb, void *arg);
+
+#endif
