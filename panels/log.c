@@ -5,6 +5,7 @@
 #include "lib/core/log.h"
 #include "lib/core/util.h"
 #include "tui/panel.h"
+#include "tui/view.h"
 
 enum { C_TIME, C_LEVEL, C_TEXT, C_COUNT };
 
@@ -14,22 +15,22 @@ static const struct column cols[C_COUNT] = {
     [C_TEXT] = {"MESSAGE", 10, 0, ALIGN_LEFT, 0, false},
 };
 
-static const struct column *lg_columns(struct panel *p, int *n)
+static const struct column *lg_columns(struct view *v, int *n)
 {
 	*n = C_COUNT;
 	return cols;
 }
 
-static int lg_nrows(struct panel *p)
+static int lg_nrows(struct view *v)
 {
 	return log_count();
 }
-static unsigned long lg_generation(struct panel *p)
+static unsigned long lg_generation(struct view *v)
 {
 	return log_seq();
 }
 
-static void lg_cell(struct panel *p, int row, int col, struct cell *out)
+static void lg_cell(struct view *v, int row, int col, struct cell *out)
 {
 	const struct log_entry *e = log_get(row);
 	out->role = ROLE_NORMAL;
@@ -53,41 +54,57 @@ static void lg_cell(struct panel *p, int row, int col, struct cell *out)
 	}
 }
 
-static void lg_crumb(struct panel *p, char *out, size_t n)
+static void lg_title(struct view *v, char *out, size_t n)
 {
 	const char *path = log_path();
 	snprintf(out, n, "Log%s%s", path ? "  " : "", path ? path : "");
 }
 
-static const char *lg_hints(struct panel *p)
-{
-	return "/ filter  G newest  g oldest  y copy  : command  ? help  q quit";
-}
-
-static void lg_empty(struct panel *p, char *out, size_t n)
+static void lg_empty(struct view *v, char *out, size_t n)
 {
 	snprintf(out, n, "no messages yet");
 }
 
-static void lg_copy(struct panel *p, int row, char *out, size_t n)
+static void lg_copy(struct view *v, int row, char *out, size_t n)
 {
 	const struct log_entry *e = log_get(row);
 	if (e)
 		snprintf(out, n, "%s", e->text);
 }
 
+static const struct view_action log_actions[] = {
+    {"filter", "/", "filter", NULL, 0, NULL},
+    {"bottom", "G", "newest", NULL, 0, NULL},
+    {"top", "g", "oldest", NULL, 0, NULL},
+    {"copy", "y", "copy", NULL, 0, NULL},
+};
+
+static const struct view_ops messages_view = {
+    .name = "messages",
+    .title = lg_title,
+    .columns = lg_columns,
+    .nrows = lg_nrows,
+    .cell = lg_cell,
+    .generation = lg_generation,
+    .empty_text = lg_empty,
+    .copy_text = lg_copy,
+    .actions = log_actions,
+    .nactions = ARRAY_LEN(log_actions),
+};
+
+static void lg_open(struct panel *p)
+{
+	view_push(p, &messages_view, NULL);
+}
+
+static const struct view_ops *const log_views[] = {&messages_view, NULL};
+
 static const struct panel_ops log_ops = {
     .name = "log",
     .title = "Log",
     .digit = 9,
-    .columns = lg_columns,
-    .nrows = lg_nrows,
-    .cell = lg_cell,
-    .crumb = lg_crumb,
-    .hints = lg_hints,
-    .empty_text = lg_empty,
-    .copy_text = lg_copy,
-    .generation = lg_generation,
+    .open = lg_open,
+    .views = log_views,
 };
 
 struct panel log_panel = {.ops = &log_ops};

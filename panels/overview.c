@@ -1,7 +1,8 @@
 /* panels/overview.c — the on-call landing page: one row per configured
  * target with kind, endpoint, state, latency now, a sparkline of the last
  * minutes, version (or the last error), and down-since. Enter opens a
- * detail page with the latency history as a chart. Reads lib/source only. */
+ * detail view with the latency history as a chart. Two views: services and
+ * service. Reads lib/health/source only. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "tui/app.h"
 #include "tui/canvas.h"
 #include "tui/panel.h"
+#include "tui/view.h"
 
 enum { C_NAME, C_KIND, C_ENDPOINT, C_STATE, C_LATENCY, C_SPARK, C_VERSION, C_COUNT };
 
@@ -25,24 +27,26 @@ static const struct column cols[C_COUNT] = {
     [C_VERSION] = {"VERSION", 7, 0, ALIGN_LEFT, 1, false},
 };
 
-struct overview {
-	int detail; /* source shown in the detail page, or -1 */
-};
+static const struct view_ops service_view;
 
-static struct overview ov = {.detail = -1};
+/* The source a service view shows (its priv is the source's index). */
+static struct source *service_of(struct view *v)
+{
+	return source_get((int)(intptr_t)v->priv);
+}
 
-static const struct column *ov_columns(struct panel *p, int *n)
+static const struct column *ov_columns(struct view *v, int *n)
 {
 	*n = C_COUNT;
 	return cols;
 }
 
-static int ov_nrows(struct panel *p)
+static int ov_nrows(struct view *v)
 {
 	return sources_count();
 }
 
-static unsigned long ov_generation(struct panel *p)
+static unsigned long ov_generation(struct view *v)
 {
 	unsigned long g = 0;
 	for (int i = 0; i < sources_count(); i++)
@@ -64,7 +68,7 @@ static enum role health_role(enum health h)
 	}
 }
 
-static void ov_cell(struct panel *p, int row, int col, struct cell *out)
+static void ov_cell(struct view *v, int row, int col, struct cell *out)
 {
 	struct source *s = source_get(row);
 	int64_t now = mono_ms();
@@ -122,18 +126,20 @@ static void ov_cell(struct panel *p, int row, int col, struct cell *out)
 	}
 }
 
-static void ov_crumb(struct panel *p, char *out, size_t n)
+static void ov_title(struct view *v, char *out, size_t n)
 {
-	if (ov.detail >= 0 && source_get(ov.detail))
-		snprintf(out, n, "Overview %s %s", canvas_utf8() ? "›" : ">",
-			 source_get(ov.detail)->target->name);
-	else
-		snprintf(out, n, "Overview");
+	snprintf(out, n, "Overview");
+}
+
+static void service_title(struct view *v, char *out, size_t n)
+{
+	struct source *s = service_of(v);
+	snprintf(out, n, "%s", s ? s->target->name : "");
 }
 
 /* The line above the footer: why the selected service is down, or when the
  * first down service went down. */
-static void ov_detail(struct panel *p, int row, char *out, size_t n, enum role *role)
+static void ov_detail(struct view *v, int row, char *out, size_t n, enum role *role)
 {
 	struct source *s = row >= 0 ? source_get(row) : NULL;
 	if (!s || s->last_err.code == MLC_OK) {
@@ -161,18 +167,11 @@ static void ov_detail(struct panel *p, int row, char *out, size_t n, enum role *
 	long left = (long)(s->next_poll_mono - mono_ms());
 	if (!s->in_flight && left > 0)
 		snprintf(retry, sizeof retry, " (retry in %lds)", (left + 999) / 1000);
-	snprintf(out, n, "%s: down since %s %s %s%s%s", s->target->name, since,
-		 canvas_utf8() ? "—" : "-", s->last_err.msg, retry,
+	snprintf(out, n, "%s: down since %s %s %s%s%s", s->target->name, since, glyph(G_DASH),
+		 s->last_err.msg, retry,
 		 s->offered_key[0] ? "; T trusts the key once you have checked its fingerprint"
 				   : "");
 	*role = ROLE_ERR;
-}
-
-static const char *ov_hints(struct panel *p)
-{
-	if (ov.detail >= 0)
-		return "r refresh  y copy endpoint  <esc> back  ? help";
-	return "<enter> open  r refresh  / filter  s sort  : command  ? help  q quit";
 }
 
 static void trust_answer(void *arg, bool confirmed)
@@ -197,8 +196,6 @@ static void trust_key(struct source *s)
 		app_message(ROLE_DIM, "T trusts a node's unknown host key; this row has none");
 		return;
 	}
-	if (app_refuse_if_readonly("trusting a host key (it writes known_hosts)"))
-		return;
 	static char l1[160], l2[160], l3[300];
 	snprintf(l1, sizeof l1, "node      %s (%s)", s->target->name, s->endpoint);
 	snprintf(l2, sizeof l2, "host key  %s", s->offered_key);
@@ -222,53 +219,64 @@ static void trust_key(struct source *s)
 		free(safe[i]);
 }
 
-static int ov_on_key(struct panel *p, int key, int row)
+static int ov_open(struct view *v, int row)
 {
-	if (key == 'T') {
-		trust_key(source_get(ov.detail >= 0 ? ov.detail : row));
-		return P_HANDLED | P_REDRAW;
-	}
-	if (ov.detail >= 0) {
-		if (key == 27 || key == 'q') {
-			ov.detail = -1;
-			return P_HANDLED | P_REDRAW;
-		}
-		if (key == 'r') {
-			source_poll_now(source_get(ov.detail));
-			return P_HANDLED;
-		}
-		return P_IGNORED;
-	}
-	if ((key == '\n' || key == '\r') && row >= 0) {
-		ov.detail = row;
-		return P_HANDLED | P_REDRAW;
-	}
-	return P_IGNORED;
+	view_push(v->panel, &service_view, (void *)(intptr_t)row);
+	return P_REDRAW;
 }
 
-static void ov_empty(struct panel *p, char *out, size_t n)
+/* T: trust a node's unknown host key after a dialog (it writes known_hosts). */
+static int ov_trust(struct view *v, int row)
+{
+	trust_key(source_get(row));
+	return P_REDRAW;
+}
+
+static int service_trust(struct view *v, int row)
+{
+	trust_key(service_of(v));
+	return P_REDRAW;
+}
+
+static void service_reload(struct view *v)
+{
+	struct source *s = service_of(v);
+	if (s)
+		source_poll_now(s);
+}
+
+static void ov_empty(struct view *v, char *out, size_t n)
 {
 	snprintf(out, n,
 		 "no services configured: write ~/.config/mlconsole/config.ini, use -c FILE "
 		 "or --env-file .env (see README)");
 }
 
-static void ov_copy(struct panel *p, int row, char *out, size_t n)
+static void ov_copy(struct view *v, int row, char *out, size_t n)
 {
-	struct source *s = source_get(ov.detail >= 0 ? ov.detail : row);
+	struct source *s = source_get(row);
 	if (s)
 		snprintf(out, n, "%s", s->endpoint);
 }
 
-static bool ov_body(struct panel *p, struct canvas *cv)
+static void service_copy(struct view *v, int row, char *out, size_t n)
 {
-	if (ov.detail < 0)
+	struct source *s = service_of(v);
+	if (s)
+		snprintf(out, n, "%s", s->endpoint);
+}
+
+/* The service view's detail line is the same as the list's for its row. */
+static void service_detail(struct view *v, int row, char *out, size_t n, enum role *role)
+{
+	ov_detail(v, (int)(intptr_t)v->priv, out, n, role);
+}
+
+static bool service_body(struct view *v, struct canvas *cv)
+{
+	struct source *s = service_of(v);
+	if (!s)
 		return false;
-	struct source *s = source_get(ov.detail);
-	if (!s) {
-		ov.detail = -1;
-		return false;
-	}
 	canvas_clear(cv, ROLE_NORMAL);
 	int64_t now = mono_ms();
 	enum health h = source_health(s, now);
@@ -323,21 +331,69 @@ static bool ov_body(struct panel *p, struct canvas *cv)
 	return true;
 }
 
+static const struct view_action services_actions[] = {
+    {"open", "<Enter>", "open", "the service's state, error and latency history", ACT_F_SELECTION,
+     ov_open},
+    {"refresh", "r", "refresh", NULL, 0, NULL},
+    {"filter", "/", "filter", NULL, 0, NULL},
+    {"sort", "s", "sort", NULL, 0, NULL},
+    {"trust", "T", NULL, "trust a node's unknown host key (writes known_hosts)",
+     ACT_F_SELECTION | ACT_F_WRITES | ACT_F_CONFIRM, ov_trust},
+};
+
+static const struct view_ops services_view = {
+    .name = "services",
+    .title = ov_title,
+    .columns = ov_columns,
+    .nrows = ov_nrows,
+    .cell = ov_cell,
+    .generation = ov_generation,
+    .detail = ov_detail,
+    .empty_text = ov_empty,
+    .copy_text = ov_copy,
+    .actions = services_actions,
+    .nactions = ARRAY_LEN(services_actions),
+};
+
+static const struct view_action service_actions[] = {
+    {"refresh", "r", "refresh", NULL, 0, NULL},
+    {"copy", "y", "copy endpoint", NULL, 0, NULL},
+    {"trust", "T", NULL, "trust the node's unknown host key (writes known_hosts)",
+     ACT_F_WRITES | ACT_F_CONFIRM, service_trust},
+};
+
+static int service_nrows(struct view *v)
+{
+	return 0; /* a page, not a list */
+}
+
+static const struct view_ops service_view = {
+    .name = "service",
+    .title = service_title,
+    .columns = ov_columns,
+    .nrows = service_nrows,
+    .cell = ov_cell,
+    .detail = service_detail,
+    .copy_text = service_copy,
+    .body = service_body,
+    .reload = service_reload,
+    .actions = service_actions,
+    .nactions = ARRAY_LEN(service_actions),
+};
+
+static void ov_panel_open(struct panel *p)
+{
+	view_push(p, &services_view, NULL);
+}
+
+static const struct view_ops *const overview_views[] = {&services_view, &service_view, NULL};
+
 static const struct panel_ops overview_ops = {
     .name = "overview",
     .title = "Overview",
     .digit = 1,
-    .columns = ov_columns,
-    .nrows = ov_nrows,
-    .cell = ov_cell,
-    .crumb = ov_crumb,
-    .detail = ov_detail,
-    .hints = ov_hints,
-    .on_key = ov_on_key,
-    .empty_text = ov_empty,
-    .copy_text = ov_copy,
-    .generation = ov_generation,
-    .body = ov_body,
+    .open = ov_panel_open,
+    .views = overview_views,
 };
 
 struct panel overview_panel = {.ops = &overview_ops};

@@ -60,7 +60,8 @@ bool app_goto(const char *name, const char *cmd, const char *args);
 typedef void (*app_input_cb)(void *arg, const char *text);
 void app_input(const char *prompt, const char *initial, app_input_cb done, void *arg);
 
-/* Drill-down: app_view_push() saves the current panel table's selection,
+/* LEGACY panels only (views get a table each, tui/view.h): drill-down
+ * inside one view. app_view_push() saves the current panel table's selection,
  * scroll, filter and sort and starts the next view at the top, unfiltered,
  * unsorted; app_view_pop() restores them (call it after the panel has put
  * back the rows of the view it returns to). Up to 16 levels. */

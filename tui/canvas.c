@@ -16,6 +16,38 @@ bool canvas_utf8(void)
 	return san_utf8();
 }
 
+const char *glyph(enum glyph g)
+{
+	static const char *const u[] = {
+#define G_U(name, utf, ascii) utf,
+	    GLYPHS(G_U)
+#undef G_U
+	};
+	static const char *const a[] = {
+#define G_A(name, utf, ascii) ascii,
+	    GLYPHS(G_A)
+#undef G_A
+	};
+	return (unsigned)g < G_COUNT ? (canvas_utf8() ? u[g] : a[g]) : "";
+}
+
+void canvas_frame(const struct canvas *box, enum role role)
+{
+	int h = box->h, w = box->w;
+	for (int x = 1; x < w - 1; x++) {
+		canvas_text(box, 0, x, glyph(G_H_LINE), role, 1);
+		canvas_text(box, h - 1, x, glyph(G_H_LINE), role, 1);
+	}
+	for (int y = 1; y < h - 1; y++) {
+		canvas_text(box, y, 0, glyph(G_V_LINE), role, 1);
+		canvas_text(box, y, w - 1, glyph(G_V_LINE), role, 1);
+	}
+	canvas_text(box, 0, 0, glyph(G_TOP_LEFT), role, 1);
+	canvas_text(box, 0, w - 1, glyph(G_TOP_RIGHT), role, 1);
+	canvas_text(box, h - 1, 0, glyph(G_BOTTOM_LEFT), role, 1);
+	canvas_text(box, h - 1, w - 1, glyph(G_BOTTOM_RIGHT), role, 1);
+}
+
 const char *canvas_spinner(void)
 {
 	static const char *const u[] = {"◐", "◓", "◑", "◒"};

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "glyph.h"
 #include "theme.h"
 
 struct canvas {
@@ -21,6 +22,9 @@ int canvas_text_right(const struct canvas *cv, int y, int x_end, const char *saf
 /* Fills a row (or its part from x) with blanks of role. */
 void canvas_fill_row(const struct canvas *cv, int y, int x, enum role role);
 void canvas_clear(const struct canvas *cv, enum role role);
+
+/* A box's frame in role (─│┌┐└┘, or -|+ without UTF-8). */
+void canvas_frame(const struct canvas *box, enum role role);
 
 /* A progress indicator for work in flight: one frame of a spinner that
  * turns with the clock (◐◓◑◒, or |/-\ without UTF-8). */

@@ -9,29 +9,6 @@
 
 #include "lib/core/util.h"
 
-static const struct action actions[] = {
-    {"none", "", ACT_NONE},
-    {"quit", "quit mlconsole", ACT_QUIT},
-    {"back", "go back; quit from the top level", ACT_BACK},
-    {"next", "next row", ACT_NEXT},
-    {"prev", "previous row", ACT_PREV},
-    {"page-down", "next page", ACT_PAGE_DOWN},
-    {"page-up", "previous page", ACT_PAGE_UP},
-    {"top", "first row", ACT_TOP},
-    {"bottom", "last row", ACT_BOTTOM},
-    {"open", "open the selected row", ACT_OPEN},
-    {"filter", "filter the rows (local)", ACT_FILTER},
-    {"command", "run a command (:overview, :theme light, :quit)", ACT_COMMAND},
-    {"refresh", "refresh now", ACT_REFRESH},
-    {"sort", "sort by the next column", ACT_SORT},
-    {"help", "this help", ACT_HELP},
-    {"copy", "copy the selection (OSC 52)", ACT_COPY},
-    {"next-panel", "next panel", ACT_NEXT_PANEL},
-    {"prev-panel", "previous panel", ACT_PREV_PANEL},
-    {"redraw", "redraw the screen", ACT_REDRAW},
-    {"panel", "open panel N", ACT_PANEL},
-};
-
 static const char default_bindings[] = "j next\n"
 				       "<Down> next\n"
 				       "k prev\n"
@@ -46,7 +23,9 @@ static const char default_bindings[] = "j next\n"
 				       "<End> bottom\n"
 				       "<Enter> open\n"
 				       "<Esc> back\n"
-				       "q back\n"
+				       "q close\n"
+				       "< cols-left\n"
+				       "> cols-right\n"
 				       "/ filter\n"
 				       ": command\n"
 				       "r refresh\n"
@@ -126,15 +105,7 @@ void keys_name(int key, char *out, size_t n)
 	}
 }
 
-const struct action *action_get(int id)
-{
-	for (size_t i = 0; i < ARRAY_LEN(actions); i++)
-		if (actions[i].id == id)
-			return &actions[i];
-	return &actions[0];
-}
-
-int keys_bind(const char *line, char *msg, size_t n)
+int keys_bind(const char *line, bool (*known)(const char *name), bool user, char *msg, size_t n)
 {
 	char **w = strv_split(line, NULL);
 	int rc = -1;
@@ -148,27 +119,25 @@ int keys_bind(const char *line, char *msg, size_t n)
 		snprintf(msg, n, "unknown key name '%s'", w[0]);
 		goto out;
 	}
-	const struct action *a = NULL;
-	for (size_t i = 0; i < ARRAY_LEN(actions); i++)
-		if (!strcmp(actions[i].name, w[1]))
-			a = &actions[i];
-	if (!a) {
-		snprintf(msg, n, "unknown action '%s'", w[1]);
+	if (strlen(w[1]) >= sizeof binds[0].action || (known && !known(w[1]))) {
+		snprintf(msg, n, "unknown action '%s' (Tab lists them)", w[1]);
 		goto out;
 	}
 	int arg = nw > 2 ? atoi(w[2]) : 0;
-	for (int i = 0; i < nbinds; i++)
-		if (binds[i].key == key) {
-			binds[i].action = a->id;
-			binds[i].arg = arg;
-			rc = 0;
-			goto out;
-		}
-	if (nbinds == (int)ARRAY_LEN(binds)) {
+	struct binding *b = NULL;
+	for (int i = 0; i < nbinds && !b; i++)
+		if (binds[i].key == key)
+			b = &binds[i];
+	if (!b && nbinds == (int)ARRAY_LEN(binds)) {
 		snprintf(msg, n, "too many bindings");
 		goto out;
 	}
-	binds[nbinds++] = (struct binding){key, a->id, arg};
+	if (!b)
+		b = &binds[nbinds++];
+	b->key = key;
+	strlcpy_m(b->action, w[1], sizeof b->action);
+	b->arg = arg;
+	b->user = user;
 	rc = 0;
 out:
 	strv_free(w);
@@ -182,17 +151,17 @@ void keys_init(void)
 	char *copy = xstrdup(default_bindings);
 	char msg[128];
 	for (char *line = strtok(copy, "\n"); line; line = strtok(NULL, "\n"))
-		keys_bind(line, msg, sizeof msg);
+		keys_bind(line, NULL, false, msg, sizeof msg);
 	free(copy);
 }
 
-const struct binding *keys_lookup(int key)
+const struct binding *keys_lookup(int key, bool user_only)
 {
 	if (key == KEY_ENTER || key == '\r')
 		key = '\n';
 	for (int i = 0; i < nbinds; i++)
 		if (binds[i].key == key)
-			return &binds[i];
+			return user_only && !binds[i].user ? NULL : &binds[i];
 	return NULL;
 }
 
@@ -200,4 +169,23 @@ const struct binding *keys_all(int *n)
 {
 	*n = nbinds;
 	return binds;
+}
+
+void keys_footer_name(int key, char *out, size_t n)
+{
+	keys_name(key, out, n);
+	if (out[0] == '<')
+		for (char *c = out; *c; c++)
+			if (*c >= 'A' && *c <= 'Z')
+				*c = (char)(*c - 'A' + 'a');
+}
+
+bool keys_of(const char *action, bool user_only, char *out, size_t n)
+{
+	for (int i = 0; i < nbinds; i++)
+		if (!strcmp(binds[i].action, action) && (binds[i].user || !user_only)) {
+			keys_footer_name(binds[i].key, out, n);
+			return true;
+		}
+	return false;
 }

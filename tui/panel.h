@@ -1,7 +1,8 @@
-/* tui/panel.h — what a panel is to the shell. A panel supplies rows and
+/* tui/panel.h — what a panel is to the shell: a name, a digit, a stack of
+ * views (tui/view.h) and the commands it registers. Views supply rows and
  * cells (text already sanitized, tagged with a colour role); tui/table.c
  * does selection, scrolling, column fitting, filter, sort and the
- * loading / empty / error / stale placeholders, so every panel behaves alike.
+ * loading / empty / error / stale placeholders, so every view behaves alike.
  * tui/ knows panels only through this table; panels never call curses. */
 #ifndef MLC_PANEL_H
 #define MLC_PANEL_H
@@ -42,61 +43,68 @@ struct cell {
 
 struct panel;
 struct canvas;
+struct cmd_entry;
+struct view_ops;
 
-/* A panel's operations. Call order: open once when first shown; then any of
- * nrows/cell/detail/hints/on_key while shown; close when the app exits.
- * All hooks run on the loop thread; none may block or draw. Pointers passed
- * in are borrowed for the duration of the call. */
+/* A panel's operations. A panel is a set of views (tui/view.h) and the
+ * commands it registers (tui/cmd.h). Call order: open once at start, before
+ * any other hook (it allocates the panel's state in p->priv and pushes its
+ * first view with view_push); close once when the app exits, after every
+ * view of the panel was closed (it frees p->priv). All hooks run on the
+ * loop thread; none may block or draw.
+ *
+ * Panels not yet built on views (buckets, experiments, models: to be
+ * converted) fill the LEGACY hooks instead; tui/legacy.c wraps them in one
+ * view and lets on_key see raw keys first. New panels never use them. */
 struct panel_ops {
 	const char *name;  /* ":name" opens it; also the tab label, lower case */
 	const char *title; /* tab label */
 	int digit;	   /* key that opens it (1-9), fixed by DESIGN.md */
 	void (*open)(struct panel *p);
 	void (*close)(struct panel *p);
-	/* `r`: refetch now. */
+	/* The panel's commands (`:cd`, `:runs`): help and completion come from
+	 * here. A command is found first in the current panel, then in the
+	 * shell's own table, then in the other panels (which are switched to
+	 * before it runs). */
+	const struct cmd_entry *cmds;
+	int ncmds;
+	/* Every kind of view the panel pushes, NULL-terminated: `:bind` knows
+	 * their action names from here before they are open. */
+	const struct view_ops *const *views;
+
+	/* LEGACY hooks: see above, and tui/legacy.c for their contracts. */
 	void (*reload)(struct panel *p);
-	/* The columns of the current view; *n gets their count. */
 	const struct column *(*columns)(struct panel *p, int *n);
 	int (*nrows)(struct panel *p);
-	/* Fills out for (row, col) of the model (not the filtered view). */
 	void (*cell)(struct panel *p, int row, int col, struct cell *out);
-	/* Breadcrumb text ("Overview", "Log › errors"). */
 	void (*crumb)(struct panel *p, char *out, size_t n);
-	/* One line about the selected row (or the panel) shown above the footer;
-	 * row is -1 when nothing is selected. Optional. */
 	void (*detail)(struct panel *p, int row, char *out, size_t n, enum role *role);
-	/* Key hints for the footer ("<enter> open  r refresh"). */
 	const char *(*hints)(struct panel *p);
-	/* Panel-specific keys before the global table; row is the selected
-	 * model row or -1. Optional. */
 	int (*on_key)(struct panel *p, int key, int row);
-	/* Placeholder when there are no rows: "loading…", "no services
-	 * configured", an error. Optional. */
 	void (*empty_text)(struct panel *p, char *out, size_t n);
-	/* Text `y` copies for row (sanitized). Optional. */
 	void (*copy_text)(struct panel *p, int row, char *out, size_t n);
-	/* Changes since the last draw: compared by the shell to know when to
-	 * rebuild its view of the rows. */
 	unsigned long (*generation)(struct panel *p);
-	/* Optional full-body view replacing the table (detail pages, charts):
-	 * returns true when it drew into the canvas given by the shell. */
 	bool (*body)(struct panel *p, struct canvas *cv);
 	/* `:CMD ARGS` lines go to the current panel before the shell's own
-	 * commands (only the panel names come first): returns true when it took
-	 * the command, reporting errors itself with app_message. args is "" when
-	 * none were given. Optional. */
+	 * commands: returns true when it took the command. */
 	bool (*command)(struct panel *p, const char *cmd, const char *args);
-	/* The panel's command names, NULL-terminated, for `:` Tab completion. */
+	/* Command names, NULL-terminated, for completion and help. */
 	const char *const *commands;
-	/* The panel's own keys and commands for the `?` help screen: pairs of
-	 * ("p", "preview the object"), ("D", "delete …"), (":cd URI", "jump
-	 * to …"), NULL-terminated. Optional. */
+	/* Argument candidates of `:cmd WORD` for Tab: adds to out with
+	 * cmd_cand_add (tui/cmd.h). Optional. */
+	void (*complete)(struct panel *p, const char *cmd, const char *word, void *out);
+	/* (key, help) pairs, NULL-terminated, for the help screen. */
 	const char *const *help;
 };
+
+struct view;
 
 struct panel {
 	const struct panel_ops *ops;
 	void *priv;
+	/* The view stack, owned by tui (tui/view.c): stack[0] is the root. */
+	struct view *stack[16];
+	int depth;
 };
 
 /* The registry: one line per panel (panels/panels.c). */

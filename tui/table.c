@@ -1,4 +1,4 @@
-/* tui/table.c — see table.h. Asks the panel for cells of visible rows only
+/* tui/table.c — see table.h. Asks the view for cells of visible rows only
  * when drawing; filtering and sorting walk every row once per change. */
 #include "table.h"
 
@@ -10,11 +10,12 @@
 
 #include "lib/core/sanitize.h"
 #include "lib/core/util.h"
+#include "view.h"
 
-void table_init(struct table *t, struct panel *p)
+void table_init(struct table *t, struct view *v)
 {
 	memset(t, 0, sizeof *t);
-	t->panel = p;
+	t->v = v;
 	t->sort_col = -1;
 	t->stale_view = true;
 	t->restore_row = -1;
@@ -72,7 +73,7 @@ static bool row_matches(struct table *t, int row, int ncols)
 	for (int col = 0; col < ncols; col++) {
 		c.text[0] = '\0';
 		c.role = ROLE_NORMAL;
-		t->panel->ops->cell(t->panel, row, col, &c);
+		t->v->ops->cell(t->v, row, col, &c);
 		if (strcasestr(c.text, t->filter))
 			return true;
 	}
@@ -112,7 +113,7 @@ static void sort_view(struct table *t, const struct column *cols)
 	for (int i = 0; i < t->nview; i++) {
 		c.text[0] = '\0';
 		c.has_num = false;
-		t->panel->ops->cell(t->panel, t->view[i], t->sort_col, &c);
+		t->v->ops->cell(t->v, t->view[i], t->sort_col, &c);
 		keys[i].row = t->view[i];
 		keys[i].text = xstrdup(c.text);
 		char *end;
@@ -130,15 +131,15 @@ static void sort_view(struct table *t, const struct column *cols)
 
 void table_sync(struct table *t)
 {
-	const struct panel_ops *ops = t->panel->ops;
-	unsigned long gen = ops->generation ? ops->generation(t->panel) : 0;
-	int n = ops->nrows(t->panel);
+	const struct view_ops *ops = t->v->ops;
+	unsigned long gen = ops->generation ? ops->generation(t->v) : 0;
+	int n = ops->nrows(t->v);
 	if (!t->stale_view && gen == t->gen_seen && n == t->nrows_seen)
 		return;
 	int keep = t->restore_row >= 0 ? t->restore_row : table_selected(t);
 	t->restore_row = -1;
 	int ncols;
-	const struct column *cols = ops->columns(t->panel, &ncols);
+	const struct column *cols = ops->columns(t->v, &ncols);
 	if (n > t->cap) {
 		t->cap = n;
 		t->view = xrealloc(t->view, (size_t)t->cap * sizeof *t->view);
@@ -210,7 +211,7 @@ void table_sort_by(struct table *t, int col, bool desc)
 void table_sort_next(struct table *t)
 {
 	int ncols;
-	t->panel->ops->columns(t->panel, &ncols);
+	t->v->ops->columns(t->v, &ncols);
 	if (t->sort_col < 0)
 		table_sort_by(t, 0, false);
 	else if (!t->sort_desc)
@@ -230,6 +231,16 @@ bool table_click(struct table *t, int y)
 	return true;
 }
 
+void table_scroll_cols(struct table *t, int delta)
+{
+	int ncols;
+	t->v->ops->columns(t->v, &ncols);
+	int off = t->col_off + delta;
+	if (off < 0 || off >= ncols - 1)
+		return; /* the last column always stays */
+	t->col_off = off;
+}
+
 void table_position(const struct table *t, char *out, size_t n)
 {
 	char a[32], b[32];
@@ -246,11 +257,15 @@ static void fit_columns(struct table *t, const struct column *cols, int ncols, i
 {
 	struct cell c;
 	for (int i = 0; i < ncols; i++) {
+		if (i < t->col_off) {
+			w[i] = 0; /* scrolled out of view with `>` */
+			continue;
+		}
 		/* the sort column's header carries ▲ or ▼ */
 		int nat = san_width(cols[i].title) + (i == t->sort_col);
 		for (int v = first; v < last; v++) {
 			c.text[0] = '\0';
-			t->panel->ops->cell(t->panel, t->view[v], i, &c);
+			t->v->ops->cell(t->v, t->view[v], i, &c);
 			int cw = san_width(c.text);
 			if (cw > nat)
 				nat = cw;
@@ -328,7 +343,7 @@ void table_draw(struct table *t, const struct canvas *cv)
 {
 	table_sync(t);
 	int ncols;
-	const struct column *cols = t->panel->ops->columns(t->panel, &ncols);
+	const struct column *cols = t->v->ops->columns(t->v, &ncols);
 	canvas_clear(cv, ROLE_NORMAL);
 	t->page = cv->h - 1;
 	t->body_y = cv->y + 1;
@@ -345,7 +360,16 @@ void table_draw(struct table *t, const struct canvas *cv)
 	if (ncols > 32)
 		ncols = 32;
 	int gap = cv->w >= 100 ? 2 : 1;
+	if (t->col_off >= ncols)
+		t->col_off = 0;
 	fit_columns(t, cols, ncols, cv->w - 1, w, first, last, gap);
+	/* Say what the width hides: ‹ at the left edge when `>` scrolled
+	 * columns out, › at the right edge when some were dropped. */
+	t->cut_left = t->col_off > 0;
+	t->cut_right = false;
+	for (int i = t->col_off; i < ncols; i++)
+		if (!w[i])
+			t->cut_right = true;
 
 	/* Header. */
 	canvas_fill_row(cv, 0, 0, ROLE_COLHEAD);
@@ -355,9 +379,7 @@ void table_draw(struct table *t, const struct canvas *cv)
 			continue;
 		char title[96];
 		snprintf(title, sizeof title, "%s%s", cols[i].title,
-			 t->sort_col == i ? (t->sort_desc ? (canvas_utf8() ? "▼" : "v")
-							  : (canvas_utf8() ? "▲" : "^"))
-					  : "");
+			 t->sort_col == i ? glyph(t->sort_desc ? G_SORT_DOWN : G_SORT_UP) : "");
 		int tw = san_width(title);
 		if (cols[i].align == ALIGN_RIGHT && tw > w[i])
 			/* a full-width title's ▲ spills into the gap, never left */
@@ -368,13 +390,17 @@ void table_draw(struct table *t, const struct canvas *cv)
 			canvas_text(cv, 0, x, title, ROLE_COLHEAD, w[i]);
 		x += w[i] + gap;
 	}
+	if (t->cut_left)
+		canvas_text(cv, 0, 0, glyph(G_MORE_LEFT), ROLE_MARK, 1);
+	if (t->cut_right)
+		canvas_text(cv, 0, cv->w - 1, glyph(G_MORE_RIGHT), ROLE_MARK, 1);
 
 	if (t->nview == 0) {
 		char msg[256] = "";
 		if (t->filter[0])
 			snprintf(msg, sizeof msg, "no match for /%s", t->filter);
-		else if (t->panel->ops->empty_text)
-			t->panel->ops->empty_text(t->panel, msg, sizeof msg);
+		else if (t->v->ops->empty_text)
+			t->v->ops->empty_text(t->v, msg, sizeof msg);
 		if (!msg[0])
 			strlcpy_m(msg, "nothing here", sizeof msg);
 		char *safe = san_str(msg);
@@ -393,13 +419,13 @@ void table_draw(struct table *t, const struct canvas *cv)
 				continue;
 			c.text[0] = '\0';
 			c.role = ROLE_NORMAL;
-			t->panel->ops->cell(t->panel, t->view[v], i, &c);
+			t->v->ops->cell(t->v, t->view[v], i, &c);
 			enum role role = sel ? ROLE_SEL : c.role;
 			int tw = san_width(c.text);
 			if (tw > w[i] && w[i] > 1) {
 				/* Too wide: cut on a character boundary and say so. */
 				int used = canvas_text(cv, y, x, c.text, role, w[i] - 1);
-				canvas_text(cv, y, x + used, canvas_utf8() ? "…" : "~", role, 1);
+				canvas_text(cv, y, x + used, glyph(G_ELLIPSIS), role, 1);
 			} else if (cols[i].align == ALIGN_RIGHT) {
 				canvas_text_right(cv, y, x + w[i], c.text, role);
 			} else {

@@ -10,9 +10,11 @@
 #include "canvas.h"
 #include "panel.h"
 
+struct view;
+
 struct table {
-	struct panel *panel;
-	int *view; /* model rows in view order */
+	struct view *v; /* whose rows and cells it shows */
+	int *view;	/* model rows in view order */
 	int nview, cap;
 	int sel;    /* index into view */
 	int top;    /* first visible view index */
@@ -34,9 +36,12 @@ struct table {
 	} levels[16];
 	int depth;
 	int restore_row; /* model row to select at the next sync, or -1 */
+	int col_off;	 /* leading columns scrolled out of view (`>`), 0: none */
+	bool cut_left;	 /* at the last draw: columns hidden left of the first shown */
+	bool cut_right;	 /* at the last draw: columns dropped for width */
 };
 
-void table_init(struct table *t, struct panel *p);
+void table_init(struct table *t, struct view *v);
 void table_free(struct table *t);
 /* Rebuilds the view if the panel changed (generation or row count) or the
  * filter/sort changed. Keeps the selected model row selected if it still is
@@ -55,7 +60,11 @@ void table_sort_by(struct table *t, int col, bool desc);
 int table_selected(const struct table *t);
 /* Selects the row drawn at screen row y (mouse); false if none there. */
 bool table_click(struct table *t, int y);
-/* Drill-down: push saves selection, scroll, filter and sort and resets
+/* Scrolls the columns: `>` hides one more leading column so that dropped
+ * ones come into view, `<` brings one back. */
+void table_scroll_cols(struct table *t, int delta);
+/* Drill-down inside one view (legacy panels only; views get a table each):
+ * push saves selection, scroll, filter and sort and resets
  * them for the next view; pop restores them (the selection by model row,
  * once the panel's rows are back). Pushing past 16 levels keeps the
  * deepest-but-one. */

@@ -211,3 +211,19 @@ if grep -q 'minio .*down.*MinIO is not live' "$WORK/minio_live.screen" 2>/dev/nu
 else
 	notok overview_minio_not_live "$(cat "$WORK/minio_live.screen" "$WORK/minio_live.out" 2>/dev/null)"
 fi
+
+# The command history outlives the session: a command run in one is in
+# $XDG_STATE_HOME/mlconsole/history (mode 600) and Up brings it back in the
+# next one.
+hist_state=$WORK/hist-state
+printf '":sort 1 desc\n<Enter>\n:save-display %s\n' "$WORK/hist1.screen" >"$WORK/hist1.script"
+printf '":\n<Up> <Enter>\n:save-display %s\n' "$WORK/hist2.screen" >"$WORK/hist2.script"
+XDG_STATE_HOME=$hist_state "$MLC" -c "$CFG" --script "$WORK/hist1.script" >"$WORK/hist1.out" 2>&1
+XDG_STATE_HOME=$hist_state "$MLC" -c "$CFG" --script "$WORK/hist2.script" >"$WORK/hist2.out" 2>&1
+hfile=$hist_state/mlconsole/history
+if [ "$(cat "$hfile" 2>/dev/null)" = "sort 1 desc" ] && [ "$(stat -c %a "$hfile")" = 600 ] &&
+	grep -q 'SERVICE▼' "$WORK/hist2.screen" 2>/dev/null; then
+	ok command_history_persists
+else
+	notok command_history_persists "$(ls -l "$hfile" 2>&1; cat "$hfile" "$WORK/hist2.screen" "$WORK/hist2.out" 2>&1 | head -20)"
+fi
