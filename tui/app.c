@@ -55,6 +55,7 @@ void app_message(enum role role, const char *fmt, ...)
 	san_into(A.msg, sizeof A.msg, raw, strlen(raw));
 	free(raw);
 	A.msg_role = role;
+	A.msg_logged = false;
 	A.msg_until = mono_ms() + 6000;
 	A.dirty = true;
 }

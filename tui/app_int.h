@@ -1,5 +1,5 @@
 /* tui/app_int.h — private to the shell's files (app.c, layout.c, dialog.c,
- * prompt.c, cmd.c, dispatch.c, script.c, view.c, legacy.c): the one state
+ * prompt.c, cmd.c, dispatch.c, help.c, script.c, view.c, legacy.c): the one state
  * record and the calls between them. Panels never include it. */
 #ifndef MLC_APP_INT_H
 #define MLC_APP_INT_H
@@ -35,6 +35,7 @@ struct app_state {
 	int hist_pos;	      /* 0: editing a new line; k: the k-th newest entry */
 	char hist_saved[256]; /* the line being typed before Up */
 	char msg[512];
+	bool msg_logged; /* the message was cut on screen and its whole text logged */
 	enum role msg_role;
 	int64_t msg_until;
 	int help_top;
@@ -85,6 +86,14 @@ void prompt_draw(const struct canvas *scr, int y);
 void input_finish(const char *text);
 
 /* dispatch.c */
+struct global_action {
+	const char *name;
+	const char *help;
+	void (*run)(struct view *v, int arg);
+};
+const struct global_action *global_actions(int *n);
+/* The key shown for view action a: what :bind gave it, else its default. */
+void action_key(const struct view_action *a, char *out, size_t n);
 void dispatch_key(int key);
 /* Whether name is a global action or an action of any panel's view. */
 bool action_known(const char *name);
@@ -92,6 +101,8 @@ bool action_known(const char *name);
 void action_names(struct cmd_cands *out);
 /* The footer hints of the current view, whole hints only, in width. */
 void hints_text(char *out, size_t n, int width);
+
+/* help.c */
 void help_draw(const struct canvas *body);
 
 /* script.c */

@@ -257,3 +257,34 @@ void canvas_chart(const struct canvas *cv, const char *title, const struct chart
 		}
 	free(grid);
 }
+
+int canvas_wrap(const struct canvas *body, int y, int x, const char *text, enum role role,
+		int first_row)
+{
+	int width = MLC_MAX(10, body->w - x - 1);
+	int rows = 0;
+	const char *s = text;
+	while (*s) {
+		int take = (int)strlen(s);
+		if (san_width(s) > width) {
+			/* the last space that keeps the line in width */
+			int cut = -1, cols = 0;
+			for (int i = 0; s[i] && cols < width; i++) {
+				if (s[i] == ' ')
+					cut = i;
+				if (((unsigned char)s[i] & 0xC0) != 0x80)
+					cols++;
+			}
+			take = cut > 0 ? cut : width;
+		}
+		char line[512];
+		snprintf(line, sizeof line, "%.*s", take, s);
+		if (y + rows >= first_row && y + rows < body->h)
+			canvas_text(body, y + rows, x, line, role, 0);
+		rows++;
+		s += take;
+		while (*s == ' ')
+			s++;
+	}
+	return rows ? rows : 1;
+}

@@ -23,6 +23,12 @@ int canvas_text_right(const struct canvas *cv, int y, int x_end, const char *saf
 void canvas_fill_row(const struct canvas *cv, int y, int x, enum role role);
 void canvas_clear(const struct canvas *cv, enum role role);
 
+/* Writes safe text wrapped at spaces into the columns from x to the right
+ * edge, starting at row y; rows above first_row or below the canvas are
+ * skipped (scrolled out). Returns the rows the text takes (at least 1). */
+int canvas_wrap(const struct canvas *cv, int y, int x, const char *safe, enum role role,
+		int first_row);
+
 /* A box's frame in role (─│┌┐└┘, or -|+ without UTF-8). */
 void canvas_frame(const struct canvas *box, enum role role);
 

@@ -3,8 +3,8 @@
  * action table (its default keys), the shell's default bindings; the name
  * found runs the view's action of that name, else the shell's. The checks
  * every action needs (a selection, --readonly for WRITES) are made here,
- * once. The footer hints and the help screen are generated from the same
- * tables. */
+ * once. The footer hints (here) and the help screen (tui/help.c) are
+ * generated from the same tables. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -154,11 +154,7 @@ static void g_none(struct view *v, int arg)
 {
 }
 
-static const struct global_action {
-	const char *name;
-	const char *help;
-	void (*run)(struct view *v, int arg);
-} globals[] = {
+static const struct global_action globals[] = {
     {"none", "does nothing (unbinds a key)", g_none},
     {"quit", "quit mlconsole", g_quit},
     {"back", "clear the filter, else go back a level", g_back},
@@ -183,6 +179,12 @@ static const struct global_action {
     {"cols-left", "scroll the columns left (show hidden ones)", g_cols_left},
     {"cols-right", "scroll the columns right (show hidden ones)", g_cols_right},
 };
+
+const struct global_action *global_actions(int *n)
+{
+	*n = (int)ARRAY_LEN(globals);
+	return globals;
+}
 
 static const struct global_action *global_get(const char *name)
 {
@@ -383,7 +385,7 @@ void dispatch_key(int key)
 /* ---- what the footer and help say ---------------------------------------- */
 
 /* The key that runs view action a: what :bind gave it, else its default. */
-static void action_key(const struct view_action *a, char *out, size_t n)
+void action_key(const struct view_action *a, char *out, size_t n)
 {
 	if (keys_of(a->name, true, out, n))
 		return;
@@ -450,138 +452,4 @@ void hints_text(char *out, size_t n, int width)
 		add_hint(out, n, width, &used, "<esc>", "back");
 	else if (keys_of("close", false, key, sizeof key))
 		add_hint(out, n, width, &used, key, "quit");
-}
-
-/* Writes text wrapped at word boundaries into width columns from (y, x);
- * returns the rows used (drawn only where 1 <= row < h). */
-static int wrap_text(const struct canvas *body, int y, int x, const char *text, enum role role)
-{
-	int width = MLC_MAX(10, body->w - x - 1);
-	int rows = 0;
-	const char *s = text;
-	while (*s) {
-		int take = (int)strlen(s);
-		if (san_width(s) > width) {
-			/* the last space that keeps the line in width */
-			int cut = -1, cols = 0;
-			for (int i = 0; s[i] && cols < width; i++) {
-				if (s[i] == ' ')
-					cut = i;
-				if (((unsigned char)s[i] & 0xC0) != 0x80)
-					cols++;
-			}
-			take = cut > 0 ? cut : width;
-		}
-		char line[512];
-		snprintf(line, sizeof line, "%.*s", take, s);
-		if (y + rows >= 1 && y + rows < body->h)
-			canvas_text(body, y + rows, x, line, role, 0);
-		rows++;
-		s += take;
-		while (*s == ' ')
-			s++;
-	}
-	return rows ? rows : 1;
-}
-
-static int help_row(const struct canvas *body, int y, const char *key, const char *name,
-		    const char *help)
-{
-	if (y >= 1 && y < body->h) {
-		canvas_text(body, y, 2, key, ROLE_KEY, 18);
-		canvas_text(body, y, 21, name, ROLE_NORMAL, 12);
-	}
-	return wrap_text(body, y, 34, help, ROLE_DIM);
-}
-
-static int help_title(const struct canvas *body, int y, const char *title)
-{
-	if (y >= 1 && y < body->h)
-		canvas_text(body, y, 1, title, ROLE_TITLE, 0);
-	return 1;
-}
-
-static int help_view(const struct canvas *body, int y, const struct view *v)
-{
-	if (!v->ops->nactions)
-		return y;
-	char title[96], key[32];
-	snprintf(title, sizeof title, "%s %s%s", v->panel->ops->title, glyph(G_CRUMB_SEP) + 1,
-		 v->ops->name);
-	y++;
-	y += help_title(body, y, title);
-	for (int i = 0; i < v->ops->nactions; i++) {
-		const struct view_action *a = &v->ops->actions[i];
-		if (!a->run)
-			continue; /* the shell's own action, listed above */
-		char help[300];
-		snprintf(help, sizeof help, "%s%s%s", a->help,
-			 a->flags & ACT_F_CONFIRM ? " (asks first)" : "",
-			 (a->flags & ACT_F_WRITES) && A.readonly ? " — disabled: read-only" : "");
-		action_key(a, key, sizeof key);
-		y += help_row(body, y, key, a->name, help);
-	}
-	return y;
-}
-
-static int help_commands(const struct canvas *body, int y)
-{
-	y++;
-	y += help_title(body, y, "Commands");
-	char names[400] = "";
-	for (int i = 0; i < npanels; i++) {
-		size_t o = strlen(names);
-		snprintf(names + o, sizeof names - o, ":%s ", panels[i]->ops->name);
-	}
-	y += wrap_text(body, y, 2, names, ROLE_NORMAL);
-	char usage[128];
-	struct panel *p = cur_panel();
-	for (int i = 0; i < p->ops->ncmds; i++) {
-		const struct cmd_entry *c = &p->ops->cmds[i];
-		snprintf(usage, sizeof usage, ":%s %s", c->name, c->args);
-		y += help_row(body, y, usage, "", c->help);
-	}
-	int n;
-	const struct cmd_entry *c = cmd_table(&n);
-	for (int i = 0; i < n; i++) {
-		snprintf(usage, sizeof usage, ":%s %s", c[i].name, c[i].args);
-		y += help_row(body, y, usage, "", c[i].help);
-	}
-	return y;
-}
-
-void help_draw(const struct canvas *body)
-{
-	canvas_clear(body, ROLE_NORMAL);
-	canvas_text(body, 0, 1, "Keys (change with :bind KEY ACTION)", ROLE_TITLE, 0);
-	int n;
-	const struct binding *b = keys_all(&n);
-	int y = 1 - A.help_top;
-	/* The shell's actions, each once with every key bound to it. */
-	for (size_t g = 1; g < ARRAY_LEN(globals); g++) {
-		char keys[128] = "";
-		for (int i = 0; i < n; i++) {
-			if (strcmp(b[i].action, globals[g].name) != 0)
-				continue;
-			char kn[32];
-			keys_name(b[i].key, kn, sizeof kn);
-			if (strlen(keys) + strlen(kn) + 2 < sizeof keys) {
-				if (keys[0])
-					strcat(keys, " ");
-				strcat(keys, kn);
-			}
-		}
-		if (keys[0])
-			y += help_row(body, y, keys, globals[g].name, globals[g].help);
-	}
-	struct panel *p = cur_panel();
-	y = help_view(body, y, view_top(p));
-	const char *const *ph = p->ops->help;
-	if (ph && *ph) {
-		y++;
-		y += help_title(body, y, p->ops->title);
-		for (; ph[0] && ph[1]; ph += 2)
-			y += help_row(body, y, ph[0], "", ph[1]);
-	}
-	help_commands(body, y);
 }

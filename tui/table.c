@@ -339,6 +339,80 @@ static void fit_columns(struct table *t, const struct column *cols, int ncols, i
 		w[flex] += width - total;
 }
 
+/* The column titles, the sort mark, and the ‹ › marks of hidden columns. */
+static void draw_header(struct table *t, const struct canvas *cv, const struct column *cols,
+			int ncols, const int *w, int gap)
+{
+	canvas_fill_row(cv, 0, 0, ROLE_COLHEAD);
+	int x = 1;
+	for (int i = 0; i < ncols; i++) {
+		if (!w[i])
+			continue;
+		char title[96];
+		snprintf(title, sizeof title, "%s%s", cols[i].title,
+			 t->sort_col == i ? glyph(t->sort_desc ? G_SORT_DOWN : G_SORT_UP) : "");
+		int tw = san_width(title);
+		if (cols[i].align == ALIGN_RIGHT && tw > w[i])
+			/* a full-width title's ▲ spills into the gap, never left */
+			canvas_text(cv, 0, x, title, ROLE_COLHEAD, w[i] + gap);
+		else if (cols[i].align == ALIGN_RIGHT)
+			canvas_text_right(cv, 0, x + w[i], title, ROLE_COLHEAD);
+		else
+			canvas_text(cv, 0, x, title, ROLE_COLHEAD, w[i]);
+		x += w[i] + gap;
+	}
+	if (t->cut_left)
+		canvas_text(cv, 0, 0, glyph(G_MORE_LEFT), ROLE_MARK, 1);
+	if (t->cut_right)
+		canvas_text(cv, 0, cv->w - 1, glyph(G_MORE_RIGHT), ROLE_MARK, 1);
+}
+
+static void draw_empty(struct table *t, const struct canvas *cv)
+{
+	char msg[256] = "";
+	if (t->filter[0])
+		snprintf(msg, sizeof msg, "no match for /%s", t->filter);
+	else if (t->v->ops->empty_text)
+		t->v->ops->empty_text(t->v, msg, sizeof msg);
+	if (!msg[0])
+		strlcpy_m(msg, "nothing here", sizeof msg);
+	char *safe = san_str(msg);
+	canvas_text(cv, 2, 2, safe, ROLE_DIM, 0);
+	free(safe);
+}
+
+static void draw_rows(struct table *t, const struct canvas *cv, const struct column *cols,
+		      int ncols, const int *w, int gap, int first, int last)
+{
+	int x;
+	struct cell c;
+	for (int v = first; v < last; v++) {
+		int y = 1 + v - first;
+		bool sel = v == t->sel;
+		canvas_fill_row(cv, y, 0, sel ? ROLE_SEL : ROLE_NORMAL);
+		x = 1;
+		for (int i = 0; i < ncols; i++) {
+			if (!w[i])
+				continue;
+			c.text[0] = '\0';
+			c.role = ROLE_NORMAL;
+			t->v->ops->cell(t->v, t->view[v], i, &c);
+			enum role role = sel ? ROLE_SEL : c.role;
+			int tw = san_width(c.text);
+			if (tw > w[i] && w[i] > 1) {
+				/* Too wide: cut on a character boundary and say so. */
+				int used = canvas_text(cv, y, x, c.text, role, w[i] - 1);
+				canvas_text(cv, y, x + used, glyph(G_ELLIPSIS), role, 1);
+			} else if (cols[i].align == ALIGN_RIGHT) {
+				canvas_text_right(cv, y, x + w[i], c.text, role);
+			} else {
+				canvas_text(cv, y, x, c.text, role, w[i]);
+			}
+			x += w[i] + gap;
+		}
+	}
+}
+
 void table_draw(struct table *t, const struct canvas *cv)
 {
 	table_sync(t);
@@ -371,67 +445,9 @@ void table_draw(struct table *t, const struct canvas *cv)
 		if (!w[i])
 			t->cut_right = true;
 
-	/* Header. */
-	canvas_fill_row(cv, 0, 0, ROLE_COLHEAD);
-	int x = 1;
-	for (int i = 0; i < ncols; i++) {
-		if (!w[i])
-			continue;
-		char title[96];
-		snprintf(title, sizeof title, "%s%s", cols[i].title,
-			 t->sort_col == i ? glyph(t->sort_desc ? G_SORT_DOWN : G_SORT_UP) : "");
-		int tw = san_width(title);
-		if (cols[i].align == ALIGN_RIGHT && tw > w[i])
-			/* a full-width title's ▲ spills into the gap, never left */
-			canvas_text(cv, 0, x, title, ROLE_COLHEAD, w[i] + gap);
-		else if (cols[i].align == ALIGN_RIGHT)
-			canvas_text_right(cv, 0, x + w[i], title, ROLE_COLHEAD);
-		else
-			canvas_text(cv, 0, x, title, ROLE_COLHEAD, w[i]);
-		x += w[i] + gap;
-	}
-	if (t->cut_left)
-		canvas_text(cv, 0, 0, glyph(G_MORE_LEFT), ROLE_MARK, 1);
-	if (t->cut_right)
-		canvas_text(cv, 0, cv->w - 1, glyph(G_MORE_RIGHT), ROLE_MARK, 1);
-
-	if (t->nview == 0) {
-		char msg[256] = "";
-		if (t->filter[0])
-			snprintf(msg, sizeof msg, "no match for /%s", t->filter);
-		else if (t->v->ops->empty_text)
-			t->v->ops->empty_text(t->v, msg, sizeof msg);
-		if (!msg[0])
-			strlcpy_m(msg, "nothing here", sizeof msg);
-		char *safe = san_str(msg);
-		canvas_text(cv, 2, 2, safe, ROLE_DIM, 0);
-		free(safe);
-		return;
-	}
-	struct cell c;
-	for (int v = first; v < last; v++) {
-		int y = 1 + v - first;
-		bool sel = v == t->sel;
-		canvas_fill_row(cv, y, 0, sel ? ROLE_SEL : ROLE_NORMAL);
-		x = 1;
-		for (int i = 0; i < ncols; i++) {
-			if (!w[i])
-				continue;
-			c.text[0] = '\0';
-			c.role = ROLE_NORMAL;
-			t->v->ops->cell(t->v, t->view[v], i, &c);
-			enum role role = sel ? ROLE_SEL : c.role;
-			int tw = san_width(c.text);
-			if (tw > w[i] && w[i] > 1) {
-				/* Too wide: cut on a character boundary and say so. */
-				int used = canvas_text(cv, y, x, c.text, role, w[i] - 1);
-				canvas_text(cv, y, x + used, glyph(G_ELLIPSIS), role, 1);
-			} else if (cols[i].align == ALIGN_RIGHT) {
-				canvas_text_right(cv, y, x + w[i], c.text, role);
-			} else {
-				canvas_text(cv, y, x, c.text, role, w[i]);
-			}
-			x += w[i] + gap;
-		}
-	}
+	draw_header(t, cv, cols, ncols, w, gap);
+	if (t->nview == 0)
+		draw_empty(t, cv);
+	else
+		draw_rows(t, cv, cols, ncols, w, gap, first, last);
 }
