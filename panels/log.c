@@ -47,9 +47,10 @@ static void lg_cell(struct view *v, int row, int col, struct cell *out)
 		break;
 	case C_LEVEL:
 		snprintf(out->text, sizeof out->text, "%s", log_level_name(e->level));
-		out->role = e->level >= LOG_ERROR  ? ROLE_ERR
-			    : e->level == LOG_WARN ? ROLE_WARN
-						   : ROLE_DIM;
+		out->role = e->level >= LOG_ERROR   ? ROLE_ERR
+			    : e->level == LOG_WARN  ? ROLE_WARN
+			    : e->level == LOG_AUDIT ? ROLE_MARK
+						    : ROLE_DIM;
 		break;
 	case C_TEXT:
 		snprintf(out->text, sizeof out->text, "%s", e->text);

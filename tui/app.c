@@ -60,6 +60,53 @@ void app_message(enum role role, const char *fmt, ...)
 	A.dirty = true;
 }
 
+int app_job_begin(const char *what)
+{
+	int id = ++A.next_job;
+	if (A.njobs < (int)ARRAY_LEN(A.jobs)) {
+		A.jobs[A.njobs].id = id;
+		san_into(A.jobs[A.njobs].what, sizeof A.jobs[0].what, what, strlen(what));
+		A.njobs++;
+	}
+	return id;
+}
+
+void app_job_end(int id)
+{
+	for (int i = 0; i < A.njobs; i++)
+		if (A.jobs[i].id == id) {
+			memmove(&A.jobs[i], &A.jobs[i + 1],
+				(size_t)(A.njobs - i - 1) * sizeof A.jobs[0]);
+			A.njobs--;
+			return;
+		}
+}
+
+static void quit_answer(void *arg, bool confirmed)
+{
+	if (confirmed)
+		A.quit = true;
+}
+
+void app_quit(bool force)
+{
+	if (force || A.njobs == 0) {
+		A.quit = true;
+		return;
+	}
+	static char title[64];
+	snprintf(title, sizeof title, "Quit with %d job%s in flight?", A.njobs,
+		 A.njobs == 1 ? "" : "s");
+	struct dialog d = {.title = title, .action = "quit anyway", .done = quit_answer};
+	int n = 0;
+	for (int i = 0; i < A.njobs && n < 6; i++)
+		d.lines[n++] = A.jobs[i].what;
+	if (A.njobs > 6)
+		d.lines[n++] = "…";
+	d.lines[n++] = "Quitting stops them; partial downloads stay as NAME.part.";
+	app_confirm(&d);
+}
+
 struct panel *cur_panel(void)
 {
 	return panels[A.cur];

@@ -47,6 +47,13 @@ struct dialog {
 void app_confirm(const struct dialog *d);
 const struct config *app_config(void);
 
+/* Work the user started that quitting would lose (a download, an upload, a
+ * delete in batches): quitting while any is in flight asks first, naming
+ * them. what is copied (sanitized); app_job_begin returns the id that
+ * app_job_end takes, exactly once, when the work ended whatever its result. */
+int app_job_begin(const char *what);
+void app_job_end(int id);
+
 /* Switches to the panel called name and, when cmd is non-NULL, hands it
  * `:cmd args` through its command hook: how one panel opens another at a
  * place (Models → a run in Experiments, an s3:// location → Buckets).

@@ -56,6 +56,11 @@ struct app_state {
 		void (*done)(void *arg, bool confirmed);
 		void *arg;
 	} dlg;
+	struct app_job {
+		int id;
+		char what[128];
+	} jobs[16];
+	int njobs, next_job;
 	bool key_pending;  /* a key arrived: redraw at once, no rate limit */
 	FILE *key_trace;   /* $MLC_KEY_TRACE: key-to-redraw times, for the bench */
 	int64_t key_t0_us; /* first key not yet drawn, 0 when none */
@@ -68,6 +73,9 @@ struct view *cur_view(void);
 struct table *cur_table(void);
 int panel_index(const char *name);
 void switch_panel(int i);
+
+/* Quits now, or asks first when jobs are in flight (force: never asks). */
+void app_quit(bool force);
 
 /* layout.c */
 void app_draw(void);

@@ -36,7 +36,13 @@ static void cands_free(struct cmd_cands *c)
 
 static int c_quit(struct panel *p, const char *args)
 {
-	A.quit = true;
+	app_quit(false);
+	return 0;
+}
+
+static int c_quit_now(struct panel *p, const char *args)
+{
+	app_quit(true);
 	return 0;
 }
 
@@ -108,7 +114,9 @@ static int c_save_display(struct panel *p, const char *args)
 }
 
 static const struct cmd_entry shell_cmds[] = {
-    {"quit", "q", "", "quit", CMD_ARG_NONE, c_quit, NULL},
+    {"quit", "q", "", "quit (asks first while downloads or deletes run)", CMD_ARG_NONE, c_quit,
+     NULL},
+    {"quit!", "q!", "", "quit now, stopping whatever runs", CMD_ARG_NONE, c_quit_now, NULL},
     {"theme", NULL, "NAME", "default, light, mono or a theme file", CMD_ARG_THEME, c_theme, NULL},
     {"filter", NULL, "TEXT", "filter the rows shown (same as /)", CMD_ARG_TEXT, c_filter, NULL},
     {"sort", NULL, "N [desc]", "sort by column N", CMD_ARG_COLUMN, c_sort, NULL},

@@ -44,7 +44,7 @@ static void osc52_copy(const char *text)
 
 static void g_quit(struct view *v, int arg)
 {
-	A.quit = true;
+	app_quit(false);
 }
 
 /* Esc: an active filter first, then one level up. */
@@ -60,7 +60,7 @@ static void g_back(struct view *v, int arg)
 static void g_close(struct view *v, int arg)
 {
 	if (!view_pop(v->panel))
-		A.quit = true;
+		app_quit(false);
 }
 
 static void g_next(struct view *v, int arg)
