@@ -7,13 +7,14 @@ DESTDIR ?=
 BUILD   ?= build
 CC      ?= cc
 
-PKGS      = ncursesw libcurl libpq jansson libssh2 libuv expat inih
-LIB_PKGS  = libcurl libpq jansson libssh2 libuv expat inih
+PKGS      = ncursesw libcurl libpq jansson libssh2 libuv expat inih libcrypto
+LIB_PKGS  = libcurl libpq jansson libssh2 libuv expat inih libcrypto
 TEST_PKGS = criterion
 
 # Debian package behind each pkg-config name, and the oldest version we take.
 DEB_LIBS  = libncurses-dev libcurl4-openssl-dev libpq-dev libjansson-dev \
-            libssh2-1-dev libuv1-dev libexpat1-dev libinih-dev libcriterion-dev
+            libssh2-1-dev libuv1-dev libexpat1-dev libinih-dev libcriterion-dev \
+            libssl-dev
 DEB_TOOLS = pkg-config gcc make postgresql-15 postgresql-contrib \
             openssh-server openssh-client prometheus nodejs tmux python3 \
             ca-certificates clang-format procps curl htop
