@@ -216,6 +216,12 @@ static void copy_clean(char *out, size_t n, const char *s, size_t slen)
 	out[j] = '\0';
 }
 
+void mlflow_stopped_text(size_t rows, char *out, size_t n)
+{
+	snprintf(out, n, "stopped at %zu rows: more on the server; narrow the listing (a filter)",
+		 rows);
+}
+
 int mlflow_parse_error(const char *body, size_t len, long status, char *out, size_t n)
 {
 	if (!out || !n)

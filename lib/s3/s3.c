@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "lib/core/config.h"
+#include "lib/core/http_err.h"
 #include "lib/core/util.h"
 
 void s3_request_opts(const struct target *t, const char *method, const char *bucket,
@@ -349,10 +350,21 @@ char *s3_delete_body(const char *const *keys, size_t n, bool quiet)
 
 /* ---- error messages --------------------------------------------------------- */
 
-void s3_error_message(const char *op, const char *bucket, const char *key, long status,
-		      const char *body, size_t len, char *out, size_t n)
+/* What S3 means by a status when the answer has no body to say it (HEAD). */
+static const char *s3_fallback(long status, const char *bucket, const char *key)
 {
-	char doc[300] = "";
+	if (status == 404)
+		return bucket && !(key && *key) ? "NoSuchBucket: not found"
+						: "NoSuchKey: not found";
+	return status == 401 || status == 403 ? "AccessDenied: check the access key and secret"
+	       : status == 416		      ? "InvalidRange"
+	       : status == 503		      ? "SlowDown: the server is busy"
+					      : NULL;
+}
+
+int s3_http_err(struct mlc_err *e, const char *op, const char *bucket, const char *key, long status,
+		const char *location, const char *body, size_t len)
+{
 	char where[400];
 	if (bucket && key && *key)
 		snprintf(where, sizeof where, "s3://%s/%s", bucket, key);
@@ -360,26 +372,19 @@ void s3_error_message(const char *op, const char *bucket, const char *key, long 
 		snprintf(where, sizeof where, "s3://%s", bucket);
 	else
 		snprintf(where, sizeof where, "s3");
-	if (body && len && s3_parse_error(body, len, doc, sizeof doc) == 0) {
-		/* "(bucket X) (key Y)" repeats what `where` says */
-		char *paren = strstr(doc, " (bucket ");
-		if (!paren)
-			paren = strstr(doc, " (key ");
-		if (paren)
-			*paren = '\0';
-		snprintf(out, n, "%s %s: %s (HTTP %ld)", op, where, doc, status);
-		return;
-	}
-	const char *what = status == 404   ? "NoSuchKey or NoSuchBucket: not found"
-			   : status == 403 ? "AccessDenied: check the access key and secret"
-			   : status == 400 ? "bad request"
-			   : status == 416 ? "InvalidRange"
-			   : status == 503 ? "SlowDown: the server is busy"
-			   : status >= 500 ? "server error"
-					   : "unexpected answer";
-	if (status == 404 && bucket && !(key && *key))
-		what = "NoSuchBucket: not found";
-	else if (status == 404)
-		what = "NoSuchKey: not found";
-	snprintf(out, n, "%s %s: %s (HTTP %ld)", op, where, what, status);
+	struct http_answer a = {.status = status,
+				.path = where,
+				.location = location,
+				.body = body,
+				.len = len,
+				.fallback = s3_fallback(status, bucket, key)};
+	return http_err_set(e, op, &a);
+}
+
+void s3_error_message(const char *op, const char *bucket, const char *key, long status,
+		      const char *body, size_t len, char *out, size_t n)
+{
+	struct mlc_err e;
+	s3_http_err(&e, op, bucket, key, status, NULL, body, len);
+	snprintf(out, n, "%s", e.msg);
 }

@@ -52,11 +52,16 @@ int s3_parse_buckets(const char *body, size_t len, struct s3_bucket **out, size_
 		     struct mlc_err *err);
 void s3_buckets_free(struct s3_bucket *b, size_t n);
 
-/* One message for the status line from a failed S3 request: the operation
- * ("GetObject"), s3://bucket/key, the error document's Code and Message
- * when the body holds one (else what the status means: 404 NoSuchKey or
- * NoSuchBucket, 403 AccessDenied, 503 SlowDown, 5xx) and the HTTP status.
- * Not sanitized (keys are raw). */
+/* The error of a failed S3 request, through the one HTTP mapping
+ * (lib/core/http_err): "GetObject: HTTP 404 from s3://bucket/key:
+ * NoSuchKey: The specified key does not exist." — the error document's Code
+ * and Message when the body holds one, else what the status means (404
+ * NoSuchKey or NoSuchBucket, 401/403 AccessDenied, 503 SlowDown); 401 and 403
+ * are MLC_ERR_AUTH, 404 MLC_ERR_NOTFOUND; a 3xx names its location.
+ * Sanitized. Returns -code. */
+int s3_http_err(struct mlc_err *e, const char *op, const char *bucket, const char *key, long status,
+		const char *location, const char *body, size_t len);
+/* s3_http_err's message alone, into out. */
 void s3_error_message(const char *op, const char *bucket, const char *key, long status,
 		      const char *body, size_t len, char *out, size_t n);
 

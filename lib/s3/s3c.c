@@ -63,10 +63,7 @@ void s3c_req_free(struct s3c_req *r)
 void s3c_resp_error(struct s3c_req *r, const char *key, long status, const char *body, size_t len,
 		    struct mlc_err *e)
 {
-	char msg[400];
-	s3_error_message(op_names[r->op], r->bucket, key, status, body, len, msg, sizeof msg);
-	int code = status == 404 ? MLC_ERR_NOTFOUND : status == 403 ? MLC_ERR_AUTH : MLC_ERR_HTTP;
-	mlc_err_set(e, code, status, "%s", msg);
+	s3_http_err(e, op_names[r->op], r->bucket, key, status, NULL, body, len);
 }
 
 void s3c_transport_error(struct s3c_req *r, const char *key, const struct mlc_err *herr,
