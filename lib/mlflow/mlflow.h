@@ -12,7 +12,7 @@
 
 #include "lib/core/err.h"
 
-#define MLFLOW_STR_MAX 4096 /* longest string kept; longer ones are truncated */
+#define MLFLOW_STR_MAX 4096 /* longest string kept (JSONX_STR_MAX); longer ones are cut */
 
 struct mlflow_kv {
 	char *key;

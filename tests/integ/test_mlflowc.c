@@ -383,6 +383,22 @@ Test(mlflowc, single_page_listing_with_more_on_the_server_says_so)
 	mlflowc_free(&MC);
 }
 
+Test(mlflowc, a_poisoned_string_does_not_hide_the_page)
+{
+	mode_client("poisoned");
+	struct got g = {.take = take_exps};
+	mlflowc_experiments(&MC, "ALL", NULL, got_cb, &g);
+	wait_got(&g);
+	cr_assert(g.ok, "one bad string failed the page: %s", g.err.msg);
+	cr_assert_geq(g.u.exps.n, 2);
+	cr_assert(str_ends(g.u.exps.items[0].name, "^@after-nul"), "%s", g.u.exps.items[0].name);
+	const struct mlflow_experiment *e = &g.u.exps.items[1];
+	cr_assert_gt(e->ntags, 0);
+	cr_assert_str_eq(e->tags[e->ntags - 1].value, "lone \xef\xbf\xbd surrogate");
+	mlflow_experiment_page_free(&g.u.exps);
+	mlflowc_free(&MC);
+}
+
 Test(mlflowc, response_over_the_cap_names_it)
 {
 	MT = T;
