@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "lib/core/log.h"
+#include "lib/core/sanitize.h"
 #include "lib/core/util.h"
 
 /* ---- pure helpers ---------------------------------------------------- */
@@ -72,22 +73,27 @@ static char *scrub(char *s, char *const *secrets, size_t nsecrets)
  * and runs of white space become one space; trailing space goes. */
 void pgc_one_line(char *out, size_t n, const char *src)
 {
-	size_t o = 0;
-	bool space = false;
 	if (!n)
 		return;
+	/* Whitespace runs (libpq's multi-line DETAIL/HINT) fold to one space;
+	 * every other control goes through the sanitizer like any other
+	 * server text: ESC shows as \e, never as a space. */
+	size_t len = strlen(src ? src : "");
+	char *fold = xmalloc(len + 1);
+	size_t o = 0;
+	bool space = false;
 	for (const unsigned char *p = (const unsigned char *)(src ? src : ""); *p; p++) {
-		if (*p < 0x20 || *p == 0x7f || *p == ' ') {
+		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') {
 			space = o > 0;
 			continue;
 		}
-		if (space && o + 1 < n)
-			out[o++] = ' ';
+		if (space)
+			fold[o++] = ' ';
 		space = false;
-		if (o + 1 < n)
-			out[o++] = (char)*p;
+		fold[o++] = (char)*p;
 	}
-	out[o] = '\0';
+	san_into(out, n, fold, o);
+	free(fold);
 }
 
 /* Formats "postgres DISPLAY: what" into err with secrets scrubbed. */
