@@ -15,6 +15,7 @@
 
 #include "lib/core/config.h"
 #include "lib/core/http_err.h"
+#include "lib/core/sanitize.h"
 #include "lib/core/util.h"
 
 void s3_request_opts(const struct target *t, const char *method, const char *bucket,
@@ -349,6 +350,19 @@ char *s3_delete_body(const char *const *keys, size_t n, bool quiet)
 }
 
 /* ---- error messages --------------------------------------------------------- */
+
+bool s3_key_refused(const char *op, const char *bucket, const char *key, struct mlc_err *err)
+{
+	if (!key || !strchr(key, S3_KEY_NUL))
+		return false;
+	char safe[200];
+	san_into(safe, sizeof safe, key, strlen(key));
+	mlc_err_set(err, MLC_ERR_USAGE, 0,
+		    "%s s3://%s/%s: refused: the key holds a NUL byte (%%00 in the listing); "
+		    "mlconsole acts only on keys it can name exactly",
+		    op, bucket ? bucket : "", safe);
+	return true;
+}
 
 /* What S3 means by a status when the answer has no body to say it (HEAD). */
 static const char *s3_fallback(long status, const char *bucket, const char *key)

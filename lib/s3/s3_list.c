@@ -184,26 +184,34 @@ static int hexval(int c)
 	return -1;
 }
 
-/* In place: %XX → byte and '+' → space. With encoding-type=url, S3 and
- * MinIO encode keys as a query value (Go's url.QueryEscape in MinIO): a
- * space is '+' and a '+' is %2B, as botocore's unquote_plus reads them. */
-static void url_decode_inplace(char *s)
+/* In place: %XX → byte and '+' → space; %00 → S3_KEY_NUL (returns true). With encoding-type=url, S3
+ * and MinIO encode keys as a query value (Go's url.QueryEscape in MinIO): a space is '+' and a '+'
+ * is %2B, as botocore's unquote_plus reads them. */
+static bool url_decode_inplace(char *s)
 {
 	char *w = s;
+	bool nul = false;
 	for (const char *r = s; *r; r++) {
 		int h, l;
 		if (*r == '+') {
 			*w++ = ' ';
 		} else if (*r == '%' && (h = hexval(r[1])) >= 0 && (l = hexval(r[2])) >= 0) {
-			*w++ = (char)(h * 16 + l);
+			char c = (char)(h * 16 + l);
+			/* A NUL would end the C string here and name another
+			 * object: keep a byte no valid key holds (see s3.h). */
+			if (c == '\0') {
+				c = S3_KEY_NUL;
+				nul = true;
+			}
+			*w++ = c;
 			r += 2;
 		} else {
 			*w++ = *r;
 		}
 	}
 	*w = '\0';
+	return nul;
 }
-
 static int s3_list_feed_raw(struct s3_list_parser *p, const char *chunk, size_t len, int final,
 			    struct mlc_err *err);
 
@@ -344,7 +352,7 @@ static int s3_list_feed_raw(struct s3_list_parser *p, const char *chunk, size_t 
 		if (!o->storage_class)
 			o->storage_class = xstrdup("");
 		if (p->page.url_encoded)
-			url_decode_inplace(o->key);
+			o->key_nul = url_decode_inplace(o->key);
 	}
 	for (size_t i = 0; i < p->page.nprefixes; i++) {
 		pua_to_ctl(p->page.prefixes[i]);
@@ -353,6 +361,11 @@ static int s3_list_feed_raw(struct s3_list_parser *p, const char *chunk, size_t 
 	}
 	buf_free(&p->text);
 	return 0;
+}
+
+void s3_list_mark_stopped(struct s3_list_parser *p, long objects)
+{
+	p->page.stopped_at = objects;
 }
 
 const struct s3_list_page *s3_list_result(const struct s3_list_parser *p)

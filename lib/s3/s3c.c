@@ -99,6 +99,11 @@ void s3c_hex_of(const unsigned char *d, size_t n, char *out)
 }
 
 /* Reports err (set in r->early_err) on a later turn. */
+bool s3c_key_refused(struct s3c_req *r, const char *key)
+{
+	return s3_key_refused(op_names[r->op], r->bucket, key, &r->early_err);
+}
+
 struct s3c_req *s3c_fail_later(struct s3c_req *r)
 {
 	r->early = loop_defer(s3c_early_fire, r);
@@ -172,6 +177,7 @@ static size_t list_data(const char *p, size_t n, void *arg)
 			buf_append(&r->errbody, p, MLC_MIN(n, ERR_BODY_MAX - r->errbody.len));
 		return n;
 	}
+	r->listed_bytes += n;
 	if (s3_list_feed(r->parser, p, n, 0, &r->parse_err) < 0) {
 		r->parse_failed = true;
 		return 0; /* stops the transfer */
@@ -217,6 +223,12 @@ static void list_done(const struct http_resp *resp, const struct mlc_err *herr, 
 	r->objects += (long)pg->nobjects;
 	bool more = pg->is_truncated && pg->next_token && pg->next_token[0] &&
 		    (r->max_pages == 0 || r->pages < r->max_pages);
+	if (more && (r->objects >= r->max_rows || r->listed_bytes >= r->max_list_bytes)) {
+		/* A server that never stops paging must not grow the listing
+		 * without bound: the last page says where it stopped. */
+		more = false;
+		s3_list_mark_stopped(r->parser, r->objects);
+	}
 	if (pg->is_truncated && !(pg->next_token && pg->next_token[0]) && !r->max_pages) {
 		mlc_err_set(&e, MLC_ERR_PROTO, 0,
 			    "ListObjectsV2 %s: truncated page without a token", where);
@@ -270,6 +282,10 @@ struct s3c_req *s3c_list(const struct target *t, const char *bucket, const struc
 	r->start_after = o->start_after ? xstrdup(o->start_after) : NULL;
 	r->max_keys = o->max_keys;
 	r->max_pages = o->max_pages;
+	r->max_rows = o->max_rows > 0 ? o->max_rows : S3C_MAX_ROWS;
+	r->max_list_bytes = o->max_bytes > 0 ? o->max_bytes : S3C_MAX_LIST_BYTES;
+	if (s3c_key_refused(r, r->prefix) || s3c_key_refused(r, r->start_after))
+		return s3c_fail_later(r);
 	list_next_page(r);
 	return r;
 }
@@ -309,6 +325,8 @@ struct s3c_req *s3c_head(const struct target *t, const char *bucket, const char 
 {
 	struct s3c_req *r = s3c_req_new(OP_HEAD, t, bucket, key, arg);
 	r->cb.head = cb;
+	if (s3c_key_refused(r, key))
+		return s3c_fail_later(r);
 	struct http_opts o;
 	const char *headers[5];
 	struct s3_scratch sc;
@@ -350,6 +368,8 @@ struct s3c_req *s3c_get(const struct target *t, const char *bucket, const char *
 {
 	struct s3c_req *r = s3c_req_new(OP_GET, t, bucket, key, arg);
 	r->cb.data = cb;
+	if (s3c_key_refused(r, key))
+		return s3c_fail_later(r);
 	struct http_opts o;
 	const char *headers[6];
 	struct s3_scratch sc;
@@ -375,8 +395,21 @@ void s3c_early_fire(void *arg)
 	case OP_DELETE_KEYS:
 		r->cb.deleted(r->deleted, r->failed, &r->early_err, r->arg);
 		break;
-	default:
+	case OP_LIST:
+		r->cb.page(NULL, true, &r->early_err, r->arg);
+		break;
+	case OP_HEAD:
+		r->cb.head(NULL, &r->early_err, r->arg);
+		break;
+	case OP_GET:
+		r->cb.data(NULL, &r->early_err, r->arg);
+		break;
+	case OP_BUCKETS:
+		r->cb.buckets(NULL, 0, &r->early_err, r->arg);
+		break;
+	case OP_DELETE:
 		r->cb.err(&r->early_err, r->arg);
+		break;
 	}
 	s3c_req_free(r);
 }

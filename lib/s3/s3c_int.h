@@ -41,6 +41,8 @@ struct s3c_req {
 	bool status_checked, status_bad;
 	char *prefix, *delimiter, *start_after, *token;
 	int max_keys, max_pages;
+	long max_rows;			     /* the walk's caps (s3c_list_opts) */
+	size_t listed_bytes, max_list_bytes; /* body bytes of every page so far */
 	long pages, objects;
 	/* delete keys */
 	char **keys;
@@ -60,6 +62,8 @@ void s3c_transport_error(struct s3c_req *r, const char *key, const struct mlc_er
 void s3c_set_payload_hash(const char **headers, char *storage, size_t n, const char *hash);
 void s3c_hex_of(const unsigned char *d, size_t n, char *out);
 struct s3c_req *s3c_fail_later(struct s3c_req *r);
+/* Whether key holds S3_KEY_NUL: then r->early_err says why (see s3.h). */
+bool s3c_key_refused(struct s3c_req *r, const char *key);
 void s3c_early_fire(void *arg);
 
 #endif

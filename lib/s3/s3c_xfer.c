@@ -49,6 +49,8 @@ struct s3c_req *s3c_download(const struct target *t, const char *bucket, const c
 {
 	struct s3c_req *r = s3c_req_new(OP_DOWNLOAD, t, bucket, key, arg);
 	r->cb.done = cb;
+	if (s3c_key_refused(r, key))
+		return s3c_fail_later(r);
 	r->progress = progress;
 	struct http_opts o;
 	const char *headers[5];
@@ -94,6 +96,8 @@ struct s3c_req *s3c_put_file(const struct target *t, const char *bucket, const c
 {
 	struct s3c_req *r = s3c_req_new(OP_PUT, t, bucket, key, arg);
 	r->cb.done = cb;
+	if (s3c_key_refused(r, key))
+		return s3c_fail_later(r);
 	r->progress = progress;
 	r->path = xstrdup(path);
 	struct stat st;
@@ -142,6 +146,8 @@ struct s3c_req *s3c_delete(const struct target *t, const char *bucket, const cha
 {
 	struct s3c_req *r = s3c_req_new(OP_DELETE, t, bucket, key, arg);
 	r->cb.err = cb;
+	if (s3c_key_refused(r, key))
+		return s3c_fail_later(r);
 	struct http_opts o;
 	const char *headers[5];
 	struct s3_scratch sc;
@@ -270,6 +276,9 @@ struct s3c_req *s3c_delete_keys(const struct target *t, const char *bucket, cons
 	for (size_t i = 0; i < n; i++)
 		r->keys[i] = xstrdup(keys[i]);
 	r->nkeys = n;
+	for (size_t i = 0; i < n; i++)
+		if (s3c_key_refused(r, keys[i]))
+			return s3c_fail_later(r);
 	if (n == 0) {
 		mlc_err_set(&r->early_err, MLC_ERR_USAGE, 0, "DeleteObjects s3://%s: no keys",
 			    bucket);
