@@ -51,6 +51,7 @@ import argparse
 import collections
 import json
 import os
+import re
 import select
 import signal
 import socket
@@ -62,6 +63,13 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 MODES = ("ok", "error500", "hang", "hostile")
+# Modes one request can ask for with a path prefix /__mode/NAME/ (the client
+# is given a base URL ending in it), so that parallel tests do not see each
+# other's faults.  Each simulator says what they mean for it (the MLflow one:
+# endless = every search answer carries a next_page_token; redirect = every
+# API call answers 302 to a login page; poisoned = a NUL and a lone surrogate
+# escaped in one experiment's strings).
+REQUEST_MODES = ("endless", "redirect", "poisoned")
 
 # Hostile payload.  Put in front of and behind a string so that truncating
 # clients still meet part of it.
@@ -131,7 +139,8 @@ def hostilize(obj, keys):
 class Request(object):
     """A parsed HTTP request handed to a simulator app."""
 
-    def __init__(self, method, raw_path, headers, body, hostile):
+    def __init__(self, method, raw_path, headers, body, hostile, mode=None):
+        self.mode = mode       # a REQUEST_MODES entry, or None
         self.method = method
         self.raw_path = raw_path
         parts = urllib.parse.urlsplit(raw_path)
@@ -342,12 +351,17 @@ class Handler(BaseHTTPRequestHandler):
         if path_only.startswith("/__sim/"):
             self._send(self._control(path_only, raw_path))
             return
+        req_mode = None
+        m = re.match(r"^/__mode/([a-z0-9]+)(/.*)$", path_only)
+        if m and m.group(1) in REQUEST_MODES:
+            req_mode = m.group(1)
+            raw_path = raw_path[len("/__mode/") + len(req_mode):]
         state.record(method, raw_path, self.headers, body)
         mode = state.mode
         if mode == "hang":
             self._hang()
             return
-        req = Request(method, raw_path, self.headers, body, mode == "hostile")
+        req = Request(method, raw_path, self.headers, body, mode == "hostile", req_mode)
         try:
             if mode == "error500":
                 resp = self.app.error500(req)
