@@ -54,7 +54,8 @@ static void req_end(struct redisc_req *r)
 {
 	r->done = true;
 	redis_url_clear(&r->u);
-	explicit_bzero(r->out.data, r->out.len);
+	if (r->out.data) /* the AUTH command held the password */
+		explicit_bzero(r->out.data, r->out.len);
 	loop_busy_dec();
 	if (r->resolve) {
 		loop_resolve_cancel(r->resolve);

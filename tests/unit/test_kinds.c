@@ -40,8 +40,10 @@ static char dir[] = "/tmp/mlc-kinds.XXXXXX";
 static const char *write_ini(const char *text, mode_t mode)
 {
 	static char path[64];
-	if (strchr(dir, 'X'))
+	static bool made;
+	if (!made)
 		cr_assert_not_null(mkdtemp(dir));
+	made = true;
 	snprintf(path, sizeof path, "%s/c.ini", dir);
 	FILE *f = fopen(path, "w");
 	fputs(text, f);
