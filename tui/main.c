@@ -13,6 +13,7 @@
 
 #include "app.h"
 #include "lib/health/check.h"
+#include "lib/health/kinds.h"
 #include "lib/core/config.h"
 #include "lib/core/http.h"
 #include "lib/core/log.h"
@@ -205,7 +206,7 @@ static int run_console(struct config *cfg, const struct cli *c)
 	log_open(c->log_file, 2000);
 	log_info("mlconsole %s starting, %zu services, config %s", MLC_VERSION, cfg->ntargets,
 		 cfg->path ? cfg->path : "(none)");
-	sources_init(cfg);
+	sources_init(cfg, health_probe_for);
 	struct app_opts o = {
 	    .cfg = cfg,
 	    .readonly = c->readonly,
