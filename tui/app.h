@@ -35,7 +35,9 @@ bool app_readonly(void);
  * app_confirm opens a modal dialog naming the target and the exact action;
  * done(arg, true) runs only when the user presses y, done(arg, false) on
  * n, Esc or Enter (the safe default). Strings are copied; they must already
- * be sanitized. */
+ * be sanitized. The dialog belongs to the view on top when it opens: if
+ * that view closes first, the dialog goes and done is never called (the
+ * same for app_input). */
 bool app_refuse_if_readonly(const char *what);
 struct dialog {
 	const char *title;

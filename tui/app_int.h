@@ -29,6 +29,7 @@ struct app_state {
 	char input_label[128];
 	app_input_cb input_cb;
 	void *input_arg;
+	struct view *input_owner; /* the view that asked; its close drops the question */
 	int cursor_x;
 	char prompt[256];
 	size_t prompt_len;
@@ -55,6 +56,7 @@ struct app_state {
 		char action[64];
 		void (*done)(void *arg, bool confirmed);
 		void *arg;
+		struct view *owner; /* the view that asked; its close drops the dialog */
 	} dlg;
 	struct app_job {
 		int id;
@@ -119,6 +121,8 @@ int script_run(const char *path);
 /* legacy.c: one view that forwards to a legacy panel's hooks. */
 extern const struct view_ops legacy_view_ops;
 bool panel_is_legacy(const struct panel *p);
+/* A view is closing: a dialog or question it opened goes, unanswered. */
+void questions_drop(struct view *v);
 /* view.c: every view of every panel closed, and the panel's own close. */
 void views_close_all(struct panel *p);
 

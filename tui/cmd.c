@@ -160,7 +160,10 @@ static int run_words(const char *cmd, const char *rest)
 		return 0;
 	}
 	struct panel *cp = cur_panel();
-	const struct cmd_entry *e = find_in(cp->ops->cmds, cp->ops->ncmds, cmd);
+	struct view *tv = cur_view();
+	const struct cmd_entry *e = find_in(tv->ops->cmds, tv->ops->ncmds, cmd);
+	if (!e)
+		e = find_in(cp->ops->cmds, cp->ops->ncmds, cmd);
 	if (e)
 		return e->run(cp, rest);
 	if (cp->ops->command && cp->ops->command(cp, cmd, rest))
@@ -213,7 +216,10 @@ static void names_of(const struct cmd_entry *t, int n, struct cmd_cands *out)
 static const struct cmd_entry *entry_for(const char *cmd, struct panel **owner)
 {
 	struct panel *cp = cur_panel();
-	const struct cmd_entry *e = find_in(cp->ops->cmds, cp->ops->ncmds, cmd);
+	struct view *tv = cur_view();
+	const struct cmd_entry *e = find_in(tv->ops->cmds, tv->ops->ncmds, cmd);
+	if (!e)
+		e = find_in(cp->ops->cmds, cp->ops->ncmds, cmd);
 	*owner = cp;
 	if (e)
 		return e;
@@ -301,6 +307,7 @@ void cmd_complete(char *buf, size_t *len, size_t cap)
 		for (int i = 0; i < npanels; i++)
 			cmd_cand_add(&all, panels[i]->ops->name);
 		struct panel *cp = cur_panel();
+		names_of(cur_view()->ops->cmds, cur_view()->ops->ncmds, &all);
 		names_of(cp->ops->cmds, cp->ops->ncmds, &all);
 		for (const char *const *c = cp->ops->commands; c && *c; c++)
 			cmd_cand_add(&all, *c);

@@ -117,7 +117,8 @@ static void g_copy(struct view *v, int arg)
 {
 	char text[512] = "";
 	int row = table_selected(&v->table);
-	if (row >= 0 && v->ops->copy_text)
+	/* a page (a body, no rows) copies what it shows: row -1 */
+	if (v->ops->copy_text && (row >= 0 || v->ops->body))
 		v->ops->copy_text(v, row, text, sizeof text);
 	if (text[0]) {
 		osc52_copy(text);
@@ -249,9 +250,8 @@ static void run_view_action(struct view *v, const struct view_action *a)
 		return;
 	}
 	if ((a->flags & ACT_F_WRITES) && A.readonly) {
-		app_message(ROLE_WARN,
-			    "read-only mode: %s is disabled (--readonly or readonly = true): %s",
-			    a->name, a->help);
+		app_message(ROLE_WARN, "read-only mode: %s is disabled (--readonly or readonly = true)",
+			    a->name);
 		return;
 	}
 	if (!a->run) {

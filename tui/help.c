@@ -68,6 +68,12 @@ static int help_commands(const struct canvas *body, int y)
 	y += wrap_text(body, y, 2, names, ROLE_NORMAL);
 	char usage[128];
 	struct panel *p = cur_panel();
+	struct view *v = cur_view();
+	for (int i = 0; i < v->ops->ncmds; i++) {
+		const struct cmd_entry *c = &v->ops->cmds[i];
+		snprintf(usage, sizeof usage, ":%s %s", c->name, c->args);
+		y += help_row(body, y, usage, "", c->help);
+	}
 	for (int i = 0; i < p->ops->ncmds; i++) {
 		const struct cmd_entry *c = &p->ops->cmds[i];
 		snprintf(usage, sizeof usage, ":%s %s", c->name, c->args);

@@ -128,6 +128,8 @@ static void crumb_text(struct panel *p, char *out, size_t n, int room)
 	int first = 1; /* parts[first..np-2] are elided while too wide */
 	while (total > room && first < np - 1) {
 		total -= san_width(parts[first]) + sw;
+		if (first == 1) /* the " › …" that stands for them */
+			total += sw + san_width(glyph(G_ELLIPSIS));
 		first++;
 	}
 	size_t o = 0;
