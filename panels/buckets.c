@@ -131,13 +131,6 @@ static void sv_title(struct view *v, char *out, size_t n)
 	snprintf(out, n, "Buckets");
 }
 
-static void sv_detail(struct view *v, int row, char *out, size_t n, enum role *role)
-{
-	*role = ROLE_DIM;
-	if (row >= 0)
-		snprintf(out, n, "%s (%s)", bp(v)->stores[row]->name, bp(v)->stores[row]->origin);
-}
-
 static void sv_empty(struct view *v, char *out, size_t n)
 {
 	snprintf(out, n,
@@ -168,7 +161,6 @@ const struct view_ops bk_stores_view = {
     .columns = sv_columns,
     .nrows = sv_nrows,
     .cell = sv_cell,
-    .detail = sv_detail,
     .empty_text = sv_empty,
     .copy_text = sv_copy,
     .actions = stores_actions,

@@ -225,6 +225,16 @@ static void du_start(struct du *d)
 	app_dirty();
 }
 
+/* Everything the view holds, requests cancelled. */
+static void du_free(struct du *d)
+{
+	du_clear(d);
+	free(d->bucket);
+	free(d->prefix);
+	free(d->label);
+	free(d);
+}
+
 void bk_push_du(struct panel *p, const struct target *t, const char *bucket, const char *prefix,
 		const char *label)
 {
@@ -234,10 +244,7 @@ void bk_push_du(struct panel *p, const struct target *t, const char *bucket, con
 	d->prefix = xstrdup(prefix);
 	d->label = xstrdup(label);
 	if (!view_push(p, &bk_du_view, d)) {
-		free(d->bucket);
-		free(d->prefix);
-		free(d->label);
-		free(d);
+		du_free(d);
 		return;
 	}
 	du_start(d);
@@ -245,12 +252,7 @@ void bk_push_du(struct panel *p, const struct target *t, const char *bucket, con
 
 static void du_close(struct view *v)
 {
-	struct du *d = v->priv;
-	du_clear(d);
-	free(d->bucket);
-	free(d->prefix);
-	free(d->label);
-	free(d);
+	du_free(v->priv);
 }
 
 static void du_reload(struct view *v)

@@ -189,6 +189,16 @@ void bk_relist(struct listing *l)
 	bump(l);
 }
 
+/* Everything the view holds, requests cancelled. */
+static void ls_free(struct listing *l)
+{
+	rows_clear(l);
+	free(l->bucket);
+	free(l->prefix);
+	free(l->select_key);
+	free(l);
+}
+
 struct listing *bk_push_listing(struct panel *p, const struct target *t, const char *bucket,
 				const char *prefix, bool list)
 {
@@ -198,9 +208,7 @@ struct listing *bk_push_listing(struct panel *p, const struct target *t, const c
 	l->prefix = xstrdup(prefix);
 	l->v = view_push(p, &bk_listing_view, l);
 	if (!l->v) {
-		free(l->bucket);
-		free(l->prefix);
-		free(l);
+		ls_free(l);
 		return NULL;
 	}
 	if (list)
@@ -210,12 +218,7 @@ struct listing *bk_push_listing(struct panel *p, const struct target *t, const c
 
 static void ls_close(struct view *v)
 {
-	struct listing *l = v->priv;
-	rows_clear(l);
-	free(l->bucket);
-	free(l->prefix);
-	free(l->select_key);
-	free(l);
+	ls_free(v->priv);
 }
 
 /* Shown again: a level :cd pushed on the way is listed now. */

@@ -205,6 +205,17 @@ static void object_fetch(struct object *o)
 	object_lines(o);
 }
 
+/* Everything the view holds, requests cancelled. */
+static void ob_free(struct object *o)
+{
+	object_reset(o);
+	lines_clear(o);
+	free(o->bucket);
+	free(o->ob.key);
+	free(o->ob.etag);
+	free(o);
+}
+
 void bk_push_object(struct panel *p, const struct target *t, const char *bucket,
 		    const struct brow *r)
 {
@@ -215,10 +226,7 @@ void bk_push_object(struct panel *p, const struct target *t, const char *bucket,
 	o->ob.key = xstrdup(r->key);
 	o->ob.etag = r->etag ? xstrdup(r->etag) : NULL;
 	if (!view_push(p, &bk_object_view, o)) {
-		free(o->bucket);
-		free(o->ob.key);
-		free(o->ob.etag);
-		free(o);
+		ob_free(o);
 		return;
 	}
 	object_fetch(o);
@@ -226,13 +234,7 @@ void bk_push_object(struct panel *p, const struct target *t, const char *bucket,
 
 static void ob_close(struct view *v)
 {
-	struct object *o = v->priv;
-	object_reset(o);
-	lines_clear(o);
-	free(o->bucket);
-	free(o->ob.key);
-	free(o->ob.etag);
-	free(o);
+	ob_free(v->priv);
 }
 
 static void ob_reload(struct view *v)
