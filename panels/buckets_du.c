@@ -331,23 +331,22 @@ static void du_title(struct view *v, char *out, size_t n)
 	snprintf(out, n, "%s", ((struct du *)v->priv)->label);
 }
 
-/* Right of the breadcrumb: "275 objects · 1.9 MB  in 40 ms". */
+/* Right of the breadcrumb: "275 objects · 1.9 MB  3 prefixes left…". */
 static void du_status(struct view *v, char *out, size_t n)
 {
 	const struct du *d = v->priv;
 	int64_t objects;
 	int64_t bytes = du_total(d, &objects);
-	char a[32], b[32], c[48], ms[24];
+	char a[32], b[32], c[48] = "";
 	fmt_count(a, sizeof a, objects);
 	fmt_bytes(b, sizeof b, (uint64_t)bytes);
 	size_t left = 0;
 	for (size_t i = 0; i < d->n; i++)
 		left += !d->rows[i]->done;
-	fmt_latency(ms, sizeof ms, (long)d->ms);
+	/* (how long it took is on the detail line: here it would move the
+	 * whole status as its width changes) */
 	if (du_busy(d))
 		snprintf(c, sizeof c, "  %zu prefixes left%s", left, glyph(G_ELLIPSIS));
-	else
-		snprintf(c, sizeof c, "  in %s", ms);
 	snprintf(out, n, "%s objects %s %s%s", a, glyph(G_DOT), b, c);
 }
 
@@ -361,7 +360,9 @@ static void du_detail(struct view *v, int row, char *out, size_t n, enum role *r
 	} else if (du_busy(d)) {
 		snprintf(out, n, "%d walks running, %d at a time", d->running, DU_PARALLEL);
 	} else {
-		snprintf(out, n, "<enter> browse the prefix  u again  Esc back");
+		char ms[24];
+		fmt_latency(ms, sizeof ms, (long)d->ms);
+		snprintf(out, n, "walked in %s  <enter> browse the prefix  u again  Esc back", ms);
 	}
 }
 
