@@ -285,16 +285,11 @@ static int cmd_du(struct panel *p, const char *args)
 	return 0;
 }
 
-static void cand_add(void *arg, const char *s)
-{
-	cmd_cand_add(arg, s);
-}
-
 /* s3:// buckets the store has listed, and the prefixes of the listing
  * shown: as s3:// URIs, and relative to it. */
 static void complete_uri(struct panel *p, const char *args, const char *word, struct cmd_cands *out)
 {
-	bk_bucket_cands(p, word, cand_add, out);
+	bk_bucket_cands(p, word, out);
 	struct listing *l = bk_nearest_listing(p);
 	for (size_t i = 0; l && i < l->npre; i++) {
 		const char *key = l->pre[i].key;

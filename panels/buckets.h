@@ -82,8 +82,8 @@ struct listing *bk_listing(struct view *v);
 struct listing *bk_nearest_listing(struct panel *p);
 /* The bucket names a store's bucket view on p's stack has loaded: adds
  * "s3://NAME/" for each that starts with word. */
-void bk_bucket_cands(struct panel *p, const char *word, void (*add)(void *, const char *),
-		     void *arg);
+struct cmd_cands;
+void bk_bucket_cands(struct panel *p, const char *word, struct cmd_cands *out);
 const struct brow *bk_listing_find(const struct listing *l, const char *key);
 
 /* The store a command acts on (the one open, else the first), and where

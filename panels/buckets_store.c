@@ -10,6 +10,7 @@
 #include "lib/core/util.h"
 #include "mlflowp.h"
 #include "tui/app.h"
+#include "tui/cmd.h"
 #include "tui/glyph.h"
 
 struct bcount {
@@ -134,8 +135,7 @@ struct view *bk_push_buckets(struct panel *p, const struct target *t, bool root)
 	return v;
 }
 
-void bk_bucket_cands(struct panel *p, const char *word, void (*add)(void *, const char *),
-		     void *arg)
+void bk_bucket_cands(struct panel *p, const char *word, struct cmd_cands *out)
 {
 	for (int d = 0; d < view_depth(p); d++) {
 		struct view *v = view_at(p, d);
@@ -147,7 +147,7 @@ void bk_bucket_cands(struct panel *p, const char *word, void (*add)(void *, cons
 		for (size_t i = 0; i < s->nbk; i++) {
 			char *uri = xasprintf("s3://%s/", s->bk[i].name);
 			if (str_starts(uri, word))
-				add(arg, uri);
+				cmd_cand_add(out, uri);
 			free(uri);
 		}
 	}
