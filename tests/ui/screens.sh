@@ -7,6 +7,8 @@
 #   # before: stop SERVICE   stack stop before the run (start again after)
 #   # before: mode SERVICE M simulator control mode for the run (ok after)
 #   # args: --readonly       extra arguments
+#   # config: FILE.ini       FILE.ini (beside the script) appended to the stack's
+#                            config, @S3_PORT@ replaced: more targets
 #   # before: unknown-host N node N starts with an empty known_hosts of its own
 #   # known-hosts-lines: K     after the run that known_hosts holds K lines
 #   # after: reset SERVICE   the simulator's world back to its start (tests that write)
@@ -51,6 +53,12 @@ for script in "$DIR"/${ONLY:-*}.script; do
 			{ print }' "$CFG" >"$WORK/$name.ini"
 		chmod 600 "$WORK/$name.ini"
 		cfg=$WORK/$name.ini
+	fi
+	extra=$(sed -n 's/^# config: *//p' "$script")
+	if [ -n "$extra" ]; then
+		{ cat "$cfg"; echo; sed "s|@S3_PORT@|$S3_PORT|g" "$DIR/$extra"; } >"$WORK/$name.cfg.ini"
+		chmod 600 "$WORK/$name.cfg.ini"
+		cfg=$WORK/$name.cfg.ini
 	fi
 	sed "s|@OUT@|$WORK/$name.screen|g" "$script" >"$WORK/$name.script"
 	# shellcheck disable=SC2086
