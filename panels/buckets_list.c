@@ -123,8 +123,7 @@ static void add_prefixes(struct listing *l, const struct s3_list_page *pg)
 		r->prefix = true;
 		if (l->select_key && !strcmp(r->key, l->select_key)) {
 			/* where the user came from, selected once it is here */
-			l->v->table.restore_row = (int)(l->npre - 1);
-			view_changed(l->v);
+			view_select_row(l->v, (int)(l->npre - 1));
 			free(l->select_key);
 			l->select_key = NULL;
 		}

@@ -250,7 +250,8 @@ static void run_view_action(struct view *v, const struct view_action *a)
 		return;
 	}
 	if ((a->flags & ACT_F_WRITES) && A.readonly) {
-		app_message(ROLE_WARN, "read-only mode: %s is disabled (--readonly or readonly = true)",
+		app_message(ROLE_WARN,
+			    "read-only mode: %s is disabled (--readonly or readonly = true)",
 			    a->name);
 		return;
 	}
