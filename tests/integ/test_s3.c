@@ -635,6 +635,7 @@ Test(s3rver, s3c_list_stops_at_its_row_cap)
 	cr_assert_eq(r.stopped_at, 3);
 	res_free(&r);
 	res_free(&all);
+	free(t.url);
 }
 
 /* Issue 8 item 15: a key holding S3_KEY_NUL (a NUL in a listed key) is
@@ -665,4 +666,5 @@ Test(s3rver, s3c_refuses_a_key_holding_a_nul)
 	cr_assert_eq(x.deleted, 0, "not even the good key of the batch");
 	cr_assert_eq(http_requests_started(), before, "nothing was sent");
 	res_free(&l);
+	free(t.url);
 }
