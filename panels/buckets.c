@@ -22,22 +22,6 @@
 
 /* ---- cells the views share ---------------------------------------------- */
 
-void bk_bar(char *out, size_t n, int64_t now, int64_t total, int width)
-{
-	bool u = canvas_utf8();
-	int fill = total > 0 ? (int)(width * (double)now / (double)total) : 0;
-	fill = MLC_MAX(0, MLC_MIN(width, fill));
-	size_t o = 0;
-	out[0] = '\0';
-	o += (size_t)snprintf(out + o, n - o, "[");
-	for (int i = 0; i < width && o + 4 < n; i++)
-		o += (size_t)snprintf(out + o, n - o, "%s",
-				      i < fill ? (u ? "█" : "#") : (u ? "░" : "-"));
-	if (o < n)
-		snprintf(out + o, n - o, "] %d%%",
-			 total > 0 ? (int)(100 * (double)now / (double)total) : 0);
-}
-
 void bk_size_cell(struct cell *out, int64_t size)
 {
 	if (size < 0) {

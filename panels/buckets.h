@@ -99,9 +99,6 @@ void bk_full_time(char *out, size_t n, int64_t ms);
 void bk_uri_of(char *out, size_t n, const char *bucket, const char *prefix);
 /* Appends the ellipsis glyph (a number still growing). */
 void bk_more(struct cell *out);
-/* "[█████░░░░░] 52%" into out (ASCII without UTF-8): the progress bar, to
- * move into tui/. */
-void bk_bar(char *out, size_t n, int64_t now, int64_t total, int width);
 
 /* buckets_xfer.c: d, p, D. bucket/prefix: where the user is. */
 void bk_download(struct panel *p, const struct target *t, const char *bucket, const struct brow *r);

@@ -320,7 +320,7 @@ static void du_cell(struct view *v, int row, int col, struct cell *out)
 		out->role = r->done ? ROLE_NORMAL : ROLE_DIM;
 		break;
 	case 3:
-		bk_bar(out->text, sizeof out->text, r->bytes, du_total(d, NULL), 10);
+		canvas_bar(out->text, sizeof out->text, r->bytes, du_total(d, NULL), 10);
 		out->role = ROLE_DIM;
 		break;
 	}

@@ -28,6 +28,7 @@ struct bk_job {
 	const char *verb;		   /* "downloading", for the progress line */
 	int64_t size, last_ms, t0;
 	struct s3c_req *req;
+	int app_job; /* quitting while it runs asks first */
 	struct bk_job *next;
 	/* prefix delete */
 	char **keys;
@@ -52,6 +53,7 @@ static struct bk_job *job_new(struct panel *p, const struct target *t, const cha
 	j->label = san_str(raw);
 	free(raw);
 	j->t0 = mono_ms();
+	j->app_job = app_job_begin(j->label);
 	j->next = bp(p)->jobs;
 	bp(p)->jobs = j;
 	return j;
@@ -59,6 +61,7 @@ static struct bk_job *job_new(struct panel *p, const struct target *t, const cha
 
 static void job_free(struct bk_job *j)
 {
+	app_job_end(j->app_job);
 	for (struct bk_job **pp = &bp(j->p)->jobs; *pp; pp = &(*pp)->next)
 		if (*pp == j) {
 			*pp = j->next;
@@ -105,7 +108,7 @@ static void progress_line(struct bk_job *j, int64_t now, int64_t total)
 	char bar[96], a[32], b[32];
 	fmt_bytes(a, sizeof a, (uint64_t)MLC_MAX(now, 0));
 	if (total > 0) {
-		bk_bar(bar, sizeof bar, now, total, 20);
+		canvas_bar(bar, sizeof bar, now, total, 20);
 		fmt_bytes(b, sizeof b, (uint64_t)total);
 		app_message(ROLE_DIM, "%s %s  %s  %s of %s", j->verb, j->label, bar, a, b);
 	} else {

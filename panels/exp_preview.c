@@ -136,10 +136,8 @@ static const struct view_action preview_actions[] = {
     {"page-up", "b", NULL, "scroll up a page", 0, pv_page_up},
     {"top", NULL, NULL, "the first line", 0, pv_top},
     {"bottom", NULL, NULL, "the last line", 0, pv_bottom},
-    {"cols-left", "h", "left/right", "scroll left", 0, pv_left},
-    {"cols-right", "l", NULL, "scroll right", 0, pv_right},
-    {"left", "<Left>", NULL, "scroll left", 0, pv_left},
-    {"right", "<Right>", NULL, "scroll right", 0, pv_right},
+    {"cols-left", "h <Left>", "left/right", "scroll left", 0, pv_left},
+    {"cols-right", "l <Right>", NULL, "scroll right", 0, pv_right},
 };
 
 const struct view_ops xp_preview_view = {

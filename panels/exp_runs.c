@@ -282,10 +282,8 @@ static void name_cell(const struct xp_runs *rs, int row, struct cell *out)
 	const struct mlflow_run *r = &rs->runs[rs->rows[row]];
 	bool marked = rs->marked[rs->rows[row]];
 	char *name = san_str(r->run_name ? r->run_name : r->run_id);
-	const char *tree = rs->depth[row] == 0	 ? ""
-			   : canvas_utf8()	 ? (rs->last_child[row] ? "└ " : "├ ")
-			   : rs->last_child[row] ? "` "
-						 : "| ";
+	const char *tree =
+	    rs->depth[row] == 0 ? "" : glyph(rs->last_child[row] ? G_TREE_END : G_TREE_MID);
 	snprintf(out->text, sizeof out->text, "%s%*s%s%s", marked ? glyph(G_MARKED) : "",
 		 rs->depth[row] > 1 ? 2 * (rs->depth[row] - 1) : 0, "", tree, name);
 	free(name);

@@ -110,11 +110,6 @@ static void msg_title(struct view *v, char *out, size_t n)
 	snprintf(out, n, "%s %s", when, log_level_name(m->level));
 }
 
-static int msg_nrows(struct view *v)
-{
-	return 0; /* a page, not a list */
-}
-
 static bool msg_body(struct view *v, struct canvas *cv)
 {
 	struct message *m = v->priv;
@@ -143,9 +138,6 @@ static const struct view_action message_actions[] = {
 static const struct view_ops message_view = {
     .name = "message",
     .title = msg_title,
-    .columns = lg_columns,
-    .nrows = msg_nrows,
-    .cell = lg_cell,
     .copy_text = msg_copy,
     .body = msg_body,
     .close = msg_close,

@@ -368,17 +368,9 @@ static const struct view_action service_actions[] = {
      ACT_F_WRITES | ACT_F_CONFIRM, service_trust},
 };
 
-static int service_nrows(struct view *v)
-{
-	return 0; /* a page, not a list */
-}
-
 static const struct view_ops service_view = {
     .name = "service",
     .title = service_title,
-    .columns = ov_columns,
-    .nrows = service_nrows,
-    .cell = ov_cell,
     .detail = service_detail,
     .copy_text = service_copy,
     .body = service_body,

@@ -158,15 +158,13 @@ bool app_goto(const char *name, const char *cmd, const char *args)
 	for (int k = 0; k < p->ops->ncmds; k++)
 		if (!strcmp(p->ops->cmds[k].name, cmd))
 			return p->ops->cmds[k].run(p, args ? args : "") == 0;
-	return p->ops->command && p->ops->command(p, cmd, args ? args : "");
+	app_message(ROLE_ERR, "%s has no command %s", name, cmd);
+	return false;
 }
 
-/* A panel's first view: its own (open pushes it), or for a legacy panel
- * the one view over its hooks. */
+/* A panel's first view: its open pushes it. */
 static void panel_open(struct panel *p)
 {
-	if (panel_is_legacy(p))
-		view_push(p, &legacy_view_ops, NULL);
 	if (p->ops->open)
 		p->ops->open(p);
 	if (!p->depth) {

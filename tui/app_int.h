@@ -1,5 +1,5 @@
 /* tui/app_int.h — private to the shell's files (app.c, layout.c, dialog.c,
- * prompt.c, cmd.c, dispatch.c, help.c, script.c, view.c, legacy.c): the one state
+ * prompt.c, cmd.c, dispatch.c, help.c, script.c, view.c): the one state
  * record and the calls between them. Panels never include it. */
 #ifndef MLC_APP_INT_H
 #define MLC_APP_INT_H
@@ -118,9 +118,6 @@ void help_draw(const struct canvas *body);
 /* script.c */
 int script_run(const char *path);
 
-/* legacy.c: one view that forwards to a legacy panel's hooks. */
-extern const struct view_ops legacy_view_ops;
-bool panel_is_legacy(const struct panel *p);
 /* A view is closing: a dialog or question it opened goes, unanswered. */
 void questions_drop(struct view *v);
 /* view.c: every view of every panel closed, and the panel's own close. */

@@ -346,3 +346,18 @@ int canvas_wrap(const struct canvas *body, int y, int x, const char *text, enum 
 	}
 	return rows ? rows : 1;
 }
+
+void canvas_bar(char *out, size_t n, int64_t now, int64_t total, int width)
+{
+	int fill = total > 0 ? (int)(width * (double)now / (double)total) : 0;
+	fill = MLC_MAX(0, MLC_MIN(width, fill));
+	size_t o = 0;
+	out[0] = '\0';
+	o += (size_t)snprintf(out + o, n - o, "[");
+	for (int i = 0; i < width && o + 4 < n; i++)
+		o += (size_t)snprintf(out + o, n - o, "%s",
+				      glyph(i < fill ? G_BAR_FULL : G_BAR_EMPTY));
+	if (o < n)
+		snprintf(out + o, n - o, "] %d%%",
+			 total > 0 ? (int)(100 * (double)now / (double)total) : 0);
+}

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "glyph.h"
 #include "theme.h"
@@ -28,6 +29,10 @@ void canvas_clear(const struct canvas *cv, enum role role);
  * skipped (scrolled out). Returns the rows the text takes (at least 1). */
 int canvas_wrap(const struct canvas *cv, int y, int x, const char *safe, enum role role,
 		int first_row);
+
+/* A progress bar as text: "[█████░░░░░] 52%" (# and - without UTF-8),
+ * width cells between the brackets; total <= 0 reads 0%. */
+void canvas_bar(char *out, size_t n, int64_t now, int64_t total, int width);
 
 /* A box's frame in role (─│┌┐└┘, or -|+ without UTF-8). */
 void canvas_frame(const struct canvas *box, enum role role);

@@ -9,15 +9,6 @@
 #include "lib/core/sanitize.h"
 #include "lib/core/util.h"
 
-bool app_refuse_if_readonly(const char *what)
-{
-	if (!A.readonly)
-		return false;
-	app_message(ROLE_WARN, "read-only mode: %s is disabled (--readonly or readonly = true)",
-		    what);
-	return true;
-}
-
 void app_confirm(const struct dialog *d)
 {
 	memset(&A.dlg, 0, sizeof A.dlg);

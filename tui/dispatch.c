@@ -203,13 +203,32 @@ static const struct view_action *view_action_named(const struct view *v, const c
 	return NULL;
 }
 
+/* Whether key is one of the space-separated key names in keys ("h <Left>"). */
+static bool action_has_key(const char *keys, int key)
+{
+	char one[32];
+	for (const char *s = keys; *s;) {
+		size_t n = strcspn(s, " ");
+		if (n && n < sizeof one) {
+			memcpy(one, s, n);
+			one[n] = '\0';
+			if (keys_parse(one) == key)
+				return true;
+		}
+		s += n;
+		while (*s == ' ')
+			s++;
+	}
+	return false;
+}
+
 static const struct view_action *view_action_keyed(const struct view *v, int key)
 {
 	if (key == KEY_ENTER || key == '\r')
 		key = '\n';
 	for (int i = 0; i < v->ops->nactions; i++) {
 		const char *k = v->ops->actions[i].key;
-		if (k && keys_parse(k) == key)
+		if (k && action_has_key(k, key))
 			return &v->ops->actions[i];
 	}
 	return NULL;
@@ -314,10 +333,7 @@ static void mouse_key(struct view *v)
 	} else if (ev.bstate & BUTTON1_DOUBLE_CLICKED) {
 		if (!table_click(t, ev.y))
 			return;
-		if (v->ops->on_key)
-			v->ops->on_key(v, '\n', table_selected(t));
-		else
-			run_named(v, "open", 0);
+		run_named(v, "open", 0);
 	}
 }
 
@@ -359,15 +375,6 @@ void dispatch_key(int key)
 		help_key(key);
 		return;
 	}
-	if (v->ops->on_key) {
-		int r = v->ops->on_key(v, key, table_selected(t));
-		if (r & P_RELOAD)
-			t->stale_view = true;
-		if (r & P_QUIT)
-			A.quit = true;
-		if (r & P_HANDLED)
-			return;
-	}
 	const struct binding *b = keys_lookup(key, true);
 	if (b) {
 		run_named(v, b->action, b->arg);
@@ -390,7 +397,10 @@ void action_key(const struct view_action *a, char *out, size_t n)
 {
 	if (keys_of(a->name, true, out, n))
 		return;
-	int k = a->key ? keys_parse(a->key) : -1;
+	char first[32] = "";
+	if (a->key)
+		snprintf(first, sizeof first, "%.*s", (int)strcspn(a->key, " "), a->key);
+	int k = first[0] ? keys_parse(first) : -1;
 	if (k >= 0)
 		keys_footer_name(k, out, n);
 	else if (!keys_of(a->name, false, out, n))
@@ -420,19 +430,6 @@ void hints_text(char *out, size_t n, int width)
 	out[0] = '\0';
 	struct view *v = cur_view();
 	int used = 0;
-	if (v->ops->hints) {
-		/* legacy: its text as written, hints split at double spaces */
-		char *copy = xstrdup(v->ops->hints(v));
-		for (char *s = copy; s && *s;) {
-			char *e = strstr(s, "  ");
-			if (e)
-				*e = '\0';
-			add_hint_text(out, n, width, &used, s);
-			s = e ? e + 2 : NULL;
-		}
-		free(copy);
-		return;
-	}
 	char key[32];
 	for (int i = 0; i < v->ops->nactions; i++) {
 		const struct view_action *a = &v->ops->actions[i];

@@ -116,12 +116,5 @@ void help_draw(const struct canvas *body)
 	}
 	struct panel *p = cur_panel();
 	y = help_view(body, y, view_top(p));
-	const char *const *ph = p->ops->help;
-	if (ph && *ph) {
-		y++;
-		y += help_title(body, y, p->ops->title);
-		for (; ph[0] && ph[1]; ph += 2)
-			y += help_row(body, y, ph[0], "", ph[1]);
-	}
 	help_commands(body, y);
 }

@@ -21,42 +21,15 @@ void table_init(struct table *t, struct view *v)
 	t->restore_row = -1;
 }
 
-void table_push(struct table *t)
+/* A view that only draws a body may have no columns. */
+static const struct column *table_columns(const struct table *t, int *n)
 {
-	if (t->depth == (int)ARRAY_LEN(t->levels)) {
-		memmove(t->levels, t->levels + 1, sizeof t->levels - sizeof t->levels[0]);
-		t->depth--;
+	static const struct column none[1];
+	if (!t->v->ops->columns) {
+		*n = 0;
+		return none;
 	}
-	struct table_level *l = &t->levels[t->depth++];
-	l->sel_row = table_selected(t);
-	l->top = t->top;
-	memcpy(l->filter, t->filter, sizeof l->filter);
-	l->sort_col = t->sort_col;
-	l->sort_desc = t->sort_desc;
-	t->sel = t->top = 0;
-	t->filter[0] = '\0';
-	t->sort_col = -1;
-	t->sort_desc = false;
-	t->restore_row = -1;
-	t->nview = 0; /* the old view's rows mean nothing in the new one */
-	t->stale_view = true;
-}
-
-void table_pop(struct table *t)
-{
-	if (t->depth == 0) {
-		t->stale_view = true;
-		return;
-	}
-	struct table_level *l = &t->levels[--t->depth];
-	memcpy(t->filter, l->filter, sizeof t->filter);
-	t->sort_col = l->sort_col;
-	t->sort_desc = l->sort_desc;
-	t->top = l->top;
-	t->sel = 0;
-	t->nview = 0;
-	t->restore_row = l->sel_row;
-	t->stale_view = true;
+	return t->v->ops->columns(t->v, n);
 }
 
 void table_free(struct table *t)
@@ -133,13 +106,13 @@ void table_sync(struct table *t)
 {
 	const struct view_ops *ops = t->v->ops;
 	unsigned long gen = ops->generation ? ops->generation(t->v) : 0;
-	int n = ops->nrows(t->v);
+	int n = ops->nrows ? ops->nrows(t->v) : 0;
 	if (!t->stale_view && gen == t->gen_seen && n == t->nrows_seen)
 		return;
 	int keep = t->restore_row >= 0 ? t->restore_row : table_selected(t);
 	t->restore_row = -1;
 	int ncols;
-	const struct column *cols = ops->columns(t->v, &ncols);
+	const struct column *cols = table_columns(t, &ncols);
 	if (n > t->cap) {
 		t->cap = n;
 		t->view = xrealloc(t->view, (size_t)t->cap * sizeof *t->view);
@@ -211,7 +184,7 @@ void table_sort_by(struct table *t, int col, bool desc)
 void table_sort_next(struct table *t)
 {
 	int ncols;
-	t->v->ops->columns(t->v, &ncols);
+	table_columns(t, &ncols);
 	if (t->sort_col < 0)
 		table_sort_by(t, 0, false);
 	else if (!t->sort_desc)
@@ -234,7 +207,7 @@ bool table_click(struct table *t, int y)
 void table_scroll_cols(struct table *t, int delta)
 {
 	int ncols;
-	t->v->ops->columns(t->v, &ncols);
+	table_columns(t, &ncols);
 	int off = t->col_off + delta;
 	if (off < 0 || off >= ncols - 1)
 		return; /* the last column always stays */
@@ -417,7 +390,7 @@ void table_draw(struct table *t, const struct canvas *cv)
 {
 	table_sync(t);
 	int ncols;
-	const struct column *cols = t->v->ops->columns(t->v, &ncols);
+	const struct column *cols = table_columns(t, &ncols);
 	canvas_clear(cv, ROLE_NORMAL);
 	t->page = cv->h - 1;
 	t->body_y = cv->y + 1;

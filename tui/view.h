@@ -41,7 +41,7 @@ typedef int (*view_action_cb)(struct view *v, int row);
  * `key hint` for actions with a hint, the help screen `key help` for all. */
 struct view_action {
 	const char *name; /* "download": what :bind and help name it */
-	const char *key;  /* default key, a key name: "d", "<Enter>", "<C-d>"; NULL: none */
+	const char *key;  /* default keys, names separated by spaces: "d", "h <Left>"; NULL: none */
 	const char *hint; /* footer label ("download"), NULL: not in the footer */
 	const char *help; /* help text ("download the object to a file") */
 	unsigned flags;	  /* ACT_F_* */
@@ -56,8 +56,9 @@ struct view_action {
  * drawing (except body, which draws into the canvas it is given); resume
  * when the view above it is popped; close exactly once when it leaves the
  * stack (popped, or the app exits), after which v is freed: close must
- * cancel the view's requests and free v->priv. Only title, columns, nrows
- * and cell are required. Strings written into out must be sanitized. */
+ * cancel the view's requests and free v->priv. Only title is required, and
+ * columns, nrows and cell unless body draws the whole view (a page with no
+ * rows). Strings written into out must be sanitized. */
 struct view_ops {
 	const char *name; /* "listing": shown as the heading of its keys in help */
 	/* This level's part of the breadcrumb ("runs", "models/", "fraud-xgb"). */
@@ -95,11 +96,6 @@ struct view_ops {
 	 * the shell's of the same name. run gets the view's panel. */
 	const struct cmd_entry *cmds;
 	int ncmds;
-	/* Only for panels not yet built on actions (tui/legacy.c): raw keys
-	 * before the dispatcher. New views leave it NULL. */
-	int (*on_key)(struct view *v, int key, int row);
-	/* Only for legacy panels: the footer text as written. */
-	const char *(*hints)(struct view *v);
 };
 
 struct view {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "lib/core/http.h"
+#include "lib/core/http_err.h"
 #include "lib/core/target_http.h"
 #include "lib/pg/pgc.h"
 #include "lib/s3/s3.h"
@@ -51,17 +52,6 @@ void probe_sshc_opts(const struct target *t, long timeout_ms, struct sshc_opts *
 static void http_step(struct source *s);
 
 /* Turns a non-2xx answer into an error naming the request and the server's words. */
-static void http_status_error(const struct source *s, const char *path, const struct http_resp *r,
-			      struct mlc_err *e)
-{
-	char text[160] = "";
-	if (s->target->kind != TK_S3 || s3_parse_error(r->body, r->body_len, text, sizeof text) < 0)
-		http_error_text(r, text, sizeof text);
-	int code = (r->status == 401 || r->status == 403) ? MLC_ERR_AUTH : MLC_ERR_HTTP;
-	mlc_err_set(e, code, r->status, "HTTP %ld from %s%s%s", r->status, path,
-		    text[0] ? ": " : "", text);
-}
-
 static void http_done(const struct http_resp *r, const struct mlc_err *err, void *arg)
 {
 	struct source *s = arg;
@@ -93,7 +83,7 @@ static void http_done(const struct http_resp *r, const struct mlc_err *err, void
 	if (err) {
 		e = *err;
 	} else if ((p->step != 0 || !k->own_status) && (r->status < 200 || r->status > 299)) {
-		http_status_error(s, path, r, &e);
+		http_err_resp(&e, NULL, r, path);
 	} else if (p->step == 0) {
 		if (k->health)
 			k->health(s->target, r, &e);
