@@ -37,6 +37,9 @@ struct brow {
 	char *etag;
 	char *sclass;
 	bool prefix;
+	/* The key holds a NUL (lib stores it as S3_KEY_NUL): listed, never
+	 * acted on (bk_refuse_nul says why). */
+	bool key_nul;
 };
 
 /* A listing view's state: one prefix of a bucket of one store. */
@@ -47,7 +50,8 @@ struct listing {
 	size_t npre, nobj, cpre, cobj;
 	int64_t bytes;
 	long pages;
-	int64_t t0; /* when the listing was asked for */
+	long stopped_at; /* the walk stopped at its cap with more on the server */
+	int64_t t0;	 /* when the listing was asked for */
 	struct s3c_req *req;
 	bool listed, done;
 	char err[400];
@@ -105,6 +109,9 @@ void bk_download(struct panel *p, const struct target *t, const char *bucket, co
 void bk_upload(struct panel *p, const struct target *t, const char *bucket, const char *prefix);
 void bk_delete(struct panel *p, const struct target *t, const char *bucket, const char *prefix,
 	       const struct brow *r);
+/* When r's key holds a NUL: says so on the message line (what op would
+ * have done and why it cannot) and returns true. */
+bool bk_refuse_nul(const char *bucket, const struct brow *r, const char *op);
 /* Stops every transfer of the panel (it closes). */
 void bk_xfer_close(struct panel *p);
 

@@ -107,6 +107,7 @@ static void row_from_object(struct brow *r, const struct s3_object *o)
 	r->etag = o->etag && *o->etag ? xstrdup(o->etag) : NULL;
 	r->sclass = intern_class(o->storage_class);
 	r->prefix = false;
+	r->key_nul = o->key_nul || strchr(o->key, S3_KEY_NUL);
 }
 
 static void add_prefixes(struct listing *l, const struct s3_list_page *pg)
@@ -121,6 +122,7 @@ static void add_prefixes(struct listing *l, const struct s3_list_page *pg)
 		r->key = xstrdup(pg->prefixes[i]);
 		r->size = -1;
 		r->prefix = true;
+		r->key_nul = strchr(r->key, S3_KEY_NUL) != NULL;
 		if (l->select_key && !strcmp(r->key, l->select_key)) {
 			/* where the user came from, selected once it is here */
 			view_select_row(l->v, (int)(l->npre - 1));
@@ -145,6 +147,16 @@ static void add_objects(struct listing *l, const struct s3_list_page *pg)
 	}
 }
 
+/* A walk that hit its cap: what was kept, and how to see the rest. */
+static void stopped_message(const struct listing *l)
+{
+	char n[32], uri[400];
+	fmt_count(n, sizeof n, l->stopped_at);
+	bk_uri_of(uri, sizeof uri, l->bucket, l->prefix);
+	app_message(ROLE_WARN, "stopped at %s rows: more on the server; narrow it: :cd %sPREFIX", n,
+		    uri);
+}
+
 static bool list_page(const struct s3_list_page *pg, bool last, const struct mlc_err *err,
 		      void *arg)
 {
@@ -163,6 +175,9 @@ static bool list_page(const struct s3_list_page *pg, bool last, const struct mlc
 	if (last) {
 		l->req = NULL;
 		l->done = !err;
+		l->stopped_at = pg ? pg->stopped_at : 0;
+		if (l->stopped_at)
+			stopped_message(l);
 		if (!err)
 			log_info(
 			    "buckets: s3://%s/%s: %zu prefixes, %zu objects, %ld pages in %lld ms",
@@ -285,7 +300,14 @@ static void ls_cell(struct view *v, int row, int col, struct cell *out)
 	case 0: {
 		size_t pl = strlen(l->prefix);
 		const char *name = str_starts(r->key, l->prefix) ? r->key + pl : r->key;
-		mlp_cell(out, name, r->prefix ? ROLE_MARK : ROLE_NORMAL);
+		if (r->key_nul) {
+			/* before the name: a long name must not cut it off */
+			char *s = xasprintf("(holds a NUL: cannot be acted on) %s", name);
+			mlp_cell(out, s, ROLE_WARN);
+			free(s);
+		} else {
+			mlp_cell(out, name, r->prefix ? ROLE_MARK : ROLE_NORMAL);
+		}
 		break;
 	}
 	case 1:
@@ -328,7 +350,7 @@ static void ls_title(struct view *v, char *out, size_t n)
 static void ls_status(struct view *v, char *out, size_t n)
 {
 	const struct listing *l = v->priv;
-	char a[32], b[32], c[32], pre[48] = "", more[64] = "";
+	char a[32], b[32], c[32], pre[48] = "", more[96] = "";
 	fmt_count(a, sizeof a, (long long)l->nobj);
 	fmt_bytes(b, sizeof b, (uint64_t)l->bytes);
 	if (l->npre) {
@@ -340,6 +362,11 @@ static void ls_status(struct view *v, char *out, size_t n)
 			 l->pages + 1);
 	else if (l->err[0])
 		snprintf(more, sizeof more, "  (incomplete)");
+	else if (l->stopped_at) {
+		char s[32];
+		fmt_count(s, sizeof s, l->stopped_at);
+		snprintf(more, sizeof more, "  (stopped at %s rows: more on the server)", s);
+	}
 	const char *du = l->req ? "" : "  (u: du)";
 	const char *dot = glyph(G_DOT);
 	char objs[96] = "";
@@ -366,6 +393,12 @@ static void ls_detail(struct view *v, int row, char *out, size_t n, enum role *r
 	bk_uri_of(uri, sizeof uri, l->bucket, r->key);
 	if (r->prefix) {
 		snprintf(out, n, "%s", uri);
+		return;
+	}
+	if (r->key_nul) {
+		snprintf(out, n, "%s  holds a NUL byte (shown as \\xff): no request can name it",
+			 uri);
+		*role = ROLE_WARN;
 		return;
 	}
 	char a[32], t[32];

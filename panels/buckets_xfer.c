@@ -16,6 +16,7 @@
 #include "buckets.h"
 #include "lib/core/sanitize.h"
 #include "lib/core/util.h"
+#include "transfer.h"
 #include "tui/app.h"
 
 /* A transfer in flight: on the panel's list, so that closing the panel
@@ -80,6 +81,7 @@ static void job_free(struct bk_job *j)
 
 void bk_xfer_close(struct panel *p)
 {
+	xfer_cancel_owner(bp(p));
 	while (bp(p)->jobs) {
 		s3c_cancel(bp(p)->jobs->req);
 		job_free(bp(p)->jobs);
@@ -97,23 +99,10 @@ static void relist_if_shown(const struct bk_job *j, bool whole_bucket)
 		bk_relist(l);
 }
 
-/* The status line while bytes move: "downloading s3://b/k  [████░░] 40%  4 MB of 10 MB",
- * at most every 100 ms (the last call always shows). */
+/* The status line while bytes move (transfer.c's meter). */
 static void progress_line(struct bk_job *j, int64_t now, int64_t total)
 {
-	int64_t t = mono_ms();
-	if (now < total && t - j->last_ms < 100)
-		return;
-	j->last_ms = t;
-	char bar[96], a[32], b[32];
-	fmt_bytes(a, sizeof a, (uint64_t)MLC_MAX(now, 0));
-	if (total > 0) {
-		canvas_bar(bar, sizeof bar, now, total, 20);
-		fmt_bytes(b, sizeof b, (uint64_t)total);
-		app_message(ROLE_DIM, "%s %s  %s  %s of %s", j->verb, j->label, bar, a, b);
-	} else {
-		app_message(ROLE_DIM, "%s %s  %s", j->verb, j->label, a);
-	}
+	xfer_meter(&j->last_ms, j->verb, j->label, now, total);
 }
 
 static void job_progress(int64_t now, int64_t total, void *arg)
@@ -121,78 +110,41 @@ static void job_progress(int64_t now, int64_t total, void *arg)
 	progress_line(arg, now, total);
 }
 
+bool bk_refuse_nul(const char *bucket, const struct brow *r, const char *op)
+{
+	struct mlc_err e;
+	if (!r || !s3_key_refused(op, bucket, r->key, &e))
+		return false;
+	app_message(ROLE_ERR, "%s", e.msg);
+	return true;
+}
+
 /* ---- download ---------------------------------------------------------- */
 
-/* The end of a download or an upload: what moved and how long it took,
- * or why it failed; an upload into the listing shown refreshes it. */
-static void transfer_done(struct bk_job *j, bool upload, int64_t bytes, const struct mlc_err *err)
+/* The object a download fetches, for transfer.c's start callback. */
+struct bk_dl {
+	const struct target *t;
+	char *bucket, *key;
+};
+
+static void *bk_dl_start(void *ctx, const char *path, bool overwrite, xfer_progress_cb progress,
+			 xfer_done_cb done, void *arg)
 {
-	j->req = NULL;
-	if (err) {
-		app_message(ROLE_ERR, "%s failed: %s", upload ? "upload" : "download", err->msg);
-	} else {
-		char a[32], t[32];
-		fmt_bytes(a, sizeof a, (uint64_t)bytes);
-		fmt_latency(t, sizeof t, (long)(mono_ms() - j->t0));
-		if (upload)
-			app_message(ROLE_OK, "uploaded %s: %s in %s", j->label, a, t);
-		else
-			app_message(ROLE_OK, "downloaded to %s: %s in %s", j->path, a, t);
-		if (upload)
-			relist_if_shown(j, false);
-	}
-	job_free(j);
+	struct bk_dl *o = ctx;
+	return s3c_download(o->t, o->bucket, o->key, path, overwrite, progress, done, arg);
 }
 
-static void dl_done(int64_t bytes, const struct mlc_err *err, void *arg)
+static void bk_dl_cancel(void *handle)
 {
-	transfer_done(arg, false, bytes, err);
+	s3c_cancel(handle);
 }
 
-static void dl_start(struct bk_job *j, bool overwrite)
+static void bk_dl_free(void *ctx)
 {
-	j->t0 = mono_ms();
-	j->verb = "downloading";
-	progress_line(j, 0, j->size);
-	j->req =
-	    s3c_download(j->t, j->bucket, j->key, j->path, overwrite, job_progress, dl_done, j);
-}
-
-static void dl_replace(void *arg, bool yes)
-{
-	struct bk_job *j = arg;
-	if (!yes) {
-		app_message(ROLE_DIM, "not downloaded: %s is kept", j->path);
-		job_free(j);
-		return;
-	}
-	dl_start(j, true);
-}
-
-static void dl_path_given(void *arg, const char *text)
-{
-	struct bk_job *j = arg;
-	if (!text || !*text) {
-		job_free(j);
-		return;
-	}
-	j->path = xstrdup(text);
-	struct stat st;
-	if (stat(j->path, &st) == 0) {
-		char *p = san_str(j->path);
-		char line0[600], line1[600];
-		snprintf(line0, sizeof line0, "%s exists (%lld bytes).", p, (long long)st.st_size);
-		snprintf(line1, sizeof line1, "Replace it with %s?", j->label);
-		struct dialog d = {.title = "Replace a local file",
-				   .lines = {line0, line1, NULL},
-				   .action = "replace the local file",
-				   .done = dl_replace,
-				   .arg = j};
-		app_confirm(&d);
-		free(p);
-		return;
-	}
-	dl_start(j, false);
+	struct bk_dl *o = ctx;
+	free(o->bucket);
+	free(o->key);
+	free(o);
 }
 
 void bk_download(struct panel *p, const struct target *t, const char *bucket, const struct brow *r)
@@ -201,26 +153,48 @@ void bk_download(struct panel *p, const struct target *t, const char *bucket, co
 		app_message(ROLE_DIM, "d downloads an object: select one");
 		return;
 	}
-	struct bk_job *j = job_new(p, t, bucket, r->key);
-	j->size = r->size;
+	if (bk_refuse_nul(bucket, r, "download"))
+		return;
+	struct bk_dl *o = xcalloc(1, sizeof *o);
+	o->t = t;
+	o->bucket = xstrdup(bucket);
+	o->key = xstrdup(r->key);
+	char *uri = xasprintf("s3://%s/%s", bucket, r->key);
+	char *req = xasprintf("GET %s", uri);
 	const char *base = strrchr(r->key, '/');
-	base = base ? base + 1 : r->key;
-	/* The default is the key's last part, sanitized: it never carries a
-	 * control character or a path of the server's choosing. */
-	char *initial = san_str(*base ? base : "object");
-	if (!strcmp(initial, ".") || !strcmp(initial, "..")) {
-		free(initial);
-		initial = xstrdup("object");
-	}
-	app_input("download to: ", initial, dl_path_given, j);
-	free(initial);
+	struct xfer_src s = {.target = t->name,
+			     .label = uri,
+			     .request = req,
+			     .name = base ? base + 1 : r->key,
+			     .size = r->size,
+			     .start = bk_dl_start,
+			     .cancel = bk_dl_cancel,
+			     .ctx = o,
+			     .ctx_free = bk_dl_free,
+			     .owner = bp(p)};
+	xfer_download(&s);
+	free(uri);
+	free(req);
 }
 
 /* ---- upload ------------------------------------------------------------- */
 
+/* The end of an upload: what moved and how long it took, or why it
+ * failed (lib/s3c writes the audit line); the listing shown is refreshed. */
 static void up_done(int64_t bytes, const struct mlc_err *err, void *arg)
 {
-	transfer_done(arg, true, bytes, err);
+	struct bk_job *j = arg;
+	j->req = NULL;
+	if (err) {
+		app_message(ROLE_ERR, "upload failed: %s", err->msg);
+	} else {
+		char a[32], t[32];
+		fmt_bytes(a, sizeof a, (uint64_t)bytes);
+		fmt_latency(t, sizeof t, (long)(mono_ms() - j->t0));
+		app_message(ROLE_OK, "uploaded %s: %s in %s", j->label, a, t);
+		relist_if_shown(j, false);
+	}
+	job_free(j);
 }
 
 static void up_confirmed(void *arg, bool yes)
@@ -444,6 +418,8 @@ static bool del_walk_page(const struct s3_list_page *pg, bool last, const struct
 void bk_delete(struct panel *p, const struct target *t, const char *bucket, const char *prefix,
 	       const struct brow *r)
 {
+	if (bk_refuse_nul(bucket, r, "delete"))
+		return;
 	struct bk_job *j = job_new(p, t, bucket, r->key);
 	if (!r->prefix) {
 		char a[32], line1[200];

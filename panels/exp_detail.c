@@ -1,7 +1,7 @@
 /* panels/exp_detail.c — a run's detail (info, params, latest metrics, tags,
  * dataset inputs, artifacts) as table rows: Enter on a metric charts it,
  * on the artifact location opens it in Buckets, on a folder lists it, on a
- * file previews it; d downloads a file (lib/core/download). State: struct
+ * file previews it; d downloads a file (panels/transfer.c). State: struct
  * xp_detail, the view's priv; its requests are cancelled when it closes. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +12,7 @@
 #include "lib/core/sanitize.h"
 #include "lib/core/util.h"
 #include "mlflowp.h"
+#include "transfer.h"
 #include "tui/app.h"
 
 const struct mlflow_run *xp_detail_run(const struct xp_detail *d)
@@ -273,70 +274,79 @@ static void detail_copy(struct view *v, int row, char *out, size_t n)
 
 /* ---- artifact download ------------------------------------------------------- */
 
-struct dl_job {
-	char path[1024];
-	int64_t last_ms;
+/* What to download, for transfer.c's start callback: the client is the
+ * panel's (it outlives the download: the panel cancels its downloads when
+ * it closes). */
+struct art_dl {
+	struct mlflowc *c;
+	char *uri, *run_id, *path;
+	xfer_progress_cb progress;
+	xfer_done_cb done;
+	void *arg;
 };
 
-static void dl_progress(int64_t now, int64_t total, void *arg)
+static void art_dl_progress(int64_t now, int64_t total, void *arg)
 {
-	struct dl_job *j = arg;
-	if (mono_ms() - j->last_ms < 200)
-		return;
-	j->last_ms = mono_ms();
-	char a[32], b[32];
-	fmt_bytes(a, sizeof a, (uint64_t)now);
-	if (total > 0) {
-		fmt_bytes(b, sizeof b, (uint64_t)total);
-		app_message(ROLE_DIM, "downloading %s: %s of %s (%d%%)", j->path, a, b,
-			    (int)(100 * now / total));
-	} else {
-		app_message(ROLE_DIM, "downloading %s: %s", j->path, a);
-	}
+	struct art_dl *a = arg;
+	a->progress(now, total, a->arg);
 }
 
-static void dl_done(const struct dl_result *r, const struct mlc_err *err, void *arg)
+static void art_dl_done(const struct dl_result *r, const struct mlc_err *err, void *arg)
 {
-	struct dl_job *j = arg;
-	char *p = san_str(j->path);
-	if (err) {
-		app_message(ROLE_ERR, "download %s failed: %s", p, err->msg);
-	} else {
-		char a[32];
-		fmt_bytes(a, sizeof a, (uint64_t)r->bytes);
-		app_message(ROLE_OK, "downloaded %s (%s)", p, a);
-	}
-	free(p);
-	free(j);
+	struct art_dl *a = arg;
+	a->done(err ? 0 : r->bytes, err, a->arg);
 }
 
-/* What to download, kept while the path is asked (the view may close). */
-struct dl_ask {
-	struct mlflowc *c; /* the panel's: lives until the app exits */
-	char uri[1024], run_id[64], path[1024];
-};
-
-static void dl_path_given(void *arg, const char *text)
+static void *art_dl_start(void *ctx, const char *path, bool overwrite, xfer_progress_cb progress,
+			  xfer_done_cb done, void *arg)
 {
-	struct dl_ask *a = arg;
-	if (!text || !*text) {
-		free(a);
-		return;
-	}
-	struct dl_job *j = xcalloc(1, sizeof *j);
-	snprintf(j->path, sizeof j->path, "%s", text);
+	struct art_dl *a = ctx;
+	a->progress = progress;
+	a->done = done;
+	a->arg = arg;
 	struct http_opts o;
 	char *url = mlflowc_artifact_opts(a->c, a->uri, a->run_id, a->path, &o);
 	o.max_bytes = (size_t)4 << 30;
-	struct dl_opts d = {.progress = dl_progress, .done = dl_done, .arg = j};
-	dl_start(&o, j->path, &d);
+	struct dl_opts d = {
+	    .overwrite = overwrite, .progress = art_dl_progress, .done = art_dl_done, .arg = a};
+	struct dl *h = dl_start(&o, path, &d);
 	free(url);
+	return h;
+}
+
+static void art_dl_cancel(void *handle)
+{
+	dl_cancel(handle);
+}
+
+static void art_dl_free(void *ctx)
+{
+	struct art_dl *a = ctx;
+	free(a->uri);
+	free(a->run_id);
+	free(a->path);
 	free(a);
 }
 
-/* d: asks for a local path (the artifact's name in the current folder),
- * then streams the artifact there; the download survives leaving the
- * view (it writes a local file the user asked for). */
+/* url without a user:password@ part: what the audit line may show. */
+static char *url_for_log(const char *url)
+{
+	const char *s = strstr(url, "://");
+	if (!s)
+		return xstrdup(url);
+	s += 3;
+	const char *end = s + strcspn(s, "/?#"), *at = NULL;
+	for (const char *q = s; q < end; q++)
+		if (*q == '@')
+			at = q;
+	if (!at)
+		return xstrdup(url);
+	return xasprintf("%.*s%s", (int)(s - url), url, at + 1);
+}
+
+/* d: the shared download flow (panels/transfer.c) for the selected file;
+ * the download survives leaving the view (it writes a local file the user
+ * asked for) and stops when the panel closes. */
 static int detail_download(struct view *v, int row)
 {
 	struct xp_detail *d = v->priv;
@@ -349,15 +359,34 @@ static int detail_download(struct view *v, int row)
 		app_message(ROLE_DIM, "d downloads the selected artifact file");
 		return P_REDRAW;
 	}
-	struct dl_ask *a = xcalloc(1, sizeof *a);
+	struct art_dl *a = xcalloc(1, sizeof *a);
 	a->c = c;
-	snprintf(a->uri, sizeof a->uri, "%s", r->artifact_uri ? r->artifact_uri : "");
-	snprintf(a->run_id, sizeof a->run_id, "%s", r->run_id);
-	snprintf(a->path, sizeof a->path, "%s", f->path);
+	a->uri = xstrdup(r->artifact_uri ? r->artifact_uri : "");
+	a->run_id = xstrdup(r->run_id);
+	a->path = xstrdup(f->path);
+	/* The exact request, for the audit line (the URL carries no secret:
+	 * credentials go in headers). */
+	struct http_opts o;
+	char *url = mlflowc_artifact_opts(c, a->uri, a->run_id, a->path, &o);
+	char *shown = url_for_log(url);
+	char *req = xasprintf("GET %s", shown);
+	free(shown);
+	char *label = xasprintf("runs:/%s/%s", r->run_id, f->path);
 	const char *base = strrchr(f->path, '/');
-	char *initial = san_str(base ? base + 1 : f->path);
-	app_input("download to: ", initial, dl_path_given, a);
-	free(initial);
+	struct xfer_src s = {.target = c->t ? c->t->name : "mlflow",
+			     .label = label,
+			     .request = req,
+			     .name = base ? base + 1 : f->path,
+			     .size = f->file_size,
+			     .start = art_dl_start,
+			     .cancel = art_dl_cancel,
+			     .ctx = a,
+			     .ctx_free = art_dl_free,
+			     .owner = d->x};
+	xfer_download(&s);
+	free(url);
+	free(req);
+	free(label);
 	return P_REDRAW;
 }
 

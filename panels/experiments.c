@@ -13,6 +13,7 @@
 #include "lib/core/sanitize.h"
 #include "lib/core/util.h"
 #include "mlflowp.h"
+#include "transfer.h"
 #include "tui/app.h"
 #include "tui/cmd.h"
 
@@ -421,6 +422,7 @@ static void xp_panel_open(struct panel *p)
 static void xp_panel_close(struct panel *p)
 {
 	struct xp *x = p->priv;
+	xfer_cancel_owner(x); /* before the client goes */
 	mlflowc_cancel(x->exps_req);
 	mlflowc_cancel(x->byname_req);
 	mlflowc_cancel(x->goto_req);

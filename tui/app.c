@@ -103,7 +103,7 @@ void app_quit(bool force)
 		d.lines[n++] = A.jobs[i].what;
 	if (A.njobs > 6)
 		d.lines[n++] = "…";
-	d.lines[n++] = "Quitting stops them; partial downloads stay as NAME.part.";
+	d.lines[n++] = "Quitting stops them; partial downloads are removed.";
 	app_confirm(&d);
 }
 

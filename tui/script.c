@@ -1,9 +1,11 @@
 /* tui/script.c — the headless driver (--script FILE): each line is keys
  * ("j j <Enter>"), a `:command`, a `/TEXT` filter typed as it stands (no
  * space after the slash; "/ a b" is keys), or a
- * `"TEXT` typed byte by byte into whatever is open. Before each line the
- * loop runs until nothing is in flight (no sleeps), and after it the
- * screen is drawn, so `:save-display` writes what a user would see. */
+ * `"TEXT` typed byte by byte into whatever is open, or `&KEYS`: keys that
+ * start a job (a transfer) left running in the background. Before each line
+ * the loop runs until nothing is in flight but those background jobs (no
+ * sleeps), and after it the screen is drawn, so `:save-display` writes
+ * what a user would see. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,9 +19,21 @@
 /* Runs the loop until nothing is in flight: first one non-blocking turn so
  * that timers due now (the first polls) start, then until the busy count is
  * back to zero. */
+/* In-flight units the `&` lines started, still counted while their jobs
+ * run (never more than the app's jobs: one that ended is waited on no more). */
+static int background;
+
 static void wait_idle(void)
 {
 	uv_run(loop_get(), UV_RUN_NOWAIT);
+	int bg = MLC_MIN(background, A.njobs);
+	if (bg > 0) {
+		/* the loop never empties: one event at a time until only the
+		 * background jobs are left */
+		while (loop_busy() > bg && !A.quit)
+			uv_run(loop_get(), UV_RUN_ONCE);
+		return;
+	}
 	loop_stop_when_idle(true);
 	while (loop_busy() > 0 && !A.quit)
 		uv_run(loop_get(), UV_RUN_DEFAULT);
@@ -33,10 +47,12 @@ static void type_text(const char *s)
 	wait_idle();
 }
 
-/* Keys by name, each followed by a wait; returns 0 or -1 (unknown name). */
-static int press_keys(const char *path, int lineno, const char *s)
+/* Keys by name, each followed by a wait; returns 0 or -1 (unknown name).
+ * In the background (`&KEYS`) they are pressed without waiting, and what
+ * they left in flight is waited on no more. */
+static int press_keys(const char *path, int lineno, const char *s, bool bg)
 {
-	int rc = 0;
+	int rc = 0, before = loop_busy();
 	char **keys = strv_split(s, NULL);
 	for (char **k = keys; *k && !A.quit; k++) {
 		int key = keys_parse(*k);
@@ -46,9 +62,14 @@ static int press_keys(const char *path, int lineno, const char *s)
 			continue;
 		}
 		dispatch_key(key);
-		wait_idle();
+		if (bg)
+			uv_run(loop_get(), UV_RUN_NOWAIT);
+		else
+			wait_idle();
 	}
 	strv_free(keys);
+	if (bg && loop_busy() > before)
+		background += loop_busy() - before;
 	return rc;
 }
 
@@ -81,7 +102,7 @@ int script_run(const char *path)
 				fprintf(stderr, "%s:%d: %s failed: %s\n", path, lineno, s, A.msg);
 				failed = 1;
 			}
-		} else if (press_keys(path, lineno, s) < 0) {
+		} else if (press_keys(path, lineno, *s == '&' ? s + 1 : s, *s == '&') < 0) {
 			failed = 1;
 		}
 		app_draw();

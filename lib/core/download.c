@@ -33,6 +33,33 @@ char *dl_part_path(const char *path)
 	return xasprintf("%s.part", path);
 }
 
+char *dl_local_path(const char *typed, const char *name, const char *home)
+{
+	char *p;
+	if (!strcmp(typed, "~") && home && *home)
+		p = xstrdup(home);
+	else if (str_starts(typed, "~/") && home && *home)
+		p = xasprintf("%s%s%s", home, home[strlen(home) - 1] == '/' ? "" : "/", typed + 2);
+	else
+		p = xstrdup(typed);
+	struct stat st;
+	size_t n = strlen(p);
+	bool dir = (n && p[n - 1] == '/') || (stat(p, &st) == 0 && S_ISDIR(st.st_mode));
+	if (dir) {
+		char *j = xasprintf("%s%s%s", p, n && p[n - 1] == '/' ? "" : "/", name);
+		free(p);
+		p = j;
+	}
+	return p;
+}
+
+bool dl_is_dotfile(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	return base[0] == '.';
+}
+
 static void dl_free(struct dl *d)
 {
 	if (d->fd >= 0)
@@ -185,11 +212,18 @@ struct dl *dl_start(const struct http_opts *o, const char *path, const struct dl
 	} else if (!d->overwrite && lstat(path, &st) == 0) {
 		mlc_err_set(&d->early_err, MLC_ERR_IO, EEXIST, "%s exists: not replaced", path);
 	} else {
+		/* Exclusive: a PATH.part already there is another download's (or
+		 * the user's) file, never truncated, never removed. */
 		d->part = dl_part_path(path);
-		d->fd = open(d->part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-		if (d->fd < 0) {
+		d->fd = open(d->part, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+		if (d->fd < 0 && errno == EEXIST) {
+			mlc_err_set(&d->early_err, MLC_ERR_IO, EEXIST,
+				    "%s exists (another download?): left as it is", d->part);
+		} else if (d->fd < 0) {
 			mlc_err_set(&d->early_err, MLC_ERR_IO, errno, "cannot create %s: %s",
 				    d->part, strerror(errno));
+		}
+		if (d->fd < 0) {
 			free(d->part);
 			d->part = NULL; /* not ours: never unlinked */
 		}

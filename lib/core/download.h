@@ -1,7 +1,8 @@
 /* lib/core/download.h — an HTTP GET (any http_opts request) streamed into a local
  * file: written to PATH.part as the body arrives and renamed onto PATH only
- * when the whole body came with a 2xx status; the part file is removed on
- * any error and on cancel. An existing PATH is never replaced unless the
+ * when the whole body came with a 2xx status; the part file is created
+ * exclusively (an existing PATH.part is left alone: the download fails) and
+ * removed on any error and on cancel. An existing PATH is never replaced unless the
  * caller says overwrite (and even then a file that appears meanwhile is
  * only replaced with overwrite). Progress from Content-Length. Runs on the
  * loop; never blocks on the network (local writes are plain write(2)). */
@@ -52,5 +53,13 @@ void dl_cancel(struct dl *d);
 
 /* "PATH.part" for path; caller frees (exposed for tests). */
 char *dl_part_path(const char *path);
+
+/* Where a download the user typed goes: "~" and "~/x" under home (when
+ * home is set); a path ending in '/' or naming a directory gets name (the
+ * default file name) appended. Caller frees. */
+char *dl_local_path(const char *typed, const char *name, const char *home);
+/* Whether path's last part starts with a dot (a dotfile: writing one asks
+ * first). */
+bool dl_is_dotfile(const char *path);
 
 #endif

@@ -1,6 +1,8 @@
 /* lib/s3/s3c_xfer.c — the S3 client's transfers and deletes (see s3c.h):
  * GetObject to a file through lib/core/download, PutObject from a file,
  * DeleteObject, and DeleteObjects in batches with per-key results. Every
+ * request that changes the store leaves an audit line (log_audit: the
+ * target, the request, its result) once its answer is known. Every
  * callback runs exactly once, from the loop. Never blocks, never draws. */
 #include "lib/s3/s3c_int.h"
 
@@ -14,6 +16,7 @@
 #include "lib/core/digest.h"
 #include "lib/core/download.h"
 #include "lib/core/http.h"
+#include "lib/core/log.h"
 #include "lib/core/loop.h"
 #include "lib/core/util.h"
 
@@ -72,22 +75,33 @@ static void put_progress(int64_t now, int64_t total, void *arg)
 		r->progress(now, total, r->arg);
 }
 
+/* The audit line of a request to r's target: err's message, else ok. */
+static void audit(const struct s3c_req *r, const char *request, const struct mlc_err *err,
+		  const char *ok)
+{
+	log_audit(r->t->name, request, err ? err->msg : ok);
+}
+
 static void put_done(const struct http_resp *resp, const struct mlc_err *herr, void *arg)
 {
 	struct s3c_req *r = arg;
 	r->http = NULL;
 	struct mlc_err e;
-	if (herr && herr->code == MLC_ERR_IO) {
-		r->cb.done(0, herr, r->arg);
-	} else if (herr) {
+	const struct mlc_err *err = &e;
+	if (herr && herr->code == MLC_ERR_IO)
+		err = herr;
+	else if (herr)
 		s3c_transport_error(r, r->key, herr, &e);
-		r->cb.done(0, &e, r->arg);
-	} else if (resp->status < 200 || resp->status > 299) {
+	else if (resp->status < 200 || resp->status > 299)
 		s3c_resp_error(r, r->key, resp->status, resp->body, resp->body_len, &e);
-		r->cb.done(0, &e, r->arg);
-	} else {
-		r->cb.done((int64_t)r->max_bytes, NULL, r->arg);
-	}
+	else
+		err = NULL;
+	char *req = xasprintf("PUT s3://%s/%s from %s", r->bucket, r->key, r->path);
+	char *ok = xasprintf("%ld, %zu bytes", resp ? resp->status : 0L, r->max_bytes);
+	audit(r, req, err, ok);
+	free(req);
+	free(ok);
+	r->cb.done(err ? 0 : (int64_t)r->max_bytes, err, r->arg);
 	s3c_req_free(r);
 }
 
@@ -129,15 +143,19 @@ static void delete_done(const struct http_resp *resp, const struct mlc_err *herr
 	struct s3c_req *r = arg;
 	r->http = NULL;
 	struct mlc_err e;
-	if (herr) {
+	const struct mlc_err *err = &e;
+	if (herr)
 		s3c_transport_error(r, r->key, herr, &e);
-		r->cb.err(&e, r->arg);
-	} else if (resp->status < 200 || resp->status > 299) {
+	else if (resp->status < 200 || resp->status > 299)
 		s3c_resp_error(r, r->key, resp->status, resp->body, resp->body_len, &e);
-		r->cb.err(&e, r->arg);
-	} else {
-		r->cb.err(NULL, r->arg);
-	}
+	else
+		err = NULL;
+	char *req = xasprintf("DELETE s3://%s/%s", r->bucket, r->key);
+	char ok[32];
+	snprintf(ok, sizeof ok, "%ld", resp ? resp->status : 0L);
+	audit(r, req, err, ok);
+	free(req);
+	r->cb.err(err, r->arg);
 	s3c_req_free(r);
 }
 
@@ -168,6 +186,22 @@ static void note_failure(struct s3c_req *r, size_t count, const struct mlc_err *
 	r->failed += count;
 }
 
+/* One audit line per request of a DeleteObjects walk: the batch (its
+ * size, first and last key) or the key sent alone, and what came back. */
+static void batch_audit(const struct s3c_req *r, bool alone, size_t batch, size_t deleted,
+			size_t failed, const struct mlc_err *e)
+{
+	const char *first = r->keys[r->next - batch], *last = r->keys[r->next - 1];
+	char *req = alone ? xasprintf("DELETE s3://%s/%s", r->bucket, first)
+			  : xasprintf("POST s3://%s?delete (DeleteObjects, %zu keys: %s .. %s)",
+				      r->bucket, batch, first, last);
+	char *res = xasprintf("%zu deleted, %zu failed%s%s", deleted, failed, e ? ": " : "",
+			      e ? e->msg : "");
+	log_audit(r->t->name, req, res);
+	free(req);
+	free(res);
+}
+
 static void delete_batch_done(const struct http_resp *resp, const struct mlc_err *herr, void *arg)
 {
 	struct s3c_req *r = arg;
@@ -175,6 +209,8 @@ static void delete_batch_done(const struct http_resp *resp, const struct mlc_err
 	size_t batch = r->op == OP_DELETE_KEYS && r->max_keys > 0 ? (size_t)r->max_keys : 1;
 	struct mlc_err e;
 	const char *key = r->keys[r->next - batch];
+	size_t deleted0 = r->deleted, failed0 = r->failed;
+	bool alone = !r->body; /* a key XML cannot carry, sent as DeleteObject */
 	if (herr) {
 		s3c_transport_error(r, batch == 1 ? key : NULL, herr, &e);
 		note_failure(r, batch, &e);
@@ -202,6 +238,8 @@ static void delete_batch_done(const struct http_resp *resp, const struct mlc_err
 	}
 	free(r->body);
 	r->body = NULL;
+	batch_audit(r, alone, batch, r->deleted - deleted0, r->failed - failed0,
+		    r->failed > failed0 ? &e : NULL);
 	if (r->progress)
 		r->progress((int64_t)r->next, (int64_t)r->nkeys, r->arg);
 	delete_keys_step(r);

@@ -10,6 +10,7 @@
 
 #include "lib/core/config.h"
 #include "lib/core/http.h"
+#include "lib/core/log.h"
 #include "lib/core/loop.h"
 #include "lib/s3/s3.h"
 #include "lib/core/util.h"
@@ -666,5 +667,82 @@ Test(s3rver, s3c_refuses_a_key_holding_a_nul)
 	cr_assert_eq(x.deleted, 0, "not even the good key of the batch");
 	cr_assert_eq(http_requests_started(), before, "nothing was sent");
 	res_free(&l);
+	free(t.url);
+}
+
+/* Issue 8 item 12: every request that changes the store leaves one audit
+ * line in the log file — the target, the exact request, its result —: an
+ * upload, a DeleteObject, and each DeleteObjects batch (1,001 keys: two). */
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	cr_assert_not_null(f, "%s", path);
+	struct buf b;
+	buf_init(&b);
+	char chunk[4096];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		buf_append(&b, chunk, n);
+	fclose(f);
+	return buf_steal(&b);
+}
+
+Test(s3rver, s3c_writes_leave_audit_lines)
+{
+	char dir[] = "/tmp/mlc-audit-XXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	char *logf = xasprintf("%s/mlconsole.log", dir);
+	log_open(logf, 16);
+	struct target t = stack_target(NULL);
+	char *path = xasprintf("%s/up.txt", dir);
+	FILE *f = fopen(path, "w");
+	fputs("audit me", f);
+	fclose(f);
+	char key[64];
+	snprintf(key, sizeof key, "itest-%d/audit.txt", (int)getpid());
+	struct res r = {0};
+	s3c_put_file(&t, "data", key, path, NULL, on_transfer, &r);
+	wait_res(&r);
+	cr_assert_not(r.failed, "%s", r.err.msg);
+	res_free(&r);
+	s3c_delete(&t, "data", key, on_err, &r);
+	wait_res(&r);
+	cr_assert_not(r.failed, "%s", r.err.msg);
+	res_free(&r);
+	size_t n = 1001;
+	char **keys = xcalloc(n, sizeof *keys);
+	for (size_t i = 0; i < n; i++)
+		keys[i] = xasprintf("itest-%d/gone-%04zu", (int)getpid(), i);
+	s3c_delete_keys(&t, "data", (const char *const *)keys, n, NULL, on_deleted, &r);
+	wait_res(&r);
+	cr_assert_not(r.failed, "%s", r.err.msg);
+	res_free(&r);
+	log_close();
+	char *text = slurp(logf);
+	char *want = xasprintf("audit s3: PUT s3://data/%s from %s -> 200, 8 bytes", key, path);
+	cr_assert_not_null(strstr(text, want), "no '%s' in:\n%s", want, text);
+	free(want);
+	want = xasprintf("audit s3: DELETE s3://data/%s -> 204", key);
+	cr_assert_not_null(strstr(text, want), "no '%s' in:\n%s", want, text);
+	free(want);
+	want = xasprintf("audit s3: POST s3://data?delete (DeleteObjects, 1000 keys: %s .. %s) -> "
+			 "1000 deleted, 0 failed",
+			 keys[0], keys[999]);
+	cr_assert_not_null(strstr(text, want), "no '%s' in:\n%s", want, text);
+	free(want);
+	want = xasprintf("audit s3: POST s3://data?delete (DeleteObjects, 1 keys: %s .. %s) -> "
+			 "1 deleted, 0 failed",
+			 keys[1000], keys[1000]);
+	cr_assert_not_null(strstr(text, want), "no '%s' in:\n%s", want, text);
+	free(want);
+	free(text);
+	for (size_t i = 0; i < n; i++)
+		free(keys[i]);
+	free(keys);
+	unlink(path);
+	unlink(logf);
+	rmdir(dir);
+	free(path);
+	free(logf);
 	free(t.url);
 }

@@ -9,6 +9,7 @@ it in a temporary folder and stops it in its fini:
               [--access-key AK] [--secret-key SK] [--region us-east-1]
               [--temp-credentials AK:SK:TOKEN] [--bucket NAME]... [--domain localhost]
               [--max-skew-s 900] [--exit-on-stdin-eof]
+              [--object BUCKET/KEY=SIZE]... [--stall-after N] [--endless BUCKET]...
 
 It binds 127.0.0.1 (port 0: the kernel picks a free one), prints the port on
 stdout once listening (and writes it to --port-file atomically), and exits on
@@ -71,6 +72,14 @@ purpose (standard base64 of a marker and the last key), and must come back
 exactly as they were issued (400 InvalidArgument otherwise).  Virtual-host
 style: a Host of BUCKET.DOMAIN[:port] (--domain, default localhost: curl
 resolves *.localhost to the loopback without DNS).
+
+For screen tests (tests/ui/screens.sh's "# sigv4:" directive): --object
+seeds an object of SIZE bytes (KEY percent-decoded: %00 puts a NUL in it;
+the bucket is created); --stall-after N answers every whole-object
+GetObject with its full Content-Length but only the first N bytes, then
+holds the connection until the client closes it (a download that hangs
+mid-body); --endless BUCKET lists that bucket as a server that never stops
+paging: every page full of generated keys, always truncated.
 
 Leaves out: TLS, presigned URLs (query-string auth is refused), chunked
 STREAMING-AWS4-HMAC-SHA256-PAYLOAD uploads, multipart uploads, versioning,
@@ -353,6 +362,14 @@ class Handler(BaseHTTPRequestHandler):
             out = b"" if method == "HEAD" else self.error_doc(e.code, e.message, e.extra)
             detail = "%s: %s" % (e.code, e.message)
         self.log_line("ok", status, style, bucket, key, raw_path, raw_query, op, detail)
+        stall = opts.stall_after
+        if op == "GetObject" and status == 200 and stall is not None and stall < len(out):
+            self.answer(status, out[:stall], hdrs, len(out))
+            self.wfile.flush()
+            while self.rfile.read(1):  # held until the client goes
+                pass
+            self.close_connection = True
+            return
         self.answer(status, out, hdrs, length)
 
     def verify(self, method, op, raw_path, raw_query, body, chunked):
@@ -606,9 +623,14 @@ class Handler(BaseHTTPRequestHandler):
                 raise S3Error(400, "InvalidArgument",
                               "The continuation token provided is incorrect",
                               [("ArgumentName", "continuation-token")])
-        with st.lock:
-            keys = sorted(objs)
-            snapshot = {k: objs[k] for k in keys}
+        if name in self.server.opts.endless:
+            first = int(start[4:]) + 1 if start else 0
+            keys = [b"row-%09d" % i for i in range(first, first + max_keys + 1)]
+            snapshot = {k: self.server.endless_obj for k in keys}
+        else:
+            with st.lock:
+                keys = sorted(objs)
+                snapshot = {k: objs[k] for k in keys}
         items = []
         for k in keys:
             if not k.startswith(prefix) or (start is not None and k <= start):
@@ -769,6 +791,9 @@ def main():
     ap.add_argument("--max-skew-s", type=float, default=900.0)
     ap.add_argument("--exit-on-stdin-eof", action="store_true")
     ap.add_argument("--verbose", action="store_true")
+    ap.add_argument("--object", action="append", default=[], help="BUCKET/KEY=SIZE")
+    ap.add_argument("--stall-after", type=int, default=None)
+    ap.add_argument("--endless", action="append", default=[])
     a = ap.parse_args()
     a.keys = {a.access_key: (a.secret_key, None)}
     for t in a.temp_credentials:
@@ -777,7 +802,16 @@ def main():
 
     srv = Server(("127.0.0.1", a.port), Handler)
     srv.opts = a
-    srv.store = Store(a.bucket)
+    seeds = []
+    for spec in a.object:
+        where, _, size = spec.rpartition("=")
+        b, _, k = where.partition("/")
+        seeds.append((b, urllib.parse.unquote_to_bytes(k), int(size)))
+    srv.store = Store(sorted(set(a.bucket + a.endless + [b for b, _, _ in seeds])))
+    for b, k, size in seeds:
+        srv.store.buckets[b][k] = Obj(bytes(i % 251 for i in range(size)),
+                                      "binary/octet-stream", [])
+    srv.endless_obj = Obj(b"x", "binary/octet-stream", [])
     srv.log_lock = threading.Lock()
     srv.log = open(a.log, "a", encoding="utf-8", errors="backslashreplace") if a.log else None
     port = srv.server_address[1]

@@ -14,6 +14,12 @@
 #   # after: reset SERVICE   the simulator's world back to its start (tests that write)
 #   # mask: dates            also mask dates and HH:MM times (S3 stamps objects
 #                            with the time the stack was seeded)
+#   # sigv4: ARGS            a tests/stack/sigv4_s3.py of the test's own, started
+#                            with ARGS for the run (its port is @SIGV4_PORT@ in
+#                            the config file; stopped after)
+#   # log-has: TEXT          after the run the log file holds a line with TEXT
+#                            (@DIR@ replaced); one directive per line wanted
+# In the script, @DIR@ is an empty directory of the test's own.
 # A script may save intermediate screens as @OUT@.1, @OUT@.2 …: each is
 # compared with NAME.1.expected, NAME.2.expected … as well.
 . "$(dirname "$0")/lib.sh"
@@ -54,17 +60,30 @@ for script in "$DIR"/${ONLY:-*}.script; do
 		chmod 600 "$WORK/$name.ini"
 		cfg=$WORK/$name.ini
 	fi
+	sigv4=$(sed -n 's/^# sigv4: *//p' "$script")
+	sigv4_pid='' sigv4_port=''
+	if [ -n "$sigv4" ]; then
+		# shellcheck disable=SC2086
+		exec {sigv4_fd}< <(exec python3 tests/stack/sigv4_s3.py --port 0 $sigv4 2>"$WORK/$name.sigv4.err")
+		sigv4_pid=$!
+		read -r sigv4_port <&"$sigv4_fd"
+	fi
 	extra=$(sed -n 's/^# config: *//p' "$script")
 	if [ -n "$extra" ]; then
-		{ cat "$cfg"; echo; sed "s|@S3_PORT@|$S3_PORT|g" "$DIR/$extra"; } >"$WORK/$name.cfg.ini"
+		{ cat "$cfg"; echo; sed -e "s|@S3_PORT@|$S3_PORT|g" -e "s|@SIGV4_PORT@|$sigv4_port|g" "$DIR/$extra"; } >"$WORK/$name.cfg.ini"
 		chmod 600 "$WORK/$name.cfg.ini"
 		cfg=$WORK/$name.cfg.ini
 	fi
-	sed "s|@OUT@|$WORK/$name.screen|g" "$script" >"$WORK/$name.script"
+	mkdir -p "$WORK/$name.dir"
+	sed -e "s|@OUT@|$WORK/$name.screen|g" -e "s|@DIR@|$WORK/$name.dir|g" "$script" >"$WORK/$name.script"
 	# shellcheck disable=SC2086
 	"$MLC" -c "$cfg" --log "$WORK/$name.log" --script "$WORK/$name.script" --size "${size:-100x30}" $args \
 		>"$WORK/$name.stdout" 2>&1
 	rc=$?
+	if [ -n "$sigv4_pid" ]; then
+		kill "$sigv4_pid" 2>/dev/null
+		exec {sigv4_fd}<&-
+	fi
 	for s in $stops; do tests/stack/stack start "$STACK" "$s" >/dev/null 2>&1; done
 	for s in $(sed -n 's/^# after: reset *//p' "$script"); do
 		curl -s -o /dev/null --max-time 5 "http://127.0.0.1:$(port_of "$s")/__sim/reset"
@@ -72,6 +91,16 @@ for script in "$DIR"/${ONLY:-*}.script; do
 	while read -r svc mode; do [ -n "$svc" ] && sim_mode "$(port_of "$svc")" ok; done <<<"$modes"
 	if [ "$rc" != 0 ] || [ ! -f "$WORK/$name.screen" ]; then
 		notok "$name" "mlconsole exited $rc" "$(tail -5 "$WORK/$name.stdout")"
+		continue
+	fi
+	missing=''
+	while IFS= read -r want; do
+		[ -n "$want" ] || continue
+		want=${want//@DIR@/$WORK/$name.dir}
+		grep -qF -- "$want" "$WORK/$name.log" || missing="$missing${missing:+, }'$want'"
+	done < <(sed -n 's/^# log-has: *//p' "$script")
+	if [ -n "$missing" ]; then
+		notok "$name" "the log lacks $missing" "$(tail -5 "$WORK/$name.log")"
 		continue
 	fi
 	if [ -n "$want_lines" ] && [ "$(wc -l <"$WORK/$name.known_hosts")" != "$want_lines" ]; then

@@ -1,0 +1,215 @@
+/* panels/transfer.c — see transfer.h: the download flow every panel shares.
+ * A download lives on the file's list, not on a view: it survives leaving
+ * the view it started in and ends with its owner (a panel that closes).
+ * Owns the copies of what it was given and the caller's ctx. */
+#include "transfer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "lib/core/download.h"
+#include "lib/core/log.h"
+#include "lib/core/sanitize.h"
+#include "lib/core/util.h"
+#include "tui/app.h"
+#include "tui/canvas.h"
+
+struct xfer {
+	struct xfer_src s;		       /* strings below, ctx the caller's */
+	char *target, *label, *request, *name; /* label, name sanitized */
+	bool dot_name;			       /* the default name is a dotfile */
+	char *path;			       /* where it goes, once given */
+	bool overwrite;
+	void *handle; /* the lib download in flight */
+	int app_job;  /* 0: not started */
+	int64_t t0, last_ms;
+	struct xfer *next;
+};
+
+static struct xfer *xfers;
+
+void xfer_meter(int64_t *last_ms, const char *verb, const char *label, int64_t now, int64_t total)
+{
+	int64_t t = mono_ms();
+	if (now < total && t - *last_ms < 100)
+		return;
+	*last_ms = t;
+	char bar[96], a[32], b[32];
+	fmt_bytes(a, sizeof a, (uint64_t)MLC_MAX(now, 0));
+	if (total > 0) {
+		canvas_bar(bar, sizeof bar, now, total, 20);
+		fmt_bytes(b, sizeof b, (uint64_t)total);
+		app_message(ROLE_DIM, "%s %s  %s  %s of %s", verb, label, bar, a, b);
+	} else {
+		app_message(ROLE_DIM, "%s %s  %s", verb, label, a);
+	}
+}
+
+static void xfer_free(struct xfer *x)
+{
+	for (struct xfer **pp = &xfers; *pp; pp = &(*pp)->next)
+		if (*pp == x) {
+			*pp = x->next;
+			break;
+		}
+	if (x->app_job)
+		app_job_end(x->app_job);
+	if (x->s.ctx_free)
+		x->s.ctx_free(x->s.ctx);
+	free(x->target);
+	free(x->label);
+	free(x->request);
+	free(x->name);
+	free(x->path);
+	free(x);
+}
+
+void xfer_cancel_owner(const void *owner)
+{
+	struct xfer **pp = &xfers;
+	while (*pp) {
+		struct xfer *x = *pp;
+		if (x->s.owner != owner) {
+			pp = &x->next;
+			continue;
+		}
+		if (x->handle) {
+			x->s.cancel(x->handle);
+			char *req = xasprintf("%s to %s", x->request, x->path);
+			log_audit(x->target, req, "cancelled: the panel closed");
+			free(req);
+		}
+		x->handle = NULL;
+		xfer_free(x); /* unlinks *pp */
+	}
+}
+
+static void on_progress(int64_t now, int64_t total, void *arg)
+{
+	struct xfer *x = arg;
+	xfer_meter(&x->last_ms, "downloading", x->label, now, total >= 0 ? total : x->s.size);
+}
+
+/* The end: what moved and how long it took, or why not; the audit line
+ * names the target, the request and where it went. */
+static void on_done(int64_t bytes, const struct mlc_err *err, void *arg)
+{
+	struct xfer *x = arg;
+	x->handle = NULL;
+	char *req = xasprintf("%s to %s", x->request, x->path);
+	if (err) {
+		app_message(ROLE_ERR, "download failed: %s", err->msg);
+		log_audit(x->target, req, err->msg);
+	} else {
+		char a[32], t[32], *p = san_str(x->path);
+		fmt_bytes(a, sizeof a, (uint64_t)MLC_MAX(bytes, 0));
+		fmt_latency(t, sizeof t, (long)(mono_ms() - x->t0));
+		app_message(ROLE_OK, "downloaded to %s: %s in %s", p, a, t);
+		char *res = xasprintf("ok: %lld bytes", (long long)bytes);
+		log_audit(x->target, req, res);
+		free(res);
+		free(p);
+	}
+	free(req);
+	xfer_free(x);
+}
+
+static void start(struct xfer *x)
+{
+	x->t0 = mono_ms();
+	x->app_job = app_job_begin(x->label);
+	xfer_meter(&x->last_ms, "downloading", x->label, 0, x->s.size);
+	x->handle = x->s.start(x->s.ctx, x->path, x->overwrite, on_progress, on_done, x);
+}
+
+static void confirmed(void *arg, bool yes)
+{
+	struct xfer *x = arg;
+	if (!yes) {
+		char *p = san_str(x->path);
+		app_message(ROLE_DIM, "not downloaded: %s %s", p,
+			    x->overwrite ? "is kept" : "not written");
+		free(p);
+		xfer_free(x);
+		return;
+	}
+	start(x);
+}
+
+/* A file there, or a dotfile: one dialog says which and asks. */
+static void ask(struct xfer *x, const struct stat *there)
+{
+	bool dot = dl_is_dotfile(x->path);
+	char *p = san_str(x->path);
+	char line0[600], line2[600];
+	if (there)
+		snprintf(line0, sizeof line0, "%s exists (%lld bytes).", p,
+			 (long long)there->st_size);
+	else
+		snprintf(line0, sizeof line0, "%s", p);
+	snprintf(line2, sizeof line2, "%s it with %s?", there ? "Replace" : "Write", x->label);
+	const char *line1 = dot ? "It is a dotfile: shells and other programs may read it." : NULL;
+	struct dialog d = {.title = dot ? (there ? "Replace a local dotfile" : "Write a dotfile")
+					: "Replace a local file",
+			   .lines = {line0, line1 ? line1 : line2, line1 ? line2 : NULL, NULL},
+			   .action = there ? "replace the local file" : "write the dotfile",
+			   .done = confirmed,
+			   .arg = x};
+	x->overwrite = there != NULL;
+	app_confirm(&d);
+	free(p);
+}
+
+static void path_given(void *arg, const char *text)
+{
+	struct xfer *x = arg;
+	if (!text || !*text) {
+		xfer_free(x);
+		return;
+	}
+	x->path = dl_local_path(text, x->name, getenv("HOME"));
+	struct stat st;
+	if (stat(x->path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		char *p = san_str(x->path);
+		app_message(ROLE_ERR, "not downloaded: %s is a directory", p);
+		free(p);
+		xfer_free(x);
+		return;
+	}
+	bool there = lstat(x->path, &st) == 0;
+	if (there || dl_is_dotfile(x->path)) {
+		ask(x, there ? &st : NULL);
+		return;
+	}
+	start(x);
+}
+
+void xfer_download(const struct xfer_src *s)
+{
+	struct xfer *x = xcalloc(1, sizeof *x);
+	x->s = *s;
+	x->target = xstrdup(s->target ? s->target : "");
+	x->label = san_str(s->label);
+	x->request = xstrdup(s->request);
+	/* The default name never carries a control character or a path of the
+	 * server's choosing; "." and ".." are no names. */
+	x->name = san_str(s->name && *s->name ? s->name : "download");
+	if (!strcmp(x->name, ".") || !strcmp(x->name, "..")) {
+		free(x->name);
+		x->name = xstrdup("download");
+	}
+	x->next = xfers;
+	xfers = x;
+	if (x->name[0] == '.') {
+		/* Not offered as is: Enter on a prefilled dotfile name would write
+		 * ~/.bashrc-like files from a bucket without a second look. */
+		char prompt[400];
+		snprintf(prompt, sizeof prompt,
+			 "download to (%s is a dotfile: writing one asks first): ", x->name);
+		app_input(prompt, "", path_given, x);
+		return;
+	}
+	app_input("download to: ", x->name, path_given, x);
+}
