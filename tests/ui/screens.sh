@@ -12,10 +12,22 @@
 #   # after: reset SERVICE   the simulator's world back to its start (tests that write)
 #   # mask: dates            also mask dates and HH:MM times (S3 stamps objects
 #                            with the time the stack was seeded)
+#   # mask: numbers          also mask every number (sizes, rates, ages, pids of
+#                            a live PostgreSQL) and squeeze runs of blanks
+#   # config: SED-EXPR       the config for this run edited with sed
 # A script may save intermediate screens as @OUT@.1, @OUT@.2 …: each is
 # compared with NAME.1.expected, NAME.2.expected … as well.
 . "$(dirname "$0")/lib.sh"
 DIR=$(dirname "$0")/screens
+# For screens of a live PostgreSQL: every number (with its unit: 12.4 MB,
+# 99%, 4m12s, 27,451) becomes N, runs of blanks one blank.
+mask_numbers() {
+	perl -CSD -pe '
+		s/YYYY-MM-DD HH:MM/DATE/g;
+		s/(?<![\w.])\d[\d,.]*(?: ?[KMGTP]?B\b|%|(?:[smhd]\d*)+\b)?/N/g;
+		s/ +/ /g;
+	'
+}
 # The stack's config with a generous "slow" threshold, so that a loaded
 # machine does not turn rows yellow at random.
 # SSH deadlines are generous too: a login takes seconds on a loaded machine.
@@ -52,6 +64,12 @@ for script in "$DIR"/${ONLY:-*}.script; do
 		chmod 600 "$WORK/$name.ini"
 		cfg=$WORK/$name.ini
 	fi
+	cfgsed=$(sed -n 's/^# config: *//p' "$script")
+	if [ -n "$cfgsed" ]; then
+		sed -e "$cfgsed" "$cfg" >"$WORK/$name.ini"
+		chmod 600 "$WORK/$name.ini"
+		cfg=$WORK/$name.ini
+	fi
 	sed "s|@OUT@|$WORK/$name.screen|g" "$script" >"$WORK/$name.script"
 	# shellcheck disable=SC2086
 	"$MLC" -c "$cfg" --log "$WORK/$name.log" --script "$WORK/$name.script" --size "${size:-100x30}" $args \
@@ -78,6 +96,8 @@ for script in "$DIR"/${ONLY:-*}.script; do
 		label=$name$step
 		if [ "$mask" = dates ]; then
 			normalize <"$shot" | mask_dates >"$WORK/$label.actual"
+		elif [ "$mask" = numbers ]; then
+			normalize <"$shot" | mask_numbers >"$WORK/$label.actual"
 		else
 			normalize <"$shot" >"$WORK/$label.actual"
 		fi
