@@ -178,14 +178,14 @@ enum { S_NAME, S_VERSION, S_UPTIME, S_CONNS, S_TPS, S_RB, S_HIT, S_ROLE, S_XID, 
 
 static const struct column srv_cols[S_N] = {
     [S_NAME] = {"SERVER", 6, 16, ALIGN_LEFT, 0, false},
-    [S_VERSION] = {"VERSION", 7, 8, ALIGN_LEFT, 3, false},
-    [S_UPTIME] = {"UPTIME", 6, 7, ALIGN_RIGHT, 4, true},
-    [S_CONNS] = {"CONNS", 7, 9, ALIGN_RIGHT, 0, true},
-    [S_TPS] = {"TPS", 5, 7, ALIGN_RIGHT, 0, true},
-    [S_RB] = {"RB/S", 4, 6, ALIGN_RIGHT, 2, true},
-    [S_HIT] = {"HIT%", 5, 6, ALIGN_RIGHT, 2, true},
+    [S_VERSION] = {"VERSION", 8, 8, ALIGN_LEFT, 3, false},
+    [S_UPTIME] = {"UPTIME", 7, 7, ALIGN_RIGHT, 4, true},
+    [S_CONNS] = {"CONNS", 9, 9, ALIGN_RIGHT, 0, true},
+    [S_TPS] = {"TPS", 7, 7, ALIGN_RIGHT, 0, true},
+    [S_RB] = {"RB/S", 6, 6, ALIGN_RIGHT, 2, true},
+    [S_HIT] = {"HIT%", 6, 6, ALIGN_RIGHT, 2, true},
     [S_ROLE] = {"ROLE", 7, 16, ALIGN_LEFT, 1, false},
-    [S_XID] = {"XID AGE", 7, 13, ALIGN_RIGHT, 1, true},
+    [S_XID] = {"XID AGE", 13, 13, ALIGN_RIGHT, 1, true},
     [S_STATE] = {"STATE", 6, 0, ALIGN_LEFT, 0, false},
 };
 

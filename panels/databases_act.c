@@ -70,15 +70,15 @@ static void wait_text(const struct pg_backend *b, struct cell *out)
 enum { A_PID, A_DB, A_APP, A_USER, A_CLIENT, A_STATE, A_WAIT, A_QAGE, A_XAGE, A_QUERY, A_N };
 
 static const struct column act_cols[A_N] = {
-    [A_PID] = {"PID", 5, 7, ALIGN_RIGHT, 0, true},
+    [A_PID] = {"PID", 7, 7, ALIGN_RIGHT, 0, true},
     [A_DB] = {"DB", 2, 12, ALIGN_LEFT, 3, false},
     [A_APP] = {"APPLICATION", 4, 18, ALIGN_LEFT, 2, false},
     [A_USER] = {"USER", 4, 10, ALIGN_LEFT, 4, false},
     [A_CLIENT] = {"CLIENT", 6, 15, ALIGN_LEFT, 6, false},
     [A_STATE] = {"STATE", 5, 13, ALIGN_LEFT, 0, false},
     [A_WAIT] = {"WAIT", 4, 18, ALIGN_LEFT, 5, false},
-    [A_QAGE] = {"QUERY", 5, 7, ALIGN_RIGHT, 1, true},
-    [A_XAGE] = {"XACT", 4, 7, ALIGN_RIGHT, 1, true},
+    [A_QAGE] = {"QUERY", 7, 7, ALIGN_RIGHT, 1, true},
+    [A_XAGE] = {"XACT", 7, 7, ALIGN_RIGHT, 1, true},
     [A_QUERY] = {"TEXT", 8, 0, ALIGN_LEFT, 0, false},
 };
 

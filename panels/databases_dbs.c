@@ -19,12 +19,12 @@ enum { D_NAME, D_OWNER, D_SIZE, D_CONNS, D_TPS, D_TEMP, D_DEADLOCKS, D_XID, D_NO
 static const struct column dbs_cols[D_N] = {
     [D_NAME] = {"DATABASE", 8, 24, ALIGN_LEFT, 0, false},
     [D_OWNER] = {"OWNER", 5, 12, ALIGN_LEFT, 3, false},
-    [D_SIZE] = {"SIZE", 8, 9, ALIGN_RIGHT, 0, true},
+    [D_SIZE] = {"SIZE", 9, 9, ALIGN_RIGHT, 0, true},
     [D_CONNS] = {"CONNS", 5, 5, ALIGN_RIGHT, 0, true},
-    [D_TPS] = {"TPS", 5, 7, ALIGN_RIGHT, 1, true},
-    [D_TEMP] = {"TEMP", 6, 9, ALIGN_RIGHT, 4, true},
+    [D_TPS] = {"TPS", 7, 7, ALIGN_RIGHT, 1, true},
+    [D_TEMP] = {"TEMP", 9, 9, ALIGN_RIGHT, 4, true},
     [D_DEADLOCKS] = {"DEADLK", 6, 6, ALIGN_RIGHT, 5, true},
-    [D_XID] = {"XID AGE", 7, 11, ALIGN_RIGHT, 2, true},
+    [D_XID] = {"XID AGE", 13, 13, ALIGN_RIGHT, 2, true},
     [D_NOTE] = {"NOTE", 4, 0, ALIGN_LEFT, 0, false},
 };
 
@@ -314,18 +314,18 @@ enum {
 
 static const struct column tbl_cols[T_N] = {
     [T_NAME] = {"TABLE", 16, 0, ALIGN_LEFT, 0, false},
-    [T_TOTAL] = {"TOTAL", 8, 9, ALIGN_RIGHT, 0, true},
-    [T_HEAP] = {"HEAP", 8, 9, ALIGN_RIGHT, 3, true},
-    [T_INDEX] = {"INDEX", 8, 9, ALIGN_RIGHT, 3, true},
-    [T_TOAST] = {"TOAST", 8, 9, ALIGN_RIGHT, 4, true},
-    [T_LIVE] = {"LIVE", 4, 10, ALIGN_RIGHT, 1, true},
-    [T_DEAD] = {"DEAD", 4, 10, ALIGN_RIGHT, 1, true},
+    [T_TOTAL] = {"TOTAL", 9, 9, ALIGN_RIGHT, 0, true},
+    [T_HEAP] = {"HEAP", 9, 9, ALIGN_RIGHT, 3, true},
+    [T_INDEX] = {"INDEX", 9, 9, ALIGN_RIGHT, 3, true},
+    [T_TOAST] = {"TOAST", 9, 9, ALIGN_RIGHT, 4, true},
+    [T_LIVE] = {"LIVE", 10, 10, ALIGN_RIGHT, 1, true},
+    [T_DEAD] = {"DEAD", 10, 10, ALIGN_RIGHT, 1, true},
     [T_SHARE] = {"DEAD%", 5, 5, ALIGN_RIGHT, 0, true},
-    [T_VACUUM] = {"VACUUM", 6, 16, ALIGN_LEFT, 6, false},
-    [T_AUTOVAC] = {"AUTOVACUUM", 10, 16, ALIGN_LEFT, 5, false},
-    [T_ANALYZE] = {"ANALYZE", 7, 16, ALIGN_LEFT, 5, false},
-    [T_SEQ] = {"SEQ", 3, 9, ALIGN_RIGHT, 2, true},
-    [T_IDX] = {"IDX", 3, 9, ALIGN_RIGHT, 2, true},
+    [T_VACUUM] = {"VACUUM", 16, 16, ALIGN_LEFT, 6, false},
+    [T_AUTOVAC] = {"AUTOVACUUM", 16, 16, ALIGN_LEFT, 5, false},
+    [T_ANALYZE] = {"ANALYZE", 16, 16, ALIGN_LEFT, 5, false},
+    [T_SEQ] = {"SEQ", 9, 9, ALIGN_RIGHT, 2, true},
+    [T_IDX] = {"IDX", 9, 9, ALIGN_RIGHT, 2, true},
 };
 
 static void tables_answer(const struct pgc_result *r, const struct mlc_err *err, void *arg)

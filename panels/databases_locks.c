@@ -62,10 +62,10 @@ static const struct pg_backend *lk_backend(struct view *v, int row, int *depth)
 enum { K_PID, K_MODE, K_REL, K_WAITED, K_USER, K_APP, K_STATE, K_QUERY, K_N };
 
 static const struct column lk_cols[K_N] = {
-    [K_PID] = {"PID", 8, 16, ALIGN_LEFT, 0, false},
-    [K_MODE] = {"LOCK MODE", 9, 24, ALIGN_LEFT, 0, false},
+    [K_PID] = {"PID", 12, 12, ALIGN_LEFT, 0, false},
+    [K_MODE] = {"LOCK MODE", 9, 26, ALIGN_LEFT, 0, false},
     [K_REL] = {"RELATION", 8, 20, ALIGN_LEFT, 1, false},
-    [K_WAITED] = {"WAITED", 6, 7, ALIGN_RIGHT, 0, true},
+    [K_WAITED] = {"WAITED", 7, 7, ALIGN_RIGHT, 0, true},
     [K_USER] = {"USER", 4, 10, ALIGN_LEFT, 3, false},
     [K_APP] = {"APPLICATION", 4, 14, ALIGN_LEFT, 4, false},
     [K_STATE] = {"STATE", 5, 13, ALIGN_LEFT, 2, false},

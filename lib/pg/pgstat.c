@@ -319,6 +319,8 @@ const char *pgstat_app_label(const char *app, const char *db, const char *user)
 		if (has_word(app, by_app[i].needle))
 			return by_app[i].label;
 	/* SQLAlchemy clients send no name: tell them by database or role. */
+	if (app && *app)
+		return NULL;
 	for (size_t i = 3; i < ARRAY_LEN(by_app); i++)
 		if (has_word(db, by_app[i].needle) || has_word(user, by_app[i].needle))
 			return by_app[i].label;

@@ -102,7 +102,9 @@ void pgstat_snapshot_free(struct pg_snapshot *s);
 void pgstat_rates(struct pg_snapshot *cur, const struct pg_snapshot *prev);
 
 /* The platform's clients by what they send: "MLflow", "Prefect",
- * "Airflow", "psql", "pgAdmin", "mlconsole", or NULL. */
+ * "Airflow", "psql", "pgAdmin", "mlconsole" from application_name; when
+ * that is empty (SQLAlchemy sends none), MLflow, Prefect or Airflow from
+ * the database or role name; else NULL. */
 const char *pgstat_app_label(const char *app, const char *db, const char *user);
 
 /* The lock tree: indexes into bk in display order, root blockers (blocking

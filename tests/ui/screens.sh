@@ -15,10 +15,22 @@
 #   # mask: numbers          also mask every number (sizes, rates, ages, pids of
 #                            a live PostgreSQL) and squeeze runs of blanks
 #   # config: SED-EXPR       the config for this run edited with sed
+#   # before: psql SQL       run SQL on the stack's mlflowdb as mlflow first
+#   # session: APP SQL       then hold a psql session named APP running SQL
+#                            in the background (each started a second after
+#                            the one before) until the run is over
+#   # after: psql SQL        run SQL once the run is over
 # A script may save intermediate screens as @OUT@.1, @OUT@.2 …: each is
 # compared with NAME.1.expected, NAME.2.expected … as well.
 . "$(dirname "$0")/lib.sh"
 DIR=$(dirname "$0")/screens
+PSQL=$(ls /usr/lib/postgresql/*/bin/psql 2>/dev/null | tail -1)
+PSQL=${PSQL:-psql}
+# psql as the stack's mlflow role on mlflowdb (PGAPPNAME names the session).
+stack_psql() {
+	PGPASSWORD=$(cat "$PGPASSWORD_FILE") "$PSQL" -X -q -h 127.0.0.1 -p "$PG_PORT" -U mlflow \
+		-d mlflowdb -c "$1"
+}
 # For screens of a live PostgreSQL: every number (with its unit: 12.4 MB,
 # 99%, 4m12s, 27,451) becomes N, runs of blanks one blank.
 mask_numbers() {
@@ -70,12 +82,27 @@ for script in "$DIR"/${ONLY:-*}.script; do
 		chmod 600 "$WORK/$name.ini"
 		cfg=$WORK/$name.ini
 	fi
+	sed -n 's/^# before: psql *//p' "$script" | while IFS= read -r sql; do
+		stack_psql "$sql" >/dev/null 2>&1
+	done
+	sessions=()
+	while IFS= read -r line; do
+		[ -n "$line" ] || continue
+		PGAPPNAME=${line%% *} stack_psql "${line#* }" >/dev/null 2>&1 &
+		sessions+=($!)
+		sleep 1
+	done < <(sed -n 's/^# session: *//p' "$script")
 	sed "s|@OUT@|$WORK/$name.screen|g" "$script" >"$WORK/$name.script"
 	# shellcheck disable=SC2086
 	"$MLC" -c "$cfg" --log "$WORK/$name.log" --script "$WORK/$name.script" --size "${size:-100x30}" $args \
 		>"$WORK/$name.stdout" 2>&1
 	rc=$?
 	for s in $stops; do tests/stack/stack start "$STACK" "$s" >/dev/null 2>&1; done
+	sed -n 's/^# after: psql *//p' "$script" | while IFS= read -r sql; do
+		stack_psql "$sql" >/dev/null 2>&1
+	done
+	for p in "${sessions[@]}"; do kill "$p" 2>/dev/null; done
+	wait "${sessions[@]}" 2>/dev/null
 	for s in $(sed -n 's/^# after: reset *//p' "$script"); do
 		curl -s -o /dev/null --max-time 5 "http://127.0.0.1:$(port_of "$s")/__sim/reset"
 	done

@@ -327,6 +327,8 @@ Test(pgstat, app_labels)
 	cr_assert_str_eq(pgstat_app_label("airflow-scheduler", NULL, NULL), "Airflow");
 	cr_assert_str_eq(pgstat_app_label("mlconsole", "mlflowdb", NULL), "mlconsole");
 	cr_assert_null(pgstat_app_label("myapp", "shop", "web"));
+	cr_assert_null(pgstat_app_label("lockdemo", "mlflowdb", "mlflow"),
+		       "a name of its own wins");
 }
 
 Test(pgstat, tables)
