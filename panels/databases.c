@@ -101,11 +101,9 @@ void db_touch(struct dbsrv *s)
 
 void db_empty_text(struct dbsrv *s, char *out, size_t n)
 {
-	char e[300];
-	if (s && s->err.code != MLC_OK) {
-		san_into(e, sizeof e, s->err.msg, strlen(s->err.msg));
-		snprintf(out, n, "%s: %s", s->t->name, e);
-	} else
+	if (s && s->err.code != MLC_OK)
+		san_into(out, n, s->err.msg, strlen(s->err.msg));
+	else
 		snprintf(out, n, "connecting to %s%s", s ? s->t->name : "?", glyph(G_ELLIPSIS));
 }
 
@@ -212,16 +210,17 @@ static unsigned long srv_generation(struct view *v)
 	return g;
 }
 
+/* ok, connecting, down, or stale with the age of the data shown; the
+ * error itself is on the detail line. */
 static void srv_state(struct dbsrv *s, struct cell *out)
 {
 	char age[32];
-	if (s->err.code != MLC_OK) {
-		if (s->snap) {
-			fmt_age(age, sizeof age, (long)(wall_ms() - s->ok_wall));
-			snprintf(out->text, sizeof out->text, "stale %s: ", age);
-		}
-		size_t k = strlen(out->text);
-		san_into(out->text + k, sizeof out->text - k, s->err.msg, strlen(s->err.msg));
+	if (s->err.code != MLC_OK && s->snap) {
+		fmt_age(age, sizeof age, (long)(wall_ms() - s->ok_wall));
+		snprintf(out->text, sizeof out->text, "stale %s", age);
+		out->role = ROLE_ERR;
+	} else if (s->err.code != MLC_OK) {
+		snprintf(out->text, sizeof out->text, "down");
 		out->role = ROLE_ERR;
 	} else if (!s->snap) {
 		snprintf(out->text, sizeof out->text, "%s connecting", canvas_spinner());
@@ -312,6 +311,13 @@ static void srv_detail(struct view *v, int row, char *out, size_t n, enum role *
 	if (row < 0 || row >= P->nsrv)
 		return;
 	struct dbsrv *s = &P->srv[row];
+	if (s->err.code != MLC_OK) {
+		db_stale_status(s, out, n);
+		if (!s->snap)
+			db_empty_text(s, out, n);
+		*role = ROLE_ERR;
+		return;
+	}
 	char *ep = target_endpoint(s->t);
 	char safe[256];
 	san_into(safe, sizeof safe, ep, strlen(ep));

@@ -189,6 +189,11 @@ static void dbs_detail(struct view *v, int row, char *out, size_t n, enum role *
 	struct dbsrv *s = db_server(v);
 	struct dbrow r;
 	*role = ROLE_DIM;
+	if (s && s->err.code != MLC_OK && s->snap) {
+		db_stale_status(s, out, n);
+		*role = ROLE_ERR;
+		return;
+	}
 	if (!s || !s->snap)
 		return;
 	if (row >= 0 && dbrow_at(s, row, &r) == row && r.kind != DR_DB) {
