@@ -18,6 +18,7 @@ struct rows {
 	struct pgc_result r;
 	char **names;
 	char **cells; /* row-major, NULL for \N */
+	int ncells;
 };
 
 static char *copy_unescape(const char *s, size_t len)
@@ -88,6 +89,7 @@ static struct rows *load(const char *name)
 		x->cells = xrealloc(x->cells, (size_t)(ncells + n) * sizeof *x->cells);
 		memcpy(x->cells + ncells, v, (size_t)n * sizeof *v);
 		ncells += n;
+		x->ncells = ncells;
 		free(v);
 		x->r.nrows++;
 	}
@@ -102,7 +104,7 @@ static void unload(struct rows *x)
 {
 	for (int i = 0; i < x->r.ncols; i++)
 		free(x->names[i]);
-	for (int i = 0; i < x->r.nrows * x->r.ncols; i++)
+	for (int i = 0; i < x->ncells; i++)
 		free(x->cells[i]);
 	free(x->names);
 	free(x->cells);
