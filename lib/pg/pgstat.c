@@ -16,7 +16,7 @@ const char PGSTAT_SQL_SERVER[] =
     "SELECT current_setting('server_version'), current_setting('server_version_num'),"
     " current_database(),"
     " extract(epoch FROM now() - pg_postmaster_start_time())::float8,"
-    " (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'),"
+    " (SELECT sum(numbackends) FROM pg_stat_database),"
     " current_setting('max_connections'), pg_is_in_recovery(),"
     " CASE WHEN pg_is_in_recovery() THEN"
     " extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8 END,"
@@ -34,10 +34,15 @@ const char PGSTAT_SQL_DATABASES[] =
 const char PGSTAT_SQL_EXTENSIONS[] = "SELECT extname, extversion FROM pg_extension ORDER BY 1";
 
 /* Client backends but this one; for each the lock it waits for and, for a
- * blocker, the modes it holds on what others wait for. */
+ * blocker, the modes it holds on what others wait for. Without pg_monitor
+ * another role's backend has no backend_type (nor state, times, query):
+ * it is kept when it has a role and a database (a client, not a
+ * launcher), shown as <insufficient privilege>. */
 const char PGSTAT_SQL_ACTIVITY[] =
     "WITH a AS (SELECT *, pg_blocking_pids(pid) AS bp FROM pg_stat_activity"
-    " WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()),"
+    " WHERE (backend_type = 'client backend' OR (backend_type IS NULL AND usename IS NOT NULL"
+    " AND datname IS NOT NULL))"
+    " AND pid <> pg_backend_pid()),"
     " w AS (SELECT DISTINCT ON (pid) pid, mode, locktype, relation, transactionid"
     " FROM pg_locks WHERE NOT granted ORDER BY pid, locktype),"
     " b AS (SELECT DISTINCT unnest(bp) AS pid FROM a)"

@@ -343,3 +343,38 @@ Test(pgstat, sql_session_refuses_writes)
 	pgc_conn_free(c);
 	loop_shutdown();
 }
+
+/* As a plain role without pg_monitor: another role's backend reads
+ * <insufficient privilege> with no state or times, and the round works. */
+Test(pgstat, without_pg_monitor)
+{
+	char app[64];
+	name(app, sizeof app, "private");
+	struct pgc_conn *other = conn("mlflowdb", app, false);
+	struct answer a;
+	run(other, "SELECT 1", &a);
+	const char *port = stackenv("PG_PORT");
+	char *ci = xasprintf("host=127.0.0.1 port=%s dbname=mlflowdb user=viewer", port);
+	char *pw = password();
+	struct pgc_opts o = {.conninfo = ci, .password = pw};
+	struct pgc_conn *c = pgc_conn_new(&o);
+	free(ci);
+	free(pw);
+	struct pg_snapshot *s = poll_once(c);
+	int hidden = 0;
+	for (int i = 0; i < s->nbk; i++) {
+		const struct pg_backend *b = &s->bk[i];
+		if (b->user && strcmp(b->user, "mlflow") == 0) {
+			cr_assert_str_eq(b->query, "<insufficient privilege>");
+			cr_assert_null(b->state);
+			cr_assert_eq(b->xact_age_s, -1);
+			hidden++;
+		}
+	}
+	cr_assert_geq(hidden, 1, "the mlflow session is listed, hidden");
+	cr_assert_gt(s->ndbs, 0);
+	pgstat_snapshot_free(s);
+	pgc_conn_free(other);
+	pgc_conn_free(c);
+	loop_shutdown();
+}
