@@ -288,6 +288,9 @@ const struct view_ops db_databases_view = {
 
 /* ---- Tables view -------------------------------------------------------- */
 
+/* Rows: the tables, biggest first, then pgvector's indexes (ivfflat, hnsw)
+ * with their options and size, in the chart colour. */
+
 struct tables {
 	int srv;
 	char *db;
@@ -295,6 +298,9 @@ struct tables {
 	struct pgc_query *q;
 	struct pg_table_stat *t;
 	int n;
+	struct pgc_query *vq;
+	struct pg_vindex *vx; /* pgvector's indexes: rows after the tables */
+	int nvx;
 	struct mlc_err err;
 	bool loaded;
 	unsigned long gen;
@@ -347,11 +353,22 @@ static void tables_answer(const struct pgc_result *r, const struct mlc_err *err,
 	app_dirty_now();
 }
 
+static void vindexes_answer(const struct pgc_result *r, const struct mlc_err *err, void *arg)
+{
+	struct tables *T = arg;
+	T->vq = NULL;
+	if (!err)
+		pgstat_parse_vindexes(r, &T->vx, &T->nvx, NULL);
+	T->gen++;
+	app_dirty();
+}
+
 static void tables_fetch(struct tables *T)
 {
-	if (T->q)
+	if (T->q || T->vq)
 		return;
 	T->q = pgc_query(T->conn, PGSTAT_SQL_TABLES, NULL, 0, 0, tables_answer, T);
+	T->vq = pgc_query(T->conn, PGSTAT_SQL_VECTOR_INDEXES, NULL, 0, 0, vindexes_answer, T);
 }
 
 void db_push_tables(struct panel *p, int i, const char *db)
@@ -399,7 +416,7 @@ static const struct column *tbl_columns(struct view *v, int *n)
 
 static int tbl_nrows(struct view *v)
 {
-	return tables_of(v)->n;
+	return tables_of(v)->n + tables_of(v)->nvx;
 }
 
 static unsigned long tbl_generation(struct view *v)
@@ -413,9 +430,32 @@ static void cell_when(struct cell *out, const char *when)
 	out->role = when ? ROLE_NORMAL : ROLE_DIM;
 }
 
+/* A vector index row: "hnsw public.docs_idx on documents (m=16)". */
+static void vindex_cell(const struct pg_vindex *x, int col, struct cell *out)
+{
+	out->role = ROLE_CHART;
+	if (col == T_NAME) {
+		char *raw = xasprintf("%s %s.%s on %s%s%s%s", x->method, x->schema, x->name,
+				      x->table, x->options ? " (" : "",
+				      x->options ? x->options : "", x->options ? ")" : "");
+		san_into(out->text, sizeof out->text, raw, strlen(raw));
+		free(raw);
+	} else if (col == T_TOTAL || col == T_INDEX) {
+		db_cell_bytes(out, x->size);
+	} else {
+		snprintf(out->text, sizeof out->text, "-");
+		out->has_num = true;
+		out->num = -1;
+	}
+}
+
 static void tbl_cell(struct view *v, int row, int col, struct cell *out)
 {
 	struct tables *T = tables_of(v);
+	if (row >= T->n) {
+		vindex_cell(&T->vx[row - T->n], col, out);
+		return;
+	}
 	const struct pg_table_stat *t = &T->t[row];
 	char s[128], n[128];
 	out->role = ROLE_NORMAL;
@@ -498,8 +538,9 @@ static void tbl_status(struct view *v, char *out, size_t n)
 
 static void tbl_copy(struct view *v, int row, char *out, size_t n)
 {
-	struct pg_table_stat *t = &tables_of(v)->t[row];
-	char *q = xasprintf("%s.%s", t->schema, t->name);
+	struct tables *T = tables_of(v);
+	char *q = row < T->n ? xasprintf("%s.%s", T->t[row].schema, T->t[row].name)
+			     : xasprintf("%s.%s", T->vx[row - T->n].schema, T->vx[row - T->n].name);
 	san_into(out, n, q, strlen(q));
 	free(q);
 }
@@ -513,8 +554,10 @@ static void tbl_close(struct view *v)
 {
 	struct tables *T = tables_of(v);
 	pgc_query_cancel(T->q);
+	pgc_query_cancel(T->vq);
 	pgc_conn_free(T->conn);
 	pgstat_tables_free(T->t, T->n);
+	pgstat_vindexes_free(T->vx, T->nvx);
 	free(T->db);
 	free(T);
 }

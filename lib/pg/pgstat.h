@@ -136,6 +136,19 @@ int pgstat_parse_tables(const struct pgc_result *r, struct pg_table_stat **out, 
 			struct mlc_err *err);
 void pgstat_tables_free(struct pg_table_stat *t, int n);
 
+/* pgvector's indexes (ivfflat, hnsw) of one database, biggest first: on
+ * the same per-database connection, after the tables. Without pgvector
+ * the result is empty. */
+extern const char PGSTAT_SQL_VECTOR_INDEXES[];
+struct pg_vindex {
+	char *schema, *name, *table, *method; /* method: "ivfflat", "hnsw" */
+	long long size;
+	char *options; /* "lists=100", "m=16,ef_construction=64", or NULL */
+};
+int pgstat_parse_vindexes(const struct pgc_result *r, struct pg_vindex **out, int *n,
+			  struct mlc_err *err);
+void pgstat_vindexes_free(struct pg_vindex *v, int n);
+
 /* A copy of a result (:sql): at most max_rows rows, cut says there were more. */
 struct pg_rows {
 	int nrows, ncols;

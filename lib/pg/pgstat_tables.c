@@ -24,6 +24,14 @@ const char PGSTAT_SQL_TABLES[] =
     " AND n.nspname NOT LIKE 'pg\\_%'"
     " ORDER BY 3 DESC NULLS LAST, 1, 2 LIMIT 2000";
 
+const char PGSTAT_SQL_VECTOR_INDEXES[] =
+    "SELECT n.nspname, c.relname, t.relname, am.amname, pg_relation_size(c.oid),"
+    " array_to_string(c.reloptions, ',')"
+    " FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+    " JOIN pg_class t ON t.oid = i.indrelid JOIN pg_am am ON am.oid = c.relam"
+    " JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " WHERE am.amname IN ('ivfflat', 'hnsw') ORDER BY 5 DESC NULLS LAST, 1, 2";
+
 static long long num_ll(const char *s)
 {
 	if (!s || !*s)
@@ -80,6 +88,43 @@ void pgstat_tables_free(struct pg_table_stat *t, int n)
 		free(t[i].last_analyze);
 	}
 	free(t);
+}
+
+int pgstat_parse_vindexes(const struct pgc_result *r, struct pg_vindex **out, int *n,
+			  struct mlc_err *err)
+{
+	if (!r || r->ncols < 6)
+		return mlc_err_set(err, MLC_ERR_PROTO, 0, "vector indexes: %d columns, expected 6",
+				   r ? r->ncols : 0);
+	struct pg_vindex *v = xcalloc((size_t)r->nrows + 1, sizeof *v);
+	int k = 0;
+	for (int i = 0; i < r->nrows; i++) {
+		if (!r->value(r, i, 1))
+			continue;
+		struct pg_vindex *x = &v[k++];
+		x->schema = xstrdup(r->value(r, i, 0) ? r->value(r, i, 0) : "");
+		x->name = xstrdup(r->value(r, i, 1));
+		x->table = xstrdup(r->value(r, i, 2) ? r->value(r, i, 2) : "");
+		x->method = xstrdup(r->value(r, i, 3) ? r->value(r, i, 3) : "");
+		x->size = num_ll(r->value(r, i, 4));
+		x->options = dup_or_null(r->value(r, i, 5));
+	}
+	pgstat_vindexes_free(*out, *n);
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+void pgstat_vindexes_free(struct pg_vindex *v, int n)
+{
+	for (int i = 0; v && i < n; i++) {
+		free(v[i].schema);
+		free(v[i].name);
+		free(v[i].table);
+		free(v[i].method);
+		free(v[i].options);
+	}
+	free(v);
 }
 
 void pgstat_rows_copy(const struct pgc_result *r, int max_rows, struct pg_rows *out)

@@ -357,6 +357,32 @@ Test(pgstat, tables)
 	unload(x);
 }
 
+Test(pgstat, vector_indexes)
+{
+	struct rows *x = load("vector-indexes.copy");
+	struct pg_vindex *v = NULL;
+	int n = 0;
+	struct mlc_err err;
+	cr_assert_eq(pgstat_parse_vindexes(&x->r, &v, &n, &err), 0, "%s", err.msg);
+	cr_assert_eq(n, 3, "the all-NULL row is dropped");
+	cr_assert_str_eq(v[0].method, "hnsw");
+	cr_assert_str_eq(v[0].table, "documents");
+	cr_assert_str_eq(v[0].options, "m=16,ef_construction=64");
+	cr_assert_eq(v[0].size, 52428800);
+	cr_assert_str_eq(v[1].options, "lists=100");
+	cr_assert_null(v[2].options);
+	char line[128];
+	pgstat_oneline(line, sizeof line, v[2].name);
+	cr_assert(inert(line), "%s", line);
+	pgstat_vindexes_free(v, n);
+	unload(x);
+	x = load("activity-truncated.copy");
+	v = NULL;
+	cr_assert_lt(pgstat_parse_vindexes(&x->r, &v, &n, &err), 0);
+	cr_assert_null(v);
+	unload(x);
+}
+
 Test(pgstat, rows_copy_cut)
 {
 	struct rows *x = load("tables-mlflowdb.copy");
