@@ -76,7 +76,9 @@ static long long num_ll(const char *s)
 		return -1;
 	char *end;
 	long long v = strtoll(s, &end, 10);
-	return *end || v < 0 ? -1 : v;
+	/* counters and sizes stay far below 2^62: more is garbage (and would
+	 * overflow a sum) */
+	return *end || v < 0 || v >= (1LL << 62) ? -1 : v;
 }
 
 static double num_d(const char *s)
@@ -281,7 +283,7 @@ void pgstat_rates(struct pg_snapshot *cur, const struct pg_snapshot *prev)
 {
 	double dt = prev ? cur->srv.now_s - prev->srv.now_s : 0;
 	double tps = 0, rb = 0;
-	long long hit = 0, read = 0;
+	double hit = 0, read = 0;
 	bool rates_ok = prev && dt > 0;
 	for (int i = 0; i < cur->ndbs; i++) {
 		struct pg_db_stat *d = &cur->dbs[i];
@@ -289,7 +291,10 @@ void pgstat_rates(struct pg_snapshot *cur, const struct pg_snapshot *prev)
 		for (int j = 0; prev && j < prev->ndbs && !p; j++)
 			if (strcmp(prev->dbs[j].name, d->name) == 0)
 				p = &prev->dbs[j];
-		d->tps = p ? rate(d->commits + d->rollbacks, p->commits + p->rollbacks, dt) : -1;
+		bool known = p && d->commits >= 0 && d->rollbacks >= 0 && p->commits >= 0 &&
+			     p->rollbacks >= 0;
+		d->tps =
+		    known ? rate(d->commits + d->rollbacks, p->commits + p->rollbacks, dt) : -1;
 		d->rollbacks_ps = p ? rate(d->rollbacks, p->rollbacks, dt) : -1;
 		if (d->tps >= 0 && d->rollbacks_ps >= 0) {
 			tps += d->tps;
@@ -298,13 +303,13 @@ void pgstat_rates(struct pg_snapshot *cur, const struct pg_snapshot *prev)
 			rates_ok = false;
 		}
 		if (d->blks_hit > 0)
-			hit += d->blks_hit;
+			hit += (double)d->blks_hit;
 		if (d->blks_read > 0)
-			read += d->blks_read;
+			read += (double)d->blks_read;
 	}
 	cur->tps = rates_ok ? tps : -1;
 	cur->rollbacks_ps = rates_ok ? rb : -1;
-	cur->hit_ratio = hit + read > 0 ? (double)hit / (double)(hit + read) : -1;
+	cur->hit_ratio = hit + read > 0 ? hit / (hit + read) : -1;
 }
 
 static bool has_word(const char *s, const char *w)

@@ -38,7 +38,9 @@ static long long num_ll(const char *s)
 		return -1;
 	char *end;
 	long long v = strtoll(s, &end, 10);
-	return *end || v < 0 ? -1 : v;
+	/* counters and sizes stay far below 2^62: more is garbage (and would
+	 * overflow a sum) */
+	return *end || v < 0 || v >= (1LL << 62) ? -1 : v;
 }
 
 static char *dup_or_null(const char *s)

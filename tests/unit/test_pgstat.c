@@ -176,6 +176,25 @@ Test(pgstat, databases)
 	unload(x);
 }
 
+Test(pgstat, databases_huge_counters)
+{
+	struct rows *x = load("databases-huge.copy");
+	struct pg_snapshot s = {0}, p = {0};
+	cr_assert_eq(pgstat_parse_databases(&x->r, &s.dbs, &s.ndbs, NULL), 0);
+	cr_assert_eq(pgstat_parse_databases(&x->r, &p.dbs, &p.ndbs, NULL), 0);
+	cr_assert_eq(s.dbs[0].size, -1);
+	cr_assert_eq(s.dbs[0].commits, -1);
+	cr_assert_eq(s.dbs[0].blks_read, -1);
+	p.srv.now_s = 1;
+	s.srv.now_s = 2;
+	pgstat_rates(&s, &p);
+	cr_assert_eq(s.dbs[0].tps, -1);
+	cr_assert_float_eq(s.hit_ratio, 1.0, 1e-9);
+	pgstat_dbs_free(s.dbs, s.ndbs);
+	pgstat_dbs_free(p.dbs, p.ndbs);
+	unload(x);
+}
+
 Test(pgstat, databases_truncated)
 {
 	struct rows *x = load("activity-truncated.copy");
@@ -313,6 +332,13 @@ Test(pgstat, rates)
 	cr_assert_float_eq(d1[0].tps, 30.0, 1e-9);
 	cr_assert_float_eq(d1[0].rollbacks_ps, 5.0, 1e-9);
 	cr_assert_float_eq(cur.tps, 30.0, 1e-9);
+	/* garbage past 2^62 is unknown, never an overflow */
+	d1[0].commits = 9223372036854775807LL;
+	struct pg_db_stat big[1] = {{.name = "a", .commits = -1, .rollbacks = 20}};
+	struct pg_snapshot odd = {.dbs = big, .ndbs = 1};
+	odd.srv.now_s = 1002;
+	pgstat_rates(&odd, &prev);
+	cr_assert_eq(big[0].tps, -1);
 	/* a stats reset: counters went back */
 	d1[0].commits = 5;
 	pgstat_rates(&cur, &prev);
