@@ -114,12 +114,12 @@ static void missing_cell(struct dbsrv *s, const struct dbrow *r, int col, struct
 	if (col == D_NAME) {
 		char safe[200];
 		san_into(safe, sizeof safe, r->name, strlen(r->name));
-		snprintf(out->text, sizeof out->text, "%s%s",
+		snprintf(out->text, sizeof out->text, "%s%s missing",
 			 r->kind == DR_MISSING_EXT ? "extension " : "", safe);
 	} else if (col == D_NOTE) {
 		char safe[200];
 		san_into(safe, sizeof safe, s->t->name, strlen(s->t->name));
-		snprintf(out->text, sizeof out->text, "missing (expected by [postgres %s])", safe);
+		snprintf(out->text, sizeof out->text, "expected by [postgres %s]", safe);
 	} else {
 		snprintf(out->text, sizeof out->text, "-");
 		out->has_num = true;
