@@ -114,10 +114,20 @@ void db_stale_status(struct dbsrv *s, char *out, size_t n)
 			out[0] = 0;
 		return;
 	}
-	char age[32], e[300];
+	char age[32];
 	fmt_age(age, sizeof age, (long)(wall_ms() - s->ok_wall));
+	snprintf(out, n, "stale %s", age);
+}
+
+void db_stale_detail(struct dbsrv *s, char *out, size_t n)
+{
+	char e[300];
+	db_stale_status(s, out, n);
+	if (!s || s->err.code == MLC_OK || !s->snap)
+		return;
 	san_into(e, sizeof e, s->err.msg, strlen(s->err.msg));
-	snprintf(out, n, "stale %s: %s", age, e);
+	size_t k = strlen(out);
+	snprintf(out + k, n - k, ": %s", e);
 }
 
 /* ---- cells -------------------------------------------------------------- */
@@ -312,7 +322,7 @@ static void srv_detail(struct view *v, int row, char *out, size_t n, enum role *
 		return;
 	struct dbsrv *s = &P->srv[row];
 	if (s->err.code != MLC_OK) {
-		db_stale_status(s, out, n);
+		db_stale_detail(s, out, n);
 		if (!s->snap)
 			db_empty_text(s, out, n);
 		*role = ROLE_ERR;

@@ -45,9 +45,11 @@ struct dbsrv *db_server(struct view *v);
 /* A view of s is on screen: polls now if s was idle, keeps it polling. */
 void db_touch(struct dbsrv *s);
 void db_poll_now(struct dbsrv *s);
-/* "connecting…", or the error; "stale 12s: <error>" for the status hook. */
+/* "connecting…", or the error; "stale 12s" for the status hook (empty
+ * when the data is fresh); "stale 12s: <error>" for the detail line. */
 void db_empty_text(struct dbsrv *s, char *out, size_t n);
 void db_stale_status(struct dbsrv *s, char *out, size_t n);
+void db_stale_detail(struct dbsrv *s, char *out, size_t n);
 /* Pushes the Activity / Lock tree view of server i. */
 void db_push_activity(struct panel *p, int i);
 void db_push_locks(struct panel *p, int i);

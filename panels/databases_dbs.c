@@ -190,7 +190,7 @@ static void dbs_detail(struct view *v, int row, char *out, size_t n, enum role *
 	struct dbrow r;
 	*role = ROLE_DIM;
 	if (s && s->err.code != MLC_OK && s->snap) {
-		db_stale_status(s, out, n);
+		db_stale_detail(s, out, n);
 		*role = ROLE_ERR;
 		return;
 	}
