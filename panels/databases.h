@@ -2,9 +2,9 @@
  * [postgres NAME] target, each with its polling connection (read-only),
  * refresh timer and last snapshot (kept with its age when a poll fails).
  * databases.c: the panel, polling, commands, Servers view;
- * databases_dbs.c: Databases and Tables views; databases_act.c: Activity,
- * query and Lock tree views; databases_kill.c: cancel / terminate and the
- * :sql result view. */
+ * databases_dbs.c: Databases view; databases_tables.c: Tables view;
+ * databases_act.c: Activity and query views; databases_locks.c: Lock tree;
+ * databases_kill.c: cancel / terminate and the :sql result view. */
 #ifndef MLC_PANEL_DATABASES_H
 #define MLC_PANEL_DATABASES_H
 
