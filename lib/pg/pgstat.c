@@ -10,6 +10,7 @@
 #include "lib/core/sanitize.h"
 #include "lib/core/util.h"
 #include "lib/pg/pgstat.h"
+#include "lib/pg/pgstat_int.h"
 
 /* Works from PostgreSQL 12 on, with the privileges of a plain role. */
 const char PGSTAT_SQL_SERVER[] =
@@ -65,20 +66,18 @@ static const char *val(const struct pgc_result *r, int row, int col)
 	return col < r->ncols ? r->value(r, row, col) : NULL;
 }
 
-static char *dup_or_null(const char *s)
-{
-	return s ? xstrdup(s) : NULL;
-}
-
-static long long num_ll(const char *s)
+long long pgstat_cell_ll(const char *s)
 {
 	if (!s || !*s)
 		return -1;
 	char *end;
 	long long v = strtoll(s, &end, 10);
-	/* counters and sizes stay far below 2^62: more is garbage (and would
-	 * overflow a sum) */
 	return *end || v < 0 || v >= (1LL << 62) ? -1 : v;
+}
+
+char *pgstat_cell_dup(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
 }
 
 static double num_d(const char *s)
@@ -111,14 +110,14 @@ int pgstat_parse_server(const struct pgc_result *r, struct pg_server_stat *out, 
 		return mlc_err_set(err, MLC_ERR_PROTO, 0, "server: no row");
 	memset(out, 0, sizeof *out);
 	strlcpy_m(out->version, val(r, 0, 0) ? val(r, 0, 0) : "", sizeof out->version);
-	out->version_num = (int)num_ll(val(r, 0, 1));
+	out->version_num = (int)pgstat_cell_ll(val(r, 0, 1));
 	strlcpy_m(out->dbname, val(r, 0, 2) ? val(r, 0, 2) : "", sizeof out->dbname);
 	out->uptime_s = num_d(val(r, 0, 3));
-	out->connections = (long)num_ll(val(r, 0, 4));
-	out->max_connections = (long)num_ll(val(r, 0, 5));
+	out->connections = (long)pgstat_cell_ll(val(r, 0, 4));
+	out->max_connections = (long)pgstat_cell_ll(val(r, 0, 5));
 	out->standby = is_true(val(r, 0, 6));
 	out->replay_lag_s = num_d(val(r, 0, 7));
-	out->frozen_age = num_ll(val(r, 0, 8));
+	out->frozen_age = pgstat_cell_ll(val(r, 0, 8));
 	out->now_s = num_d(val(r, 0, 9));
 	return 0;
 }
@@ -135,14 +134,14 @@ int pgstat_parse_databases(const struct pgc_result *r, struct pg_db_stat **out, 
 			continue;
 		struct pg_db_stat *x = &d[k++];
 		x->name = xstrdup(val(r, i, 0));
-		x->owner = dup_or_null(val(r, i, 1));
-		x->size = num_ll(val(r, i, 2));
-		x->backends = (long)num_ll(val(r, i, 3));
+		x->owner = pgstat_cell_dup(val(r, i, 1));
+		x->size = pgstat_cell_ll(val(r, i, 2));
+		x->backends = (long)pgstat_cell_ll(val(r, i, 3));
 		long long *c[] = {&x->commits,	&x->rollbacks,	&x->blks_read,
 				  &x->blks_hit, &x->temp_bytes, &x->deadlocks};
 		for (int j = 0; j < 6; j++)
-			*c[j] = num_ll(val(r, i, 4 + j));
-		x->xid_age = num_ll(val(r, i, 10));
+			*c[j] = pgstat_cell_ll(val(r, i, 4 + j));
+		x->xid_age = pgstat_cell_ll(val(r, i, 10));
 		x->allow_conn = is_true(val(r, i, 11));
 		x->tps = x->rollbacks_ps = -1;
 	}
@@ -163,7 +162,7 @@ int pgstat_parse_extensions(const struct pgc_result *r, struct pg_ext **out, int
 		if (!val(r, i, 0))
 			continue;
 		e[k].name = xstrdup(val(r, i, 0));
-		e[k++].version = dup_or_null(val(r, i, 1));
+		e[k++].version = pgstat_cell_dup(val(r, i, 1));
 	}
 	pgstat_exts_free(*out, *n);
 	*out = e;
@@ -205,7 +204,7 @@ int pgstat_parse_activity(const struct pgc_result *r, struct pg_backend **out, i
 	struct pg_backend *b = xcalloc((size_t)r->nrows + 1, sizeof *b);
 	int k = 0;
 	for (int i = 0; i < r->nrows; i++) {
-		long long pid = num_ll(val(r, i, 0));
+		long long pid = pgstat_cell_ll(val(r, i, 0));
 		if (pid <= 0 || pid > 0x7fffffff)
 			continue;
 		struct pg_backend *x = &b[k++];
@@ -213,16 +212,16 @@ int pgstat_parse_activity(const struct pgc_result *r, struct pg_backend **out, i
 		char **s[] = {&x->db,	 &x->user,	&x->app,       &x->client,
 			      &x->state, &x->wait_type, &x->wait_event};
 		for (int j = 0; j < 7; j++)
-			*s[j] = dup_or_null(val(r, i, 1 + j));
+			*s[j] = pgstat_cell_dup(val(r, i, 1 + j));
 		x->query_age_s = num_d(val(r, i, 8));
 		x->xact_age_s = num_d(val(r, i, 9));
 		x->state_age_s = num_d(val(r, i, 10));
 		x->nblockers = parse_pids(val(r, i, 11), &x->blockers);
-		x->wait_mode = dup_or_null(val(r, i, 12));
-		x->wait_locktype = dup_or_null(val(r, i, 13));
-		x->wait_rel = dup_or_null(val(r, i, 14));
-		x->held_mode = dup_or_null(val(r, i, 15));
-		x->query = dup_or_null(val(r, i, 16));
+		x->wait_mode = pgstat_cell_dup(val(r, i, 12));
+		x->wait_locktype = pgstat_cell_dup(val(r, i, 13));
+		x->wait_rel = pgstat_cell_dup(val(r, i, 14));
+		x->held_mode = pgstat_cell_dup(val(r, i, 15));
+		x->query = pgstat_cell_dup(val(r, i, 16));
 	}
 	pgstat_backends_free(*out, *n);
 	*out = b;

@@ -8,6 +8,7 @@
 
 #include "lib/core/util.h"
 #include "lib/pg/pgstat.h"
+#include "lib/pg/pgstat_int.h"
 
 const char PGSTAT_SQL_TABLES[] =
     "SELECT n.nspname, c.relname, pg_total_relation_size(c.oid), pg_relation_size(c.oid),"
@@ -32,22 +33,6 @@ const char PGSTAT_SQL_VECTOR_INDEXES[] =
     " JOIN pg_namespace n ON n.oid = c.relnamespace"
     " WHERE am.amname IN ('ivfflat', 'hnsw') ORDER BY 5 DESC NULLS LAST, 1, 2";
 
-static long long num_ll(const char *s)
-{
-	if (!s || !*s)
-		return -1;
-	char *end;
-	long long v = strtoll(s, &end, 10);
-	/* counters and sizes stay far below 2^62: more is garbage (and would
-	 * overflow a sum) */
-	return *end || v < 0 || v >= (1LL << 62) ? -1 : v;
-}
-
-static char *dup_or_null(const char *s)
-{
-	return s ? xstrdup(s) : NULL;
-}
-
 int pgstat_parse_tables(const struct pgc_result *r, struct pg_table_stat **out, int *n,
 			struct mlc_err *err)
 {
@@ -64,12 +49,12 @@ int pgstat_parse_tables(const struct pgc_result *r, struct pg_table_stat **out, 
 		x->name = xstrdup(r->value(r, i, 1));
 		long long *nums[] = {&x->total, &x->heap, &x->index, &x->toast, &x->live, &x->dead};
 		for (int j = 0; j < 6; j++)
-			*nums[j] = num_ll(r->value(r, i, 2 + j));
-		x->last_vacuum = dup_or_null(r->value(r, i, 8));
-		x->last_autovacuum = dup_or_null(r->value(r, i, 9));
-		x->last_analyze = dup_or_null(r->value(r, i, 10));
-		x->seq_scan = num_ll(r->value(r, i, 11));
-		x->idx_scan = num_ll(r->value(r, i, 12));
+			*nums[j] = pgstat_cell_ll(r->value(r, i, 2 + j));
+		x->last_vacuum = pgstat_cell_dup(r->value(r, i, 8));
+		x->last_autovacuum = pgstat_cell_dup(r->value(r, i, 9));
+		x->last_analyze = pgstat_cell_dup(r->value(r, i, 10));
+		x->seq_scan = pgstat_cell_ll(r->value(r, i, 11));
+		x->idx_scan = pgstat_cell_ll(r->value(r, i, 12));
 		x->dead_share = x->live >= 0 && x->dead >= 0 && x->live + x->dead > 0
 				    ? (double)x->dead / (double)(x->live + x->dead)
 				    : -1;
@@ -108,8 +93,8 @@ int pgstat_parse_vindexes(const struct pgc_result *r, struct pg_vindex **out, in
 		x->name = xstrdup(r->value(r, i, 1));
 		x->table = xstrdup(r->value(r, i, 2) ? r->value(r, i, 2) : "");
 		x->method = xstrdup(r->value(r, i, 3) ? r->value(r, i, 3) : "");
-		x->size = num_ll(r->value(r, i, 4));
-		x->options = dup_or_null(r->value(r, i, 5));
+		x->size = pgstat_cell_ll(r->value(r, i, 4));
+		x->options = pgstat_cell_dup(r->value(r, i, 5));
 	}
 	pgstat_vindexes_free(*out, *n);
 	*out = v;
@@ -143,7 +128,7 @@ void pgstat_rows_copy(const struct pgc_result *r, int max_rows, struct pg_rows *
 	out->cells = xcalloc((size_t)out->nrows * (size_t)out->ncols + 1, sizeof *out->cells);
 	for (int i = 0; i < out->nrows; i++)
 		for (int c = 0; c < out->ncols; c++)
-			out->cells[i * out->ncols + c] = dup_or_null(r->value(r, i, c));
+			out->cells[i * out->ncols + c] = pgstat_cell_dup(r->value(r, i, c));
 }
 
 void pgstat_rows_free(struct pg_rows *r)
