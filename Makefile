@@ -7,16 +7,17 @@ DESTDIR ?=
 BUILD   ?= build
 CC      ?= cc
 
-PKGS      = ncursesw libcurl libpq jansson libssh2 libuv expat inih
-LIB_PKGS  = libcurl libpq jansson libssh2 libuv expat inih
+PKGS      = ncursesw libcurl libpq jansson libssh2 libuv expat inih libcrypto
+LIB_PKGS  = libcurl libpq jansson libssh2 libuv expat inih libcrypto
 TEST_PKGS = criterion
 
 # Debian package behind each pkg-config name, and the oldest version we take.
 DEB_LIBS  = libncurses-dev libcurl4-openssl-dev libpq-dev libjansson-dev \
-            libssh2-1-dev libuv1-dev libexpat1-dev libinih-dev libcriterion-dev
+            libssh2-1-dev libuv1-dev libexpat1-dev libinih-dev libcriterion-dev \
+            libssl-dev
 DEB_TOOLS = pkg-config gcc make postgresql-15 postgresql-contrib \
             openssh-server openssh-client prometheus nodejs tmux python3 \
-            ca-certificates clang-format procps curl htop
+            ca-certificates clang-format procps curl htop redis-server
 # The peers `make bench` measures the S3 client against: installed only by
 # `make deps BENCH=1` (what `make bench` runs), never for `make test`.
 DEB_BENCH = awscli s3cmd python3-boto3
@@ -114,7 +115,7 @@ deps:
 	  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod 755 /usr/sbin/policy-rc.d; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$need; \
 	  rc=$$?; rm -f /usr/sbin/policy-rc.d; \
-	  for s in ssh prometheus postgresql; do \
+	  for s in ssh prometheus postgresql redis-server; do \
 	    if command -v systemctl >/dev/null 2>&1; then systemctl disable --now $$s >/dev/null 2>&1 || true; fi; \
 	  done; \
 	  [ $$rc = 0 ] || exit $$rc; \

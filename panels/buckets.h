@@ -1,6 +1,14 @@
-/* panels/buckets.h — what panels/buckets.c (the views: buckets, a prefix's
- * listing, du, an object) and panels/buckets_xfer.c (download, upload,
- * delete) share. No curses, no I/O beyond lib/s3c. */
+/* panels/buckets.h — what the Buckets panel's files share. The panel is a
+ * stack of views (tui/view.h), each with its own state in its priv:
+ *   stores   one row per configured [s3 NAME] target (only with several);
+ *            buckets.c, with the panel, its commands and the shared cells;
+ *   buckets  a store's buckets; u counts one (buckets_store.c);
+ *   listing  one prefix of a bucket, one view per level (buckets_list.c);
+ *   du       size per sub-prefix (buckets_du.c);
+ *   object   HeadObject fields and a preview (buckets_object.c);
+ * and the transfers (download, upload, delete) in buckets_xfer.c, whose jobs
+ * belong to the panel (p->priv), not to a view. No curses, no I/O beyond
+ * lib/s3c. */
 #ifndef MLC_PANELS_BUCKETS_H
 #define MLC_PANELS_BUCKETS_H
 
@@ -10,6 +18,16 @@
 
 #include "lib/core/config.h"
 #include "lib/s3/s3c.h"
+#include "tui/panel.h"
+#include "tui/view.h"
+
+/* The panel's state (p->priv): the S3 targets it browses and the
+ * transfers in flight. */
+struct bk_panel {
+	const struct target **stores;
+	size_t nstores;
+	struct bk_job *jobs;
+};
 
 /* One row of a listing: a common prefix or an object. Strings owned. */
 struct brow {
@@ -21,25 +39,73 @@ struct brow {
 	bool prefix;
 };
 
-/* The S3 target the panel browses (the first [s3] target), or NULL. */
-const struct target *bk_target(void);
-/* The bucket and prefix shown now ("" prefix: the bucket's root; NULL
- * bucket: the bucket list). */
-const char *bk_bucket(void);
-const char *bk_prefix(void);
-/* Whether the current listing holds an object with this key (and its row). */
-const struct brow *bk_find(const char *key);
-/* Re-lists the current prefix (after an upload or a delete). */
-void bk_relist(void);
+/* A listing view's state: one prefix of a bucket of one store. */
+struct listing {
+	const struct target *t;
+	char *bucket, *prefix;
+	struct brow *pre, *obj;
+	size_t npre, nobj, cpre, cobj;
+	int64_t bytes;
+	long pages;
+	int64_t t0; /* when the listing was asked for */
+	struct s3c_req *req;
+	bool listed, done;
+	char err[400];
+	unsigned long gen;
+	/* A prefix to select once it is listed (an ancestor :cd pushed, whose
+	 * child is where the user was); NULL: none. */
+	char *select_key;
+	struct view *v;
+};
 
-/* buckets_xfer.c: d, p, D on a row (row NULL: the current prefix). */
-void bk_download(const char *bucket, const struct brow *r);
-void bk_upload(void);
-void bk_delete(const char *bucket, const struct brow *r);
-/* Stops the transfers that belong to the panel's views (not downloads the
- * user asked for, which finish on their own). */
-void bk_xfer_close(void);
-/* "[█████░░░░░] 52%" into out (ASCII without UTF-8). */
-void bk_bar(char *out, size_t n, int64_t now, int64_t total, int width);
+extern const struct view_ops bk_stores_view, bk_buckets_view, bk_listing_view, bk_du_view,
+    bk_object_view;
+
+/* Pushes a store's bucket list (root: it is the panel's first view). */
+struct view *bk_push_buckets(struct panel *p, const struct target *t, bool root);
+/* Pushes the listing of bucket/prefix; list: ask for it now (else when it
+ * is first shown). NULL when the stack is full. */
+struct listing *bk_push_listing(struct panel *p, const struct target *t, const char *bucket,
+				const char *prefix, bool list);
+/* Pushes du of bucket/prefix; label is its breadcrumb ("du", "du raw/"). */
+void bk_push_du(struct panel *p, const struct target *t, const char *bucket, const char *prefix,
+		const char *label);
+/* Pushes the object view of row r (an object) of bucket. */
+void bk_push_object(struct panel *p, const struct target *t, const char *bucket,
+		    const struct brow *r);
+/* Re-lists (after an upload or a delete). */
+void bk_relist(struct listing *l);
+/* The listing v shows, NULL when v is not a listing. */
+struct listing *bk_listing(struct view *v);
+/* The nearest listing on p's stack from the top (the one the user is in,
+ * below a du or an object view), or NULL. */
+struct listing *bk_nearest_listing(struct panel *p);
+/* The bucket names a store's bucket view on p's stack has loaded: adds
+ * "s3://NAME/" for each that starts with word. */
+struct cmd_cands;
+void bk_bucket_cands(struct panel *p, const char *word, struct cmd_cands *out);
+const struct brow *bk_listing_find(const struct listing *l, const char *key);
+
+/* The store a command acts on (the one open, else the first), and where
+ * t's bucket view is on p's stack (-1: not there). */
+const struct target *bk_store(struct panel *p);
+int bk_store_depth(struct panel *p, const struct target *t);
+/* Shared cells: sizes and counts ("3.1 KB", "12,345") that sort by number;
+ * a full local time; "s3://bucket/prefix" sanitized and shortened in the
+ * middle to fit n. */
+void bk_size_cell(struct cell *out, int64_t size);
+void bk_count_cell(struct cell *out, int64_t n);
+void bk_full_time(char *out, size_t n, int64_t ms);
+void bk_uri_of(char *out, size_t n, const char *bucket, const char *prefix);
+/* Appends the ellipsis glyph (a number still growing). */
+void bk_more(struct cell *out);
+
+/* buckets_xfer.c: d, p, D. bucket/prefix: where the user is. */
+void bk_download(struct panel *p, const struct target *t, const char *bucket, const struct brow *r);
+void bk_upload(struct panel *p, const struct target *t, const char *bucket, const char *prefix);
+void bk_delete(struct panel *p, const struct target *t, const char *bucket, const char *prefix,
+	       const struct brow *r);
+/* Stops every transfer of the panel (it closes). */
+void bk_xfer_close(struct panel *p);
 
 #endif

@@ -2,7 +2,8 @@
  * object to a local path the user types (never replacing a file unasked),
  * p uploads a local file into the current prefix, D deletes an object or
  * every object under a prefix. Writes to the store are refused under
- * --readonly and always confirmed: the dialog names what and how many,
+ * --readonly (by the dispatcher: the actions say ACT_F_WRITES) and always
+ * confirmed here: the dialog names what and how many,
  * and a prefix's name must be typed back before anything is deleted.
  * Progress goes to the message line as a bar. */
 #include <errno.h>
@@ -17,38 +18,51 @@
 #include "lib/core/util.h"
 #include "tui/app.h"
 
-/* Every transfer in flight, so that closing the panel stops them. */
-struct job {
+/* A transfer in flight: on the panel's list, so that closing the panel
+ * stops it. It names its store and place, never a view: the views may be
+ * gone when it ends. */
+struct bk_job {
+	struct panel *p;
+	const struct target *t;
 	char *bucket, *key, *path, *label; /* label: sanitized "s3://b/k" */
 	const char *verb;		   /* "downloading", for the progress line */
 	int64_t size, last_ms, t0;
 	struct s3c_req *req;
-	struct job *next;
+	int app_job; /* quitting while it runs asks first */
+	struct bk_job *next;
 	/* prefix delete */
 	char **keys;
 	size_t nkeys, ckeys;
 	int64_t bytes;
 	char *typed_name; /* the sanitized prefix name the user must type */
 };
-static struct job *jobs;
-
-static struct job *job_new(const char *bucket, const char *key)
+static struct bk_panel *bp(struct panel *p)
 {
-	struct job *j = xcalloc(1, sizeof *j);
+	return p->priv;
+}
+
+static struct bk_job *job_new(struct panel *p, const struct target *t, const char *bucket,
+			      const char *key)
+{
+	struct bk_job *j = xcalloc(1, sizeof *j);
+	j->p = p;
+	j->t = t;
 	j->bucket = xstrdup(bucket);
 	j->key = xstrdup(key ? key : "");
 	char *raw = xasprintf("s3://%s/%s", bucket, j->key);
 	j->label = san_str(raw);
 	free(raw);
 	j->t0 = mono_ms();
-	j->next = jobs;
-	jobs = j;
+	j->app_job = app_job_begin(j->label);
+	j->next = bp(p)->jobs;
+	bp(p)->jobs = j;
 	return j;
 }
 
-static void job_free(struct job *j)
+static void job_free(struct bk_job *j)
 {
-	for (struct job **pp = &jobs; *pp; pp = &(*pp)->next)
+	app_job_end(j->app_job);
+	for (struct bk_job **pp = &bp(j->p)->jobs; *pp; pp = &(*pp)->next)
 		if (*pp == j) {
 			*pp = j->next;
 			break;
@@ -64,25 +78,28 @@ static void job_free(struct job *j)
 	free(j);
 }
 
-void bk_xfer_close(void)
+void bk_xfer_close(struct panel *p)
 {
-	while (jobs) {
-		s3c_cancel(jobs->req);
-		job_free(jobs);
+	while (bp(p)->jobs) {
+		s3c_cancel(bp(p)->jobs->req);
+		job_free(bp(p)->jobs);
 	}
 }
 
-static bool same_place(const struct job *j)
+/* The listing the user is in when it shows the job's bucket (and, unless
+ * whole_bucket, a prefix above its key): it is listed again. */
+static void relist_if_shown(const struct bk_job *j, bool whole_bucket)
 {
-	const char *b = bk_bucket();
-	if (!b || strcmp(b, j->bucket))
-		return false;
-	return str_starts(j->key, bk_prefix());
+	struct listing *l = bk_nearest_listing(j->p);
+	if (!l || l->t != j->t || strcmp(l->bucket, j->bucket))
+		return;
+	if (whole_bucket || str_starts(j->key, l->prefix))
+		bk_relist(l);
 }
 
 /* The status line while bytes move: "downloading s3://b/k  [████░░] 40%  4 MB of 10 MB",
  * at most every 100 ms (the last call always shows). */
-static void progress_line(struct job *j, int64_t now, int64_t total)
+static void progress_line(struct bk_job *j, int64_t now, int64_t total)
 {
 	int64_t t = mono_ms();
 	if (now < total && t - j->last_ms < 100)
@@ -91,7 +108,7 @@ static void progress_line(struct job *j, int64_t now, int64_t total)
 	char bar[96], a[32], b[32];
 	fmt_bytes(a, sizeof a, (uint64_t)MLC_MAX(now, 0));
 	if (total > 0) {
-		bk_bar(bar, sizeof bar, now, total, 20);
+		canvas_bar(bar, sizeof bar, now, total, 20);
 		fmt_bytes(b, sizeof b, (uint64_t)total);
 		app_message(ROLE_DIM, "%s %s  %s  %s of %s", j->verb, j->label, bar, a, b);
 	} else {
@@ -108,7 +125,7 @@ static void job_progress(int64_t now, int64_t total, void *arg)
 
 /* The end of a download or an upload: what moved and how long it took,
  * or why it failed; an upload into the listing shown refreshes it. */
-static void transfer_done(struct job *j, bool upload, int64_t bytes, const struct mlc_err *err)
+static void transfer_done(struct bk_job *j, bool upload, int64_t bytes, const struct mlc_err *err)
 {
 	j->req = NULL;
 	if (err) {
@@ -121,8 +138,8 @@ static void transfer_done(struct job *j, bool upload, int64_t bytes, const struc
 			app_message(ROLE_OK, "uploaded %s: %s in %s", j->label, a, t);
 		else
 			app_message(ROLE_OK, "downloaded to %s: %s in %s", j->path, a, t);
-		if (upload && same_place(j))
-			bk_relist();
+		if (upload)
+			relist_if_shown(j, false);
 	}
 	job_free(j);
 }
@@ -132,22 +149,18 @@ static void dl_done(int64_t bytes, const struct mlc_err *err, void *arg)
 	transfer_done(arg, false, bytes, err);
 }
 
-static void dl_start(struct job *j, bool overwrite)
+static void dl_start(struct bk_job *j, bool overwrite)
 {
-	const struct target *t = bk_target();
-	if (!t) {
-		job_free(j);
-		return;
-	}
 	j->t0 = mono_ms();
 	j->verb = "downloading";
 	progress_line(j, 0, j->size);
-	j->req = s3c_download(t, j->bucket, j->key, j->path, overwrite, job_progress, dl_done, j);
+	j->req =
+	    s3c_download(j->t, j->bucket, j->key, j->path, overwrite, job_progress, dl_done, j);
 }
 
 static void dl_replace(void *arg, bool yes)
 {
-	struct job *j = arg;
+	struct bk_job *j = arg;
 	if (!yes) {
 		app_message(ROLE_DIM, "not downloaded: %s is kept", j->path);
 		job_free(j);
@@ -158,7 +171,7 @@ static void dl_replace(void *arg, bool yes)
 
 static void dl_path_given(void *arg, const char *text)
 {
-	struct job *j = arg;
+	struct bk_job *j = arg;
 	if (!text || !*text) {
 		job_free(j);
 		return;
@@ -182,13 +195,13 @@ static void dl_path_given(void *arg, const char *text)
 	dl_start(j, false);
 }
 
-void bk_download(const char *bucket, const struct brow *r)
+void bk_download(struct panel *p, const struct target *t, const char *bucket, const struct brow *r)
 {
 	if (!r || r->prefix) {
 		app_message(ROLE_DIM, "d downloads an object: select one");
 		return;
 	}
-	struct job *j = job_new(bucket, r->key);
+	struct bk_job *j = job_new(p, t, bucket, r->key);
 	j->size = r->size;
 	const char *base = strrchr(r->key, '/');
 	base = base ? base + 1 : r->key;
@@ -212,26 +225,44 @@ static void up_done(int64_t bytes, const struct mlc_err *err, void *arg)
 
 static void up_confirmed(void *arg, bool yes)
 {
-	struct job *j = arg;
-	const struct target *t = bk_target();
-	if (!yes || !t) {
-		if (!yes)
-			app_message(ROLE_DIM, "not uploaded");
+	struct bk_job *j = arg;
+	if (!yes) {
+		app_message(ROLE_DIM, "not uploaded");
 		job_free(j);
 		return;
 	}
 	j->t0 = mono_ms();
 	j->verb = "uploading to";
 	progress_line(j, 0, j->size);
-	j->req = s3c_put_file(t, j->bucket, j->key, j->path, job_progress, up_done, j);
+	j->req = s3c_put_file(j->t, j->bucket, j->key, j->path, job_progress, up_done, j);
 }
 
-static void up_path_given(void *arg, const char *text)
+/* Where p was pressed: the upload goes there whatever is shown later. */
+struct up_place {
+	struct panel *p;
+	const struct target *t;
+	char *bucket, *prefix;
+};
+
+static void up_place_free(struct up_place *u)
 {
-	(void)arg;
-	const char *bucket = bk_bucket();
-	if (!text || !*text || !bucket)
-		return;
+	free(u->bucket);
+	free(u->prefix);
+	free(u);
+}
+
+/* The object the upload would replace, when the listing shown holds it. */
+static const struct brow *up_existing(const struct bk_job *j)
+{
+	struct listing *l = bk_nearest_listing(j->p);
+	if (!l || l->t != j->t || strcmp(l->bucket, j->bucket))
+		return NULL;
+	return bk_listing_find(l, j->key);
+}
+
+/* A readable regular file: the dialog names it and where it goes. */
+static void up_checked(struct up_place *u, const char *text)
+{
 	struct stat st;
 	if (stat(text, &st) != 0) {
 		app_message(ROLE_ERR, "upload: %s: %s", text, strerror(errno));
@@ -247,8 +278,8 @@ static void up_path_given(void *arg, const char *text)
 	}
 	const char *base = strrchr(text, '/');
 	base = base ? base + 1 : text;
-	char *key = xasprintf("%s%s", bk_prefix(), base);
-	struct job *j = job_new(bucket, key);
+	char *key = xasprintf("%s%s", u->prefix, base);
+	struct bk_job *j = job_new(u->p, u->t, u->bucket, key);
 	free(key);
 	j->path = xstrdup(text);
 	j->size = st.st_size;
@@ -257,7 +288,7 @@ static void up_path_given(void *arg, const char *text)
 	fmt_bytes(a, sizeof a, (uint64_t)st.st_size);
 	snprintf(line0, sizeof line0, "local file %s (%s)", p, a);
 	snprintf(line1, sizeof line1, "to %s", j->label);
-	const struct brow *old = bk_find(j->key);
+	const struct brow *old = up_existing(j);
 	if (old) {
 		char b[32];
 		fmt_bytes(b, sizeof b, (uint64_t)MLC_MAX(old->size, 0));
@@ -272,49 +303,53 @@ static void up_path_given(void *arg, const char *text)
 	free(p);
 }
 
-void bk_upload(void)
+static void up_path_given(void *arg, const char *text)
 {
-	if (app_refuse_if_readonly("uploading"))
-		return;
-	if (!bk_bucket()) {
-		app_message(ROLE_DIM, "p uploads into the prefix shown: open a bucket first");
-		return;
-	}
-	app_input("upload local file: ", "", up_path_given, NULL);
+	struct up_place *u = arg;
+	if (text && *text)
+		up_checked(u, text);
+	up_place_free(u);
+}
+
+void bk_upload(struct panel *p, const struct target *t, const char *bucket, const char *prefix)
+{
+	struct up_place *u = xcalloc(1, sizeof *u);
+	u->p = p;
+	u->t = t;
+	u->bucket = xstrdup(bucket);
+	u->prefix = xstrdup(prefix);
+	app_input("upload local file: ", "", up_path_given, u);
 }
 
 /* ---- delete ------------------------------------------------------------- */
 
 static void del_one_done(const struct mlc_err *err, void *arg)
 {
-	struct job *j = arg;
+	struct bk_job *j = arg;
 	j->req = NULL;
 	if (err) {
 		app_message(ROLE_ERR, "delete failed: %s", err->msg);
 	} else {
 		app_message(ROLE_OK, "deleted %s", j->label);
-		if (same_place(j))
-			bk_relist();
+		relist_if_shown(j, false);
 	}
 	job_free(j);
 }
 
 static void del_one_confirmed(void *arg, bool yes)
 {
-	struct job *j = arg;
-	const struct target *t = bk_target();
-	if (!yes || !t) {
-		if (!yes)
-			app_message(ROLE_DIM, "not deleted");
+	struct bk_job *j = arg;
+	if (!yes) {
+		app_message(ROLE_DIM, "not deleted");
 		job_free(j);
 		return;
 	}
-	j->req = s3c_delete(t, j->bucket, j->key, del_one_done, j);
+	j->req = s3c_delete(j->t, j->bucket, j->key, del_one_done, j);
 }
 
 static void del_many_done(size_t deleted, size_t failed, const struct mlc_err *err, void *arg)
 {
-	struct job *j = arg;
+	struct bk_job *j = arg;
 	j->req = NULL;
 	char a[32], b[32];
 	fmt_count(a, sizeof a, (long long)deleted);
@@ -324,16 +359,14 @@ static void del_many_done(size_t deleted, size_t failed, const struct mlc_err *e
 			    err ? err->msg : "");
 	else
 		app_message(ROLE_OK, "deleted %s objects under %s", a, j->label);
-	if (same_place(j) || (bk_bucket() && !strcmp(bk_bucket(), j->bucket)))
-		bk_relist();
+	relist_if_shown(j, true);
 	job_free(j);
 }
 
 static void del_typed(void *arg, const char *text)
 {
-	struct job *j = arg;
-	const struct target *t = bk_target();
-	if (!text || !t) {
+	struct bk_job *j = arg;
+	if (!text) {
 		app_message(ROLE_DIM, "not deleted");
 		job_free(j);
 		return;
@@ -344,13 +377,13 @@ static void del_typed(void *arg, const char *text)
 		return;
 	}
 	j->verb = "deleting under";
-	j->req = s3c_delete_keys(t, j->bucket, (const char *const *)j->keys, j->nkeys, job_progress,
-				 del_many_done, j);
+	j->req = s3c_delete_keys(j->t, j->bucket, (const char *const *)j->keys, j->nkeys,
+				 job_progress, del_many_done, j);
 }
 
 static void del_many_confirmed(void *arg, bool yes)
 {
-	struct job *j = arg;
+	struct bk_job *j = arg;
 	if (!yes) {
 		app_message(ROLE_DIM, "not deleted");
 		job_free(j);
@@ -367,7 +400,7 @@ static void del_many_confirmed(void *arg, bool yes)
 static bool del_walk_page(const struct s3_list_page *pg, bool last, const struct mlc_err *err,
 			  void *arg)
 {
-	struct job *j = arg;
+	struct bk_job *j = arg;
 	for (size_t i = 0; pg && i < pg->nobjects; i++) {
 		if (j->nkeys == j->ckeys) {
 			j->ckeys = j->ckeys ? j->ckeys * 2 : 1024;
@@ -408,14 +441,10 @@ static bool del_walk_page(const struct s3_list_page *pg, bool last, const struct
 	return false;
 }
 
-void bk_delete(const char *bucket, const struct brow *r)
+void bk_delete(struct panel *p, const struct target *t, const char *bucket, const char *prefix,
+	       const struct brow *r)
 {
-	if (app_refuse_if_readonly("deleting"))
-		return;
-	const struct target *t = bk_target();
-	if (!r || !t)
-		return;
-	struct job *j = job_new(bucket, r->key);
+	struct bk_job *j = job_new(p, t, bucket, r->key);
 	if (!r->prefix) {
 		char a[32], line1[200];
 		fmt_bytes(a, sizeof a, (uint64_t)MLC_MAX(r->size, 0));
@@ -429,8 +458,7 @@ void bk_delete(const char *bucket, const struct brow *r)
 		return;
 	}
 	/* What must be typed: the prefix as the listing shows it. */
-	const char *pfx = bk_prefix();
-	const char *rel = str_starts(r->key, pfx) ? r->key + strlen(pfx) : r->key;
+	const char *rel = str_starts(r->key, prefix) ? r->key + strlen(prefix) : r->key;
 	j->typed_name = san_str(rel);
 	struct s3c_list_opts o = {.prefix = r->key, .max_keys = 1000};
 	app_message(ROLE_DIM, "counting the objects under %s…", j->label);

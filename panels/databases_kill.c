@@ -15,13 +15,6 @@
 #include "tui/app.h"
 #include "tui/glyph.h"
 
-/* The audit record of a mutation (lib/core/log.h's log_audit where the
- * tree has it; the same line at info level here). */
-static void db_audit(const char *target, const char *request, const char *result)
-{
-	log_msg(LOG_INFO, "audit %s: %s -> %s", target, request, result);
-}
-
 /* ---- cancel / terminate ------------------------------------------------- */
 
 struct sigjob {
@@ -54,7 +47,7 @@ static void sig_done(bool sent, const struct mlc_err *err, void *arg)
 				    "%s: %s returned false (pid %d gone, or not a backend)",
 				    j->s->t->name, req, j->pid);
 	}
-	db_audit(j->s->t->name, req, res);
+	log_audit(j->s->t->name, req, res);
 	pgc_conn_free(j->conn);
 	db_poll_now(j->s);
 	free(j);

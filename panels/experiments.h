@@ -1,8 +1,12 @@
-/* panels/experiments.h — private to the Experiments panel's files
- * (experiments.c: experiments and runs lists, commands; exp_run.c: run
- * detail, metric chart, compare, column chooser). One state struct; every
- * request the panel has in flight is in it and cancelled when its view is
- * left. */
+/* panels/experiments.h — private to the Experiments panel's files, one per
+ * group of views: experiments.c (the panel, its commands, the experiments
+ * list), exp_runs.c (the runs of one experiment) and exp_tree.c (their
+ * parent/child order), exp_detail.c (a run's detail and its artifacts),
+ * exp_chart.c (metric history), exp_compare.c (compare and the column
+ * chooser), exp_preview.c (an artifact's head).
+ * The panel's state (struct xp) is p->priv; each view's state is its own
+ * priv. A view may borrow the priv of a view below it on the stack (the
+ * runs list under a run's detail): views below outlive the views above. */
 #ifndef MLC_PANELS_EXPERIMENTS_H
 #define MLC_PANELS_EXPERIMENTS_H
 
@@ -10,29 +14,32 @@
 #include <stddef.h>
 
 #include "lib/mlflow/mlflowc.h"
-#include "lib/core/preview.h"
 #include "tui/panel.h"
-#include "tui/textview.h"
-
-enum xview {
-	XV_EXPS,    /* experiments */
-	XV_RUNS,    /* runs of one experiment, as a tree */
-	XV_COLUMNS, /* c: choose metric/param columns */
-	XV_RUN,	    /* run detail: sections as table rows */
-	XV_CHART,   /* metric history chart (body) */
-	XV_COMPARE, /* marked runs side by side */
-	XV_PREVIEW, /* an artifact's first 64 KB (body) */
-};
+#include "tui/view.h"
 
 #define XP_MAXCOLS    8 /* automatic + chosen metric/param columns */
 #define XP_MAXSERIES  8
 #define XP_MAXCOMPARE 8
 
-/* A row of the run detail page. */
-struct drow {
-	char section[16];  /* "info", "param", "metric", "tag", "input", "artifact" */
-	char *key, *value; /* raw (sanitized when drawn) */
-	long ref;	   /* metric: key index; artifact: file index; else -1 */
+/* The panel's state, p->priv from open to close: the client, the names
+ * every run's keys are interned in, and the experiments list (kept here,
+ * not in the root view, because :runs completes from it). */
+struct xp {
+	struct mlflowc c;
+	bool have_client;
+	struct mlflow_keys keys;
+
+	struct mlflow_experiment_page exps;
+	struct mlflowc_req *exps_req;
+	const char *view_type; /* ACTIVE_ONLY, DELETED_ONLY, ALL */
+	char exps_filter[256], exps_prev_filter[256];
+	char exps_err[300];
+	bool exps_loaded;
+	bool exps_user; /* the load in flight is the user's :filter */
+	unsigned long exps_gen;
+
+	struct mlflowc_req *byname_req, *goto_req; /* :runs, :run */
+	int chart_xmode; /* x in a chart: 0 step, 1 wall time, 2 relative time */
 };
 
 /* One key of the column chooser or the compare view. */
@@ -42,24 +49,11 @@ struct xkey {
 	int count;   /* runs that have it */
 };
 
-struct xp {
-	bool opened;
-	struct mlflowc c;
-	bool have_client;
-	enum xview view;
-	unsigned long gen;
-
-	/* experiments */
-	struct mlflow_experiment_page exps;
-	struct mlflowc_req *exps_req;
-	const char *view_type; /* ACTIVE_ONLY, DELETED_ONLY, ALL */
-	char exps_filter[256], exps_prev_filter[256];
-	char exps_err[300];
-	bool exps_loaded;
-
-	/* runs of one experiment */
+/* The runs view's state: the runs of one experiment, loaded page by page,
+ * in parent/child order. */
+struct xp_runs {
+	struct xp *x;
 	char exp_id[64], exp_name[256];
-	struct mlflow_keys keys;
 	struct mlflow_run *runs;
 	size_t nruns, capruns;
 	int *rows; /* view row → run index (tree order) */
@@ -68,22 +62,32 @@ struct xp {
 	bool *marked; /* per run index */
 	int nmarked;
 	struct mlflowc_load *load;
-	bool runs_done, replace_on_page;
+	bool done, replace_on_page;
 	int64_t load_t0;
-	char run_filter[512], prev_filter[512];
+	char filter[512], prev_filter[512];
 	char order_by[128];
-	char runs_err[300];
+	char err[300];
 	struct xkey cols[XP_MAXCOLS];
 	int ncols;
 	bool cols_chosen; /* c was used: keep the user's columns */
 	struct column colspec[8 + XP_MAXCOLS];
 	char coltitle[XP_MAXCOLS][40];
-	struct xkey *allkeys; /* column chooser / compare rows */
-	int nallkeys;
-	struct mlflowc_req *byname_req, *goto_req;
+	unsigned long gen;
+};
 
-	/* run detail */
-	int det_run; /* run index, or -1 for det (fetched by :run) */
+/* A row of the run detail page. */
+struct drow {
+	char section[16];  /* "info", "param", "metric", "tag", "input", "artifact" */
+	char *key, *value; /* raw (sanitized when drawn) */
+	long ref;	   /* metric: key index; artifact: file index (-2: up); else -1 */
+};
+
+/* The run detail view's state: a run of the list below (rs, idx) until
+ * runs/get answers, or the run :run fetched (det_loaded from the start). */
+struct xp_detail {
+	struct xp *x;
+	struct xp_runs *rs; /* borrowed from the runs view below; NULL with :run */
+	int idx;
 	struct mlflow_run det;
 	bool det_loaded;
 	struct mlflowc_req *det_req, *art_req;
@@ -91,59 +95,56 @@ struct xp {
 	char art_path[512];
 	struct drow *drows;
 	int ndrows;
-
-	/* chart */
-	struct mlflowc_req *hist_req;
-	struct mlflow_history hist[XP_MAXSERIES];
-	char hist_label[XP_MAXSERIES][80];
-	int nhist;
-	uint32_t chart_key;
-	int xmode;    /* 0 step, 1 wall time, 2 relative time */
-	bool overlay; /* one metric of every marked run */
-	char chart_err[300];
-
-	/* compare */
-	int cmp_runs[XP_MAXCOMPARE];
-	int ncmp;
-	bool show_equal;
-	struct xkey *cmp_rows;
-	int ncmp_rows, cmp_hidden;
-	struct column cmp_cols[1 + XP_MAXCOMPARE];
-	char cmp_title[XP_MAXCOMPARE][40];
-
-	/* artifact preview */
-	struct mlflowc_req *blob_req;
-	struct preview pv;
-	bool pv_loaded;
-	struct textview tv;
-	char pv_name[256];
+	unsigned long gen;
 };
 
-extern struct xp X;
-
 /* experiments.c */
-const struct mlflow_run *xp_run(int idx);
-void xp_bump(void);
-void xp_set_view(enum xview v);
+struct xp *xp_of(struct view *v);
+/* The MLflow client, made on first use; NULL without an [mlflow] target. */
+struct mlflowc *xp_client(struct xp *x);
+/* The experiment's name from the loaded list, else NULL. */
+const char *xp_exp_name(const struct xp *x, const char *id);
+void xp_empty_no_target(char *out, size_t n);
+/* The table hooks of a view that draws a body instead (chart, preview). */
+const struct column *xp_page_columns(struct view *v, int *n);
+int xp_page_nrows(struct view *v);
+void xp_page_cell(struct view *v, int row, int col, struct cell *out);
 
-/* exp_run.c: the views below the runs list. */
-void xp_detail_open(int run_idx);
-void xp_detail_close(void);
-void xp_detail_rebuild(void);
-void xp_chart_open(uint32_t key, bool overlay);
-void xp_chart_close(void);
-bool xp_chart_body(struct canvas *cv);
-void xp_compare_open(void);
-void xp_compare_rebuild(void);
-void xp_columns_open(void);
-void xp_collect_keys(void);
-void xp_preview_open(int file);
-void xp_preview_close(void);
-bool xp_preview_body(struct canvas *cv);
-void xp_download(int file);
-int xp_sub_on_key(int key, int row);
-const struct column *xp_sub_columns(int *n);
-int xp_sub_nrows(void);
-void xp_sub_cell(int row, int col, struct cell *out);
+/* exp_runs.c */
+extern const struct view_ops xp_runs_view;
+/* Pushes the runs of experiment id (name: NULL when not known) on p. */
+struct xp_runs *xp_runs_push(struct panel *p, const char *id, const char *name);
+const struct mlflow_run *xp_runs_get(const struct xp_runs *rs, int idx);
+/* :filter and :order on the runs view: reload from the server. */
+void xp_runs_server_filter(struct xp_runs *rs, const char *expr);
+void xp_runs_server_order(struct xp_runs *rs, const char *clause);
+void xp_runs_bump(struct xp_runs *rs);
+/* exp_tree.c: rows, depth and last_child from the runs loaded. */
+void xp_runs_build_tree(struct xp_runs *rs);
+/* Every metric and param key of the loaded runs with the number of runs
+ * that have it, most common first (metrics before params): *out is the
+ * caller's to free. */
+int xp_collect_keys(const struct xp_runs *rs, struct xkey **out);
+
+/* exp_detail.c */
+extern const struct view_ops xp_detail_view;
+/* The detail of run idx of rs, or (rs NULL) of run, which it takes. */
+void xp_detail_push(struct panel *p, struct xp_runs *rs, int idx, struct mlflow_run *run);
+const struct mlflow_run *xp_detail_run(const struct xp_detail *d);
+
+/* exp_chart.c */
+extern const struct view_ops xp_chart_view;
+/* Metric key of d's run; or, d NULL, of the runs (ids, names) overlaid. */
+void xp_chart_push(struct panel *p, struct xp_detail *d, uint32_t key, const char *const *ids,
+		   const char *const *names, int n);
+
+/* exp_compare.c */
+extern const struct view_ops xp_compare_view, xp_columns_view;
+void xp_compare_push(struct panel *p, struct xp_runs *rs);
+void xp_columns_push(struct panel *p, struct xp_runs *rs);
+
+/* exp_preview.c */
+extern const struct view_ops xp_preview_view;
+void xp_preview_push(struct panel *p, const struct mlflow_run *r, const char *path);
 
 #endif

@@ -9,7 +9,7 @@
 #include "lib/core/sanitize.h"
 #include "lib/core/util.h"
 #include "tui/app.h"
-#include "tui/canvas.h"
+#include "tui/glyph.h"
 
 const struct target *mlp_target(void)
 {
@@ -57,7 +57,7 @@ enum role mlp_status_role(int status)
 
 const char *mlp_sep(void)
 {
-	return canvas_utf8() ? " › " : " > ";
+	return glyph(G_CRUMB_SEP);
 }
 
 char *mlp_artifact_s3_uri(const char *location)

@@ -1,7 +1,8 @@
 /* panels/mlflowp.h — what the Experiments and Models panels share: the
- * configured MLflow target, sanitized cells, time and duration formats,
- * and the run-detail entry points the Models panel jumps through. No
- * curses, no I/O. */
+ * configured MLflow target, sanitized cells, the time format, a run
+ * status's role, an artifact location as s3://, the breadcrumb separator.
+ * (Models opens a run in Experiments with app_goto("experiments", "run",
+ * ID): the `:run` command, not a function here.) No curses, no I/O. */
 #ifndef MLC_PANELS_MLFLOWP_H
 #define MLC_PANELS_MLFLOWP_H
 
@@ -25,7 +26,7 @@ enum role mlp_status_role(int status);
  * (MLFLOW_ARTIFACTS_DESTINATION; default s3://mlflow, the platform's). NULL
  * for anything else. Caller frees. */
 char *mlp_artifact_s3_uri(const char *location);
-/* " › " or " > " without UTF-8. */
+/* The breadcrumb separator, " › " (" > " without UTF-8). */
 const char *mlp_sep(void);
 
 #endif

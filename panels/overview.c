@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/core/log.h"
 #include "lib/core/sanitize.h"
 #include "lib/health/source.h"
 #include "lib/core/util.h"
@@ -182,6 +183,11 @@ static void trust_answer(void *arg, bool confirmed)
 		app_message(ROLE_DIM, "%s: host key not trusted", s->target->name);
 		return;
 	}
+	char *req =
+	    xasprintf("trust host key %s (known_hosts %s)", fp + 1,
+		      s->target->known_hosts ? s->target->known_hosts : "~/.ssh/known_hosts");
+	log_audit(s->target->name, req, "confirmed; recording");
+	free(req);
 	source_trust_hostkey(s, fp + 1);
 	app_message(ROLE_OK, "%s: recording %s in %s", s->target->name, fp + 1,
 		    s->target->known_hosts ? s->target->known_hosts : "~/.ssh/known_hosts");
@@ -362,17 +368,9 @@ static const struct view_action service_actions[] = {
      ACT_F_WRITES | ACT_F_CONFIRM, service_trust},
 };
 
-static int service_nrows(struct view *v)
-{
-	return 0; /* a page, not a list */
-}
-
 static const struct view_ops service_view = {
     .name = "service",
     .title = service_title,
-    .columns = ov_columns,
-    .nrows = service_nrows,
-    .cell = ov_cell,
     .detail = service_detail,
     .copy_text = service_copy,
     .body = service_body,

@@ -55,8 +55,56 @@ void app_message(enum role role, const char *fmt, ...)
 	san_into(A.msg, sizeof A.msg, raw, strlen(raw));
 	free(raw);
 	A.msg_role = role;
+	A.msg_logged = false;
 	A.msg_until = mono_ms() + 6000;
 	A.dirty = true;
+}
+
+int app_job_begin(const char *what)
+{
+	int id = ++A.next_job;
+	if (A.njobs < (int)ARRAY_LEN(A.jobs)) {
+		A.jobs[A.njobs].id = id;
+		san_into(A.jobs[A.njobs].what, sizeof A.jobs[0].what, what, strlen(what));
+		A.njobs++;
+	}
+	return id;
+}
+
+void app_job_end(int id)
+{
+	for (int i = 0; i < A.njobs; i++)
+		if (A.jobs[i].id == id) {
+			memmove(&A.jobs[i], &A.jobs[i + 1],
+				(size_t)(A.njobs - i - 1) * sizeof A.jobs[0]);
+			A.njobs--;
+			return;
+		}
+}
+
+static void quit_answer(void *arg, bool confirmed)
+{
+	if (confirmed)
+		A.quit = true;
+}
+
+void app_quit(bool force)
+{
+	if (force || A.njobs == 0) {
+		A.quit = true;
+		return;
+	}
+	static char title[64];
+	snprintf(title, sizeof title, "Quit with %d job%s in flight?", A.njobs,
+		 A.njobs == 1 ? "" : "s");
+	struct dialog d = {.title = title, .action = "quit anyway", .done = quit_answer};
+	int n = 0;
+	for (int i = 0; i < A.njobs && n < 6; i++)
+		d.lines[n++] = A.jobs[i].what;
+	if (A.njobs > 6)
+		d.lines[n++] = "…";
+	d.lines[n++] = "Quitting stops them; partial downloads stay as NAME.part.";
+	app_confirm(&d);
 }
 
 struct panel *cur_panel(void)
@@ -95,6 +143,8 @@ void switch_panel(int i)
 	}
 	A.cur = i;
 	A.mode = MODE_NORMAL;
+	/* a message speaks of the panel it came from ("copied: …", an error) */
+	A.msg[0] = '\0';
 	A.dirty = true;
 }
 
@@ -110,15 +160,13 @@ bool app_goto(const char *name, const char *cmd, const char *args)
 	for (int k = 0; k < p->ops->ncmds; k++)
 		if (!strcmp(p->ops->cmds[k].name, cmd))
 			return p->ops->cmds[k].run(p, args ? args : "") == 0;
-	return p->ops->command && p->ops->command(p, cmd, args ? args : "");
+	app_message(ROLE_ERR, "%s has no command %s", name, cmd);
+	return false;
 }
 
-/* A panel's first view: its own (open pushes it), or for a legacy panel
- * the one view over its hooks. */
+/* A panel's first view: its open pushes it. */
 static void panel_open(struct panel *p)
 {
-	if (panel_is_legacy(p))
-		view_push(p, &legacy_view_ops, NULL);
 	if (p->ops->open)
 		p->ops->open(p);
 	if (!p->depth) {

@@ -30,13 +30,12 @@ void app_dirty_now(void);
 void app_message(enum role role, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool app_readonly(void);
 
-/* Every mutation goes through these two. app_refuse_if_readonly says on the
- * status line that `what` is disabled by --readonly and returns true then.
- * app_confirm opens a modal dialog naming the target and the exact action;
- * done(arg, true) runs only when the user presses y, done(arg, false) on
- * n, Esc or Enter (the safe default). Strings are copied; they must already
- * be sanitized. */
-bool app_refuse_if_readonly(const char *what);
+/* Every mutation is an action flagged ACT_F_WRITES (refused under
+ * --readonly by the dispatcher) and asks first: app_confirm opens a modal dialog naming the target
+ * and the exact action; done(arg, true) runs only when the user presses y, done(arg, false) on n,
+ * Esc or Enter (the safe default). Strings are copied; they must already be sanitized. The dialog
+ * belongs to the view on top when it opens: if that view closes first, the dialog goes and done is
+ * never called (the same for app_input). */
 struct dialog {
 	const char *title;
 	const char *lines[8]; /* NULL-terminated when fewer */
@@ -46,6 +45,13 @@ struct dialog {
 };
 void app_confirm(const struct dialog *d);
 const struct config *app_config(void);
+
+/* Work the user started that quitting would lose (a download, an upload, a
+ * delete in batches): quitting while any is in flight asks first, naming
+ * them. what is copied (sanitized); app_job_begin returns the id that
+ * app_job_end takes, exactly once, when the work ended whatever its result. */
+int app_job_begin(const char *what);
+void app_job_end(int id);
 
 /* Switches to the panel called name and, when cmd is non-NULL, hands it
  * `:cmd args` through its command hook: how one panel opens another at a
@@ -59,13 +65,5 @@ bool app_goto(const char *name, const char *cmd, const char *args);
  * A second app_input while one is open cancels the first (done(.., NULL)). */
 typedef void (*app_input_cb)(void *arg, const char *text);
 void app_input(const char *prompt, const char *initial, app_input_cb done, void *arg);
-
-/* LEGACY panels only (views get a table each, tui/view.h): drill-down
- * inside one view. app_view_push() saves the current panel table's selection,
- * scroll, filter and sort and starts the next view at the top, unfiltered,
- * unsorted; app_view_pop() restores them (call it after the panel has put
- * back the rows of the view it returns to). Up to 16 levels. */
-void app_view_push(void);
-void app_view_pop(void);
 
 #endif

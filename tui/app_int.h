@@ -1,5 +1,5 @@
 /* tui/app_int.h — private to the shell's files (app.c, layout.c, dialog.c,
- * prompt.c, cmd.c, dispatch.c, script.c, view.c, legacy.c): the one state
+ * prompt.c, cmd.c, dispatch.c, help.c, script.c, view.c): the one state
  * record and the calls between them. Panels never include it. */
 #ifndef MLC_APP_INT_H
 #define MLC_APP_INT_H
@@ -29,12 +29,14 @@ struct app_state {
 	char input_label[128];
 	app_input_cb input_cb;
 	void *input_arg;
+	struct view *input_owner; /* the view that asked; its close drops the question */
 	int cursor_x;
 	char prompt[256];
 	size_t prompt_len;
 	int hist_pos;	      /* 0: editing a new line; k: the k-th newest entry */
 	char hist_saved[256]; /* the line being typed before Up */
 	char msg[512];
+	bool msg_logged; /* the message was cut on screen and its whole text logged */
 	enum role msg_role;
 	int64_t msg_until;
 	int help_top;
@@ -54,7 +56,13 @@ struct app_state {
 		char action[64];
 		void (*done)(void *arg, bool confirmed);
 		void *arg;
+		struct view *owner; /* the view that asked; its close drops the dialog */
 	} dlg;
+	struct app_job {
+		int id;
+		char what[128];
+	} jobs[16];
+	int njobs, next_job;
 	bool key_pending;  /* a key arrived: redraw at once, no rate limit */
 	FILE *key_trace;   /* $MLC_KEY_TRACE: key-to-redraw times, for the bench */
 	int64_t key_t0_us; /* first key not yet drawn, 0 when none */
@@ -67,6 +75,9 @@ struct view *cur_view(void);
 struct table *cur_table(void);
 int panel_index(const char *name);
 void switch_panel(int i);
+
+/* Quits now, or asks first when jobs are in flight (force: never asks). */
+void app_quit(bool force);
 
 /* layout.c */
 void app_draw(void);
@@ -85,6 +96,14 @@ void prompt_draw(const struct canvas *scr, int y);
 void input_finish(const char *text);
 
 /* dispatch.c */
+struct global_action {
+	const char *name;
+	const char *help;
+	void (*run)(struct view *v, int arg);
+};
+const struct global_action *global_actions(int *n);
+/* The key shown for view action a: what :bind gave it, else its default. */
+void action_key(const struct view_action *a, char *out, size_t n);
 void dispatch_key(int key);
 /* Whether name is a global action or an action of any panel's view. */
 bool action_known(const char *name);
@@ -92,14 +111,15 @@ bool action_known(const char *name);
 void action_names(struct cmd_cands *out);
 /* The footer hints of the current view, whole hints only, in width. */
 void hints_text(char *out, size_t n, int width);
+
+/* help.c */
 void help_draw(const struct canvas *body);
 
 /* script.c */
 int script_run(const char *path);
 
-/* legacy.c: one view that forwards to a legacy panel's hooks. */
-extern const struct view_ops legacy_view_ops;
-bool panel_is_legacy(const struct panel *p);
+/* A view is closing: a dialog or question it opened goes, unanswered. */
+void questions_drop(struct view *v);
 /* view.c: every view of every panel closed, and the panel's own close. */
 void views_close_all(struct panel *p);
 

@@ -140,6 +140,14 @@ void sparkline(const long *v, int n, int width, char *out, size_t outsz)
 
 static void nice_num(double v, char *out, size_t n)
 {
+	if (isnan(v)) {
+		snprintf(out, n, "NaN");
+		return;
+	}
+	if (isinf(v)) {
+		snprintf(out, n, v > 0 ? "+Inf" : "-Inf");
+		return;
+	}
 	double a = fabs(v);
 	if (a != 0 && (a >= 1e6 || a < 1e-3))
 		snprintf(out, n, "%.2g", v);
@@ -149,70 +157,70 @@ static void nice_num(double v, char *out, size_t n)
 		snprintf(out, n, "%.3g", v);
 }
 
-void canvas_chart(const struct canvas *cv, const char *title, const struct chart_series *s,
-		  int nseries, const char *xlabel)
+/* The role of series k: four colours (or attributes in mono), then again. */
+static enum role series_role(int k)
 {
-	canvas_clear(cv, ROLE_NORMAL);
-	double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
-	double last = NAN;
+	static const enum role r[] = {ROLE_CHART, ROLE_CHART2, ROLE_CHART3, ROLE_CHART4};
+	return r[k % 4];
+}
+
+/* The finite extent of every series; false when no point is finite. */
+static bool chart_extent(const struct chart_series *s, int nseries, double *xmin, double *xmax,
+			 double *ymin, double *ymax)
+{
+	*xmin = *ymin = INFINITY;
+	*xmax = *ymax = -INFINITY;
 	for (int k = 0; k < nseries; k++)
 		for (int i = 0; i < s[k].n; i++) {
 			double x = s[k].xs[i], y = s[k].ys[i];
 			if (!isfinite(x) || !isfinite(y))
 				continue;
-			xmin = fmin(xmin, x);
-			xmax = fmax(xmax, x);
-			ymin = fmin(ymin, y);
-			ymax = fmax(ymax, y);
-			if (k == 0)
-				last = y;
+			*xmin = fmin(*xmin, x);
+			*xmax = fmax(*xmax, x);
+			*ymin = fmin(*ymin, y);
+			*ymax = fmax(*ymax, y);
 		}
+	return isfinite(*ymin);
+}
+
+/* The title row: one series gets min, max and its last point as it is (NaN
+ * stays NaN); several get a legend below, each in its colour with its last
+ * point. Returns the rows used. */
+static int chart_head(const struct canvas *cv, const char *title, const struct chart_series *s,
+		      int nseries, double ymin, double ymax)
+{
 	char head[256], a[32], b[32], c[32];
-	if (!isfinite(ymin)) {
-		snprintf(head, sizeof head, "%s — no data", title);
-		canvas_text(cv, 0, 0, head, ROLE_TITLE, 0);
-		return;
-	}
 	nice_num(ymin, a, sizeof a);
 	nice_num(ymax, b, sizeof b);
-	nice_num(last, c, sizeof c);
-	snprintf(head, sizeof head, "%s   min %s  max %s  last %s", title, a, b, c);
-	canvas_text(cv, 0, 0, head, ROLE_TITLE, 0);
-	if (cv->h < 5 || cv->w < 20)
-		return;
-	if (ymax == ymin) {
-		ymax += 1;
-		ymin -= 1;
+	if (nseries == 1) {
+		nice_num(s[0].n ? s[0].ys[s[0].n - 1] : NAN, c, sizeof c);
+		snprintf(head, sizeof head, "%s   min %s  max %s  last %s", title, a, b, c);
+		canvas_text(cv, 0, 0, head, ROLE_TITLE, 0);
+		return 1;
 	}
-	if (xmax == xmin)
-		xmax = xmin + 1;
-	char ylab_top[16], ylab_bot[16];
-	nice_num(ymax, ylab_top, sizeof ylab_top);
-	nice_num(ymin, ylab_bot, sizeof ylab_bot);
-	int lw = (int)MLC_MAX(strlen(ylab_top), strlen(ylab_bot)) + 1;
-	int plot_x = lw + 1, plot_y = 1, plot_h = cv->h - 3, plot_w = cv->w - plot_x - 1;
-	if (plot_w < 4 || plot_h < 1)
-		return;
-	bool utf8 = canvas_utf8();
-	canvas_text(cv, plot_y, 0, ylab_top, ROLE_DIM, lw);
-	canvas_text(cv, plot_y + plot_h - 1, 0, ylab_bot, ROLE_DIM, lw);
-	for (int y = 0; y < plot_h; y++)
-		canvas_text(cv, plot_y + y, lw, utf8 ? "│" : "|", ROLE_DIM, 1);
-	for (int x = 0; x < plot_w; x++)
-		canvas_text(cv, plot_y + plot_h, plot_x + x, utf8 ? "─" : "-", ROLE_DIM, 1);
-	canvas_text(cv, plot_y + plot_h, lw, utf8 ? "└" : "+", ROLE_DIM, 1);
-	char xl[32], xr[32];
-	nice_num(xmin, xl, sizeof xl);
-	nice_num(xmax, xr, sizeof xr);
-	canvas_text(cv, plot_y + plot_h + 1, plot_x, xl, ROLE_DIM, 0);
-	char right[64];
-	snprintf(right, sizeof right, "%s %s", xr, xlabel ? xlabel : "");
-	canvas_text_right(cv, plot_y + plot_h + 1, cv->w, right, ROLE_DIM);
+	snprintf(head, sizeof head, "%s   min %s  max %s", title, a, b);
+	canvas_text(cv, 0, 0, head, ROLE_TITLE, 0);
+	int x = 0;
+	for (int k = 0; k < nseries && x < cv->w; k++) {
+		nice_num(s[k].n ? s[k].ys[s[k].n - 1] : NAN, c, sizeof c);
+		char *label = san_str(s[k].label ? s[k].label : "");
+		snprintf(head, sizeof head, "%s%s last %s", glyph(G_MARKED), label, c);
+		free(label);
+		x += canvas_text(cv, 1, x, head, series_role(k), cv->w - x) + 1;
+	}
+	return 2;
+}
 
-	/* Braille: each cell holds 2×4 dots; dot bits per (dx, dy). */
+/* Braille: each cell holds 2×4 dots; a cell takes the colour of the last
+ * series that put a dot in it. */
+static void chart_plot(const struct canvas *cv, const struct chart_series *s, int nseries,
+		       int plot_y, int plot_x, int plot_h, int plot_w, double xmin, double xmax,
+		       double ymin, double ymax)
+{
 	static const int bits[4][2] = {{0x01, 0x08}, {0x02, 0x10}, {0x04, 0x20}, {0x40, 0x80}};
 	int gw = plot_w * 2, gh = plot_h * 4;
 	unsigned char *grid = xcalloc((size_t)(plot_w * plot_h), 1);
+	unsigned char *owner = xcalloc((size_t)(plot_w * plot_h), 1);
 	for (int k = 0; k < nseries; k++) {
 		int px = -1, py = -1;
 		for (int i = 0; i < s[k].n; i++) {
@@ -230,13 +238,15 @@ void canvas_chart(const struct canvas *cv, const char *title, const struct chart
 				int cy = steps ? py + (gy - py) * t / steps : gy;
 				if (cx < 0 || cx >= gw || cy < 0 || cy >= gh)
 					continue;
-				grid[(cy / 4) * plot_w + cx / 2] |=
-				    (unsigned char)bits[cy % 4][cx % 2];
+				int cell = (cy / 4) * plot_w + cx / 2;
+				grid[cell] |= (unsigned char)bits[cy % 4][cx % 2];
+				owner[cell] = (unsigned char)k;
 			}
 			px = gx;
 			py = gy;
 		}
 	}
+	bool utf8 = canvas_utf8();
 	for (int y = 0; y < plot_h; y++)
 		for (int x = 0; x < plot_w; x++) {
 			unsigned char m = grid[y * plot_w + x];
@@ -250,10 +260,104 @@ void canvas_chart(const struct canvas *cv, const char *title, const struct chart
 				ch[2] = (char)(0x80 | (cp & 0x3F));
 				ch[3] = '\0';
 			} else {
-				ch[0] = '*';
+				/* without braille, series differ by their character */
+				static const char marks[] = "*+ox";
+				ch[0] = marks[owner[y * plot_w + x] % 4];
 				ch[1] = '\0';
 			}
-			canvas_text(cv, plot_y + y, plot_x + x, ch, ROLE_CHART, 1);
+			canvas_text(cv, plot_y + y, plot_x + x, ch,
+				    series_role(owner[y * plot_w + x]), 1);
 		}
 	free(grid);
+	free(owner);
+}
+
+void canvas_chart(const struct canvas *cv, const char *title, const struct chart_series *s,
+		  int nseries, const char *xlabel)
+{
+	canvas_clear(cv, ROLE_NORMAL);
+	double xmin, xmax, ymin, ymax;
+	if (!chart_extent(s, nseries, &xmin, &xmax, &ymin, &ymax)) {
+		char head[256];
+		snprintf(head, sizeof head, "%s %s no data", title, glyph(G_DASH));
+		canvas_text(cv, 0, 0, head, ROLE_TITLE, 0);
+		return;
+	}
+	int plot_y = chart_head(cv, title, s, nseries, ymin, ymax);
+	if (cv->h < 4 + plot_y || cv->w < 20)
+		return;
+	if (ymax == ymin) {
+		ymax += 1;
+		ymin -= 1;
+	}
+	if (xmax == xmin)
+		xmax = xmin + 1;
+	char ylab_top[16], ylab_bot[16];
+	nice_num(ymax, ylab_top, sizeof ylab_top);
+	nice_num(ymin, ylab_bot, sizeof ylab_bot);
+	int lw = (int)MLC_MAX(strlen(ylab_top), strlen(ylab_bot)) + 1;
+	int plot_x = lw + 1, plot_h = cv->h - plot_y - 2, plot_w = cv->w - plot_x - 1;
+	if (plot_w < 4 || plot_h < 1)
+		return;
+	canvas_text(cv, plot_y, 0, ylab_top, ROLE_DIM, lw);
+	canvas_text(cv, plot_y + plot_h - 1, 0, ylab_bot, ROLE_DIM, lw);
+	for (int y = 0; y < plot_h; y++)
+		canvas_text(cv, plot_y + y, lw, glyph(G_V_LINE), ROLE_DIM, 1);
+	for (int x = 0; x < plot_w; x++)
+		canvas_text(cv, plot_y + plot_h, plot_x + x, glyph(G_H_LINE), ROLE_DIM, 1);
+	canvas_text(cv, plot_y + plot_h, lw, glyph(G_BOTTOM_LEFT), ROLE_DIM, 1);
+	char xl[32], xr[32];
+	nice_num(xmin, xl, sizeof xl);
+	nice_num(xmax, xr, sizeof xr);
+	canvas_text(cv, plot_y + plot_h + 1, plot_x, xl, ROLE_DIM, 0);
+	char right[64];
+	snprintf(right, sizeof right, "%s %s", xr, xlabel ? xlabel : "");
+	canvas_text_right(cv, plot_y + plot_h + 1, cv->w, right, ROLE_DIM);
+	chart_plot(cv, s, nseries, plot_y, plot_x, plot_h, plot_w, xmin, xmax, ymin, ymax);
+}
+
+int canvas_wrap(const struct canvas *body, int y, int x, const char *text, enum role role,
+		int first_row)
+{
+	int width = MLC_MAX(10, body->w - x - 1);
+	int rows = 0;
+	const char *s = text;
+	while (*s) {
+		int take = (int)strlen(s);
+		if (san_width(s) > width) {
+			/* the last space that keeps the line in width */
+			int cut = -1, cols = 0;
+			for (int i = 0; s[i] && cols < width; i++) {
+				if (s[i] == ' ')
+					cut = i;
+				if (((unsigned char)s[i] & 0xC0) != 0x80)
+					cols++;
+			}
+			take = cut > 0 ? cut : width;
+		}
+		char line[512];
+		snprintf(line, sizeof line, "%.*s", take, s);
+		if (y + rows >= first_row && y + rows < body->h)
+			canvas_text(body, y + rows, x, line, role, 0);
+		rows++;
+		s += take;
+		while (*s == ' ')
+			s++;
+	}
+	return rows ? rows : 1;
+}
+
+void canvas_bar(char *out, size_t n, int64_t now, int64_t total, int width)
+{
+	int fill = total > 0 ? (int)(width * (double)now / (double)total) : 0;
+	fill = MLC_MAX(0, MLC_MIN(width, fill));
+	size_t o = 0;
+	out[0] = '\0';
+	o += (size_t)snprintf(out + o, n - o, "[");
+	for (int i = 0; i < width && o + 4 < n; i++)
+		o += (size_t)snprintf(out + o, n - o, "%s",
+				      glyph(i < fill ? G_BAR_FULL : G_BAR_EMPTY));
+	if (o < n)
+		snprintf(out + o, n - o, "] %d%%",
+			 total > 0 ? (int)(100 * (double)now / (double)total) : 0);
 }

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "glyph.h"
 #include "theme.h"
@@ -22,6 +23,16 @@ int canvas_text_right(const struct canvas *cv, int y, int x_end, const char *saf
 /* Fills a row (or its part from x) with blanks of role. */
 void canvas_fill_row(const struct canvas *cv, int y, int x, enum role role);
 void canvas_clear(const struct canvas *cv, enum role role);
+
+/* Writes safe text wrapped at spaces into the columns from x to the right
+ * edge, starting at row y; rows above first_row or below the canvas are
+ * skipped (scrolled out). Returns the rows the text takes (at least 1). */
+int canvas_wrap(const struct canvas *cv, int y, int x, const char *safe, enum role role,
+		int first_row);
+
+/* A progress bar as text: "[█████░░░░░] 52%" (# and - without UTF-8),
+ * width cells between the brackets; total <= 0 reads 0%. */
+void canvas_bar(char *out, size_t n, int64_t now, int64_t total, int width);
 
 /* A box's frame in role (─│┌┐└┘, or -|+ without UTF-8). */
 void canvas_frame(const struct canvas *box, enum role role);

@@ -36,7 +36,13 @@ static void cands_free(struct cmd_cands *c)
 
 static int c_quit(struct panel *p, const char *args)
 {
-	A.quit = true;
+	app_quit(false);
+	return 0;
+}
+
+static int c_quit_now(struct panel *p, const char *args)
+{
+	app_quit(true);
 	return 0;
 }
 
@@ -108,7 +114,9 @@ static int c_save_display(struct panel *p, const char *args)
 }
 
 static const struct cmd_entry shell_cmds[] = {
-    {"quit", "q", "", "quit", CMD_ARG_NONE, c_quit, NULL},
+    {"quit", "q", "", "quit (asks first while downloads or deletes run)", CMD_ARG_NONE, c_quit,
+     NULL},
+    {"quit!", "q!", "", "quit now, stopping whatever runs", CMD_ARG_NONE, c_quit_now, NULL},
     {"theme", NULL, "NAME", "default, light, mono or a theme file", CMD_ARG_THEME, c_theme, NULL},
     {"filter", NULL, "TEXT", "filter the rows shown (same as /)", CMD_ARG_TEXT, c_filter, NULL},
     {"sort", NULL, "N [desc]", "sort by column N", CMD_ARG_COLUMN, c_sort, NULL},
@@ -134,14 +142,6 @@ static const struct cmd_entry *find_in(const struct cmd_entry *t, int n, const c
 	return NULL;
 }
 
-static bool legacy_lists(const struct panel *p, const char *name)
-{
-	for (const char *const *c = p->ops->commands; c && *c; c++)
-		if (!strcmp(*c, name))
-			return true;
-	return false;
-}
-
 /* ---- running ------------------------------------------------------------- */
 
 static int run_words(const char *cmd, const char *rest)
@@ -152,11 +152,12 @@ static int run_words(const char *cmd, const char *rest)
 		return 0;
 	}
 	struct panel *cp = cur_panel();
-	const struct cmd_entry *e = find_in(cp->ops->cmds, cp->ops->ncmds, cmd);
+	struct view *tv = cur_view();
+	const struct cmd_entry *e = find_in(tv->ops->cmds, tv->ops->ncmds, cmd);
+	if (!e)
+		e = find_in(cp->ops->cmds, cp->ops->ncmds, cmd);
 	if (e)
 		return e->run(cp, rest);
-	if (cp->ops->command && cp->ops->command(cp, cmd, rest))
-		return 0; /* a legacy panel took it */
 	e = find_in(shell_cmds, (int)ARRAY_LEN(shell_cmds), cmd);
 	if (e)
 		return e->run(NULL, rest);
@@ -170,8 +171,6 @@ static int run_words(const char *cmd, const char *rest)
 			switch_panel(i);
 			return e->run(p, rest);
 		}
-		if (legacy_lists(p, cmd))
-			return app_goto(p->ops->name, cmd, rest) ? 0 : -1;
 	}
 	app_message(ROLE_ERR, "unknown command: %s (? for help)", cmd);
 	return -1;
@@ -189,7 +188,13 @@ int cmd_run(const char *line)
 	const char *rest = line + n;
 	while (*rest == ' ')
 		rest++;
-	int rc = run_words(cmd, rest);
+	/* Tab leaves a space after a completed word: it is not part of it */
+	char *args = xstrdup(rest);
+	size_t al = strlen(args);
+	while (al && args[al - 1] == ' ')
+		args[--al] = '\0';
+	int rc = run_words(cmd, args);
+	free(args);
 	A.dirty = true;
 	return rc;
 }
@@ -205,7 +210,10 @@ static void names_of(const struct cmd_entry *t, int n, struct cmd_cands *out)
 static const struct cmd_entry *entry_for(const char *cmd, struct panel **owner)
 {
 	struct panel *cp = cur_panel();
-	const struct cmd_entry *e = find_in(cp->ops->cmds, cp->ops->ncmds, cmd);
+	struct view *tv = cur_view();
+	const struct cmd_entry *e = find_in(tv->ops->cmds, tv->ops->ncmds, cmd);
+	if (!e)
+		e = find_in(cp->ops->cmds, cp->ops->ncmds, cmd);
 	*owner = cp;
 	if (e)
 		return e;
@@ -232,13 +240,8 @@ static void arg_cands(const char *cmd, const char *args, const char *word, struc
 		e->complete(owner, args, word, out);
 		return;
 	}
-	if (!e) {
-		/* a legacy panel's command: its complete hook */
-		for (int i = 0; i < npanels; i++)
-			if (legacy_lists(panels[i], cmd) && panels[i]->ops->complete)
-				panels[i]->ops->complete(panels[i], cmd, word, out);
+	if (!e)
 		return;
-	}
 	switch (e->arg) {
 	case CMD_ARG_THEME:
 		for (const char *const *t = theme_names(); *t; t++)
@@ -253,8 +256,9 @@ static void arg_cands(const char *cmd, const char *args, const char *word, struc
 			action_names(out);
 		break;
 	case CMD_ARG_COLUMN: {
-		int nc;
-		cur_view()->ops->columns(cur_view(), &nc);
+		int nc = 0;
+		if (cur_view()->ops->columns)
+			cur_view()->ops->columns(cur_view(), &nc);
 		for (int i = 1; i <= nc && !*args; i++) {
 			char num[12];
 			snprintf(num, sizeof num, "%d", i);
@@ -293,14 +297,11 @@ void cmd_complete(char *buf, size_t *len, size_t cap)
 		for (int i = 0; i < npanels; i++)
 			cmd_cand_add(&all, panels[i]->ops->name);
 		struct panel *cp = cur_panel();
+		names_of(cur_view()->ops->cmds, cur_view()->ops->ncmds, &all);
 		names_of(cp->ops->cmds, cp->ops->ncmds, &all);
-		for (const char *const *c = cp->ops->commands; c && *c; c++)
-			cmd_cand_add(&all, *c);
 		names_of(shell_cmds, (int)ARRAY_LEN(shell_cmds), &all);
 		for (int i = 0; i < npanels; i++) {
 			names_of(panels[i]->ops->cmds, panels[i]->ops->ncmds, &all);
-			for (const char *const *c = panels[i]->ops->commands; c && *c; c++)
-				cmd_cand_add(&all, *c);
 		}
 	} else {
 		char cmd[64];

@@ -9,15 +9,6 @@
 #include "lib/core/sanitize.h"
 #include "lib/core/util.h"
 
-bool app_refuse_if_readonly(const char *what)
-{
-	if (!A.readonly)
-		return false;
-	app_message(ROLE_WARN, "read-only mode: %s is disabled (--readonly or readonly = true)",
-		    what);
-	return true;
-}
-
 void app_confirm(const struct dialog *d)
 {
 	memset(&A.dlg, 0, sizeof A.dlg);
@@ -27,6 +18,7 @@ void app_confirm(const struct dialog *d)
 	strlcpy_m(A.dlg.action, d->action, sizeof A.dlg.action);
 	A.dlg.done = d->done;
 	A.dlg.arg = d->arg;
+	A.dlg.owner = cur_view();
 	A.mode = MODE_DIALOG;
 	A.dirty = true;
 }
@@ -37,6 +29,26 @@ void dialog_close(bool confirmed)
 	A.dirty = true;
 	if (A.dlg.done)
 		A.dlg.done(A.dlg.arg, confirmed);
+}
+
+void questions_drop(struct view *v)
+{
+	if (A.mode == MODE_DIALOG && A.dlg.owner == v) {
+		A.mode = MODE_NORMAL;
+		A.dlg.done = NULL;
+		A.dirty = true;
+	}
+	if (A.input_owner == v && A.input_cb) {
+		if (A.mode == MODE_PROMPT && A.prompt_kind == 'i')
+			A.mode = MODE_NORMAL;
+		A.input_cb = NULL;
+		A.input_arg = NULL;
+		A.dirty = true;
+	}
+	if (A.dlg.owner == v)
+		A.dlg.owner = NULL;
+	if (A.input_owner == v)
+		A.input_owner = NULL;
 }
 
 /* Only an explicit y confirms; everything else that answers cancels. */

@@ -3,8 +3,8 @@
  * action table (its default keys), the shell's default bindings; the name
  * found runs the view's action of that name, else the shell's. The checks
  * every action needs (a selection, --readonly for WRITES) are made here,
- * once. The footer hints and the help screen are generated from the same
- * tables. */
+ * once. The footer hints (here) and the help screen (tui/help.c) are
+ * generated from the same tables. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,7 +44,7 @@ static void osc52_copy(const char *text)
 
 static void g_quit(struct view *v, int arg)
 {
-	A.quit = true;
+	app_quit(false);
 }
 
 /* Esc: an active filter first, then one level up. */
@@ -60,7 +60,7 @@ static void g_back(struct view *v, int arg)
 static void g_close(struct view *v, int arg)
 {
 	if (!view_pop(v->panel))
-		A.quit = true;
+		app_quit(false);
 }
 
 static void g_next(struct view *v, int arg)
@@ -117,7 +117,8 @@ static void g_copy(struct view *v, int arg)
 {
 	char text[512] = "";
 	int row = table_selected(&v->table);
-	if (row >= 0 && v->ops->copy_text)
+	/* a page (a body, no rows) copies what it shows: row -1 */
+	if (v->ops->copy_text && (row >= 0 || v->ops->body))
 		v->ops->copy_text(v, row, text, sizeof text);
 	if (text[0]) {
 		osc52_copy(text);
@@ -154,11 +155,7 @@ static void g_none(struct view *v, int arg)
 {
 }
 
-static const struct global_action {
-	const char *name;
-	const char *help;
-	void (*run)(struct view *v, int arg);
-} globals[] = {
+static const struct global_action globals[] = {
     {"none", "does nothing (unbinds a key)", g_none},
     {"quit", "quit mlconsole", g_quit},
     {"back", "clear the filter, else go back a level", g_back},
@@ -184,6 +181,12 @@ static const struct global_action {
     {"cols-right", "scroll the columns right (show hidden ones)", g_cols_right},
 };
 
+const struct global_action *global_actions(int *n)
+{
+	*n = (int)ARRAY_LEN(globals);
+	return globals;
+}
+
 static const struct global_action *global_get(const char *name)
 {
 	for (size_t i = 0; i < ARRAY_LEN(globals); i++)
@@ -200,13 +203,32 @@ static const struct view_action *view_action_named(const struct view *v, const c
 	return NULL;
 }
 
+/* Whether key is one of the space-separated key names in keys ("h <Left>"). */
+static bool action_has_key(const char *keys, int key)
+{
+	char one[32];
+	for (const char *s = keys; *s;) {
+		size_t n = strcspn(s, " ");
+		if (n && n < sizeof one) {
+			memcpy(one, s, n);
+			one[n] = '\0';
+			if (keys_parse(one) == key)
+				return true;
+		}
+		s += n;
+		while (*s == ' ')
+			s++;
+	}
+	return false;
+}
+
 static const struct view_action *view_action_keyed(const struct view *v, int key)
 {
 	if (key == KEY_ENTER || key == '\r')
 		key = '\n';
 	for (int i = 0; i < v->ops->nactions; i++) {
 		const char *k = v->ops->actions[i].key;
-		if (k && keys_parse(k) == key)
+		if (k && action_has_key(k, key))
 			return &v->ops->actions[i];
 	}
 	return NULL;
@@ -248,8 +270,8 @@ static void run_view_action(struct view *v, const struct view_action *a)
 	}
 	if ((a->flags & ACT_F_WRITES) && A.readonly) {
 		app_message(ROLE_WARN,
-			    "read-only mode: %s is disabled (--readonly or readonly = true): %s",
-			    a->name, a->help);
+			    "read-only mode: %s is disabled (--readonly or readonly = true)",
+			    a->name);
 		return;
 	}
 	if (!a->run) {
@@ -311,10 +333,7 @@ static void mouse_key(struct view *v)
 	} else if (ev.bstate & BUTTON1_DOUBLE_CLICKED) {
 		if (!table_click(t, ev.y))
 			return;
-		if (v->ops->on_key)
-			v->ops->on_key(v, '\n', table_selected(t));
-		else
-			run_named(v, "open", 0);
+		run_named(v, "open", 0);
 	}
 }
 
@@ -356,15 +375,6 @@ void dispatch_key(int key)
 		help_key(key);
 		return;
 	}
-	if (v->ops->on_key) {
-		int r = v->ops->on_key(v, key, table_selected(t));
-		if (r & P_RELOAD)
-			t->stale_view = true;
-		if (r & P_QUIT)
-			A.quit = true;
-		if (r & P_HANDLED)
-			return;
-	}
 	const struct binding *b = keys_lookup(key, true);
 	if (b) {
 		run_named(v, b->action, b->arg);
@@ -383,11 +393,14 @@ void dispatch_key(int key)
 /* ---- what the footer and help say ---------------------------------------- */
 
 /* The key that runs view action a: what :bind gave it, else its default. */
-static void action_key(const struct view_action *a, char *out, size_t n)
+void action_key(const struct view_action *a, char *out, size_t n)
 {
 	if (keys_of(a->name, true, out, n))
 		return;
-	int k = a->key ? keys_parse(a->key) : -1;
+	char first[32] = "";
+	if (a->key)
+		snprintf(first, sizeof first, "%.*s", (int)strcspn(a->key, " "), a->key);
+	int k = first[0] ? keys_parse(first) : -1;
 	if (k >= 0)
 		keys_footer_name(k, out, n);
 	else if (!keys_of(a->name, false, out, n))
@@ -417,19 +430,6 @@ void hints_text(char *out, size_t n, int width)
 	out[0] = '\0';
 	struct view *v = cur_view();
 	int used = 0;
-	if (v->ops->hints) {
-		/* legacy: its text as written, hints split at double spaces */
-		char *copy = xstrdup(v->ops->hints(v));
-		for (char *s = copy; s && *s;) {
-			char *e = strstr(s, "  ");
-			if (e)
-				*e = '\0';
-			add_hint_text(out, n, width, &used, s);
-			s = e ? e + 2 : NULL;
-		}
-		free(copy);
-		return;
-	}
 	char key[32];
 	for (int i = 0; i < v->ops->nactions; i++) {
 		const struct view_action *a = &v->ops->actions[i];
@@ -450,138 +450,4 @@ void hints_text(char *out, size_t n, int width)
 		add_hint(out, n, width, &used, "<esc>", "back");
 	else if (keys_of("close", false, key, sizeof key))
 		add_hint(out, n, width, &used, key, "quit");
-}
-
-/* Writes text wrapped at word boundaries into width columns from (y, x);
- * returns the rows used (drawn only where 1 <= row < h). */
-static int wrap_text(const struct canvas *body, int y, int x, const char *text, enum role role)
-{
-	int width = MLC_MAX(10, body->w - x - 1);
-	int rows = 0;
-	const char *s = text;
-	while (*s) {
-		int take = (int)strlen(s);
-		if (san_width(s) > width) {
-			/* the last space that keeps the line in width */
-			int cut = -1, cols = 0;
-			for (int i = 0; s[i] && cols < width; i++) {
-				if (s[i] == ' ')
-					cut = i;
-				if (((unsigned char)s[i] & 0xC0) != 0x80)
-					cols++;
-			}
-			take = cut > 0 ? cut : width;
-		}
-		char line[512];
-		snprintf(line, sizeof line, "%.*s", take, s);
-		if (y + rows >= 1 && y + rows < body->h)
-			canvas_text(body, y + rows, x, line, role, 0);
-		rows++;
-		s += take;
-		while (*s == ' ')
-			s++;
-	}
-	return rows ? rows : 1;
-}
-
-static int help_row(const struct canvas *body, int y, const char *key, const char *name,
-		    const char *help)
-{
-	if (y >= 1 && y < body->h) {
-		canvas_text(body, y, 2, key, ROLE_KEY, 18);
-		canvas_text(body, y, 21, name, ROLE_NORMAL, 12);
-	}
-	return wrap_text(body, y, 34, help, ROLE_DIM);
-}
-
-static int help_title(const struct canvas *body, int y, const char *title)
-{
-	if (y >= 1 && y < body->h)
-		canvas_text(body, y, 1, title, ROLE_TITLE, 0);
-	return 1;
-}
-
-static int help_view(const struct canvas *body, int y, const struct view *v)
-{
-	if (!v->ops->nactions)
-		return y;
-	char title[96], key[32];
-	snprintf(title, sizeof title, "%s %s%s", v->panel->ops->title, glyph(G_CRUMB_SEP) + 1,
-		 v->ops->name);
-	y++;
-	y += help_title(body, y, title);
-	for (int i = 0; i < v->ops->nactions; i++) {
-		const struct view_action *a = &v->ops->actions[i];
-		if (!a->run)
-			continue; /* the shell's own action, listed above */
-		char help[300];
-		snprintf(help, sizeof help, "%s%s%s", a->help,
-			 a->flags & ACT_F_CONFIRM ? " (asks first)" : "",
-			 (a->flags & ACT_F_WRITES) && A.readonly ? " — disabled: read-only" : "");
-		action_key(a, key, sizeof key);
-		y += help_row(body, y, key, a->name, help);
-	}
-	return y;
-}
-
-static int help_commands(const struct canvas *body, int y)
-{
-	y++;
-	y += help_title(body, y, "Commands");
-	char names[400] = "";
-	for (int i = 0; i < npanels; i++) {
-		size_t o = strlen(names);
-		snprintf(names + o, sizeof names - o, ":%s ", panels[i]->ops->name);
-	}
-	y += wrap_text(body, y, 2, names, ROLE_NORMAL);
-	char usage[128];
-	struct panel *p = cur_panel();
-	for (int i = 0; i < p->ops->ncmds; i++) {
-		const struct cmd_entry *c = &p->ops->cmds[i];
-		snprintf(usage, sizeof usage, ":%s %s", c->name, c->args);
-		y += help_row(body, y, usage, "", c->help);
-	}
-	int n;
-	const struct cmd_entry *c = cmd_table(&n);
-	for (int i = 0; i < n; i++) {
-		snprintf(usage, sizeof usage, ":%s %s", c[i].name, c[i].args);
-		y += help_row(body, y, usage, "", c[i].help);
-	}
-	return y;
-}
-
-void help_draw(const struct canvas *body)
-{
-	canvas_clear(body, ROLE_NORMAL);
-	canvas_text(body, 0, 1, "Keys (change with :bind KEY ACTION)", ROLE_TITLE, 0);
-	int n;
-	const struct binding *b = keys_all(&n);
-	int y = 1 - A.help_top;
-	/* The shell's actions, each once with every key bound to it. */
-	for (size_t g = 1; g < ARRAY_LEN(globals); g++) {
-		char keys[128] = "";
-		for (int i = 0; i < n; i++) {
-			if (strcmp(b[i].action, globals[g].name) != 0)
-				continue;
-			char kn[32];
-			keys_name(b[i].key, kn, sizeof kn);
-			if (strlen(keys) + strlen(kn) + 2 < sizeof keys) {
-				if (keys[0])
-					strcat(keys, " ");
-				strcat(keys, kn);
-			}
-		}
-		if (keys[0])
-			y += help_row(body, y, keys, globals[g].name, globals[g].help);
-	}
-	struct panel *p = cur_panel();
-	y = help_view(body, y, view_top(p));
-	const char *const *ph = p->ops->help;
-	if (ph && *ph) {
-		y++;
-		y += help_title(body, y, p->ops->title);
-		for (; ph[0] && ph[1]; ph += 2)
-			y += help_row(body, y, ph[0], "", ph[1]);
-	}
-	help_commands(body, y);
 }

@@ -15,6 +15,10 @@
 	X(MARKED, "● ", "* ")	   /* a marked row */                                              \
 	X(ARROW, "↗", "->")	   /* moved to */                                                  \
 	X(DASH, "—", "-")	   /* between a name and its reason */                             \
+	X(TREE_MID, "├ ", "| ")	   /* a child with siblings after it */                            \
+	X(TREE_END, "└ ", "` ")	   /* the last child */                                            \
+	X(BAR_FULL, "█", "#")	   /* a progress bar's done part */                                \
+	X(BAR_EMPTY, "░", "-")	   /* and the rest */                                              \
 	X(H_LINE, "─", "-")                                                                        \
 	X(V_LINE, "│", "|")                                                                        \
 	X(TOP_LEFT, "┌", "+")                                                                      \

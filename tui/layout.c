@@ -12,6 +12,7 @@
 
 #include "app_int.h"
 #include "canvas.h"
+#include "lib/core/log.h"
 #include "lib/core/sanitize.h"
 #include "lib/core/util.h"
 #include "lib/health/source.h"
@@ -21,6 +22,13 @@ int64_t mono_us(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* The digit of the Log panel (where a cut message can be read whole). */
+static int log_panel_digit(void)
+{
+	int i = panel_index("log");
+	return i >= 0 ? panels[i]->ops->digit : 9;
 }
 
 /* "mlflow 12 ms", "prefect down": the text of one header pill. */
@@ -120,6 +128,8 @@ static void crumb_text(struct panel *p, char *out, size_t n, int room)
 	int first = 1; /* parts[first..np-2] are elided while too wide */
 	while (total > room && first < np - 1) {
 		total -= san_width(parts[first]) + sw;
+		if (first == 1) /* the " › …" that stands for them */
+			total += sw + san_width(glyph(G_ELLIPSIS));
 		first++;
 	}
 	size_t o = 0;
@@ -180,7 +190,20 @@ static void draw_message(const struct canvas *scr, struct view *v, int my)
 		return;
 	}
 	curs_set(0);
-	if (fresh) {
+	if (fresh && san_width(A.msg) > scr->w - 2) {
+		/* cut: the whole text goes to the Log, and the line says where */
+		char more[40];
+		snprintf(more, sizeof more, " (more: %d Log)", log_panel_digit());
+		int mw = san_width(more);
+		int used = canvas_text(scr, my, 1, A.msg, A.msg_role, scr->w - 2 - mw - 1);
+		used += canvas_text(scr, my, 1 + used, glyph(G_ELLIPSIS), A.msg_role, 1);
+		canvas_text(scr, my, 1 + used, more, ROLE_DIM, 0);
+		if (!A.msg_logged && A.msg_role == ROLE_ERR)
+			log_error("status: %s", A.msg);
+		else if (!A.msg_logged)
+			log_warn("status: %s", A.msg);
+		A.msg_logged = true;
+	} else if (fresh) {
 		canvas_text(scr, my, 1, A.msg, A.msg_role, 0);
 	} else if (v->ops->detail) {
 		char d[512] = "";

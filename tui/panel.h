@@ -52,10 +52,7 @@ struct view_ops;
  * first view with view_push); close once when the app exits, after every
  * view of the panel was closed (it frees p->priv). All hooks run on the
  * loop thread; none may block or draw.
- *
- * Panels not yet built on views (buckets, experiments, models: to be
- * converted) fill the LEGACY hooks instead; tui/legacy.c wraps them in one
- * view and lets on_key see raw keys first. New panels never use them. */
+ */
 struct panel_ops {
 	const char *name;  /* ":name" opens it; also the tab label, lower case */
 	const char *title; /* tab label */
@@ -71,30 +68,6 @@ struct panel_ops {
 	/* Every kind of view the panel pushes, NULL-terminated: `:bind` knows
 	 * their action names from here before they are open. */
 	const struct view_ops *const *views;
-
-	/* LEGACY hooks: see above, and tui/legacy.c for their contracts. */
-	void (*reload)(struct panel *p);
-	const struct column *(*columns)(struct panel *p, int *n);
-	int (*nrows)(struct panel *p);
-	void (*cell)(struct panel *p, int row, int col, struct cell *out);
-	void (*crumb)(struct panel *p, char *out, size_t n);
-	void (*detail)(struct panel *p, int row, char *out, size_t n, enum role *role);
-	const char *(*hints)(struct panel *p);
-	int (*on_key)(struct panel *p, int key, int row);
-	void (*empty_text)(struct panel *p, char *out, size_t n);
-	void (*copy_text)(struct panel *p, int row, char *out, size_t n);
-	unsigned long (*generation)(struct panel *p);
-	bool (*body)(struct panel *p, struct canvas *cv);
-	/* `:CMD ARGS` lines go to the current panel before the shell's own
-	 * commands: returns true when it took the command. */
-	bool (*command)(struct panel *p, const char *cmd, const char *args);
-	/* Command names, NULL-terminated, for completion and help. */
-	const char *const *commands;
-	/* Argument candidates of `:cmd WORD` for Tab: adds to out with
-	 * cmd_cand_add (tui/cmd.h). Optional. */
-	void (*complete)(struct panel *p, const char *cmd, const char *word, void *out);
-	/* (key, help) pairs, NULL-terminated, for the help screen. */
-	const char *const *help;
 };
 
 struct view;

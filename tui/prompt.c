@@ -48,6 +48,7 @@ void app_input(const char *prompt, const char *initial, app_input_cb done, void 
 	A.prompt_len = strlen(A.prompt);
 	A.input_cb = done;
 	A.input_arg = arg;
+	A.input_owner = cur_view();
 	A.dirty = true;
 }
 

@@ -21,42 +21,15 @@ void table_init(struct table *t, struct view *v)
 	t->restore_row = -1;
 }
 
-void table_push(struct table *t)
+/* A view that only draws a body may have no columns. */
+static const struct column *table_columns(const struct table *t, int *n)
 {
-	if (t->depth == (int)ARRAY_LEN(t->levels)) {
-		memmove(t->levels, t->levels + 1, sizeof t->levels - sizeof t->levels[0]);
-		t->depth--;
+	static const struct column none[1];
+	if (!t->v->ops->columns) {
+		*n = 0;
+		return none;
 	}
-	struct table_level *l = &t->levels[t->depth++];
-	l->sel_row = table_selected(t);
-	l->top = t->top;
-	memcpy(l->filter, t->filter, sizeof l->filter);
-	l->sort_col = t->sort_col;
-	l->sort_desc = t->sort_desc;
-	t->sel = t->top = 0;
-	t->filter[0] = '\0';
-	t->sort_col = -1;
-	t->sort_desc = false;
-	t->restore_row = -1;
-	t->nview = 0; /* the old view's rows mean nothing in the new one */
-	t->stale_view = true;
-}
-
-void table_pop(struct table *t)
-{
-	if (t->depth == 0) {
-		t->stale_view = true;
-		return;
-	}
-	struct table_level *l = &t->levels[--t->depth];
-	memcpy(t->filter, l->filter, sizeof t->filter);
-	t->sort_col = l->sort_col;
-	t->sort_desc = l->sort_desc;
-	t->top = l->top;
-	t->sel = 0;
-	t->nview = 0;
-	t->restore_row = l->sel_row;
-	t->stale_view = true;
+	return t->v->ops->columns(t->v, n);
 }
 
 void table_free(struct table *t)
@@ -133,13 +106,13 @@ void table_sync(struct table *t)
 {
 	const struct view_ops *ops = t->v->ops;
 	unsigned long gen = ops->generation ? ops->generation(t->v) : 0;
-	int n = ops->nrows(t->v);
+	int n = ops->nrows ? ops->nrows(t->v) : 0;
 	if (!t->stale_view && gen == t->gen_seen && n == t->nrows_seen)
 		return;
 	int keep = t->restore_row >= 0 ? t->restore_row : table_selected(t);
 	t->restore_row = -1;
 	int ncols;
-	const struct column *cols = ops->columns(t->v, &ncols);
+	const struct column *cols = table_columns(t, &ncols);
 	if (n > t->cap) {
 		t->cap = n;
 		t->view = xrealloc(t->view, (size_t)t->cap * sizeof *t->view);
@@ -211,7 +184,7 @@ void table_sort_by(struct table *t, int col, bool desc)
 void table_sort_next(struct table *t)
 {
 	int ncols;
-	t->v->ops->columns(t->v, &ncols);
+	table_columns(t, &ncols);
 	if (t->sort_col < 0)
 		table_sort_by(t, 0, false);
 	else if (!t->sort_desc)
@@ -234,7 +207,7 @@ bool table_click(struct table *t, int y)
 void table_scroll_cols(struct table *t, int delta)
 {
 	int ncols;
-	t->v->ops->columns(t->v, &ncols);
+	table_columns(t, &ncols);
 	int off = t->col_off + delta;
 	if (off < 0 || off >= ncols - 1)
 		return; /* the last column always stays */
@@ -339,11 +312,85 @@ static void fit_columns(struct table *t, const struct column *cols, int ncols, i
 		w[flex] += width - total;
 }
 
+/* The column titles, the sort mark, and the ‹ › marks of hidden columns. */
+static void draw_header(struct table *t, const struct canvas *cv, const struct column *cols,
+			int ncols, const int *w, int gap)
+{
+	canvas_fill_row(cv, 0, 0, ROLE_COLHEAD);
+	int x = 1;
+	for (int i = 0; i < ncols; i++) {
+		if (!w[i])
+			continue;
+		char title[96];
+		snprintf(title, sizeof title, "%s%s", cols[i].title,
+			 t->sort_col == i ? glyph(t->sort_desc ? G_SORT_DOWN : G_SORT_UP) : "");
+		int tw = san_width(title);
+		if (cols[i].align == ALIGN_RIGHT && tw > w[i])
+			/* a full-width title's ▲ spills into the gap, never left */
+			canvas_text(cv, 0, x, title, ROLE_COLHEAD, w[i] + gap);
+		else if (cols[i].align == ALIGN_RIGHT)
+			canvas_text_right(cv, 0, x + w[i], title, ROLE_COLHEAD);
+		else
+			canvas_text(cv, 0, x, title, ROLE_COLHEAD, w[i]);
+		x += w[i] + gap;
+	}
+	if (t->cut_left)
+		canvas_text(cv, 0, 0, glyph(G_MORE_LEFT), ROLE_MARK, 1);
+	if (t->cut_right)
+		canvas_text(cv, 0, cv->w - 1, glyph(G_MORE_RIGHT), ROLE_MARK, 1);
+}
+
+static void draw_empty(struct table *t, const struct canvas *cv)
+{
+	char msg[256] = "";
+	if (t->filter[0])
+		snprintf(msg, sizeof msg, "no match for /%s", t->filter);
+	else if (t->v->ops->empty_text)
+		t->v->ops->empty_text(t->v, msg, sizeof msg);
+	if (!msg[0])
+		strlcpy_m(msg, "nothing here", sizeof msg);
+	char *safe = san_str(msg);
+	canvas_text(cv, 2, 2, safe, ROLE_DIM, 0);
+	free(safe);
+}
+
+static void draw_rows(struct table *t, const struct canvas *cv, const struct column *cols,
+		      int ncols, const int *w, int gap, int first, int last)
+{
+	int x;
+	struct cell c;
+	for (int v = first; v < last; v++) {
+		int y = 1 + v - first;
+		bool sel = v == t->sel;
+		canvas_fill_row(cv, y, 0, sel ? ROLE_SEL : ROLE_NORMAL);
+		x = 1;
+		for (int i = 0; i < ncols; i++) {
+			if (!w[i])
+				continue;
+			c.text[0] = '\0';
+			c.role = ROLE_NORMAL;
+			t->v->ops->cell(t->v, t->view[v], i, &c);
+			enum role role = sel ? ROLE_SEL : c.role;
+			int tw = san_width(c.text);
+			if (tw > w[i] && w[i] > 1) {
+				/* Too wide: cut on a character boundary and say so. */
+				int used = canvas_text(cv, y, x, c.text, role, w[i] - 1);
+				canvas_text(cv, y, x + used, glyph(G_ELLIPSIS), role, 1);
+			} else if (cols[i].align == ALIGN_RIGHT) {
+				canvas_text_right(cv, y, x + w[i], c.text, role);
+			} else {
+				canvas_text(cv, y, x, c.text, role, w[i]);
+			}
+			x += w[i] + gap;
+		}
+	}
+}
+
 void table_draw(struct table *t, const struct canvas *cv)
 {
 	table_sync(t);
 	int ncols;
-	const struct column *cols = t->v->ops->columns(t->v, &ncols);
+	const struct column *cols = table_columns(t, &ncols);
 	canvas_clear(cv, ROLE_NORMAL);
 	t->page = cv->h - 1;
 	t->body_y = cv->y + 1;
@@ -371,67 +418,9 @@ void table_draw(struct table *t, const struct canvas *cv)
 		if (!w[i])
 			t->cut_right = true;
 
-	/* Header. */
-	canvas_fill_row(cv, 0, 0, ROLE_COLHEAD);
-	int x = 1;
-	for (int i = 0; i < ncols; i++) {
-		if (!w[i])
-			continue;
-		char title[96];
-		snprintf(title, sizeof title, "%s%s", cols[i].title,
-			 t->sort_col == i ? glyph(t->sort_desc ? G_SORT_DOWN : G_SORT_UP) : "");
-		int tw = san_width(title);
-		if (cols[i].align == ALIGN_RIGHT && tw > w[i])
-			/* a full-width title's ▲ spills into the gap, never left */
-			canvas_text(cv, 0, x, title, ROLE_COLHEAD, w[i] + gap);
-		else if (cols[i].align == ALIGN_RIGHT)
-			canvas_text_right(cv, 0, x + w[i], title, ROLE_COLHEAD);
-		else
-			canvas_text(cv, 0, x, title, ROLE_COLHEAD, w[i]);
-		x += w[i] + gap;
-	}
-	if (t->cut_left)
-		canvas_text(cv, 0, 0, glyph(G_MORE_LEFT), ROLE_MARK, 1);
-	if (t->cut_right)
-		canvas_text(cv, 0, cv->w - 1, glyph(G_MORE_RIGHT), ROLE_MARK, 1);
-
-	if (t->nview == 0) {
-		char msg[256] = "";
-		if (t->filter[0])
-			snprintf(msg, sizeof msg, "no match for /%s", t->filter);
-		else if (t->v->ops->empty_text)
-			t->v->ops->empty_text(t->v, msg, sizeof msg);
-		if (!msg[0])
-			strlcpy_m(msg, "nothing here", sizeof msg);
-		char *safe = san_str(msg);
-		canvas_text(cv, 2, 2, safe, ROLE_DIM, 0);
-		free(safe);
-		return;
-	}
-	struct cell c;
-	for (int v = first; v < last; v++) {
-		int y = 1 + v - first;
-		bool sel = v == t->sel;
-		canvas_fill_row(cv, y, 0, sel ? ROLE_SEL : ROLE_NORMAL);
-		x = 1;
-		for (int i = 0; i < ncols; i++) {
-			if (!w[i])
-				continue;
-			c.text[0] = '\0';
-			c.role = ROLE_NORMAL;
-			t->v->ops->cell(t->v, t->view[v], i, &c);
-			enum role role = sel ? ROLE_SEL : c.role;
-			int tw = san_width(c.text);
-			if (tw > w[i] && w[i] > 1) {
-				/* Too wide: cut on a character boundary and say so. */
-				int used = canvas_text(cv, y, x, c.text, role, w[i] - 1);
-				canvas_text(cv, y, x + used, glyph(G_ELLIPSIS), role, 1);
-			} else if (cols[i].align == ALIGN_RIGHT) {
-				canvas_text_right(cv, y, x + w[i], c.text, role);
-			} else {
-				canvas_text(cv, y, x, c.text, role, w[i]);
-			}
-			x += w[i] + gap;
-		}
-	}
+	draw_header(t, cv, cols, ncols, w, gap);
+	if (t->nview == 0)
+		draw_empty(t, cv);
+	else
+		draw_rows(t, cv, cols, ncols, w, gap, first, last);
 }

@@ -26,15 +26,6 @@ struct table {
 	unsigned long gen_seen;
 	int nrows_seen;
 	bool stale_view;
-	/* Saved by table_push, restored by table_pop (drill-down levels). */
-	struct table_level {
-		int sel_row; /* model row selected, or -1 */
-		int top;
-		char filter[128];
-		int sort_col;
-		bool sort_desc;
-	} levels[16];
-	int depth;
 	int restore_row; /* model row to select at the next sync, or -1 */
 	int col_off;	 /* leading columns scrolled out of view (`>`), 0: none */
 	bool cut_left;	 /* at the last draw: columns hidden left of the first shown */
@@ -63,13 +54,6 @@ bool table_click(struct table *t, int y);
 /* Scrolls the columns: `>` hides one more leading column so that dropped
  * ones come into view, `<` brings one back. */
 void table_scroll_cols(struct table *t, int delta);
-/* Drill-down inside one view (legacy panels only; views get a table each):
- * push saves selection, scroll, filter and sort and resets
- * them for the next view; pop restores them (the selection by model row,
- * once the panel's rows are back). Pushing past 16 levels keeps the
- * deepest-but-one. */
-void table_push(struct table *t);
-void table_pop(struct table *t);
 /* "42/1,204" */
 void table_position(const struct table *t, char *out, size_t n);
 

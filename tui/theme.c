@@ -39,6 +39,9 @@ static const char default_theme[] = "normal = default default\n"
 				    "mark = magenta default bold\n"
 				    "bar_fill = green default\n"
 				    "chart = cyan default\n"
+				    "chart2 = yellow default\n"
+				    "chart3 = magenta default\n"
+				    "chart4 = green default\n"
 				    "dialog = black white\n";
 
 static const char mono_theme[] = "normal = default default\n"
@@ -57,6 +60,9 @@ static const char mono_theme[] = "normal = default default\n"
 				 "mark = default default bold\n"
 				 "bar_fill = default default reverse\n"
 				 "chart = default default\n"
+				 "chart2 = default default bold\n"
+				 "chart3 = default default underline\n"
+				 "chart4 = default default dim\n"
 				 "dialog = default default reverse\n";
 
 static const char *const builtin[] = {"default", "light", "mono", NULL};

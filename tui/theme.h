@@ -24,6 +24,9 @@
 	X(MARK, "mark")                                                                            \
 	X(BAR_FILL, "bar_fill")                                                                    \
 	X(CHART, "chart")                                                                          \
+	X(CHART2, "chart2")                                                                        \
+	X(CHART3, "chart3")                                                                        \
+	X(CHART4, "chart4")                                                                        \
 	X(DIALOG, "dialog")
 
 enum role {

@@ -28,6 +28,7 @@ struct view *view_push(struct panel *p, const struct view_ops *ops, void *priv)
 
 static void view_free(struct view *v)
 {
+	questions_drop(v);
 	if (v->ops->close)
 		v->ops->close(v);
 	table_free(&v->table);
@@ -77,6 +78,12 @@ struct view *view_at(struct panel *p, int i)
 int view_depth(struct panel *p)
 {
 	return p->depth;
+}
+
+void view_select_row(struct view *v, int model_row)
+{
+	v->table.restore_row = model_row;
+	view_changed(v);
 }
 
 void view_changed(struct view *v)

@@ -18,6 +18,7 @@
 struct view;
 struct canvas;
 struct panel;
+struct cmd_entry;
 
 /* Preconditions and properties of an action, checked once by the
  * dispatcher (never by the view): */
@@ -40,7 +41,7 @@ typedef int (*view_action_cb)(struct view *v, int row);
  * `key hint` for actions with a hint, the help screen `key help` for all. */
 struct view_action {
 	const char *name; /* "download": what :bind and help name it */
-	const char *key;  /* default key, a key name: "d", "<Enter>", "<C-d>"; NULL: none */
+	const char *key;  /* default keys, names separated by spaces: "d", "h <Left>"; NULL: none */
 	const char *hint; /* footer label ("download"), NULL: not in the footer */
 	const char *help; /* help text ("download the object to a file") */
 	unsigned flags;	  /* ACT_F_* */
@@ -55,8 +56,9 @@ struct view_action {
  * drawing (except body, which draws into the canvas it is given); resume
  * when the view above it is popped; close exactly once when it leaves the
  * stack (popped, or the app exits), after which v is freed: close must
- * cancel the view's requests and free v->priv. Only title, columns, nrows
- * and cell are required. Strings written into out must be sanitized. */
+ * cancel the view's requests and free v->priv. Only title is required, and
+ * columns, nrows and cell unless body draws the whole view (a page with no
+ * rows). Strings written into out must be sanitized. */
 struct view_ops {
 	const char *name; /* "listing": shown as the heading of its keys in help */
 	/* This level's part of the breadcrumb ("runs", "models/", "fraud-xgb"). */
@@ -72,7 +74,8 @@ struct view_ops {
 	void (*detail)(struct view *v, int row, char *out, size_t n, enum role *role);
 	/* Placeholder when there are no rows: "loading…", an error (optional). */
 	void (*empty_text)(struct view *v, char *out, size_t n);
-	/* Text `y` copies for row (optional). */
+	/* Text `y` copies for row (optional); a view with a body and no rows
+	 * gets row -1 and copies what its page shows. */
 	void (*copy_text)(struct view *v, int row, char *out, size_t n);
 	/* Draws a whole body instead of the table (detail pages, charts):
 	 * returns true when it drew (optional). */
@@ -88,11 +91,11 @@ struct view_ops {
 	void (*close)(struct view *v);
 	const struct view_action *actions;
 	int nactions;
-	/* Only for panels not yet built on actions (tui/legacy.c): raw keys
-	 * before the dispatcher. New views leave it NULL. */
-	int (*on_key)(struct view *v, int key, int row);
-	/* Only for legacy panels: the footer text as written. */
-	const char *(*hints)(struct view *v);
+	/* Commands that mean something only here (`:filter` sent to the
+	 * server in a list the server filters): found before the panel's and
+	 * the shell's of the same name. run gets the view's panel. */
+	const struct cmd_entry *cmds;
+	int ncmds;
 };
 
 struct view {
@@ -117,6 +120,9 @@ struct view *view_at(struct panel *p, int i);
 int view_depth(struct panel *p);
 /* Tells the table of v that its rows changed (beyond what generation says). */
 void view_changed(struct view *v);
+/* Selects model row model_row at the next sync (when the rows that hold it
+ * have arrived; a row that never comes leaves the selection as it is). */
+void view_select_row(struct view *v, int model_row);
 /* Runs the action called name on v (as if its key was pressed): the
  * dispatcher's checks apply. Returns false when v has no such action. */
 bool view_run_action(struct view *v, const char *name);

@@ -1,6 +1,8 @@
-/* lib/core/config.h — the configuration: an INI file read with inih, the
- * environment conventions of every official client, and the platform's
- * docker-compose .env (--env-file). The file wins over the environment for
+/* lib/core/config.h — the configuration: an INI file read with inih
+ * (config_ini.c), the environment conventions of every official client
+ * (config_env.c, with the AWS shared files in config_aws.c), and the
+ * platform's docker-compose .env (--env-file, config_envfile.c); what each
+ * kind of service accepts is its row in kinds.h. The file wins over the environment for
  * what it sets; command-line flags (applied by the caller) win over both.
  * Every error names file:line. Secrets are kept here and handed only to the
  * clients; nothing in this module prints or logs them. */
@@ -11,36 +13,16 @@
 #include <stddef.h>
 
 #include "lib/core/err.h"
-
-#define TARGET_KINDS(X)                                                                            \
-	X(MLFLOW, "mlflow")                                                                        \
-	X(S3, "s3")                                                                                \
-	X(POSTGRES, "postgres")                                                                    \
-	X(RAY, "ray")                                                                              \
-	X(PROMETHEUS, "prometheus")                                                                \
-	X(PREFECT, "prefect")                                                                      \
-	X(AIRFLOW, "airflow")                                                                      \
-	X(NODE, "node")
-
-enum target_kind {
-#define T_X(name, text) TK_##name,
-	TARGET_KINDS(T_X)
-#undef T_X
-	    TK_COUNT
-};
-
-const char *target_kind_name(enum target_kind k);
-/* -1 when s names no kind. */
-int target_kind_parse(const char *s);
+#include "lib/core/kinds.h"
 
 /* One configured service endpoint or node. Strings are owned by the config;
  * NULL when not set. */
 struct target {
 	char *name;
 	enum target_kind kind;
-	char *url; /* http(s) base: mlflow, s3 endpoint, ray dashboard, prometheus, prefect, airflow
-		    */
-	char *username; /* basic auth (mlflow, airflow) */
+	char *url;	/* http(s) base: mlflow, s3 endpoint, ray dashboard, prometheus, prefect,
+			 * airflow; the checked URL of an http target; redis://... of a redis target */
+	char *username; /* basic auth (mlflow, airflow, prometheus, http); redis ACL user */
 	char *password; /* secret: basic auth or postgres password */
 	char *token;	/* secret: bearer token (mlflow, prefect api key) */
 	char *ca_file;
@@ -68,6 +50,10 @@ struct target {
 	char *known_hosts;
 	bool accept_new;
 	char **roles;
+	/* http: the statuses that mean up ("200", "2xx"; NULL: any 2xx) and a
+	 * substring the body must hold (NULL: any) */
+	char **expect_status;
+	char *expect_body;
 	/* polling */
 	long refresh_ms; /* 0 → general refresh */
 	long timeout_ms; /* 0 → default deadline per kind */

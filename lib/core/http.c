@@ -3,6 +3,7 @@
  * every easy handle. Never blocks; completion callbacks run from the loop
  * only, after the handle has left the multi. */
 #include "lib/core/http.h"
+#include "lib/core/http_int.h"
 
 #include <ctype.h>
 #include <curl/curl.h>
@@ -14,31 +15,6 @@
 
 #include "lib/core/loop.h"
 #include "lib/core/util.h"
-
-struct http_req {
-	CURL *easy;
-	struct curl_slist *hdrs;
-	http_done_cb cb;
-	void *arg;
-	struct buf body;
-	struct buf head;
-	size_t max_bytes;
-	bool too_big;
-	int64_t started;
-	char *url, *req_body, *username, *password, *bearer_hdr, *ca_file, *sigv4, *method;
-	struct loop_defer *refused; /* set when the request was refused before sending */
-	char refuse_msg[200];
-	/* streaming */
-	size_t (*on_data)(const char *p, size_t n, void *arg);
-	void *data_arg;
-	void (*on_progress)(int64_t now, int64_t total, void *arg);
-	void *progress_arg;
-	size_t streamed;
-	bool aborted; /* on_data took less than it was given */
-	FILE *upload;
-	bool uploading, upload_failed;
-	char errbuf[CURL_ERROR_SIZE];
-};
 
 struct sock_ctx {
 	uv_poll_t poll;
@@ -61,8 +37,11 @@ static void on_poll(uv_poll_t *p, int status, int events)
 {
 	struct sock_ctx *ctx = p->data;
 	int flags = 0, running;
+	/* On a socket error let curl read or write and meet the error itself:
+	 * it then names it ("Connection reset by peer") where CURL_CSELECT_ERR
+	 * says only "select/poll returned error". */
 	if (status < 0)
-		flags = CURL_CSELECT_ERR;
+		flags = CURL_CSELECT_IN | CURL_CSELECT_OUT;
 	if (events & UV_READABLE)
 		flags |= CURL_CSELECT_IN;
 	if (events & UV_WRITABLE)
@@ -229,73 +208,6 @@ static bool has_crlf(const char *s)
 	return s && strpbrk(s, "\r\n") != NULL;
 }
 
-static void host_of(const char *url, char *out, size_t n)
-{
-	const char *p = strstr(url, "://");
-	p = p ? p + 3 : url;
-	const char *at = strpbrk(p, "@/");
-	if (at && *at == '@')
-		p = at + 1;
-	size_t len = strcspn(p, "/?#");
-	if (len >= n)
-		len = n - 1;
-	memcpy(out, p, len);
-	out[len] = '\0';
-}
-
-static void fill_error(struct http_req *r, CURLcode rc, struct mlc_err *e)
-{
-	char host[256];
-	long oserr = 0;
-	host_of(r->url, host, sizeof host);
-	curl_easy_getinfo(r->easy, CURLINFO_OS_ERRNO, &oserr);
-	double secs = (double)(mono_ms() - r->started) / 1000.0;
-	switch (rc) {
-	case CURLE_COULDNT_RESOLVE_HOST:
-		mlc_err_set(e, MLC_ERR_DNS, rc, "cannot resolve %s", host);
-		break;
-	case CURLE_COULDNT_CONNECT:
-		mlc_err_set(e, MLC_ERR_CONNECT, rc, "connect to %s failed: %s", host,
-			    oserr ? strerror((int)oserr) : "connection refused");
-		break;
-	case CURLE_OPERATION_TIMEDOUT: {
-		long connect_us = 0;
-		curl_easy_getinfo(r->easy, CURLINFO_CONNECT_TIME_T, &connect_us);
-		if (connect_us == 0)
-			mlc_err_set(e, MLC_ERR_TIMEOUT, rc, "connect to %s timed out after %.1f s",
-				    host, secs);
-		else
-			mlc_err_set(e, MLC_ERR_TIMEOUT, rc, "%s: no answer within %.1f s", host,
-				    secs);
-		break;
-	}
-	case CURLE_FILESIZE_EXCEEDED: /* Content-Length above the cap */
-		mlc_err_set(e, MLC_ERR_TOO_BIG, rc, "%s: response larger than %zu bytes", host,
-			    r->max_bytes);
-		break;
-	case CURLE_WRITE_ERROR:
-		if (r->aborted) {
-			mlc_err_set(e, MLC_ERR_CANCELLED, rc,
-				    "%s: transfer stopped by the receiver", host);
-			break;
-		}
-		if (r->too_big) {
-			mlc_err_set(e, MLC_ERR_TOO_BIG, rc, "%s: response larger than %zu bytes",
-				    host, r->max_bytes);
-			break;
-		}
-		/* fall through */
-	default:
-		if (rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_PEER_FAILED_VERIFICATION ||
-		    rc == CURLE_SSL_CACERT_BADFILE)
-			mlc_err_set(e, MLC_ERR_TLS, rc, "%s: TLS: %s", host,
-				    r->errbuf[0] ? r->errbuf : curl_easy_strerror(rc));
-		else
-			mlc_err_set(e, MLC_ERR_PROTO, rc, "%s: %s", host,
-				    r->errbuf[0] ? r->errbuf : curl_easy_strerror(rc));
-	}
-}
-
 static void header_value(const char *headers, const char *name, char *out, size_t n)
 {
 	out[0] = '\0';
@@ -335,7 +247,7 @@ static void finish(struct http_req *r, CURLcode rc)
 	header_value(resp.headers, "Server", resp.server, sizeof resp.server);
 	header_value(resp.headers, "Content-Type", resp.content_type, sizeof resp.content_type);
 	if (rc != CURLE_OK) {
-		fill_error(r, rc, &err);
+		http_fill_error(r, rc, &err);
 		errp = &err;
 	}
 	loop_busy_dec();
@@ -369,19 +281,10 @@ static void refuse_req(void *arg)
 	req_free(r);
 }
 
-struct http_req *http_request(const struct http_opts *o, http_done_cb cb, void *arg)
+/* Where to, how long, what to accept: everything but credentials and body. */
+static void set_transfer(struct http_req *r, const struct http_opts *o)
 {
-	http_init();
-	struct http_req *r = xcalloc(1, sizeof *r);
-	r->cb = cb;
-	r->arg = arg;
-	r->max_bytes = o->max_bytes ? o->max_bytes : 8u << 20;
-	r->started = mono_ms();
-	r->url = xstrdup(o->url ? o->url : "");
-	r->easy = curl_easy_init();
 	CURL *e = r->easy;
-	bool creds = false;
-
 	curl_easy_setopt(e, CURLOPT_URL, r->url);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, (char *)r);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
@@ -413,10 +316,17 @@ struct http_req *http_request(const struct http_opts *o, http_done_cb cb, void *
 		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
 	}
-	bool bad_header = false;
+}
+
+/* Headers and credentials; CR or LF in any of them sets *bad_header (the
+ * request is then refused). Returns whether a credential is set. */
+static bool set_auth(struct http_req *r, const struct http_opts *o, bool *bad_header)
+{
+	CURL *e = r->easy;
+	bool creds = false;
 	for (const char *const *h = o->headers; h && *h; h++) {
 		if (has_crlf(*h)) {
-			bad_header = true;
+			*bad_header = true;
 			continue;
 		}
 		r->hdrs = curl_slist_append(r->hdrs, *h);
@@ -437,17 +347,19 @@ struct http_req *http_request(const struct http_opts *o, http_done_cb cb, void *
 	if (o->bearer) {
 		creds = true;
 		if (has_crlf(o->bearer))
-			bad_header = true;
+			*bad_header = true;
 		else {
 			r->bearer_hdr = xasprintf("Authorization: Bearer %s", o->bearer);
 			r->hdrs = curl_slist_append(r->hdrs, r->bearer_hdr);
 		}
 	}
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, (o->follow_redirects && !creds) ? 1L : 0L);
-	curl_easy_setopt(e, CURLOPT_MAXREDIRS, 3L);
-	if (o->path_as_is)
-		curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L);
-	curl_easy_setopt(e, CURLOPT_UNRESTRICTED_AUTH, 0L);
+	return creds;
+}
+
+/* Method and in-memory body. */
+static void set_body(struct http_req *r, const struct http_opts *o)
+{
+	CURL *e = r->easy;
 	const char *method = o->method ? o->method : "GET";
 	if (strcmp(method, "HEAD") == 0) {
 		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
@@ -472,6 +384,13 @@ struct http_req *http_request(const struct http_opts *o, http_done_cb cb, void *
 	if (r->req_body && !o->aws_sigv4)
 		r->hdrs = curl_slist_append(r->hdrs, "Expect:");
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->hdrs);
+}
+
+/* Streaming, progress and a body read from a file; true when the file
+ * cannot be read (refuse_msg says why). */
+static bool set_streams(struct http_req *r, const struct http_opts *o)
+{
+	CURL *e = r->easy;
 	r->on_data = o->on_data;
 	r->data_arg = o->data_arg;
 	if (o->on_progress) {
@@ -481,13 +400,12 @@ struct http_req *http_request(const struct http_opts *o, http_done_cb cb, void *
 		curl_easy_setopt(e, CURLOPT_XFERINFODATA, r);
 		curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
 	}
-	bool bad_upload = false;
 	if (o->upload_path) {
 		r->upload = fopen(o->upload_path, "rb");
 		if (!r->upload) {
-			bad_upload = true;
 			snprintf(r->refuse_msg, sizeof r->refuse_msg, "cannot read %s: %s",
 				 o->upload_path, strerror(errno));
+			return true;
 		} else {
 			r->uploading = true;
 			curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
@@ -498,6 +416,30 @@ struct http_req *http_request(const struct http_opts *o, http_done_cb cb, void *
 	} else if (r->req_body) {
 		r->uploading = true;
 	}
+	return false;
+}
+
+struct http_req *http_request(const struct http_opts *o, http_done_cb cb, void *arg)
+{
+	http_init();
+	struct http_req *r = xcalloc(1, sizeof *r);
+	r->cb = cb;
+	r->arg = arg;
+	r->max_bytes = o->max_bytes ? o->max_bytes : 8u << 20;
+	r->started = mono_ms();
+	r->url = xstrdup(o->url ? o->url : "");
+	r->easy = curl_easy_init();
+	CURL *e = r->easy;
+	bool bad_header = false;
+	set_transfer(r, o);
+	bool creds = set_auth(r, o, &bad_header);
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, (o->follow_redirects && !creds) ? 1L : 0L);
+	curl_easy_setopt(e, CURLOPT_MAXREDIRS, 3L);
+	if (o->path_as_is)
+		curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L);
+	curl_easy_setopt(e, CURLOPT_UNRESTRICTED_AUTH, 0L);
+	set_body(r, o);
+	bool bad_upload = set_streams(r, o);
 
 	started_count++;
 	if (bad_upload) {
@@ -544,72 +486,6 @@ bool http_resp_header(const struct http_resp *resp, const char *name, char *out,
 {
 	header_value(resp->headers, name, out, n);
 	return out[0] != '\0';
-}
-
-static void first_text_line(const char *s, size_t len, char *out, size_t n)
-{
-	size_t o = 0;
-	bool space = false;
-	for (size_t i = 0; i < len && o + 1 < n; i++) {
-		char c = s[i];
-		if (c == '\n' && o > 0)
-			break;
-		if (c == '\r' || c == '\n' || c == '\t' || c == ' ') {
-			space = o > 0;
-			continue;
-		}
-		if (space) {
-			if (o + 2 >= n)
-				break; /* no room for the space and a character */
-			out[o++] = ' ';
-		}
-		space = false;
-		out[o++] = c;
-	}
-	out[o] = '\0';
-}
-
-void http_error_text(const struct http_resp *resp, char *out, size_t n)
-{
-	out[0] = '\0';
-	if (!resp || !resp->body || resp->body_len == 0)
-		return;
-	const char *b = resp->body;
-	size_t len = resp->body_len;
-	json_error_t je;
-	json_t *j = json_loadb(b, len, 0, &je);
-	if (j) {
-		static const char *keys[] = {"message", "detail",	    "msg", "error",
-					     "title",	"exception_message" /* Prefect 422 */};
-		for (size_t i = 0; i < ARRAY_LEN(keys); i++) {
-			json_t *v = json_is_object(j) ? json_object_get(j, keys[i]) : NULL;
-			if (json_is_string(v) && json_string_length(v) > 0) {
-				first_text_line(json_string_value(v), json_string_length(v), out,
-						n);
-				break;
-			}
-		}
-		json_decref(j);
-		if (out[0])
-			return;
-	}
-	const char *t = strcasestr(b, "<title>");
-	if (t) {
-		t += 7;
-		const char *end = strcasestr(t, "</title>");
-		first_text_line(t, end ? (size_t)(end - t) : strlen(t), out, n);
-		if (out[0])
-			return;
-	}
-	const char *m = strstr(b, "<Message>");
-	if (m) {
-		m += 9;
-		const char *end = strstr(m, "</Message>");
-		first_text_line(m, end ? (size_t)(end - m) : strlen(m), out, n);
-		if (out[0])
-			return;
-	}
-	first_text_line(b, len, out, n);
 }
 
 unsigned long http_requests_started(void)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "lib/core/sanitize.h"
 #include "lib/core/util.h"
@@ -77,8 +78,8 @@ void log_set_stderr(enum log_level min)
 
 const char *log_level_name(enum log_level lv)
 {
-	static const char *names[] = {"debug", "info", "warn", "error"};
-	return (unsigned)lv < 4 ? names[lv] : "?";
+	static const char *names[] = {"debug", "info", "audit", "warn", "error"};
+	return (unsigned)lv < 5 ? names[lv] : "?";
 }
 
 void log_msg(enum log_level lv, const char *fmt, ...)
@@ -94,7 +95,16 @@ void log_msg(enum log_level lv, const char *fmt, ...)
 	if (log_file || (int)lv >= stderr_min) {
 		char clock[16];
 		fmt_clock(clock, sizeof clock, now);
-		if (log_file) {
+		if (log_file && lv == LOG_AUDIT) {
+			/* an audit line carries the day too: it is read days later */
+			char day[40];
+			time_t t = (time_t)(now / 1000);
+			struct tm tm;
+			gmtime_r(&t, &tm);
+			strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%SZ", &tm);
+			fprintf(log_file, "%s %-5s %s\n", day, log_level_name(lv), text);
+			fflush(log_file);
+		} else if (log_file) {
 			fprintf(log_file, "%s %-5s %s\n", clock, log_level_name(lv), text);
 			fflush(log_file);
 		}
@@ -115,6 +125,11 @@ void log_msg(enum log_level lv, const char *fmt, ...)
 	e->level = lv;
 	e->text = text;
 	ring_len++;
+}
+
+void log_audit(const char *target, const char *request, const char *result)
+{
+	log_msg(LOG_AUDIT, "%s: %s -> %s", target, request, result);
 }
 
 int log_count(void)

@@ -7,7 +7,9 @@
 
 #include <stdint.h>
 
-enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
+/* LOG_AUDIT: a change the user made (a delete, an upload, an alias move,
+ * a trusted key): written with the full date and time. */
+enum log_level { LOG_DEBUG, LOG_INFO, LOG_AUDIT, LOG_WARN, LOG_ERROR };
 
 struct log_entry {
 	int64_t wall_ms;
@@ -27,6 +29,13 @@ void log_msg(enum log_level lv, const char *fmt, ...) __attribute__((format(prin
 #define log_info(...)  log_msg(LOG_INFO, __VA_ARGS__)
 #define log_warn(...)  log_msg(LOG_WARN, __VA_ARGS__)
 #define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
+
+/* The audit record of one mutation, after its result is known: who it went
+ * to (the target's name), the exact request ("DELETE s3://b/k", "POST
+ * /api/2.0/mlflow/registered-models/alias {name, alias, version}") and what
+ * came back ("204", "HTTP 403: …"). Never a secret: callers pass names,
+ * paths and ids, never credentials or signed URLs. */
+void log_audit(const char *target, const char *request, const char *result);
 
 /* The ring, oldest first: entry i of log_count(). Borrowed until the next
  * log_msg. log_seq() grows with every message (to notice changes). */

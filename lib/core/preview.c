@@ -344,6 +344,69 @@ static bool csv_lines(struct preview *p, struct lines *l, const char *s, size_t 
 
 /* ---- JSON ----------------------------------------------------------------- */
 
+static void newline_indent(struct buf *b, int depth)
+{
+	buf_puts(b, "\n");
+	for (int i = 0; i < depth; i++)
+		buf_puts(b, "  ");
+}
+
+static bool json_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Re-indents a valid JSON text by its own tokens, two spaces a level, in
+ * jansson's layout ("key": value, empty containers as {} and []): strings
+ * and numbers are copied exactly as written (0.42 stays 0.42; a parsed
+ * double would print 0.41999999999999998). The caller has checked s. */
+static char *json_reindent(const char *s, size_t len)
+{
+	struct buf b;
+	int depth = 0;
+	buf_init(&b);
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		if (json_ws(c))
+			continue;
+		if (c == '"') {
+			size_t j = i + 1;
+			while (j < len && s[j] != '"')
+				j += s[j] == '\\' ? 2 : 1;
+			j = MLC_MIN(j + 1, len);
+			buf_append(&b, s + i, j - i);
+			i = j - 1;
+		} else if (c == '{' || c == '[') {
+			size_t j = i + 1;
+			while (j < len && json_ws(s[j]))
+				j++;
+			if (j < len && s[j] == (c == '{' ? '}' : ']')) {
+				buf_puts(&b, c == '{' ? "{}" : "[]");
+				i = j;
+				continue;
+			}
+			buf_append(&b, &c, 1);
+			newline_indent(&b, ++depth);
+		} else if (c == '}' || c == ']') {
+			newline_indent(&b, --depth);
+			buf_append(&b, &c, 1);
+		} else if (c == ',') {
+			buf_puts(&b, ",");
+			newline_indent(&b, depth);
+		} else if (c == ':') {
+			buf_puts(&b, ": ");
+		} else {
+			size_t j = i;
+			while (j < len && !json_ws(s[j]) && !strchr(",:]}", s[j]))
+				j++;
+			buf_append(&b, s + i, j - i);
+			i = j - 1;
+		}
+	}
+	buf_append(&b, "", 0);
+	return buf_steal(&b);
+}
+
 static bool json_lines(struct preview *p, struct lines *l, const char *s, size_t len,
 		       bool truncated, bool said_json)
 {
@@ -359,10 +422,8 @@ static bool json_lines(struct preview *p, struct lines *l, const char *s, size_t
 				 je.text);
 		return false;
 	}
-	char *out = json_dumps(j, JSON_INDENT(2) | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
-	json_decref(j);
-	if (!out)
-		return false;
+	json_decref(j); /* valid: now lay out its own tokens */
+	char *out = json_reindent(s, len);
 	text_lines(l, out, strlen(out));
 	free(out);
 	snprintf(p->label, sizeof p->label, "JSON");

@@ -316,3 +316,14 @@ void fmt_clock(char *out, size_t n, int64_t epoch_ms)
 	localtime_r(&t, &tm);
 	strftime(out, n, "%H:%M:%S", &tm);
 }
+
+int hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

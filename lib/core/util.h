@@ -44,6 +44,8 @@ int64_t wall_ms(void);
 size_t strlcpy_m(char *dst, const char *src, size_t size);
 bool str_starts(const char *s, const char *prefix);
 bool str_ends(const char *s, const char *suffix);
+/* The value of a hexadecimal digit, -1 for any other character. */
+int hex_digit(int c);
 /* Trims ASCII space in place and returns s. */
 char *str_trim(char *s);
 /* Splits on ASCII space and commas; returns a NULL-terminated vector the

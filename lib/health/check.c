@@ -11,7 +11,10 @@
 #include "lib/core/target_http.h"
 #include "lib/core/loop.h"
 #include "lib/pg/pgc.h"
+#include "lib/health/kinds.h"
 #include "lib/health/probe.h"
+#include "lib/health/probe_redis.h"
+#include "lib/redis/redisc.h"
 #include "lib/s3/s3.h"
 #include "lib/core/sanitize.h"
 #include "lib/ssh/sshc.h"
@@ -32,6 +35,7 @@ struct pending {
 	const char *hdrs[6];
 	struct pgc_conn *pg;
 	struct sshc_session *ssh;
+	struct mlc_err err; /* redis: what was wrong with the URL */
 };
 
 struct check_run {
@@ -41,15 +45,13 @@ struct check_run {
 };
 
 enum {
-	K_HTTP_OK, /* any 2xx */
-	K_MLFLOW_EXP,
-	K_RAY_NODES,
-	K_PREFECT,
-	K_AIRFLOW,
+	K_HEALTH,     /* the kind's health step (kinds table) */
+	K_EXTRA,      /* the kind's further HTTP row */
 	K_S3_BUCKETS, /* row first: credentials; next rows: one per expected bucket */
 	K_MINIO,      /* /minio/health/cluster: 200 or 503; others: not MinIO */
 	K_PG,	      /* row first: connect; then databases; then extensions */
 	K_SSH,
+	K_REDIS,
 };
 
 static size_t add_row(struct check_run *run, const char *fmt, ...)
@@ -101,6 +103,26 @@ static void fail_all(struct pending *p, long latency, const char *msg)
 
 /* ---- HTTP checks ------------------------------------------------------- */
 
+/* The kind's health step, judged as the probe judges it; the version when
+ * the same answer carries it. */
+static void health_answer(struct pending *p, const struct http_resp *r, long ms)
+{
+	const struct hk_http *k = &health_kind(p->t->kind)->http;
+	struct mlc_err e;
+	mlc_err_clear(&e);
+	if (k->health && k->health(p->t, r, &e) < 0) {
+		settle(p->run, p->first, false, ms, "%s", e.msg);
+		return;
+	}
+	char v[80] = "";
+	if (!k->version_path && k->version && k->version(r, v, sizeof v, &e) < 0)
+		v[0] = '\0';
+	char text[64];
+	snprintf(text, sizeof text, "HTTP %ld", r->status);
+	settle(p->run, p->first, true, ms, "%s%s%s", k->ok_text ? k->ok_text : text,
+	       v[0] ? ", version " : "", v);
+}
+
 static void http_answer(const struct http_resp *r, const struct mlc_err *err, void *arg)
 {
 	struct pending *p = arg;
@@ -126,7 +148,9 @@ static void http_answer(const struct http_resp *r, const struct mlc_err *err, vo
 		pending_done(p);
 		return;
 	}
-	if (r->status < 200 || r->status > 299) {
+	const struct health_kind *hk = health_kind(p->t->kind);
+	bool own_status = p->kind == K_HEALTH && hk->http.own_status;
+	if (!own_status && (r->status < 200 || r->status > 299)) {
 		char text[160] = "";
 		if (p->kind != K_S3_BUCKETS ||
 		    s3_parse_error(r->body, r->body_len, text, sizeof text) < 0)
@@ -138,39 +162,15 @@ static void http_answer(const struct http_resp *r, const struct mlc_err *err, vo
 		return;
 	}
 	switch (p->kind) {
-	case K_HTTP_OK:
-		settle(run, p->first, true, ms, "HTTP %ld", r->status);
+	case K_HEALTH:
+		health_answer(p, r, ms);
 		break;
-	case K_MLFLOW_EXP: {
-		int count = 0;
-		if (mlflow_parse_experiments_count(r->body, r->body_len, &count, &e) < 0)
-			settle(run, p->first, false, ms, "%s", e.msg);
-		else
-			settle(run, p->first, true, ms,
-			       "answers (%d experiment%s in the first page)", count,
-			       count == 1 ? "" : "s");
+	case K_EXTRA: {
+		char detail[256];
+		bool ok = hk->extra.fn(r, detail, sizeof detail);
+		settle(run, p->first, ok, ms, "%s", detail);
 		break;
 	}
-	case K_RAY_NODES: {
-		int alive = 0, dead = 0;
-		if (ray_parse_nodes(r->body, r->body_len, &alive, &dead, &e) < 0)
-			settle(run, p->first, false, ms, "%s", e.msg);
-		else
-			settle(run, p->first, alive > 0, ms, "%d alive, %d dead", alive, dead);
-		break;
-	}
-	case K_PREFECT:
-		if (prefect_parse_health(r->body, r->body_len, &e) < 0)
-			settle(run, p->first, false, ms, "%s", e.msg);
-		else
-			settle(run, p->first, true, ms, "healthy");
-		break;
-	case K_AIRFLOW:
-		if (airflow_parse_health(r->body, r->body_len, &e) < 0)
-			settle(run, p->first, false, ms, "%s", e.msg);
-		else
-			settle(run, p->first, true, ms, "metadatabase and scheduler healthy");
-		break;
 	case K_S3_BUCKETS: {
 		char **names = NULL;
 		if (s3_parse_list_buckets(r->body, r->body_len, &names, &e) < 0) {
@@ -216,12 +216,21 @@ static void http_check(struct check_run *run, const struct target *t, int kind, 
 	struct pending *p = new_pending(run, t, kind, row, 1);
 	char *url = target_url(t, path);
 	struct http_opts o;
-	target_http_opts(t, t->timeout_ms ? t->timeout_ms : 5000, url, &o);
+	target_http_opts(t, health_timeout(t), url, &o);
 	http_request(&o, http_answer, p);
 	free(url);
 }
 
-static void s3_check(struct check_run *run, const struct target *t)
+/* An HTTP kind: its health step, then its further row if it has one. */
+static void check_http_kind(struct check_run *run, const struct target *t)
+{
+	const struct health_kind *hk = health_kind(t->kind);
+	http_check(run, t, K_HEALTH, hk->http.health_path, hk->http.label);
+	if (hk->extra.path)
+		http_check(run, t, K_EXTRA, hk->extra.path, hk->extra.label);
+}
+
+void check_s3(struct check_run *run, const struct target *t)
 {
 	size_t nb = strv_len(t->buckets);
 	size_t first = add_row(run, "%s: credentials", t->name);
@@ -230,7 +239,7 @@ static void s3_check(struct check_run *run, const struct target *t)
 	struct pending *p = new_pending(run, t, K_S3_BUCKETS, first, nb + 1);
 	struct http_opts o;
 	s3_request_opts(t, "GET", NULL, NULL, NULL, &o, p->hdrs, &p->s3);
-	o.timeout_ms = t->timeout_ms ? t->timeout_ms : 5000;
+	o.timeout_ms = health_timeout(t);
 	o.connect_timeout_ms = 3000;
 	http_request(&o, http_answer, p);
 	http_check(run, t, K_MINIO, "/minio/health/cluster", "health");
@@ -312,7 +321,7 @@ static void pg_connected(const struct pgc_result *r, const struct mlc_err *err, 
 	pgc_query(p->pg, "SELECT datname FROM pg_database", NULL, 0, 5000, pg_dbs, p);
 }
 
-static void pg_check(struct check_run *run, const struct target *t)
+void check_pg(struct check_run *run, const struct target *t)
 {
 	size_t nd = strv_len(t->databases), ne = strv_len(t->extensions);
 	size_t first = add_row(run, "%s: connect", t->name);
@@ -348,13 +357,47 @@ static void ssh_done(struct sshc_session *s, const struct mlc_err *err, void *ar
 	pending_done(p);
 }
 
-static void ssh_check(struct check_run *run, const struct target *t)
+void check_ssh(struct check_run *run, const struct target *t)
 {
 	size_t row = add_row(run, "%s: ssh", t->name);
 	struct pending *p = new_pending(run, t, K_SSH, row, 1);
 	struct sshc_opts o;
-	probe_sshc_opts(t, t->timeout_ms ? t->timeout_ms : 8000, &o);
+	probe_sshc_opts(t, health_timeout(t), &o);
 	p->ssh = sshc_connect(&o, ssh_done, p);
+}
+
+/* ---- Redis ------------------------------------------------------------- */
+
+static void redis_answer(const struct redisc_info *info, const struct mlc_err *err, void *arg)
+{
+	struct pending *p = arg;
+	if (err)
+		settle(p->run, p->first, false, (long)(mono_ms() - p->t0), "%s", err->msg);
+	else
+		settle(p->run, p->first, true, info->latency_ms, "PONG, redis %s%s%s%s",
+		       info->version, info->mode[0] ? " (" : "", info->mode,
+		       info->mode[0] ? ")" : "");
+	pending_done(p);
+}
+
+static void redis_url_failed(void *arg)
+{
+	struct pending *p = arg;
+	settle(p->run, p->first, false, -1, "%s", p->err.msg);
+	pending_done(p);
+}
+
+void check_redis(struct check_run *run, const struct target *t)
+{
+	size_t row = add_row(run, "%s: ping", t->name);
+	struct pending *p = new_pending(run, t, K_REDIS, row, 1);
+	struct redis_url u;
+	if (probe_redis_url(t, &u, &p->err) < 0) {
+		loop_defer(redis_url_failed, p);
+		return;
+	}
+	redisc_ping(&u, health_timeout(t), redis_answer, p);
+	redis_url_clear(&u);
 }
 
 int check_run(const struct config *c, struct check_result **out, size_t *n)
@@ -362,39 +405,11 @@ int check_run(const struct config *c, struct check_result **out, size_t *n)
 	struct check_run run = {0};
 	for (size_t i = 0; i < c->ntargets; i++) {
 		const struct target *t = &c->targets[i];
-		switch (t->kind) {
-		case TK_MLFLOW:
-			http_check(&run, t, K_HTTP_OK, "/health", "health");
-			http_check(&run, t, K_MLFLOW_EXP,
-				   "/api/2.0/mlflow/experiments/search?max_results=1",
-				   "experiments/search");
-			break;
-		case TK_RAY:
-			http_check(&run, t, K_HTTP_OK, "/api/version", "dashboard");
-			http_check(&run, t, K_RAY_NODES, "/api/v0/nodes?limit=10000",
-				   "alive nodes");
-			break;
-		case TK_PROMETHEUS:
-			http_check(&run, t, K_HTTP_OK, "/-/healthy", "healthy");
-			break;
-		case TK_PREFECT:
-			http_check(&run, t, K_PREFECT, "/health", "health");
-			break;
-		case TK_AIRFLOW:
-			http_check(&run, t, K_AIRFLOW, "/health", "health");
-			break;
-		case TK_S3:
-			s3_check(&run, t);
-			break;
-		case TK_POSTGRES:
-			pg_check(&run, t);
-			break;
-		case TK_NODE:
-			ssh_check(&run, t);
-			break;
-		case TK_COUNT:
-			break;
-		}
+		const struct health_kind *hk = health_kind(t->kind);
+		if (hk->check)
+			hk->check(&run, t);
+		else
+			check_http_kind(&run, t);
 	}
 	while (run.pending > 0)
 		uv_run(loop_get(), UV_RUN_ONCE);

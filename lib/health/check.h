@@ -27,4 +27,13 @@ void check_results_free(struct check_result *r, size_t n);
 /* Writes the results as lines or as one JSON document. */
 void check_print(FILE *f, const struct check_result *r, size_t n, bool json);
 
+/* The checks of the kinds whose HTTP steps do not say it all, named by
+ * their rows in lib/health/kinds.c: each adds its result rows to run and
+ * starts its requests; check_run waits for them. */
+struct check_run;
+void check_s3(struct check_run *run, const struct target *t);
+void check_pg(struct check_run *run, const struct target *t);
+void check_ssh(struct check_run *run, const struct target *t);
+void check_redis(struct check_run *run, const struct target *t);
+
 #endif

@@ -1,6 +1,6 @@
-/* lib/health/probe.c — one poll per kind of target (see probe.h). HTTP probes are a
- * small table of steps: the health request, then the version request while
- * the version is unknown. Each probe owns its in-flight request and reports
+/* lib/health/probe.c — one poll per transport (see probe.h). HTTP probes run
+ * the kind's steps from the kinds table: the health request, then the
+ * version request while the version is unknown. Each probe owns its in-flight request and reports
  * through source_probe_done exactly once. */
 #include "lib/health/probe.h"
 
@@ -9,29 +9,20 @@
 #include <string.h>
 
 #include "lib/core/http.h"
+#include "lib/core/http_err.h"
 #include "lib/core/target_http.h"
 #include "lib/pg/pgc.h"
 #include "lib/s3/s3.h"
+#include "lib/health/kinds.h"
 #include "lib/health/source.h"
 #include "lib/ssh/sshc.h"
-#include "lib/health/svc.h"
 #include "lib/core/util.h"
 
 /* ---- HTTP kinds ------------------------------------------------------- */
 
-typedef int (*health_fn)(const struct http_resp *r, struct mlc_err *err);
-typedef int (*version_fn)(const struct http_resp *r, char *out, size_t n, struct mlc_err *err);
-
-struct http_kind {
-	const char *health_path;  /* appended to the target URL */
-	health_fn health;	  /* NULL: any 2xx is healthy */
-	const char *version_path; /* NULL: version comes from the health answer */
-	version_fn version;
-};
-
 struct http_probe {
 	struct http_req *req;
-	const struct http_kind *kind;
+	const struct hk_http *kind;
 	int step;
 	long latency;
 	char version[80];
@@ -45,56 +36,6 @@ struct http_probe {
 /* MinIO's liveness probe: no auth, empty body, 200 or 503. */
 #define MINIO_LIVE	"/minio/health/live"
 #define STEP_MINIO_LIVE (-1)
-
-static int v_mlflow(const struct http_resp *r, char *o, size_t n, struct mlc_err *e)
-{
-	return mlflow_parse_version(r->body, r->body_len, o, n, e);
-}
-static int v_ray(const struct http_resp *r, char *o, size_t n, struct mlc_err *e)
-{
-	return ray_parse_version(r->body, r->body_len, o, n, e);
-}
-static int v_prom(const struct http_resp *r, char *o, size_t n, struct mlc_err *e)
-{
-	return prom_parse_buildinfo(r->body, r->body_len, o, n, e);
-}
-static int v_prefect(const struct http_resp *r, char *o, size_t n, struct mlc_err *e)
-{
-	return prefect_parse_version(r->body, r->body_len, o, n, e);
-}
-static int v_airflow(const struct http_resp *r, char *o, size_t n, struct mlc_err *e)
-{
-	return airflow_parse_version(r->body, r->body_len, o, n, e);
-}
-static int v_server_header(const struct http_resp *r, char *o, size_t n, struct mlc_err *e)
-{
-	strlcpy_m(o, r->server[0] ? r->server : "-", n);
-	return 0;
-}
-static int h_prefect(const struct http_resp *r, struct mlc_err *e)
-{
-	return prefect_parse_health(r->body, r->body_len, e);
-}
-static int h_airflow(const struct http_resp *r, struct mlc_err *e)
-{
-	return airflow_parse_health(r->body, r->body_len, e);
-}
-static int h_s3(const struct http_resp *r, struct mlc_err *e)
-{
-	char **names = NULL;
-	int rc = s3_parse_list_buckets(r->body, r->body_len, &names, e);
-	strv_free(names);
-	return rc;
-}
-
-static const struct http_kind http_kinds[TK_COUNT] = {
-    [TK_MLFLOW] = {"/health", NULL, "/version", v_mlflow},
-    [TK_RAY] = {"/api/version", NULL, NULL, v_ray},
-    [TK_PROMETHEUS] = {"/-/healthy", NULL, "/api/v1/status/buildinfo", v_prom},
-    [TK_PREFECT] = {"/health", h_prefect, "/admin/version", v_prefect},
-    [TK_AIRFLOW] = {"/health", h_airflow, "/version", v_airflow},
-    [TK_S3] = {"/", h_s3, NULL, v_server_header},
-};
 
 void probe_sshc_opts(const struct target *t, long timeout_ms, struct sshc_opts *o)
 {
@@ -111,22 +52,11 @@ void probe_sshc_opts(const struct target *t, long timeout_ms, struct sshc_opts *
 static void http_step(struct source *s);
 
 /* Turns a non-2xx answer into an error naming the request and the server's words. */
-static void http_status_error(const struct source *s, const char *path, const struct http_resp *r,
-			      struct mlc_err *e)
-{
-	char text[160] = "";
-	if (s->target->kind != TK_S3 || s3_parse_error(r->body, r->body_len, text, sizeof text) < 0)
-		http_error_text(r, text, sizeof text);
-	int code = (r->status == 401 || r->status == 403) ? MLC_ERR_AUTH : MLC_ERR_HTTP;
-	mlc_err_set(e, code, r->status, "HTTP %ld from %s%s%s", r->status, path,
-		    text[0] ? ": " : "", text);
-}
-
 static void http_done(const struct http_resp *r, const struct mlc_err *err, void *arg)
 {
 	struct source *s = arg;
 	struct http_probe *p = s->priv;
-	const struct http_kind *k = p->kind;
+	const struct hk_http *k = p->kind;
 	struct mlc_err e;
 	mlc_err_clear(&e);
 	p->req = NULL;
@@ -152,11 +82,11 @@ static void http_done(const struct http_resp *r, const struct mlc_err *err, void
 	const char *path = p->step == 0 ? k->health_path : k->version_path;
 	if (err) {
 		e = *err;
-	} else if (r->status < 200 || r->status > 299) {
-		http_status_error(s, path, r, &e);
+	} else if ((p->step != 0 || !k->own_status) && (r->status < 200 || r->status > 299)) {
+		http_err_resp(&e, NULL, r, path);
 	} else if (p->step == 0) {
 		if (k->health)
-			k->health(r, &e);
+			k->health(s->target, r, &e);
 		p->latency = r->elapsed_ms;
 		if (e.code == MLC_OK && !k->version_path && k->version)
 			k->version(r, p->version, sizeof p->version, &e);
@@ -211,7 +141,7 @@ static void http_start(struct source *s)
 		((struct http_probe *)s->priv)->minio = -1;
 	}
 	struct http_probe *p = s->priv;
-	p->kind = &http_kinds[s->target->kind];
+	p->kind = &health_kind(s->target->kind)->http;
 	p->step = s->target->kind == TK_S3 && p->minio != 0 ? STEP_MINIO_LIVE : 0;
 	p->version[0] = '\0';
 	http_step(s);
@@ -233,7 +163,7 @@ static void http_destroy(struct source *s)
 	s->priv = NULL;
 }
 
-static const struct probe_ops http_probe_ops = {
+const struct probe_ops http_probe_ops = {
     .start = http_start,
     .cancel = http_cancel_probe,
     .destroy = http_destroy,
@@ -298,7 +228,7 @@ static void pg_destroy(struct source *s)
 	s->priv = NULL;
 }
 
-static const struct probe_ops pg_probe_ops = {
+const struct probe_ops pg_probe_ops = {
     .start = pg_start,
     .cancel = pg_cancel,
     .destroy = pg_destroy,
@@ -403,20 +333,8 @@ static void ssh_destroy(struct source *s)
 	s->priv = NULL;
 }
 
-static const struct probe_ops ssh_probe_ops = {
+const struct probe_ops ssh_probe_ops = {
     .start = ssh_start,
     .cancel = ssh_cancel,
     .destroy = ssh_destroy,
 };
-
-const struct probe_ops *probe_ops_for(enum target_kind k)
-{
-	switch (k) {
-	case TK_POSTGRES:
-		return &pg_probe_ops;
-	case TK_NODE:
-		return &ssh_probe_ops;
-	default:
-		return &http_probe_ops;
-	}
-}

@@ -1,12 +1,12 @@
 /* lib/health/source.c — the poller: one uv_timer per source, backoff with jitter,
- * health derivation. Owns the sources and their probes. Never draws. */
+ * health derivation. Owns the sources and runs the probes it is handed;
+ * knows no kind of service. Never draws. */
 #include "lib/health/source.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/core/loop.h"
-#include "lib/health/probe.h"
 #include "lib/core/sanitize.h"
 #include "lib/core/util.h"
 #include "lib/core/log.h"
@@ -38,19 +38,7 @@ long source_backoff_ms(long refresh_ms, unsigned failures)
 	return MLC_MIN(d, cap);
 }
 
-static long default_timeout(enum target_kind k)
-{
-	switch (k) {
-	case TK_NODE:
-		return 8000;
-	case TK_POSTGRES:
-		return 5000;
-	default:
-		return 5000;
-	}
-}
-
-void sources_init(const struct config *c)
+void sources_init(const struct config *c, source_probe_fn probe_for)
 {
 	nsrcs = (int)c->ntargets;
 	srcs = xcalloc((size_t)(nsrcs ? nsrcs : 1), sizeof *srcs);
@@ -60,10 +48,11 @@ void sources_init(const struct config *c)
 		s->target = t;
 		s->endpoint = target_endpoint(t);
 		s->refresh_ms = t->refresh_ms ? t->refresh_ms : c->refresh_ms;
-		s->timeout_ms = t->timeout_ms ? t->timeout_ms : default_timeout(t->kind);
+		struct source_probe sp = probe_for(t);
+		s->timeout_ms = t->timeout_ms ? t->timeout_ms : sp.timeout_ms;
 		s->slow_ms = c->slow_ms;
 		s->latency_ms = -1;
-		s->ops = probe_ops_for(t->kind);
+		s->ops = sp.ops;
 		uv_timer_init(loop_get(), &s->timer);
 		s->timer.data = s;
 	}

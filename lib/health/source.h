@@ -1,5 +1,5 @@
 /* lib/health/source.h — one polled service target: its timer, backoff, health and
- * history. Each source runs a probe (lib/health/probe.c) every `refresh`, with
+ * history. Each source runs the probe it was given every `refresh`, with
  * exponential backoff and jitter while it fails, and keeps the last good
  * snapshot: health, last error, time of last success, latency history,
  * version. Never draws: listeners are told that something changed. */
@@ -63,9 +63,18 @@ struct source {
 	void *priv; /* the probe's state */
 };
 
-/* Creates one source per target of c (borrowed; must outlive the sources).
- * Nothing runs until sources_start(). */
-void sources_init(const struct config *c);
+/* What the poller runs for a target: its probe and default deadline. The
+ * poller knows no kind; whoever creates it hands this in (the health
+ * kinds table's health_probe_for, or a test's fake). */
+struct source_probe {
+	const struct probe_ops *ops; /* borrowed, must outlive the sources */
+	long timeout_ms;	     /* the deadline when the target sets none */
+};
+typedef struct source_probe (*source_probe_fn)(const struct target *t);
+
+/* Creates one source per target of c (borrowed; must outlive the sources),
+ * each probed by probe_for(target). Nothing runs until sources_start(). */
+void sources_init(const struct config *c, source_probe_fn probe_for);
 void sources_start(void);
 /* Cancels every probe (no callbacks after) and frees the sources. */
 void sources_free(void);

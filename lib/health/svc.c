@@ -182,3 +182,67 @@ int airflow_parse_health(const char *body, size_t len, struct mlc_err *err)
 	json_decref(j);
 	return rc;
 }
+
+int http_parse_version(const char *body, size_t len, char *out, size_t n)
+{
+	out[0] = '\0';
+	size_t i = 0;
+	while (i < len && isspace((unsigned char)body[i]))
+		i++;
+	if (i == len || body[i] != '{')
+		return 0;
+	json_t *j = jsonx_load(body, len, "version", NULL);
+	if (!j)
+		return 0;
+	json_t *v = json_is_object(j) ? json_object_get(j, "version") : NULL;
+	if (json_is_string(v))
+		strlcpy_m(out, json_string_value(v), n);
+	json_decref(j);
+	return 0;
+}
+
+static bool status_matches(const char *want, long status)
+{
+	char have[8];
+	snprintf(have, sizeof have, "%ld", status);
+	if (strlen(have) != 3)
+		return false;
+	for (int i = 0; i < 3; i++)
+		if (want[i] != have[i] && !(i > 0 && (want[i] == 'x' || want[i] == 'X')))
+			return false;
+	return want[3] == '\0';
+}
+
+int http_check_expect(char *const *statuses, const char *want_body, long status, const char *body,
+		      size_t len, struct mlc_err *err)
+{
+	bool ok = false;
+	for (char *const *s = statuses; s && *s; s++)
+		ok = ok || status_matches(*s, status);
+	if (!statuses || !*statuses)
+		ok = status >= 200 && status <= 299;
+	if (!ok) {
+		struct buf want;
+		buf_init(&want);
+		for (char *const *s = statuses; s && *s; s++)
+			buf_printf(&want, "%s%s", s == statuses ? "" : " or ", *s);
+		int code = (status == 401 || status == 403) ? MLC_ERR_AUTH : MLC_ERR_HTTP;
+		mlc_err_set(err, code, status, "HTTP %ld, expected %s", status,
+			    want.len ? want.data : "2xx");
+		buf_free(&want);
+		return -code;
+	}
+	if (want_body && *want_body && !memmem(body, len, want_body, strlen(want_body))) {
+		/* The start of what came instead, on one line. */
+		char got[61];
+		size_t k = 0;
+		for (size_t i = 0; i < len && k < sizeof got - 1; i++)
+			got[k++] =
+			    (body[i] == '\n' || body[i] == '\r' || body[i] == '\t') ? ' ' : body[i];
+		got[k] = '\0';
+		return mlc_err_set(err, MLC_ERR_PROTO, status,
+				   "HTTP %ld but the body does not contain \"%s\" (got \"%s%s\")",
+				   status, want_body, got, len > k ? "..." : "");
+	}
+	return 0;
+}

@@ -33,4 +33,16 @@ int prefect_parse_health(const char *body, size_t len, struct mlc_err *err);
 int airflow_parse_version(const char *body, size_t len, char *out, size_t n, struct mlc_err *err);
 int airflow_parse_health(const char *body, size_t len, struct mlc_err *err);
 
+/* A generic [http] target: "version" of a JSON object answer (Grafana's
+ * /api/health, Jupyter's /api) into out; "" when the answer has none, which
+ * is no error (nginx, pgAdmin's "PING"). Always 0. */
+int http_parse_version(const char *body, size_t len, char *out, size_t n);
+/* Whether a generic [http] answer is what the target expects: status among
+ * statuses ("200", "2xx"; NULL: any 2xx) and, when want_body is set, the
+ * body holding it. 0, or a negative code with err saying what differed
+ * (MLC_ERR_AUTH for an unexpected 401/403, MLC_ERR_HTTP for another
+ * status, MLC_ERR_PROTO for the body). */
+int http_check_expect(char *const *statuses, const char *want_body, long status, const char *body,
+		      size_t len, struct mlc_err *err);
+
 #endif

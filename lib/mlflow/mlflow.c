@@ -13,65 +13,7 @@
 #include "lib/mlflow/mlflow_json.h"
 #include "lib/core/util.h"
 
-char *mlflow_capdup(const char *s)
-{
-	size_t l = strnlen(s, MLFLOW_STR_MAX);
-	char *d = xmalloc(l + 1);
-	memcpy(d, s, l);
-	d[l] = '\0';
-	return d;
-}
-
-int mlflow_get_str(json_t *o, const char *key, char **out, const char *path, struct mlc_err *err)
-{
-	json_t *v = json_object_get(o, key);
-	*out = NULL;
-	if (!v)
-		return 0;
-	if (!json_is_string(v))
-		return mlc_err_set(err, MLC_ERR_PARSE, 0, "mlflow: %s.%s: expected string", path,
-				   key);
-	*out = mlflow_capdup(json_string_value(v));
-	return 0;
-}
-
-int mlflow_get_i64(json_t *o, const char *key, int64_t *out, const char *path, struct mlc_err *err)
-{
-	json_t *v = json_object_get(o, key);
-	*out = 0;
-	if (!v)
-		return 0;
-	if (!json_is_integer(v))
-		return mlc_err_set(err, MLC_ERR_PARSE, 0, "mlflow: %s.%s: expected integer", path,
-				   key);
-	*out = (int64_t)json_integer_value(v);
-	return 0;
-}
-
-int mlflow_get_bool(json_t *o, const char *key, bool *out, const char *path, struct mlc_err *err)
-{
-	json_t *v = json_object_get(o, key);
-	*out = false;
-	if (!v)
-		return 0;
-	if (!json_is_boolean(v))
-		return mlc_err_set(err, MLC_ERR_PARSE, 0, "mlflow: %s.%s: expected boolean", path,
-				   key);
-	*out = json_is_true(v);
-	return 0;
-}
-
-int mlflow_get_array(json_t *o, const char *key, json_t **arr, const char *path,
-		     struct mlc_err *err)
-{
-	*arr = json_object_get(o, key);
-	if (*arr && !json_is_array(*arr)) {
-		*arr = NULL;
-		return mlc_err_set(err, MLC_ERR_PARSE, 0, "mlflow: %s.%s: expected array", path,
-				   key);
-	}
-	return 0;
-}
+_Static_assert(MLFLOW_STR_MAX == JSONX_STR_MAX, "one string cap for every JSON parser");
 
 void mlflow_kv_free(struct mlflow_kv *kv, size_t n)
 {
@@ -89,7 +31,7 @@ int mlflow_get_kv(json_t *o, const char *key, struct mlflow_kv **kv, size_t *n, 
 	int rc;
 	*kv = NULL;
 	*n = 0;
-	if ((rc = mlflow_get_array(o, key, &arr, path, err)) || !arr)
+	if ((rc = jsonx_get_array(o, key, &arr, "mlflow", path, err)) || !arr)
 		return rc;
 	size_t cnt = json_array_size(arr);
 	*kv = xcalloc(cnt ? cnt : 1, sizeof **kv);
@@ -101,35 +43,13 @@ int mlflow_get_kv(json_t *o, const char *key, struct mlflow_kv **kv, size_t *n, 
 			return mlc_err_set(err, MLC_ERR_PARSE, 0, "mlflow: %s: expected object",
 					   sub);
 		(*n)++;
-		if ((rc = mlflow_get_str(t, "key", &(*kv)[i].key, sub, err)) ||
-		    (rc = mlflow_get_str(t, "value", &(*kv)[i].value, sub, err)))
+		if ((rc = jsonx_get_str(t, "key", &(*kv)[i].key, "mlflow", sub, err)) ||
+		    (rc = jsonx_get_str(t, "value", &(*kv)[i].value, "mlflow", sub, err)))
 			return rc;
 		if (!(*kv)[i].key)
 			return mlc_err_set(err, MLC_ERR_PARSE, 0, "mlflow: %s.key: missing", sub);
 	}
 	return 0;
-}
-
-json_t *mlflow_load_object(const char *body, size_t len, const char *what, struct mlc_err *err)
-{
-	json_t *root = jsonx_load(body, len, what, err);
-	if (root && !json_is_object(root)) {
-		mlc_err_set(err, MLC_ERR_PARSE, 0, "%s: (root): expected object", what);
-		json_decref(root);
-		return NULL;
-	}
-	return root;
-}
-
-json_t *mlflow_member(json_t *root, const char *key, struct mlc_err *err)
-{
-	json_t *v = json_object_get(root, key);
-	if (!json_is_object(v)) {
-		mlc_err_set(err, MLC_ERR_PARSE, 0, "mlflow: %s: %s", key,
-			    v ? "expected object" : "missing");
-		return NULL;
-	}
-	return v;
 }
 
 void mlflow_experiment_free(struct mlflow_experiment *e)
@@ -157,12 +77,13 @@ int mlflow_parse_experiment(json_t *o, struct mlflow_experiment *e, const char *
 	int rc;
 	if (!json_is_object(o))
 		return mlc_err_set(err, MLC_ERR_PARSE, 0, "mlflow: %s: expected object", path);
-	if ((rc = mlflow_get_str(o, "experiment_id", &e->experiment_id, path, err)) ||
-	    (rc = mlflow_get_str(o, "name", &e->name, path, err)) ||
-	    (rc = mlflow_get_str(o, "artifact_location", &e->artifact_location, path, err)) ||
-	    (rc = mlflow_get_str(o, "lifecycle_stage", &e->lifecycle_stage, path, err)) ||
-	    (rc = mlflow_get_i64(o, "creation_time", &e->creation_time, path, err)) ||
-	    (rc = mlflow_get_i64(o, "last_update_time", &e->last_update_time, path, err)))
+	if ((rc = jsonx_get_str(o, "experiment_id", &e->experiment_id, "mlflow", path, err)) ||
+	    (rc = jsonx_get_str(o, "name", &e->name, "mlflow", path, err)) ||
+	    (rc = jsonx_get_str(o, "artifact_location", &e->artifact_location, "mlflow", path,
+				err)) ||
+	    (rc = jsonx_get_str(o, "lifecycle_stage", &e->lifecycle_stage, "mlflow", path, err)) ||
+	    (rc = jsonx_get_i64(o, "creation_time", &e->creation_time, "mlflow", path, err)) ||
+	    (rc = jsonx_get_i64(o, "last_update_time", &e->last_update_time, "mlflow", path, err)))
 		return rc;
 	if (!e->experiment_id)
 		return mlc_err_set(err, MLC_ERR_PARSE, 0, "mlflow: %s.experiment_id: missing",
@@ -175,14 +96,11 @@ int mlflow_parse_experiment_page(struct mlflow_experiment_page *out, const char 
 {
 	int rc = 0;
 	memset(out, 0, sizeof *out);
-	json_t *root = jsonx_load(body, len, "mlflow: experiments/search", err);
+	json_t *root = jsonx_load_object(body, len, "mlflow: experiments/search", err);
 	if (!root)
 		return -MLC_ERR_PARSE;
-	if (!json_is_object(root)) {
-		rc = mlc_err_set(err, MLC_ERR_PARSE, 0, "mlflow: (root): expected object");
-		goto out;
-	}
-	if ((rc = mlflow_get_str(root, "next_page_token", &out->next_page_token, "(root)", err)))
+	if ((rc = jsonx_get_str(root, "next_page_token", &out->next_page_token, "mlflow", "(root)",
+				err)))
 		goto out;
 	json_t *arr = json_object_get(root, "experiments");
 	if (!arr)
@@ -214,6 +132,12 @@ static void copy_clean(char *out, size_t n, const char *s, size_t slen)
 	for (size_t i = 0; i < slen && j + 1 < n; i++)
 		out[j++] = s[i];
 	out[j] = '\0';
+}
+
+void mlflow_stopped_text(size_t rows, char *out, size_t n)
+{
+	snprintf(out, n, "stopped at %zu rows: more on the server; narrow the listing (a filter)",
+		 rows);
 }
 
 int mlflow_parse_error(const char *body, size_t len, long status, char *out, size_t n)
@@ -277,10 +201,10 @@ int mlflow_parse_experiment_get(struct mlflow_experiment *out, const char *body,
 				struct mlc_err *err)
 {
 	memset(out, 0, sizeof *out);
-	json_t *root = mlflow_load_object(body, len, "mlflow: experiments/get", err);
+	json_t *root = jsonx_load_object(body, len, "mlflow: experiments/get", err);
 	if (!root)
 		return -MLC_ERR_PARSE;
-	json_t *e = mlflow_member(root, "experiment", err);
+	json_t *e = jsonx_member(root, "experiment", "mlflow", err);
 	int rc = e ? mlflow_parse_experiment(e, out, "experiment", err) : -MLC_ERR_PARSE;
 	json_decref(root);
 	if (rc)
@@ -303,13 +227,4 @@ char *mlflow_url(const char *base, const char *path, const char *const *kv)
 		sep = '&';
 	}
 	return buf_steal(&b);
-}
-
-char *mlflow_dump(json_t *o)
-{
-	char *s = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	char *r = xstrdup(s ? s : "{}");
-	free(s);
-	return r;
 }

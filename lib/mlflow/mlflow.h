@@ -12,7 +12,7 @@
 
 #include "lib/core/err.h"
 
-#define MLFLOW_STR_MAX 4096 /* longest string kept; longer ones are truncated */
+#define MLFLOW_STR_MAX 4096 /* longest string kept (JSONX_STR_MAX); longer ones are cut */
 
 struct mlflow_kv {
 	char *key;
@@ -35,6 +35,9 @@ struct mlflow_experiment_page {
 	struct mlflow_experiment *items;
 	size_t n;
 	char *next_page_token;
+	/* 0 unless the listing stopped at a cap (rows or bytes) with more on
+	 * the server: then the rows it holds (mlflow_stopped_text says so). */
+	size_t stopped_at;
 };
 
 /* Frees what the experiment owns (not the struct itself); safe on zeroed. */
@@ -54,6 +57,10 @@ int mlflow_parse_experiment_page(struct mlflow_experiment_page *out, const char 
  * the body says nothing usable. Returns 0 when a JSON error body was
  * understood, 1 otherwise. Never reads past len. */
 int mlflow_parse_error(const char *body, size_t len, long status, char *out, size_t n);
+
+/* "stopped at N rows: more on the server; narrow the listing (a filter)"
+ * into out: what a listing with stopped_at set says on screen. */
+void mlflow_stopped_text(size_t rows, char *out, size_t n);
 
 /* Builds the experiments/search GET URL under base ("http://h:5000").
  * max_results is always sent (MLflow has no REST default); view_type,
@@ -141,6 +148,9 @@ struct mlflow_run_page {
 	struct mlflow_run *items;
 	size_t n;
 	char *next_page_token; /* NULL on the last page */
+	/* 0 unless the listing stopped at a cap (rows or bytes) with more on
+	 * the server: then the rows it holds (mlflow_stopped_text says so). */
+	size_t stopped_at;
 };
 
 void mlflow_run_free(struct mlflow_run *r);
@@ -245,11 +255,17 @@ struct mlflow_model_page {
 	struct mlflow_model *items;
 	size_t n;
 	char *next_page_token;
+	/* 0 unless the listing stopped at a cap (rows or bytes) with more on
+	 * the server: then the rows it holds (mlflow_stopped_text says so). */
+	size_t stopped_at;
 };
 struct mlflow_version_page {
 	struct mlflow_model_version *items;
 	size_t n;
 	char *next_page_token;
+	/* 0 unless the listing stopped at a cap (rows or bytes) with more on
+	 * the server: then the rows it holds (mlflow_stopped_text says so). */
+	size_t stopped_at;
 };
 void mlflow_model_version_free(struct mlflow_model_version *v);
 void mlflow_model_free(struct mlflow_model *m);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/core/jsonx.h"
 #include "lib/mlflow/mlflow_json.h"
 #include "lib/core/util.h"
 
@@ -69,19 +70,20 @@ static int parse_version(json_t *o, struct mlflow_model_version *v, const char *
 	json_t *arr;
 	if (!json_is_object(o))
 		return mlc_err_set(err, MLC_ERR_PARSE, 0, "mlflow: %s: expected object", path);
-	if ((rc = mlflow_get_str(o, "name", &v->name, path, err)) ||
-	    (rc = mlflow_get_str(o, "version", &v->version, path, err)) ||
-	    (rc = mlflow_get_str(o, "current_stage", &v->current_stage, path, err)) ||
-	    (rc = mlflow_get_str(o, "description", &v->description, path, err)) ||
-	    (rc = mlflow_get_str(o, "source", &v->source, path, err)) ||
-	    (rc = mlflow_get_str(o, "run_id", &v->run_id, path, err)) ||
-	    (rc = mlflow_get_str(o, "status", &v->status, path, err)) ||
-	    (rc = mlflow_get_str(o, "run_link", &v->run_link, path, err)) ||
-	    (rc = mlflow_get_i64(o, "creation_timestamp", &v->creation_timestamp, path, err)) ||
-	    (rc = mlflow_get_i64(o, "last_updated_timestamp", &v->last_updated_timestamp, path,
-				 err)) ||
+	if ((rc = jsonx_get_str(o, "name", &v->name, "mlflow", path, err)) ||
+	    (rc = jsonx_get_str(o, "version", &v->version, "mlflow", path, err)) ||
+	    (rc = jsonx_get_str(o, "current_stage", &v->current_stage, "mlflow", path, err)) ||
+	    (rc = jsonx_get_str(o, "description", &v->description, "mlflow", path, err)) ||
+	    (rc = jsonx_get_str(o, "source", &v->source, "mlflow", path, err)) ||
+	    (rc = jsonx_get_str(o, "run_id", &v->run_id, "mlflow", path, err)) ||
+	    (rc = jsonx_get_str(o, "status", &v->status, "mlflow", path, err)) ||
+	    (rc = jsonx_get_str(o, "run_link", &v->run_link, "mlflow", path, err)) ||
+	    (rc = jsonx_get_i64(o, "creation_timestamp", &v->creation_timestamp, "mlflow", path,
+				err)) ||
+	    (rc = jsonx_get_i64(o, "last_updated_timestamp", &v->last_updated_timestamp, "mlflow",
+				path, err)) ||
 	    (rc = mlflow_get_kv(o, "tags", &v->tags, &v->ntags, path, err)) ||
-	    (rc = mlflow_get_array(o, "aliases", &arr, path, err)))
+	    (rc = jsonx_get_array(o, "aliases", &arr, "mlflow", path, err)))
 		return rc;
 	if (!v->version)
 		return mlc_err_set(err, MLC_ERR_PARSE, 0, "mlflow: %s.version: missing", path);
@@ -93,7 +95,7 @@ static int parse_version(json_t *o, struct mlflow_model_version *v, const char *
 		if (!json_is_string(a))
 			return mlc_err_set(err, MLC_ERR_PARSE, 0,
 					   "mlflow: %s.aliases[%zu]: expected string", path, i);
-		v->aliases[v->naliases++] = mlflow_capdup(json_string_value(a));
+		v->aliases[v->naliases++] = jsonx_strdup(a);
 	}
 	return 0;
 }
@@ -104,13 +106,14 @@ static int parse_model(json_t *o, struct mlflow_model *m, const char *path, stru
 	json_t *arr;
 	if (!json_is_object(o))
 		return mlc_err_set(err, MLC_ERR_PARSE, 0, "mlflow: %s: expected object", path);
-	if ((rc = mlflow_get_str(o, "name", &m->name, path, err)) ||
-	    (rc = mlflow_get_str(o, "description", &m->description, path, err)) ||
-	    (rc = mlflow_get_i64(o, "creation_timestamp", &m->creation_timestamp, path, err)) ||
-	    (rc = mlflow_get_i64(o, "last_updated_timestamp", &m->last_updated_timestamp, path,
-				 err)) ||
+	if ((rc = jsonx_get_str(o, "name", &m->name, "mlflow", path, err)) ||
+	    (rc = jsonx_get_str(o, "description", &m->description, "mlflow", path, err)) ||
+	    (rc = jsonx_get_i64(o, "creation_timestamp", &m->creation_timestamp, "mlflow", path,
+				err)) ||
+	    (rc = jsonx_get_i64(o, "last_updated_timestamp", &m->last_updated_timestamp, "mlflow",
+				path, err)) ||
 	    (rc = mlflow_get_kv(o, "tags", &m->tags, &m->ntags, path, err)) ||
-	    (rc = mlflow_get_array(o, "latest_versions", &arr, path, err)))
+	    (rc = jsonx_get_array(o, "latest_versions", &arr, "mlflow", path, err)))
 		return rc;
 	if (!m->name)
 		return mlc_err_set(err, MLC_ERR_PARSE, 0, "mlflow: %s.name: missing", path);
@@ -124,7 +127,7 @@ static int parse_model(json_t *o, struct mlflow_model *m, const char *path, stru
 		if ((rc = parse_version(json_array_get(arr, i), &m->latest[i], sub, err)))
 			return rc;
 	}
-	if ((rc = mlflow_get_array(o, "aliases", &arr, path, err)))
+	if ((rc = jsonx_get_array(o, "aliases", &arr, "mlflow", path, err)))
 		return rc;
 	n = arr ? json_array_size(arr) : 0;
 	if (n)
@@ -138,8 +141,8 @@ static int parse_model(json_t *o, struct mlflow_model *m, const char *path, stru
 			return mlc_err_set(err, MLC_ERR_PARSE, 0, "mlflow: %s: expected object",
 					   sub);
 		m->naliases++;
-		if ((rc = mlflow_get_str(a, "alias", &al->alias, sub, err)) ||
-		    (rc = mlflow_get_str(a, "version", &al->version, sub, err)))
+		if ((rc = jsonx_get_str(a, "alias", &al->alias, "mlflow", sub, err)) ||
+		    (rc = jsonx_get_str(a, "version", &al->version, "mlflow", sub, err)))
 			return rc;
 		if (!al->alias || !al->version)
 			return mlc_err_set(err, MLC_ERR_PARSE, 0, "mlflow: %s.%s: missing", sub,
@@ -160,11 +163,11 @@ static int parse_list(const char *body, size_t len, const char *what, const char
 	*items = NULL;
 	*n = 0;
 	*token = NULL;
-	json_t *root = mlflow_load_object(body, len, what, err);
+	json_t *root = jsonx_load_object(body, len, what, err);
 	if (!root)
 		return -MLC_ERR_PARSE;
-	if ((rc = mlflow_get_str(root, "next_page_token", token, "(root)", err)) ||
-	    (rc = mlflow_get_array(root, key, &arr, "(root)", err)) || !arr)
+	if ((rc = jsonx_get_str(root, "next_page_token", token, "mlflow", "(root)", err)) ||
+	    (rc = jsonx_get_array(root, key, &arr, "mlflow", "(root)", err)) || !arr)
 		goto out;
 	size_t cnt = json_array_size(arr);
 	*items = xcalloc(cnt ? cnt : 1, item_size);
@@ -220,10 +223,10 @@ int mlflow_parse_model_get(struct mlflow_model *out, const char *body, size_t le
 			   struct mlc_err *err)
 {
 	memset(out, 0, sizeof *out);
-	json_t *root = mlflow_load_object(body, len, "mlflow: registered-models/get", err);
+	json_t *root = jsonx_load_object(body, len, "mlflow: registered-models/get", err);
 	if (!root)
 		return -MLC_ERR_PARSE;
-	json_t *m = mlflow_member(root, "registered_model", err);
+	json_t *m = jsonx_member(root, "registered_model", "mlflow", err);
 	int rc = m ? parse_model(m, out, "registered_model", err) : -MLC_ERR_PARSE;
 	json_decref(root);
 	if (rc)
@@ -235,10 +238,10 @@ int mlflow_parse_version_get(struct mlflow_model_version *out, const char *body,
 			     struct mlc_err *err)
 {
 	memset(out, 0, sizeof *out);
-	json_t *root = mlflow_load_object(body, len, "mlflow: model-versions/get", err);
+	json_t *root = jsonx_load_object(body, len, "mlflow: model-versions/get", err);
 	if (!root)
 		return -MLC_ERR_PARSE;
-	json_t *v = mlflow_member(root, "model_version", err);
+	json_t *v = jsonx_member(root, "model_version", "mlflow", err);
 	int rc = v ? parse_version(v, out, "model_version", err) : -MLC_ERR_PARSE;
 	json_decref(root);
 	if (rc)
@@ -249,10 +252,10 @@ int mlflow_parse_version_get(struct mlflow_model_version *out, const char *body,
 int mlflow_parse_download_uri(char **out, const char *body, size_t len, struct mlc_err *err)
 {
 	*out = NULL;
-	json_t *root = mlflow_load_object(body, len, "mlflow: get-download-uri", err);
+	json_t *root = jsonx_load_object(body, len, "mlflow: get-download-uri", err);
 	if (!root)
 		return -MLC_ERR_PARSE;
-	int rc = mlflow_get_str(root, "artifact_uri", out, "(root)", err);
+	int rc = jsonx_get_str(root, "artifact_uri", out, "mlflow", "(root)", err);
 	if (!rc && !*out)
 		rc = mlc_err_set(err, MLC_ERR_PARSE, 0, "mlflow: artifact_uri: missing");
 	json_decref(root);
@@ -266,7 +269,7 @@ char *mlflow_alias_body(const char *name, const char *alias, const char *version
 	json_object_set_new(o, "alias", json_string(alias ? alias : ""));
 	if (version)
 		json_object_set_new(o, "version", json_string(version));
-	return mlflow_dump(o);
+	return jsonx_dump(o);
 }
 
 char *mlflow_transition_body(const char *name, const char *version, const char *stage,
@@ -277,5 +280,5 @@ char *mlflow_transition_body(const char *name, const char *version, const char *
 	json_object_set_new(o, "version", json_string(version ? version : ""));
 	json_object_set_new(o, "stage", json_string(stage ? stage : ""));
 	json_object_set_new(o, "archive_existing_versions", json_boolean(archive_existing));
-	return mlflow_dump(o);
+	return jsonx_dump(o);
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "lib/core/http.h"
+#include "lib/core/jsonx.h"
 #include "lib/mlflow/mlflow_json.h"
 #include "lib/core/util.h"
 
@@ -72,7 +73,7 @@ uint32_t mlflow_keys_intern(struct mlflow_keys *k, const char *name)
 		k->cap = k->cap ? k->cap * 2 : 16;
 		k->names = xrealloc(k->names, k->cap * sizeof *k->names);
 	}
-	k->names[k->n++] = mlflow_capdup(name);
+	k->names[k->n++] = jsonx_capdup(name);
 	if (k->n * 2 > k->hcap)
 		keys_rehash(k);
 	else {
@@ -188,6 +189,15 @@ static int get_value(json_t *o, double *out, const char *path, struct mlc_err *e
 	return mlc_err_set(err, MLC_ERR_PARSE, 0, "mlflow: %s.value: expected number", path);
 }
 
+/* Interns a key as jsonx_strdup shows it (a NUL inside cannot shorten it). */
+static uint32_t intern(struct mlflow_keys *k, json_t *key)
+{
+	char *s = jsonx_strdup(key);
+	uint32_t id = mlflow_keys_intern(k, s);
+	free(s);
+	return id;
+}
+
 static int parse_metric(json_t *o, struct mlflow_metric *m, struct mlflow_keys *k, const char *path,
 			struct mlc_err *err)
 {
@@ -198,10 +208,10 @@ static int parse_metric(json_t *o, struct mlflow_metric *m, struct mlflow_keys *
 		return mlc_err_set(err, MLC_ERR_PARSE, 0, "mlflow: %s.key: expected string", path);
 	int rc;
 	if ((rc = get_value(o, &m->value, path, err)) ||
-	    (rc = mlflow_get_i64(o, "timestamp", &m->timestamp, path, err)) ||
-	    (rc = mlflow_get_i64(o, "step", &m->step, path, err)))
+	    (rc = jsonx_get_i64(o, "timestamp", &m->timestamp, "mlflow", path, err)) ||
+	    (rc = jsonx_get_i64(o, "step", &m->step, "mlflow", path, err)))
 		return rc;
-	m->key = mlflow_keys_intern(k, json_string_value(key));
+	m->key = intern(k, key);
 	return 0;
 }
 
@@ -213,7 +223,7 @@ static int parse_pairs(json_t *data, const char *name, struct mlflow_param **out
 	int rc;
 	size_t got = 0;
 	*count = 0;
-	if ((rc = mlflow_get_array(data, name, &arr, sub, err)))
+	if ((rc = jsonx_get_array(data, name, &arr, "mlflow", sub, err)))
 		return rc;
 	size_t n = arr ? MLC_MIN(json_array_size(arr), max) : 0;
 	if (n)
@@ -229,9 +239,9 @@ static int parse_pairs(json_t *data, const char *name, struct mlflow_param **out
 							   : ": expected object");
 			break;
 		}
-		(*out)[i].key = mlflow_keys_intern(k, json_string_value(key));
+		(*out)[i].key = intern(k, key);
 		got++;
-		rc = mlflow_get_str(o, "value", &(*out)[i].value, p, err);
+		rc = jsonx_get_str(o, "value", &(*out)[i].value, "mlflow", p, err);
 	}
 	*count = got;
 	return rc;
@@ -246,7 +256,7 @@ static int parse_data(json_t *data, struct mlflow_run *r, struct mlflow_keys *k,
 	snprintf(sub, sizeof sub, "%s.data", path);
 	if (!json_is_object(data))
 		return mlc_err_set(err, MLC_ERR_PARSE, 0, "mlflow: %s: expected object", sub);
-	if ((rc = mlflow_get_array(data, "metrics", &arr, sub, err)))
+	if ((rc = jsonx_get_array(data, "metrics", &arr, "mlflow", sub, err)))
 		return rc;
 	size_t n = arr ? MLC_MIN(json_array_size(arr), 65535) : 0;
 	if (n)
@@ -278,7 +288,7 @@ static int parse_inputs(json_t *in, struct mlflow_run *r, const char *path, stru
 	snprintf(sub, sizeof sub, "%s.inputs", path);
 	if (!json_is_object(in))
 		return mlc_err_set(err, MLC_ERR_PARSE, 0, "mlflow: %s: expected object", sub);
-	if ((rc = mlflow_get_array(in, "dataset_inputs", &arr, sub, err)) || !arr)
+	if ((rc = jsonx_get_array(in, "dataset_inputs", &arr, "mlflow", sub, err)) || !arr)
 		return rc;
 	size_t n = MLC_MIN(json_array_size(arr), 1000);
 	if (n)
@@ -295,10 +305,10 @@ static int parse_inputs(json_t *in, struct mlflow_run *r, const char *path, stru
 		r->ninputs++;
 		struct mlflow_kv *tags;
 		size_t nt;
-		if ((rc = mlflow_get_str(ds, "name", &d->name, p, err)) ||
-		    (rc = mlflow_get_str(ds, "digest", &d->digest, p, err)) ||
-		    (rc = mlflow_get_str(ds, "source_type", &d->source_type, p, err)) ||
-		    (rc = mlflow_get_str(ds, "source", &d->source, p, err)))
+		if ((rc = jsonx_get_str(ds, "name", &d->name, "mlflow", p, err)) ||
+		    (rc = jsonx_get_str(ds, "digest", &d->digest, "mlflow", p, err)) ||
+		    (rc = jsonx_get_str(ds, "source_type", &d->source_type, "mlflow", p, err)) ||
+		    (rc = jsonx_get_str(ds, "source", &d->source, "mlflow", p, err)))
 			return rc;
 		rc = mlflow_get_kv(o, "tags", &tags, &nt, p, err);
 		for (size_t j = 0; !rc && j < nt; j++)
@@ -333,16 +343,17 @@ static int parse_run(json_t *o, struct mlflow_run *r, struct mlflow_keys *k, con
 		return mlc_err_set(err, MLC_ERR_PARSE, 0, "mlflow: %s: %s", sub,
 				   info ? "expected object" : "missing");
 	char *status = NULL, *stage = NULL;
-	if ((rc = mlflow_get_str(info, "run_id", &r->run_id, sub, err)) ||
-	    (!r->run_id && (rc = mlflow_get_str(info, "run_uuid", &r->run_id, sub, err))) ||
-	    (rc = mlflow_get_str(info, "experiment_id", &r->experiment_id, sub, err)) ||
-	    (rc = mlflow_get_str(info, "run_name", &r->run_name, sub, err)) ||
-	    (rc = mlflow_get_str(info, "user_id", &r->user_id, sub, err)) ||
-	    (rc = mlflow_get_str(info, "artifact_uri", &r->artifact_uri, sub, err)) ||
-	    (rc = mlflow_get_i64(info, "start_time", &r->start_time, sub, err)) ||
-	    (rc = mlflow_get_i64(info, "end_time", &r->end_time, sub, err)) ||
-	    (rc = mlflow_get_str(info, "status", &status, sub, err)) ||
-	    (rc = mlflow_get_str(info, "lifecycle_stage", &stage, sub, err))) {
+	if ((rc = jsonx_get_str(info, "run_id", &r->run_id, "mlflow", sub, err)) ||
+	    (!r->run_id &&
+	     (rc = jsonx_get_str(info, "run_uuid", &r->run_id, "mlflow", sub, err))) ||
+	    (rc = jsonx_get_str(info, "experiment_id", &r->experiment_id, "mlflow", sub, err)) ||
+	    (rc = jsonx_get_str(info, "run_name", &r->run_name, "mlflow", sub, err)) ||
+	    (rc = jsonx_get_str(info, "user_id", &r->user_id, "mlflow", sub, err)) ||
+	    (rc = jsonx_get_str(info, "artifact_uri", &r->artifact_uri, "mlflow", sub, err)) ||
+	    (rc = jsonx_get_i64(info, "start_time", &r->start_time, "mlflow", sub, err)) ||
+	    (rc = jsonx_get_i64(info, "end_time", &r->end_time, "mlflow", sub, err)) ||
+	    (rc = jsonx_get_str(info, "status", &status, "mlflow", sub, err)) ||
+	    (rc = jsonx_get_str(info, "lifecycle_stage", &stage, "mlflow", sub, err))) {
 		free(status);
 		free(stage);
 		return rc;
@@ -377,11 +388,12 @@ int mlflow_parse_run_page(struct mlflow_run_page *out, struct mlflow_keys *k, co
 	int rc = 0;
 	json_t *arr;
 	memset(out, 0, sizeof *out);
-	json_t *root = mlflow_load_object(body, len, "mlflow: runs/search", err);
+	json_t *root = jsonx_load_object(body, len, "mlflow: runs/search", err);
 	if (!root)
 		return -MLC_ERR_PARSE;
-	if ((rc = mlflow_get_str(root, "next_page_token", &out->next_page_token, "(root)", err)) ||
-	    (rc = mlflow_get_array(root, "runs", &arr, "(root)", err)) || !arr)
+	if ((rc = jsonx_get_str(root, "next_page_token", &out->next_page_token, "mlflow", "(root)",
+				err)) ||
+	    (rc = jsonx_get_array(root, "runs", &arr, "mlflow", "(root)", err)) || !arr)
 		goto out;
 	size_t n = json_array_size(arr);
 	out->items = xcalloc(n ? n : 1, sizeof *out->items);
@@ -403,10 +415,10 @@ int mlflow_parse_run_get(struct mlflow_run *out, struct mlflow_keys *k, const ch
 			 size_t len, struct mlc_err *err)
 {
 	memset(out, 0, sizeof *out);
-	json_t *root = mlflow_load_object(body, len, "mlflow: runs/get", err);
+	json_t *root = jsonx_load_object(body, len, "mlflow: runs/get", err);
 	if (!root)
 		return -MLC_ERR_PARSE;
-	json_t *r = mlflow_member(root, "run", err);
+	json_t *r = jsonx_member(root, "run", "mlflow", err);
 	int rc = r ? parse_run(r, out, k, "run", err) : -MLC_ERR_PARSE;
 	json_decref(root);
 	if (rc)
@@ -476,7 +488,7 @@ char *mlflow_runs_search_body(const struct mlflow_runs_query *q)
 	json_object_set_new(o, "max_results", json_integer(mr));
 	if (q->page_token && q->page_token[0])
 		json_object_set_new(o, "page_token", json_string(q->page_token));
-	return mlflow_dump(o);
+	return jsonx_dump(o);
 }
 
 /* ---- metric history ---------------------------------------------------- */
@@ -495,10 +507,10 @@ int mlflow_parse_history(struct mlflow_history *out, const char *body, size_t le
 	int rc = 0;
 	json_t *arr;
 	memset(out, 0, sizeof *out);
-	json_t *root = mlflow_load_object(body, len, "mlflow: metrics/get-history", err);
+	json_t *root = jsonx_load_object(body, len, "mlflow: metrics/get-history", err);
 	if (!root)
 		return -MLC_ERR_PARSE;
-	if ((rc = mlflow_get_array(root, "metrics", &arr, "(root)", err)) || !arr)
+	if ((rc = jsonx_get_array(root, "metrics", &arr, "mlflow", "(root)", err)) || !arr)
 		goto out;
 	size_t n = json_array_size(arr);
 	out->pts = xcalloc(n ? n : 1, sizeof *out->pts);
@@ -514,9 +526,9 @@ int mlflow_parse_history(struct mlflow_history *out, const char *body, size_t le
 		}
 		out->n++;
 		if ((rc = get_value(o, &p->value, path, err)) ||
-		    (rc = mlflow_get_i64(o, "timestamp", &p->timestamp, path, err)) ||
-		    (rc = mlflow_get_i64(o, "step", &p->step, path, err)) ||
-		    (rc = mlflow_get_str(o, "run_id", &p->run_id, path, err)))
+		    (rc = jsonx_get_i64(o, "timestamp", &p->timestamp, "mlflow", path, err)) ||
+		    (rc = jsonx_get_i64(o, "step", &p->step, "mlflow", path, err)) ||
+		    (rc = jsonx_get_str(o, "run_id", &p->run_id, "mlflow", path, err)))
 			goto out;
 	}
 out:
@@ -543,11 +555,11 @@ int mlflow_parse_file_list(struct mlflow_file_list *out, const char *body, size_
 	int rc = 0;
 	json_t *arr;
 	memset(out, 0, sizeof *out);
-	json_t *root = mlflow_load_object(body, len, "mlflow: artifacts/list", err);
+	json_t *root = jsonx_load_object(body, len, "mlflow: artifacts/list", err);
 	if (!root)
 		return -MLC_ERR_PARSE;
-	if ((rc = mlflow_get_str(root, "root_uri", &out->root_uri, "(root)", err)) ||
-	    (rc = mlflow_get_array(root, "files", &arr, "(root)", err)) || !arr)
+	if ((rc = jsonx_get_str(root, "root_uri", &out->root_uri, "mlflow", "(root)", err)) ||
+	    (rc = jsonx_get_array(root, "files", &arr, "mlflow", "(root)", err)) || !arr)
 		goto out;
 	size_t n = json_array_size(arr);
 	out->files = xcalloc(n ? n : 1, sizeof *out->files);
@@ -562,9 +574,9 @@ int mlflow_parse_file_list(struct mlflow_file_list *out, const char *body, size_
 			goto out;
 		}
 		out->n++;
-		if ((rc = mlflow_get_str(o, "path", &f->path, path, err)) ||
-		    (rc = mlflow_get_bool(o, "is_dir", &f->is_dir, path, err)) ||
-		    (rc = mlflow_get_i64(o, "file_size", &f->file_size, path, err)))
+		if ((rc = jsonx_get_str(o, "path", &f->path, "mlflow", path, err)) ||
+		    (rc = jsonx_get_bool(o, "is_dir", &f->is_dir, "mlflow", path, err)) ||
+		    (rc = jsonx_get_i64(o, "file_size", &f->file_size, "mlflow", path, err)))
 			goto out;
 		if (!f->path) {
 			rc = mlc_err_set(err, MLC_ERR_PARSE, 0, "mlflow: %s.path: missing", path);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "lib/core/http.h"
+#include "lib/core/http_err.h"
 #include "lib/core/target_http.h"
 #include "lib/core/log.h"
 #include "lib/core/sanitize.h"
@@ -40,6 +41,7 @@ struct mlflowc_req {
 	 * prefetch of the next page). */
 	void (*peek)(const char *body, size_t len, void *arg);
 	char what[48];
+	char path[96]; /* the API path, for HTTP errors */
 	union {
 		struct mlflow_experiment_page exp_page;
 		struct mlflow_experiment exp;
@@ -66,6 +68,8 @@ void mlflowc_init(struct mlflowc *c, const struct target *t)
 	c->t = t;
 	c->base = target_url(t, "");
 	c->timeout_ms = t->timeout_ms > 0 ? MLC_MAX(t->timeout_ms, 30000) : 30000;
+	c->max_rows = MLFLOWC_MAX_ROWS;
+	c->max_bytes = MLFLOWC_MAX_BYTES;
 }
 
 void mlflowc_free(struct mlflowc *c)
@@ -74,14 +78,25 @@ void mlflowc_free(struct mlflowc *c)
 	memset(c, 0, sizeof *c);
 }
 
+/* A listing fetched as one page (experiments, models, versions: 1000 rows,
+ * MLFLOWC_MAX_BYTES) that the server would continue has stopped at its cap. */
+#define LISTING_STOPPED(page)                                                                      \
+	do {                                                                                       \
+		if ((page).next_page_token && (page).next_page_token[0])                           \
+			(page).stopped_at = (page).n;                                              \
+	} while (0)
+
 static int parse(struct mlflowc_req *r, const char *b, size_t n, struct mlc_err *e)
 {
+	int rc;
 	switch (r->kind) {
 	case K_NONE:
 	case K_BLOB:
 		return 0;
 	case K_EXP_PAGE:
-		return mlflow_parse_experiment_page(&r->res.exp_page, b, n, e);
+		rc = mlflow_parse_experiment_page(&r->res.exp_page, b, n, e);
+		LISTING_STOPPED(r->res.exp_page);
+		return rc;
 	case K_EXP:
 		return mlflow_parse_experiment_get(&r->res.exp, b, n, e);
 	case K_RUN_PAGE:
@@ -93,9 +108,13 @@ static int parse(struct mlflowc_req *r, const char *b, size_t n, struct mlc_err 
 	case K_FILES:
 		return mlflow_parse_file_list(&r->res.files, b, n, e);
 	case K_MODEL_PAGE:
-		return mlflow_parse_model_page(&r->res.model_page, b, n, e);
+		rc = mlflow_parse_model_page(&r->res.model_page, b, n, e);
+		LISTING_STOPPED(r->res.model_page);
+		return rc;
 	case K_VERSION_PAGE:
-		return mlflow_parse_version_page(&r->res.version_page, b, n, e);
+		rc = mlflow_parse_version_page(&r->res.version_page, b, n, e);
+		LISTING_STOPPED(r->res.version_page);
+		return rc;
 	case K_VERSION:
 		return mlflow_parse_version_get(&r->res.version, b, n, e);
 	}
@@ -140,6 +159,18 @@ static void res_free(struct mlflowc_req *r)
 	}
 }
 
+/* A transfer that failed: says which call, and for an answer over the cap
+ * which cap. */
+static void transport_err(struct mlc_err *err, const char *what, const struct mlc_err *herr)
+{
+	if (herr->code == MLC_ERR_TOO_BIG)
+		mlc_err_set(err, herr->code, herr->detail,
+			    "mlflow: %s: %s (mlconsole's cap for one answer); narrow the listing",
+			    what, herr->msg);
+	else
+		mlc_err_set(err, herr->code, herr->detail, "mlflow: %s: %s", what, herr->msg);
+}
+
 static void on_http(const struct http_resp *resp, const struct mlc_err *herr, void *arg)
 {
 	struct mlflowc_req *r = arg;
@@ -147,16 +178,9 @@ static void on_http(const struct http_resp *resp, const struct mlc_err *herr, vo
 	mlc_err_clear(&err);
 	r->h = NULL;
 	if (herr) {
-		mlc_err_set(&err, herr->code, herr->detail, "mlflow: %s: %s", r->what, herr->msg);
-	} else if (resp->status >= 400 || resp->status < 200) {
-		char why[400], safe[300];
-		mlflow_parse_error(resp->body, resp->body_len, resp->status, why, sizeof why);
-		san_into(safe, sizeof safe, why, strlen(why));
-		int code = resp->status == 401 || resp->status == 403 ? MLC_ERR_AUTH
-			   : resp->status == 404		      ? MLC_ERR_NOTFOUND
-								      : MLC_ERR_HTTP;
-		mlc_err_set(&err, code, resp->status, "mlflow: %s: HTTP %ld: %s", r->what,
-			    resp->status, safe);
+		transport_err(&err, r->what, herr);
+	} else if (resp->status < 200 || resp->status >= 300) {
+		http_err_resp(&err, "mlflow", resp, r->path);
 	} else if ((r->peek ? r->peek(resp->body, resp->body_len, r->arg) : (void)0),
 		   parse(r, resp->body, resp->body_len, &err) == 0) {
 		r->cb(r->kind == K_NONE ? NULL : &r->res, NULL, r->arg);
@@ -180,12 +204,13 @@ static struct mlflowc_req *start(struct mlflowc *c, const char *method, const ch
 	r->cb = cb;
 	r->arg = arg;
 	snprintf(r->what, sizeof r->what, "%s", str_starts(path, API) ? path + strlen(API) : path);
+	snprintf(r->path, sizeof r->path, "%s", path);
 	char *url = mlflow_url(c->base, path, kv);
 	struct http_opts o;
 	static const char *const json_hdr[] = {"Content-Type: application/json", NULL};
 	target_http_opts(c->t, c->timeout_ms, url, &o);
 	o.method = method;
-	o.max_bytes = 64u << 20;
+	o.max_bytes = c->max_bytes;
 	if (body) {
 		o.headers = json_hdr;
 		o.body = body;
@@ -372,14 +397,16 @@ static void blob_done(const struct http_resp *resp, const struct mlc_err *herr, 
 	q->r.h = NULL;
 	bool stopped = herr && herr->code == MLC_ERR_CANCELLED && q->truncated;
 	if (herr && !stopped) {
-		mlc_err_set(&err, herr->code, herr->detail, "mlflow: %s: %s", q->r.what, herr->msg);
-	} else if (resp->status >= 400) {
-		char why[400], safe[300];
-		mlflow_parse_error(q->b.data, q->b.len, resp->status, why, sizeof why);
-		san_into(safe, sizeof safe, why, strlen(why));
-		mlc_err_set(&err, resp->status == 404 ? MLC_ERR_NOTFOUND : MLC_ERR_HTTP,
-			    resp->status, "mlflow: %s: HTTP %ld: %s", q->r.what, resp->status,
-			    safe);
+		transport_err(&err, q->r.what, herr);
+	} else if (resp->status < 200 || resp->status >= 300) {
+		char loc[512] = "";
+		http_resp_header(resp, "Location", loc, sizeof loc);
+		struct http_answer a = {.status = resp->status,
+					.path = q->r.path,
+					.location = loc,
+					.body = q->b.data,
+					.len = q->b.len};
+		http_err_set(&err, "mlflow", &a);
 	} else {
 		struct mlflowc_blob bl = {.len = q->b.len, .truncated = q->truncated};
 		snprintf(bl.content_type, sizeof bl.content_type, "%s", resp->content_type);
@@ -403,6 +430,7 @@ struct mlflowc_req *mlflowc_artifact_head(struct mlflowc *c, const char *artifac
 	q->r.cb = cb;
 	q->r.arg = arg;
 	snprintf(q->r.what, sizeof q->r.what, "artifact %s", path);
+	snprintf(q->r.path, sizeof q->r.path, "artifact %s", path);
 	buf_init(&q->b);
 	q->limit = limit;
 	struct http_opts o;
@@ -429,6 +457,7 @@ struct mlflowc_load {
 	mlflowc_page_cb on_page;
 	void *arg;
 	bool in_cb, cancelled; /* cancel from inside on_page frees after it */
+	size_t rows, bytes;    /* loaded so far, against c->max_rows, 4 * c->max_bytes */
 };
 
 static char **strv_copy(const char *const *v, size_t n)
@@ -470,6 +499,9 @@ static struct mlflowc_req *load_ask(struct mlflowc_load *l, const char *token)
 static void load_peek(const char *body, size_t len, void *arg)
 {
 	struct mlflowc_load *l = arg;
+	l->bytes += len;
+	if (l->bytes >= 4 * l->c->max_bytes)
+		return; /* load_page stops here: no page after this one */
 	char *tok = l->next ? NULL : mlflow_peek_page_token(body, len);
 	if (!tok)
 		return;
@@ -493,6 +525,14 @@ static void load_page(void *res, const struct mlc_err *err, void *arg)
 		return;
 	}
 	bool last = !p->next_page_token || !p->next_page_token[0];
+	l->rows += p->n;
+	if (!last && (l->rows >= l->c->max_rows || l->bytes >= 4 * l->c->max_bytes)) {
+		/* A server that never stops paging must not grow us without bound. */
+		p->stopped_at = l->rows;
+		last = true;
+		log_warn("mlflow: runs/search: stopped at %zu rows, %zu bytes: more on the server",
+			 l->rows, l->bytes);
+	}
 	if (l->next && (last || strcmp(l->next_token, p->next_page_token) != 0)) {
 		/* The peeked token was not the page's: ask again with the real one. */
 		mlflowc_cancel(l->next);

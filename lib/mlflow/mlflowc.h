@@ -18,7 +18,15 @@ struct mlflowc {
 	const struct target *t; /* borrowed; outlives the client */
 	char *base;		/* target URL without trailing slash */
 	long timeout_ms;	/* per request; default 30 s */
+	/* Caps of one listing (the runs loader over all its pages; one page
+	 * for the others): rows and response bytes. Defaults
+	 * MLFLOWC_MAX_ROWS and MLFLOWC_MAX_BYTES; a listing that reaches one
+	 * with more on the server ends with stopped_at set. */
+	size_t max_rows, max_bytes;
 };
+
+#define MLFLOWC_MAX_ROWS  50000
+#define MLFLOWC_MAX_BYTES (16u << 20) /* one response; the loader: 4 times that in all */
 
 /* t is borrowed. */
 void mlflowc_init(struct mlflowc *c, const struct target *t);
@@ -28,8 +36,9 @@ void mlflowc_free(struct mlflowc *c);
  * the call, unless mlflowc_cancel() ran first. On success err is NULL and
  * res points to the call's result type (named below; NULL for the writes);
  * on failure res is NULL and err->msg names the request and carries the
- * server's message (sanitized): "mlflow: runs/search: HTTP 400:
- * INVALID_PARAMETER_VALUE: …". res is owned by the client and freed after
+ * server's message (sanitized, lib/core/http_err): "mlflow: HTTP 400 from
+ * /api/2.0/mlflow/runs/search: INVALID_PARAMETER_VALUE: …"; a redirect is
+ * never followed and says where it pointed. res is owned by the client and freed after
  * cb returns: to keep its contents, move them out and zero the struct.
  * The handle is dead once cb runs: forget it there, never cancel it. */
 typedef void (*mlflowc_cb)(void *res, const struct mlc_err *err, void *arg);
@@ -105,7 +114,9 @@ char *mlflowc_artifact_opts(struct mlflowc *c, const char *artifact_uri, const c
  * last = true (or err set, which also ends the load). page is freed after
  * on_page returns unless it moved its contents out. Never called after
  * mlflowc_load_cancel (which on_page may call; after the last page the
- * handle is gone). q is copied. */
+ * handle is gone). q is copied. The loader stops at c->max_rows rows or 4 *
+ * c->max_bytes bytes in all: the page it stops on comes with last = true
+ * and stopped_at = the rows loaded, even though the server has more. */
 typedef void (*mlflowc_page_cb)(struct mlflow_run_page *page, bool last, const struct mlc_err *err,
 				void *arg);
 struct mlflowc_load;

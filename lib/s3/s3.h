@@ -52,11 +52,16 @@ int s3_parse_buckets(const char *body, size_t len, struct s3_bucket **out, size_
 		     struct mlc_err *err);
 void s3_buckets_free(struct s3_bucket *b, size_t n);
 
-/* One message for the status line from a failed S3 request: the operation
- * ("GetObject"), s3://bucket/key, the error document's Code and Message
- * when the body holds one (else what the status means: 404 NoSuchKey or
- * NoSuchBucket, 403 AccessDenied, 503 SlowDown, 5xx) and the HTTP status.
- * Not sanitized (keys are raw). */
+/* The error of a failed S3 request, through the one HTTP mapping
+ * (lib/core/http_err): "GetObject: HTTP 404 from s3://bucket/key:
+ * NoSuchKey: The specified key does not exist." — the error document's Code
+ * and Message when the body holds one, else what the status means (404
+ * NoSuchKey or NoSuchBucket, 401/403 AccessDenied, 503 SlowDown); 401 and 403
+ * are MLC_ERR_AUTH, 404 MLC_ERR_NOTFOUND; a 3xx names its location.
+ * Sanitized. Returns -code. */
+int s3_http_err(struct mlc_err *e, const char *op, const char *bucket, const char *key, long status,
+		const char *location, const char *body, size_t len);
+/* s3_http_err's message alone, into out. */
 void s3_error_message(const char *op, const char *bucket, const char *key, long status,
 		      const char *body, size_t len, char *out, size_t n);
 
@@ -101,8 +106,18 @@ char *s3_list_query(const struct s3_list_opts *o);
 void s3_list_request_opts(const struct target *t, const char *bucket, const struct s3_list_opts *lo,
 			  struct http_opts *o, const char **headers, struct s3_scratch *scratch);
 
+/* A key or prefix holding a NUL byte (%00 in a url-encoded listing) cannot
+ * be kept as a C string without naming another object: the NUL is stored as
+ * the byte S3_KEY_NUL (0xFF, never part of a valid UTF-8 key, so no real
+ * object has that name; the sanitizer shows it as \xff) and key_nul is set.
+ * Such a key is listed but not actionable: every s3c call given a key or
+ * prefix holding S3_KEY_NUL refuses it before sending anything, with
+ * s3_key_refused's message. Never a truncated name. */
+#define S3_KEY_NUL '\xff'
+
 struct s3_object {
 	char *key;		  /* URL-decoded when the page said EncodingType url */
+	bool key_nul;		  /* the key holds a NUL (stored as S3_KEY_NUL): not actionable */
 	int64_t size;		  /* -1 when absent */
 	int64_t last_modified_ms; /* epoch ms, 0 when absent or unparsable */
 	char *etag;		  /* as sent, quotes included; "" when absent */
@@ -119,7 +134,15 @@ struct s3_list_page {
 	char *next_token; /* NextContinuationToken, NULL when absent */
 	long key_count;	  /* KeyCount, -1 when absent */
 	bool url_encoded; /* the document said <EncodingType>url</EncodingType> */
+	/* Set by s3c on the last page of a walk that stopped at its cap (rows
+	 * or bytes) with more on the server: the objects listed; else 0. */
+	long stopped_at;
 };
+
+/* Whether key (or a prefix) holds S3_KEY_NUL: then err (may be NULL) says
+ * "OP s3://bucket/KEY: refused: the key holds a NUL byte ..." and s3c never
+ * sends the request. */
+bool s3_key_refused(const char *op, const char *bucket, const char *key, struct mlc_err *err);
 
 /* A streaming ListBucketResult parser: feed the body in chunks of any size
  * (as curl delivers it); beyond the page it returns, memory stays constant
@@ -138,6 +161,9 @@ struct s3_list_parser *s3_list_parser_new(void);
 int s3_list_feed(struct s3_list_parser *p, const char *chunk, size_t len, int final,
 		 struct mlc_err *err);
 /* The page, complete once a final feed returned 0. Borrowed from p. */
+/* Marks the parsed page as the last of a walk stopped at a cap (sets
+ * stopped_at to the objects listed). */
+void s3_list_mark_stopped(struct s3_list_parser *p, long objects);
 const struct s3_list_page *s3_list_result(const struct s3_list_parser *p);
 void s3_list_parser_free(struct s3_list_parser *p);
 

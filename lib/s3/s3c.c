@@ -4,6 +4,7 @@
  * into lib/s3's expat parser from http's on_data: a page is never held as
  * a whole body. */
 #include "lib/s3/s3c.h"
+#include "lib/s3/s3c_int.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -18,8 +19,6 @@
 #include "lib/core/loop.h"
 #include "lib/core/util.h"
 
-enum op { OP_BUCKETS, OP_LIST, OP_HEAD, OP_GET, OP_DOWNLOAD, OP_PUT, OP_DELETE, OP_DELETE_KEYS };
-
 static const char *const op_names[] = {
     [OP_BUCKETS] = "ListBuckets", [OP_LIST] = "ListObjectsV2",	      [OP_HEAD] = "HeadObject",
     [OP_GET] = "GetObject",	  [OP_DOWNLOAD] = "GetObject",	      [OP_PUT] = "PutObject",
@@ -28,44 +27,8 @@ static const char *const op_names[] = {
 
 #define ERR_BODY_MAX 8192
 
-struct s3c_req {
-	enum op op;
-	const struct target *t;
-	char *bucket, *key, *path;
-	struct http_req *http;
-	struct dl *dl;
-	struct loop_defer *early;
-	struct mlc_err early_err;
-	void *arg;
-	union {
-		s3c_buckets_cb buckets;
-		s3c_page_cb page;
-		s3c_head_cb head;
-		s3c_data_cb data;
-		s3c_done_cb done;
-		s3c_err_cb err;
-		s3c_deleted_cb deleted;
-	} cb;
-	s3c_progress_cb progress;
-	/* list */
-	struct s3_list_parser *parser;
-	struct mlc_err parse_err;
-	bool parse_failed;
-	struct buf errbody; /* a non-2xx body (capped) */
-	bool status_checked, status_bad;
-	char *prefix, *delimiter, *start_after, *token;
-	int max_keys, max_pages;
-	long pages, objects;
-	/* delete keys */
-	char **keys;
-	size_t nkeys, next, deleted, failed;
-	struct mlc_err first_fail;
-	char *body; /* request body being sent */
-	size_t max_bytes;
-};
-
-static struct s3c_req *req_new(enum op op, const struct target *t, const char *bucket,
-			       const char *key, void *arg)
+struct s3c_req *s3c_req_new(enum op op, const struct target *t, const char *bucket, const char *key,
+			    void *arg)
 {
 	struct s3c_req *r = xcalloc(1, sizeof *r);
 	r->op = op;
@@ -77,7 +40,7 @@ static struct s3c_req *req_new(enum op op, const struct target *t, const char *b
 	return r;
 }
 
-static void req_free(struct s3c_req *r)
+void s3c_req_free(struct s3c_req *r)
 {
 	s3_list_parser_free(r->parser);
 	buf_free(&r->errbody);
@@ -97,17 +60,14 @@ static void req_free(struct s3c_req *r)
 
 /* The error of a failed response: transport error as lib/http said it,
  * else the status and the error document, with bucket and key named. */
-static void resp_error(struct s3c_req *r, const char *key, long status, const char *body,
-		       size_t len, struct mlc_err *e)
+void s3c_resp_error(struct s3c_req *r, const char *key, long status, const char *body, size_t len,
+		    struct mlc_err *e)
 {
-	char msg[400];
-	s3_error_message(op_names[r->op], r->bucket, key, status, body, len, msg, sizeof msg);
-	int code = status == 404 ? MLC_ERR_NOTFOUND : status == 403 ? MLC_ERR_AUTH : MLC_ERR_HTTP;
-	mlc_err_set(e, code, status, "%s", msg);
+	s3_http_err(e, op_names[r->op], r->bucket, key, status, NULL, body, len);
 }
 
-static void transport_error(struct s3c_req *r, const char *key, const struct mlc_err *herr,
-			    struct mlc_err *e)
+void s3c_transport_error(struct s3c_req *r, const char *key, const struct mlc_err *herr,
+			 struct mlc_err *e)
 {
 	char where[300];
 	if (r->bucket && key && *key)
@@ -122,13 +82,13 @@ static void transport_error(struct s3c_req *r, const char *key, const struct mlc
 /* Adds the signing headers for a request with a body whose SHA-256 is hex
  * (or "UNSIGNED-PAYLOAD"): replaces the empty-payload hash s3_request_opts
  * put first. */
-static void set_payload_hash(const char **headers, char *storage, size_t n, const char *hash)
+void s3c_set_payload_hash(const char **headers, char *storage, size_t n, const char *hash)
 {
 	snprintf(storage, n, "x-amz-content-sha256: %s", hash);
 	headers[0] = storage;
 }
 
-static void hex_of(const unsigned char *d, size_t n, char *out)
+void s3c_hex_of(const unsigned char *d, size_t n, char *out)
 {
 	static const char hx[] = "0123456789abcdef";
 	for (size_t i = 0; i < n; i++) {
@@ -138,12 +98,15 @@ static void hex_of(const unsigned char *d, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-static void early_fire(void *arg);
-
 /* Reports err (set in r->early_err) on a later turn. */
-static struct s3c_req *fail_later(struct s3c_req *r)
+bool s3c_key_refused(struct s3c_req *r, const char *key)
 {
-	r->early = loop_defer(early_fire, r);
+	return s3_key_refused(op_names[r->op], r->bucket, key, &r->early_err);
+}
+
+struct s3c_req *s3c_fail_later(struct s3c_req *r)
+{
+	r->early = loop_defer(s3c_early_fire, r);
 	return r;
 }
 
@@ -157,7 +120,7 @@ void s3c_cancel(struct s3c_req *r)
 		http_cancel(r->http);
 	if (r->dl)
 		dl_cancel(r->dl);
-	req_free(r);
+	s3c_req_free(r);
 }
 
 /* ---- ListBuckets ------------------------------------------------------------ */
@@ -170,10 +133,10 @@ static void buckets_done(const struct http_resp *resp, const struct mlc_err *her
 	struct s3_bucket *b = NULL;
 	size_t n = 0;
 	if (herr) {
-		transport_error(r, NULL, herr, &e);
+		s3c_transport_error(r, NULL, herr, &e);
 		r->cb.buckets(NULL, 0, &e, r->arg);
 	} else if (resp->status != 200) {
-		resp_error(r, NULL, resp->status, resp->body, resp->body_len, &e);
+		s3c_resp_error(r, NULL, resp->status, resp->body, resp->body_len, &e);
 		r->cb.buckets(NULL, 0, &e, r->arg);
 	} else if (s3_parse_buckets(resp->body, resp->body_len, &b, &n, &e) < 0) {
 		r->cb.buckets(NULL, 0, &e, r->arg);
@@ -181,12 +144,12 @@ static void buckets_done(const struct http_resp *resp, const struct mlc_err *her
 		r->cb.buckets(b, n, NULL, r->arg);
 		s3_buckets_free(b, n);
 	}
-	req_free(r);
+	s3c_req_free(r);
 }
 
 struct s3c_req *s3c_list_buckets(const struct target *t, s3c_buckets_cb cb, void *arg)
 {
-	struct s3c_req *r = req_new(OP_BUCKETS, t, NULL, NULL, arg);
+	struct s3c_req *r = s3c_req_new(OP_BUCKETS, t, NULL, NULL, arg);
 	r->cb.buckets = cb;
 	struct http_opts o;
 	const char *headers[5];
@@ -214,6 +177,7 @@ static size_t list_data(const char *p, size_t n, void *arg)
 			buf_append(&r->errbody, p, MLC_MIN(n, ERR_BODY_MAX - r->errbody.len));
 		return n;
 	}
+	r->listed_bytes += n;
 	if (s3_list_feed(r->parser, p, n, 0, &r->parse_err) < 0) {
 		r->parse_failed = true;
 		return 0; /* stops the transfer */
@@ -224,7 +188,7 @@ static size_t list_data(const char *p, size_t n, void *arg)
 static void list_fail(struct s3c_req *r, const struct mlc_err *e)
 {
 	r->cb.page(NULL, true, e, r->arg);
-	req_free(r);
+	s3c_req_free(r);
 }
 
 static void list_done(const struct http_resp *resp, const struct mlc_err *herr, void *arg)
@@ -240,12 +204,12 @@ static void list_done(const struct http_resp *resp, const struct mlc_err *herr, 
 		return;
 	}
 	if (herr) {
-		transport_error(r, r->prefix, herr, &e);
+		s3c_transport_error(r, r->prefix, herr, &e);
 		list_fail(r, &e);
 		return;
 	}
 	if (r->status_bad || resp->status != 200) {
-		resp_error(r, r->prefix, resp->status, r->errbody.data, r->errbody.len, &e);
+		s3c_resp_error(r, r->prefix, resp->status, r->errbody.data, r->errbody.len, &e);
 		list_fail(r, &e);
 		return;
 	}
@@ -259,6 +223,12 @@ static void list_done(const struct http_resp *resp, const struct mlc_err *herr, 
 	r->objects += (long)pg->nobjects;
 	bool more = pg->is_truncated && pg->next_token && pg->next_token[0] &&
 		    (r->max_pages == 0 || r->pages < r->max_pages);
+	if (more && (r->objects >= r->max_rows || r->listed_bytes >= r->max_list_bytes)) {
+		/* A server that never stops paging must not grow the listing
+		 * without bound: the last page says where it stopped. */
+		more = false;
+		s3_list_mark_stopped(r->parser, r->objects);
+	}
 	if (pg->is_truncated && !(pg->next_token && pg->next_token[0]) && !r->max_pages) {
 		mlc_err_set(&e, MLC_ERR_PROTO, 0,
 			    "ListObjectsV2 %s: truncated page without a token", where);
@@ -269,7 +239,7 @@ static void list_done(const struct http_resp *resp, const struct mlc_err *herr, 
 	r->token = more ? xstrdup(pg->next_token) : NULL;
 	bool go_on = r->cb.page(pg, !more, NULL, r->arg);
 	if (!more || !go_on) {
-		req_free(r);
+		s3c_req_free(r);
 		return;
 	}
 	list_next_page(r);
@@ -305,13 +275,17 @@ static void list_next_page(struct s3c_req *r)
 struct s3c_req *s3c_list(const struct target *t, const char *bucket, const struct s3c_list_opts *o,
 			 s3c_page_cb cb, void *arg)
 {
-	struct s3c_req *r = req_new(OP_LIST, t, bucket, NULL, arg);
+	struct s3c_req *r = s3c_req_new(OP_LIST, t, bucket, NULL, arg);
 	r->cb.page = cb;
 	r->prefix = o->prefix && *o->prefix ? xstrdup(o->prefix) : NULL;
 	r->delimiter = o->delimiter ? xstrdup(o->delimiter) : NULL;
 	r->start_after = o->start_after ? xstrdup(o->start_after) : NULL;
 	r->max_keys = o->max_keys;
 	r->max_pages = o->max_pages;
+	r->max_rows = o->max_rows > 0 ? o->max_rows : S3C_MAX_ROWS;
+	r->max_list_bytes = o->max_bytes > 0 ? o->max_bytes : S3C_MAX_LIST_BYTES;
+	if (s3c_key_refused(r, r->prefix) || s3c_key_refused(r, r->start_after))
+		return s3c_fail_later(r);
 	list_next_page(r);
 	return r;
 }
@@ -330,10 +304,10 @@ static void head_done(const struct http_resp *resp, const struct mlc_err *herr, 
 	r->http = NULL;
 	struct mlc_err e;
 	if (herr) {
-		transport_error(r, r->key, herr, &e);
+		s3c_transport_error(r, r->key, herr, &e);
 		r->cb.head(NULL, &e, r->arg);
 	} else if (resp->status < 200 || resp->status > 299) {
-		resp_error(r, r->key, resp->status, resp->body, resp->body_len, &e);
+		s3c_resp_error(r, r->key, resp->status, resp->body, resp->body_len, &e);
 		r->cb.head(NULL, &e, r->arg);
 	} else {
 		struct s3_head h;
@@ -343,14 +317,16 @@ static void head_done(const struct http_resp *resp, const struct mlc_err *herr, 
 			r->cb.head(&h, NULL, r->arg);
 		s3_head_free(&h);
 	}
-	req_free(r);
+	s3c_req_free(r);
 }
 
 struct s3c_req *s3c_head(const struct target *t, const char *bucket, const char *key,
 			 s3c_head_cb cb, void *arg)
 {
-	struct s3c_req *r = req_new(OP_HEAD, t, bucket, key, arg);
+	struct s3c_req *r = s3c_req_new(OP_HEAD, t, bucket, key, arg);
 	r->cb.head = cb;
+	if (s3c_key_refused(r, key))
+		return s3c_fail_later(r);
 	struct http_opts o;
 	const char *headers[5];
 	struct s3_scratch sc;
@@ -366,10 +342,10 @@ static void get_done(const struct http_resp *resp, const struct mlc_err *herr, v
 	r->http = NULL;
 	struct mlc_err e;
 	if (herr) {
-		transport_error(r, r->key, herr, &e);
+		s3c_transport_error(r, r->key, herr, &e);
 		r->cb.data(NULL, &e, r->arg);
 	} else if (resp->status != 200 && resp->status != 206) {
-		resp_error(r, r->key, resp->status, resp->body, resp->body_len, &e);
+		s3c_resp_error(r, r->key, resp->status, resp->body, resp->body_len, &e);
 		r->cb.data(NULL, &e, r->arg);
 	} else {
 		struct s3c_data d = {.data = resp->body, .len = resp->body_len, .object_size = -1};
@@ -384,14 +360,16 @@ static void get_done(const struct http_resp *resp, const struct mlc_err *herr, v
 		strlcpy_m(d.content_type, resp->content_type, sizeof d.content_type);
 		r->cb.data(&d, NULL, r->arg);
 	}
-	req_free(r);
+	s3c_req_free(r);
 }
 
 struct s3c_req *s3c_get(const struct target *t, const char *bucket, const char *key, int64_t first,
 			int64_t last, size_t max_bytes, s3c_data_cb cb, void *arg)
 {
-	struct s3c_req *r = req_new(OP_GET, t, bucket, key, arg);
+	struct s3c_req *r = s3c_req_new(OP_GET, t, bucket, key, arg);
 	r->cb.data = cb;
+	if (s3c_key_refused(r, key))
+		return s3c_fail_later(r);
 	struct http_opts o;
 	const char *headers[6];
 	struct s3_scratch sc;
@@ -405,7 +383,7 @@ struct s3c_req *s3c_get(const struct target *t, const char *bucket, const char *
 
 /* ---- transfers ------------------------------------------------------------------ */
 
-static void early_fire(void *arg)
+void s3c_early_fire(void *arg)
 {
 	struct s3c_req *r = arg;
 	r->early = NULL;
@@ -417,271 +395,21 @@ static void early_fire(void *arg)
 	case OP_DELETE_KEYS:
 		r->cb.deleted(r->deleted, r->failed, &r->early_err, r->arg);
 		break;
-	default:
+	case OP_LIST:
+		r->cb.page(NULL, true, &r->early_err, r->arg);
+		break;
+	case OP_HEAD:
+		r->cb.head(NULL, &r->early_err, r->arg);
+		break;
+	case OP_GET:
+		r->cb.data(NULL, &r->early_err, r->arg);
+		break;
+	case OP_BUCKETS:
+		r->cb.buckets(NULL, 0, &r->early_err, r->arg);
+		break;
+	case OP_DELETE:
 		r->cb.err(&r->early_err, r->arg);
+		break;
 	}
-	req_free(r);
-}
-
-static void dl_progress(int64_t now, int64_t total, void *arg)
-{
-	struct s3c_req *r = arg;
-	if (r->progress)
-		r->progress(now, total, r->arg);
-}
-
-static void dl_done(const struct dl_result *res, const struct mlc_err *derr, void *arg)
-{
-	struct s3c_req *r = arg;
-	r->dl = NULL;
-	struct mlc_err e;
-	if (!derr) {
-		r->cb.done(res->bytes, NULL, r->arg);
-	} else if (derr->code == MLC_ERR_HTTP) {
-		resp_error(r, r->key, res->status, res->err_body, res->err_len, &e);
-		r->cb.done(0, &e, r->arg);
-	} else if (derr->code == MLC_ERR_IO || derr->code == MLC_ERR_USAGE) {
-		r->cb.done(0, derr, r->arg); /* names the local file already */
-	} else {
-		transport_error(r, r->key, derr, &e);
-		r->cb.done(0, &e, r->arg);
-	}
-	req_free(r);
-}
-
-struct s3c_req *s3c_download(const struct target *t, const char *bucket, const char *key,
-			     const char *path, bool overwrite, s3c_progress_cb progress,
-			     s3c_done_cb cb, void *arg)
-{
-	struct s3c_req *r = req_new(OP_DOWNLOAD, t, bucket, key, arg);
-	r->cb.done = cb;
-	r->progress = progress;
-	struct http_opts o;
-	const char *headers[5];
-	struct s3_scratch sc;
-	s3_request_opts(t, "GET", bucket, key, NULL, &o, headers, &sc);
-	o.timeout_ms = -1; /* no total deadline: the low-speed abort still applies */
-	o.max_bytes = (size_t)1 << 46;
-	struct dl_opts d = {
-	    .overwrite = overwrite, .progress = dl_progress, .done = dl_done, .arg = r};
-	r->dl = dl_start(&o, path, &d);
-	s3_scratch_free(&sc);
-	return r;
-}
-
-static void put_progress(int64_t now, int64_t total, void *arg)
-{
-	struct s3c_req *r = arg;
-	if (r->progress)
-		r->progress(now, total, r->arg);
-}
-
-static void put_done(const struct http_resp *resp, const struct mlc_err *herr, void *arg)
-{
-	struct s3c_req *r = arg;
-	r->http = NULL;
-	struct mlc_err e;
-	if (herr && herr->code == MLC_ERR_IO) {
-		r->cb.done(0, herr, r->arg);
-	} else if (herr) {
-		transport_error(r, r->key, herr, &e);
-		r->cb.done(0, &e, r->arg);
-	} else if (resp->status < 200 || resp->status > 299) {
-		resp_error(r, r->key, resp->status, resp->body, resp->body_len, &e);
-		r->cb.done(0, &e, r->arg);
-	} else {
-		r->cb.done((int64_t)r->max_bytes, NULL, r->arg);
-	}
-	req_free(r);
-}
-
-struct s3c_req *s3c_put_file(const struct target *t, const char *bucket, const char *key,
-			     const char *path, s3c_progress_cb progress, s3c_done_cb cb, void *arg)
-{
-	struct s3c_req *r = req_new(OP_PUT, t, bucket, key, arg);
-	r->cb.done = cb;
-	r->progress = progress;
-	r->path = xstrdup(path);
-	struct stat st;
-	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
-		mlc_err_set(&r->early_err, MLC_ERR_IO, 0, "%s: not a readable file", path);
-		return fail_later(r);
-	}
-	r->max_bytes = (size_t)st.st_size; /* reported as the byte count */
-	struct http_opts o;
-	const char *headers[6];
-	struct s3_scratch sc;
-	char hash[96];
-	s3_request_opts(t, "PUT", bucket, key, NULL, &o, headers, &sc);
-	set_payload_hash(headers, hash, sizeof hash, "UNSIGNED-PAYLOAD");
-	o.upload_path = r->path;
-	o.upload_len = (int64_t)st.st_size;
-	o.timeout_ms = -1;
-	o.on_progress = put_progress;
-	o.progress_arg = r;
-	r->http = http_request(&o, put_done, r);
-	s3_scratch_free(&sc);
-	return r;
-}
-
-/* ---- DeleteObject / DeleteObjects ------------------------------------------------ */
-
-static void delete_done(const struct http_resp *resp, const struct mlc_err *herr, void *arg)
-{
-	struct s3c_req *r = arg;
-	r->http = NULL;
-	struct mlc_err e;
-	if (herr) {
-		transport_error(r, r->key, herr, &e);
-		r->cb.err(&e, r->arg);
-	} else if (resp->status < 200 || resp->status > 299) {
-		resp_error(r, r->key, resp->status, resp->body, resp->body_len, &e);
-		r->cb.err(&e, r->arg);
-	} else {
-		r->cb.err(NULL, r->arg);
-	}
-	req_free(r);
-}
-
-struct s3c_req *s3c_delete(const struct target *t, const char *bucket, const char *key,
-			   s3c_err_cb cb, void *arg)
-{
-	struct s3c_req *r = req_new(OP_DELETE, t, bucket, key, arg);
-	r->cb.err = cb;
-	struct http_opts o;
-	const char *headers[5];
-	struct s3_scratch sc;
-	s3_request_opts(t, "DELETE", bucket, key, NULL, &o, headers, &sc);
-	r->http = http_request(&o, delete_done, r);
-	s3_scratch_free(&sc);
-	return r;
-}
-
-#define DELETE_BATCH 1000
-
-static void delete_keys_step(struct s3c_req *r);
-
-static void note_failure(struct s3c_req *r, size_t count, const struct mlc_err *e)
-{
-	if (r->failed == 0)
-		r->first_fail = *e;
-	r->failed += count;
-}
-
-static void delete_batch_done(const struct http_resp *resp, const struct mlc_err *herr, void *arg)
-{
-	struct s3c_req *r = arg;
-	r->http = NULL;
-	size_t batch = r->op == OP_DELETE_KEYS && r->max_keys > 0 ? (size_t)r->max_keys : 1;
-	struct mlc_err e;
-	const char *key = r->keys[r->next - batch];
-	if (herr) {
-		transport_error(r, batch == 1 ? key : NULL, herr, &e);
-		note_failure(r, batch, &e);
-	} else if (resp->status < 200 || resp->status > 299) {
-		resp_error(r, batch == 1 ? key : NULL, resp->status, resp->body, resp->body_len,
-			   &e);
-		note_failure(r, batch, &e);
-	} else if (r->body) {
-		struct s3_delete_result dr;
-		if (s3_parse_delete_result(resp->body, resp->body_len, &dr, &e) < 0) {
-			note_failure(r, batch, &e);
-		} else {
-			r->deleted += dr.deleted;
-			if (dr.errors) {
-				mlc_err_set(&e, MLC_ERR_PROTO, 0, "DeleteObjects s3://%s: %s",
-					    r->bucket, dr.first_error);
-				note_failure(r, dr.errors, &e);
-			}
-			/* Quiet mode lists only failures: the rest were deleted. */
-			if (dr.deleted == 0 && dr.errors < batch)
-				r->deleted += batch - dr.errors;
-		}
-	} else {
-		r->deleted++;
-	}
-	free(r->body);
-	r->body = NULL;
-	if (r->progress)
-		r->progress((int64_t)r->next, (int64_t)r->nkeys, r->arg);
-	delete_keys_step(r);
-}
-
-/* The next request: a batch of XML-safe keys, or one key alone. */
-static void delete_keys_step(struct s3c_req *r)
-{
-	if (r->next >= r->nkeys) {
-		struct s3c_req *rr = r;
-		rr->cb.deleted(rr->deleted, rr->failed, rr->failed ? &rr->first_fail : NULL,
-			       rr->arg);
-		req_free(rr);
-		return;
-	}
-	struct http_opts o;
-	const char *headers[8];
-	struct s3_scratch sc;
-	if (!s3_key_xml_safe(r->keys[r->next])) {
-		r->max_keys = 1;
-		s3_request_opts(r->t, "DELETE", r->bucket, r->keys[r->next], NULL, &o, headers,
-				&sc);
-		r->next++;
-		r->http = http_request(&o, delete_batch_done, r);
-		s3_scratch_free(&sc);
-		return;
-	}
-	size_t n = 0;
-	while (r->next + n < r->nkeys && n < DELETE_BATCH && s3_key_xml_safe(r->keys[r->next + n]))
-		n++;
-	r->body = s3_delete_body((const char *const *)r->keys + r->next, n, true);
-	r->next += n;
-	r->max_keys = (int)n;
-	size_t blen = strlen(r->body);
-	unsigned char md5[DIGEST_MD5_LEN], sha[DIGEST_SHA256_LEN];
-	digest_md5(r->body, blen, md5);
-	digest_sha256(r->body, blen, sha);
-	char md5b64[32], shahex[2 * DIGEST_SHA256_LEN + 1];
-	digest_b64_encode(md5, sizeof md5, true, md5b64, sizeof md5b64);
-	hex_of(sha, sizeof sha, shahex);
-	char hash_hdr[128], md5_hdr[64];
-	s3_request_opts(r->t, "POST", r->bucket, NULL, "delete=", &o, headers, &sc);
-	set_payload_hash(headers, hash_hdr, sizeof hash_hdr, shahex);
-	snprintf(md5_hdr, sizeof md5_hdr, "Content-MD5: %s", md5b64);
-	int h = 0;
-	while (headers[h])
-		h++;
-	headers[h++] = md5_hdr;
-	headers[h++] = "Content-Type: application/xml";
-	headers[h] = NULL;
-	/* path style: /bucket?delete=, without the slash after the bucket */
-	size_t ul = strlen(sc.url);
-	char *q = strstr(sc.url, "/?delete=");
-	if (q && !r->t->virtual_host) {
-		memmove(q, q + 1, ul - (size_t)(q - sc.url));
-		o.url = sc.url;
-	}
-	o.body = r->body;
-	o.body_len = blen;
-	o.timeout_ms = 60000;
-	r->http = http_request(&o, delete_batch_done, r);
-	s3_scratch_free(&sc);
-}
-
-struct s3c_req *s3c_delete_keys(const struct target *t, const char *bucket, const char *const *keys,
-				size_t n, s3c_progress_cb progress, s3c_deleted_cb cb, void *arg)
-{
-	struct s3c_req *r = req_new(OP_DELETE_KEYS, t, bucket, NULL, arg);
-	r->cb.deleted = cb;
-	r->progress = progress;
-	r->keys = xcalloc(n + 1, sizeof *r->keys);
-	for (size_t i = 0; i < n; i++)
-		r->keys[i] = xstrdup(keys[i]);
-	r->nkeys = n;
-	if (n == 0) {
-		mlc_err_set(&r->early_err, MLC_ERR_USAGE, 0, "DeleteObjects s3://%s: no keys",
-			    bucket);
-		return fail_later(r);
-	}
-	/* The first step starts at once: its callback comes from the loop. */
-	delete_keys_step(r);
-	return r;
+	s3c_req_free(r);
 }

@@ -36,7 +36,18 @@ struct s3c_list_opts {
 	const char *start_after;
 	int max_keys;  /* per page; 0: the server's default (1000) */
 	int max_pages; /* stop after this many; 0: follow tokens to the end */
+	/* Caps of the whole walk: objects listed and body bytes received; 0:
+	 * S3C_MAX_ROWS, S3C_MAX_LIST_BYTES. A walk that reaches one with more on
+	 * the server ends there: its last page has stopped_at set (the objects
+	 * listed; the caller says "stopped at N rows: more on the server"). */
+	long max_rows;
+	size_t max_bytes;
 };
+#define S3C_MAX_ROWS	   200000
+#define S3C_MAX_LIST_BYTES ((size_t)256 << 20)
+/* A key, prefix or start_after holding S3_KEY_NUL (a NUL in a listed key,
+ * see s3.h) is refused by every call below: the callback gets
+ * MLC_ERR_USAGE from the loop and nothing is sent. */
 /* Called once per page as it completes (page borrowed for the call),
  * last=true on the final call: after the last page, or with err set and
  * page NULL. Returning false stops the walk with no further call. */

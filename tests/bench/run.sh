@@ -52,7 +52,7 @@ pane_pid() { tm list-panes -t "$1" -F '#{pane_pid}'; }
 pct() { sort -n "$WORK/keys.txt" | awk -v p="$1" -v n="$n" 'BEGIN { k = int(n * p); if (k < 1) k = 1 } NR == k { printf "%.2f", $1 / 1000 }'; }
 
 if want idle; then
-ntargets=$(grep -c '^\[\(mlflow\|s3\|postgres\|ray\|prometheus\|prefect\|airflow\|node\)' "$DIR/mlconsole.ini")
+ntargets=$(grep '^\[' "$DIR/mlconsole.ini" | grep -Evc '^\[(general|action)( |\])')
 echo "== idle cost over ${SECS}s: mlconsole polling $ntargets targets every 2 s, htop -d 20 beside it"
 tm new-session -d -s mlc -x 120 -y 40 "$MLC -c $DIR/mlconsole.ini"
 tm new-session -d -s htop -x 120 -y 40 "htop -d 20"

@@ -210,6 +210,7 @@ struct pages {
 	char *tokens[64];
 	struct mlc_err err;
 	bool failed;
+	size_t stopped_at;
 };
 
 static void on_page(struct mlflow_run_page *p, bool last, const struct mlc_err *err, void *arg)
@@ -223,6 +224,7 @@ static void on_page(struct mlflow_run_page *p, bool last, const struct mlc_err *
 	}
 	if (s->pages == 0)
 		s->first = p->n;
+	s->stopped_at = p->stopped_at;
 	if (s->pages < 64)
 		s->tokens[s->pages] = p->next_page_token ? xstrdup(p->next_page_token) : NULL;
 	s->pages++;
@@ -284,8 +286,132 @@ Test(mlflowc, bad_filter_shows_the_server_message)
 	cr_assert(stackenv_run_until(&s.done, WAIT_MS));
 	cr_assert(s.failed);
 	cr_assert_eq(s.err.detail, 400);
-	cr_assert_not_null(strstr(s.err.msg, "runs/search: HTTP 400: INVALID_PARAMETER_VALUE"),
-			   "%s", s.err.msg);
+	cr_assert_not_null(
+	    strstr(s.err.msg, "HTTP 400 from /api/2.0/mlflow/runs/search: INVALID_PARAMETER_VALUE"),
+	    "%s", s.err.msg);
+}
+
+/* ---- servers that misbehave (the simulator's per-request modes) ------------ */
+
+/* A second client on the same simulator, its base URL ending in
+ * /__mode/MODE: only its own requests see the fault. */
+static struct target MT;
+static struct mlflowc MC;
+
+static void mode_client(const char *mode)
+{
+	static char url[96];
+	snprintf(url, sizeof url, "%s/__mode/%s", C.base, mode);
+	MT = T;
+	MT.url = url;
+	mlflowc_init(&MC, &MT);
+}
+
+Test(mlflowc, redirect_is_named_not_malformed_json)
+{
+	mode_client("redirect");
+	struct got g = {.take = take_exps};
+	mlflowc_experiments(&MC, "ACTIVE_ONLY", NULL, got_cb, &g);
+	wait_got(&g);
+	cr_assert(!g.ok, "a 302 is not a page");
+	cr_assert_eq(g.err.detail, 302);
+	cr_assert_not_null(strstr(g.err.msg, "HTTP 302 redirect to "
+					     "http://127.0.0.1/oauth2/sign_in?rd=/api/2.0/mlflow/"
+					     "experiments/search not followed"),
+			   "%s", g.err.msg);
+	cr_assert_null(strstr(g.err.msg, "JSON"), "%s", g.err.msg);
+	mlflowc_free(&MC);
+}
+
+/* Loads experiment 1's runs from a server that pages forever, under caps. */
+static void endless_load(size_t max_rows, size_t max_bytes, struct pages *s)
+{
+	mode_client("endless");
+	if (max_rows)
+		MC.max_rows = max_rows;
+	if (max_bytes)
+		MC.max_bytes = max_bytes;
+	const char *ids[] = {"1"};
+	struct mlflow_runs_query q = {.experiment_ids = ids, .nexp = 1};
+	memset(s, 0, sizeof *s);
+	mlflowc_runs_load(&MC, &K, &q, 10, 40, on_page, s);
+	cr_assert(stackenv_run_until(&s->done, WAIT_MS), "the loader never ended");
+	cr_assert(!s->failed, "%s", s->err.msg);
+	for (int i = 0; i < s->pages && i < 64; i++)
+		free(s->tokens[i]);
+	mlflowc_free(&MC);
+}
+
+Test(mlflowc, runs_loader_stops_a_server_that_never_stops_paging)
+{
+	struct pages s;
+	endless_load(120, 0, &s);
+	cr_assert_geq(s.runs, 120);
+	cr_assert_lt(s.runs, 120 + 40, "stopped within one page of the cap: %zu", s.runs);
+	cr_assert_eq(s.stopped_at, s.runs, "the last page says where it stopped");
+	char text[128];
+	mlflow_stopped_text(s.stopped_at, text, sizeof text);
+	cr_assert(str_starts(text, "stopped at "), "%s", text);
+	cr_assert_not_null(strstr(text, "rows: more on the server"), "%s", text);
+}
+
+Test(mlflowc, runs_loader_byte_cap)
+{
+	struct pages s;
+	endless_load(0, 512 * 1024 /* 2 MiB in all */, &s);
+	cr_assert_gt(s.stopped_at, 0, "stopped at the byte cap");
+	cr_assert_lt(s.runs, MLFLOWC_MAX_ROWS);
+}
+
+Test(mlflowc, single_page_listing_with_more_on_the_server_says_so)
+{
+	mode_client("endless");
+	struct got g = {.take = take_exps};
+	mlflowc_experiments(&MC, "ALL", NULL, got_cb, &g);
+	wait_got(&g);
+	cr_assert(g.ok, "%s", g.err.msg);
+	cr_assert_gt(g.u.exps.n, 0);
+	cr_assert_eq(g.u.exps.stopped_at, g.u.exps.n);
+	mlflow_experiment_page_free(&g.u.exps);
+	/* The plain server has no more: nothing stopped. */
+	struct got p = {.take = take_exps};
+	mlflowc_experiments(&C, "ALL", NULL, got_cb, &p);
+	wait_got(&p);
+	cr_assert(p.ok, "%s", p.err.msg);
+	cr_assert_eq(p.u.exps.stopped_at, 0);
+	mlflow_experiment_page_free(&p.u.exps);
+	mlflowc_free(&MC);
+}
+
+Test(mlflowc, a_poisoned_string_does_not_hide_the_page)
+{
+	mode_client("poisoned");
+	struct got g = {.take = take_exps};
+	mlflowc_experiments(&MC, "ALL", NULL, got_cb, &g);
+	wait_got(&g);
+	cr_assert(g.ok, "one bad string failed the page: %s", g.err.msg);
+	cr_assert_geq(g.u.exps.n, 2);
+	cr_assert(str_ends(g.u.exps.items[0].name, "^@after-nul"), "%s", g.u.exps.items[0].name);
+	const struct mlflow_experiment *e = &g.u.exps.items[1];
+	cr_assert_gt(e->ntags, 0);
+	cr_assert_str_eq(e->tags[e->ntags - 1].value, "lone \xef\xbf\xbd surrogate");
+	mlflow_experiment_page_free(&g.u.exps);
+	mlflowc_free(&MC);
+}
+
+Test(mlflowc, response_over_the_cap_names_it)
+{
+	MT = T;
+	mlflowc_init(&MC, &MT);
+	MC.max_bytes = 200;
+	struct got g = {.take = take_exps};
+	mlflowc_experiments(&MC, "ALL", NULL, got_cb, &g);
+	wait_got(&g);
+	cr_assert(!g.ok);
+	cr_assert_eq(g.err.code, MLC_ERR_TOO_BIG);
+	cr_assert_not_null(strstr(g.err.msg, "larger than 200 bytes"), "%s", g.err.msg);
+	cr_assert_not_null(strstr(g.err.msg, "cap"), "%s", g.err.msg);
+	mlflowc_free(&MC);
 }
 
 Test(mlflowc, run_history_artifacts)

@@ -287,6 +287,7 @@ struct res {
 	char **prefixes;
 	size_t nprefixes;
 	int pages;
+	long stopped_at;
 	/* head / get / transfers */
 	struct s3_head head;
 	char meta[256];
@@ -346,6 +347,7 @@ static bool on_page(const struct s3_list_page *pg, bool last, const struct mlc_e
 	struct res *r = arg;
 	if (pg) {
 		r->pages++;
+		r->stopped_at = pg->stopped_at;
 		for (size_t i = 0; i < pg->nobjects; i++) {
 			r->keys = xrealloc(r->keys, (r->nkeys + 1) * sizeof *r->keys);
 			r->keys[r->nkeys++] = xstrdup(pg->objects[i].key);
@@ -606,5 +608,63 @@ Test(s3rver, s3c_hostile_seed_key_lists_raw)
 	cr_assert_gt(r.nkeys, 250);
 	cr_assert_geq(r.pages, (int)(r.nkeys / 50));
 	res_free(&r);
+	free(t.url);
+}
+
+/* Issue 8 item 17: a walk stops at its cap with more on the server and says
+ * where; without a cap the same walk lists everything. */
+Test(s3rver, s3c_list_stops_at_its_row_cap)
+{
+	struct target t = stack_target(NULL);
+	struct res all = {0};
+	s3c_list(&t, "data", &(struct s3c_list_opts){.max_keys = 3}, on_page, &all);
+	wait_res(&all);
+	cr_assert_not(all.failed, "%s", all.err.msg);
+	cr_assert_gt(all.nkeys, 7, "the seeded bucket has more than 7 keys (%zu)", all.nkeys);
+	cr_assert_eq(all.stopped_at, 0);
+	struct res r = {0};
+	s3c_list(&t, "data", &(struct s3c_list_opts){.max_keys = 3, .max_rows = 5}, on_page, &r);
+	wait_res(&r);
+	cr_assert_not(r.failed, "%s", r.err.msg);
+	cr_assert_eq(r.nkeys, 6, "two pages of 3, then stopped: %zu", r.nkeys);
+	cr_assert_eq(r.stopped_at, 6);
+	res_free(&r);
+	s3c_list(&t, "data", &(struct s3c_list_opts){.max_keys = 3, .max_bytes = 1}, on_page, &r);
+	wait_res(&r);
+	cr_assert_eq(r.nkeys, 3, "the byte cap stops after the first page");
+	cr_assert_eq(r.stopped_at, 3);
+	res_free(&r);
+	res_free(&all);
+	free(t.url);
+}
+
+/* Issue 8 item 15: a key holding S3_KEY_NUL (a NUL in a listed key) is
+ * refused by every call that would act on it, from the loop, and nothing
+ * is sent. */
+Test(s3rver, s3c_refuses_a_key_holding_a_nul)
+{
+	struct target t = stack_target(NULL);
+	const char *key = "hostile/a\xff.txt";
+	const char *keys[] = {"ok-key", key};
+	unsigned long before = http_requests_started();
+	struct res d = {0}, x = {0}, h = {0}, m = {0}, l = {0};
+	s3c_delete(&t, "data", key, on_err, &d);
+	s3c_delete_keys(&t, "data", keys, 2, NULL, on_deleted, &x);
+	s3c_head(&t, "data", key, on_head, &h);
+	s3c_download(&t, "data", key, "/nonexistent/never-written", false, NULL, on_transfer, &m);
+	s3c_list(&t, "data", &(struct s3c_list_opts){.prefix = "hostile/a\xff"}, on_page, &l);
+	cr_assert_not(d.done || x.done || h.done || m.done || l.done,
+		      "called back inside the call");
+	struct res *all[] = {&d, &x, &h, &m, &l};
+	for (size_t i = 0; i < ARRAY_LEN(all); i++) {
+		wait_res(all[i]);
+		cr_assert(all[i]->failed);
+		cr_assert_eq(all[i]->err.code, MLC_ERR_USAGE, "%s", all[i]->err.msg);
+		cr_assert_not_null(strstr(all[i]->err.msg, "holds a NUL byte"), "%s",
+				   all[i]->err.msg);
+	}
+	cr_assert_eq(x.deleted, 0, "not even the good key of the batch");
+	cr_assert_eq(http_requests_started(), before, "nothing was sent");
+	res_free(&l);
 	free(t.url);
 }

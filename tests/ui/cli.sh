@@ -56,6 +56,73 @@ variant check_missing_bucket 's/^buckets = .*/buckets = mlflow data nosuchbucket
 variant check_missing_database 's/^databases = .*/databases = mlflowdb vector_db nosuchdb/' 'postgres: database nosuchdb'
 variant check_missing_extension 's/^extensions = .*/extensions = pgcrypto vector/' 'postgres: extension vector'
 
+# The generic kinds: [http NAME] and [redis NAME] rows, in text and in JSON.
+# Up: pgAdmin's /misc/ping (expect_body = PING), Grafana's /api/health with
+# its version, redis with requirepass (the password from the URL).
+if grep -Eq '^ok +pgadmin: health .* HTTP 200$' "$WORK/check_all_ok.out" &&
+	grep -Eq '^ok +grafana: health .* HTTP 200, version 10\.4\.2$' "$WORK/check_all_ok.out" &&
+	grep -Eq '^ok +cache: ping .* PONG, redis [0-9]+\.[0-9]+\.[0-9]+ \(standalone\)$' "$WORK/check_all_ok.out"; then
+	ok check_kinds_up
+else
+	notok check_kinds_up "$(grep -E 'pgadmin|grafana|cache' "$WORK/check_all_ok.out")"
+fi
+if python3 - "$WORK/check_json.out" <<'PY' 2>"$WORK/kinds_json.err"; then
+import json, re, sys
+rows = {c["name"]: c for c in json.load(open(sys.argv[1]))["checks"]}
+assert rows["pgadmin: health"]["ok"] and rows["pgadmin: health"]["detail"] == "HTTP 200", rows["pgadmin: health"]
+assert rows["grafana: health"]["detail"] == "HTTP 200, version 10.4.2", rows["grafana: health"]
+assert rows["cache: ping"]["ok"] and re.match(r"PONG, redis \d+\.\d+", rows["cache: ping"]["detail"]), rows["cache: ping"]
+assert isinstance(rows["cache: ping"]["latency_ms"], int)
+PY
+	ok check_json_kinds_up
+else
+	notok check_json_kinds_up "$(cat "$WORK/kinds_json.err")"
+fi
+
+# One generic row failing, in text (exactly that row, with its reason) and
+# in JSON (ok false, the same reason); the redis password never shown.
+REDIS_PW=$(cat "$REDIS_PASSWORD_FILE")
+CLOSED_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+kind_fails() { # kind_fails NAME SED_EXPR ROW REASON_REGEX
+	local name=$1 expr=$2 row=$3 why=$4
+	sed -E "$expr" "$CFG" >"$WORK/$name.ini"
+	chmod 600 "$WORK/$name.ini"
+	run "$name" 1 "$MLC" check -c "$WORK/$name.ini" || return
+	"$MLC" check --json -c "$WORK/$name.ini" >"$WORK/$name.json" 2>&1
+	if [ "$(grep -c '^FAIL' "$WORK/$name.out")" != 1 ] ||
+		! grep "^FAIL  $row " "$WORK/$name.out" | grep -Eq "$why"; then
+		notok "$name" "expected only '$row' to fail with /$why/, got:" "$(grep '^FAIL' "$WORK/$name.out")"
+	elif grep -qF "$REDIS_PW" "$WORK/$name.out" "$WORK/$name.json"; then
+		notok "$name" "the redis password is in the output"
+	elif ! python3 -c '
+import json, re, sys
+d = json.load(open(sys.argv[1]))
+bad = [c for c in d["checks"] if not c["ok"]]
+assert d["ok"] is False and d["failed"] == 1, d["failed"]
+assert bad[0]["name"] == sys.argv[2] and re.search(sys.argv[3], bad[0]["detail"]), bad[0]
+' "$WORK/$name.json" "$row" "$why" 2>"$WORK/$name.err"; then
+		notok "$name" "check --json: $(tail -3 "$WORK/$name.err")"
+	else
+		ok "$name"
+	fi
+}
+kind_fails check_http_unexpected_body 's#/misc/ping$#/welcome#' 'pgadmin: health' \
+	'HTTP 200 but the body does not contain "PING" \(got "<!DOCTYPE html>'
+kind_fails check_http_down "s#:$WEB_PORT/api/health#:$CLOSED_PORT/api/health#" 'grafana: health' \
+	"127\.0\.0\.1:$CLOSED_PORT.*refused"
+kind_fails check_redis_wrong_password 's#^url = redis://:[^@]*@#url = redis://:not-it@#' 'cache: ping' \
+	'wrong password: WRONGPASS'
+kind_fails check_redis_no_password 's#^url = redis://:[^@]*@#url = redis://#' 'cache: ping' \
+	'requires a password and none was given.*NOAUTH'
+kind_fails check_redis_down "s#@127\.0\.0\.1:$REDIS_PORT/#@127.0.0.1:$CLOSED_PORT/#" 'cache: ping' \
+	'connection refused'
+# REDISCLI_AUTH is the password when the URL has none, as for redis-cli.
+sed -E 's#^url = redis://:[^@]*@#url = redis://#' "$CFG" >"$WORK/rediscli_auth.ini"
+chmod 600 "$WORK/rediscli_auth.ini"
+if REDISCLI_AUTH=$REDIS_PW run check_rediscli_auth 0 "$MLC" check -c "$WORK/rediscli_auth.ini"; then
+	ok check_rediscli_auth
+fi
+
 # Unknown host key: an empty known_hosts for the head node.
 : >"$WORK/empty_known_hosts"
 chmod 600 "$WORK/empty_known_hosts"

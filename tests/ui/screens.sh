@@ -7,6 +7,8 @@
 #   # before: stop SERVICE   stack stop before the run (start again after)
 #   # before: mode SERVICE M simulator control mode for the run (ok after)
 #   # args: --readonly       extra arguments
+#   # config: FILE.ini       FILE.ini (beside the script) appended to the stack's
+#                            config, @S3_PORT@ replaced: more targets
 #   # before: unknown-host N node N starts with an empty known_hosts of its own
 #   # known-hosts-lines: K     after the run that known_hosts holds K lines
 #   # after: reset SERVICE   the simulator's world back to its start (tests that write)
@@ -14,7 +16,7 @@
 #                            with the time the stack was seeded)
 #   # mask: numbers          also mask every number (sizes, rates, ages, pids of
 #                            a live PostgreSQL) and squeeze runs of blanks
-#   # config: SED-EXPR       the config for this run edited with sed
+#   # config-sed: SED-EXPR   the config for this run edited with sed
 #   # before: psql SQL       run SQL on the stack's mlflowdb as mlflow first
 #   # session: APP SQL       then hold a psql session named APP running SQL
 #                            in the background (each started a second after
@@ -78,7 +80,13 @@ for script in "$DIR"/${ONLY:-*}.script; do
 		chmod 600 "$WORK/$name.ini"
 		cfg=$WORK/$name.ini
 	fi
-	cfgsed=$(sed -n 's/^# config: *//p' "$script")
+	extra=$(sed -n 's/^# config: *//p' "$script")
+	if [ -n "$extra" ]; then
+		{ cat "$cfg"; echo; sed "s|@S3_PORT@|$S3_PORT|g" "$DIR/$extra"; } >"$WORK/$name.cfg.ini"
+		chmod 600 "$WORK/$name.cfg.ini"
+		cfg=$WORK/$name.cfg.ini
+	fi
+	cfgsed=$(sed -n 's/^# config-sed: *//p' "$script")
 	if [ -n "$cfgsed" ]; then
 		sed -e "$cfgsed" "$cfg" >"$WORK/$name.ini"
 		chmod 600 "$WORK/$name.ini"

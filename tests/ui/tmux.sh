@@ -18,7 +18,8 @@ wait_for() {
 	return 1
 }
 trap 'tm kill-server 2>/dev/null; rm -rf "$WORK"' EXIT
-N=$(grep -c '^\[\(mlflow\|s3\|postgres\|ray\|prometheus\|prefect\|airflow\|node\)' "$CFG")
+# every section but [general] and [action ...] is a polled service
+N=$(grep '^\[' "$CFG" | grep -Evc '^\[(general|action)( |\])')
 
 tm new-session -d -s smoke -x 120 -y 30 "$MLC -c $CFG --log $WORK/smoke.log; echo EXITED \$?; sleep 60"
 if wait_for "● $N ok  ▲ 0 slow  ✖ 0 down" 60; then

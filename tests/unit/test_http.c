@@ -20,6 +20,7 @@
 
 #include "fixture.h"
 #include "runloop.h"
+#include "lib/core/http_err.h"
 #include "lib/core/loop.h"
 #include "lib/core/util.h"
 
@@ -58,6 +59,7 @@ struct srv {
 	struct buf scratch;
 	struct conn *conns[MAX_CONNS];
 	int open_handles;
+	bool reset_after_write; /* answer, then reset the connection (RST, not FIN) */
 };
 
 static struct srv server;
@@ -94,6 +96,11 @@ static void on_written(uv_write_t *w, int status)
 	(void)status;
 	free(wr->data);
 	free(wr);
+	if (c->s->reset_after_write && !c->closing) {
+		c->closing = true;
+		uv_tcp_close_reset(&c->h, conn_closed);
+		return;
+	}
 	conn_close(c); /* every response says Connection: close */
 }
 
@@ -310,6 +317,26 @@ static const char *h_echo_len(struct srv *s, const char *m, const char *p, const
 			      size_t *len)
 {
 	return "HTTP/1.1 201 Created\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
+}
+
+/* A header block far over curl's 100 KB limit for one response header. */
+static const char *h_huge_header(struct srv *s, const char *m, const char *p, const char *req,
+				 size_t *len)
+{
+	buf_reset(&s->scratch);
+	buf_puts(&s->scratch, "HTTP/1.1 200 OK\r\nX-Huge: ");
+	for (int i = 0; i < 200 * 1024 / 16; i++)
+		buf_puts(&s->scratch, "0123456789abcdef");
+	buf_puts(&s->scratch, "\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+	return s->scratch.data;
+}
+
+/* Announces 100000 bytes, sends 10, then (reset_after_write) resets. */
+static const char *h_cut_body(struct srv *s, const char *m, const char *p, const char *req,
+			      size_t *len)
+{
+	return "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\nConnection: close\r\n\r\n"
+	       "0123456789";
 }
 
 /* ---- a request and what its callback saw ---------------------------------- */
@@ -548,6 +575,48 @@ Test(http, body_over_cap_with_length_is_too_big)
 	cr_assert_leq(c.body.len, 1000);
 	call_free(&c);
 	free(url);
+}
+
+Test(http, huge_response_header_is_named)
+{
+	srv_start(h_huge_header);
+	char *url = srv_url("/huge");
+	struct http_opts o = {.url = url};
+	struct call c;
+	start(&o, &c);
+	RUN_UNTIL(c.calls);
+	cr_assert_eq(c.code, MLC_ERR_PROTO, "code %d: %s", c.code, c.msg);
+	cr_assert_not_null(strstr(c.msg, "response header too large"), "%s", c.msg);
+	call_free(&c);
+	free(url);
+}
+
+/* The server stops mid-body: reset (RST) or closed (FIN); the message says
+ * which, and how much of the announced body had come. */
+static void cut_body_case(bool reset, const char *how)
+{
+	srv_start(h_cut_body);
+	server.reset_after_write = reset;
+	char *url = srv_url("/cut");
+	struct http_opts o = {.url = url};
+	struct call c;
+	start(&o, &c);
+	RUN_UNTIL(c.calls);
+	cr_assert_eq(c.code, MLC_ERR_PROTO, "code %d: %s", c.code, c.msg);
+	cr_assert_not_null(strstr(c.msg, how), "%s", c.msg);
+	cr_assert_not_null(strstr(c.msg, "10 of 100000 body bytes"), "%s", c.msg);
+	call_free(&c);
+	free(url);
+}
+
+Test(http, connection_reset_mid_body_is_named)
+{
+	cut_body_case(true, "connection reset by the server");
+}
+
+Test(http, connection_closed_mid_body_is_named)
+{
+	cut_body_case(false, "connection closed by the server");
 }
 
 Test(http, body_of_exactly_the_cap_is_fine)
@@ -1320,4 +1389,39 @@ Test(http, download_into_a_missing_directory_fails_later)
 	RUN_UNTIL(c.calls);
 	cr_assert_eq(c.code, MLC_ERR_IO, "%s", c.msg);
 	cr_assert_not_null(strstr(c.msg, "cannot create"), "%s", c.msg);
+}
+
+/* ---- http_err: the one mapping from an answer to an error ------------------- */
+
+Test(http, err_mapping_codes_and_messages)
+{
+	struct mlc_err e;
+	const char mlf[] = "{\"error_code\": \"UNAUTHENTICATED\", \"message\": \"You are not "
+			   "authenticated.\\nPlease log in\"}";
+	struct http_answer a = {.status = 401,
+				.path = "/api/2.0/mlflow/experiments/search",
+				.body = mlf,
+				.len = sizeof mlf - 1};
+	cr_assert_eq(http_err_set(&e, "mlflow", &a), -MLC_ERR_AUTH);
+	cr_assert_eq(e.detail, 401);
+	cr_assert_str_eq(e.msg, "mlflow: HTTP 401 from /api/2.0/mlflow/experiments/search: "
+				"UNAUTHENTICATED: You are not authenticated.");
+	const char fastapi[] = "{\"detail\": [{\"loc\": [\"body\"], \"msg\": \"field required\"}]}";
+	struct http_answer f = {
+	    .status = 422, .path = "/api/flows", .body = fastapi, .len = sizeof fastapi - 1};
+	http_err_set(&e, NULL, &f);
+	cr_assert_eq(e.code, MLC_ERR_HTTP);
+	cr_assert_str_eq(e.msg, "HTTP 422 from /api/flows: field required");
+	struct http_answer r = {.status = 302, .path = "/api/x", .location = "https://sso/login"};
+	http_err_set(&e, NULL, &r);
+	cr_assert_str_eq(e.msg, "HTTP 302 redirect to https://sso/login not followed (/api/x)");
+	struct http_answer s = {.status = 503, .path = "/health"};
+	http_err_set(&e, NULL, &s);
+	cr_assert_str_eq(e.msg, "HTTP 503 from /health: Service Unavailable");
+	const char text[] = "\x1b]0;pwned\x07 upstream connect error\nsecond line";
+	struct http_answer t = {.status = 502, .path = "/", .body = text, .len = sizeof text - 1};
+	http_err_set(&e, NULL, &t);
+	cr_assert_null(strchr(e.msg, '\x1b'), "ESC is shown, never sent: %s", e.msg);
+	cr_assert_null(strstr(e.msg, "second line"), "%s", e.msg);
+	cr_assert_not_null(strstr(e.msg, "upstream connect error"), "%s", e.msg);
 }

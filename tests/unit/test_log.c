@@ -66,3 +66,32 @@ Test(log, default_path_under_xdg_state_home)
 	unlink(want);
 	free(want);
 }
+
+/* An audit line names the target, the request and the result, carries the
+ * full date and time in the file, and is sanitized like every line. */
+Test(log, audit_lines_carry_the_date_and_stay_inert)
+{
+	char dir[] = "/tmp/mlc-log-XXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	char *path = xasprintf("%s/audit.log", dir);
+	log_open(path, 10);
+	log_audit("minio", "DELETE s3://mlflow/a\x1b[2Jb", "204");
+	cr_assert_eq(log_get(0)->level, LOG_AUDIT);
+	cr_assert_str_eq(log_get(0)->text, "minio: DELETE s3://mlflow/a\\e[2Jb -> 204");
+	log_close();
+	FILE *f = fopen(path, "r");
+	cr_assert_not_null(f);
+	char line[256] = "";
+	cr_assert_not_null(fgets(line, sizeof line, f));
+	fclose(f);
+	int y, mo, d, h, mi, s;
+	char rest[200];
+	cr_assert_eq(sscanf(line, "%4d-%2d-%2dT%2d:%2d:%2dZ audit %199[^\n]", &y, &mo, &d, &h, &mi,
+			    &s, rest),
+		     7, "%s", line);
+	cr_assert(y >= 2024 && mo >= 1 && mo <= 12);
+	cr_assert_str_eq(rest, "minio: DELETE s3://mlflow/a\\e[2Jb -> 204");
+	unlink(path);
+	rmdir(dir);
+	free(path);
+}

@@ -117,6 +117,32 @@ Test(mlflow, experiments_huge_and_esc_strings)
 	free(name);
 }
 
+/* Issue 8 item 16: one bad string does not hide a page. A NUL is kept and
+ * shown (^@, as the sanitizer shows controls), never a terminator; a lone
+ * surrogate reads as U+FFFD; a valid pair and an escaped backslash stay. */
+Test(mlflow, experiments_nul_and_lone_surrogate_keep_the_page)
+{
+	struct mlflow_experiment_page p;
+	struct mlc_err err;
+	mlc_err_clear(&err);
+	int rc = mlflow_parse_experiment_page(
+	    &p,
+	    LIT("{\"experiments\": ["
+		"{\"experiment_id\": \"1\", \"name\": \"a\\u0000b\"},"
+		"{\"experiment_id\": \"2\", \"name\": \"ok\", \"tags\": [{\"key\": \"k\\u0000x\", "
+		"\"value\": \"lone \\ud800 here \\udc00 \\ud800\"}]},"
+		"{\"experiment_id\": \"3\", \"name\": \"\\ud83d\\ude00 \\\\ud800 \\u12G4\"}]}"),
+	    &err);
+	cr_assert_eq(rc, 0, "%s", err.msg);
+	cr_assert_eq(p.n, 3, "every experiment is on the page");
+	cr_assert_str_eq(p.items[0].name, "a^@b");
+	cr_assert_str_eq(p.items[1].tags[0].key, "k^@x");
+	cr_assert_str_eq(p.items[1].tags[0].value,
+			 "lone \xef\xbf\xbd here \xef\xbf\xbd \xef\xbf\xbd");
+	cr_assert_str_eq(p.items[2].name, "\xf0\x9f\x98\x80 \\ud800 \xef\xbf\xbd\x31\x32G4");
+	mlflow_experiment_page_free(&p);
+}
+
 Test(mlflow, error_json_fixtures)
 {
 	const char *f[] = {"error-resource-does-not-exist.json",

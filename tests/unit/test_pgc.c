@@ -255,6 +255,20 @@ Test(pgc, config_errors_hide_password)
 	loop_shutdown();
 }
 
+/* Issue 8 item 21: an ESC in a server or libpq text shows as \e, as every
+ * other path shows it, not as a space; line breaks still fold. */
+Test(pgc, error_text_escapes_esc_like_every_path)
+{
+	struct pgc_conn *c = conn("host=x \x1b[2Jbogus\nmore");
+	struct mlc_err e;
+	cr_assert_lt(pgc_conn_check(c, &e), 0);
+	cr_assert_null(strchr(e.msg, '\x1b'), "%s", e.msg);
+	cr_assert_not_null(strstr(e.msg, "\\e[2Jbogus"), "%s", e.msg);
+	cr_assert_null(strchr(e.msg, '\n'), "%s", e.msg);
+	pgc_conn_free(c);
+	loop_shutdown();
+}
+
 Test(pgc, mistyped_uri_password_kept_out_of_display)
 {
 	/* An unescaped '/' ends the authority early: libpq takes "hunter2" for

@@ -244,6 +244,33 @@ Test(s3_list, esc_in_key_kept_raw)
 	free(d);
 }
 
+/* Issue 8 item 15: %00 in a url-encoded key never becomes a truncated key
+ * (which would name another object): the NUL is kept as S3_KEY_NUL and the
+ * key marked not actionable. */
+Test(s3_list, nul_in_an_encoded_key_is_marked_never_cut)
+{
+	const char enc[] = "<ListBucketResult><EncodingType>url</EncodingType><Contents>"
+			   "<Key>d/report%00.csv.exe</Key></Contents><Contents><Key>d/report</Key>"
+			   "</Contents><CommonPrefixes><Prefix>p%00q/</Prefix></CommonPrefixes>"
+			   "</ListBucketResult>";
+	struct s3_list_parser *p = s3_list_parser_new();
+	struct mlc_err err;
+	cr_assert_eq(s3_list_feed(p, LIT(enc), 1, &err), 0, "%s", err.msg);
+	const struct s3_list_page *pg = s3_list_result(p);
+	cr_assert_eq(pg->nobjects, 2);
+	cr_assert_str_eq(pg->objects[0].key, "d/report\xff.csv.exe", "the whole key, NUL marked");
+	cr_assert(pg->objects[0].key_nul);
+	cr_assert_str_eq(pg->objects[1].key, "d/report");
+	cr_assert_not(pg->objects[1].key_nul);
+	cr_assert_str_eq(pg->prefixes[0], "p\xffq/");
+	cr_assert(s3_key_refused("DeleteObject", "data", pg->objects[0].key, &err));
+	cr_assert_eq(err.code, MLC_ERR_USAGE);
+	cr_assert_not_null(strstr(err.msg, "refused: the key holds a NUL byte"), "%s", err.msg);
+	cr_assert_not_null(strstr(err.msg, "s3://data/d/report\\xff.csv.exe"), "%s", err.msg);
+	cr_assert_not(s3_key_refused("DeleteObject", "data", pg->objects[1].key, &err));
+	s3_list_parser_free(p);
+}
+
 Test(s3_list, error_document_reported)
 {
 	size_t len;

@@ -151,14 +151,14 @@ Test(s3c, error_messages_name_bucket_and_key)
 	size_t len;
 	char *body = fixture_read("tests/fixtures/s3/s3rver/error-nosuchkey.xml", &len);
 	s3_error_message("GetObject", "data", "a/b.txt", 404, body, len, out, sizeof out);
-	cr_assert(str_starts(out, "GetObject s3://data/a/b.txt: NoSuchKey"), "%s", out);
-	cr_assert(str_ends(out, "(HTTP 404)"), "%s", out);
+	cr_assert(str_starts(out, "GetObject: HTTP 404 from s3://data/a/b.txt: NoSuchKey: "), "%s",
+		  out);
 	free(body);
 	/* HEAD has no body to explain a 404 */
 	s3_error_message("HeadObject", "data", "gone", 404, "", 0, out, sizeof out);
-	cr_assert_str_eq(out, "HeadObject s3://data/gone: NoSuchKey: not found (HTTP 404)");
+	cr_assert_str_eq(out, "HeadObject: HTTP 404 from s3://data/gone: NoSuchKey: not found");
 	s3_error_message("ListObjectsV2", "nope", NULL, 404, NULL, 0, out, sizeof out);
-	cr_assert_str_eq(out, "ListObjectsV2 s3://nope: NoSuchBucket: not found (HTTP 404)");
+	cr_assert_str_eq(out, "ListObjectsV2: HTTP 404 from s3://nope: NoSuchBucket: not found");
 	body = fixture_read("tests/fixtures/s3/minio/error-slowdownread-503.xml", &len);
 	s3_error_message("GetObject", "data", "k", 503, body, len, out, sizeof out);
 	cr_assert_not_null(strstr(out, "SlowDown"), "%s", out);
@@ -169,5 +169,30 @@ Test(s3c, error_messages_name_bucket_and_key)
 	cr_assert_not_null(strstr(out, "s3://data"), "%s", out);
 	free(body);
 	s3_error_message("PutObject", "data", "x", 500, "<html>oops", 10, out, sizeof out);
-	cr_assert_str_eq(out, "PutObject s3://data/x: server error (HTTP 500)");
+	cr_assert_str_eq(out, "PutObject: HTTP 500 from s3://data/x: <html>oops");
+}
+
+/* One mapping for every client: 401 is an authentication error for S3 too
+ * (it was MLC_ERR_HTTP), 403 as well, 404 not found; a redirect says where. */
+Test(s3c, status_codes_map_like_every_client)
+{
+	struct mlc_err e;
+	cr_assert_eq(s3_http_err(&e, "ListObjectsV2", "data", NULL, 401, NULL, NULL, 0),
+		     -MLC_ERR_AUTH);
+	cr_assert_eq(e.code, MLC_ERR_AUTH);
+	cr_assert_str_eq(e.msg, "ListObjectsV2: HTTP 401 from s3://data: AccessDenied: check the "
+				"access key and secret");
+	s3_http_err(&e, "GetObject", "data", "k", 403, NULL, NULL, 0);
+	cr_assert_eq(e.code, MLC_ERR_AUTH);
+	s3_http_err(&e, "GetObject", "data", "k", 404, NULL, NULL, 0);
+	cr_assert_eq(e.code, MLC_ERR_NOTFOUND);
+	s3_http_err(&e, "GetObject", "data", "k", 307, "http://elsewhere/k", NULL, 0);
+	cr_assert_eq(e.code, MLC_ERR_HTTP);
+	cr_assert_str_eq(
+	    e.msg, "GetObject: HTTP 307 redirect to http://elsewhere/k not followed (s3://data/k)");
+	/* The server's words, sanitized: an ESC in a Message is shown, not sent. */
+	const char body[] =
+	    "<Error><Code>AccessDenied</Code><Message>no \x1b[2J way</Message></Error>";
+	s3_http_err(&e, "ListBuckets", NULL, NULL, 403, NULL, body, sizeof body - 1);
+	cr_assert_str_eq(e.msg, "ListBuckets: HTTP 403 from s3: AccessDenied: no \\e[2J way");
 }

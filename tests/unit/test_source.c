@@ -19,6 +19,7 @@
 #include "lib/core/log.h"
 #include "lib/core/loop.h"
 #include "lib/core/util.h"
+#include "lib/health/kinds.h"
 
 /* ---- a fake probe ------------------------------------------------------- */
 
@@ -80,7 +81,7 @@ static struct source *one_source(enum target_kind kind, long refresh_ms, long sl
 		t->host = xstrdup("10.0.0.10");
 	else
 		t->url = xstrdup("http://alice:pw@mlflow:5000");
-	sources_init(&cfg);
+	sources_init(&cfg, health_probe_for);
 	cr_assert_eq(sources_count(), 1);
 	struct source *s = source_get(0);
 	source_set_ops(s, &fake_ops);
@@ -325,7 +326,7 @@ Test(source, per_target_refresh_and_kind_deadlines)
 					 .refresh_ms = 7000,
 					 .timeout_ms = 1500,
 					 .origin = xstrdup("t")};
-	sources_init(&cfg);
+	sources_init(&cfg, health_probe_for);
 	cr_assert_eq(sources_count(), 2);
 	struct source *n = source_find("head"), *p = source_find("prefect");
 	cr_assert_not_null(n);

@@ -66,8 +66,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import simbase2  # noqa: E402
-from simbase2 import Response  # noqa: E402
+import simcommon  # noqa: E402
+from simcommon import Response  # noqa: E402
 
 UTC = datetime.timezone.utc
 DOCS = "https://airflow.apache.org/docs/apache-airflow/2.9.3/stable-rest-api-ref.html#section/Errors/"
@@ -83,7 +83,7 @@ SIM_START = time.time()
 
 
 def FX(name):
-    return simbase2.fixture_json("airflow", name)
+    return simcommon.fixture_json("airflow", name)
 
 
 # ------------------------------------------------------------------ time
@@ -180,7 +180,7 @@ def cron_prev(dt, minute, hour, dow=None):
     return c
 
 
-class AirflowApp(simbase2.App):
+class AirflowApp(simcommon.App):
     name = "airflow"
     base_headers = [("Server", "gunicorn"), ("Date", None)]
     keep_alive = False
@@ -193,7 +193,7 @@ class AirflowApp(simbase2.App):
                             help="/health reports the scheduler unhealthy (stale heartbeat)")
 
     def __init__(self, args):
-        simbase2.App.__init__(self, args)
+        simcommon.App.__init__(self, args)
         self.user = getattr(args, "user", "admin")
         self.password = getattr(args, "password", "admin")
         self.scheduler_down = getattr(args, "scheduler_down", False)
@@ -311,7 +311,7 @@ class AirflowApp(simbase2.App):
         self._add_run(r)
         self.tis[(r["dag_id"], r["dag_run_id"])] = FX("task-instances.json")["task_instances"]
         self._gen_logs_for(r)
-        text = simbase2.fixture_bytes("airflow", "task-log-plain.txt").decode("utf-8")
+        text = simcommon.fixture_bytes("airflow", "task-log-plain.txt").decode("utf-8")
         host, body = text.split("\n", 1)
         self.logs[("ml_train_churn", r["dag_run_id"], "train_model", 2)] = (host, body, None)
         # feature_etl_daily 02-04 failed (fixture run)
@@ -511,9 +511,9 @@ class AirflowApp(simbase2.App):
     # ================================================================ output
     def json_resp(self, req, status, obj, ctype="application/json", extra=None, hostile_ok=True):
         if hostile_ok and req is not None and req.hostile:
-            obj = simbase2.hostilize(obj, HOSTILE_KEYS)
+            obj = simcommon.hostilize(obj, HOSTILE_KEYS)
         body = (json.dumps(obj, indent=2, sort_keys=True) + "\n").encode("utf-8")
-        return Response(status, body, [("Content-Type", ctype)] + list(extra or []))
+        return Response(status, body, ctype, list(extra or []))
 
     def problem(self, p):
         obj = {"detail": p.detail, "status": p.status, "title": p.title, "type": p.type}
@@ -679,7 +679,7 @@ class AirflowApp(simbase2.App):
         except ValueError:
             raise bad_request("Request body is not valid JSON")
         if req.hostile:
-            data = simbase2.unhostile_obj(data)
+            data = simcommon.unhostile_obj(data)
         return data
 
     @staticmethod
@@ -1183,14 +1183,14 @@ class AirflowApp(simbase2.App):
         if "log_pos" in metadata and not full_content and isinstance(metadata["log_pos"], int):
             text = text[metadata["log_pos"]:]
         if req.hostile:
-            text = simbase2.hostile_str(text)
-            host = simbase2.hostile_str(host)
+            text = simcommon.hostile_str(text)
+            host = simcommon.hostile_str(host)
         accept = self.best_accept(req.header("Accept"))
         if accept == "text/plain":
             body = (host + "\n" + text).encode("utf-8")
             if req.hostile:
-                body += simbase2.HOSTILE_BYTE
-            return Response(200, body, [("Content-Type", "text/plain")])
+                body += simcommon.HOSTILE_BYTE
+            return Response(200, body, "text/plain")
         tok = sign_dumps({"end_of_log": end_of_log, "log_pos": log_pos})
         content = str([(host, text)])
         return self.json_resp(req, 200, {"content": content, "continuation_token": tok}, hostile_ok=False)
@@ -1234,7 +1234,7 @@ class AirflowApp(simbase2.App):
 
 
 def main(argv=None):
-    return simbase2.main(AirflowApp, "Airflow 2.9 stable REST API simulator", argv)
+    return simcommon.main(AirflowApp, "Airflow 2.9 stable REST API simulator", argv)
 
 
 if __name__ == "__main__":

@@ -178,6 +178,20 @@ def _pyrepr_plain(v):
 # small helpers
 
 
+def _first_page(req):
+    """The request without its page_token (endless mode answers every page
+    as the first)."""
+    req.args.pop("page_token", None)
+    if req.body and req.method == "POST":
+        try:
+            body = json.loads(req.body.decode("utf-8"))
+            body.pop("page_token", None)
+            req.body = json.dumps(body).encode()
+        except ValueError:
+            pass
+    return req
+
+
 def b64_token(offset):
     return base64.b64encode(json.dumps({"offset": offset}).encode()).decode()
 
@@ -1604,6 +1618,7 @@ class MlflowApp(simcommon.App):
 
     def __init__(self, args):
         simcommon.App.__init__(self, args)
+        self.endless_pages = 0
         global WORLD
         self.world = World(args.seed, args.big_runs, args.fixtures_only)
         WORLD = self.world
@@ -1638,6 +1653,38 @@ class MlflowApp(simcommon.App):
 
     # --- plumbing -------------------------------------------------------------
     def handle(self, req):
+        if req.mode == "redirect" and (req.path.startswith("/api/")
+                                       or req.path.startswith("/ajax-api/")):
+            # An auth proxy in front of the server sending API calls to its login page.
+            return Response(302, "<html><body>Redirecting to login</body></html>", HTML_CT,
+                            [("Location", "http://127.0.0.1/oauth2/sign_in?rd=" + req.path)])
+        resp = self._handle(req)
+        if req.mode in ("endless", "poisoned") and resp.status == 200 \
+                and req.path.endswith("/search"):
+            resp = self._request_mode(req, resp)
+        return resp
+
+    def _request_mode(self, req, resp):
+        """endless: the page carries a next_page_token whatever token was
+        asked (the same rows again, forever); poisoned: the first
+        experiment's name holds an escaped NUL and the second's tag value a
+        lone surrogate, as a broken client could have stored them."""
+        obj = json.loads(resp.body.decode("utf-8"))
+        if req.mode == "endless":
+            self.endless_pages += 1
+            obj["next_page_token"] = b64_token(1000000 + self.endless_pages)
+        elif obj.get("experiments"):
+            exps = obj["experiments"]
+            exps[0]["name"] = exps[0]["name"] + "\x00after-nul"
+            if len(exps) > 1:
+                exps[1].setdefault("tags", []).append({"key": "note",
+                                                       "value": "lone \ud800 surrogate"})
+        # json.dumps escapes both as \u0000 and \ud800, as MLflow's encoder would.
+        return json_response(200, obj)
+
+    def _handle(self, req):
+        if req.mode == "endless" and req.path.endswith("/search"):
+            req = _first_page(req)
         route = self.routes.get(req.path)
         if route is None:
             for prefix in ("/api/2.0/mlflow-artifacts/artifacts/",

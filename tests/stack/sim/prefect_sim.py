@@ -76,8 +76,8 @@ import threading
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import simbase2  # noqa: E402
-from simbase2 import Response  # noqa: E402
+import simcommon  # noqa: E402
+from simcommon import Response  # noqa: E402
 
 UTC = datetime.timezone.utc
 CAPTURE_NOW = datetime.datetime(2026, 11, 23, 17, 50, 46, tzinfo=UTC)
@@ -94,7 +94,7 @@ FLOW_VERSION = "5f448e4bb440d6fefd071996c50ffef7"
 
 
 def FX(name):
-    return simbase2.fixture_json("prefect", name)
+    return simcommon.fixture_json("prefect", name)
 
 
 # ------------------------------------------------------------------ time
@@ -309,13 +309,13 @@ ANIMALS = ["yak", "panda", "crane", "otter", "lynx", "heron", "bison", "marmot",
 
 # ------------------------------------------------------------------ the app
 
-class PrefectApp(simbase2.App):
+class PrefectApp(simcommon.App):
     name = "prefect"
     base_headers = [("date", None), ("server", "uvicorn")]
     lowercase_headers = True
 
     def __init__(self, args):
-        simbase2.App.__init__(self, args)
+        simcommon.App.__init__(self, args)
         self.lock = threading.RLock()
         self.openapi = FX("openapi.json")
         self.V = Validator(self.openapi["components"]["schemas"])
@@ -723,9 +723,9 @@ class PrefectApp(simbase2.App):
     def respond(self, req, status, obj, extra_headers=None, hostile_ok=True):
         if hostile_ok and req.hostile:
             if isinstance(obj, str):
-                obj = simbase2.hostile_str(obj)
+                obj = simcommon.hostile_str(obj)
             else:
-                obj = simbase2.hostilize(obj, HOSTILE_KEYS)
+                obj = simcommon.hostilize(obj, HOSTILE_KEYS)
         body = dumps(obj).encode("utf-8")
         return self.raw(req, status, body, "application/json", extra_headers)
 
@@ -739,7 +739,7 @@ class PrefectApp(simbase2.App):
         headers = [("content-length", str(len(body))), ("content-type", ctype)] + headers
         if extra_headers:
             headers.extend(extra_headers)
-        return Response(status, body, headers)
+        return Response(status, body, None, headers)
 
     def error500(self, req):
         return self.raw(req, 500, dumps({"exception_message": "Internal Server Error"}).encode(),
@@ -833,7 +833,7 @@ class PrefectApp(simbase2.App):
             if sub != "/" and any(True for _ in self._match(alt)):
                 host = req.header("Host") or "127.0.0.1"
                 loc = "http://%s/api%s" % (host, alt) + ("?" + req.query if req.query else "")
-                return Response(307, b"", [("content-length", "0"), ("location", loc)])
+                return Response(307, b"", None, [("content-length", "0"), ("location", loc)])
             raise HTTPError(404, {"detail": "Not Found"})
         route, params = found
         if route["handler"] is None:
@@ -897,7 +897,7 @@ class PrefectApp(simbase2.App):
                 except ValueError:
                     raise HTTPError(400, {"detail": "There was an error parsing the body"})
                 if req.hostile:
-                    data = simbase2.unhostile_obj(data)
+                    data = simcommon.unhostile_obj(data)
                 raw_for_error = data
             else:
                 raw_for_error = req.body.decode("utf-8", "replace")
@@ -1557,7 +1557,7 @@ class PrefectApp(simbase2.App):
 
 
 def main(argv=None):
-    return simbase2.main(PrefectApp, "Prefect 2.14.21 server API simulator", argv)
+    return simcommon.main(PrefectApp, "Prefect 2.14.21 server API simulator", argv)
 
 
 if __name__ == "__main__":

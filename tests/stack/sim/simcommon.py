@@ -1,4 +1,5 @@
-"""Shared plumbing for the mlconsole HTTP simulators (mlflow_sim.py, ray_sim.py).
+"""The one base of the mlconsole HTTP simulators (mlflow_sim.py, ray_sim.py,
+prefect_sim.py, airflow_sim.py).
 
 Python 3 standard library only.  What lives here:
 
@@ -39,6 +40,15 @@ Python 3 standard library only.  What lives here:
       the simulated world back to what it was at start (after tests that
       write: alias moves, stage transitions); answers ``{"reset": true}``.
 
+A request may also ask for a fault for itself alone with a path prefix
+``/__mode/NAME/`` (``REQUEST_MODES``; the simulator says what NAME means), so
+that tests running in parallel do not see each other's faults.
+
+Apps choose their answer's look: ``server_header`` (or ``base_headers``, a
+list of (name, value) every answer gets, ``("Date", None)`` filled with the
+current date), ``lowercase_headers`` (uvicorn's ``content-length``) and
+``keep_alive`` (False: ``Connection: close``, gunicorn's sync worker).
+
 Requests whose strings contain the hostile sequences are de-hostiled on the way
 in (``unhostile``), so a client that sends back a name it got in hostile mode
 still finds the object.
@@ -49,8 +59,10 @@ Leaves out: TLS, HTTP/2, authentication, request pipelining beyond what
 
 import argparse
 import collections
+import email.utils
 import json
 import os
+import re
 import select
 import signal
 import socket
@@ -62,6 +74,13 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 MODES = ("ok", "error500", "hang", "hostile")
+# Modes one request can ask for with a path prefix /__mode/NAME/ (the client
+# is given a base URL ending in it), so that parallel tests do not see each
+# other's faults.  Each simulator says what they mean for it (the MLflow one:
+# endless = every search answer carries a next_page_token; redirect = every
+# API call answers 302 to a login page; poisoned = a NUL and a lone surrogate
+# escaped in one experiment's strings).
+REQUEST_MODES = ("endless", "redirect", "poisoned")
 
 # Hostile payload.  Put in front of and behind a string so that truncating
 # clients still meet part of it.
@@ -131,7 +150,8 @@ def hostilize(obj, keys):
 class Request(object):
     """A parsed HTTP request handed to a simulator app."""
 
-    def __init__(self, method, raw_path, headers, body, hostile):
+    def __init__(self, method, raw_path, headers, body, hostile, mode=None):
+        self.mode = mode       # a REQUEST_MODES entry, or None
         self.method = method
         self.raw_path = raw_path
         parts = urllib.parse.urlsplit(raw_path)
@@ -175,8 +195,11 @@ class Request(object):
 
 
 class Response(object):
+    """status, body bytes, headers; content_type (None: no Content-Type
+    header) and reason (None: the standard phrase) as keywords."""
+
     def __init__(self, status, body=b"", content_type="text/plain; charset=utf-8",
-                 headers=None):
+                 headers=None, reason=None):
         self.status = status
         if isinstance(body, str):
             body = body.encode("utf-8")
@@ -184,6 +207,7 @@ class Response(object):
         self.headers = [("Content-Type", content_type)] if content_type else []
         if headers:
             self.headers.extend(headers)
+        self.reason = reason
 
 
 def json_response(status, obj, pretty=True, content_type="application/json",
@@ -195,6 +219,14 @@ def json_response(status, obj, pretty=True, content_type="application/json",
     else:
         text = json.dumps(obj)
     return Response(status, text, content_type, headers)
+
+
+def _merged_headers(headers):
+    """{name: value}, a repeated header's values joined with ", "."""
+    out = {}
+    for k, v in headers.items():
+        out[k] = (out[k] + ", " + v) if k in out else v
+    return out
 
 
 class SimState(object):
@@ -212,7 +244,7 @@ class SimState(object):
             "path": urllib.parse.unquote(parts.path),
             "query": parts.query,
             "args": urllib.parse.parse_qs(parts.query, keep_blank_values=True),
-            "headers": dict(headers.items()),
+            "headers": _merged_headers(headers),
             "body": body.decode("utf-8", "replace"),
             "time": time.time(),
         }
@@ -223,9 +255,11 @@ class SimState(object):
 
 class App(object):
     """Base class of a simulator.  Subclasses override handle() and may
-    override error500() and the class attributes."""
+    override error500(), add_arguments() and the class attributes."""
 
     server_header = "python-sim"
+    base_headers = None        # [(name, value)] every answer gets; None: Server, Date
+    lowercase_headers = False  # True: "content-length" (uvicorn style)
     keep_alive = True          # False: "Connection: close" on every answer
     name = "sim"
 
@@ -235,7 +269,7 @@ class App(object):
 
     @property
     def hostile(self):
-        return self.state.mode == "hostile"
+        return self.state is not None and self.state.mode == "hostile"
 
     def reset(self):
         """Back to the world of the start (simulators that keep state)."""
@@ -245,6 +279,10 @@ class App(object):
 
     def error500(self, req):
         return Response(500, "500 Internal Server Error\n")
+
+    @staticmethod
+    def add_arguments(parser):
+        """Simulator-specific command-line options."""
 
 
 class SimHTTPServer(ThreadingHTTPServer):
@@ -256,6 +294,7 @@ class SimHTTPServer(ThreadingHTTPServer):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    timeout = 300  # idle keep-alive connections are dropped after this
     server_version = "python-sim"
     sys_version = ""
 
@@ -301,11 +340,28 @@ class Handler(BaseHTTPRequestHandler):
         return b""
 
     def _send(self, resp, head_only=False):
-        self.send_response(resp.status)
+        app = self.app
+        reason = resp.reason
+        if reason is None:
+            reason = self.responses.get(resp.status, ("",))[0]
+        self.log_request(resp.status, len(resp.body))
+        self.send_response_only(resp.status, reason)
+        have = {k.lower() for k, _ in resp.headers}
+        base = app.base_headers
+        if base is None:
+            base = [("Server", app.server_header), ("Date", None)]
+        for k, v in base:
+            if k.lower() in have:
+                continue
+            if v is None and k.lower() == "date":
+                v = email.utils.formatdate(usegmt=True)
+            self.send_header(k, v)
         for k, v in resp.headers:
             self.send_header(k, v)
-        self.send_header("Content-Length", str(len(resp.body)))
-        if not self.app.keep_alive:
+        if "content-length" not in have:
+            name = "content-length" if app.lowercase_headers else "Content-Length"
+            self.send_header(name, str(len(resp.body)))
+        if not app.keep_alive:
             self.send_header("Connection", "close")
             self.close_connection = True
         self.end_headers()
@@ -342,12 +398,17 @@ class Handler(BaseHTTPRequestHandler):
         if path_only.startswith("/__sim/"):
             self._send(self._control(path_only, raw_path))
             return
+        req_mode = None
+        m = re.match(r"^/__mode/([a-z0-9]+)(/.*)$", path_only)
+        if m and m.group(1) in REQUEST_MODES:
+            req_mode = m.group(1)
+            raw_path = raw_path[len("/__mode/") + len(req_mode):]
         state.record(method, raw_path, self.headers, body)
         mode = state.mode
         if mode == "hang":
             self._hang()
             return
-        req = Request(method, raw_path, self.headers, body, mode == "hostile")
+        req = Request(method, raw_path, self.headers, body, mode == "hostile", req_mode)
         try:
             if mode == "error500":
                 resp = self.app.error500(req)
@@ -480,3 +541,20 @@ def load_fixture_text(*parts):
 
 def load_fixture_json(*parts):
     return json.loads(load_fixture_text(*parts))
+
+
+def main(app_class, description, argv=None):
+    """Command line, app, serve: a simulator's whole main()."""
+    parser = common_parser(description)
+    app_class.add_arguments(parser)
+    args = parser.parse_args(argv)
+    return serve(app_class(args), args)
+
+
+def fixture_bytes(*parts):
+    with open(fixtures_dir(*parts), "rb") as f:
+        return f.read()
+
+
+def fixture_json(*parts):
+    return json.loads(fixture_bytes(*parts).decode("utf-8"))

@@ -1,0 +1,290 @@
+/* lib/s3/s3c_xfer.c — the S3 client's transfers and deletes (see s3c.h):
+ * GetObject to a file through lib/core/download, PutObject from a file,
+ * DeleteObject, and DeleteObjects in batches with per-key results. Every
+ * callback runs exactly once, from the loop. Never blocks, never draws. */
+#include "lib/s3/s3c_int.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "lib/core/config.h"
+#include "lib/core/digest.h"
+#include "lib/core/download.h"
+#include "lib/core/http.h"
+#include "lib/core/loop.h"
+#include "lib/core/util.h"
+
+static void dl_progress(int64_t now, int64_t total, void *arg)
+{
+	struct s3c_req *r = arg;
+	if (r->progress)
+		r->progress(now, total, r->arg);
+}
+
+static void dl_done(const struct dl_result *res, const struct mlc_err *derr, void *arg)
+{
+	struct s3c_req *r = arg;
+	r->dl = NULL;
+	struct mlc_err e;
+	if (!derr) {
+		r->cb.done(res->bytes, NULL, r->arg);
+	} else if (derr->code == MLC_ERR_HTTP) {
+		s3c_resp_error(r, r->key, res->status, res->err_body, res->err_len, &e);
+		r->cb.done(0, &e, r->arg);
+	} else if (derr->code == MLC_ERR_IO || derr->code == MLC_ERR_USAGE) {
+		r->cb.done(0, derr, r->arg); /* names the local file already */
+	} else {
+		s3c_transport_error(r, r->key, derr, &e);
+		r->cb.done(0, &e, r->arg);
+	}
+	s3c_req_free(r);
+}
+
+struct s3c_req *s3c_download(const struct target *t, const char *bucket, const char *key,
+			     const char *path, bool overwrite, s3c_progress_cb progress,
+			     s3c_done_cb cb, void *arg)
+{
+	struct s3c_req *r = s3c_req_new(OP_DOWNLOAD, t, bucket, key, arg);
+	r->cb.done = cb;
+	if (s3c_key_refused(r, key))
+		return s3c_fail_later(r);
+	r->progress = progress;
+	struct http_opts o;
+	const char *headers[5];
+	struct s3_scratch sc;
+	s3_request_opts(t, "GET", bucket, key, NULL, &o, headers, &sc);
+	o.timeout_ms = -1; /* no total deadline: the low-speed abort still applies */
+	o.max_bytes = (size_t)1 << 46;
+	struct dl_opts d = {
+	    .overwrite = overwrite, .progress = dl_progress, .done = dl_done, .arg = r};
+	r->dl = dl_start(&o, path, &d);
+	s3_scratch_free(&sc);
+	return r;
+}
+
+static void put_progress(int64_t now, int64_t total, void *arg)
+{
+	struct s3c_req *r = arg;
+	if (r->progress)
+		r->progress(now, total, r->arg);
+}
+
+static void put_done(const struct http_resp *resp, const struct mlc_err *herr, void *arg)
+{
+	struct s3c_req *r = arg;
+	r->http = NULL;
+	struct mlc_err e;
+	if (herr && herr->code == MLC_ERR_IO) {
+		r->cb.done(0, herr, r->arg);
+	} else if (herr) {
+		s3c_transport_error(r, r->key, herr, &e);
+		r->cb.done(0, &e, r->arg);
+	} else if (resp->status < 200 || resp->status > 299) {
+		s3c_resp_error(r, r->key, resp->status, resp->body, resp->body_len, &e);
+		r->cb.done(0, &e, r->arg);
+	} else {
+		r->cb.done((int64_t)r->max_bytes, NULL, r->arg);
+	}
+	s3c_req_free(r);
+}
+
+struct s3c_req *s3c_put_file(const struct target *t, const char *bucket, const char *key,
+			     const char *path, s3c_progress_cb progress, s3c_done_cb cb, void *arg)
+{
+	struct s3c_req *r = s3c_req_new(OP_PUT, t, bucket, key, arg);
+	r->cb.done = cb;
+	if (s3c_key_refused(r, key))
+		return s3c_fail_later(r);
+	r->progress = progress;
+	r->path = xstrdup(path);
+	struct stat st;
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+		mlc_err_set(&r->early_err, MLC_ERR_IO, 0, "%s: not a readable file", path);
+		return s3c_fail_later(r);
+	}
+	r->max_bytes = (size_t)st.st_size; /* reported as the byte count */
+	struct http_opts o;
+	const char *headers[6];
+	struct s3_scratch sc;
+	char hash[96];
+	s3_request_opts(t, "PUT", bucket, key, NULL, &o, headers, &sc);
+	s3c_set_payload_hash(headers, hash, sizeof hash, "UNSIGNED-PAYLOAD");
+	o.upload_path = r->path;
+	o.upload_len = (int64_t)st.st_size;
+	o.timeout_ms = -1;
+	o.on_progress = put_progress;
+	o.progress_arg = r;
+	r->http = http_request(&o, put_done, r);
+	s3_scratch_free(&sc);
+	return r;
+}
+
+/* ---- DeleteObject / DeleteObjects ------------------------------------------------ */
+
+static void delete_done(const struct http_resp *resp, const struct mlc_err *herr, void *arg)
+{
+	struct s3c_req *r = arg;
+	r->http = NULL;
+	struct mlc_err e;
+	if (herr) {
+		s3c_transport_error(r, r->key, herr, &e);
+		r->cb.err(&e, r->arg);
+	} else if (resp->status < 200 || resp->status > 299) {
+		s3c_resp_error(r, r->key, resp->status, resp->body, resp->body_len, &e);
+		r->cb.err(&e, r->arg);
+	} else {
+		r->cb.err(NULL, r->arg);
+	}
+	s3c_req_free(r);
+}
+
+struct s3c_req *s3c_delete(const struct target *t, const char *bucket, const char *key,
+			   s3c_err_cb cb, void *arg)
+{
+	struct s3c_req *r = s3c_req_new(OP_DELETE, t, bucket, key, arg);
+	r->cb.err = cb;
+	if (s3c_key_refused(r, key))
+		return s3c_fail_later(r);
+	struct http_opts o;
+	const char *headers[5];
+	struct s3_scratch sc;
+	s3_request_opts(t, "DELETE", bucket, key, NULL, &o, headers, &sc);
+	r->http = http_request(&o, delete_done, r);
+	s3_scratch_free(&sc);
+	return r;
+}
+
+#define DELETE_BATCH 1000
+
+static void delete_keys_step(struct s3c_req *r);
+
+static void note_failure(struct s3c_req *r, size_t count, const struct mlc_err *e)
+{
+	if (r->failed == 0)
+		r->first_fail = *e;
+	r->failed += count;
+}
+
+static void delete_batch_done(const struct http_resp *resp, const struct mlc_err *herr, void *arg)
+{
+	struct s3c_req *r = arg;
+	r->http = NULL;
+	size_t batch = r->op == OP_DELETE_KEYS && r->max_keys > 0 ? (size_t)r->max_keys : 1;
+	struct mlc_err e;
+	const char *key = r->keys[r->next - batch];
+	if (herr) {
+		s3c_transport_error(r, batch == 1 ? key : NULL, herr, &e);
+		note_failure(r, batch, &e);
+	} else if (resp->status < 200 || resp->status > 299) {
+		s3c_resp_error(r, batch == 1 ? key : NULL, resp->status, resp->body, resp->body_len,
+			       &e);
+		note_failure(r, batch, &e);
+	} else if (r->body) {
+		struct s3_delete_result dr;
+		if (s3_parse_delete_result(resp->body, resp->body_len, &dr, &e) < 0) {
+			note_failure(r, batch, &e);
+		} else {
+			r->deleted += dr.deleted;
+			if (dr.errors) {
+				mlc_err_set(&e, MLC_ERR_PROTO, 0, "DeleteObjects s3://%s: %s",
+					    r->bucket, dr.first_error);
+				note_failure(r, dr.errors, &e);
+			}
+			/* Quiet mode lists only failures: the rest were deleted. */
+			if (dr.deleted == 0 && dr.errors < batch)
+				r->deleted += batch - dr.errors;
+		}
+	} else {
+		r->deleted++;
+	}
+	free(r->body);
+	r->body = NULL;
+	if (r->progress)
+		r->progress((int64_t)r->next, (int64_t)r->nkeys, r->arg);
+	delete_keys_step(r);
+}
+
+/* The next request: a batch of XML-safe keys, or one key alone. */
+static void delete_keys_step(struct s3c_req *r)
+{
+	if (r->next >= r->nkeys) {
+		struct s3c_req *rr = r;
+		rr->cb.deleted(rr->deleted, rr->failed, rr->failed ? &rr->first_fail : NULL,
+			       rr->arg);
+		s3c_req_free(rr);
+		return;
+	}
+	struct http_opts o;
+	const char *headers[8];
+	struct s3_scratch sc;
+	if (!s3_key_xml_safe(r->keys[r->next])) {
+		r->max_keys = 1;
+		s3_request_opts(r->t, "DELETE", r->bucket, r->keys[r->next], NULL, &o, headers,
+				&sc);
+		r->next++;
+		r->http = http_request(&o, delete_batch_done, r);
+		s3_scratch_free(&sc);
+		return;
+	}
+	size_t n = 0;
+	while (r->next + n < r->nkeys && n < DELETE_BATCH && s3_key_xml_safe(r->keys[r->next + n]))
+		n++;
+	r->body = s3_delete_body((const char *const *)r->keys + r->next, n, true);
+	r->next += n;
+	r->max_keys = (int)n;
+	size_t blen = strlen(r->body);
+	unsigned char md5[DIGEST_MD5_LEN], sha[DIGEST_SHA256_LEN];
+	digest_md5(r->body, blen, md5);
+	digest_sha256(r->body, blen, sha);
+	char md5b64[32], shahex[2 * DIGEST_SHA256_LEN + 1];
+	digest_b64_encode(md5, sizeof md5, true, md5b64, sizeof md5b64);
+	s3c_hex_of(sha, sizeof sha, shahex);
+	char hash_hdr[128], md5_hdr[64];
+	s3_request_opts(r->t, "POST", r->bucket, NULL, "delete=", &o, headers, &sc);
+	s3c_set_payload_hash(headers, hash_hdr, sizeof hash_hdr, shahex);
+	snprintf(md5_hdr, sizeof md5_hdr, "Content-MD5: %s", md5b64);
+	int h = 0;
+	while (headers[h])
+		h++;
+	headers[h++] = md5_hdr;
+	headers[h++] = "Content-Type: application/xml";
+	headers[h] = NULL;
+	/* path style: /bucket?delete=, without the slash after the bucket */
+	size_t ul = strlen(sc.url);
+	char *q = strstr(sc.url, "/?delete=");
+	if (q && !r->t->virtual_host) {
+		memmove(q, q + 1, ul - (size_t)(q - sc.url));
+		o.url = sc.url;
+	}
+	o.body = r->body;
+	o.body_len = blen;
+	o.timeout_ms = 60000;
+	r->http = http_request(&o, delete_batch_done, r);
+	s3_scratch_free(&sc);
+}
+
+struct s3c_req *s3c_delete_keys(const struct target *t, const char *bucket, const char *const *keys,
+				size_t n, s3c_progress_cb progress, s3c_deleted_cb cb, void *arg)
+{
+	struct s3c_req *r = s3c_req_new(OP_DELETE_KEYS, t, bucket, NULL, arg);
+	r->cb.deleted = cb;
+	r->progress = progress;
+	r->keys = xcalloc(n + 1, sizeof *r->keys);
+	for (size_t i = 0; i < n; i++)
+		r->keys[i] = xstrdup(keys[i]);
+	r->nkeys = n;
+	for (size_t i = 0; i < n; i++)
+		if (s3c_key_refused(r, keys[i]))
+			return s3c_fail_later(r);
+	if (n == 0) {
+		mlc_err_set(&r->early_err, MLC_ERR_USAGE, 0, "DeleteObjects s3://%s: no keys",
+			    bucket);
+		return s3c_fail_later(r);
+	}
+	/* The first step starts at once: its callback comes from the loop. */
+	delete_keys_step(r);
+	return r;
+}

@@ -1,0 +1,512 @@
+/* panels/exp_runs.c — the runs of one experiment as a parent/child tree
+ * with the most common metric and param columns, loaded page by page in
+ * the background (a small first page for the first screen); :filter and
+ * :order (O) go to the server, space marks runs for compare (C), c chooses
+ * the columns. State: struct xp_runs, the view's priv; the load is
+ * cancelled when the view closes. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "experiments.h"
+#include "lib/core/log.h"
+#include "lib/core/sanitize.h"
+#include "lib/core/util.h"
+#include "mlflowp.h"
+#include "tui/app.h"
+#include "tui/canvas.h"
+#include "tui/glyph.h"
+
+/* First page small for the first screen, then big pages (tests/bench). */
+#define FIRST_PAGE 100
+#define NEXT_PAGES 1000
+
+const struct mlflow_run *xp_runs_get(const struct xp_runs *rs, int idx)
+{
+	return rs && idx >= 0 && (size_t)idx < rs->nruns ? &rs->runs[idx] : NULL;
+}
+
+void xp_runs_bump(struct xp_runs *rs)
+{
+	rs->gen++;
+	app_dirty();
+}
+
+/* ---- keys of the loaded runs (columns, compare) ------------------------- */
+
+static const struct mlflow_keys *sort_keys; /* for key_cmp, during qsort */
+
+static int key_cmp(const void *a, const void *b)
+{
+	const struct xkey *x = a, *y = b;
+	if (x->metric != y->metric)
+		return x->metric ? -1 : 1;
+	if (x->count != y->count)
+		return y->count - x->count;
+	return strcmp(mlflow_keys_name(sort_keys, x->key), mlflow_keys_name(sort_keys, y->key));
+}
+
+int xp_collect_keys(const struct xp_runs *rs, struct xkey **out)
+{
+	uint32_t nk = rs->x->keys.n;
+	int *mc = xcalloc(nk + 1, sizeof *mc), *pc = xcalloc(nk + 1, sizeof *pc);
+	for (size_t i = 0; i < rs->nruns; i++) {
+		const struct mlflow_run *r = &rs->runs[i];
+		for (size_t j = 0; j < r->nmetrics; j++)
+			if (r->metrics[j].key < nk)
+				mc[r->metrics[j].key]++;
+		for (size_t j = 0; j < r->nparams; j++)
+			if (r->params[j].key < nk)
+				pc[r->params[j].key]++;
+	}
+	struct xkey *k = xcalloc(2 * (size_t)nk + 1, sizeof *k);
+	int n = 0;
+	for (uint32_t i = 0; i < nk; i++) {
+		if (mc[i])
+			k[n++] = (struct xkey){i, true, mc[i]};
+		if (pc[i])
+			k[n++] = (struct xkey){i, false, pc[i]};
+	}
+	sort_keys = &rs->x->keys;
+	qsort(k, (size_t)n, sizeof *k, key_cmp);
+	free(mc);
+	free(pc);
+	*out = k;
+	return n;
+}
+
+/* Picks the most common metric (3) and param (2) keys for columns. */
+static void auto_columns(struct xp_runs *rs)
+{
+	if (rs->cols_chosen)
+		return;
+	struct xkey *all;
+	int n = xp_collect_keys(rs, &all);
+	rs->ncols = 0;
+	for (int want = 0; want < 2; want++) {
+		int lim = want == 0 ? 3 : 2;
+		for (int k = 0; k < n && lim > 0; k++) {
+			if (all[k].metric != (want == 0))
+				continue;
+			rs->cols[rs->ncols++] = all[k];
+			lim--;
+		}
+	}
+	free(all);
+}
+
+/* ---- loading ------------------------------------------------------------- */
+
+/* Drops the loaded runs (the load too). The key table stays: it is the
+ * panel's, and the next listing indexes into it. */
+static void runs_clear(struct xp_runs *rs)
+{
+	mlflowc_load_cancel(rs->load);
+	rs->load = NULL;
+	for (size_t i = 0; i < rs->nruns; i++)
+		mlflow_run_free(&rs->runs[i]);
+	free(rs->runs);
+	free(rs->rows);
+	free(rs->depth);
+	free(rs->last_child);
+	free(rs->marked);
+	rs->runs = NULL;
+	rs->rows = NULL;
+	rs->depth = NULL;
+	rs->last_child = NULL;
+	rs->marked = NULL;
+	rs->nruns = rs->capruns = 0;
+	rs->nmarked = 0;
+	if (!rs->cols_chosen)
+		rs->ncols = 0;
+}
+
+static void runs_append(struct xp_runs *rs, struct mlflow_run_page *p, bool last)
+{
+	if (rs->nruns + p->n > rs->capruns) {
+		rs->capruns = MLC_MAX(rs->capruns * 2, rs->nruns + p->n);
+		rs->runs = xrealloc(rs->runs, rs->capruns * sizeof *rs->runs);
+		rs->marked = xrealloc(rs->marked, rs->capruns * sizeof *rs->marked);
+	}
+	memcpy(rs->runs + rs->nruns, p->items, p->n * sizeof *p->items);
+	memset(rs->marked + rs->nruns, 0, p->n * sizeof *rs->marked);
+	rs->nruns += p->n;
+	free(p->items);
+	p->items = NULL;
+	p->n = 0;
+	if (last && rs->nruns && rs->capruns > rs->nruns) {
+		/* Done growing: give back the doubling's slack. */
+		rs->capruns = rs->nruns;
+		rs->runs = xrealloc(rs->runs, rs->capruns * sizeof *rs->runs);
+		rs->marked = xrealloc(rs->marked, rs->capruns * sizeof *rs->marked);
+	}
+}
+
+static void on_page(struct mlflow_run_page *p, bool last, const struct mlc_err *err, void *arg)
+{
+	struct xp_runs *rs = arg;
+	if (last)
+		rs->load = NULL;
+	if (err) {
+		snprintf(rs->err, sizeof rs->err, "%s", err->msg);
+		if (rs->replace_on_page) {
+			app_message(ROLE_ERR, "%s", err->msg);
+			/* The new filter was refused: keep the rows of the old one. */
+			snprintf(rs->filter, sizeof rs->filter, "%s", rs->prev_filter);
+			rs->replace_on_page = false;
+		}
+		rs->done = true;
+		xp_runs_bump(rs);
+		return;
+	}
+	if (rs->replace_on_page) {
+		struct mlflowc_load *keep = rs->load;
+		rs->load = NULL;
+		runs_clear(rs);
+		rs->load = keep;
+		rs->replace_on_page = false;
+	}
+	rs->err[0] = '\0';
+	runs_append(rs, p, last);
+	xp_runs_build_tree(rs);
+	if (rs->nruns <= FIRST_PAGE || last)
+		auto_columns(rs);
+	rs->done = last;
+	if (last && rs->load_t0)
+		log_info("mlflow: %zu runs of experiment %s in %lld ms", rs->nruns, rs->exp_id,
+			 (long long)(mono_ms() - rs->load_t0));
+	xp_runs_bump(rs);
+}
+
+/* replace: keep the rows shown until the first page of the new load. */
+static void runs_load(struct xp_runs *rs, bool replace)
+{
+	struct mlflowc *c = xp_client(rs->x);
+	if (!c)
+		return;
+	const char *ids[] = {rs->exp_id};
+	const char *order[] = {rs->order_by};
+	struct mlflow_runs_query q = {.experiment_ids = ids,
+				      .nexp = 1,
+				      .filter = rs->filter,
+				      .order_by = order,
+				      .norder = rs->order_by[0] ? 1 : 0,
+				      .run_view_type = "ACTIVE_ONLY"};
+	mlflowc_load_cancel(rs->load);
+	rs->load = NULL;
+	if (!replace)
+		runs_clear(rs);
+	rs->replace_on_page = replace;
+	rs->done = false;
+	rs->load_t0 = mono_ms();
+	rs->load = mlflowc_runs_load(c, &rs->x->keys, &q, FIRST_PAGE, NEXT_PAGES, on_page, rs);
+	xp_runs_bump(rs);
+}
+
+void xp_runs_server_filter(struct xp_runs *rs, const char *expr)
+{
+	snprintf(rs->prev_filter, sizeof rs->prev_filter, "%s", rs->filter);
+	snprintf(rs->filter, sizeof rs->filter, "%s", expr);
+	runs_load(rs, true);
+}
+
+void xp_runs_server_order(struct xp_runs *rs, const char *clause)
+{
+	snprintf(rs->order_by, sizeof rs->order_by, "%s", clause);
+	runs_load(rs, true);
+}
+
+struct xp_runs *xp_runs_push(struct panel *p, const char *id, const char *name)
+{
+	struct xp_runs *rs = xcalloc(1, sizeof *rs);
+	rs->x = p->priv;
+	snprintf(rs->exp_id, sizeof rs->exp_id, "%s", id);
+	snprintf(rs->exp_name, sizeof rs->exp_name, "%s", name ? name : "");
+	if (!view_push(p, &xp_runs_view, rs)) {
+		free(rs);
+		return NULL;
+	}
+	runs_load(rs, false);
+	return rs;
+}
+
+static void runs_close(struct view *v)
+{
+	struct xp_runs *rs = v->priv;
+	runs_clear(rs);
+	free(rs);
+}
+
+/* ---- rows and cells ---------------------------------------------------------- */
+
+enum { R_NAME, R_STATUS, R_USER, R_START, R_DUR, R_SOURCE, R_FIXED };
+
+static const struct column run_cols[R_FIXED] = {
+    [R_NAME] = {"NAME", 12, 30, ALIGN_LEFT, 0, false},
+    [R_STATUS] = {"STATUS", 8, 9, ALIGN_LEFT, 0, false},
+    [R_USER] = {"USER", 4, 10, ALIGN_LEFT, 4, false},
+    [R_START] = {"START", 11, 11, ALIGN_LEFT, 3, false},
+    [R_DUR] = {"DURATION", 8, 8, ALIGN_RIGHT, 2, true},
+    [R_SOURCE] = {"SOURCE", 6, 16, ALIGN_LEFT, 6, false},
+};
+
+static const struct column *runs_columns(struct view *v, int *n)
+{
+	struct xp_runs *rs = v->priv;
+	memcpy(rs->colspec, run_cols, sizeof run_cols);
+	for (int i = 0; i < rs->ncols; i++) {
+		struct column *c = &rs->colspec[R_FIXED + i];
+		char *t = san_str(mlflow_keys_name(&rs->x->keys, rs->cols[i].key));
+		snprintf(rs->coltitle[i], sizeof rs->coltitle[i], "%s", t);
+		free(t);
+		*c = (struct column){
+		    rs->coltitle[i],   6, 12, rs->cols[i].metric ? ALIGN_RIGHT : ALIGN_LEFT, 5 + i,
+		    rs->cols[i].metric};
+	}
+	*n = R_FIXED + rs->ncols;
+	return rs->colspec;
+}
+
+static int runs_nrows(struct view *v)
+{
+	return (int)((struct xp_runs *)v->priv)->nruns;
+}
+
+static unsigned long runs_generation(struct view *v)
+{
+	return ((struct xp_runs *)v->priv)->gen;
+}
+
+static void name_cell(const struct xp_runs *rs, int row, struct cell *out)
+{
+	const struct mlflow_run *r = &rs->runs[rs->rows[row]];
+	bool marked = rs->marked[rs->rows[row]];
+	char *name = san_str(r->run_name ? r->run_name : r->run_id);
+	const char *tree =
+	    rs->depth[row] == 0 ? "" : glyph(rs->last_child[row] ? G_TREE_END : G_TREE_MID);
+	snprintf(out->text, sizeof out->text, "%s%*s%s%s", marked ? glyph(G_MARKED) : "",
+		 rs->depth[row] > 1 ? 2 * (rs->depth[row] - 1) : 0, "", tree, name);
+	free(name);
+	out->role = marked ? ROLE_MARK : ROLE_NORMAL;
+}
+
+static void key_cell(const struct xp_runs *rs, const struct mlflow_run *r, const struct xkey *k,
+		     struct cell *out)
+{
+	char buf[64];
+	if (k->metric) {
+		const struct mlflow_metric *m = mlflow_run_metric(r, k->key);
+		if (m)
+			mlflow_fmt_metric(buf, sizeof buf, m->value);
+		mlp_cell(out, m ? buf : NULL, ROLE_NORMAL);
+	} else {
+		mlp_cell(out, mlflow_run_param(r, k->key), ROLE_NORMAL);
+	}
+}
+
+static void runs_cell(struct view *v, int row, int col, struct cell *out)
+{
+	struct xp_runs *rs = v->priv;
+	if (row < 0 || (size_t)row >= rs->nruns)
+		return;
+	const struct mlflow_run *r = &rs->runs[rs->rows[row]];
+	char buf[64];
+	switch (col) {
+	case R_NAME:
+		name_cell(rs, row, out);
+		break;
+	case R_STATUS:
+		mlp_cell(out, mlflow_status_name(r->status), mlp_status_role(r->status));
+		break;
+	case R_USER:
+		mlp_cell(out, r->user_id, ROLE_DIM);
+		break;
+	case R_START:
+		mlp_time(buf, sizeof buf, r->start_time);
+		mlp_cell(out, buf, ROLE_NORMAL);
+		break;
+	case R_DUR:
+		if (r->end_time && r->start_time)
+			fmt_age(buf, sizeof buf, (long)(r->end_time - r->start_time));
+		else
+			snprintf(buf, sizeof buf, r->status == MLFLOW_ST_RUNNING ? "running" : "-");
+		mlp_cell(out, buf, ROLE_NORMAL);
+		break;
+	case R_SOURCE:
+		mlp_cell(out, r->source_name, ROLE_DIM);
+		break;
+	default:
+		if (col - R_FIXED < rs->ncols)
+			key_cell(rs, r, &rs->cols[col - R_FIXED], out);
+	}
+}
+
+/* The experiment's name (from the list when :run came before it). */
+static void runs_title(struct view *v, char *out, size_t n)
+{
+	struct xp_runs *rs = v->priv;
+	const char *name = rs->exp_name[0] ? rs->exp_name : xp_exp_name(rs->x, rs->exp_id);
+	snprintf(out, n, "%s", name ? name : rs->exp_id);
+}
+
+/* Right of the breadcrumb: the server's filter and order, the progress. */
+static void runs_status(struct view *v, char *out, size_t n)
+{
+	struct xp_runs *rs = v->priv;
+	struct buf b;
+	buf_init(&b);
+	if (rs->filter[0])
+		buf_printf(&b, "server filter: %s", rs->filter);
+	if (rs->order_by[0])
+		buf_printf(&b, "%sserver order: %s", b.len ? "  " : "", rs->order_by);
+	if (rs->load)
+		buf_printf(&b, "%s%zu loaded %s", b.len ? "  " : "", rs->nruns, canvas_spinner());
+	else if (rs->done)
+		buf_printf(&b, "%s%zu runs", b.len ? "  " : "", rs->nruns);
+	snprintf(out, n, "%s", b.len ? b.data : "");
+	buf_free(&b);
+}
+
+static void runs_detail(struct view *v, int row, char *out, size_t n, enum role *role)
+{
+	struct xp_runs *rs = v->priv;
+	*role = ROLE_DIM;
+	if (rs->err[0]) {
+		snprintf(out, n, "%s", rs->err);
+		*role = ROLE_ERR;
+	} else if (row >= 0 && (size_t)row < rs->nruns) {
+		const struct mlflow_run *r = &rs->runs[rs->rows[row]];
+		if (rs->nmarked)
+			snprintf(out, n, "run %s  marked: %d (C compare)", r->run_id, rs->nmarked);
+		else
+			snprintf(out, n, "run %s", r->run_id);
+	}
+}
+
+static void runs_empty(struct view *v, char *out, size_t n)
+{
+	struct xp_runs *rs = v->priv;
+	if (!mlp_target())
+		xp_empty_no_target(out, n);
+	else
+		snprintf(out, n, "%s",
+			 rs->err[0] ? rs->err
+			 : rs->load ? "loading…"
+				    : "no runs match");
+}
+
+/* y: the run's id. */
+static void runs_copy(struct view *v, int row, char *out, size_t n)
+{
+	struct xp_runs *rs = v->priv;
+	if (row >= 0 && (size_t)row < rs->nruns)
+		san_into(out, n, rs->runs[rs->rows[row]].run_id,
+			 strlen(rs->runs[rs->rows[row]].run_id));
+}
+
+static void runs_reload(struct view *v)
+{
+	runs_load(v->priv, true);
+}
+
+/* ---- actions ------------------------------------------------------------------ */
+
+static int runs_open(struct view *v, int row)
+{
+	struct xp_runs *rs = v->priv;
+	if ((size_t)row >= rs->nruns)
+		return P_IGNORED;
+	xp_detail_push(v->panel, rs, rs->rows[row], NULL);
+	return P_REDRAW;
+}
+
+static int runs_mark(struct view *v, int row)
+{
+	struct xp_runs *rs = v->priv;
+	if ((size_t)row >= rs->nruns)
+		return P_IGNORED;
+	int i = rs->rows[row];
+	rs->marked[i] = !rs->marked[i];
+	rs->nmarked += rs->marked[i] ? 1 : -1;
+	xp_runs_bump(rs);
+	return P_REDRAW;
+}
+
+static int runs_compare(struct view *v, int row)
+{
+	struct xp_runs *rs = v->priv;
+	if (rs->nmarked < 2) {
+		app_message(ROLE_WARN, "mark two runs or more with <space> first");
+		return P_REDRAW;
+	}
+	if (rs->replace_on_page) {
+		/* the marks go with the rows the next page replaces */
+		app_message(ROLE_DIM, "the runs are reloading: compare when they are back");
+		return P_REDRAW;
+	}
+	xp_compare_push(v->panel, rs);
+	return P_REDRAW;
+}
+
+static int runs_columns_open(struct view *v, int row)
+{
+	xp_columns_push(v->panel, v->priv);
+	return P_REDRAW;
+}
+
+/* arg: the panel; the runs are the view on top when the answer comes
+ * (anything else: the view was left meanwhile, by a :run from Models). */
+static void order_given(void *arg, const char *text)
+{
+	struct view *v = view_top(arg);
+	if (text && v && v->ops == &xp_runs_view)
+		xp_runs_server_order(v->priv, text);
+}
+
+/* O: asks for the server's order_by (MLflow sorts by one clause:
+ * attributes.start_time, metrics.`auc` DESC, params.lr ASC), prefilled with
+ * the one in force, else the first metric column descending. */
+static int runs_order(struct view *v, int row)
+{
+	struct xp_runs *rs = v->priv;
+	char initial[160];
+	if (rs->order_by[0])
+		snprintf(initial, sizeof initial, "%s", rs->order_by);
+	else if (rs->ncols && rs->cols[0].metric)
+		snprintf(initial, sizeof initial, "metrics.`%s` DESC",
+			 mlflow_keys_name(&rs->x->keys, rs->cols[0].key));
+	else
+		snprintf(initial, sizeof initial, "attributes.start_time DESC");
+	char *safe = san_str(initial);
+	app_input("order by (server): ", safe, order_given, v->panel);
+	free(safe);
+	return P_REDRAW;
+}
+
+static const struct view_action runs_actions[] = {
+    {"open", "<Enter>", "detail", "the run's detail", ACT_F_SELECTION, runs_open},
+    {"mark", "<Space>", "mark", "mark the run for compare", ACT_F_SELECTION, runs_mark},
+    {"compare", "C", "compare", "compare the marked runs", 0, runs_compare},
+    {"columns", "c", "columns", "choose the metric and param columns", 0, runs_columns_open},
+    {"sort", "s", "sort", NULL, 0, NULL},
+    {"order", "O", "server order",
+     "the server's order (metrics.val_auc DESC, attributes.start_time), as :order", 0, runs_order},
+    {"filter", "/", "filter", NULL, 0, NULL},
+};
+
+const struct view_ops xp_runs_view = {
+    .name = "runs",
+    .title = runs_title,
+    .columns = runs_columns,
+    .nrows = runs_nrows,
+    .cell = runs_cell,
+    .generation = runs_generation,
+    .detail = runs_detail,
+    .empty_text = runs_empty,
+    .copy_text = runs_copy,
+    .reload = runs_reload,
+    .status = runs_status,
+    .close = runs_close,
+    .actions = runs_actions,
+    .nactions = ARRAY_LEN(runs_actions),
+};
