@@ -20,10 +20,36 @@
 #   # log-has: TEXT          after the run the log file holds a line with TEXT
 #                            (@DIR@ replaced); one directive per line wanted
 # In the script, @DIR@ is an empty directory of the test's own.
+#   # mask: numbers          also mask every number (sizes, rates, ages, pids of
+#                            a live PostgreSQL) and squeeze runs of blanks
+#   # config-sed: SED-EXPR   the config for this run edited with sed
+#   # before: psql SQL       run SQL on the stack's mlflowdb as mlflow first
+#   # session: APP SQL       then hold a psql session named APP running SQL
+#                            in the background (each started once the one
+#                            before is active on the server) until the run is over
+#   # after: psql SQL        run SQL once the run is over
 # A script may save intermediate screens as @OUT@.1, @OUT@.2 …: each is
 # compared with NAME.1.expected, NAME.2.expected … as well.
 . "$(dirname "$0")/lib.sh"
 DIR=$(dirname "$0")/screens
+PSQL=$(ls /usr/lib/postgresql/*/bin/psql 2>/dev/null | tail -1)
+PSQL=${PSQL:-psql}
+# psql as the stack's mlflow role on mlflowdb (PGAPPNAME names the session).
+stack_psql() {
+	PGPASSWORD=$(cat "$PGPASSWORD_FILE") "$PSQL" -X -q -h 127.0.0.1 -p "$PG_PORT" -U mlflow \
+		-d mlflowdb -c "$1"
+}
+# For screens of a live PostgreSQL: every number (with its unit: 12.4 MB,
+# 99%, 4m12s, 27,451) becomes N, and so does a lone "-" (a rate before
+# the second poll: a slow run polls twice), runs of blanks one blank.
+mask_numbers() {
+	perl -CSD -pe '
+		s/YYYY-MM-DD HH:MM/DATE/g;
+		s/(?<![\w.])\d[\d,.]*(?: ?[KMGTP]?B\b|%|(?:[smhd]\d*)+\b)?/N/g;
+		s/(?<= )-(?= |$)/N/g;
+		s/ +/ /g;
+	'
+}
 # The stack's config with a generous "slow" threshold, so that a loaded
 # machine does not turn rows yellow at random.
 # SSH deadlines are generous too: a login takes seconds on a loaded machine.
@@ -75,6 +101,30 @@ for script in "$DIR"/${ONLY:-*}.script; do
 		cfg=$WORK/$name.cfg.ini
 	fi
 	mkdir -p "$WORK/$name.dir"
+	cfgsed=$(sed -n 's/^# config-sed: *//p' "$script")
+	if [ -n "$cfgsed" ]; then
+		sed -e "$cfgsed" "$cfg" >"$WORK/$name.ini"
+		chmod 600 "$WORK/$name.ini"
+		cfg=$WORK/$name.ini
+	fi
+	sed -n 's/^# before: psql *//p' "$script" | while IFS= read -r sql; do
+		stack_psql "$sql" >/dev/null 2>&1
+	done
+	sessions=()
+	while IFS= read -r line; do
+		[ -n "$line" ] || continue
+		PGAPPNAME=${line%% *} stack_psql "${line#* }" >/dev/null 2>&1 &
+		sessions+=($!)
+		# the next session starts once this one is on the server (its
+		# backend running or waiting), so a blocking chain forms in order
+		app=${line%% *}
+		for _ in $(seq 200); do
+			n=$(PGPASSWORD=$(cat "$PGPASSWORD_FILE") "$PSQL" -X -At -h 127.0.0.1 -p "$PG_PORT" -U mlflow \
+				-d mlflowdb -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = '$app' AND state = 'active'" 2>/dev/null)
+			[ "${n:-0}" -ge 1 ] && break
+			read -r -t 0.05 <> <(:) || true
+		done
+	done < <(sed -n 's/^# session: *//p' "$script")
 	sed -e "s|@OUT@|$WORK/$name.screen|g" -e "s|@DIR@|$WORK/$name.dir|g" "$script" >"$WORK/$name.script"
 	# shellcheck disable=SC2086
 	"$MLC" -c "$cfg" --log "$WORK/$name.log" --script "$WORK/$name.script" --size "${size:-100x30}" $args \
@@ -85,6 +135,11 @@ for script in "$DIR"/${ONLY:-*}.script; do
 		exec {sigv4_fd}<&-
 	fi
 	for s in $stops; do tests/stack/stack start "$STACK" "$s" >/dev/null 2>&1; done
+	sed -n 's/^# after: psql *//p' "$script" | while IFS= read -r sql; do
+		stack_psql "$sql" >/dev/null 2>&1
+	done
+	for p in "${sessions[@]}"; do kill "$p" 2>/dev/null; done
+	wait "${sessions[@]}" 2>/dev/null
 	for s in $(sed -n 's/^# after: reset *//p' "$script"); do
 		curl -s -o /dev/null --max-time 5 "http://127.0.0.1:$(port_of "$s")/__sim/reset"
 	done
@@ -115,6 +170,8 @@ for script in "$DIR"/${ONLY:-*}.script; do
 		label=$name$step
 		if [ "$mask" = dates ]; then
 			normalize <"$shot" | mask_dates >"$WORK/$label.actual"
+		elif [ "$mask" = numbers ]; then
+			normalize <"$shot" | mask_numbers >"$WORK/$label.actual"
 		else
 			normalize <"$shot" >"$WORK/$label.actual"
 		fi

@@ -1,0 +1,225 @@
+/* lib/pg/pgstat_tables.c — the Tables view's SQL and parser, a copied
+ * result for :sql, the read-only check of its text, and a conninfo pointed
+ * at another database. Pure. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "lib/core/util.h"
+#include "lib/pg/pgstat.h"
+#include "lib/pg/pgstat_int.h"
+
+const char PGSTAT_SQL_TABLES[] =
+    "SELECT n.nspname, c.relname, pg_total_relation_size(c.oid), pg_relation_size(c.oid),"
+    " pg_indexes_size(c.oid),"
+    " CASE WHEN c.reltoastrelid <> 0 THEN pg_total_relation_size(c.reltoastrelid) ELSE 0 END,"
+    " s.n_live_tup, s.n_dead_tup,"
+    " to_char(s.last_vacuum, 'YYYY-MM-DD HH24:MI'),"
+    " to_char(s.last_autovacuum, 'YYYY-MM-DD HH24:MI'),"
+    " to_char(GREATEST(s.last_analyze, s.last_autoanalyze), 'YYYY-MM-DD HH24:MI'),"
+    " s.seq_scan, s.idx_scan"
+    " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid"
+    " WHERE c.relkind IN ('r', 'm', 'p') AND n.nspname <> 'information_schema'"
+    " AND n.nspname NOT LIKE 'pg\\_%'"
+    " ORDER BY 3 DESC NULLS LAST, 1, 2 LIMIT 2000";
+
+const char PGSTAT_SQL_VECTOR_INDEXES[] =
+    "SELECT n.nspname, c.relname, t.relname, am.amname, pg_relation_size(c.oid),"
+    " array_to_string(c.reloptions, ',')"
+    " FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+    " JOIN pg_class t ON t.oid = i.indrelid JOIN pg_am am ON am.oid = c.relam"
+    " JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " WHERE am.amname IN ('ivfflat', 'hnsw') ORDER BY 5 DESC NULLS LAST, 1, 2";
+
+int pgstat_parse_tables(const struct pgc_result *r, struct pg_table_stat **out, int *n,
+			struct mlc_err *err)
+{
+	if (!r || r->ncols < 13)
+		return mlc_err_set(err, MLC_ERR_PROTO, 0, "tables: %d columns, expected 13",
+				   r ? r->ncols : 0);
+	struct pg_table_stat *t = xcalloc((size_t)r->nrows + 1, sizeof *t);
+	int k = 0;
+	for (int i = 0; i < r->nrows; i++) {
+		if (!r->value(r, i, 1))
+			continue;
+		struct pg_table_stat *x = &t[k++];
+		x->schema = xstrdup(r->value(r, i, 0) ? r->value(r, i, 0) : "");
+		x->name = xstrdup(r->value(r, i, 1));
+		long long *nums[] = {&x->total, &x->heap, &x->index, &x->toast, &x->live, &x->dead};
+		for (int j = 0; j < 6; j++)
+			*nums[j] = pgstat_cell_ll(r->value(r, i, 2 + j));
+		x->last_vacuum = pgstat_cell_dup(r->value(r, i, 8));
+		x->last_autovacuum = pgstat_cell_dup(r->value(r, i, 9));
+		x->last_analyze = pgstat_cell_dup(r->value(r, i, 10));
+		x->seq_scan = pgstat_cell_ll(r->value(r, i, 11));
+		x->idx_scan = pgstat_cell_ll(r->value(r, i, 12));
+		x->dead_share = x->live >= 0 && x->dead >= 0 && x->live + x->dead > 0
+				    ? (double)x->dead / (double)(x->live + x->dead)
+				    : -1;
+	}
+	pgstat_tables_free(*out, *n);
+	*out = t;
+	*n = k;
+	return 0;
+}
+
+void pgstat_tables_free(struct pg_table_stat *t, int n)
+{
+	for (int i = 0; t && i < n; i++) {
+		free(t[i].schema);
+		free(t[i].name);
+		free(t[i].last_vacuum);
+		free(t[i].last_autovacuum);
+		free(t[i].last_analyze);
+	}
+	free(t);
+}
+
+int pgstat_parse_vindexes(const struct pgc_result *r, struct pg_vindex **out, int *n,
+			  struct mlc_err *err)
+{
+	if (!r || r->ncols < 6)
+		return mlc_err_set(err, MLC_ERR_PROTO, 0, "vector indexes: %d columns, expected 6",
+				   r ? r->ncols : 0);
+	struct pg_vindex *v = xcalloc((size_t)r->nrows + 1, sizeof *v);
+	int k = 0;
+	for (int i = 0; i < r->nrows; i++) {
+		if (!r->value(r, i, 1))
+			continue;
+		struct pg_vindex *x = &v[k++];
+		x->schema = xstrdup(r->value(r, i, 0) ? r->value(r, i, 0) : "");
+		x->name = xstrdup(r->value(r, i, 1));
+		x->table = xstrdup(r->value(r, i, 2) ? r->value(r, i, 2) : "");
+		x->method = xstrdup(r->value(r, i, 3) ? r->value(r, i, 3) : "");
+		x->size = pgstat_cell_ll(r->value(r, i, 4));
+		x->options = pgstat_cell_dup(r->value(r, i, 5));
+	}
+	pgstat_vindexes_free(*out, *n);
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+void pgstat_vindexes_free(struct pg_vindex *v, int n)
+{
+	for (int i = 0; v && i < n; i++) {
+		free(v[i].schema);
+		free(v[i].name);
+		free(v[i].table);
+		free(v[i].method);
+		free(v[i].options);
+	}
+	free(v);
+}
+
+void pgstat_rows_copy(const struct pgc_result *r, int max_rows, struct pg_rows *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!r)
+		return;
+	out->ncols = r->ncols > 0 ? r->ncols : 0;
+	out->nrows = r->nrows < max_rows ? r->nrows : max_rows;
+	out->cut = r->nrows > max_rows;
+	out->colnames = xcalloc((size_t)out->ncols + 1, sizeof *out->colnames);
+	for (int c = 0; c < out->ncols; c++)
+		out->colnames[c] = xstrdup(r->colnames[c] ? r->colnames[c] : "");
+	out->cells = xcalloc((size_t)out->nrows * (size_t)out->ncols + 1, sizeof *out->cells);
+	for (int i = 0; i < out->nrows; i++)
+		for (int c = 0; c < out->ncols; c++)
+			out->cells[i * out->ncols + c] = pgstat_cell_dup(r->value(r, i, c));
+}
+
+void pgstat_rows_free(struct pg_rows *r)
+{
+	for (int c = 0; r->colnames && c < r->ncols; c++)
+		free(r->colnames[c]);
+	for (int i = 0; r->cells && i < r->nrows * r->ncols; i++)
+		free(r->cells[i]);
+	free(r->colnames);
+	free(r->cells);
+	memset(r, 0, sizeof *r);
+}
+
+static bool word_at(const char *s, const char *w)
+{
+	size_t n = strlen(w);
+	return strncasecmp(s, w, n) == 0 && !isalnum((unsigned char)s[n]) && s[n] != '_';
+}
+
+bool pgstat_sql_is_read(const char *sql)
+{
+	if (!sql)
+		return false;
+	while (isspace((unsigned char)*sql))
+		sql++;
+	static const char *const first[] = {"SELECT", "WITH", "VALUES", "TABLE", "SHOW", "EXPLAIN"};
+	bool ok = false;
+	for (size_t i = 0; i < ARRAY_LEN(first) && !ok; i++)
+		ok = word_at(sql, first[i]);
+	if (!ok)
+		return false;
+	if (word_at(sql, "EXPLAIN")) {
+		const char *p = sql + 7;
+		while (isspace((unsigned char)*p) || *p == '(')
+			p++;
+		if (word_at(p, "ANALYZE") || word_at(p, "ANALYSE"))
+			return false;
+	}
+	const char *semi = strchr(sql, ';');
+	if (semi) {
+		for (const char *p = semi + 1; *p; p++)
+			if (!isspace((unsigned char)*p))
+				return false;
+	}
+	return true;
+}
+
+/* 'value' quoted for a key=value conninfo. */
+static void kv_quote(struct buf *b, const char *v)
+{
+	buf_puts(b, "'");
+	for (; *v; v++) {
+		if (*v == '\'' || *v == '\\')
+			buf_puts(b, "\\");
+		buf_append(b, v, 1);
+	}
+	buf_puts(b, "'");
+}
+
+static void pct_encode(struct buf *b, const char *v)
+{
+	for (; *v; v++) {
+		unsigned char c = (unsigned char)*v;
+		if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~')
+			buf_append(b, v, 1);
+		else
+			buf_printf(b, "%%%02X", c);
+	}
+}
+
+char *pgstat_conninfo_for_db(const char *conninfo, const char *db)
+{
+	struct buf b;
+	buf_init(&b);
+	const char *ci = conninfo ? conninfo : "";
+	if (str_starts(ci, "postgresql://") || str_starts(ci, "postgres://")) {
+		const char *auth = strstr(ci, "://") + 3;
+		size_t hostlen = strcspn(auth, "/?");
+		buf_append(&b, ci, (size_t)(auth - ci) + hostlen);
+		buf_puts(&b, "/");
+		pct_encode(&b, db);
+		const char *rest = auth + hostlen;
+		const char *q = strchr(rest, '?');
+		if (q)
+			buf_puts(&b, q);
+		return buf_steal(&b);
+	}
+	buf_puts(&b, ci);
+	if (b.len)
+		buf_puts(&b, " ");
+	buf_puts(&b, "dbname=");
+	kv_quote(&b, db);
+	return buf_steal(&b);
+}

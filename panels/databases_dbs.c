@@ -1,0 +1,285 @@
+/* panels/databases_dbs.c — the Databases view: one server's databases,
+ * with the expected databases and extensions that are absent as rows of
+ * their own (Enter: its Tables view, databases_tables.c). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "databases.h"
+#include "lib/core/sanitize.h"
+#include "lib/core/util.h"
+#include "tui/app.h"
+
+/* ---- Databases view ----------------------------------------------------- */
+
+enum { D_NAME, D_OWNER, D_SIZE, D_CONNS, D_TPS, D_TEMP, D_DEADLOCKS, D_XID, D_NOTE, D_N };
+
+static const struct column dbs_cols[D_N] = {
+    [D_NAME] = {"DATABASE", 8, 24, ALIGN_LEFT, 0, false},
+    [D_OWNER] = {"OWNER", 5, 12, ALIGN_LEFT, 3, false},
+    [D_SIZE] = {"SIZE", 9, 9, ALIGN_RIGHT, 0, true},
+    [D_CONNS] = {"CONNS", 5, 5, ALIGN_RIGHT, 0, true},
+    [D_TPS] = {"TPS", 7, 7, ALIGN_RIGHT, 1, true},
+    [D_TEMP] = {"TEMP", 9, 9, ALIGN_RIGHT, 4, true},
+    [D_DEADLOCKS] = {"DEADLK", 6, 6, ALIGN_RIGHT, 5, true},
+    [D_XID] = {"XID AGE", 13, 13, ALIGN_RIGHT, 2, true},
+    [D_NOTE] = {"NOTE", 4, 0, ALIGN_LEFT, 0, false},
+};
+
+/* A row: a database of the snapshot, or an expected one that is missing. */
+enum dbrow_kind { DR_DB, DR_MISSING_DB, DR_MISSING_EXT };
+struct dbrow {
+	enum dbrow_kind kind;
+	const struct pg_db_stat *db;
+	const char *name; /* the missing database or extension */
+};
+
+static bool has_db(const struct pg_snapshot *sn, const char *name)
+{
+	for (int i = 0; i < sn->ndbs; i++)
+		if (strcmp(sn->dbs[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+static bool has_ext(const struct pg_snapshot *sn, const char *name)
+{
+	for (int i = 0; i < sn->nexts; i++)
+		if (strcmp(sn->exts[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/* Row i of the view, or the count of rows when i < 0. */
+static int dbrow_at(const struct dbsrv *s, int i, struct dbrow *out)
+{
+	const struct pg_snapshot *sn = s ? s->snap : NULL;
+	if (!sn)
+		return 0;
+	int n = 0;
+	for (int k = 0; k < sn->ndbs; k++, n++)
+		if (n == i) {
+			*out = (struct dbrow){DR_DB, &sn->dbs[k], sn->dbs[k].name};
+			return n;
+		}
+	for (size_t k = 0; k < strv_len(s->t->databases); k++)
+		if (!has_db(sn, s->t->databases[k]) && n++ == i) {
+			*out = (struct dbrow){DR_MISSING_DB, NULL, s->t->databases[k]};
+			return i;
+		}
+	for (size_t k = 0; k < strv_len(s->t->extensions); k++)
+		if (!has_ext(sn, s->t->extensions[k]) && n++ == i) {
+			*out = (struct dbrow){DR_MISSING_EXT, NULL, s->t->extensions[k]};
+			return i;
+		}
+	return n;
+}
+
+static const struct column *dbs_columns(struct view *v, int *n)
+{
+	*n = D_N;
+	return dbs_cols;
+}
+
+static int dbs_nrows(struct view *v)
+{
+	struct dbsrv *s = db_server(v);
+	db_touch(s);
+	return dbrow_at(s, -1, NULL);
+}
+
+static unsigned long dbs_generation(struct view *v)
+{
+	struct dbsrv *s = db_server(v);
+	return s ? s->gen : 0;
+}
+
+/* The polled database's extensions ("pgcrypto 1.3, vector 0.7.0"). */
+static void ext_list(const struct pg_snapshot *sn, char *out, size_t n)
+{
+	struct buf b;
+	buf_init(&b);
+	for (int i = 0; i < sn->nexts; i++)
+		buf_printf(&b, "%s%s %s", i ? ", " : "", sn->exts[i].name,
+			   sn->exts[i].version ? sn->exts[i].version : "");
+	san_into(out, n, b.data ? b.data : "", b.len);
+	buf_free(&b);
+}
+
+static void missing_cell(struct dbsrv *s, const struct dbrow *r, int col, struct cell *out)
+{
+	out->role = ROLE_ERR;
+	if (col == D_NAME) {
+		char safe[200];
+		san_into(safe, sizeof safe, r->name, strlen(r->name));
+		snprintf(out->text, sizeof out->text, "%s%s missing",
+			 r->kind == DR_MISSING_EXT ? "extension " : "", safe);
+	} else if (col == D_NOTE) {
+		char safe[200];
+		san_into(safe, sizeof safe, s->t->name, strlen(s->t->name));
+		snprintf(out->text, sizeof out->text, "expected by [postgres %s]", safe);
+	} else {
+		snprintf(out->text, sizeof out->text, "-");
+		out->has_num = true;
+		out->num = -1;
+	}
+}
+
+static void dbs_cell(struct view *v, int row, int col, struct cell *out)
+{
+	struct dbsrv *s = db_server(v);
+	struct dbrow r;
+	out->role = ROLE_NORMAL;
+	if (!s || dbrow_at(s, row, &r) != row)
+		return;
+	if (r.kind != DR_DB) {
+		missing_cell(s, &r, col, out);
+		return;
+	}
+	const struct pg_db_stat *d = r.db;
+	switch (col) {
+	case D_NAME:
+		db_cell_text(out, d->name);
+		break;
+	case D_OWNER:
+		db_cell_text(out, d->owner);
+		out->role = ROLE_DIM;
+		break;
+	case D_SIZE:
+		db_cell_bytes(out, d->size);
+		break;
+	case D_CONNS:
+		db_cell_count(out, d->backends);
+		break;
+	case D_TPS:
+		db_cell_rate(out, d->tps);
+		break;
+	case D_TEMP:
+		db_cell_bytes(out, d->temp_bytes);
+		out->role = d->temp_bytes > 0 ? ROLE_WARN : ROLE_NORMAL;
+		break;
+	case D_DEADLOCKS:
+		db_cell_count(out, d->deadlocks);
+		out->role = d->deadlocks > 0 ? ROLE_WARN : ROLE_NORMAL;
+		break;
+	case D_XID:
+		db_cell_count(out, d->xid_age);
+		out->role = d->xid_age > 200000000LL ? ROLE_WARN : ROLE_NORMAL;
+		break;
+	case D_NOTE:
+		if (!d->allow_conn)
+			snprintf(out->text, sizeof out->text, "connections not allowed");
+		else if (strcmp(d->name, s->snap->srv.dbname) == 0)
+			ext_list(s->snap, out->text, sizeof out->text);
+		out->role = ROLE_DIM;
+		break;
+	}
+}
+
+static void dbs_title(struct view *v, char *out, size_t n)
+{
+	struct dbsrv *s = db_server(v);
+	san_into(out, n, s ? s->t->name : "", s ? strlen(s->t->name) : 0);
+}
+
+static void dbs_detail(struct view *v, int row, char *out, size_t n, enum role *role)
+{
+	struct dbsrv *s = db_server(v);
+	struct dbrow r;
+	*role = ROLE_DIM;
+	if (s && s->err.code != MLC_OK && s->snap) {
+		db_stale_detail(s, out, n);
+		*role = ROLE_ERR;
+		return;
+	}
+	if (!s || !s->snap)
+		return;
+	if (row >= 0 && dbrow_at(s, row, &r) == row && r.kind != DR_DB) {
+		char name[200], srv[200];
+		san_into(name, sizeof name, r.name, strlen(r.name));
+		san_into(srv, sizeof srv, s->t->name, strlen(s->t->name));
+		snprintf(out, n, "%s %s: missing (expected by [postgres %s], %s)",
+			 r.kind == DR_MISSING_DB ? "database" : "extension", name, srv,
+			 r.kind == DR_MISSING_DB ? "databases =" : "extensions =");
+		*role = ROLE_ERR;
+		return;
+	}
+	const struct pg_server_stat *st = &s->snap->srv;
+	char up[32], ver[64];
+	fmt_age(up, sizeof up, (long)(st->uptime_s * 1000));
+	san_into(ver, sizeof ver, st->version, strlen(st->version));
+	snprintf(out, n, "PostgreSQL %s, up %s, %ld/%ld connections, %s", ver, up, st->connections,
+		 st->max_connections, st->standby ? "standby" : "primary");
+}
+
+static void dbs_empty(struct view *v, char *out, size_t n)
+{
+	db_empty_text(db_server(v), out, n);
+}
+
+static void dbs_status(struct view *v, char *out, size_t n)
+{
+	db_stale_status(db_server(v), out, n);
+}
+
+static void dbs_copy(struct view *v, int row, char *out, size_t n)
+{
+	struct dbrow r;
+	if (dbrow_at(db_server(v), row, &r) == row)
+		san_into(out, n, r.name, strlen(r.name));
+}
+
+static void dbs_reload(struct view *v)
+{
+	db_poll_now(db_server(v));
+}
+
+static int dbs_open(struct view *v, int row)
+{
+	struct dbrow r;
+	if (dbrow_at(db_server(v), row, &r) != row || r.kind != DR_DB) {
+		app_message(ROLE_ERR, "this database is missing: no tables to show");
+		return P_REDRAW;
+	}
+	db_push_tables(v->panel, (int)(intptr_t)v->priv, r.name);
+	return P_REDRAW;
+}
+
+static int dbs_activity(struct view *v, int row)
+{
+	db_push_activity(v->panel, (int)(intptr_t)v->priv);
+	return P_REDRAW;
+}
+
+static int dbs_locks(struct view *v, int row)
+{
+	db_push_locks(v->panel, (int)(intptr_t)v->priv);
+	return P_REDRAW;
+}
+
+static const struct view_action dbs_actions[] = {
+    {"open", "<Enter>", "tables", "the database's tables, biggest first", ACT_F_SELECTION,
+     dbs_open},
+    {"activity", "a", "activity", "the server's backends (pg_stat_activity)", 0, dbs_activity},
+    {"locks", "L", "locks", "who blocks whom, as a tree", 0, dbs_locks},
+    {"refresh", "r", "refresh", NULL, 0, NULL},
+    {"filter", "/", "filter", NULL, 0, NULL},
+    {"sort", "s", "sort", NULL, 0, NULL},
+    {"copy", "y", NULL, NULL, 0, NULL},
+};
+
+const struct view_ops db_databases_view = {
+    .name = "databases",
+    .title = dbs_title,
+    .columns = dbs_columns,
+    .nrows = dbs_nrows,
+    .cell = dbs_cell,
+    .generation = dbs_generation,
+    .detail = dbs_detail,
+    .empty_text = dbs_empty,
+    .copy_text = dbs_copy,
+    .reload = dbs_reload,
+    .status = dbs_status,
+    .actions = dbs_actions,
+    .nactions = ARRAY_LEN(dbs_actions),
+};
