@@ -50,6 +50,26 @@ static bool has_ext(const struct pg_snapshot *sn, const char *name)
 	return false;
 }
 
+/* Whether an expected extension ("vector", or "vector_db:vector") is
+ * known to be missing from what this poll sees: the polling connection's
+ * database only. A bare name may live in any listed database (as `check`
+ * reads it), so it is claimed missing only when no other database is
+ * listed; DB:EXT only when DB is the polled one. */
+static bool ext_missing_here(const struct dbsrv *s, const struct pg_snapshot *sn, const char *want)
+{
+	const char *colon = strchr(want, ':');
+	if (colon) {
+		size_t dl = (size_t)(colon - want);
+		if (strlen(sn->srv.dbname) != dl || strncmp(sn->srv.dbname, want, dl) != 0)
+			return false;
+		return !has_ext(sn, colon + 1);
+	}
+	size_t nd = strv_len(s->t->databases);
+	if (nd > 1 || (nd == 1 && strcmp(s->t->databases[0], sn->srv.dbname) != 0))
+		return false;
+	return !has_ext(sn, want);
+}
+
 /* Row i of the view, or the count of rows when i < 0. */
 static int dbrow_at(const struct dbsrv *s, int i, struct dbrow *out)
 {
@@ -68,7 +88,7 @@ static int dbrow_at(const struct dbsrv *s, int i, struct dbrow *out)
 			return i;
 		}
 	for (size_t k = 0; k < strv_len(s->t->extensions); k++)
-		if (!has_ext(sn, s->t->extensions[k]) && n++ == i) {
+		if (ext_missing_here(s, sn, s->t->extensions[k]) && n++ == i) {
 			*out = (struct dbrow){DR_MISSING_EXT, NULL, s->t->extensions[k]};
 			return i;
 		}

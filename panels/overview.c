@@ -18,6 +18,13 @@
 
 enum { C_NAME, C_KIND, C_ENDPOINT, C_STATE, C_LATENCY, C_SPARK, C_VERSION, C_COUNT };
 
+/* The sparkline: the last 5 minutes in 14 cells of equal time (about 21 s
+ * each, whatever the refresh), on one log scale shared by every row. */
+#define SPARK_CELLS	14
+#define SPARK_WINDOW_MS (5 * 60 * 1000L)
+#define SPARK_LO_MS	1L
+#define SPARK_HI_MS	10000L
+
 static const struct column cols[C_COUNT] = {
     [C_NAME] = {"SERVICE", 7, 16, ALIGN_LEFT, 0, false},
     [C_KIND] = {"KIND", 4, 10, ALIGN_LEFT, 6, false},
@@ -111,14 +118,21 @@ static void ov_cell(struct view *v, int row, int col, struct cell *out)
 			fmt_latency(out->text, sizeof out->text, s->latency_ms);
 		out->role = h == HEALTH_SLOW ? ROLE_WARN : ROLE_NORMAL;
 		break;
-	case C_SPARK:
-		sparkline(s->history, s->hist_len, 14, out->text, sizeof out->text);
+	case C_SPARK: {
+		long cells[SPARK_CELLS];
+		source_buckets(s, now, SPARK_WINDOW_MS, SPARK_CELLS, cells);
+		sparkline(cells, SPARK_CELLS, SPARK_LO_MS, SPARK_HI_MS, out->text,
+			  sizeof out->text);
 		out->role = ROLE_CHART;
 		break;
+	}
 	case C_VERSION:
 		if (h == HEALTH_DOWN) {
 			snprintf(out->text, sizeof out->text, "%s", s->last_err.msg);
 			out->role = ROLE_ERR;
+		} else if (h == HEALTH_DEGRADED) {
+			snprintf(out->text, sizeof out->text, "%s", s->degraded);
+			out->role = ROLE_WARN;
 		} else {
 			snprintf(out->text, sizeof out->text, "%s",
 				 s->version[0] ? s->version : "-");
@@ -140,9 +154,23 @@ static void service_title(struct view *v, char *out, size_t n)
 
 /* The line above the footer: why the selected service is down, or when the
  * first down service went down. */
+/* The first service that reports a degraded state, or NULL. */
+static struct source *first_degraded(void)
+{
+	for (int i = 0; i < sources_count(); i++)
+		if (source_get(i)->last_err.code == MLC_OK && source_get(i)->degraded[0])
+			return source_get(i);
+	return NULL;
+}
+
 static void ov_detail(struct view *v, int row, char *out, size_t n, enum role *role)
 {
 	struct source *s = row >= 0 ? source_get(row) : NULL;
+	if (s && s->last_err.code == MLC_OK && s->degraded[0]) {
+		snprintf(out, n, "%s: degraded %s %s", s->target->name, glyph(G_DASH), s->degraded);
+		*role = ROLE_WARN;
+		return;
+	}
 	if (!s || s->last_err.code == MLC_OK) {
 		/* Otherwise point at the first service that is down. */
 		s = NULL;
@@ -151,6 +179,12 @@ static void ov_detail(struct view *v, int row, char *out, size_t n, enum role *r
 				s = source_get(i);
 				break;
 			}
+	}
+	if (!s && first_degraded()) {
+		s = first_degraded();
+		snprintf(out, n, "%s: degraded %s %s", s->target->name, glyph(G_DASH), s->degraded);
+		*role = ROLE_WARN;
+		return;
 	}
 	if (!s) {
 		struct source *sel = row >= 0 ? source_get(row) : NULL;
@@ -291,6 +325,10 @@ static bool service_body(struct view *v, struct canvas *cv)
 	snprintf(line, sizeof line, "%s %s", health_glyph(h), health_name(h));
 	canvas_text(cv, y, 1, "state", ROLE_DIM, 10);
 	canvas_text(cv, y++, 12, line, health_role(h), 0);
+	if (h == HEALTH_DEGRADED) {
+		canvas_text(cv, y, 1, "degraded", ROLE_DIM, 10);
+		canvas_text(cv, y++, 12, s->degraded, ROLE_WARN, 0);
+	}
 	canvas_text(cv, y, 1, "kind", ROLE_DIM, 10);
 	canvas_text(cv, y++, 12, target_kind_name(s->target->kind), ROLE_NORMAL, 0);
 	canvas_text(cv, y, 1, "endpoint", ROLE_DIM, 10);
@@ -320,12 +358,27 @@ static bool service_body(struct view *v, struct canvas *cv)
 	}
 	canvas_text(cv, y, 1, "config", ROLE_DIM, 10);
 	canvas_text(cv, y++, 12, s->target->origin, ROLE_DIM, 0);
+	/* The sparkline as the list draws it, and how to read it (the legend's
+	 * signs drawn by sparkline itself, so they match in every charset). */
+	long cells[SPARK_CELLS], marks[2] = {SPARK_FAILED, SPARK_SKIPPED};
+	char spark[64], sign[2][8];
+	source_buckets(s, now, SPARK_WINDOW_MS, SPARK_CELLS, cells);
+	sparkline(cells, SPARK_CELLS, SPARK_LO_MS, SPARK_HI_MS, spark, sizeof spark);
+	sparkline(&marks[0], 1, SPARK_LO_MS, SPARK_HI_MS, sign[0], sizeof sign[0]);
+	sparkline(&marks[1], 1, SPARK_LO_MS, SPARK_HI_MS, sign[1], sizeof sign[1]);
+	snprintf(line, sizeof line,
+		 "%s  5 min, %.0f s a cell; shared log scale %ld ms to %ld s; %s failed %s no poll",
+		 spark, SPARK_WINDOW_MS / 1000.0 / SPARK_CELLS, SPARK_LO_MS, SPARK_HI_MS / 1000,
+		 sign[0], sign[1]);
+	canvas_text(cv, y, 1, "history", ROLE_DIM, 10);
+	canvas_text(cv, y++, 12, line, ROLE_NORMAL, 0);
 	y++;
-	/* Latency history as a chart: x = poll index back from now. */
+	/* Latency history as a chart: x = seconds back from now, by the time
+	 * each poll ended (backoff shows as a gap). */
 	double xs[SOURCE_HISTORY], ys[SOURCE_HISTORY];
 	int n = 0;
 	for (int i = 0; i < s->hist_len; i++) {
-		xs[n] = (double)(i - s->hist_len + 1) * (double)s->refresh_ms / 1000.0;
+		xs[n] = (double)(s->hist_at[i] - now) / 1000.0;
 		ys[n] = s->history[i] >= 0 ? (double)s->history[i] : 0.0 / 0.0;
 		n++;
 	}

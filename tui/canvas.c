@@ -104,29 +104,43 @@ void canvas_clear(const struct canvas *cv, enum role role)
 		canvas_fill_row(cv, y, 0, role);
 }
 
-void sparkline(const long *v, int n, int width, char *out, size_t outsz)
+/* The level (0..top) of a latency on the log scale lo..hi: equal ratios
+ * are equal steps, so 2 ms against 3 ms stays one step, not an outage. */
+static int spark_level(long v, long lo, long hi, int top)
+{
+	if (v <= lo)
+		return 0;
+	if (v >= hi)
+		return top;
+	double f = log((double)v / (double)lo) / log((double)hi / (double)lo);
+	int level = (int)(f * top + 0.5);
+	return level < 0 ? 0 : level > top ? top : level;
+}
+
+void sparkline(const long *v, int n, long lo, long hi, char *out, size_t outsz)
 {
 	static const char *blocks[] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
 	static const char ascii[] = "_.-=#";
 	bool utf8 = canvas_utf8();
-	int start = n > width ? n - width : 0;
-	long max = 1;
-	for (int i = start; i < n; i++)
-		if (v[i] > max)
-			max = v[i];
+	if (lo < 1)
+		lo = 1;
+	if (hi <= lo)
+		hi = lo + 1;
 	size_t o = 0;
 	out[0] = '\0';
-	for (int i = start; i < n; i++) {
+	for (int i = 0; i < n; i++) {
 		const char *c;
 		char one[2] = {0, 0};
-		if (v[i] < 0) {
+		if (v[i] == -1)
 			c = utf8 ? "×" : "x";
-		} else if (utf8) {
-			int level = (int)((double)v[i] * 7.0 / (double)max + 0.5);
-			c = blocks[level < 0 ? 0 : level > 7 ? 7 : level];
-		} else {
-			int level = (int)((double)v[i] * 4.0 / (double)max + 0.5);
-			one[0] = ascii[level < 0 ? 0 : level > 4 ? 4 : level];
+		else if (v[i] == -2)
+			c = utf8 ? "∙" : ",";
+		else if (v[i] < 0)
+			c = " ";
+		else if (utf8)
+			c = blocks[spark_level(v[i], lo, hi, 7)];
+		else {
+			one[0] = ascii[spark_level(v[i], lo, hi, 4)];
 			c = one;
 		}
 		size_t l = strlen(c);

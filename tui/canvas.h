@@ -44,10 +44,13 @@ const char *canvas_spinner(void);
 /* Whether box-drawing, braille and block characters may be used. */
 bool canvas_utf8(void);
 
-/* A sparkline of width columns from the last values of v (n of them; a
- * negative value is a failure), scaled to the largest value shown. Writes
- * UTF-8 (▁..█, × for failures) or ASCII (_.-=#, x) into out. */
-void sparkline(const long *v, int n, int width, char *out, size_t outsz);
+/* A sparkline of n cells, one per value of v (the caller buckets by time):
+ * a value >= 0 on the log scale lo..hi shared by every line drawn with the
+ * same bounds (lo and below the lowest block, hi and above the highest);
+ * -1 a failed interval (×), -2 an interval without a poll (∙), another
+ * negative no data yet (blank). Writes UTF-8 (▁..█, ×, ∙) or ASCII (_.-=#, x ,)
+ * into out. */
+void sparkline(const long *v, int n, long lo, long hi, char *out, size_t outsz);
 
 /* A line chart of (x, y) points with axes: braille dots (2×4 per cell) or
  * ASCII '*' without UTF-8. Labels on the left axis and under the x axis.

@@ -37,10 +37,11 @@ static void pill_text(const struct source *s, enum health h, char *out, size_t n
 	char lat[32] = "";
 	if (h == HEALTH_OK || h == HEALTH_SLOW)
 		fmt_latency(lat, sizeof lat, s->latency_ms);
-	const char *what = h == HEALTH_DOWN    ? "down"
-			   : h == HEALTH_STALE ? "stale"
-			   : h == HEALTH_SLOW  ? "slow"
-					       : lat;
+	const char *what = h == HEALTH_DOWN	  ? "down"
+			   : h == HEALTH_STALE	  ? "stale"
+			   : h == HEALTH_SLOW	  ? "slow"
+			   : h == HEALTH_DEGRADED ? "degraded"
+						  : lat;
 	char *name = san_str(s->target->name);
 	snprintf(out, n, "%s %s", name, what);
 	free(name);
@@ -63,7 +64,7 @@ static void draw_header(const struct canvas *cv)
 	canvas_text(cv, 0, right, clock, ROLE_HEADER, 0);
 
 	int64_t now = mono_ms();
-	int counts[5] = {0}, width = 0;
+	int counts[HEALTH_COUNT] = {0}, width = 0;
 	char one[160];
 	for (int i = 0; i < sources_count(); i++) {
 		enum health h = source_health(source_get(i), now);
@@ -81,10 +82,10 @@ static void draw_header(const struct canvas *cv)
 		return;
 	}
 	char sum[128];
-	snprintf(sum, sizeof sum, "%s %d ok  %s %d slow  %s %d down", health_glyph(HEALTH_OK),
-		 counts[HEALTH_OK], health_glyph(HEALTH_SLOW),
-		 counts[HEALTH_SLOW] + counts[HEALTH_STALE], health_glyph(HEALTH_DOWN),
-		 counts[HEALTH_DOWN]);
+	snprintf(sum, sizeof sum, "%s %d ok  %s %d slow  %s %d degraded  %s %d down",
+		 health_glyph(HEALTH_OK), counts[HEALTH_OK], health_glyph(HEALTH_SLOW),
+		 counts[HEALTH_SLOW] + counts[HEALTH_STALE], health_glyph(HEALTH_DEGRADED),
+		 counts[HEALTH_DEGRADED], health_glyph(HEALTH_DOWN), counts[HEALTH_DOWN]);
 	if (x + san_width(sum) < right)
 		canvas_text(cv, 0, x, sum, ROLE_HEADER, right - x);
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "lib/core/config_priv.h"
+#include "lib/core/sanitize.h"
 #include "lib/core/util.h"
 
 void config_init(struct config *c)
@@ -73,9 +74,13 @@ void config_warn(struct config *c, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	c->warnings = xrealloc(c->warnings, (c->nwarnings + 1) * sizeof *c->warnings);
-	c->warnings[c->nwarnings++] = xvasprintf(fmt, ap);
+	char *raw = xvasprintf(fmt, ap);
 	va_end(ap);
+	/* Section names and keys come from the file: shown like any other
+	 * untrusted text (controls escaped, invalid UTF-8 replaced). */
+	c->warnings = xrealloc(c->warnings, (c->nwarnings + 1) * sizeof *c->warnings);
+	c->warnings[c->nwarnings++] = san_str(raw);
+	free(raw);
 }
 
 void config_fill(char **field, const char *v)

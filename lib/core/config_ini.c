@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "lib/core/config_priv.h"
+#include "lib/core/sanitize.h"
 #include "lib/core/util.h"
 
 #define warn config_warn
@@ -94,7 +95,11 @@ struct parse_state {
 	const char *path;
 	FILE *f;
 	int lineno;
-	int line_too_long; /* first long line, or 0 */
+	int line_too_long; /* first long line inih cannot be handed, or 0 */
+	char *line;	   /* the whole raw line (getline) */
+	size_t line_cap;
+	char *long_value; /* a key line longer than inih's buffer: its value... */
+	int long_lineno;  /* ... and the line it is on (the handler uses it) */
 	struct mlc_err *err;
 	int failed;
 	char cur_section[128];
@@ -130,20 +135,52 @@ static void note_line(struct parse_state *ps, const char *line)
 	ps->after_key = true;
 }
 
+/* A key line too long for inih's line buffer (INI_MAX_LINE, fixed in the
+ * Debian build): parsed here as inih would (key up to the first = or :,
+ * inline comment from " ;", both trimmed); inih is handed "key =" and the
+ * handler takes the value from ps. 0, or -1 when the line is no key line
+ * (a section header or a key that long). */
+static int long_key_line(struct parse_state *ps, char *str, int num)
+{
+	char *p = str_trim(ps->line);
+	size_t sep = strcspn(p, "=:");
+	if (*p == ';' || *p == '#') { /* a long comment */
+		snprintf(str, (size_t)num, "\n");
+		return 0;
+	}
+	if (*p == '[' || !p[sep] || sep + 4 > (size_t)num)
+		return -1;
+	p[sep] = '\0';
+	char *v = p + sep + 1;
+	for (char *q = v; *q; q++)
+		if (*q == ';' && q > v && isspace((unsigned char)q[-1])) {
+			*q = '\0';
+			break;
+		}
+	free(ps->long_value);
+	ps->long_value = xstrdup(str_trim(v));
+	ps->long_lineno = ps->lineno;
+	snprintf(str, (size_t)num, "%s =\n", str_trim(p));
+	return 0;
+}
+
+/* inih's reader: one line of the file into str (num bytes). A line that
+ * does not fit is read whole here (long_key_line), so no line length is
+ * refused: a real conninfo, bucket list or action command is longer than
+ * inih's 200 bytes. */
 static char *cfg_ini_reader(char *str, int num, void *stream)
 {
 	struct parse_state *ps = stream;
-	if (!fgets(str, num, ps->f))
+	ssize_t n = getline(&ps->line, &ps->line_cap, ps->f);
+	if (n < 0)
 		return NULL;
 	ps->lineno++;
-	size_t n = strlen(str);
-	if (n == (size_t)num - 1 && str[n - 1] != '\n') {
-		/* Swallow the rest of an over-long line so counts stay right. */
-		int ch;
-		while ((ch = fgetc(ps->f)) != EOF && ch != '\n')
-			;
+	if (n < num) {
+		memcpy(str, ps->line, (size_t)n + 1);
+	} else if (long_key_line(ps, str, num) < 0) {
 		if (!ps->line_too_long)
 			ps->line_too_long = ps->lineno;
+		snprintf(str, (size_t)num, "\n");
 	}
 	note_line(ps, str);
 	return str;
@@ -169,7 +206,9 @@ static int vfail(struct parse_state *ps, int line, const char *fmt, va_list ap)
 		return 0;
 	char msg[200];
 	vsnprintf(msg, sizeof msg, fmt, ap);
-	mlc_err_set(ps->err, MLC_ERR_CONFIG, line, "%s:%d: %s", ps->path, line, msg);
+	char *safe = san_str(msg); /* names and values from the file */
+	mlc_err_set(ps->err, MLC_ERR_CONFIG, line, "%s:%d: %s", ps->path, line, safe);
+	free(safe);
 	ps->failed = 1;
 	return 0;
 }
@@ -387,6 +426,8 @@ static int cfg_ini_handler(void *user, const char *section, const char *name, co
 	struct parse_state *ps = user;
 	if (ps->failed)
 		return 0;
+	if (ps->long_value && ps->long_lineno == ps->lineno)
+		value = ps->long_value;
 	if (!section[0]) {
 		warn(ps->c, "%s:%d: key '%s' outside any [section]", ps->path, ps->lineno, name);
 		return 1;
@@ -436,10 +477,19 @@ int config_read_file(struct config *c, const char *path, struct mlc_err *err)
 		return mlc_err_set(err, MLC_ERR_CONFIG, errno, "%s: %s", path, strerror(errno));
 	struct stat st;
 	fstat(fileno(ps.f), &st);
+	if (S_ISDIR(st.st_mode)) {
+		fclose(ps.f);
+		return mlc_err_set(err, MLC_ERR_CONFIG, EISDIR,
+				   "%s: is a directory (-c takes the config file itself, e.g. "
+				   "%s/config.ini)",
+				   path, path);
+	}
 	free(c->path);
 	c->path = xstrdup(path);
 	int rc = ini_parse_stream((ini_reader)cfg_ini_reader, &ps, cfg_ini_handler, &ps);
 	fclose(ps.f);
+	free(ps.line);
+	free(ps.long_value);
 	if (ps.failed)
 		return -MLC_ERR_CONFIG;
 	if (rc > 0)
@@ -450,8 +500,8 @@ int config_read_file(struct config *c, const char *path, struct mlc_err *err)
 		return mlc_err_set(err, MLC_ERR_CONFIG, rc, "%s: cannot read", path);
 	if (ps.line_too_long)
 		return mlc_err_set(err, MLC_ERR_CONFIG, ps.line_too_long,
-				   "%s:%d: line longer than %d characters", path, ps.line_too_long,
-				   INI_MAX_LINE - 2);
+				   "%s:%d: a [section] header longer than %d characters", path,
+				   ps.line_too_long, INI_MAX_LINE - 2);
 	if (ps.secret_line && (st.st_mode & 077))
 		return mlc_err_set(err, MLC_ERR_CONFIG, ps.secret_line,
 				   "%s:%d: holds a secret (%s) but group or others can read the "

@@ -14,8 +14,9 @@
 #include "lib/core/config.h"
 
 struct check_result {
-	char *name; /* "postgres: database vector_db" */
+	char *name; /* "postgres: extension vector in vector_db", sanitized */
 	bool ok;
+	bool degraded; /* ok, but the service reports a degraded state: detail says why */
 	long latency_ms;
 	char *detail; /* sanitized */
 };
@@ -24,7 +25,9 @@ struct check_result {
  * check_results_free. Returns the number of failures. */
 int check_run(const struct config *c, struct check_result **out, size_t *n);
 void check_results_free(struct check_result *r, size_t n);
-/* Writes the results as lines or as one JSON document. */
+/* Writes the results as lines or as one JSON document. A degraded row is
+ * "warn" with the reason on the line below (JSON: "degraded": true); it
+ * does not count as a failure. */
 void check_print(FILE *f, const struct check_result *r, size_t n, bool json);
 
 /* The checks of the kinds whose HTTP steps do not say it all, named by

@@ -16,14 +16,19 @@
 
 struct check_run;
 
-/* Judges a health answer: 0, or a negative code with err set. Called with
- * any status when the step has own_status, else only with a 2xx. */
-typedef int (*hk_health_fn)(const struct target *t, const struct http_resp *r, struct mlc_err *err);
+/* Judges a health answer: 0 when the service is up — with why set to the
+ * reason when it reports a degraded state of its own, left "" when it is
+ * healthy —, or a negative code with err set (down). Called with any status
+ * when the step has own_status (and for the state step), else only with a
+ * 2xx. why holds n bytes, "" on entry. */
+typedef int (*hk_health_fn)(const struct target *t, const struct http_resp *r, char *why, size_t n,
+			    struct mlc_err *err);
 /* Reads the version out of an answer into out; "" (and 0) when the answer
  * has none. A negative return is a malformed answer. */
 typedef int (*hk_version_fn)(const struct http_resp *r, char *out, size_t n, struct mlc_err *err);
-/* One further check row over an answer (2xx): fills detail, says ok. */
-typedef bool (*hk_check_fn)(const struct http_resp *r, char *detail, size_t n);
+/* One further check row over an answer (2xx): fills detail, says ok; sets
+ * *degraded when the answer reports a degraded state (the row passes). */
+typedef bool (*hk_check_fn)(const struct http_resp *r, char *detail, size_t n, bool *degraded);
 
 /* The HTTP steps of a kind, shared by the probe (every poll) and check. */
 struct hk_http {
@@ -34,6 +39,13 @@ struct hk_http {
 	hk_version_fn version;	  /* NULL: no version */
 	const char *label;	  /* check's row for the health step: "NAME: health" */
 	const char *ok_text;	  /* check's detail when healthy; NULL: "HTTP 200" */
+	/* A request of every poll, after a healthy health step, whose answer
+	 * may report a degraded state (Ray's nodes, MinIO's cluster health,
+	 * Prefect's work pools): state judges it (any status). NULL: none.
+	 * state_body set: a POST of that JSON body. */
+	const char *state_path;
+	hk_health_fn state;
+	const char *state_body;
 };
 
 struct health_kind {
@@ -43,6 +55,7 @@ struct health_kind {
 	struct {		       /* a further HTTP check row, or path NULL */
 		const char *path, *label;
 		hk_check_fn fn;
+		const char *body; /* set: a POST of this JSON body */
 	} extra;
 	/* The kind's own check (rows and requests) when the HTTP steps do not
 	 * say it all; NULL: the health step and the extra row. */

@@ -27,6 +27,7 @@ struct http_probe {
 	long latency;
 	char version[80];
 	const char *hdrs[6];
+	char why[160]; /* the degraded reason this poll found, or "" */
 	struct s3_scratch s3;
 	/* S3: -1 unknown, 1 the server answers /minio/health/live, 0 it does
 	 * not (s3rver, AWS): then only the signed ListBuckets is sent. */
@@ -36,6 +37,9 @@ struct http_probe {
 /* MinIO's liveness probe: no auth, empty body, 200 or 503. */
 #define MINIO_LIVE	"/minio/health/live"
 #define STEP_MINIO_LIVE (-1)
+/* The steps of a poll: health, then the state (degraded?) request, then
+ * the version while it is unknown. */
+enum { STEP_HEALTH, STEP_VERSION, STEP_STATE };
 
 void probe_sshc_opts(const struct target *t, long timeout_ms, struct sshc_opts *o)
 {
@@ -50,6 +54,13 @@ void probe_sshc_opts(const struct target *t, long timeout_ms, struct sshc_opts *
 }
 
 static void http_step(struct source *s);
+
+static const char *http_path(const struct http_probe *p)
+{
+	return p->step == STEP_HEALTH  ? p->kind->health_path
+	       : p->step == STEP_STATE ? p->kind->state_path
+				       : p->kind->version_path;
+}
 
 /* Turns a non-2xx answer into an error naming the request and the server's words. */
 static void http_done(const struct http_resp *r, const struct mlc_err *err, void *arg)
@@ -75,18 +86,21 @@ static void http_done(const struct http_resp *r, const struct mlc_err *err, void
 		/* 200: MinIO; anything else: an S3 without the endpoint. Then
 		 * the signed ListBuckets says whether the credentials work. */
 		p->minio = r->status == 200;
-		p->step = 0;
+		p->step = STEP_HEALTH;
 		http_step(s);
 		return;
 	}
-	const char *path = p->step == 0 ? k->health_path : k->version_path;
+	const char *path = http_path(p);
 	if (err) {
 		e = *err;
-	} else if ((p->step != 0 || !k->own_status) && (r->status < 200 || r->status > 299)) {
+	} else if (p->step == STEP_STATE) {
+		k->state(s->target, r, p->why, sizeof p->why, &e);
+	} else if ((p->step != STEP_HEALTH || !k->own_status) &&
+		   (r->status < 200 || r->status > 299)) {
 		http_err_resp(&e, NULL, r, path);
-	} else if (p->step == 0) {
+	} else if (p->step == STEP_HEALTH) {
 		if (k->health)
-			k->health(s->target, r, &e);
+			k->health(s->target, r, p->why, sizeof p->why, &e);
 		p->latency = r->elapsed_ms;
 		if (e.code == MLC_OK && !k->version_path && k->version)
 			k->version(r, p->version, sizeof p->version, &e);
@@ -99,11 +113,21 @@ static void http_done(const struct http_resp *r, const struct mlc_err *err, void
 		source_probe_done(s, &e, r ? r->elapsed_ms : -1, NULL);
 		return;
 	}
-	if (p->step == 0 && k->version_path && (!s->version[0] || s->polls % 30 == 1)) {
-		p->step = 1;
+	/* A state request once the health step is healthy (MinIO's cluster
+	 * health only on a MinIO), then the version. */
+	if (p->step == STEP_HEALTH && k->state_path && !p->why[0] &&
+	    (s->target->kind != TK_S3 || p->minio == 1)) {
+		p->step = STEP_STATE;
 		http_step(s);
 		return;
 	}
+	if (p->step != STEP_VERSION && k->version_path && (!s->version[0] || s->polls % 30 == 1)) {
+		p->step = STEP_VERSION;
+		http_step(s);
+		return;
+	}
+	if (p->why[0])
+		source_probe_degraded(s, p->why);
 	source_probe_done(s, NULL, p->latency, p->version[0] ? p->version : NULL);
 }
 
@@ -112,7 +136,7 @@ static void http_step(struct source *s)
 	struct http_probe *p = s->priv;
 	const struct target *t = s->target;
 	struct http_opts o;
-	const char *path = p->step == 0 ? p->kind->health_path : p->kind->version_path;
+	const char *path = http_path(p);
 	if (t->kind == TK_S3 && p->step == STEP_MINIO_LIVE) {
 		char *url = target_url(t, MINIO_LIVE);
 		target_http_opts(t, s->timeout_ms, url, &o);
@@ -120,7 +144,7 @@ static void http_step(struct source *s)
 		free(url);
 		return;
 	}
-	if (t->kind == TK_S3) {
+	if (t->kind == TK_S3 && p->step == STEP_HEALTH) {
 		s3_request_opts(t, "GET", NULL, NULL, NULL, &o, p->hdrs, &p->s3);
 		o.timeout_ms = s->timeout_ms;
 		o.connect_timeout_ms = MLC_MIN(s->timeout_ms, 3000);
@@ -130,6 +154,14 @@ static void http_step(struct source *s)
 	}
 	char *url = target_url(t, path);
 	target_http_opts(t, s->timeout_ms, url, &o);
+	if (p->step == STEP_STATE && p->kind->state_body) {
+		o.method = "POST";
+		o.body = p->kind->state_body;
+		o.body_len = strlen(o.body);
+		p->hdrs[0] = "Content-Type: application/json";
+		p->hdrs[1] = NULL;
+		o.headers = p->hdrs;
+	}
 	p->req = http_request(&o, http_done, s);
 	free(url);
 }
@@ -142,8 +174,9 @@ static void http_start(struct source *s)
 	}
 	struct http_probe *p = s->priv;
 	p->kind = &health_kind(s->target->kind)->http;
-	p->step = s->target->kind == TK_S3 && p->minio != 0 ? STEP_MINIO_LIVE : 0;
+	p->step = s->target->kind == TK_S3 && p->minio != 0 ? STEP_MINIO_LIVE : STEP_HEALTH;
 	p->version[0] = '\0';
+	p->why[0] = '\0';
 	http_step(s);
 }
 

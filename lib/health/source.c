@@ -77,6 +77,7 @@ static void on_timer(uv_timer_t *t)
 	if (s->in_flight)
 		return;
 	s->in_flight = true;
+	s->degraded_next[0] = '\0';
 	s->started_mono = mono_ms();
 	s->polls++;
 	loop_busy_inc();
@@ -157,8 +158,8 @@ void sources_poll_all(void)
 
 const char *health_name(enum health h)
 {
-	static const char *names[] = {"unknown", "ok", "slow", "stale", "down"};
-	return names[h];
+	static const char *names[] = {"unknown", "ok", "slow", "stale", "down", "degraded"};
+	return (unsigned)h < HEALTH_COUNT ? names[h] : "unknown";
 }
 
 const char *health_glyph(enum health h)
@@ -184,6 +185,8 @@ enum health source_health(const struct source *s, int64_t now_mono)
 		return HEALTH_STALE;
 	if (!s->ever_ok)
 		return HEALTH_UNKNOWN;
+	if (s->degraded[0])
+		return HEALTH_DEGRADED;
 	if (s->latency_ms > s->slow_ms)
 		return HEALTH_SLOW;
 	return HEALTH_OK;
@@ -193,9 +196,59 @@ static void push_history(struct source *s, long v)
 {
 	if (s->hist_len == SOURCE_HISTORY) {
 		memmove(s->history, s->history + 1, (SOURCE_HISTORY - 1) * sizeof *s->history);
+		memmove(s->hist_at, s->hist_at + 1, (SOURCE_HISTORY - 1) * sizeof *s->hist_at);
 		s->hist_len--;
 	}
+	s->hist_at[s->hist_len] = mono_ms();
 	s->history[s->hist_len++] = v;
+}
+
+void source_probe_degraded(struct source *s, const char *reason)
+{
+	char *r = san_str(reason && *reason ? reason : "degraded");
+	strlcpy_m(s->degraded_next, r, sizeof s->degraded_next);
+	free(r);
+}
+
+/* What cell [c0, c1) shows given the polls that ended in it, or, when none
+ * did, the poll before it (index prev, -1 when none). */
+static long bucket_value(const struct source *s, int first, int end, int prev, int64_t c0)
+{
+	long v = SPARK_NODATA;
+	for (int i = first; i < end; i++) {
+		if (s->history[i] < 0)
+			return SPARK_FAILED;
+		v = MLC_MAX(v, s->history[i]);
+	}
+	if (first < end)
+		return v;
+	if (prev < 0)
+		return SPARK_NODATA;
+	if (s->history[prev] < 0)
+		return SPARK_FAILED;
+	return c0 - s->hist_at[prev] <= 2 * s->refresh_ms ? s->history[prev] : SPARK_SKIPPED;
+}
+
+void source_buckets(const struct source *s, int64_t now_mono, long window_ms, int width, long *out)
+{
+	if (width <= 0)
+		return;
+	int64_t start = now_mono - window_ms;
+	int i = 0;
+	/* polls that ended before the window: only the last one matters */
+	while (i < s->hist_len && s->hist_at[i] <= start)
+		i++;
+	int prev = i - 1;
+	for (int c = 0; c < width; c++) {
+		int64_t c0 = start + (int64_t)window_ms * c / width;
+		int64_t c1 = start + (int64_t)window_ms * (c + 1) / width;
+		int first = i;
+		while (i < s->hist_len && s->hist_at[i] <= c1)
+			i++;
+		out[c] = bucket_value(s, first, i, prev, c0);
+		if (i > first)
+			prev = i - 1;
+	}
 }
 
 void source_probe_done(struct source *s, const struct mlc_err *err, long latency_ms,
@@ -204,6 +257,8 @@ void source_probe_done(struct source *s, const struct mlc_err *err, long latency
 	if (!s->in_flight)
 		return;
 	s->in_flight = false;
+	if (err)
+		s->degraded[0] = '\0';
 	loop_busy_dec();
 	if (version) {
 		char *v = san_str(version);
@@ -215,6 +270,13 @@ void source_probe_done(struct source *s, const struct mlc_err *err, long latency
 		if (s->last_err.code != MLC_OK)
 			log_info("%s: back up after %u failed polls", s->target->name, s->failures);
 		mlc_err_clear(&s->last_err);
+		/* A change of a known state is news for the log; the first
+		 * answer's state is on the Overview from the start. */
+		if (s->ever_ok && strcmp(s->degraded, s->degraded_next) != 0)
+			log_warn("%s: %s%s", s->target->name,
+				 s->degraded_next[0] ? "degraded: " : "no longer degraded",
+				 s->degraded_next);
+		memcpy(s->degraded, s->degraded_next, sizeof s->degraded);
 		s->ever_ok = true;
 		s->latency_ms = latency_ms;
 		s->last_ok_wall = wall_ms();
@@ -242,6 +304,7 @@ void source_probe_done(struct source *s, const struct mlc_err *err, long latency
 		if (delay < 100)
 			delay = 100;
 	}
+	s->degraded_next[0] = '\0';
 	schedule(s, delay);
 	notify(s);
 }

@@ -13,9 +13,25 @@
 #include "lib/core/config.h"
 #include "lib/core/err.h"
 
-enum health { HEALTH_UNKNOWN, HEALTH_OK, HEALTH_SLOW, HEALTH_STALE, HEALTH_DOWN };
+/* DEGRADED: the service answers but reports a degraded state of its own
+ * (dead Ray nodes, a MinIO without write quorum, an unhealthy Airflow
+ * scheduler, a Prefect work pool not ready); source.degraded says why. */
+enum health {
+	HEALTH_UNKNOWN,
+	HEALTH_OK,
+	HEALTH_SLOW,
+	HEALTH_STALE,
+	HEALTH_DOWN,
+	HEALTH_DEGRADED,
+	HEALTH_COUNT
+};
 
-#define SOURCE_HISTORY 150 /* latency samples kept: 5 minutes at 2 s */
+#define SOURCE_HISTORY 300 /* polls kept: 5 minutes at 1 s */
+
+/* What source_buckets puts in a cell that holds no latency. */
+#define SPARK_FAILED  (-1) /* a poll failed in the interval, or it fell in a failure's backoff */
+#define SPARK_SKIPPED (-2) /* no poll in the interval although the source was being polled */
+#define SPARK_NODATA  (-3) /* before the first poll kept */
 
 struct source;
 
@@ -36,14 +52,17 @@ struct source {
 
 	/* the last good snapshot and what happened since */
 	bool ever_ok;
-	long latency_ms;	      /* of the last success, -1 if none */
-	long history[SOURCE_HISTORY]; /* latency per poll, -1 for a failure */
-	int hist_len;		      /* valid samples, newest at hist_len-1 */
-	char version[80];	      /* sanitized; "" when unknown */
-	struct mlc_err last_err;      /* code MLC_OK when the last poll succeeded */
-	int64_t last_ok_wall;	      /* wall-clock ms of the last success */
-	int64_t down_since_wall;      /* wall-clock ms of the first failure in a row, 0 when up */
-	unsigned failures;	      /* consecutive failed polls */
+	long latency_ms;		 /* of the last success, -1 if none */
+	long history[SOURCE_HISTORY];	 /* latency per poll, -1 for a failure */
+	int64_t hist_at[SOURCE_HISTORY]; /* monotonic ms at which each poll ended */
+	int hist_len;			 /* valid samples, newest at hist_len-1 */
+	char degraded[160];		 /* sanitized reason while degraded, else "" */
+	char degraded_next[160];	 /* set by the poll in flight (source_probe_degraded) */
+	char version[80];		 /* sanitized; "" when unknown */
+	struct mlc_err last_err;	 /* code MLC_OK when the last poll succeeded */
+	int64_t last_ok_wall;		 /* wall-clock ms of the last success */
+	int64_t down_since_wall; /* wall-clock ms of the first failure in a row, 0 when up */
+	unsigned failures;	 /* consecutive failed polls */
 	unsigned long polls;
 	unsigned long generation; /* bumps on every change */
 
@@ -92,13 +111,28 @@ void source_poll_now(struct source *s);
 void sources_poll_all(void);
 
 /* Health as of now: DOWN after a failed poll, STALE while a poll runs past
- * twice the refresh with no fresh data, SLOW when the last latency exceeds
- * slow_ms, OK otherwise, UNKNOWN before the first answer. */
+ * twice the refresh with no fresh data, UNKNOWN before the first answer,
+ * DEGRADED when the last answer reported a degraded state, SLOW when the
+ * last latency exceeds slow_ms, OK otherwise. */
 enum health source_health(const struct source *s, int64_t now_mono);
 const char *health_name(enum health h);
-/* The one-character sign of a health: ● ok, ▲ slow or stale, ✖ down,
+/* The one-character sign of a health: ● ok, ▲ slow, stale or degraded, ✖ down,
  * ○ unknown (o ^ x . when the terminal is not UTF-8). */
 const char *health_glyph(enum health h);
+
+/* Called by probes, right before source_probe_done(s, NULL, ...): the
+ * service answered but reports a degraded state; reason (raw, sanitized
+ * here) says why. A success without it clears the degraded state. */
+void source_probe_degraded(struct source *s, const char *reason);
+
+/* The history of s over the window_ms before now, in width cells of equal
+ * time (oldest first): the largest latency polled in the cell, SPARK_FAILED
+ * when a poll failed there (or the cell lies in a failure's backoff),
+ * SPARK_SKIPPED when no poll ended there for longer than twice the refresh
+ * after a success, SPARK_NODATA before the first poll kept. A success holds
+ * its value over the cells up to twice the refresh after it (a poll every
+ * 30 s still draws a line). */
+void source_buckets(const struct source *s, int64_t now_mono, long window_ms, int width, long *out);
 
 /* Called by probes: the end of one poll. err NULL on success; version (raw,
  * sanitized here) may be NULL to keep the previous one. */

@@ -160,7 +160,7 @@ int airflow_parse_version(const char *body, size_t len, char *out, size_t n, str
 	return rc;
 }
 
-int airflow_parse_health(const char *body, size_t len, struct mlc_err *err)
+int airflow_parse_health(const char *body, size_t len, char *why, size_t n, struct mlc_err *err)
 {
 	const char *what = "airflow /health";
 	json_t *j = jsonx_load(body, len, what, err);
@@ -175,12 +175,44 @@ int airflow_parse_health(const char *body, size_t len, struct mlc_err *err)
 	else if (strcmp(db, "healthy") != 0)
 		rc = mlc_err_set(err, MLC_ERR_PROTO, 0, "%s: metadatabase %s", what, db);
 	else if (strcmp(sch, "healthy") != 0) {
+		/* The API answers: the service is up, but no DAG runs start. */
 		const char *hb = jsonx_str(j, "scheduler.latest_scheduler_heartbeat", what, NULL);
-		rc = mlc_err_set(err, MLC_ERR_PROTO, 0, "%s: scheduler %s (last heartbeat %s)",
-				 what, sch, hb ? hb : "never");
+		snprintf(why, n, "scheduler %s (last heartbeat %s)", sch, hb ? hb : "never");
 	}
 	json_decref(j);
 	return rc;
+}
+
+int prefect_parse_work_pools(const char *body, size_t len, char *why, size_t n, struct mlc_err *err)
+{
+	const char *what = "prefect work_pools/filter";
+	json_t *j = jsonx_load(body, len, what, err);
+	if (!j)
+		return -MLC_ERR_PARSE;
+	if (!json_is_array(j)) {
+		json_decref(j);
+		return mlc_err_set(err, MLC_ERR_PARSE, 0, "%s: expected an array of pools", what);
+	}
+	size_t i, bad = 0;
+	json_t *pool;
+	const char *first = NULL;
+	json_array_foreach(j, i, pool)
+	{
+		json_t *st = json_object_get(pool, "status");
+		if (json_is_string(st) && strcmp(json_string_value(st), "NOT_READY") == 0) {
+			json_t *name = json_object_get(pool, "name");
+			if (!first)
+				first = json_is_string(name) ? json_string_value(name) : "?";
+			bad++;
+		}
+	}
+	if (bad == 1)
+		snprintf(why, n, "work pool %s NOT_READY (no worker polling it)", first);
+	else if (bad > 1)
+		snprintf(why, n, "%zu of %zu work pools NOT_READY (%s, ...)", bad,
+			 json_array_size(j), first);
+	json_decref(j);
+	return 0;
 }
 
 int http_parse_version(const char *body, size_t len, char *out, size_t n)

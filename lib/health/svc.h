@@ -28,10 +28,17 @@ int prom_parse_buildinfo(const char *body, size_t len, char *out, size_t n, stru
 int prefect_parse_version(const char *body, size_t len, char *out, size_t n, struct mlc_err *err);
 int prefect_parse_health(const char *body, size_t len, struct mlc_err *err);
 
-/* Airflow /api/v1/version → version; /api/v1/health → both metadatabase and
- * scheduler "healthy", else an error naming which is not. */
+/* Prefect POST /api/work_pools/filter: why names the pools whose status is
+ * NOT_READY (no worker polls them), "" when none is; PAUSED is a choice,
+ * not a fault. Negative on a malformed answer. */
+int prefect_parse_work_pools(const char *body, size_t len, char *why, size_t n,
+			     struct mlc_err *err);
+
+/* Airflow /api/v1/version → version; /api/v1/health: an error when the
+ * metadatabase is not "healthy" (the API cannot work), why set when only the
+ * scheduler is not (the API answers, DAG runs do not start). */
 int airflow_parse_version(const char *body, size_t len, char *out, size_t n, struct mlc_err *err);
-int airflow_parse_health(const char *body, size_t len, struct mlc_err *err);
+int airflow_parse_health(const char *body, size_t len, char *why, size_t n, struct mlc_err *err);
 
 /* A generic [http] target: "version" of a JSON object answer (Grafana's
  * /api/health, Jupyter's /api) into out; "" when the answer has none, which

@@ -58,7 +58,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc = airflow_parse_version(body, size, out, sizeof out, &e);
 	check_err(rc, &e);
 	check_out(rc, out, sizeof out);
-	rc = airflow_parse_health(body, size, &e);
+	rc = airflow_parse_health(body, size, out, sizeof out, &e);
+	check_err(rc, &e);
+	rc = prefect_parse_work_pools(body, size, out, sizeof out, &e);
 	check_err(rc, &e);
 
 	/* http_error_text and http_resp_header take NUL-terminated bodies and

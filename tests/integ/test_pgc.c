@@ -226,14 +226,16 @@ Test(pgc, lists_databases)
 	finish(c);
 }
 
-Test(pgc, pgcrypto_in_mlflowdb)
+/* The stack's stand-in for pgvector lives in vector_db only, as pgvector
+ * does on the seed platform (`check` must look for it there). */
+Test(pgc, pgcrypto_in_vector_db)
 {
-	struct pgc_conn *c = open_db("mlflowdb", NULL);
+	struct pgc_conn *c = open_db("vector_db", NULL);
 	struct got g;
 	const char *p[] = {"pgcrypto"};
 	run_query(c, "SELECT extname FROM pg_extension WHERE extname = $1", p, 1, &g, 5000);
 	cr_assert_eq(g.code, MLC_OK, "%s", g.msg);
-	cr_assert_eq(g.nrows, 1, "pgcrypto not installed in mlflowdb");
+	cr_assert_eq(g.nrows, 1, "pgcrypto not installed in vector_db");
 	got_free(&g);
 	run_query(c, "SELECT encode(digest('abc', 'sha256'), 'hex')", NULL, 0, &g, 5000);
 	cr_assert_eq(g.code, MLC_OK, "%s", g.msg);

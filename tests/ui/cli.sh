@@ -164,11 +164,12 @@ if run check_changed_host_key 1 "$MLC" check -c "$WORK/changed_key.ini"; then
 	fi
 fi
 
-# A dead service: stop Prefect, exactly its check fails, then bring it back.
+# A dead service: stop Prefect, exactly its checks fail (health and work
+# pools), then bring it back.
 tests/stack/stack stop "$STACK" prefect >/dev/null 2>&1
 if run check_dead_service 1 "$MLC" check -c "$CFG"; then
 	if grep -q '^FAIL  prefect: health' "$WORK/check_dead_service.out" &&
-		[ "$(grep -c '^FAIL' "$WORK/check_dead_service.out")" = 1 ] &&
+		[ "$(grep '^FAIL' "$WORK/check_dead_service.out" | grep -vc '^FAIL  prefect: ')" = 0 ] &&
 		grep '^FAIL  prefect' "$WORK/check_dead_service.out" | grep -qi 'refused'; then
 		ok check_dead_service
 	else
@@ -223,6 +224,7 @@ MINIO_ACCESS_KEY=$S3_ACCESS_KEY
 MINIO_SECRET_KEY="$S3_SECRET_KEY"
 RAY_ADDRESS=http://127.0.0.1:$RAY_PORT
 ENV
+chmod 600 "$WORK/platform.env" # it holds a secret: a readable one is refused (below)
 if run env_file 0 env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY "$MLC" check --env-file "$WORK/platform.env" -c /dev/null; then
 	if grep -q 'mlflow: experiments/search' "$WORK/env_file.out" && grep -q 's3: credentials' "$WORK/env_file.out" &&
 		grep -q 'ray: alive nodes' "$WORK/env_file.out"; then
@@ -232,8 +234,60 @@ if run env_file 0 env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY "$MLC" check
 	fi
 fi
 
-# MinIO's health endpoints: a cluster without write quorum fails `check`
-# with that reason; a live, healthy one passes; a server without them
+# An env file holding a secret that others can read is refused as a config
+# file is; an unbalanced quote names the line and the cause; -c DIR and
+# --env-file DIR say it is a directory.
+cp "$WORK/platform.env" "$WORK/open.env"
+chmod 644 "$WORK/open.env"
+if run env_file_readable 2 "$MLC" check --env-file "$WORK/open.env" -c /dev/null; then
+	grep -q "open.env:5: holds a secret (MINIO_SECRET_KEY) but group or others can read the file; run: chmod 600 " "$WORK/env_file_readable.out" &&
+		! grep -q "$S3_SECRET_KEY" "$WORK/env_file_readable.out" && ok env_file_readable ||
+		notok env_file_readable "$(cat "$WORK/env_file_readable.out")"
+fi
+printf 'MLFLOW_TRACKING_URI=http://127.0.0.1:1\nPOSTGRES_PASSWORD="unterminated\n' >"$WORK/quote.env"
+chmod 600 "$WORK/quote.env"
+if run env_file_quote 2 "$MLC" check --env-file "$WORK/quote.env" -c /dev/null; then
+	grep -q "quote.env:2: POSTGRES_PASSWORD: unbalanced quote: a quoted value ends with the same quote on its line" "$WORK/env_file_quote.out" &&
+		! grep -q unterminated "$WORK/env_file_quote.out" && ok env_file_quote ||
+		notok env_file_quote "$(cat "$WORK/env_file_quote.out")"
+fi
+mkdir -p "$WORK/confdir"
+if run config_dir 2 "$MLC" check -c "$WORK/confdir"; then
+	grep -q "confdir: is a directory (-c takes the config file itself" "$WORK/config_dir.out" && ok config_dir ||
+		notok config_dir "$(cat "$WORK/config_dir.out")"
+fi
+if run env_file_dir 2 "$MLC" check --env-file "$WORK/confdir" -c /dev/null; then
+	grep -q "confdir: is a directory" "$WORK/env_file_dir.out" && ok env_file_dir ||
+		notok env_file_dir "$(cat "$WORK/env_file_dir.out")"
+fi
+
+# A config line longer than inih's 200 bytes loads (a long conninfo, a long
+# bucket list); text from the config is escaped in warnings, check and
+# check --json, and a section name with invalid UTF-8 keeps its "name".
+awk -v pad="$(printf '%0300d' 0)" '/^conninfo = /{ print $0 " application_name=mlconsole-" pad; next } { print }' "$CFG" >"$WORK/longline.ini"
+printf '\n[http we\033[2Jird\377]\nurl = http://127.0.0.1:%s/api/health\nbogus\033]0;x\007 = 1\n' "$WEB_PORT" >>"$WORK/longline.ini"
+chmod 600 "$WORK/longline.ini"
+"$MLC" check -c "$WORK/longline.ini" >"$WORK/longline.out" 2>&1
+"$MLC" check --json -c "$WORK/longline.ini" >"$WORK/longline.json" 2>/dev/null
+if grep -q '^ok    postgres: connect' "$WORK/longline.out" &&
+	grep -qF "unknown key 'bogus\e]0;x^G' in [http we\e[2Jird\xff]" "$WORK/longline.out" &&
+	grep -qF 'ok    we\e[2Jird\xff: health' "$WORK/longline.out" &&
+	! grep -q "$(printf '\033')" "$WORK/longline.out" &&
+	python3 - "$WORK/longline.json" <<'PY' 2>"$WORK/longline.err"; then
+import json, sys
+d = json.load(open(sys.argv[1]))
+names = [c.get("name") for c in d["checks"]]
+assert all(isinstance(n, str) for n in names), names
+w = [n for n in names if n.startswith("we")]
+assert w == ["we\\e[2Jird\\xff: health"], w
+PY
+	ok config_long_line_and_sanitized_names
+else
+	notok config_long_line_and_sanitized_names "$(cat "$WORK/longline.out" "$WORK/longline.err")"
+fi
+
+# MinIO's health endpoints: a cluster without write quorum is degraded in
+# `check`, with that reason; a live, healthy one passes; a server without them
 # (s3rver above) is "not a MinIO server".
 minio() { # minio NAME LIVE CLUSTER EXPECTED_STATUS EXPECTED_HEALTH_LINE
 	local name=$1 live=$2 cluster=$3 want=$4 line=$5 port pid
@@ -254,7 +308,13 @@ minio() { # minio NAME LIVE CLUSTER EXPECTED_STATUS EXPECTED_HEALTH_LINE
 		ok "$name"
 	fi
 }
-minio check_minio_no_quorum 200 503 1 '^FAIL  minio: health .*no write quorum'
+minio check_minio_no_quorum 200 503 1 '^warn  minio: health .*degraded$'
+# ... degraded, not failed (it answers and serves reads), the reason below
+if grep -A1 '^warn  minio: health' "$WORK/check_minio_no_quorum.out" | grep -q '^      HTTP 503: the MinIO cluster has no write quorum$'; then
+	ok check_minio_no_quorum_reason
+else
+	notok check_minio_no_quorum_reason "$(cat "$WORK/check_minio_no_quorum.out")"
+fi
 minio check_minio_healthy 200 200 1 '^ok    minio: health .*MinIO cluster healthy'
 if grep -q '^ok    minio: health .*not a MinIO server' "$WORK/check_all_ok.out"; then
 	ok check_not_minio
@@ -277,6 +337,74 @@ if grep -q 'minio .*down.*MinIO is not live' "$WORK/minio_live.screen" 2>/dev/nu
 	ok overview_minio_not_live
 else
 	notok overview_minio_not_live "$(cat "$WORK/minio_live.screen" "$WORK/minio_live.out" 2>/dev/null)"
+fi
+
+# A service that answers but reports a degraded state is "warn ... degraded"
+# with the reason on the line below, in `check` (it does not fail it) and
+# "▲ degraded" in the Overview with the reason on the detail line: the
+# stack's Ray has a dead node; /__mode/degraded/ makes the Airflow
+# simulator report its scheduler unhealthy and Prefect's a pool NOT_READY.
+if grep -A1 '^warn  ray: alive nodes .*degraded$' "$WORK/check_all_ok.out" | grep -q '^      3 alive, 1 dead$' &&
+	grep -q '^[0-9]* checks, 0 failed, [0-9]* degraded$' "$WORK/check_all_ok.out"; then
+	ok check_ray_degraded
+else
+	notok check_ray_degraded "$(grep -A1 'ray:' "$WORK/check_all_ok.out")"
+fi
+if python3 - "$WORK/check_json.out" <<'PY' 2>"$WORK/degraded_json.err"; then
+import json, sys
+d = json.load(open(sys.argv[1]))
+row = [c for c in d["checks"] if c["name"] == "ray: alive nodes"][0]
+assert row["ok"] is True and row["degraded"] is True and row["detail"] == "3 alive, 1 dead", row
+assert d["degraded"] >= 1 and d["ok"] is True, d["degraded"]
+assert all(c["degraded"] is False for c in d["checks"] if c["name"].startswith("mlflow")), d
+PY
+	ok check_json_degraded
+else
+	notok check_json_degraded "$(cat "$WORK/degraded_json.err")"
+fi
+sed -E -e "s|^url = (http://127.0.0.1:$AIRFLOW_PORT)/api/v1|url = \1/__mode/degraded/api/v1|" \
+	-e "s|^url = (http://127.0.0.1:$PREFECT_PORT)/api|url = \1/__mode/degraded/api|" "$CFG" >"$WORK/degraded.ini"
+chmod 600 "$WORK/degraded.ini"
+if run check_flows_degraded 0 "$MLC" check -c "$WORK/degraded.ini"; then
+	if grep -A1 '^warn  airflow: health .*degraded$' "$WORK/check_flows_degraded.out" | grep -q '^      scheduler unhealthy (last heartbeat ' &&
+		grep -A1 '^warn  prefect: work pools .*degraded$' "$WORK/check_flows_degraded.out" | grep -q '^      work pool default-agent-pool NOT_READY'; then
+		ok check_flows_degraded
+	else
+		notok check_flows_degraded "$(grep -A1 -E 'airflow|prefect' "$WORK/check_flows_degraded.out")"
+	fi
+fi
+printf ':overview\n:save-display %s\n/airflow\n<Enter>\n:save-display %s\n' "$WORK/degraded.screen" "$WORK/degraded2.screen" >"$WORK/degraded.script"
+"$MLC" -c "$WORK/degraded.ini" --script "$WORK/degraded.script" --size 120x30 >"$WORK/degraded.out" 2>&1
+if grep -q '^ ray .*▲ degraded .*1 of 4 nodes dead' "$WORK/degraded.screen" 2>/dev/null &&
+	grep -q '^ prefect .*▲ degraded .*work pool default-a' "$WORK/degraded.screen" &&
+	grep -q '^ airflow .*▲ degraded .*scheduler unhealthy' "$WORK/degraded.screen" &&
+	grep -q '^ mlflow .*● ok' "$WORK/degraded.screen" &&
+	grep -q '^ ray: degraded — 1 of 4 nodes dead' "$WORK/degraded.screen" &&
+	grep -q 'degraded .*scheduler unhealthy (last heartbeat' "$WORK/degraded2.screen"; then
+	ok overview_degraded
+else
+	notok overview_degraded "$(cat "$WORK/degraded.screen" "$WORK/degraded2.screen" "$WORK/degraded.out" 2>/dev/null)"
+fi
+
+# Expected extensions are looked up in the databases they are expected in:
+# a bare name in every listed database (the stack's pgcrypto lives in
+# vector_db only), DB:EXT in DB alone; the line names the database.
+if grep -q '^ok    postgres: extension pgcrypto in vector_db .*installed$' "$WORK/check_all_ok.out"; then
+	ok check_extension_in_its_database
+else
+	notok check_extension_in_its_database "$(grep 'extension' "$WORK/check_all_ok.out")"
+fi
+variant check_extension_db_form 's/^extensions = .*/extensions = vector_db:pgcrypto mlflowdb:pgcrypto/' 'postgres: extension pgcrypto in mlflowdb'
+if grep -q '^ok    postgres: extension pgcrypto in vector_db' "$WORK/check_extension_db_form.out" &&
+	grep -q '^FAIL  postgres: extension pgcrypto in mlflowdb .*missing: extension pgcrypto is not installed in mlflowdb$' "$WORK/check_extension_db_form.out"; then
+	ok check_extension_db_form_lines
+else
+	notok check_extension_db_form_lines "$(grep 'extension' "$WORK/check_extension_db_form.out")"
+fi
+if grep -q '^FAIL  postgres: extension vector .*missing: extension vector is not installed in mlflowdb or vector_db$' "$WORK/check_missing_extension.out"; then
+	ok check_missing_extension_names_databases
+else
+	notok check_missing_extension_names_databases "$(grep 'extension' "$WORK/check_missing_extension.out")"
 fi
 
 # The command history outlives the session: a command run in one is in

@@ -47,7 +47,7 @@ normalize() {
 		s/retry in \d+s/retry in Ns/g;
 		s/\d+ polls/N polls/g;
 		s/\d+ failed polls/N failed polls/g;
-		s/[\x{2581}-\x{2588}\x{d7}]/ /g;
+		s/[\x{2581}-\x{2588}\x{d7}\x{2219}]/ /g;
 		s/[\x{2800}-\x{28ff}]/ /g;
 		s/127\.0\.0\.1:\d+/127.0.0.1:PORT/g;
 		s/\b15\.\d\d\b/15.NN/g;

@@ -14,6 +14,8 @@
 #include "lib/core/util.h"
 #include "lib/health/kinds.h"
 #include "lib/health/svc.h"
+#include "fixture.h"
+#include "lib/core/http.h"
 
 Test(kinds, every_kind_has_both_rows)
 {
@@ -158,4 +160,83 @@ Test(kinds_http, version_when_there_is_one)
 		cr_assert_eq(http_parse_version(none[i], strlen(none[i]), v, sizeof v), 0);
 		cr_assert_str_eq(v, "", "%s", none[i]);
 	}
+}
+
+/* ---- the degraded states the kinds' state steps read ------------------- */
+
+static char *state_of(enum target_kind k, long status, const char *fixture, const char *body,
+		      int *rc)
+{
+	static char why[160];
+	size_t len = body ? strlen(body) : 0;
+	char *data = fixture ? fixture_read(fixture, &len) : xstrdup(body);
+	struct http_resp r = {.status = status, .body = data, .body_len = len};
+	struct target t = {.kind = k, .name = "x"};
+	struct mlc_err e;
+	mlc_err_clear(&e);
+	why[0] = '\0';
+	const struct hk_http *h = &health_kind(k)->http;
+	cr_assert_not_null(h->state, "kind %d has no state step", k);
+	*rc = h->state(&t, &r, why, sizeof why, &e);
+	free(data);
+	return why;
+}
+
+/* Ray with a dead node answers every request: degraded, not ok (the
+ * captured state API answer holds 3 ALIVE and 1 DEAD). */
+Test(kinds, ray_dead_node_is_degraded)
+{
+	int rc;
+	cr_assert_str_eq(state_of(TK_RAY, 200, "tests/fixtures/ray/state-nodes.json", NULL, &rc),
+			 "1 of 4 nodes dead");
+	cr_assert_eq(rc, 0);
+	cr_assert_str_eq(state_of(TK_RAY, 200, NULL,
+				  "{\"result\":true,\"data\":{\"result\":{\"result\":"
+				  "[{\"state\":\"ALIVE\"}]}}}",
+				  &rc),
+			 "", "every node alive: healthy");
+	cr_assert_str_eq(state_of(TK_RAY, 200, NULL,
+				  "{\"result\":true,\"data\":{\"result\":{\"result\":"
+				  "[{\"state\":\"DEAD\"}]}}}",
+				  &rc),
+			 "no node alive (1 dead)");
+	state_of(TK_RAY, 500, NULL, "boom", &rc);
+	cr_assert_lt(rc, 0, "a failing nodes API is an error");
+}
+
+Test(kinds, minio_without_write_quorum_is_degraded)
+{
+	int rc;
+	cr_assert_str_eq(state_of(TK_S3, 503, NULL, "", &rc),
+			 "no write quorum (HTTP 503 from /minio/health/cluster)");
+	cr_assert_eq(rc, 0);
+	cr_assert_str_eq(state_of(TK_S3, 200, NULL, "", &rc), "");
+}
+
+Test(kinds, prefect_pool_not_ready_is_degraded)
+{
+	int rc;
+	cr_assert_str_eq(state_of(TK_PREFECT, 200, NULL,
+				  "[{\"name\":\"gpu-k8s-pool\",\"status\":\"NOT_READY\"}]", &rc),
+			 "work pool gpu-k8s-pool NOT_READY (no worker polling it)");
+	cr_assert_eq(rc, 0);
+	cr_assert_str_eq(
+	    state_of(TK_PREFECT, 200, "tests/fixtures/prefect/work-pools-filter.json", NULL, &rc),
+	    "");
+	cr_assert_str_eq(health_kind(TK_PREFECT)->http.state_body, "{}", "a POST");
+}
+
+Test(kinds, airflow_scheduler_unhealthy_is_degraded)
+{
+	size_t len;
+	char *data = fixture_read("tests/fixtures/airflow/health-scheduler-down.json", &len);
+	struct http_resp r = {.status = 200, .body = data, .body_len = len};
+	struct target t = {.kind = TK_AIRFLOW, .name = "x"};
+	struct mlc_err e;
+	mlc_err_clear(&e);
+	char why[160] = "";
+	cr_assert_eq(health_kind(TK_AIRFLOW)->http.health(&t, &r, why, sizeof why, &e), 0);
+	cr_assert_str_eq(why,
+			 "scheduler unhealthy (last heartbeat 2024-02-05T09:58:40.002211+00:00)");
+	free(data);
 }

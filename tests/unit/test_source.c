@@ -427,19 +427,124 @@ Test(source, poll_now_leaves_a_poll_in_flight_alone)
 	cr_assert_eq(s->polls, 2);
 }
 
-Test(source, history_keeps_the_last_150)
+Test(source, history_keeps_the_last_polls_with_their_times)
 {
 	struct source *s = one_source(TK_MLFLOW, 2000, 1000);
 	sources_start();
 	RUN_UNTIL(fake.starts == 1);
-	for (int i = 0; i < 160; i++) {
+	int64_t t0 = mono_ms();
+	for (int i = 0; i < SOURCE_HISTORY + 10; i++) {
 		if (i)
 			poll_started(s);
 		source_probe_done(s, NULL, i, NULL);
 	}
 	cr_assert_eq(s->hist_len, SOURCE_HISTORY);
 	cr_assert_eq(s->history[0], 10, "oldest kept");
-	cr_assert_eq(s->history[SOURCE_HISTORY - 1], 159, "newest last");
+	cr_assert_eq(s->history[SOURCE_HISTORY - 1], SOURCE_HISTORY + 9, "newest last");
+	cr_assert_geq(s->hist_at[0], t0, "each poll keeps when it ended");
+	cr_assert_leq(s->hist_at[SOURCE_HISTORY - 1], mono_ms());
+	for (int i = 1; i < SOURCE_HISTORY; i++)
+		cr_assert_geq(s->hist_at[i], s->hist_at[i - 1]);
+}
+
+/* ---- degraded --------------------------------------------------------------- */
+
+Test(source, degraded_until_an_answer_without_it)
+{
+	struct source *s = one_source(TK_RAY, 2000, 1000);
+	sources_start();
+	RUN_UNTIL(fake.starts == 1);
+	source_probe_degraded(s, "1 of 4 nodes dead\x1b[2J");
+	source_probe_done(s, NULL, 12, "2.30.0");
+	cr_assert_eq(source_health(s, mono_ms()), HEALTH_DEGRADED);
+	cr_assert_str_eq(health_name(HEALTH_DEGRADED), "degraded");
+	cr_assert_str_eq(s->degraded, "1 of 4 nodes dead\\e[2J", "sanitized: %s", s->degraded);
+	cr_assert_eq(s->latency_ms, 12);
+
+	/* degraded wins over slow; a failure is down, and clears it */
+	poll_started(s);
+	source_probe_degraded(s, "1 of 4 nodes dead");
+	source_probe_done(s, NULL, 5000, NULL);
+	cr_assert_eq(source_health(s, mono_ms()), HEALTH_DEGRADED);
+	poll_started(s);
+	struct mlc_err e = an_error(MLC_ERR_HTTP, "HTTP 503");
+	source_probe_done(s, &e, 3, NULL);
+	cr_assert_eq(source_health(s, mono_ms()), HEALTH_DOWN);
+	cr_assert_str_eq(s->degraded, "");
+
+	/* a healthy answer is ok again; a reason left by a cancelled poll
+	 * does not leak into the next one */
+	poll_started(s);
+	source_probe_degraded(s, "stale reason");
+	source_set_ops(s, &fake_ops);
+	poll_started(s);
+	source_probe_done(s, NULL, 12, NULL);
+	cr_assert_eq(source_health(s, mono_ms()), HEALTH_OK, "%s", s->degraded);
+}
+
+/* ---- the sparkline's buckets ------------------------------------------------ */
+
+static void hist(struct source *s, int n, const int64_t *at, const long *v)
+{
+	s->hist_len = n;
+	for (int i = 0; i < n; i++) {
+		s->hist_at[i] = at[i];
+		s->history[i] = v[i];
+	}
+}
+
+/* Cells are equal spans of time, whatever the refresh: ten polls in one
+ * cell's span fill one cell, not ten. */
+Test(source, buckets_are_time_not_polls)
+{
+	struct source *s = one_source(TK_MLFLOW, 1000, 1000);
+	int64_t now = 1000000;
+	int64_t at[10];
+	long v[10];
+	for (int i = 0; i < 10; i++) {
+		at[i] = now - 9000 + i * 1000; /* the last 10 s at 1 s */
+		v[i] = i == 4 ? 40 : 3;
+	}
+	hist(s, 10, at, v);
+	long out[10];
+	source_buckets(s, now, 100000, 10, out); /* 10 cells of 10 s */
+	for (int c = 0; c < 9; c++)
+		cr_assert_eq(out[c], SPARK_NODATA, "cell %d: before the first poll", c);
+	cr_assert_eq(out[9], 40, "the cell's largest latency");
+}
+
+/* A failure marks its cell and the cells of its backoff; a gap after a
+ * success longer than twice the refresh is drawn as skipped; a success
+ * holds over the cells up to twice the refresh (slow refresh, small cells). */
+Test(source, buckets_failed_skipped_and_held)
+{
+	struct source *s = one_source(TK_MLFLOW, 1000, 1000);
+	int64_t now = 100000;
+	/* cells of 1 s over the last 10 s: [90,91) … [99,100) */
+	int64_t at[] = {90500, 91500, 92500, 97500};
+	long v[] = {5, -1, 7, 6};
+	hist(s, 4, at, v);
+	long out[10];
+	source_buckets(s, now, 10000, 10, out);
+	long want[] = {5, SPARK_FAILED, 7, 7, 7, SPARK_SKIPPED, SPARK_SKIPPED, 6, 6, 6};
+	for (int c = 0; c < 10; c++)
+		cr_assert_eq(out[c], want[c], "cell %d: %ld, want %ld", c, out[c], want[c]);
+
+	/* a failure with nothing after it: down through its backoff */
+	int64_t at2[] = {90500, 91500};
+	long v2[] = {5, -1};
+	hist(s, 2, at2, v2);
+	source_buckets(s, now, 10000, 10, out);
+	for (int c = 1; c < 10; c++)
+		cr_assert_eq(out[c], SPARK_FAILED, "cell %d", c);
+
+	/* a poll before the window carries into its first cell */
+	int64_t at3[] = {89900};
+	long v3[] = {4};
+	hist(s, 1, at3, v3);
+	source_buckets(s, now, 10000, 10, out);
+	cr_assert_eq(out[0], 4);
+	cr_assert_eq(out[9], SPARK_SKIPPED);
 }
 
 /* ---- cancellation and teardown ---------------------------------------------- */

@@ -733,7 +733,8 @@ class AirflowApp(simcommon.App):
     # ================================================================ handlers
     def h_health(self, req, method, auth, p):
         now = datetime.datetime.now(UTC)
-        if self.scheduler_down:
+        # /__mode/degraded/: this request alone sees the scheduler down
+        if self.scheduler_down or req.mode == "degraded":
             body = FX("health-scheduler-down.json")
             body["scheduler"]["latest_scheduler_heartbeat"] = iso(now - datetime.timedelta(seconds=982, microseconds=102621))
         else:

@@ -79,8 +79,10 @@ MODES = ("ok", "error500", "hang", "hostile")
 # other's faults.  Each simulator says what they mean for it (the MLflow one:
 # endless = every search answer carries a next_page_token; redirect = every
 # API call answers 302 to a login page; poisoned = a NUL and a lone surrogate
-# escaped in one experiment's strings).
-REQUEST_MODES = ("endless", "redirect", "poisoned")
+# escaped in one experiment's strings; degraded = the service answers but
+# reports a degraded state: Airflow's scheduler down, a Prefect work pool
+# NOT_READY).
+REQUEST_MODES = ("endless", "redirect", "poisoned", "degraded")
 
 # Hostile payload.  Put in front of and behind a string so that truncating
 # clients still meet part of it.
