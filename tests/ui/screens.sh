@@ -12,8 +12,8 @@
 #   # before: unknown-host N node N starts with an empty known_hosts of its own
 #   # known-hosts-lines: K     after the run that known_hosts holds K lines
 #   # after: reset SERVICE   the simulator's world back to its start (tests that write)
-#   # mask: dates            also mask dates and HH:MM times (S3 stamps objects
-#                            with the time the stack was seeded)
+#   # mask: dates            also mask dates and HH:MM times: only for objects the
+#                            test itself writes (the seeded ones have pinned dates)
 # A script may save intermediate screens as @OUT@.1, @OUT@.2 …: each is
 # compared with NAME.1.expected, NAME.2.expected … as well.
 . "$(dirname "$0")/lib.sh"
