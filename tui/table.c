@@ -3,10 +3,13 @@
 #include "table.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <wchar.h>
+#include <wctype.h>
 
 #include "lib/core/sanitize.h"
 #include "lib/core/util.h"
@@ -38,16 +41,45 @@ void table_free(struct table *t)
 	t->view = NULL;
 }
 
+/* s in lower case, letter by letter in UTF-8 (towlower in the locale, so
+ * "ÜBER" folds to "über"); bytes that are not UTF-8 are copied as they are. */
+static void fold_case(const char *s, char *out, size_t n)
+{
+	mbstate_t st;
+	memset(&st, 0, sizeof st);
+	size_t o = 0;
+	while (*s && o + MB_LEN_MAX < n) {
+		wchar_t wc;
+		size_t k = mbrtowc(&wc, s, MB_LEN_MAX, &st);
+		if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
+			memset(&st, 0, sizeof st);
+			out[o++] = (char)tolower((unsigned char)*s++);
+			continue;
+		}
+		size_t w = wcrtomb(out + o, (wchar_t)towlower((wint_t)wc), &st);
+		if (w == (size_t)-1) {
+			memcpy(out + o, s, k);
+			w = k;
+		}
+		o += w;
+		s += k;
+	}
+	out[o] = '\0';
+}
+
 static bool row_matches(struct table *t, int row, int ncols)
 {
 	if (!t->filter[0])
 		return true;
 	struct cell c;
+	char want[sizeof t->filter * 2], text[sizeof c.text * 2];
+	fold_case(t->filter, want, sizeof want);
 	for (int col = 0; col < ncols; col++) {
 		c.text[0] = '\0';
 		c.role = ROLE_NORMAL;
 		t->v->ops->cell(t->v, row, col, &c);
-		if (strcasestr(c.text, t->filter))
+		fold_case(c.text, text, sizeof text);
+		if (strstr(text, want))
 			return true;
 	}
 	return false;

@@ -75,7 +75,8 @@ int stackenv_service(const char *verb, const char *service)
 }
 
 struct run_ctx {
-	volatile bool *flag;
+	bool (*pred)(const void *arg);
+	const void *arg;
 	bool expired;
 };
 
@@ -86,33 +87,43 @@ static void on_deadline(uv_timer_t *t)
 
 /* A callback that runs in the timer phase (a transfer that lib/http
  * completes inside curl's timeout action: the whole answer read at once)
- * sets the flag after UV_RUN_ONCE has looked at it, and the loop would then
- * sleep in its poll until the next event, up to the deadline. Checked again
- * just before the poll, the flag stops the loop instead. */
+ * makes the condition true after UV_RUN_ONCE has looked at it, and the loop
+ * would then sleep in its poll until the next event, up to the deadline.
+ * Checked again just before the poll, the condition stops the loop instead. */
 static void on_prepare(uv_prepare_t *p)
 {
 	struct run_ctx *c = p->data;
-	if (*c->flag || c->expired)
+	if (c->expired || c->pred(c->arg))
 		uv_stop(p->loop);
 }
 
-bool stackenv_run_until(volatile bool *flag, long timeout_ms)
+bool stackenv_run_until_true(bool (*pred)(const void *arg), const void *arg, long timeout_ms)
 {
 	uv_timer_t t;
 	uv_prepare_t prep;
-	struct run_ctx c = {.flag = flag};
+	struct run_ctx c = {.pred = pred, .arg = arg};
 	uv_timer_init(loop_get(), &t);
 	t.data = &c;
 	uv_timer_start(&t, on_deadline, (uint64_t)timeout_ms, 0);
 	uv_prepare_init(loop_get(), &prep);
 	prep.data = &c;
 	uv_prepare_start(&prep, on_prepare);
-	while (!*flag && !c.expired)
+	while (!pred(arg) && !c.expired)
 		uv_run(loop_get(), UV_RUN_ONCE);
 	uv_timer_stop(&t);
 	uv_prepare_stop(&prep);
 	uv_close((uv_handle_t *)&t, NULL);
 	uv_close((uv_handle_t *)&prep, NULL);
 	uv_run(loop_get(), UV_RUN_NOWAIT);
-	return *flag;
+	return pred(arg);
+}
+
+static bool flag_set(const void *flag)
+{
+	return *(const volatile bool *)flag;
+}
+
+bool stackenv_run_until(volatile bool *flag, long timeout_ms)
+{
+	return stackenv_run_until_true(flag_set, (const void *)flag, timeout_ms);
 }

@@ -13,5 +13,8 @@ int stackenv_service(const char *verb, const char *service);
 /* Runs the loop until *flag becomes true or timeout_ms passes; returns *flag. */
 #include <stdbool.h>
 bool stackenv_run_until(volatile bool *flag, long timeout_ms);
+/* Runs the loop, event by event, until pred(arg) holds or timeout_ms passes
+ * (a safety deadline, never what a test measures); returns pred(arg). */
+bool stackenv_run_until_true(bool (*pred)(const void *arg), const void *arg, long timeout_ms);
 
 #endif

@@ -2,7 +2,9 @@
  * stack ($MLC_STACK_DIR/env: PG_PORT, PGPASSWORD_FILE for role mlflow):
  * queries, read-only sessions, auth, refused / black-holed / slow servers,
  * the queue, cancellation and reconnection. Every test ends with nothing in
- * flight (loop_busy() == 0) and every handle closed. */
+ * flight (loop_busy() == 0) and every handle closed. Tests wait on events (a
+ * callback, the server's own pg_stat_activity), never for a fixed time, and
+ * hold no wall-clock bounds (timings are the benchmark's). */
 #include <criterion/criterion.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -30,7 +32,6 @@ struct got {
 	char *cols[8];
 	char *vals[MAXV]; /* row-major, first MAXV cells; NULL for SQL NULL */
 	bool isnull[MAXV];
-	int64_t at;
 	int seq; /* order among callbacks */
 };
 
@@ -41,7 +42,6 @@ static void on_result(const struct pgc_result *r, const struct mlc_err *err, voi
 	struct got *g = arg;
 	g->calls++;
 	g->done = true;
-	g->at = mono_ms();
 	g->seq = ++seq_counter;
 	if (err) {
 		g->code = err->code;
@@ -127,25 +127,16 @@ static void run_query(struct pgc_conn *c, const char *sql, const char *const *pa
 	cr_assert_eq(g->calls, 1);
 }
 
-static void busy_check(uv_timer_t *t)
+static bool nothing_in_flight(const void *arg)
 {
-	if (loop_busy() == 0)
-		*(bool *)t->data = true;
+	(void)arg;
+	return loop_busy() == 0;
 }
 
-/* Runs the loop until nothing is in flight. */
+/* Runs the loop until nothing is in flight (or ms, a safety deadline). */
 static bool drain(long ms)
 {
-	bool idle = loop_busy() == 0;
-	uv_timer_t t;
-	uv_timer_init(loop_get(), &t);
-	t.data = &idle;
-	uv_timer_start(&t, busy_check, 1, 1);
-	stackenv_run_until(&idle, ms);
-	uv_timer_stop(&t);
-	uv_close((uv_handle_t *)&t, NULL);
-	uv_run(loop_get(), UV_RUN_NOWAIT);
-	return loop_busy() == 0;
+	return stackenv_run_until_true(nothing_in_flight, NULL, ms);
 }
 
 /* Frees c, checks nothing is left in flight and closes the loop. */
@@ -156,10 +147,25 @@ static void finish(struct pgc_conn *c)
 	loop_shutdown();
 }
 
-static void sleep_loop(long ms)
+/* Queries the server's pg_stat_activity on watcher until a backend running
+ * a statement that contains marker is shown (present) or gone (!present):
+ * the event itself, as the server sees it. */
+static void wait_activity(struct pgc_conn *watcher, const char *marker, bool present)
 {
-	bool never = false;
-	stackenv_run_until(&never, ms);
+	const char *p[] = {marker};
+	for (int i = 0; i < 20000; i++) {
+		struct got g;
+		run_query(watcher,
+			  "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
+			  "AND pid <> pg_backend_pid() AND strpos(query, $1) > 0",
+			  p, 1, &g, 5000);
+		cr_assert_eq(g.code, MLC_OK, "%s", g.msg);
+		bool seen = strcmp(cell(&g, 0, 0), "0") != 0;
+		got_free(&g);
+		if (seen == present)
+			return;
+	}
+	cr_assert_fail("%s never %s on the server", marker, present ? "ran" : "ended");
 }
 
 /* A TCP port with nothing listening (bound, then closed). */
@@ -394,17 +400,15 @@ Test(pgc, pgpass_file_is_used)
 	finish(c);
 }
 
-Test(pgc, closed_port_fails_fast)
+Test(pgc, closed_port_refused)
 {
 	char *ci = xasprintf("host=127.0.0.1 port=%d dbname=mlflowdb user=mlflow", closed_port());
 	struct pgc_opts o = {.conninfo = ci, .password = "x-unused"};
 	struct pgc_conn *c = pgc_conn_new(&o);
 	free(ci);
 	struct got g;
-	int64_t t0 = mono_ms();
 	run_query(c, "SELECT 1", NULL, 0, &g, 5000);
 	cr_assert_eq(g.code, MLC_ERR_CONNECT, "%d %s", g.code, g.msg);
-	cr_assert_lt(g.at - t0, 1000, "refused connect took %ld ms", (long)(g.at - t0));
 	cr_assert(strstr(g.msg, "refused"), "%s", g.msg);
 	got_free(&g);
 	finish(c);
@@ -445,12 +449,12 @@ Test(pgc, black_hole_times_out)
 	struct pgc_conn *c = pgc_conn_new(&o);
 	free(ci);
 	struct got g;
-	int64_t t0 = mono_ms();
 	run_query(c, "SELECT 1", NULL, 0, &g, 5000);
-	long took = (long)(g.at - t0);
 	cr_assert_eq(g.code, MLC_ERR_TIMEOUT, "%d %s", g.code, g.msg);
-	cr_assert_geq(took, 790, "timed out early: %ld ms", took);
-	cr_assert_lt(took, 800 + 500, "timed out late: %ld ms", took);
+	/* the loop's own clock, at the deadline: never before the 800 ms */
+	const char *after = strstr(g.msg, "connect timed out after ");
+	cr_assert_not_null(after, "%s", g.msg);
+	cr_assert_geq(atol(after + strlen("connect timed out after ")), 800, "%s", g.msg);
 	got_free(&g);
 	close(fd);
 	finish(c);
@@ -463,15 +467,12 @@ Test(pgc, statement_timeout_ends_slow_query)
 	struct got g;
 	run_query(c, "SELECT 1", NULL, 0, &g, 5000); /* connect first */
 	got_free(&g);
-	int64_t t0 = mono_ms();
 	run_query(c, "SELECT pg_sleep(5)", NULL, 0, &g, 5000);
-	long took = (long)(g.at - t0);
 	cr_assert_eq(g.code, MLC_ERR_PROTO, "%d %s", g.code, g.msg);
 	char st[6];
 	pgc_sqlstate(g.detail, st);
 	cr_assert_str_eq(st, "57014", "%s", g.msg);
 	cr_assert(strstr(g.msg, "statement timeout"), "%s", g.msg);
-	cr_assert_lt(took, 1500, "took %ld ms", took);
 	got_free(&g);
 	run_query(c, "SELECT 2", NULL, 0, &g, 5000);
 	cr_assert_eq(g.code, MLC_OK, "%s", g.msg);
@@ -487,12 +488,10 @@ Test(pgc, client_deadline_closes_and_reconnects)
 	cr_assert_eq(g.code, MLC_OK, "%s", g.msg);
 	char *pid1 = xstrdup(cell(&g, 0, 0));
 	got_free(&g);
-	int64_t t0 = mono_ms();
 	pgc_query(c, "SELECT pg_sleep(3)", NULL, 0, 300, on_result, &g);
-	cr_assert(stackenv_run_until(&g.done, 3000));
-	long took = (long)(g.at - t0);
+	cr_assert(stackenv_run_until(&g.done, 3000), "the client deadline never came");
 	cr_assert_eq(g.code, MLC_ERR_TIMEOUT, "%d %s", g.code, g.msg);
-	cr_assert(took >= 290 && took < 800, "took %ld ms", took);
+	cr_assert(strstr(g.msg, "query timed out after 300 ms"), "%s", g.msg);
 	got_free(&g);
 	run_query(c, "SELECT pg_backend_pid()", NULL, 0, &g, 5000);
 	cr_assert_eq(g.code, MLC_OK, "%s", g.msg);
@@ -636,19 +635,21 @@ Test(pgc, free_with_query_pending_calls_nothing)
 	cr_assert(drain(3000));
 	cr_assert_eq(g.calls, 0);
 
-	/* While the query runs on the server. */
+	/* While the query runs on the server (the server shows it running);
+	 * then, once the server has finished it (gone from its activity), no
+	 * callback came for it or for the one queued behind it. */
+	struct pgc_conn *watcher = open_db("mlflowdb", NULL);
 	c = open_db("mlflowdb", NULL);
 	run_query(c, "SELECT 1", NULL, 0, &g, 5000);
 	got_free(&g);
-	pgc_query(c, "SELECT pg_sleep(0.5)", NULL, 0, 0, on_result, &g);
+	pgc_query(c, "SELECT pg_sleep(2) -- free-while-running", NULL, 0, 0, on_result, &g);
 	pgc_query(c, "SELECT 2", NULL, 0, 0, on_result, &g2);
-	sleep_loop(50);
+	wait_activity(watcher, "-- free-while-running", true);
 	cr_assert_eq(g.calls + g2.calls, 0);
 	pgc_conn_free(c);
-	sleep_loop(600);
+	wait_activity(watcher, "-- free-while-running", false);
 	cr_assert_eq(g.calls + g2.calls, 0);
-	cr_assert(drain(3000));
-	loop_shutdown();
+	finish(watcher);
 }
 
 Test(pgc, cancel_queued_and_running)
@@ -656,12 +657,16 @@ Test(pgc, cancel_queued_and_running)
 	struct pgc_conn *c = open_db("mlflowdb", NULL);
 	struct got g[4];
 	memset(g, 0, sizeof g);
-	struct pgc_query *q0 = pgc_query(c, "SELECT pg_sleep(0.2)", NULL, 0, 0, on_result, &g[0]);
+	struct pgc_conn *watcher = open_db("mlflowdb", NULL);
+	struct pgc_query *q0 =
+	    pgc_query(c, "SELECT pg_sleep(1) -- cancel-running", NULL, 0, 0, on_result, &g[0]);
 	struct pgc_query *q1 = pgc_query(c, "SELECT 1", NULL, 0, 0, on_result, &g[1]);
 	pgc_query(c, "SELECT 2", NULL, 0, 0, on_result, &g[2]);
 	pgc_query_cancel(q1);
-	sleep_loop(100); /* q0 is now on the server */
+	wait_activity(watcher, "-- cancel-running", true); /* q0 is on the server */
+	cr_assert_eq(g[0].calls, 0);
 	pgc_query_cancel(q0);
+	pgc_conn_free(watcher);
 	cr_assert(stackenv_run_until(&g[2].done, 5000));
 	cr_assert_eq(g[0].calls + g[1].calls, 0);
 	cr_assert_eq(g[2].code, MLC_OK, "%s", g[2].msg);
@@ -732,7 +737,6 @@ Test(pgc, loopback_latency)
 	int64_t t2 = mono_ms();
 	fprintf(stderr, "pgc loopback: connect+first query %ld ms, then %.2f ms per query\n",
 		(long)(t1 - t0), (double)(t2 - t1) / n);
-	cr_assert_lt(t1 - t0, 1000);
 	finish(c);
 }
 

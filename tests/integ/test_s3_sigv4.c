@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/core/config.h"
@@ -478,6 +479,7 @@ static void round_trip(const struct target *t, const char *prefix)
 	size_t n = NAWK;
 	char *keys[NAWK], *sorted[NAWK];
 	struct buf content[NAWK];
+	time_t put_from = time(NULL); /* Last-Modified has whole seconds */
 	for (size_t i = 0; i < n; i++) {
 		keys[i] = xasprintf("%s%s", prefix, awkward[i]);
 		content_of(i, keys[i], &content[i]);
@@ -567,7 +569,11 @@ static void round_trip(const struct target *t, const char *prefix)
 		cr_assert_not(r.failed, "head %s: %s", awkward[i], r.err.msg);
 		cr_assert_eq(r.head.content_length, (int64_t)content[i].len, "%s", awkward[i]);
 		cr_assert_eq(r.head.etag[0], '"', "%s", r.head.etag);
-		cr_assert_gt(r.head.last_modified_ms, 1600000000000LL);
+		cr_assert_geq(r.head.last_modified_ms, (int64_t)put_from * 1000, "%lld",
+			      (long long)r.head.last_modified_ms);
+		cr_assert_leq(r.head.last_modified_ms, (int64_t)time(NULL) * 1000, "%lld",
+			      (long long)r.head.last_modified_ms);
+		cr_assert_eq(r.head.last_modified_ms % 1000, 0);
 		res_free(&r);
 		s3c_get(t, "data", keys[i], 0, -1, 0, on_data, &r);
 		wait_res(&r);
@@ -637,7 +643,11 @@ Test(s3sigv4, list_buckets)
 	cr_assert_eq(r.nbuckets, 2);
 	cr_assert_str_eq(r.buckets[0].name, "data");
 	cr_assert_str_eq(r.buckets[1].name, "other");
-	cr_assert_gt(r.buckets[0].created_ms, 1600000000000LL);
+	/* sigv4_s3.py's --bucket dates: 2026-10-01 08:00 UTC, a minute apart */
+	cr_assert_eq(r.buckets[0].created_ms, 1790841600000LL, "%lld",
+		     (long long)r.buckets[0].created_ms);
+	cr_assert_eq(r.buckets[1].created_ms, 1790841660000LL, "%lld",
+		     (long long)r.buckets[1].created_ms);
 	res_free(&r);
 	cr_assert_eq(sv_assert_all_accepted("list_buckets"), 1);
 	free(t.url);

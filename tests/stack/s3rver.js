@@ -13,6 +13,11 @@
 // The store destructures utils.walk when loaded, so the patch goes in
 // first; it walks synchronously inside listObjects, before its first await,
 // so the options seen are those of the listing under way.
+//
+// A bucket's CreationDate is its directory's birth time, which nothing can
+// set: a bucket named in the JSON file S3RVER_CREATED ({"data": ISO date},
+// written by s3seed.py once it has seeded) reports that date instead, so
+// that screens and tests can compare it.
 const d = process.env.S3RVER_PKG;
 const u = require(d + "/lib/utils");
 const walk = u.walk;
@@ -34,6 +39,17 @@ Store.prototype.listObjects = function (bucket, o) {
   } finally {
     cur = null;
   }
+};
+const fs = require("fs");
+const getBucket = Store.prototype.getBucket;
+Store.prototype.getBucket = async function (bucket) {
+  const b = await getBucket.call(this, bucket);
+  const f = process.env.S3RVER_CREATED;
+  if (b && f && fs.existsSync(f)) {
+    const when = JSON.parse(fs.readFileSync(f, "utf8"))[bucket];
+    if (when) b.creationDate = new Date(when);
+  }
+  return b;
 };
 require(d + "/lib/cli.js")
   .parseAsync(["node", "s3rver", ...process.argv.slice(2)])

@@ -6,7 +6,7 @@ Standard library only.  Every request is signed with AWS Signature Version 4
 
   s3seed.py --endpoint http://127.0.0.1:PORT [--access-key S3RVER]
             [--secret-key S3RVER] [--region us-east-1] [--mlflow-url URL]
-            [--runs N] [--jobs N]
+            [--runs N] [--jobs N] [--store DIR --created FILE]
 
 Bucket "mlflow": an MLflow artifact tree <exp_id>/<run_id>/artifacts/...
 (model/MLmodel, model/model.pkl, feature_importance.csv, metrics.json,
@@ -19,6 +19,10 @@ Bucket "data": a few hundred dataset keys in nested prefixes
 and non-ASCII characters.
 
 The content is deterministic (fixed random seed) apart from the run ids.
+With --store (s3rver's --directory) the dates are too: each seeded object's
+Last-Modified is pinned (PINNED_BASE plus a few days fixed by its stored
+name), and --created gets the buckets' creation dates, which tests/stack/
+s3rver.js reports instead of the directories' birth times.
 Exit status 0 when every object was stored and the listings agree.
 """
 
@@ -33,8 +37,10 @@ import random
 import re
 import sys
 import threading
+import os
 import time
 import urllib.parse
+import zlib
 import urllib.request
 import xml.etree.ElementTree as ET
 
@@ -389,6 +395,31 @@ def data_objects(rng):
     return objs
 
 
+# The seeded objects' dates: PINNED_BASE plus up to 14 days, by stored name.
+PINNED_BASE = datetime.datetime(2026, 11, 2, 9, 0, tzinfo=datetime.timezone.utc).timestamp()
+BUCKETS_CREATED = {"mlflow": "2026-10-01T08:00:00.000Z", "data": "2026-10-05T08:30:00.000Z"}
+OBJECT_SUFFIX = "._S3rver_object"
+
+
+def pin_dates(store, created, buckets):
+    """Sets every stored object's mtime (s3rver's Last-Modified) to a date
+    fixed by its path, and writes the buckets' creation dates to created."""
+    for b in buckets:
+        root = os.path.join(store, b)
+        for d, _, files in os.walk(root):
+            for f in files:
+                if not f.endswith(OBJECT_SUFFIX):
+                    continue
+                full = os.path.join(d, f)
+                rel = os.path.relpath(full, root).encode("utf-8", "surrogateescape")
+                t = PINNED_BASE + (zlib.crc32(rel) % (14 * 24 * 60)) * 60
+                os.utime(full, (t, t))
+    tmp = created + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump({b: BUCKETS_CREATED[b] for b in buckets}, f)
+    os.replace(tmp, created)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--endpoint", required=True)
@@ -398,6 +429,8 @@ def main():
     ap.add_argument("--mlflow-url", default=None)
     ap.add_argument("--runs", type=int, default=30, help="runs with artifacts (default 30)")
     ap.add_argument("--jobs", type=int, default=6, help="parallel connections (default 6)")
+    ap.add_argument("--store", default=None, help="s3rver's directory: pin the dates")
+    ap.add_argument("--created", default=None, help="where the buckets' dates go (with --store)")
     ap.add_argument("--quiet", action="store_true")
     a = ap.parse_args()
 
@@ -428,6 +461,8 @@ def main():
         if missing:
             raise SystemExit("s3seed: bucket %s lists %d keys, %d missing, e.g. %r"
                              % (b, len(got), len(missing), missing[:3]))
+    if a.store:
+        pin_dates(a.store, a.created or os.path.join(a.store, "..", "s3-created.json"), list(work))
     if not a.quiet:
         print("s3seed: %d objects (%d in mlflow for %d runs, %d in data), %.1f MB, %.1f s"
               % (len(jobs), len(work["mlflow"]), len(runs), len(work["data"]),

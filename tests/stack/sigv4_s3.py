@@ -218,12 +218,16 @@ class Obj(object):
         self.meta = meta
 
 
+# The --bucket buckets' CreationDate: fixed, a minute apart in the order
+# given, so that a client's dates can be checked exactly.
+BUCKETS_CREATED = datetime.datetime(2026, 10, 1, 8, 0, tzinfo=datetime.timezone.utc).timestamp()
+
+
 class Store(object):
     def __init__(self, buckets):
         self.lock = threading.Lock()
-        now = time.time()
         self.buckets = {b: {} for b in buckets}
-        self.created = {b: now for b in buckets}
+        self.created = {b: BUCKETS_CREATED + 60 * i for i, b in enumerate(buckets)}
         self.tokens = set()
 
 

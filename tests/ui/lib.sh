@@ -27,21 +27,27 @@ sim_mode() {
 	curl -s -o /dev/null --max-time 5 "http://127.0.0.1:$port/__sim/set?mode=$mode"
 }
 
+# Dates and times on screen are the stack's pinned ones (tests/stack/
+# s3seed.py), shown in UTC whatever the machine's zone.
+export TZ=UTC
+
 # Masks what changes from run to run: the clock, latencies, ages, sparkline
 # and chart dots, retry countdowns, the minor versions of the Debian
 # PostgreSQL and OpenSSH packages the machine happens to have.
-# For screens of S3 objects, stamped with the time the stack was seeded.
+# For screens of S3 objects a test writes itself (stamped with the time it
+# ran); the stack's seeded objects and buckets have pinned dates.
 mask_dates() {
 	perl -CSD -pe '
 		s/\b\d{4}-\d\d-\d\d\b/YYYY-MM-DD/g;
 		s/\b\d\d-\d\d \d\d:\d\d\b/MM-DD HH:MM/g;
+		s/YYYY-MM-DD \d\d:\d\d:\d\d\b/YYYY-MM-DD HH:MM:SS/g;
 		s/YYYY-MM-DD \d\d:\d\d\b/YYYY-MM-DD HH:MM/g;
 	'
 }
 
 normalize() {
 	perl -CSD -pe '
-		s/\d{2}:\d{2}:\d{2}/HH:MM:SS/g;
+		s/(?<!\d{4}-\d\d-\d\d )\d{2}:\d{2}:\d{2}/HH:MM:SS/g;
 		s/ *\d+(\.\d+)? (ms|s)( |$)/ LAT$3/g;
 		s/(down|since) \d+[smhd](\d+[smhd])? */$1 AGE /g;
 		s/retry in \d+s/retry in Ns/g;

@@ -1,4 +1,4 @@
-/* tests/unit/test_http.c — lib/core/http.c against tiny HTTP servers each test
+/* tests/unit/test_http.c — lib/core/http.c against tiny HTTP servers (httpsrv.c) each test
  * starts on 127.0.0.1 inside its own process: a libuv TCP server on the same
  * loop (answers from a handler, records what it received, can hold a request
  * unanswered), a bound but never-listening socket (connection refused) and a
@@ -19,215 +19,17 @@
 #include <uv.h>
 
 #include "fixture.h"
+#include "httpsrv.h"
 #include "runloop.h"
 #include "lib/core/http_err.h"
 #include "lib/core/loop.h"
 #include "lib/core/util.h"
 
-/* ---- the loop driver ----------------------------------------------------- */
-
-static void wake(void)
-{
-	uv_stop(loop_get());
-}
-
-/* ---- a tiny HTTP server on the loop -------------------------------------- */
-
-struct srv;
-/* Returns the raw response to send (borrowed until written), or NULL to hold
- * the request unanswered. */
-typedef const char *(*srv_handler)(struct srv *s, const char *method, const char *path,
-				   const char *req, size_t *len);
-
-struct conn {
-	uv_tcp_t h;
-	struct srv *s;
-	struct buf in;
-	bool answered, closing;
-};
-
-#define MAX_CONNS 32
-
-struct srv {
-	uv_tcp_t listener;
-	int port;
-	srv_handler handler;
-	int accepted;	/* connections accepted */
-	int requests;	/* complete requests read */
-	int hangups;	/* connections the client closed */
-	struct buf log; /* every request received, in order */
-	struct buf scratch;
-	struct conn *conns[MAX_CONNS];
-	int open_handles;
-	bool reset_after_write; /* answer, then reset the connection (RST, not FIN) */
-};
-
-static struct srv server;
-
-struct wreq {
-	uv_write_t w;
-	char *data;
-};
-
-static void conn_closed(uv_handle_t *h)
-{
-	struct conn *c = h->data;
-	struct srv *s = c->s;
-	for (int i = 0; i < MAX_CONNS; i++)
-		if (s->conns[i] == c)
-			s->conns[i] = NULL;
-	buf_free(&c->in);
-	free(c);
-	s->open_handles--;
-}
-
-static void conn_close(struct conn *c)
-{
-	if (c->closing)
-		return;
-	c->closing = true;
-	uv_close((uv_handle_t *)&c->h, conn_closed);
-}
-
-static void on_written(uv_write_t *w, int status)
-{
-	struct wreq *wr = (struct wreq *)w;
-	struct conn *c = w->data;
-	(void)status;
-	free(wr->data);
-	free(wr);
-	if (c->s->reset_after_write && !c->closing) {
-		c->closing = true;
-		uv_tcp_close_reset(&c->h, conn_closed);
-		return;
-	}
-	conn_close(c); /* every response says Connection: close */
-}
-
-static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *b)
-{
-	(void)h;
-	b->base = xmalloc(suggested);
-	b->len = suggested;
-}
-
-/* A complete request: headers and, with Content-Length, the body. */
-static bool request_complete(const struct buf *in)
-{
-	if (!in->data)
-		return false;
-	const char *end = strstr(in->data, "\r\n\r\n");
-	if (!end)
-		return false;
-	size_t head = (size_t)(end - in->data) + 4;
-	const char *cl = strcasestr(in->data, "\r\nContent-Length:");
-	size_t body = 0;
-	if (cl && cl < end)
-		body = strtoul(cl + 17, NULL, 10);
-	return in->len >= head + body;
-}
-
-static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
-{
-	struct conn *c = st->data;
-	struct srv *s = c->s;
-	if (n < 0) {
-		s->hangups++;
-		wake();
-		free(b->base);
-		conn_close(c);
-		return;
-	}
-	buf_append(&c->in, b->base, (size_t)n);
-	free(b->base);
-	if (c->answered || !request_complete(&c->in))
-		return;
-	c->answered = true;
-	s->requests++;
-	wake();
-	buf_append(&s->log, c->in.data, c->in.len);
-	char method[16] = "", path[256] = "";
-	sscanf(c->in.data, "%15s %255s", method, path);
-	size_t len = 0;
-	const char *resp = s->handler(s, method, path, c->in.data, &len);
-	if (!resp)
-		return; /* held: never answered */
-	if (!len)
-		len = strlen(resp);
-	struct wreq *wr = xcalloc(1, sizeof *wr);
-	wr->data = xmalloc(len);
-	memcpy(wr->data, resp, len);
-	wr->w.data = c;
-	uv_buf_t out = uv_buf_init(wr->data, (unsigned)len);
-	uv_write(&wr->w, st, &out, 1, on_written);
-}
-
-static void on_connection(uv_stream_t *l, int status)
-{
-	struct srv *s = l->data;
-	cr_assert_eq(status, 0);
-	struct conn *c = xcalloc(1, sizeof *c);
-	c->s = s;
-	uv_tcp_init(loop_get(), &c->h);
-	c->h.data = c;
-	s->open_handles++;
-	if (uv_accept(l, (uv_stream_t *)&c->h) != 0) {
-		conn_close(c);
-		return;
-	}
-	s->accepted++;
-	for (int i = 0; i < MAX_CONNS; i++)
-		if (!s->conns[i]) {
-			s->conns[i] = c;
-			break;
-		}
-	uv_read_start((uv_stream_t *)&c->h, alloc_cb, on_read);
-}
-
-static void listener_closed(uv_handle_t *h)
-{
-	struct srv *s = h->data;
-	s->open_handles--;
-}
-
-static void srv_start(srv_handler handler)
-{
-	struct srv *s = &server;
-	memset(s, 0, sizeof *s);
-	s->handler = handler;
-	uv_tcp_init(loop_get(), &s->listener);
-	s->listener.data = s;
-	s->open_handles = 1;
-	struct sockaddr_in a;
-	uv_ip4_addr("127.0.0.1", 0, &a);
-	cr_assert_eq(uv_tcp_bind(&s->listener, (const struct sockaddr *)&a, 0), 0);
-	cr_assert_eq(uv_listen((uv_stream_t *)&s->listener, 64, on_connection), 0);
-	struct sockaddr_in got;
-	int len = sizeof got;
-	uv_tcp_getsockname(&s->listener, (struct sockaddr *)&got, &len);
-	s->port = ntohs(got.sin_port);
-}
-
-static char *srv_url(const char *path)
-{
-	return xasprintf("http://127.0.0.1:%d%s", server.port, path);
-}
-
 /* Closes everything the test opened, so that ASan's leak check sees a clean
  * exit: the server, the HTTP module, the loop. */
 static void teardown(void)
 {
-	struct srv *s = &server;
-	if (s->open_handles) {
-		for (int i = 0; i < MAX_CONNS; i++)
-			if (s->conns[i])
-				conn_close(s->conns[i]);
-		uv_close((uv_handle_t *)&s->listener, listener_closed);
-		while (s->open_handles > 0)
-			uv_run(loop_get(), UV_RUN_ONCE);
-	}
-	buf_free(&s->log);
-	buf_free(&s->scratch);
+	srv_close();
 	http_shutdown();
 	runloop_close();
 	loop_shutdown();
@@ -410,7 +212,6 @@ Test(http, ok_response_body_and_headers)
 	cr_assert_str_eq(c.content_type, "application/json");
 	cr_assert(c.has_trace);
 	cr_assert_str_eq(c.trace, "abc-123", "value trimmed");
-	cr_assert_geq(c.elapsed_ms, 0);
 	cr_assert_eq(loop_busy(), 0);
 	/* what the server received */
 	cr_assert_eq(server.requests, 1);
@@ -419,6 +220,51 @@ Test(http, ok_response_body_and_headers)
 	cr_assert_not_null(strcasestr(server.log.data, "\r\nUser-Agent: mlconsole/0.1\r\n"));
 	cr_assert_null(strcasestr(server.log.data, "Authorization:"), "no credentials set");
 	cr_assert_null(strcasestr(server.log.data, "Expect:"), "no 100-continue");
+	call_free(&c);
+	free(url);
+}
+
+/* The server answers a held request 60 ms after it came: elapsed_ms lies
+ * between that wait (measured from after http_request returned) and the
+ * whole span the test saw around the call; an elapsed time of 0, in
+ * seconds, or from the wrong start falls outside. */
+static void answer_held(uv_timer_t *t)
+{
+	int64_t *answered_at = t->data;
+	static const char resp[] =
+	    "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
+	for (int i = 0; i < MAX_CONNS; i++)
+		if (server.conns[i] && !server.conns[i]->closing)
+			srv_answer(server.conns[i], resp, sizeof resp - 1);
+	*answered_at = mono_ms();
+	uv_close((uv_handle_t *)t, NULL);
+}
+
+Test(http, elapsed_ms_spans_the_request)
+{
+	srv_start(h_hold);
+	char *url = srv_url("/slow");
+	struct http_opts o = {.url = url};
+	struct call c;
+	int64_t t0 = mono_ms();
+	start(&o, &c);
+	int64_t t1 = mono_ms();
+	RUN_UNTIL(server.requests == 1);
+	int64_t answered_at = 0;
+	uv_timer_t timer;
+	uv_timer_init(loop_get(), &timer);
+	timer.data = &answered_at;
+	int64_t held_from = mono_ms();
+	uv_timer_start(&timer, answer_held, 60, 0);
+	RUN_UNTIL(c.calls);
+	int64_t t2 = mono_ms();
+	cr_assert_eq(c.code, MLC_OK, "%s", c.msg);
+	cr_assert_str_eq(c.body.data, "ok");
+	cr_assert_geq(answered_at - held_from, 60);
+	cr_assert_geq(c.elapsed_ms, answered_at - t1, "%ld ms, answered %ld ms after the call",
+		      c.elapsed_ms, (long)(answered_at - t1));
+	cr_assert_leq(c.elapsed_ms, t2 - t0, "%ld ms in a %ld ms span", c.elapsed_ms,
+		      (long)(t2 - t0));
 	call_free(&c);
 	free(url);
 }
@@ -854,11 +700,7 @@ Test(http, cancel_one_of_several)
 		if (cn && !cn->closing) {
 			static const char resp[] =
 			    "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi";
-			struct wreq *wr = xcalloc(1, sizeof *wr);
-			wr->data = xstrdup(resp);
-			wr->w.data = cn;
-			uv_buf_t out = uv_buf_init(wr->data, sizeof resp - 1);
-			uv_write(&wr->w, (uv_stream_t *)&cn->h, &out, 1, on_written);
+			srv_answer(cn, resp, sizeof resp - 1);
 		}
 	}
 	RUN_UNTIL(b.calls);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "fixture.h"
+#include "parse_fx.h"
 #include "lib/core/util.h"
 
 #define LIT(s) s, sizeof(s) - 1
@@ -28,7 +29,7 @@ Test(mlflow, experiments_page1_values_and_token)
 {
 	struct mlflow_experiment_page p;
 	parse_fixture("tests/fixtures/mlflow/experiments-search-page1.json", &p);
-	cr_assert_gt(p.n, 0);
+	cr_assert_eq(p.n, 2);
 	cr_assert_str_eq(p.items[0].experiment_id, "5");
 	cr_assert_str_eq(p.items[0].name, "perf-1000-runs");
 	cr_assert_str_eq(p.items[0].artifact_location, "mlflow-artifacts:/5");
@@ -54,9 +55,21 @@ Test(mlflow, experiments_all_fixtures_parse)
 		struct mlflow_experiment_page p;
 		snprintf(path, sizeof path, "tests/fixtures/mlflow/%s", f[i]);
 		parse_fixture(path, &p);
-		cr_assert_gt(p.n, 0, "%s", f[i]);
-		for (size_t j = 0; j < p.n; j++)
-			cr_assert_not_null(p.items[j].experiment_id);
+		json_t *doc = fx_json(path);
+		json_t *arr = json_object_get(doc, "experiments");
+		cr_assert_eq(p.n, json_array_size(arr), "%s: %zu experiments", f[i], p.n);
+		for (size_t j = 0; j < p.n; j++) {
+			const struct mlflow_experiment *e = &p.items[j];
+			json_t *o = json_array_get(arr, j);
+			FX_STR_EQ(e->experiment_id, o, "experiment_id");
+			FX_STR_EQ(e->name, o, "name");
+			FX_STR_EQ(e->artifact_location, o, "artifact_location");
+			FX_STR_EQ(e->lifecycle_stage, o, "lifecycle_stage");
+			FX_INT_EQ(e->creation_time, o, "creation_time");
+			FX_INT_EQ(e->last_update_time, o, "last_update_time");
+			cr_assert_eq(e->ntags, fx_len(o, "tags"), "%s[%zu]", f[i], j);
+		}
+		json_decref(doc);
 		mlflow_experiment_page_free(&p);
 	}
 }

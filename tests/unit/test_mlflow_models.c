@@ -20,11 +20,61 @@
 #define versions(file, p) PARSE_FX(mlflow_parse_version_page, p, file)
 #define version(file, v)  PARSE_FX(mlflow_parse_version_get, v, file)
 
+/* A parsed version against its object in the capture. */
+static void version_matches(const struct mlflow_model_version *v, const json_t *o)
+{
+	FX_STR_EQ(v->name, o, "name");
+	FX_STR_EQ(v->version, o, "version");
+	FX_STR_EQ(v->current_stage, o, "current_stage");
+	FX_STR_EQ(v->source, o, "source");
+	FX_STR_EQ(v->run_id, o, "run_id");
+	FX_STR_EQ(v->status, o, "status");
+	FX_INT_EQ(v->creation_timestamp, o, "creation_timestamp");
+	FX_INT_EQ(v->last_updated_timestamp, o, "last_updated_timestamp");
+	cr_assert_eq(v->ntags, fx_len(o, "tags"));
+	cr_assert_eq(v->naliases, fx_len(o, "aliases"));
+}
+
+/* Every model of the page against the capture's registered_models. */
+static void models_match(const struct mlflow_model_page *p, const char *path)
+{
+	json_t *doc = fx_json(path);
+	json_t *arr = json_object_get(doc, "registered_models");
+	cr_assert_eq(p->n, json_array_size(arr), "%s: %zu models", path, p->n);
+	for (size_t i = 0; i < p->n; i++) {
+		const struct mlflow_model *m = &p->items[i];
+		json_t *o = json_array_get(arr, i);
+		FX_STR_EQ(m->name, o, "name");
+		FX_STR_EQ(m->description, o, "description");
+		FX_INT_EQ(m->creation_timestamp, o, "creation_timestamp");
+		FX_INT_EQ(m->last_updated_timestamp, o, "last_updated_timestamp");
+		cr_assert_eq(m->ntags, fx_len(o, "tags"));
+		cr_assert_eq(m->naliases, fx_len(o, "aliases"));
+		json_t *latest = json_object_get(o, "latest_versions");
+		cr_assert_eq(m->nlatest, json_array_size(latest), "%s: %s", path, m->name);
+		for (size_t k = 0; k < m->nlatest; k++)
+			version_matches(&m->latest[k], json_array_get(latest, k));
+	}
+	json_decref(doc);
+}
+
+/* Every version of the page against the capture's model_versions. */
+static void versions_match(const struct mlflow_version_page *p, const char *path)
+{
+	json_t *doc = fx_json(path);
+	json_t *arr = json_object_get(doc, "model_versions");
+	cr_assert_eq(p->n, json_array_size(arr), "%s: %zu versions", path, p->n);
+	for (size_t i = 0; i < p->n; i++)
+		version_matches(&p->items[i], json_array_get(arr, i));
+	json_decref(doc);
+}
+
 Test(mlflow_models, search_models_with_aliases)
 {
 	struct mlflow_model_page p;
 	models(FX "registered-models-search.json", &p);
 	cr_assert_eq(p.n, 3);
+	models_match(&p, FX "registered-models-search.json");
 	cr_assert_null(p.next_page_token);
 	struct mlflow_model *m = &p.items[1];
 	cr_assert_str_eq(m->name, "fraud-detector");
@@ -43,7 +93,7 @@ Test(mlflow_models, search_models_with_aliases)
 		char path[128];
 		snprintf(path, sizeof path, FX "%s", f[i]);
 		models(path, &p);
-		cr_assert_gt(p.n, 0, "%s", f[i]);
+		models_match(&p, path);
 		mlflow_model_page_free(&p);
 	}
 	models(FX "registered-models-search-page1.json", &p);
@@ -81,6 +131,7 @@ Test(mlflow_models, versions_and_version_aliases_as_strings)
 	struct mlflow_version_page p;
 	versions(FX "model-versions-search.json", &p);
 	cr_assert_eq(p.n, 4);
+	versions_match(&p, FX "model-versions-search.json");
 	cr_assert_str_eq(p.items[0].version, "3");
 	cr_assert_str_eq(p.items[0].current_stage, "Production");
 	mlflow_version_page_free(&p);
@@ -90,7 +141,7 @@ Test(mlflow_models, versions_and_version_aliases_as_strings)
 		char path[128];
 		snprintf(path, sizeof path, FX "%s", f[i]);
 		versions(path, &p);
-		cr_assert_gt(p.n, 0, "%s", f[i]);
+		versions_match(&p, path);
 		mlflow_version_page_free(&p);
 	}
 	struct mlflow_model_version v;

@@ -109,7 +109,9 @@ Test(s3c, buckets_with_creation_dates)
 	cr_assert_eq(s3_parse_buckets(body, len, &b, &n, &err), 0, "%s", err.msg);
 	cr_assert_eq(n, 2);
 	cr_assert_str_eq(b[0].name, "datasets");
-	cr_assert_gt(b[0].created_ms, 1700000000000LL, "CreationDate parsed");
+	cr_assert_eq(b[0].created_ms, 1795456029476LL, "2026-11-23T17:47:09.476Z");
+	cr_assert_str_eq(b[1].name, "mlflow-artifacts");
+	cr_assert_eq(b[1].created_ms, 1795456028725LL, "2026-11-23T17:47:08.725Z");
 	s3_buckets_free(b, n);
 	free(body);
 	cr_assert_lt(s3_parse_buckets(LIT("<Error><Code>AccessDenied</Code><Message>no</Message>"
