@@ -424,11 +424,13 @@ static void complete_exp(struct panel *p, const char *args, const char *word, st
 
 static const struct cmd_entry xp_cmds[] = {
     {"filter", NULL, "EXPR",
-     "server filter in MLflow's grammar on the experiments and runs (metrics.auc > 0.8 and "
-     "params.lr = '0.01'); elsewhere as /",
+     "server filter (MLflow's grammar, shown as \"server filter:\") on the experiments and "
+     "runs: metrics.auc > 0.8 and params.lr = '0.01'; other views: filter the rows, as /",
      CMD_ARG_TEXT, cmd_filter, NULL},
-    {"order", NULL, "CLAUSE", "the server's order of the runs (metrics.val_auc DESC)", CMD_ARG_TEXT,
-     cmd_order, NULL},
+    {"order", NULL, "CLAUSE",
+     "server order of the runs (metrics.val_auc DESC), shown as \"server order:\"; replaces "
+     "the local sort",
+     CMD_ARG_TEXT, cmd_order, NULL},
     {"runs", NULL, "NAME", "open an experiment's runs", CMD_ARG_TEXT, cmd_runs_named, complete_exp},
     {"run", NULL, "ID", "open a run", CMD_ARG_TEXT, cmd_run_id, NULL},
 };

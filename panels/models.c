@@ -415,8 +415,8 @@ static const struct cmd_entry models_cmds[] = {
     {"model", NULL, "NAME", "open a registered model's versions", CMD_ARG_TEXT, cmd_model,
      complete_model},
     {"filter", NULL, "EXPR",
-     "models: the server's filter (name LIKE 'fraud%', tags.team = 'risk-ml'); other views: "
-     "filter the rows",
+     "server filter on the models (MLflow's grammar, shown as \"server filter:\"): name LIKE "
+     "'fraud%', tags.team = 'risk-ml'; other views: filter the rows, as /",
      CMD_ARG_TEXT, cmd_filter, NULL},
 };
 

@@ -14,6 +14,8 @@
 #   # after: reset SERVICE   the simulator's world back to its start (tests that write)
 #   # mask: dates            also mask dates and HH:MM times (S3 stamps objects
 #                            with the time the stack was seeded)
+#   # log: TEXT              the log file (--log) has a line holding TEXT (an
+#                            audit record); one directive per line
 # A script may save intermediate screens as @OUT@.1, @OUT@.2 …: each is
 # compared with NAME.1.expected, NAME.2.expected … as well.
 . "$(dirname "$0")/lib.sh"
@@ -78,6 +80,12 @@ for script in "$DIR"/${ONLY:-*}.script; do
 		notok "$name" "known_hosts has $(wc -l <"$WORK/$name.known_hosts") lines, expected $want_lines" \
 			"$(cat "$WORK/$name.known_hosts")"
 		continue
+	fi
+	missing=$(sed -n 's/^# log: *//p' "$script" | while IFS= read -r want; do
+		grep -qF -- "$want" "$WORK/$name.log" || echo "$want"
+	done)
+	if [ -n "$missing" ]; then
+		notok "$name.log" "the log lacks: $missing" "$(tail -5 "$WORK/$name.log")"
 	fi
 	mask=$(sed -n 's/^# mask: *//p' "$script")
 	for shot in "$WORK/$name.screen".[0-9]* "$WORK/$name.screen"; do
