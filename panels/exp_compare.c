@@ -224,13 +224,10 @@ static int compare_overlay(struct view *v, int row)
 		app_message(ROLE_WARN, "no metric to overlay");
 		return P_REDRAW;
 	}
-	const char *ids[XP_MAXCOMPARE], *names[XP_MAXCOMPARE];
-	for (int i = 0; i < cp->n; i++) {
-		const struct mlflow_run *r = cmp_run(cp, i);
-		ids[i] = r->run_id;
-		names[i] = r->run_name ? r->run_name : r->run_id;
-	}
-	xp_chart_push(v->panel, NULL, k->key, ids, names, cp->n);
+	const struct mlflow_run *runs[XP_MAXCOMPARE];
+	for (int i = 0; i < cp->n && i < XP_MAXCOMPARE; i++)
+		runs[i] = cmp_run(cp, i);
+	xp_overlay_push(v->panel, k->key, runs, MLC_MIN(cp->n, XP_MAXCOMPARE));
 	return P_REDRAW;
 }
 

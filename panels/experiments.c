@@ -462,8 +462,9 @@ static void xp_panel_close(struct panel *p)
 }
 
 static const struct view_ops *const xp_views[] = {
-    &exps_view,	      &xp_runs_view,	&xp_detail_view,  &xp_chart_view,
-    &xp_compare_view, &xp_columns_view, &xp_preview_view, NULL};
+    &exps_view,	      &xp_runs_view,	&xp_detail_view,
+    &xp_chart_view,   &xp_overlay_view, &xp_compare_view,
+    &xp_columns_view, &xp_preview_view, NULL};
 
 static const struct panel_ops experiments_ops = {
     .name = "experiments",

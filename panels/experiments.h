@@ -146,10 +146,11 @@ void xp_detail_push(struct panel *p, struct xp_runs *rs, int idx, struct mlflow_
 const struct mlflow_run *xp_detail_run(const struct xp_detail *d);
 
 /* exp_chart.c */
-extern const struct view_ops xp_chart_view;
-/* Metric key of d's run; or, d NULL, of the runs (ids, names) overlaid. */
-void xp_chart_push(struct panel *p, struct xp_detail *d, uint32_t key, const char *const *ids,
-		   const char *const *names, int n);
+extern const struct view_ops xp_chart_view, xp_overlay_view;
+/* Metric key of d's run. */
+void xp_chart_push(struct panel *p, struct xp_detail *d, uint32_t key);
+/* Metric key of the n runs overlaid (copied: ids, names, their metrics). */
+void xp_overlay_push(struct panel *p, uint32_t key, const struct mlflow_run *const *runs, int n);
 
 /* exp_compare.c */
 extern const struct view_ops xp_compare_view, xp_columns_view;
