@@ -153,7 +153,7 @@ static const struct column *compare_columns(struct view *v, int *n)
 		char *t = san_str(r->run_name ? r->run_name : r->run_id);
 		snprintf(cp->title[i], sizeof cp->title[i], "%s", t);
 		free(t);
-		cp->cols[1 + i] = (struct column){cp->title[i], 8, 16, ALIGN_LEFT, i + 1, false};
+		cp->cols[1 + i] = (struct column){cp->title[i], 8, 16, ALIGN_LEFT, i + 1, true};
 	}
 	*n = 1 + cp->n;
 	return cp->cols;
@@ -188,6 +188,11 @@ static void compare_cell(struct view *v, int row, int col, struct cell *out)
 	if (best)
 		snprintf(v_ + strlen(v_), sizeof v_ - strlen(v_), " %s", glyph(G_SORT_UP));
 	mlp_cell(out, v_, best ? ROLE_OK : ROLE_NORMAL);
+	/* sorted by the value, not by "0.95 ▲" */
+	const struct mlflow_metric *m =
+	    k->metric ? mlflow_run_metric(cmp_run(cp, col - 1), k->key) : NULL;
+	out->has_num = m != NULL;
+	out->num = m ? m->value : 0;
 }
 
 static void compare_title(struct view *v, char *out, size_t n)
