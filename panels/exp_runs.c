@@ -151,10 +151,13 @@ static int row_of_run(const struct xp_runs *rs, const char *id)
 	return -1;
 }
 
-/* The id of the run under the cursor into out ("" when none). */
+/* The id of the run under the cursor into out ("" when none): the row a
+ * page just selected when the table has not caught up with it yet. */
 static void selected_id(const struct xp_runs *rs, char *out, size_t n)
 {
-	int row = rs->view ? table_selected(&rs->view->table) : -1;
+	int row = !rs->view			     ? -1
+		  : rs->view->table.restore_row >= 0 ? rs->view->table.restore_row
+						     : table_selected(&rs->view->table);
 	snprintf(out, n, "%s",
 		 row >= 0 && (size_t)row < rs->nruns ? rs->runs[rs->rows[row]].run_id : "");
 }
