@@ -2,7 +2,8 @@
  * marked runs side by side (params, then metrics; equal rows hidden until
  * =; the best value of a metric marked; o overlays one metric of every run
  * in a chart), and the column chooser (every metric and param key of the
- * loaded runs; space toggles it as a column of the runs list). Each
+ * loaded runs, counted here for both and for the runs list's automatic
+ * columns; space toggles it as a column of the runs list). Each
  * borrows the runs view's state (struct xp_runs), which outlives it. */
 #include <math.h>
 #include <stdio.h>
@@ -15,6 +16,49 @@
 #include "mlflowp.h"
 #include "tui/app.h"
 #include "tui/glyph.h"
+
+/* ---- keys of the loaded runs (columns, compare) ------------------------- */
+
+static const struct mlflow_keys *sort_keys; /* for key_cmp, during qsort */
+
+static int key_cmp(const void *a, const void *b)
+{
+	const struct xkey *x = a, *y = b;
+	if (x->metric != y->metric)
+		return x->metric ? -1 : 1;
+	if (x->count != y->count)
+		return y->count - x->count;
+	return strcmp(mlflow_keys_name(sort_keys, x->key), mlflow_keys_name(sort_keys, y->key));
+}
+
+int xp_collect_keys(const struct xp_runs *rs, struct xkey **out)
+{
+	uint32_t nk = rs->x->keys.n;
+	int *mc = xcalloc(nk + 1, sizeof *mc), *pc = xcalloc(nk + 1, sizeof *pc);
+	for (size_t i = 0; i < rs->nruns; i++) {
+		const struct mlflow_run *r = &rs->runs[i];
+		for (size_t j = 0; j < r->nmetrics; j++)
+			if (r->metrics[j].key < nk)
+				mc[r->metrics[j].key]++;
+		for (size_t j = 0; j < r->nparams; j++)
+			if (r->params[j].key < nk)
+				pc[r->params[j].key]++;
+	}
+	struct xkey *k = xcalloc(2 * (size_t)nk + 1, sizeof *k);
+	int n = 0;
+	for (uint32_t i = 0; i < nk; i++) {
+		if (mc[i])
+			k[n++] = (struct xkey){i, true, mc[i]};
+		if (pc[i])
+			k[n++] = (struct xkey){i, false, pc[i]};
+	}
+	sort_keys = &rs->x->keys;
+	qsort(k, (size_t)n, sizeof *k, key_cmp);
+	free(mc);
+	free(pc);
+	*out = k;
+	return n;
+}
 
 struct xp_compare {
 	struct xp_runs *rs;

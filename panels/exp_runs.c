@@ -32,49 +32,6 @@ void xp_runs_bump(struct xp_runs *rs)
 	app_dirty();
 }
 
-/* ---- keys of the loaded runs (columns, compare) ------------------------- */
-
-static const struct mlflow_keys *sort_keys; /* for key_cmp, during qsort */
-
-static int key_cmp(const void *a, const void *b)
-{
-	const struct xkey *x = a, *y = b;
-	if (x->metric != y->metric)
-		return x->metric ? -1 : 1;
-	if (x->count != y->count)
-		return y->count - x->count;
-	return strcmp(mlflow_keys_name(sort_keys, x->key), mlflow_keys_name(sort_keys, y->key));
-}
-
-int xp_collect_keys(const struct xp_runs *rs, struct xkey **out)
-{
-	uint32_t nk = rs->x->keys.n;
-	int *mc = xcalloc(nk + 1, sizeof *mc), *pc = xcalloc(nk + 1, sizeof *pc);
-	for (size_t i = 0; i < rs->nruns; i++) {
-		const struct mlflow_run *r = &rs->runs[i];
-		for (size_t j = 0; j < r->nmetrics; j++)
-			if (r->metrics[j].key < nk)
-				mc[r->metrics[j].key]++;
-		for (size_t j = 0; j < r->nparams; j++)
-			if (r->params[j].key < nk)
-				pc[r->params[j].key]++;
-	}
-	struct xkey *k = xcalloc(2 * (size_t)nk + 1, sizeof *k);
-	int n = 0;
-	for (uint32_t i = 0; i < nk; i++) {
-		if (mc[i])
-			k[n++] = (struct xkey){i, true, mc[i]};
-		if (pc[i])
-			k[n++] = (struct xkey){i, false, pc[i]};
-	}
-	sort_keys = &rs->x->keys;
-	qsort(k, (size_t)n, sizeof *k, key_cmp);
-	free(mc);
-	free(pc);
-	*out = k;
-	return n;
-}
-
 /* Picks the most common metric (3) and param (2) keys for columns. */
 static void auto_columns(struct xp_runs *rs)
 {

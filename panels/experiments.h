@@ -134,10 +134,6 @@ void xp_runs_server_order(struct xp_runs *rs, const char *clause);
 void xp_runs_bump(struct xp_runs *rs);
 /* exp_tree.c: rows, depth and last_child from the runs loaded. */
 void xp_runs_build_tree(struct xp_runs *rs);
-/* Every metric and param key of the loaded runs with the number of runs
- * that have it, most common first (metrics before params): *out is the
- * caller's to free. */
-int xp_collect_keys(const struct xp_runs *rs, struct xkey **out);
 
 /* exp_detail.c */
 extern const struct view_ops xp_detail_view;
@@ -154,6 +150,10 @@ void xp_overlay_push(struct panel *p, uint32_t key, const struct mlflow_run *con
 
 /* exp_compare.c */
 extern const struct view_ops xp_compare_view, xp_columns_view;
+/* Every metric and param key of the loaded runs with the number of runs
+ * that have it, most common first (metrics before params): *out is the
+ * caller's to free (also the runs view's automatic columns). */
+int xp_collect_keys(const struct xp_runs *rs, struct xkey **out);
 void xp_compare_push(struct panel *p, struct xp_runs *rs);
 void xp_columns_push(struct panel *p, struct xp_runs *rs);
 
