@@ -143,6 +143,8 @@ void switch_panel(int i)
 	}
 	A.cur = i;
 	A.mode = MODE_NORMAL;
+	/* a message speaks of the panel it came from ("copied: …", an error) */
+	A.msg[0] = '\0';
 	A.dirty = true;
 }
 

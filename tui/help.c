@@ -26,6 +26,17 @@ static int help_row(const struct canvas *body, int y, const char *key, const cha
 	return wrap_text(body, y, 34, help, ROLE_DIM);
 }
 
+/* A command: its usage in the key and name columns together, the help
+ * after it. */
+static int help_cmd_row(const struct canvas *body, int y, const char *usage, const char *help)
+{
+	int uw = san_width(usage);
+	int x = MLC_MAX(34, 2 + uw + 2);
+	if (y >= 1 && y < body->h)
+		canvas_text(body, y, 2, usage, ROLE_KEY, 0);
+	return wrap_text(body, y, x, help, ROLE_DIM);
+}
+
 static int help_title(const struct canvas *body, int y, const char *title)
 {
 	if (y >= 1 && y < body->h)
@@ -72,18 +83,18 @@ static int help_commands(const struct canvas *body, int y)
 	for (int i = 0; i < v->ops->ncmds; i++) {
 		const struct cmd_entry *c = &v->ops->cmds[i];
 		snprintf(usage, sizeof usage, ":%s %s", c->name, c->args);
-		y += help_row(body, y, usage, "", c->help);
+		y += help_cmd_row(body, y, usage, c->help);
 	}
 	for (int i = 0; i < p->ops->ncmds; i++) {
 		const struct cmd_entry *c = &p->ops->cmds[i];
 		snprintf(usage, sizeof usage, ":%s %s", c->name, c->args);
-		y += help_row(body, y, usage, "", c->help);
+		y += help_cmd_row(body, y, usage, c->help);
 	}
 	int n;
 	const struct cmd_entry *c = cmd_table(&n);
 	for (int i = 0; i < n; i++) {
 		snprintf(usage, sizeof usage, ":%s %s", c[i].name, c[i].args);
-		y += help_row(body, y, usage, "", c[i].help);
+		y += help_cmd_row(body, y, usage, c[i].help);
 	}
 	return y;
 }

@@ -314,6 +314,121 @@ static void make_display(struct pgc_conn *c, const char *dbname, const char *use
 
 /* Parses opts->conninfo into keys/vals and the host list, adding mlconsole's
  * session settings. On a parse error only config_err and display are set. */
+/* What the conninfo said, beyond the keywords passed on as they are. */
+struct ci_seen {
+	const char *service, *dbname, *user, *options;
+	bool has_app, has_fallback, has_ka, has_gss, has_pw;
+};
+
+/* Takes host, hostaddr and port aside (pgc resolves them itself), notes
+ * what later steps need, and passes every other keyword on. */
+static void take_conninfo(struct pgc_conn *c, const struct pgc_opts *opts, PQconninfoOption *opt,
+			  struct ci_seen *seen)
+{
+	for (PQconninfoOption *o = opt; o->keyword; o++) {
+		const char *k = o->keyword, *v = o->val;
+		if (!v)
+			continue;
+		if (strcmp(k, "host") == 0) {
+			c->host_raw = xstrdup(v);
+			continue;
+		}
+		if (strcmp(k, "hostaddr") == 0) {
+			c->hostaddr_raw = xstrdup(v);
+			continue;
+		}
+		if (strcmp(k, "port") == 0) {
+			c->port_raw = xstrdup(v);
+			continue;
+		}
+		if (strcmp(k, "options") == 0) {
+			seen->options = v;
+			continue;
+		}
+		if (strcmp(k, "password") == 0) {
+			seen->has_pw = true;
+			if (opts->password)
+				continue;
+		}
+		if (strcmp(k, "service") == 0)
+			seen->service = v;
+		else if (strcmp(k, "dbname") == 0)
+			seen->dbname = v;
+		else if (strcmp(k, "user") == 0)
+			seen->user = v;
+		else if (strcmp(k, "application_name") == 0)
+			seen->has_app = true;
+		else if (strcmp(k, "fallback_application_name") == 0)
+			seen->has_fallback = true;
+		else if (str_starts(k, "keepalives"))
+			seen->has_ka = true;
+		else if (strcmp(k, "gssencmode") == 0)
+			seen->has_gss = true;
+		kv_add(c, k, v);
+	}
+	if (seen->has_pw) {
+		for (PQconninfoOption *o = opt; o->keyword; o++)
+			if (o->val && strcmp(o->keyword, "password") == 0)
+				c->secrets[4] = xstrdup(o->val);
+	}
+	if (opts->password)
+		kv_add(c, "password", opts->password);
+}
+
+/* libpq's precedence: conninfo, then the service file, then the
+ * environment. pgc must know host/hostaddr/port before libpq does. */
+static void take_service_and_env(struct pgc_conn *c, struct ci_seen *seen, char **svals)
+{
+	static const char *const skeys[] = {"host", "hostaddr", "port",	     "dbname",
+					    "user", "options",	"gssencmode"};
+	const char *service = seen->service ? seen->service : getenv("PGSERVICE");
+	if (service && *service)
+		service_get(service, skeys, svals, (int)ARRAY_LEN(skeys));
+	static const char *const envs[] = {"PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE",
+					   "PGUSER"};
+	char **slots[] = {&c->host_raw, &c->hostaddr_raw, &c->port_raw};
+	for (size_t i = 0; i < ARRAY_LEN(slots); i++) {
+		if (*slots[i])
+			continue;
+		if (svals[i])
+			*slots[i] = xstrdup(svals[i]);
+		else if (getenv(envs[i]))
+			*slots[i] = xstrdup(getenv(envs[i]));
+	}
+	if (!seen->dbname)
+		seen->dbname = svals[3] ? svals[3] : getenv(envs[3]);
+	if (!seen->user)
+		seen->user = svals[4] ? svals[4] : getenv(envs[4]);
+	/* Passing options replaces the service file's and PGOPTIONS: merge. */
+	if (!seen->options)
+		seen->options = svals[5] ? svals[5] : getenv("PGOPTIONS");
+	seen->has_gss = seen->has_gss || svals[6];
+}
+
+/* Session settings: ours come last so that they win over the user's. */
+static void add_session_settings(struct pgc_conn *c, const struct pgc_opts *opts,
+				 const struct ci_seen *seen)
+{
+	const char *options = seen->options;
+	char *o = xasprintf("%s%s-c statement_timeout=%ld%s", options ? options : "",
+			    options && *options ? " " : "", c->statement_ms,
+			    opts->read_write ? "" : " -c default_transaction_read_only=on");
+	kv_add(c, "options", o);
+	free(o);
+	if (!seen->has_app && !seen->has_fallback)
+		kv_add(c, "fallback_application_name", "mlconsole");
+	if (!seen->has_ka) {
+		kv_add(c, "keepalives", "1");
+		kv_add(c, "keepalives_idle", "30");
+		kv_add(c, "keepalives_interval", "10");
+		kv_add(c, "keepalives_count", "3");
+	}
+	/* GSS encryption negotiation may call into Kerberos, which can block on
+	 * the network: off unless asked for. */
+	if (!seen->has_gss)
+		kv_add(c, "gssencmode", "disable");
+}
+
 void pgc_configure(struct pgc_conn *c, const struct pgc_opts *opts)
 {
 	const char *ci = opts->conninfo ? opts->conninfo : "";
@@ -332,108 +447,15 @@ void pgc_configure(struct pgc_conn *c, const struct pgc_opts *opts)
 		PQfreemem(perr);
 		return;
 	}
-	const char *service = NULL, *dbname = NULL, *user = NULL, *options = NULL;
-	bool has_app = getenv("PGAPPNAME") != NULL, has_fallback = false;
-	bool has_ka = false, has_gss = getenv("PGGSSENCMODE") != NULL, has_pw = false;
-	for (PQconninfoOption *o = opt; o->keyword; o++) {
-		const char *k = o->keyword, *v = o->val;
-		if (!v)
-			continue;
-		if (strcmp(k, "host") == 0) {
-			c->host_raw = xstrdup(v);
-			continue;
-		}
-		if (strcmp(k, "hostaddr") == 0) {
-			c->hostaddr_raw = xstrdup(v);
-			continue;
-		}
-		if (strcmp(k, "port") == 0) {
-			c->port_raw = xstrdup(v);
-			continue;
-		}
-		if (strcmp(k, "options") == 0) {
-			options = v;
-			continue;
-		}
-		if (strcmp(k, "password") == 0) {
-			has_pw = true;
-			if (opts->password)
-				continue;
-		}
-		if (strcmp(k, "service") == 0)
-			service = v;
-		else if (strcmp(k, "dbname") == 0)
-			dbname = v;
-		else if (strcmp(k, "user") == 0)
-			user = v;
-		else if (strcmp(k, "application_name") == 0)
-			has_app = true;
-		else if (strcmp(k, "fallback_application_name") == 0)
-			has_fallback = true;
-		else if (str_starts(k, "keepalives"))
-			has_ka = true;
-		else if (strcmp(k, "gssencmode") == 0)
-			has_gss = true;
-		kv_add(c, k, v);
-	}
-	if (has_pw) {
-		for (PQconninfoOption *o = opt; o->keyword; o++)
-			if (o->val && strcmp(o->keyword, "password") == 0)
-				c->secrets[4] = xstrdup(o->val);
-	}
-	if (opts->password)
-		kv_add(c, "password", opts->password);
-
-	/* libpq's precedence: conninfo, then the service file, then the
-	 * environment. pgc must know host/hostaddr/port before libpq does. */
-	static const char *const skeys[] = {"host", "hostaddr", "port",	     "dbname",
-					    "user", "options",	"gssencmode"};
-	char *svals[ARRAY_LEN(skeys)] = {0};
-	if (!service)
-		service = getenv("PGSERVICE");
-	if (service && *service)
-		service_get(service, skeys, svals, (int)ARRAY_LEN(skeys));
-	static const char *const envs[] = {"PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE",
-					   "PGUSER"};
-	char **slots[] = {&c->host_raw, &c->hostaddr_raw, &c->port_raw};
-	for (size_t i = 0; i < ARRAY_LEN(slots); i++) {
-		if (*slots[i])
-			continue;
-		if (svals[i])
-			*slots[i] = xstrdup(svals[i]);
-		else if (getenv(envs[i]))
-			*slots[i] = xstrdup(getenv(envs[i]));
-	}
-	if (!dbname)
-		dbname = svals[3] ? svals[3] : getenv(envs[3]);
-	if (!user)
-		user = svals[4] ? svals[4] : getenv(envs[4]);
-	make_display(c, dbname, user);
-	/* Passing options replaces the service file's and PGOPTIONS: merge. */
-	if (!options)
-		options = svals[5] ? svals[5] : getenv("PGOPTIONS");
-	has_gss = has_gss || svals[6];
-
-	/* Session settings: ours come last so that they win over the user's. */
-	char *o = xasprintf("%s%s-c statement_timeout=%ld%s", options ? options : "",
-			    options && *options ? " " : "", c->statement_ms,
-			    opts->read_write ? "" : " -c default_transaction_read_only=on");
-	kv_add(c, "options", o);
-	free(o);
+	struct ci_seen seen = {.has_app = getenv("PGAPPNAME") != NULL,
+			       .has_gss = getenv("PGGSSENCMODE") != NULL};
+	take_conninfo(c, opts, opt, &seen);
+	char *svals[7] = {0};
+	take_service_and_env(c, &seen, svals);
+	make_display(c, seen.dbname, seen.user);
+	add_session_settings(c, opts, &seen);
 	for (size_t i = 0; i < ARRAY_LEN(svals); i++)
 		free(svals[i]);
-	if (!has_app && !has_fallback)
-		kv_add(c, "fallback_application_name", "mlconsole");
-	if (!has_ka) {
-		kv_add(c, "keepalives", "1");
-		kv_add(c, "keepalives_idle", "30");
-		kv_add(c, "keepalives_interval", "10");
-		kv_add(c, "keepalives_count", "3");
-	}
-	/* GSS encryption negotiation may call into Kerberos, which can block on
-	 * the network: off unless asked for. */
-	if (!has_gss)
-		kv_add(c, "gssencmode", "disable");
 	PQconninfoFree(opt);
 	split_hosts(c);
 }

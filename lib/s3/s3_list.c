@@ -173,17 +173,6 @@ struct s3_list_parser *s3_list_parser_new(void)
 	return p;
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* In place: %XX → byte and '+' → space; %00 → S3_KEY_NUL (returns true). With encoding-type=url, S3
  * and MinIO encode keys as a query value (Go's url.QueryEscape in MinIO): a space is '+' and a '+'
  * is %2B, as botocore's unquote_plus reads them. */
@@ -195,7 +184,7 @@ static bool url_decode_inplace(char *s)
 		int h, l;
 		if (*r == '+') {
 			*w++ = ' ';
-		} else if (*r == '%' && (h = hexval(r[1])) >= 0 && (l = hexval(r[2])) >= 0) {
+		} else if (*r == '%' && (h = hex_digit(r[1])) >= 0 && (l = hex_digit(r[2])) >= 0) {
 			char c = (char)(h * 16 + l);
 			/* A NUL would end the C string here and name another
 			 * object: keep a byte no valid key holds (see s3.h). */

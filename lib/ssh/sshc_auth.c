@@ -213,124 +213,145 @@ static int auth_lost(struct sshc_session *s, int rc)
 
 /* One step of publickey auth: agent identities, then key files. Returns 1
  * when authenticated, 0 to wait for the socket, -1 after reporting. */
+/* Each step of the auth state machine returns 1 authenticated, 0 wait
+ * for the socket (the same step runs again), -1 failed (the session says
+ * why), or AUTH_NEXT: the state changed, go on at once. */
+enum { AUTH_NEXT = 2 };
+
+/* Which methods the server takes: public keys, or a clear refusal. */
+static int auth_list(struct sshc_session *s, unsigned ulen)
+{
+	char *list = libssh2_userauth_list(s->ssh, s->user, ulen);
+	s->call_pending = false;
+	if (!list) {
+		if (libssh2_userauth_authenticated(s->ssh))
+			return 1;
+		int e = libssh2_session_last_errno(s->ssh);
+		s->call_pending = e == LIBSSH2_ERROR_EAGAIN;
+		if (e == LIBSSH2_ERROR_EAGAIN)
+			return 0;
+		return auth_lost(s, e);
+	}
+	if (!strstr(list, "publickey")) {
+		char safe[96];
+		sshc_ascii_into(safe, sizeof safe, list, strlen(list));
+		sshc_connect_fail(s, MLC_ERR_AUTH, 0,
+				  "ssh %s: server does not accept public keys (only %s)", s->label,
+				  safe);
+		return -1;
+	}
+	const char *sock = getenv("SSH_AUTH_SOCK");
+	s->ap = !s->no_agent && sock && *sock ? AP_AGENT_START : AP_KEYS;
+	return AUTH_NEXT;
+}
+
+/* Blocking, but on a local unix socket and short. */
+static int auth_agent_start(struct sshc_session *s)
+{
+	s->ap = AP_KEYS;
+	s->agent = libssh2_agent_init(s->ssh);
+	if (!s->agent)
+		return AUTH_NEXT;
+	if (libssh2_agent_connect(s->agent) != 0 || libssh2_agent_list_identities(s->agent) != 0) {
+		tried_note(s, "agent unavailable");
+		agent_done(s);
+		return AUTH_NEXT;
+	}
+	s->ap = AP_AGENT;
+	return AUTH_NEXT;
+}
+
+/* The agent's identities, one after another. */
+static int auth_agent(struct sshc_session *s)
+{
+	if (!s->agent_cur &&
+	    libssh2_agent_get_identity(s->agent, &s->agent_cur, s->agent_prev) != 0) {
+		tried_note(s, "agent: %d key%s", s->agent_tried, s->agent_tried == 1 ? "" : "s");
+		agent_done(s);
+		s->ap = AP_KEYS;
+		return AUTH_NEXT;
+	}
+	int rc = libssh2_agent_userauth(s->agent, s->user, s->agent_cur);
+	s->call_pending = rc == LIBSSH2_ERROR_EAGAIN;
+	if (rc == LIBSSH2_ERROR_EAGAIN)
+		return 0;
+	if (rc == 0) {
+		agent_done(s);
+		return 1;
+	}
+	if (sshc_transport_error(rc))
+		return auth_lost(s, rc);
+	s->agent_tried++;
+	s->agent_prev = s->agent_cur;
+	s->agent_cur = NULL;
+	return AUTH_NEXT;
+}
+
+/* Whether the key file at path may be tried: it exists and, as ssh(1)
+ * requires, others cannot read it. */
+static bool key_usable(struct sshc_session *s, const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) != 0) {
+		if (s->explicit_key)
+			tried_note(s, "%s: %s", path, strerror(errno));
+		return false;
+	}
+	if (st.st_mode & 077) {
+		log_warn("ssh %s: permissions %04o for '%s' are too open; private key ignored",
+			 s->label, (unsigned)(st.st_mode & 07777), path);
+		tried_note(s, "%s: permissions %04o are too open, key ignored", path,
+			   (unsigned)(st.st_mode & 07777));
+		return false;
+	}
+	return true;
+}
+
+/* The key files, one after another. */
+static int auth_keys(struct sshc_session *s, unsigned ulen)
+{
+	if (s->key_idx >= s->nkeys) {
+		sshc_connect_fail(
+		    s, MLC_ERR_AUTH, 0,
+		    "ssh %s: public key authentication failed for user %s (tried: %s)", s->label,
+		    s->user, s->tried.len ? s->tried.data : "no keys");
+		return -1;
+	}
+	const char *path = s->keys[s->key_idx];
+	if (!s->key_started) {
+		if (!key_usable(s, path)) {
+			s->key_idx++;
+			return AUTH_NEXT;
+		}
+		s->key_started = true;
+	}
+	/* Public key NULL: libssh2 derives it. Passphrase "" (never NULL:
+	 * OpenSSL would prompt on the terminal for an encrypted PEM). */
+	int rc = libssh2_userauth_publickey_fromfile_ex(s->ssh, s->user, ulen, NULL, path, "");
+	s->call_pending = rc == LIBSSH2_ERROR_EAGAIN;
+	if (rc == LIBSSH2_ERROR_EAGAIN)
+		return 0;
+	s->key_started = false;
+	s->key_idx++;
+	if (rc == 0)
+		return 1;
+	if (sshc_transport_error(rc))
+		return auth_lost(s, rc);
+	tried_note(s, "%s: %s", path,
+		   rc == LIBSSH2_ERROR_FILE ? "cannot load (encrypted or unsupported)"
+					    : "rejected");
+	return AUTH_NEXT;
+}
+
 int sshc_step_auth(struct sshc_session *s)
 {
 	unsigned ulen = (unsigned)strlen(s->user);
 	for (;;) {
-		switch (s->ap) {
-		case AP_LIST: {
-			char *list = libssh2_userauth_list(s->ssh, s->user, ulen);
-			s->call_pending = false;
-			if (!list) {
-				if (libssh2_userauth_authenticated(s->ssh))
-					return 1;
-				int e = libssh2_session_last_errno(s->ssh);
-				s->call_pending = e == LIBSSH2_ERROR_EAGAIN;
-				if (e == LIBSSH2_ERROR_EAGAIN)
-					return 0;
-				return auth_lost(s, e);
-			}
-			if (!strstr(list, "publickey")) {
-				char safe[96];
-				sshc_ascii_into(safe, sizeof safe, list, strlen(list));
-				sshc_connect_fail(
-				    s, MLC_ERR_AUTH, 0,
-				    "ssh %s: server does not accept public keys (only %s)",
-				    s->label, safe);
-				return -1;
-			}
-			const char *sock = getenv("SSH_AUTH_SOCK");
-			s->ap = !s->no_agent && sock && *sock ? AP_AGENT_START : AP_KEYS;
-			break;
-		}
-		case AP_AGENT_START:
-			/* Blocking, but on a local unix socket and short. */
-			s->ap = AP_KEYS;
-			s->agent = libssh2_agent_init(s->ssh);
-			if (!s->agent)
-				break;
-			if (libssh2_agent_connect(s->agent) != 0 ||
-			    libssh2_agent_list_identities(s->agent) != 0) {
-				tried_note(s, "agent unavailable");
-				agent_done(s);
-				break;
-			}
-			s->ap = AP_AGENT;
-			break;
-		case AP_AGENT: {
-			if (!s->agent_cur && libssh2_agent_get_identity(s->agent, &s->agent_cur,
-									s->agent_prev) != 0) {
-				tried_note(s, "agent: %d key%s", s->agent_tried,
-					   s->agent_tried == 1 ? "" : "s");
-				agent_done(s);
-				s->ap = AP_KEYS;
-				break;
-			}
-			int rc = libssh2_agent_userauth(s->agent, s->user, s->agent_cur);
-			s->call_pending = rc == LIBSSH2_ERROR_EAGAIN;
-			if (rc == LIBSSH2_ERROR_EAGAIN)
-				return 0;
-			if (rc == 0) {
-				agent_done(s);
-				return 1;
-			}
-			if (sshc_transport_error(rc))
-				return auth_lost(s, rc);
-			s->agent_tried++;
-			s->agent_prev = s->agent_cur;
-			s->agent_cur = NULL;
-			break;
-		}
-		case AP_KEYS: {
-			if (s->key_idx >= s->nkeys) {
-				sshc_connect_fail(
-				    s, MLC_ERR_AUTH, 0,
-				    "ssh %s: public key authentication failed for user %s "
-				    "(tried: %s)",
-				    s->label, s->user, s->tried.len ? s->tried.data : "no keys");
-				return -1;
-			}
-			const char *path = s->keys[s->key_idx];
-			if (!s->key_started) {
-				struct stat st;
-				if (stat(path, &st) != 0) {
-					if (s->explicit_key)
-						tried_note(s, "%s: %s", path, strerror(errno));
-					s->key_idx++;
-					break;
-				}
-				/* ssh(1): a private key accessible by others is ignored. */
-				if (st.st_mode & 077) {
-					log_warn("ssh %s: permissions %04o for '%s' are too open; "
-						 "private key ignored",
-						 s->label, (unsigned)(st.st_mode & 07777), path);
-					tried_note(s,
-						   "%s: permissions %04o are too open, key ignored",
-						   path, (unsigned)(st.st_mode & 07777));
-					s->key_idx++;
-					break;
-				}
-				s->key_started = true;
-			}
-			/* Public key NULL: libssh2 derives it. Passphrase "" (never NULL:
-			 * OpenSSL would prompt on the terminal for an encrypted PEM). */
-			int rc = libssh2_userauth_publickey_fromfile_ex(s->ssh, s->user, ulen, NULL,
-									path, "");
-			s->call_pending = rc == LIBSSH2_ERROR_EAGAIN;
-			if (rc == LIBSSH2_ERROR_EAGAIN)
-				return 0;
-			s->key_started = false;
-			s->key_idx++;
-			if (rc == 0)
-				return 1;
-			if (sshc_transport_error(rc))
-				return auth_lost(s, rc);
-			tried_note(s, "%s: %s", path,
-				   rc == LIBSSH2_ERROR_FILE
-				       ? "cannot load (encrypted or unsupported)"
-				       : "rejected");
-			break;
-		}
-		}
+		int r = s->ap == AP_LIST	  ? auth_list(s, ulen)
+			: s->ap == AP_AGENT_START ? auth_agent_start(s)
+			: s->ap == AP_AGENT	  ? auth_agent(s)
+						  : auth_keys(s, ulen);
+		if (r != AUTH_NEXT)
+			return r;
 	}
 }
