@@ -1,6 +1,7 @@
 /* panels/exp_chart.c — metric history as a chart: one run's metrics (m the
  * next, + adds it as another line) or one metric of every marked run (the
- * compare view's overlay, one bulk request); x switches the x axis between
+ * compare view's overlay, one bulk request; m the next metric they have,
+ * no +); x switches the x axis between
  * step, wall time and relative time (kept for the next chart). State:
  * struct xp_chart, the view's priv; its request is cancelled on close. */
 #include <math.h>
@@ -19,6 +20,8 @@ struct xp_chart {
 	struct xp_detail *d; /* the run's detail below; NULL for an overlay */
 	char *ids[XP_MAXCOMPARE], *names[XP_MAXCOMPARE]; /* overlay: the runs */
 	int nruns;
+	uint32_t mkeys[64]; /* overlay: the runs' metrics, for m */
+	int nmkeys;
 	struct mlflowc_req *req;
 	uint32_t key, pending; /* the metric shown (last added), the one asked */
 	struct mlflow_history hist[XP_MAXSERIES];
@@ -93,19 +96,11 @@ static void hist_fetch(struct xp_chart *ch, uint32_t key)
 		ch->req = mlflowc_history(c, r->run_id, name, hist_done, ch);
 }
 
-void xp_chart_push(struct panel *p, struct xp_detail *d, uint32_t key, const char *const *ids,
-		   const char *const *names, int n)
+/* Pushes ch on p with ops and asks its first history; frees it when the
+ * push is refused. */
+static void chart_start(struct panel *p, struct xp_chart *ch, const struct view_ops *ops)
 {
-	struct xp_chart *ch = xcalloc(1, sizeof *ch);
-	ch->x = p->priv;
-	ch->d = d;
-	ch->key = key;
-	for (int i = 0; i < n && i < XP_MAXCOMPARE; i++) {
-		ch->ids[i] = xstrdup(ids[i]);
-		ch->names[i] = xstrdup(names[i]);
-		ch->nruns++;
-	}
-	if (!view_push(p, &xp_chart_view, ch)) {
+	if (!view_push(p, ops, ch)) {
 		for (int i = 0; i < ch->nruns; i++) {
 			free(ch->ids[i]);
 			free(ch->names[i]);
@@ -113,7 +108,37 @@ void xp_chart_push(struct panel *p, struct xp_detail *d, uint32_t key, const cha
 		free(ch);
 		return;
 	}
-	hist_fetch(ch, key);
+	hist_fetch(ch, ch->key);
+}
+
+void xp_chart_push(struct panel *p, struct xp_detail *d, uint32_t key)
+{
+	struct xp_chart *ch = xcalloc(1, sizeof *ch);
+	ch->x = p->priv;
+	ch->d = d;
+	ch->key = key;
+	chart_start(p, ch, &xp_chart_view);
+}
+
+void xp_overlay_push(struct panel *p, uint32_t key, const struct mlflow_run *const *runs, int n)
+{
+	struct xp_chart *ch = xcalloc(1, sizeof *ch);
+	ch->x = p->priv;
+	ch->key = key;
+	for (int i = 0; i < n && i < XP_MAXCOMPARE; i++) {
+		const struct mlflow_run *r = runs[i];
+		ch->ids[i] = xstrdup(r->run_id);
+		ch->names[i] = xstrdup(r->run_name ? r->run_name : r->run_id);
+		ch->nruns++;
+		for (size_t j = 0; j < r->nmetrics; j++) {
+			bool seen = false;
+			for (int k = 0; k < ch->nmkeys && !seen; k++)
+				seen = ch->mkeys[k] == r->metrics[j].key;
+			if (!seen && ch->nmkeys < (int)ARRAY_LEN(ch->mkeys))
+				ch->mkeys[ch->nmkeys++] = r->metrics[j].key;
+		}
+	}
+	chart_start(p, ch, &xp_overlay_view);
 }
 
 static void chart_close(struct view *v)
@@ -127,9 +152,16 @@ static void chart_close(struct view *v)
 	free(ch);
 }
 
-/* The run's metric after `after`, for m and +; -1 when it has none. */
+/* The metric after `after`, for m and +: the run's, or (overlay) one of
+ * the runs'; -1 when there is none. */
 static long next_metric(const struct xp_chart *ch, uint32_t after)
 {
+	if (ch->nruns) {
+		for (int i = 0; i < ch->nmkeys; i++)
+			if (ch->mkeys[i] == after)
+				return ch->mkeys[(i + 1) % ch->nmkeys];
+		return ch->nmkeys ? (long)ch->mkeys[0] : -1;
+	}
 	const struct mlflow_run *r = ch->d ? xp_detail_run(ch->d) : NULL;
 	if (!r || !r->nmetrics)
 		return -1;
@@ -139,13 +171,16 @@ static long next_metric(const struct xp_chart *ch, uint32_t after)
 	return r->metrics[0].key;
 }
 
-/* m: the next metric instead; +: the next metric as another line. */
+/* m: the next metric instead; +: the next metric as another line (one
+ * run's chart only: the overlay view does not offer it). */
 static int chart_metric(struct view *v, bool add)
 {
 	struct xp_chart *ch = v->priv;
-	long k = ch->nruns ? -1 : next_metric(ch, ch->key);
-	if (k < 0)
+	long k = next_metric(ch, ch->key);
+	if (k < 0) {
+		app_message(ROLE_WARN, "no other metric to chart");
 		return P_REDRAW;
+	}
 	if (!add)
 		hist_clear(ch);
 	ch->key = (uint32_t)k;
@@ -253,14 +288,20 @@ static const struct view_action chart_actions[] = {
     {"x-axis", "x", "step/time", "x axis: step, wall time, relative time", 0, chart_xaxis},
 };
 
-const struct view_ops xp_chart_view = {
-    .name = "chart",
-    .title = chart_view_title,
-    .columns = xp_page_columns,
-    .nrows = xp_page_nrows,
-    .cell = xp_page_cell,
-    .body = chart_body,
-    .close = chart_close,
-    .actions = chart_actions,
-    .nactions = ARRAY_LEN(chart_actions),
+/* One metric of several runs: m goes to the next metric they have; no +
+ * (a line per run already). */
+static const struct view_action overlay_actions[] = {
+    {"next-metric", "m", "next metric", "overlay the runs' next metric instead", 0, chart_next},
+    {"x-axis", "x", "step/time", "x axis: step, wall time, relative time", 0, chart_xaxis},
 };
+
+/* Both charts: a body, no rows; only their actions differ. */
+#define CHART_VIEW(nm, acts)                                                                       \
+	{                                                                                          \
+		.name = nm, .title = chart_view_title, .columns = xp_page_columns,                 \
+		.nrows = xp_page_nrows, .cell = xp_page_cell, .body = chart_body,                  \
+		.close = chart_close, .actions = acts, .nactions = ARRAY_LEN(acts),                \
+	}
+
+const struct view_ops xp_chart_view = CHART_VIEW("chart", chart_actions);
+const struct view_ops xp_overlay_view = CHART_VIEW("overlay chart", overlay_actions);

@@ -2,7 +2,8 @@
  * marked runs side by side (params, then metrics; equal rows hidden until
  * =; the best value of a metric marked; o overlays one metric of every run
  * in a chart), and the column chooser (every metric and param key of the
- * loaded runs; space toggles it as a column of the runs list). Each
+ * loaded runs, counted here for both and for the runs list's automatic
+ * columns; space toggles it as a column of the runs list). Each
  * borrows the runs view's state (struct xp_runs), which outlives it. */
 #include <math.h>
 #include <stdio.h>
@@ -15,6 +16,49 @@
 #include "mlflowp.h"
 #include "tui/app.h"
 #include "tui/glyph.h"
+
+/* ---- keys of the loaded runs (columns, compare) ------------------------- */
+
+static const struct mlflow_keys *sort_keys; /* for key_cmp, during qsort */
+
+static int key_cmp(const void *a, const void *b)
+{
+	const struct xkey *x = a, *y = b;
+	if (x->metric != y->metric)
+		return x->metric ? -1 : 1;
+	if (x->count != y->count)
+		return y->count - x->count;
+	return strcmp(mlflow_keys_name(sort_keys, x->key), mlflow_keys_name(sort_keys, y->key));
+}
+
+int xp_collect_keys(const struct xp_runs *rs, struct xkey **out)
+{
+	uint32_t nk = rs->x->keys.n;
+	int *mc = xcalloc(nk + 1, sizeof *mc), *pc = xcalloc(nk + 1, sizeof *pc);
+	for (size_t i = 0; i < rs->nruns; i++) {
+		const struct mlflow_run *r = &rs->runs[i];
+		for (size_t j = 0; j < r->nmetrics; j++)
+			if (r->metrics[j].key < nk)
+				mc[r->metrics[j].key]++;
+		for (size_t j = 0; j < r->nparams; j++)
+			if (r->params[j].key < nk)
+				pc[r->params[j].key]++;
+	}
+	struct xkey *k = xcalloc(2 * (size_t)nk + 1, sizeof *k);
+	int n = 0;
+	for (uint32_t i = 0; i < nk; i++) {
+		if (mc[i])
+			k[n++] = (struct xkey){i, true, mc[i]};
+		if (pc[i])
+			k[n++] = (struct xkey){i, false, pc[i]};
+	}
+	sort_keys = &rs->x->keys;
+	qsort(k, (size_t)n, sizeof *k, key_cmp);
+	free(mc);
+	free(pc);
+	*out = k;
+	return n;
+}
 
 struct xp_compare {
 	struct xp_runs *rs;
@@ -153,7 +197,7 @@ static const struct column *compare_columns(struct view *v, int *n)
 		char *t = san_str(r->run_name ? r->run_name : r->run_id);
 		snprintf(cp->title[i], sizeof cp->title[i], "%s", t);
 		free(t);
-		cp->cols[1 + i] = (struct column){cp->title[i], 8, 16, ALIGN_LEFT, i + 1, false};
+		cp->cols[1 + i] = (struct column){cp->title[i], 8, 16, ALIGN_LEFT, i + 1, true};
 	}
 	*n = 1 + cp->n;
 	return cp->cols;
@@ -188,6 +232,11 @@ static void compare_cell(struct view *v, int row, int col, struct cell *out)
 	if (best)
 		snprintf(v_ + strlen(v_), sizeof v_ - strlen(v_), " %s", glyph(G_SORT_UP));
 	mlp_cell(out, v_, best ? ROLE_OK : ROLE_NORMAL);
+	/* sorted by the value, not by "0.95 ▲" */
+	const struct mlflow_metric *m =
+	    k->metric ? mlflow_run_metric(cmp_run(cp, col - 1), k->key) : NULL;
+	out->has_num = m != NULL;
+	out->num = m ? m->value : 0;
 }
 
 static void compare_title(struct view *v, char *out, size_t n)
@@ -224,13 +273,10 @@ static int compare_overlay(struct view *v, int row)
 		app_message(ROLE_WARN, "no metric to overlay");
 		return P_REDRAW;
 	}
-	const char *ids[XP_MAXCOMPARE], *names[XP_MAXCOMPARE];
-	for (int i = 0; i < cp->n; i++) {
-		const struct mlflow_run *r = cmp_run(cp, i);
-		ids[i] = r->run_id;
-		names[i] = r->run_name ? r->run_name : r->run_id;
-	}
-	xp_chart_push(v->panel, NULL, k->key, ids, names, cp->n);
+	const struct mlflow_run *runs[XP_MAXCOMPARE];
+	for (int i = 0; i < cp->n && i < XP_MAXCOMPARE; i++)
+		runs[i] = cmp_run(cp, i);
+	xp_overlay_push(v->panel, k->key, runs, MLC_MIN(cp->n, XP_MAXCOMPARE));
 	return P_REDRAW;
 }
 

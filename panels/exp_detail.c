@@ -433,7 +433,7 @@ static int detail_open(struct view *v, int row)
 	struct xp_detail *d = v->priv;
 	const struct drow *dr = &d->drows[row];
 	if (!strcmp(dr->section, "metric"))
-		xp_chart_push(v->panel, d, (uint32_t)dr->ref, NULL, NULL, 0);
+		xp_chart_push(v->panel, d, (uint32_t)dr->ref);
 	else if (!strcmp(dr->section, "info") && !strcmp(dr->key, "artifacts"))
 		open_location(dr->value);
 	else if (!strcmp(dr->section, "artifact"))
@@ -452,7 +452,7 @@ static int detail_chart(struct view *v, int row)
 		return P_REDRAW;
 	}
 	uint32_t key = dr && !strcmp(dr->section, "metric") ? (uint32_t)dr->ref : r->metrics[0].key;
-	xp_chart_push(v->panel, d, key, NULL, NULL, 0);
+	xp_chart_push(v->panel, d, key);
 	return P_REDRAW;
 }
 

@@ -32,49 +32,6 @@ void xp_runs_bump(struct xp_runs *rs)
 	app_dirty();
 }
 
-/* ---- keys of the loaded runs (columns, compare) ------------------------- */
-
-static const struct mlflow_keys *sort_keys; /* for key_cmp, during qsort */
-
-static int key_cmp(const void *a, const void *b)
-{
-	const struct xkey *x = a, *y = b;
-	if (x->metric != y->metric)
-		return x->metric ? -1 : 1;
-	if (x->count != y->count)
-		return y->count - x->count;
-	return strcmp(mlflow_keys_name(sort_keys, x->key), mlflow_keys_name(sort_keys, y->key));
-}
-
-int xp_collect_keys(const struct xp_runs *rs, struct xkey **out)
-{
-	uint32_t nk = rs->x->keys.n;
-	int *mc = xcalloc(nk + 1, sizeof *mc), *pc = xcalloc(nk + 1, sizeof *pc);
-	for (size_t i = 0; i < rs->nruns; i++) {
-		const struct mlflow_run *r = &rs->runs[i];
-		for (size_t j = 0; j < r->nmetrics; j++)
-			if (r->metrics[j].key < nk)
-				mc[r->metrics[j].key]++;
-		for (size_t j = 0; j < r->nparams; j++)
-			if (r->params[j].key < nk)
-				pc[r->params[j].key]++;
-	}
-	struct xkey *k = xcalloc(2 * (size_t)nk + 1, sizeof *k);
-	int n = 0;
-	for (uint32_t i = 0; i < nk; i++) {
-		if (mc[i])
-			k[n++] = (struct xkey){i, true, mc[i]};
-		if (pc[i])
-			k[n++] = (struct xkey){i, false, pc[i]};
-	}
-	sort_keys = &rs->x->keys;
-	qsort(k, (size_t)n, sizeof *k, key_cmp);
-	free(mc);
-	free(pc);
-	*out = k;
-	return n;
-}
-
 /* Picks the most common metric (3) and param (2) keys for columns. */
 static void auto_columns(struct xp_runs *rs)
 {
@@ -142,23 +99,60 @@ static void runs_append(struct xp_runs *rs, struct mlflow_run_page *p, bool last
 	}
 }
 
+/* The tree row of run id, or -1. */
+static int row_of_run(const struct xp_runs *rs, const char *id)
+{
+	for (size_t i = 0; id[0] && i < rs->nruns; i++)
+		if (!strcmp(rs->runs[rs->rows[i]].run_id, id))
+			return (int)i;
+	return -1;
+}
+
+/* The id of the run under the cursor into out ("" when none): the row a
+ * page just selected when the table has not caught up with it yet. */
+static void selected_id(const struct xp_runs *rs, char *out, size_t n)
+{
+	int row = !rs->view			     ? -1
+		  : rs->view->table.restore_row >= 0 ? rs->view->table.restore_row
+						     : table_selected(&rs->view->table);
+	snprintf(out, n, "%s",
+		 row >= 0 && (size_t)row < rs->nruns ? rs->runs[rs->rows[row]].run_id : "");
+}
+
+/* A :filter or :order the server refused: its message, and the filter,
+ * order and local sort in force before it, over the rows still shown. */
+static void refused(struct xp_runs *rs, const struct mlc_err *err)
+{
+	app_message(ROLE_ERR, "%s", err->msg);
+	snprintf(rs->filter, sizeof rs->filter, "%s", rs->prev_filter);
+	snprintf(rs->order_by, sizeof rs->order_by, "%s", rs->prev_order);
+	table_sort_by(&rs->view->table, rs->prev_sort_col, rs->prev_sort_desc);
+	rs->replace_on_page = false;
+	rs->follow[0] = '\0';
+	xp_runs_build_tree(rs);
+}
+
 static void on_page(struct mlflow_run_page *p, bool last, const struct mlc_err *err, void *arg)
 {
 	struct xp_runs *rs = arg;
 	if (last)
 		rs->load = NULL;
 	if (err) {
-		snprintf(rs->err, sizeof rs->err, "%s", err->msg);
-		if (rs->replace_on_page) {
-			app_message(ROLE_ERR, "%s", err->msg);
-			/* The new filter was refused: keep the rows of the old one. */
-			snprintf(rs->filter, sizeof rs->filter, "%s", rs->prev_filter);
-			rs->replace_on_page = false;
-		}
+		if (rs->replace_on_page)
+			refused(rs, err);
+		else
+			snprintf(rs->err, sizeof rs->err, "%s", err->msg);
 		rs->done = true;
 		xp_runs_bump(rs);
 		return;
 	}
+	/* The cursor stays on its run: the tree order moves rows as pages
+	 * come, and a reload brings them back in another order. */
+	char sel[64];
+	if (rs->follow[0])
+		snprintf(sel, sizeof sel, "%s", rs->follow);
+	else
+		selected_id(rs, sel, sizeof sel);
 	if (rs->replace_on_page) {
 		struct mlflowc_load *keep = rs->load;
 		rs->load = NULL;
@@ -167,8 +161,19 @@ static void on_page(struct mlflow_run_page *p, bool last, const struct mlc_err *
 		rs->replace_on_page = false;
 	}
 	rs->err[0] = '\0';
+	if (last)
+		rs->stopped_at = p->stopped_at;
 	runs_append(rs, p, last);
 	xp_runs_build_tree(rs);
+	int row = row_of_run(rs, sel);
+	if (row >= 0) {
+		view_select_row(rs->view, row);
+		rs->follow[0] = '\0';
+	} else if (last) {
+		rs->follow[0] = '\0';
+	} else {
+		snprintf(rs->follow, sizeof rs->follow, "%s", sel);
+	}
 	if (rs->nruns <= FIRST_PAGE || last)
 		auto_columns(rs);
 	rs->done = last;
@@ -191,38 +196,54 @@ static void runs_load(struct xp_runs *rs, bool replace)
 				      .filter = rs->filter,
 				      .order_by = order,
 				      .norder = rs->order_by[0] ? 1 : 0,
-				      .run_view_type = "ACTIVE_ONLY"};
+				      /* a deleted experiment's runs are deleted */
+				      .run_view_type = rs->exp_deleted ? "ALL" : "ACTIVE_ONLY"};
 	mlflowc_load_cancel(rs->load);
 	rs->load = NULL;
 	if (!replace)
 		runs_clear(rs);
 	rs->replace_on_page = replace;
+	rs->stopped_at = 0;
 	rs->done = false;
 	rs->load_t0 = mono_ms();
 	rs->load = mlflowc_runs_load(c, &rs->x->keys, &q, FIRST_PAGE, NEXT_PAGES, on_page, rs);
 	xp_runs_bump(rs);
 }
 
-void xp_runs_server_filter(struct xp_runs *rs, const char *expr)
+/* What a refused :filter or :order puts back. */
+static void save_state(struct xp_runs *rs)
 {
 	snprintf(rs->prev_filter, sizeof rs->prev_filter, "%s", rs->filter);
+	snprintf(rs->prev_order, sizeof rs->prev_order, "%s", rs->order_by);
+	rs->prev_sort_col = rs->view->table.sort_col;
+	rs->prev_sort_desc = rs->view->table.sort_desc;
+}
+
+void xp_runs_server_filter(struct xp_runs *rs, const char *expr)
+{
+	save_state(rs);
 	snprintf(rs->filter, sizeof rs->filter, "%s", expr);
 	runs_load(rs, true);
 }
 
 void xp_runs_server_order(struct xp_runs *rs, const char *clause)
 {
+	save_state(rs);
 	snprintf(rs->order_by, sizeof rs->order_by, "%s", clause);
+	/* The server's order is the one shown: no local sort over it. */
+	table_sort_by(&rs->view->table, -1, false);
 	runs_load(rs, true);
 }
 
-struct xp_runs *xp_runs_push(struct panel *p, const char *id, const char *name)
+struct xp_runs *xp_runs_push(struct panel *p, const char *id, const char *name, bool deleted)
 {
 	struct xp_runs *rs = xcalloc(1, sizeof *rs);
 	rs->x = p->priv;
+	rs->exp_deleted = deleted;
 	snprintf(rs->exp_id, sizeof rs->exp_id, "%s", id);
 	snprintf(rs->exp_name, sizeof rs->exp_name, "%s", name ? name : "");
-	if (!view_push(p, &xp_runs_view, rs)) {
+	rs->view = view_push(p, &xp_runs_view, rs);
+	if (!rs->view) {
 		free(rs);
 		return NULL;
 	}
@@ -277,17 +298,27 @@ static unsigned long runs_generation(struct view *v)
 	return ((struct xp_runs *)v->priv)->gen;
 }
 
+/* Sorted locally, the rows are a flat list: no connectors (they would
+ * hang children under other parents). */
+static bool runs_flat(const struct xp_runs *rs)
+{
+	return rs->view && rs->view->table.sort_col >= 0;
+}
+
+/* The name, indented with connectors in the tree, marked; sorted by the
+ * name alone. A deleted run (of a deleted experiment) says so. */
 static void name_cell(const struct xp_runs *rs, int row, struct cell *out)
 {
 	const struct mlflow_run *r = &rs->runs[rs->rows[row]];
 	bool marked = rs->marked[rs->rows[row]];
 	char *name = san_str(r->run_name ? r->run_name : r->run_id);
-	const char *tree =
-	    rs->depth[row] == 0 ? "" : glyph(rs->last_child[row] ? G_TREE_END : G_TREE_MID);
-	snprintf(out->text, sizeof out->text, "%s%*s%s%s", marked ? glyph(G_MARKED) : "",
-		 rs->depth[row] > 1 ? 2 * (rs->depth[row] - 1) : 0, "", tree, name);
+	int depth = runs_flat(rs) ? 0 : rs->depth[row];
+	const char *tree = depth == 0 ? "" : glyph(rs->last_child[row] ? G_TREE_END : G_TREE_MID);
+	snprintf(out->text, sizeof out->text, "%s%*s%s%s%s", marked ? glyph(G_MARKED) : "",
+		 depth > 1 ? 2 * (depth - 1) : 0, "", tree, name, r->deleted ? " (deleted)" : "");
+	snprintf(out->sort, sizeof out->sort, "%s", name);
 	free(name);
-	out->role = marked ? ROLE_MARK : ROLE_NORMAL;
+	out->role = marked ? ROLE_MARK : r->deleted ? ROLE_WARN : ROLE_NORMAL;
 }
 
 static void key_cell(const struct xp_runs *rs, const struct mlflow_run *r, const struct xkey *k,
@@ -299,6 +330,8 @@ static void key_cell(const struct xp_runs *rs, const struct mlflow_run *r, const
 		if (m)
 			mlflow_fmt_metric(buf, sizeof buf, m->value);
 		mlp_cell(out, m ? buf : NULL, ROLE_NORMAL);
+		out->has_num = m != NULL;
+		out->num = m ? m->value : 0;
 	} else {
 		mlp_cell(out, mlflow_run_param(r, k->key), ROLE_NORMAL);
 	}
@@ -322,8 +355,7 @@ static void runs_cell(struct view *v, int row, int col, struct cell *out)
 		mlp_cell(out, r->user_id, ROLE_DIM);
 		break;
 	case R_START:
-		mlp_time(buf, sizeof buf, r->start_time);
-		mlp_cell(out, buf, ROLE_NORMAL);
+		mlp_time_cell(out, r->start_time, ROLE_NORMAL);
 		break;
 	case R_DUR:
 		if (r->end_time && r->start_time)
@@ -331,6 +363,9 @@ static void runs_cell(struct view *v, int row, int col, struct cell *out)
 		else
 			snprintf(buf, sizeof buf, r->status == MLFLOW_ST_RUNNING ? "running" : "-");
 		mlp_cell(out, buf, ROLE_NORMAL);
+		/* "10m30s" sorts by its milliseconds, not by the 10 it starts with */
+		out->has_num = r->end_time && r->start_time;
+		out->num = (double)(r->end_time - r->start_time);
 		break;
 	case R_SOURCE:
 		mlp_cell(out, r->source_name, ROLE_DIM);
@@ -357,12 +392,20 @@ static void runs_status(struct view *v, char *out, size_t n)
 	buf_init(&b);
 	if (rs->filter[0])
 		buf_printf(&b, "server filter: %s", rs->filter);
+	/* Either order shows a flat list: say so, the tree is gone. */
 	if (rs->order_by[0])
-		buf_printf(&b, "%sserver order: %s", b.len ? "  " : "", rs->order_by);
+		buf_printf(&b, "%sserver order: %s (flat)", b.len ? "  " : "", rs->order_by);
+	else if (runs_flat(rs))
+		buf_printf(&b, "%ssorted: flat list", b.len ? "  " : "");
 	if (rs->load)
 		buf_printf(&b, "%s%zu loaded %s", b.len ? "  " : "", rs->nruns, canvas_spinner());
 	else if (rs->done)
 		buf_printf(&b, "%s%zu runs", b.len ? "  " : "", rs->nruns);
+	if (rs->stopped_at) {
+		char t[100];
+		mlp_stopped(t, sizeof t, rs->stopped_at);
+		buf_printf(&b, " %s", t);
+	}
 	snprintf(out, n, "%s", b.len ? b.data : "");
 	buf_free(&b);
 }
@@ -374,6 +417,9 @@ static void runs_detail(struct view *v, int row, char *out, size_t n, enum role 
 	if (rs->err[0]) {
 		snprintf(out, n, "%s", rs->err);
 		*role = ROLE_ERR;
+	} else if (rs->stopped_at) {
+		mlp_stopped_detail(out, n, rs->stopped_at, "metrics.val_auc > 0.9");
+		*role = ROLE_WARN;
 	} else if (row >= 0 && (size_t)row < rs->nruns) {
 		const struct mlflow_run *r = &rs->runs[rs->rows[row]];
 		if (rs->nmarked)
@@ -406,7 +452,9 @@ static void runs_copy(struct view *v, int row, char *out, size_t n)
 
 static void runs_reload(struct view *v)
 {
-	runs_load(v->priv, true);
+	struct xp_runs *rs = v->priv;
+	selected_id(rs, rs->follow, sizeof rs->follow);
+	runs_load(rs, true);
 }
 
 /* ---- actions ------------------------------------------------------------------ */

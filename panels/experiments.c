@@ -44,6 +44,15 @@ const char *xp_exp_name(const struct xp *x, const char *id)
 	return NULL;
 }
 
+bool xp_exp_deleted(const struct xp *x, const char *id)
+{
+	for (size_t i = 0; id && i < x->exps.n; i++)
+		if (!strcmp(x->exps.items[i].experiment_id, id))
+			return x->exps.items[i].lifecycle_stage &&
+			       !strcmp(x->exps.items[i].lifecycle_stage, "deleted");
+	return false;
+}
+
 void xp_empty_no_target(char *out, size_t n)
 {
 	snprintf(out, n, "no MLflow configured: set MLFLOW_TRACKING_URI or [mlflow] url");
@@ -90,11 +99,20 @@ static void exps_done(void *res, const struct mlc_err *err, void *arg)
 		 * the panel on screen. */
 		snprintf(x->exps_err, sizeof x->exps_err, "%s", err->msg);
 	} else {
+		/* The cursor follows the experiment (its id) across a reload. */
+		struct view *root = view_at(x->p, 0);
+		int row = table_selected(&root->table);
+		char sel[64] = "";
+		if (row >= 0 && (size_t)row < x->exps.n)
+			snprintf(sel, sizeof sel, "%s", x->exps.items[row].experiment_id);
 		mlflow_experiment_page_free(&x->exps);
 		x->exps = *(struct mlflow_experiment_page *)res;
 		memset(res, 0, sizeof x->exps);
 		x->exps_err[0] = '\0';
 		x->exps_loaded = true;
+		for (size_t i = 0; sel[0] && i < x->exps.n; i++)
+			if (!strcmp(x->exps.items[i].experiment_id, sel))
+				view_select_row(root, (int)i);
 	}
 	exps_bump(x);
 }
@@ -159,7 +177,6 @@ static void exps_cell(struct view *v, int row, int col, struct cell *out)
 	if (row < 0 || (size_t)row >= x->exps.n)
 		return;
 	const struct mlflow_experiment *e = &x->exps.items[row];
-	char buf[64];
 	switch (col) {
 	case E_ID:
 		mlp_cell(out, e->experiment_id, ROLE_DIM);
@@ -173,9 +190,8 @@ static void exps_cell(struct view *v, int row, int col, struct cell *out)
 										      : ROLE_DIM);
 		break;
 	case E_UPDATED:
-		mlp_time(buf, sizeof buf,
-			 e->last_update_time ? e->last_update_time : e->creation_time);
-		mlp_cell(out, buf, ROLE_NORMAL);
+		mlp_time_cell(out, e->last_update_time ? e->last_update_time : e->creation_time,
+			      ROLE_NORMAL);
 		break;
 	case E_LOCATION:
 		mlp_cell(out, e->artifact_location, ROLE_DIM);
@@ -198,16 +214,23 @@ static void exps_title(struct view *v, char *out, size_t n)
 static void exps_status(struct view *v, char *out, size_t n)
 {
 	struct xp *x = xp_of(v);
+	char t[100];
+	mlp_stopped(t, sizeof t, x->exps.stopped_at);
 	snprintf(out, n, "%s%s%s%s", x->exps_filter[0] ? "server filter: " : "", x->exps_filter,
-		 x->exps_filter[0] && x->exps_req ? "  " : "", x->exps_req ? "loading…" : "");
+		 x->exps_filter[0] && (x->exps_req || t[0]) ? "  " : "",
+		 x->exps_req ? "loading…" : t);
 }
 
 static void exps_detail(struct view *v, int row, char *out, size_t n, enum role *role)
 {
 	struct xp *x = xp_of(v);
 	*role = ROLE_ERR;
-	if (x->exps_err[0])
+	if (x->exps_err[0]) {
 		snprintf(out, n, "%s", x->exps_err);
+	} else if (x->exps.stopped_at) {
+		mlp_stopped_detail(out, n, x->exps.stopped_at, "name LIKE 'fraud%'");
+		*role = ROLE_WARN;
+	}
 }
 
 static void exps_empty(struct view *v, char *out, size_t n)
@@ -241,7 +264,8 @@ static int exps_open(struct view *v, int row)
 	struct xp *x = xp_of(v);
 	if ((size_t)row >= x->exps.n)
 		return P_IGNORED;
-	xp_runs_push(v->panel, x->exps.items[row].experiment_id, x->exps.items[row].name);
+	xp_runs_push(v->panel, x->exps.items[row].experiment_id, x->exps.items[row].name,
+		     xp_exp_deleted(x, x->exps.items[row].experiment_id));
 	return P_REDRAW;
 }
 
@@ -324,7 +348,8 @@ static void byname_done(void *res, const struct mlc_err *err, void *arg)
 	}
 	struct mlflow_experiment *e = res;
 	view_pop_to_root(p);
-	xp_runs_push(p, e->experiment_id, e->name);
+	xp_runs_push(p, e->experiment_id, e->name,
+		     e->lifecycle_stage && !strcmp(e->lifecycle_stage, "deleted"));
 }
 
 /* :run ID — a run's detail from elsewhere (Models → a version's run):
@@ -342,7 +367,8 @@ static void goto_done(void *res, const struct mlc_err *err, void *arg)
 	view_pop_to_root(p);
 	if (!xp_exp_name(x, r->experiment_id) && !x->exps_loaded && !x->exps_req)
 		exps_load(x, false); /* for the experiment's name in the breadcrumb */
-	struct xp_runs *rs = xp_runs_push(p, r->experiment_id ? r->experiment_id : "0", NULL);
+	const char *eid = r->experiment_id ? r->experiment_id : "0";
+	struct xp_runs *rs = xp_runs_push(p, eid, NULL, r->deleted || xp_exp_deleted(x, eid));
 	/* This is runs/get already: the detail only lists the artifacts. */
 	if (rs)
 		xp_detail_push(p, NULL, -1, r);
@@ -399,11 +425,13 @@ static void complete_exp(struct panel *p, const char *args, const char *word, st
 
 static const struct cmd_entry xp_cmds[] = {
     {"filter", NULL, "EXPR",
-     "server filter in MLflow's grammar on the experiments and runs (metrics.auc > 0.8 and "
-     "params.lr = '0.01'); elsewhere as /",
+     "server filter (MLflow's grammar, shown as \"server filter:\") on the experiments and "
+     "runs: metrics.auc > 0.8 and params.lr = '0.01'; other views: filter the rows, as /",
      CMD_ARG_TEXT, cmd_filter, NULL},
-    {"order", NULL, "CLAUSE", "the server's order of the runs (metrics.val_auc DESC)", CMD_ARG_TEXT,
-     cmd_order, NULL},
+    {"order", NULL, "CLAUSE",
+     "server order of the runs (metrics.val_auc DESC), shown as \"server order:\"; replaces "
+     "the local sort",
+     CMD_ARG_TEXT, cmd_order, NULL},
     {"runs", NULL, "NAME", "open an experiment's runs", CMD_ARG_TEXT, cmd_runs_named, complete_exp},
     {"run", NULL, "ID", "open a run", CMD_ARG_TEXT, cmd_run_id, NULL},
 };
@@ -413,6 +441,7 @@ static const struct cmd_entry xp_cmds[] = {
 static void xp_panel_open(struct panel *p)
 {
 	struct xp *x = xcalloc(1, sizeof *x);
+	x->p = p;
 	x->view_type = "ACTIVE_ONLY";
 	mlflow_keys_init(&x->keys);
 	p->priv = x;
@@ -435,8 +464,9 @@ static void xp_panel_close(struct panel *p)
 }
 
 static const struct view_ops *const xp_views[] = {
-    &exps_view,	      &xp_runs_view,	&xp_detail_view,  &xp_chart_view,
-    &xp_compare_view, &xp_columns_view, &xp_preview_view, NULL};
+    &exps_view,	      &xp_runs_view,	&xp_detail_view,
+    &xp_chart_view,   &xp_overlay_view, &xp_compare_view,
+    &xp_columns_view, &xp_preview_view, NULL};
 
 static const struct panel_ops experiments_ops = {
     .name = "experiments",

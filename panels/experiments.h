@@ -25,6 +25,7 @@
  * every run's keys are interned in, and the experiments list (kept here,
  * not in the root view, because :runs completes from it). */
 struct xp {
+	struct panel *p;
 	struct mlflowc c;
 	bool have_client;
 	struct mlflow_keys keys;
@@ -53,7 +54,9 @@ struct xkey {
  * in parent/child order. */
 struct xp_runs {
 	struct xp *x;
+	struct view *view; /* the view whose priv this is */
 	char exp_id[64], exp_name[256];
+	bool exp_deleted; /* a deleted experiment: its runs are deleted too (ALL) */
 	struct mlflow_run *runs;
 	size_t nruns, capruns;
 	int *rows; /* view row → run index (tree order) */
@@ -65,7 +68,11 @@ struct xp_runs {
 	bool done, replace_on_page;
 	int64_t load_t0;
 	char filter[512], prev_filter[512];
-	char order_by[128];
+	char order_by[128], prev_order[128];
+	int prev_sort_col; /* the local sort before a :filter or :order */
+	bool prev_sort_desc;
+	char follow[64];   /* the run the cursor stays on while a reload comes */
+	size_t stopped_at; /* the loader stopped at its cap (mlflow_stopped_text) */
 	char err[300];
 	struct xkey cols[XP_MAXCOLS];
 	int ncols;
@@ -104,6 +111,8 @@ struct xp *xp_of(struct view *v);
 struct mlflowc *xp_client(struct xp *x);
 /* The experiment's name from the loaded list, else NULL. */
 const char *xp_exp_name(const struct xp *x, const char *id);
+/* Whether the loaded list says experiment id is deleted. */
+bool xp_exp_deleted(const struct xp *x, const char *id);
 void xp_empty_no_target(char *out, size_t n);
 /* The table hooks of a view that draws a body instead (chart, preview). */
 const struct column *xp_page_columns(struct view *v, int *n);
@@ -112,19 +121,19 @@ void xp_page_cell(struct view *v, int row, int col, struct cell *out);
 
 /* exp_runs.c */
 extern const struct view_ops xp_runs_view;
-/* Pushes the runs of experiment id (name: NULL when not known) on p. */
-struct xp_runs *xp_runs_push(struct panel *p, const char *id, const char *name);
+/* Pushes the runs of experiment id (name: NULL when not known) on p;
+ * deleted: the experiment is deleted (its runs are listed with
+ * run_view_type ALL and marked). */
+struct xp_runs *xp_runs_push(struct panel *p, const char *id, const char *name, bool deleted);
 const struct mlflow_run *xp_runs_get(const struct xp_runs *rs, int idx);
-/* :filter and :order on the runs view: reload from the server. */
+/* :filter and :order on the runs view: reload from the server. An order
+ * replaces the local sort; a refused one puts back the filter, the order
+ * and the sort in force before. */
 void xp_runs_server_filter(struct xp_runs *rs, const char *expr);
 void xp_runs_server_order(struct xp_runs *rs, const char *clause);
 void xp_runs_bump(struct xp_runs *rs);
 /* exp_tree.c: rows, depth and last_child from the runs loaded. */
 void xp_runs_build_tree(struct xp_runs *rs);
-/* Every metric and param key of the loaded runs with the number of runs
- * that have it, most common first (metrics before params): *out is the
- * caller's to free. */
-int xp_collect_keys(const struct xp_runs *rs, struct xkey **out);
 
 /* exp_detail.c */
 extern const struct view_ops xp_detail_view;
@@ -133,13 +142,18 @@ void xp_detail_push(struct panel *p, struct xp_runs *rs, int idx, struct mlflow_
 const struct mlflow_run *xp_detail_run(const struct xp_detail *d);
 
 /* exp_chart.c */
-extern const struct view_ops xp_chart_view;
-/* Metric key of d's run; or, d NULL, of the runs (ids, names) overlaid. */
-void xp_chart_push(struct panel *p, struct xp_detail *d, uint32_t key, const char *const *ids,
-		   const char *const *names, int n);
+extern const struct view_ops xp_chart_view, xp_overlay_view;
+/* Metric key of d's run. */
+void xp_chart_push(struct panel *p, struct xp_detail *d, uint32_t key);
+/* Metric key of the n runs overlaid (copied: ids, names, their metrics). */
+void xp_overlay_push(struct panel *p, uint32_t key, const struct mlflow_run *const *runs, int n);
 
 /* exp_compare.c */
 extern const struct view_ops xp_compare_view, xp_columns_view;
+/* Every metric and param key of the loaded runs with the number of runs
+ * that have it, most common first (metrics before params): *out is the
+ * caller's to free (also the runs view's automatic columns). */
+int xp_collect_keys(const struct xp_runs *rs, struct xkey **out);
 void xp_compare_push(struct panel *p, struct xp_runs *rs);
 void xp_columns_push(struct panel *p, struct xp_runs *rs);
 

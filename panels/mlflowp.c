@@ -38,6 +38,29 @@ void mlp_time(char *out, size_t n, int64_t epoch_ms)
 	strftime(out, n, "%m-%d %H:%M", &tm);
 }
 
+void mlp_time_cell(struct cell *out, int64_t epoch_ms, enum role role)
+{
+	char t[64];
+	mlp_time(t, sizeof t, epoch_ms);
+	mlp_cell(out, t, role);
+	if (epoch_ms > 0)
+		snprintf(out->sort, sizeof out->sort, "%020lld", (long long)epoch_ms);
+}
+
+void mlp_stopped(char *out, size_t n, size_t stopped_at)
+{
+	out[0] = '\0';
+	if (stopped_at)
+		snprintf(out, n, "(stopped at %zu rows: more on the server)", stopped_at);
+}
+
+void mlp_stopped_detail(char *out, size_t n, size_t stopped_at, const char *example)
+{
+	char t[200];
+	mlflow_stopped_text(stopped_at, t, sizeof t);
+	snprintf(out, n, "%s: :filter %s", t, example);
+}
+
 enum role mlp_status_role(int status)
 {
 	switch (status) {

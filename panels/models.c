@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/core/log.h"
 #include "lib/core/sanitize.h"
 #include "lib/core/util.h"
 #include "mlflowp.h"
@@ -81,10 +82,22 @@ void md_kv_cell(const struct mlflow_kv *kv, size_t n, struct cell *out)
 
 /* ---- loading ------------------------------------------------------------- */
 
+/* The cursor follows the model (by name) across a reload. */
+static void follow_model(struct models *m, const char *name)
+{
+	for (size_t i = 0; name[0] && i < m->models.n; i++)
+		if (m->models.items[i].name && !strcmp(m->models.items[i].name, name))
+			view_select_row(view_at(m->p, 0), (int)i);
+}
+
 static void models_done(void *res, const struct mlc_err *err, void *arg)
 {
 	struct models *m = arg;
 	m->models_req = NULL;
+	char sel[256] = "";
+	int row = table_selected(&view_at(m->p, 0)->table);
+	if (row >= 0 && (size_t)row < m->models.n && m->models.items[row].name)
+		snprintf(sel, sizeof sel, "%s", m->models.items[row].name);
 	if (err && m->req_filtered) {
 		/* A :filter the server refused: reported, old rows and filter kept. */
 		app_message(ROLE_ERR, "%s", err->msg);
@@ -97,6 +110,7 @@ static void models_done(void *res, const struct mlc_err *err, void *arg)
 		memset(res, 0, sizeof m->models);
 		m->err[0] = '\0';
 		m->loaded = true;
+		follow_model(m, sel);
 	}
 	md_bump(m);
 }
@@ -113,10 +127,17 @@ void md_models_load(struct models *m)
 
 /* ---- writes -------------------------------------------------------------- */
 
+static const char *md_target_name(const struct models *m)
+{
+	return m->c.t && m->c.t->name ? m->c.t->name : "mlflow";
+}
+
 static void write_done(void *res, const struct mlc_err *err, void *arg)
 {
 	struct models *m = arg;
 	m->write_req = NULL;
+	/* The audit record: the target, the exact request, what came back. */
+	log_audit(md_target_name(m), m->write_audit, err ? err->msg : "ok");
 	if (err) {
 		app_message(ROLE_ERR, "%s", err->msg);
 	} else {
@@ -133,6 +154,18 @@ static void write_done(void *res, const struct mlc_err *err, void *arg)
 		md_models_load(m);
 }
 
+/* The write's request as the audit log records it ("POST …/alias {name:
+ * fraud-detector, alias: champion, version: 3}"); log_audit sanitizes. */
+static void audit_request(struct models *m, const char *req, const char *model, const char *what,
+			  const char *value, const char *version, const char *extra)
+{
+	if (m->write_req) /* cancelled by the caller: sent, its answer never read */
+		log_audit(md_target_name(m), m->write_audit,
+			  "abandoned for a newer write: unknown");
+	snprintf(m->write_audit, sizeof m->write_audit, "%s {name: %s, %s: %s, version: %s%s}", req,
+		 model, what, value, version, extra);
+}
+
 void md_write_alias(struct models *m, const char *model, const char *alias, const char *version,
 		    struct view *from)
 {
@@ -142,6 +175,8 @@ void md_write_alias(struct models *m, const char *model, const char *alias, cons
 	free(a);
 	free(n);
 	mlflowc_cancel(m->write_req);
+	audit_request(m, "POST /api/2.0/mlflow/registered-models/alias", model, "alias", alias,
+		      version, "");
 	m->write_pop = from;
 	m->write_req = mlflowc_alias_set(&m->c, model, alias, version, write_done, m);
 }
@@ -153,6 +188,8 @@ void md_write_stage(struct models *m, const char *model, const char *version, co
 		 stage);
 	free(n);
 	mlflowc_cancel(m->write_req);
+	audit_request(m, "POST /api/2.0/mlflow/model-versions/transition-stage", model, "stage",
+		      stage, version, ", archive_existing_versions: false");
 	m->write_pop = NULL;
 	m->write_req = mlflowc_transition(&m->c, model, version, stage, false, write_done, m);
 }
@@ -197,7 +234,6 @@ static unsigned long mv_generation(struct view *v)
 static void model_cell(const struct mlflow_model *m, int col, struct cell *out)
 {
 	struct buf b;
-	char t[32];
 	buf_init(&b);
 	switch (col) {
 	case M_NAME:
@@ -217,8 +253,7 @@ static void model_cell(const struct mlflow_model *m, int col, struct cell *out)
 		mlp_cell(out, b.data, ROLE_MARK);
 		break;
 	case M_UPDATED:
-		mlp_time(t, sizeof t, m->last_updated_timestamp);
-		mlp_cell(out, t, ROLE_NORMAL);
+		mlp_time_cell(out, m->last_updated_timestamp, ROLE_NORMAL);
 		break;
 	case M_DESC:
 		mlp_cell(out, m->description, ROLE_DIM);
@@ -243,8 +278,12 @@ static void mv_detail(struct view *v, int row, char *out, size_t n, enum role *r
 {
 	struct models *m = md_of(v);
 	*role = ROLE_ERR;
-	if (m->err[0])
+	if (m->err[0]) {
 		snprintf(out, n, "%s", m->err);
+	} else if (m->models.stopped_at) {
+		mlp_stopped_detail(out, n, m->models.stopped_at, "name LIKE 'fraud%'");
+		*role = ROLE_WARN;
+	}
 }
 
 void md_empty_text(const char *err, bool loading, const char *none, char *out, size_t n)
@@ -267,8 +306,11 @@ static void mv_empty(struct view *v, char *out, size_t n)
 static void mv_status(struct view *v, char *out, size_t n)
 {
 	struct models *m = md_of(v);
+	char t[100];
+	mlp_stopped(t, sizeof t, m->models.stopped_at);
 	snprintf(out, n, "%s%s%s%s", m->filter[0] ? "server filter: " : "", m->filter,
-		 m->filter[0] && m->models_req ? "  " : "", m->models_req ? "loading…" : "");
+		 m->filter[0] && (m->models_req || t[0]) ? "  " : "",
+		 m->models_req ? "loading…" : t);
 }
 
 /* y: models:/NAME (what mlflow.pyfunc.load_model takes), sanitized. */
@@ -373,8 +415,8 @@ static const struct cmd_entry models_cmds[] = {
     {"model", NULL, "NAME", "open a registered model's versions", CMD_ARG_TEXT, cmd_model,
      complete_model},
     {"filter", NULL, "EXPR",
-     "models: the server's filter (name LIKE 'fraud%', tags.team = 'risk-ml'); other views: "
-     "filter the rows",
+     "server filter on the models (MLflow's grammar, shown as \"server filter:\"): name LIKE "
+     "'fraud%', tags.team = 'risk-ml'; other views: filter the rows, as /",
      CMD_ARG_TEXT, cmd_filter, NULL},
 };
 
@@ -392,6 +434,8 @@ static void md_close(struct panel *p)
 {
 	struct models *m = p->priv;
 	mlflowc_cancel(m->models_req);
+	if (m->write_req)
+		log_audit(md_target_name(m), m->write_audit, "abandoned at exit: unknown");
 	mlflowc_cancel(m->write_req);
 	mlflow_model_page_free(&m->models);
 	if (m->have_client)

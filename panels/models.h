@@ -32,6 +32,7 @@ struct models {
 	 * not a view's: leaving the view that asked does not cancel it. */
 	struct mlflowc_req *write_req;
 	char write_msg[400];	/* said when it succeeds */
+	char write_audit[800];	/* the exact request, for log_audit */
 	struct view *write_pop; /* popped when it succeeds, if still on top */
 	/* The view a pending input or dialog answers to; a view's close clears
 	 * it, so an answer that comes after its view left is dropped. */

@@ -30,9 +30,14 @@ struct run_name {
 /* The view's priv. */
 struct md_versions {
 	struct models *m;
+	struct view *view; /* the view whose priv this is */
 	char model[256];
-	struct mlflow_version_page versions;
+	struct mlflow_version_page versions; /* newest first */
 	struct mlflowc_req *req;
+	/* No versions: is there such a model? (registered-models/search
+	 * name='…'); not_found when the answer is none. */
+	struct mlflowc_req *exists_req;
+	bool not_found;
 	char err[300];
 	struct run_name names[32];
 	int nnames;
@@ -90,6 +95,32 @@ static const char *run_name_of(const struct md_versions *vs, const char *id)
 	return NULL;
 }
 
+/* Newest first, as the MLflow UI lists them (versions are numbers). */
+static int newest_first(const void *a, const void *b)
+{
+	const struct mlflow_model_version *x = a, *y = b;
+	long vx = x->version ? atol(x->version) : 0, vy = y->version ? atol(y->version) : 0;
+	return (vx < vy) - (vx > vy);
+}
+
+static void exists_done(void *res, const struct mlc_err *err, void *arg)
+{
+	struct md_versions *vs = arg;
+	vs->exists_req = NULL;
+	vs->not_found = !err && ((struct mlflow_model_page *)res)->n == 0;
+	md_bump(vs->m);
+}
+
+/* The version the cursor is on ("" when none), to keep it there. */
+static void selected_version(const struct md_versions *vs, char *out, size_t n)
+{
+	int row = table_selected(&vs->view->table);
+	snprintf(out, n, "%s",
+		 row >= 0 && (size_t)row < vs->versions.n && vs->versions.items[row].version
+		     ? vs->versions.items[row].version
+		     : "");
+}
+
 static void versions_done(void *res, const struct mlc_err *err, void *arg)
 {
 	struct md_versions *vs = arg;
@@ -97,11 +128,29 @@ static void versions_done(void *res, const struct mlc_err *err, void *arg)
 	if (err) {
 		snprintf(vs->err, sizeof vs->err, "%s", err->msg);
 	} else {
+		char sel[64];
+		selected_version(vs, sel, sizeof sel);
 		mlflow_version_page_free(&vs->versions);
 		vs->versions = *(struct mlflow_version_page *)res;
 		memset(res, 0, sizeof vs->versions);
+		if (vs->versions.n > 1)
+			qsort(vs->versions.items, vs->versions.n, sizeof *vs->versions.items,
+			      newest_first);
 		vs->err[0] = '\0';
+		/* The cursor follows the version, not the row number. */
+		for (size_t i = 0; sel[0] && i < vs->versions.n; i++)
+			if (vs->versions.items[i].version &&
+			    !strcmp(vs->versions.items[i].version, sel))
+				view_select_row(vs->view, (int)i);
 		names_fetch(vs);
+		mlflowc_cancel(vs->exists_req);
+		vs->exists_req = NULL;
+		vs->not_found = false;
+		if (!vs->versions.n) {
+			char *f = mlflow_name_filter(vs->model);
+			vs->exists_req = mlflowc_models(&vs->m->c, f, exists_done, vs);
+			free(f);
+		}
 	}
 	md_bump(vs->m);
 }
@@ -219,8 +268,7 @@ static void vv_cell(struct view *v, int row, int col, struct cell *out)
 		break;
 	}
 	case V_CREATED:
-		mlp_time(t, sizeof t, ver->creation_timestamp);
-		mlp_cell(out, t, ROLE_NORMAL);
+		mlp_time_cell(out, ver->creation_timestamp, ROLE_NORMAL);
 		break;
 	case V_SOURCE:
 		mlp_cell(out, ver->source, ROLE_DIM);
@@ -242,6 +290,10 @@ static void vv_detail(struct view *v, int row, char *out, size_t n, enum role *r
 	if (vs->err[0]) {
 		snprintf(out, n, "%s", vs->err);
 		*role = ROLE_ERR;
+	} else if (vs->versions.stopped_at) {
+		snprintf(out, n, "more versions on the server than the %zu listed",
+			 vs->versions.stopped_at);
+		*role = ROLE_WARN;
 	} else if (ver) {
 		snprintf(out, n, "source %s", ver->source ? ver->source : "-");
 	}
@@ -250,13 +302,21 @@ static void vv_detail(struct view *v, int row, char *out, size_t n, enum role *r
 static void vv_empty(struct view *v, char *out, size_t n)
 {
 	struct md_versions *vs = v->priv;
-	md_empty_text(vs->err, vs->req != NULL, "no versions", out, n);
+	if (vs->not_found) {
+		char *name = san_str(vs->model);
+		snprintf(out, n, "registered model %s not found", name);
+		free(name);
+		return;
+	}
+	md_empty_text(vs->err, vs->req || vs->exists_req, "no versions", out, n);
 }
 
 static void vv_status(struct view *v, char *out, size_t n)
 {
 	struct md_versions *vs = v->priv;
-	snprintf(out, n, "%s", vs->req ? "loading…" : "");
+	char t[100];
+	mlp_stopped(t, sizeof t, vs->versions.stopped_at);
+	snprintf(out, n, "%s", vs->req ? "loading…" : t);
 }
 
 /* y: models:/NAME/VERSION (what mlflow.pyfunc.load_model takes), sanitized. */
@@ -284,6 +344,7 @@ static void vv_close(struct view *v)
 	struct md_versions *vs = v->priv;
 	md_forget_view(vs->m, v);
 	mlflowc_cancel(vs->req);
+	mlflowc_cancel(vs->exists_req);
 	names_clear(vs);
 	mlflow_version_page_free(&vs->versions);
 	free(vs);
@@ -423,6 +484,7 @@ struct view *md_versions_push(struct models *m, const char *model)
 		free(vs);
 		return NULL;
 	}
+	vs->view = v;
 	versions_load(vs);
 	return v;
 }

@@ -39,6 +39,9 @@ struct cell {
 	 * whose text is not that number ("3.1 KB", "12,345") gives it here. */
 	bool has_num;
 	double num;
+	/* What a text column sorts by when it is not the text drawn (a name
+	 * without tree or mark glyphs, a time with its year); "" sorts by text. */
+	char sort[128];
 };
 
 struct panel;

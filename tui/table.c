@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +91,7 @@ struct sort_key {
 	char *text;
 	double num;
 	bool has_num;
+	bool missing; /* no value ("-", a NaN, no number in a numeric column) */
 };
 
 static bool sort_desc_flag;
@@ -98,6 +100,9 @@ static int key_cmp(const void *a, const void *b)
 {
 	const struct sort_key *x = a, *y = b;
 	int c;
+	/* Missing values go last whatever the direction, as in the MLflow UI. */
+	if (x->missing != y->missing)
+		return x->missing ? 1 : -1;
 	if (x->has_num && y->has_num)
 		c = (x->num > y->num) - (x->num < y->num);
 	else if (x->has_num != y->has_num)
@@ -117,13 +122,18 @@ static void sort_view(struct table *t, const struct column *cols)
 	struct cell c;
 	for (int i = 0; i < t->nview; i++) {
 		c.text[0] = '\0';
+		c.sort[0] = '\0';
 		c.has_num = false;
 		t->v->ops->cell(t->v, t->view[i], t->sort_col, &c);
 		keys[i].row = t->view[i];
-		keys[i].text = xstrdup(c.text);
+		keys[i].text = xstrdup(c.sort[0] ? c.sort : c.text);
 		char *end;
 		keys[i].num = c.has_num ? c.num : strtod(c.text, &end);
-		keys[i].has_num = cols[t->sort_col].numeric && (c.has_num || end != c.text);
+		keys[i].has_num = cols[t->sort_col].numeric && (c.has_num || end != c.text) &&
+				  !isnan(keys[i].num);
+		keys[i].missing = cols[t->sort_col].numeric
+				      ? !keys[i].has_num
+				      : !keys[i].text[0] || !strcmp(keys[i].text, "-");
 	}
 	sort_desc_flag = t->sort_desc;
 	qsort(keys, (size_t)t->nview, sizeof *keys, key_cmp);

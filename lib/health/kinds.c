@@ -111,7 +111,8 @@ static bool c_mlflow_experiments(const struct http_resp *r, char *d, size_t n, b
 		snprintf(d, n, "%s", e.msg);
 		return false;
 	}
-	snprintf(d, n, "answers (%d experiment%s in the first page)", count, count == 1 ? "" : "s");
+	/* It asks for one (max_results=1): a count would lie. */
+	snprintf(d, n, "answers (%s)", count ? "lists experiments" : "no experiments");
 	return true;
 }
 

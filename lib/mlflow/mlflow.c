@@ -212,6 +212,21 @@ int mlflow_parse_experiment_get(struct mlflow_experiment *out, const char *body,
 	return rc;
 }
 
+char *mlflow_name_filter(const char *name)
+{
+	/* name='…' with ' doubled: the filter grammar's SQL-style escape. */
+	struct buf f;
+	buf_init(&f);
+	buf_puts(&f, "name='");
+	for (const char *s = name; *s; s++) {
+		if (*s == '\'')
+			buf_puts(&f, "'");
+		buf_append(&f, s, 1);
+	}
+	buf_puts(&f, "'");
+	return buf_steal(&f);
+}
+
 char *mlflow_url(const char *base, const char *path, const char *const *kv)
 {
 	struct buf b;

@@ -72,6 +72,10 @@ char *mlflow_experiments_search_url(const char *base, int max_results, const cha
 int mlflow_parse_experiment_get(struct mlflow_experiment *out, const char *body, size_t len,
 				struct mlc_err *err);
 
+/* The filter that selects one registered model by name ("name='it''s'",
+ * quotes doubled). Caller frees. */
+char *mlflow_name_filter(const char *name);
+
 /* base + path ("/api/2.0/mlflow/runs/get") + "?k=v&…" from a NULL-key-
  * terminated list of name, value pairs; a NULL value skips its pair; a name
  * may repeat (MLflow's GET arrays: run_ids=a&run_ids=b). Values are

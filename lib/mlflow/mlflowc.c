@@ -311,20 +311,11 @@ struct mlflowc_req *mlflowc_models(struct mlflowc *c, const char *filter, mlflow
 
 struct mlflowc_req *mlflowc_versions(struct mlflowc *c, const char *model, mlflowc_cb cb, void *arg)
 {
-	/* name='…' with ' doubled: the filter grammar's SQL-style escape. */
-	struct buf f;
-	buf_init(&f);
-	buf_puts(&f, "name='");
-	for (const char *s = model; *s; s++) {
-		if (*s == '\'')
-			buf_puts(&f, "'");
-		buf_append(&f, s, 1);
-	}
-	buf_puts(&f, "'");
-	const char *kv[] = {"filter", f.data, "max_results", "1000", NULL};
+	char *f = mlflow_name_filter(model);
+	const char *kv[] = {"filter", f, "max_results", "1000", NULL};
 	struct mlflowc_req *r =
 	    start(c, "GET", API "model-versions/search", kv, NULL, K_VERSION_PAGE, NULL, cb, arg);
-	buf_free(&f);
+	free(f);
 	return r;
 }
 

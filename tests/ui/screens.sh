@@ -12,8 +12,8 @@
 #   # before: unknown-host N node N starts with an empty known_hosts of its own
 #   # known-hosts-lines: K     after the run that known_hosts holds K lines
 #   # after: reset SERVICE   the simulator's world back to its start (tests that write)
-#   # mask: dates            also mask dates and HH:MM times (S3 stamps objects
-#                            with the time the stack was seeded)
+#   # mask: dates            also mask dates and HH:MM times: only for objects the
+#                            test itself writes (the seeded ones have pinned dates)
 #   # sigv4: ARGS            a tests/stack/sigv4_s3.py of the test's own, started
 #                            with ARGS for the run (its port is @SIGV4_PORT@ in
 #                            the config file; stopped after)

@@ -2,7 +2,8 @@
  * captured responses in tests/fixtures/, then on hostile bodies (truncated,
  * wrong types, huge, `null`, HTML error pages, raw ESC bytes). Parsers hand
  * strings back raw — sanitizing is the caller's job — so these tests check
- * the values, that nothing crashes, and that errors name the JSON path. */
+ * the values, that every refusal is an error with a message (and a cut
+ * document is always refused), and that errors name the JSON path. */
 #include "lib/health/svc.h"
 
 #include <criterion/criterion.h>
@@ -524,43 +525,87 @@ struct body {
 	const char *name;
 	const char *data;
 	size_t len;
+	unsigned accepted; /* the parsers that take it: none, or a reason below */
 };
 
-static void run_all(const char *data, size_t len)
+/* The parsers, one bit each, for the set that accepted a body. */
+enum {
+	P_MLFLOW_VERSION = 1 << 0,
+	P_MLFLOW_EXPS = 1 << 1,
+	P_RAY_VERSION = 1 << 2,
+	P_RAY_NODES = 1 << 3,
+	P_PROM = 1 << 4,
+	P_PREFECT_VERSION = 1 << 5,
+	P_PREFECT_HEALTH = 1 << 6,
+	P_AIRFLOW_VERSION = 1 << 7,
+	P_AIRFLOW_HEALTH = 1 << 8,
+	P_PREFECT_POOLS = 1 << 9,
+};
+
+/* One parser's answer: accepted (0), or refused with rc == -err.code and a
+ * message; anything else fails the test. Returns bit when accepted. */
+static unsigned answer(int rc, const struct mlc_err *err, unsigned bit, const char *what)
+{
+	if (rc == 0)
+		return bit;
+	cr_assert_lt(rc, 0, "%s: rc %d", what, rc);
+	cr_assert_eq(rc, -err->code, "%s: rc %d, code %d (%s)", what, rc, err->code, err->msg);
+	cr_assert_neq(err->msg[0], '\0', "%s: refused without a message", what);
+	return 0;
+}
+
+/* Runs every parser on the body; returns the set that accepted it. */
+static unsigned run_all(const char *data, size_t len)
 {
 	char out[80];
 	int a, d, n;
-	struct mlc_err err;
-	mlflow_parse_version(data, len, out, sizeof out, &err);
-	mlflow_parse_experiments_count(data, len, &n, &err);
-	ray_parse_version(data, len, out, sizeof out, &err);
-	ray_parse_nodes(data, len, &a, &d, &err);
-	prom_parse_buildinfo(data, len, out, sizeof out, &err);
-	prefect_parse_version(data, len, out, sizeof out, &err);
-	prefect_parse_health(data, len, &err);
-	airflow_parse_version(data, len, out, sizeof out, &err);
-	airflow_parse_health(data, len, out, sizeof out, &err);
-	prefect_parse_work_pools(data, len, out, sizeof out, &err);
+	struct mlc_err e;
+	unsigned ok = 0;
+#define ANSWER(call, bit)                                                                          \
+	do {                                                                                       \
+		mlc_err_clear(&e);                                                                 \
+		ok |= answer(call, &e, bit, #call);                                                \
+	} while (0)
+	ANSWER(mlflow_parse_version(data, len, out, sizeof out, &e), P_MLFLOW_VERSION);
+	ANSWER(mlflow_parse_experiments_count(data, len, &n, &e), P_MLFLOW_EXPS);
+	ANSWER(ray_parse_version(data, len, out, sizeof out, &e), P_RAY_VERSION);
+	ANSWER(ray_parse_nodes(data, len, &a, &d, &e), P_RAY_NODES);
+	ANSWER(prom_parse_buildinfo(data, len, out, sizeof out, &e), P_PROM);
+	ANSWER(prefect_parse_version(data, len, out, sizeof out, &e), P_PREFECT_VERSION);
+	ANSWER(prefect_parse_health(data, len, &e), P_PREFECT_HEALTH);
+	ANSWER(airflow_parse_version(data, len, out, sizeof out, &e), P_AIRFLOW_VERSION);
+	ANSWER(airflow_parse_health(data, len, out, sizeof out, &e), P_AIRFLOW_HEALTH);
+	ANSWER(prefect_parse_work_pools(data, len, out, sizeof out, &e), P_PREFECT_POOLS);
+#undef ANSWER
+	return ok;
 }
 
+/* Each body is refused by every parser (with its error), except that MLflow's
+ * /version is plain text: one line that is neither HTML nor JSON is taken as
+ * the version (the caller sanitizes it). */
 Test(svc, every_parser_survives_hostile_bodies)
 {
+	enum { TEXT = P_MLFLOW_VERSION };
 	static const struct body bodies[] = {
-	    {"empty", LIT("")},
-	    {"null", LIT("null")},
-	    {"nul bytes", LIT("{\"a\0\":\0}")},
-	    {"deep arrays", NULL, 0},
-	    {"html", LIT("<!DOCTYPE html><html><head><title>502</title></head></html>")},
-	    {"esc", LIT("\x1b[2J\x1b]0;t\x07{\"ray_version\":\"\x1b[31m\"}")},
-	    {"invalid utf-8", LIT("{\"ray_version\":\"\xff\xfe\"}")},
-	    {"numbers", LIT("[1e999, -1e999, 123456789012345678901234567890]")},
-	    {"wrong types", LIT("{\"status\":\"success\",\"data\":{\"version\":[]},"
-				"\"ray_version\":{},\"version\":true,\"metadatabase\":[],"
-				"\"scheduler\":1,\"result\":\"false\",\"experiments\":null}")},
+	    {"empty", LIT(""), 0},
+	    {"null", LIT("null"), TEXT},
+	    {"nul bytes", LIT("{\"a\0\":\0}"), 0},
+	    {"deep arrays", NULL, 0, TEXT},
+	    {"html", LIT("<!DOCTYPE html><html><head><title>502</title></head></html>"), 0},
+	    {"esc", LIT("\x1b[2J\x1b]0;t\x07{\"ray_version\":\"\x1b[31m\"}"), TEXT},
+	    {"invalid utf-8", LIT("{\"ray_version\":\"\xff\xfe\"}"), 0},
+	    {"numbers", LIT("[1e999, -1e999, 123456789012345678901234567890]"), TEXT},
+	    {"wrong types",
+	     LIT("{\"status\":\"success\",\"data\":{\"version\":[]},"
+		 "\"ray_version\":{},\"version\":true,\"metadatabase\":[],"
+		 "\"scheduler\":1,\"result\":\"false\",\"experiments\":null}"),
+	     0},
 	};
 	for (size_t i = 0; i < ARRAY_LEN(bodies); i++) {
 		if (bodies[i].data) {
-			run_all(bodies[i].data, bodies[i].len);
+			unsigned got = run_all(bodies[i].data, bodies[i].len);
+			cr_expect_eq(got, bodies[i].accepted, "%s: accepted by 0x%x, want 0x%x",
+				     bodies[i].name, got, bodies[i].accepted);
 			continue;
 		}
 		/* 100,000 nested arrays: deeper than jansson's limit. */
@@ -568,36 +613,54 @@ Test(svc, every_parser_survives_hostile_bodies)
 		char *deep = xmalloc(2 * depth);
 		memset(deep, '[', depth);
 		memset(deep + depth, ']', depth);
-		run_all(deep, 2 * depth);
-		struct mlc_err err;
-		int cnt;
-		cr_assert_eq(mlflow_parse_experiments_count(deep, 2 * depth, &cnt, &err),
-			     -MLC_ERR_PARSE);
+		cr_assert_eq(run_all(deep, 2 * depth), bodies[i].accepted,
+			     "nesting past jansson's limit refused");
 		free(deep);
 	}
 }
 
-Test(svc, every_parser_survives_every_truncation_of_the_fixtures)
+/* Every prefix of a captured document, shorter than the document itself
+ * (trailing whitespace aside), is refused with an error by the parser the
+ * document is for, and the whole document parses; every other parser
+ * answers each prefix with a result or an error (never a crash). */
+Test(svc, every_truncation_of_the_fixtures_is_refused)
 {
-	static const char *const files[] = {
-	    "tests/fixtures/ray/api-version.json",
-	    "tests/fixtures/ray/state-nodes.json",
-	    "tests/fixtures/prometheus/buildinfo.json",
-	    "tests/fixtures/prefect/admin-version.json",
-	    "tests/fixtures/airflow/health.json",
-	    "tests/fixtures/airflow/version.json",
-	    "tests/fixtures/mlflow/experiments-search-page1.json",
+	static const struct {
+		const char *file;
+		unsigned parser;
+	} docs[] = {
+	    {"tests/fixtures/ray/api-version.json", P_RAY_VERSION},
+	    {"tests/fixtures/ray/state-nodes.json", P_RAY_NODES},
+	    {"tests/fixtures/prometheus/buildinfo.json", P_PROM},
+	    {"tests/fixtures/prefect/admin-version.json", P_PREFECT_VERSION},
+	    {"tests/fixtures/airflow/health.json", P_AIRFLOW_HEALTH},
+	    {"tests/fixtures/prefect/work-pools-filter.json", P_PREFECT_POOLS},
+	    {"tests/fixtures/airflow/version.json", P_AIRFLOW_VERSION},
+	    {"tests/fixtures/mlflow/experiments-search-page1.json", P_MLFLOW_EXPS},
 	};
-	for (size_t f = 0; f < ARRAY_LEN(files); f++) {
+	for (size_t f = 0; f < ARRAY_LEN(docs); f++) {
 		size_t len;
-		char *body = fixture_read(files[f], &len);
+		char *body = fixture_read(docs[f].file, &len);
+		size_t end = len;
+		while (end > 0 && strchr(" \t\r\n", body[end - 1]))
+			end--;
+		cr_assert_gt(end, 2, "%s is a document", docs[f].file);
+		cr_assert(run_all(body, len) & docs[f].parser, "%s: the whole document parses",
+			  docs[f].file);
 		for (size_t cut = 0; cut < len; cut++) {
 			/* A private copy of exactly cut bytes, so that ASan sees any
 			 * read past the length the parser was given. */
 			char *p = xmalloc(cut ? cut : 1);
 			memcpy(p, body, cut);
-			run_all(p, cut);
+			unsigned ok = run_all(p, cut);
 			free(p);
+			if (cut < end)
+				cr_assert_not(ok & docs[f].parser, "%s cut at %zu of %zu accepted",
+					      docs[f].file, cut, len);
+			else
+				cr_assert(ok & docs[f].parser,
+					  "%s: only whitespace cut at %zu refused", docs[f].file,
+					  cut);
 		}
 		free(body);
 	}

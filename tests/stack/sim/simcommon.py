@@ -17,7 +17,8 @@ Python 3 standard library only.  What lives here:
 * ``--hostile``: start in hostile mode (see below);
 * the control endpoints every simulator answers, whatever the mode:
 
-  ``GET /__sim/set?mode=ok|error500|hang|hostile``
+  ``GET /__sim/set?mode=ok|error500|hang|hostile`` (or a ``REQUEST_MODES``
+  name: then every request is in that mode, as if its path asked for it)
       ok        normal answers;
       error500  every other route answers HTTP 500 with a plausible body for
                 that server (the simulator decides the body);
@@ -405,6 +406,8 @@ class Handler(BaseHTTPRequestHandler):
         if m and m.group(1) in REQUEST_MODES:
             req_mode = m.group(1)
             raw_path = raw_path[len("/__mode/") + len(req_mode):]
+        elif state.mode in REQUEST_MODES:
+            req_mode = state.mode   # set for every request (a screen test's mode)
         state.record(method, raw_path, self.headers, body)
         mode = state.mode
         if mode == "hang":
@@ -426,9 +429,9 @@ class Handler(BaseHTTPRequestHandler):
         q = urllib.parse.parse_qs(urllib.parse.urlsplit(raw_path).query)
         if path == "/__sim/set":
             mode = (q.get("mode") or [""])[0]
-            if mode not in MODES:
+            if mode not in MODES and mode not in REQUEST_MODES:
                 return json_response(400, {"error": "unknown mode %r" % mode,
-                                           "modes": list(MODES)})
+                                           "modes": list(MODES + REQUEST_MODES)})
             with state.lock:
                 prev, state.mode = state.mode, mode
             return json_response(200, {"mode": mode, "previous": prev})
