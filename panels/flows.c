@@ -53,8 +53,8 @@ const struct fl_run *fl_run_at(const struct flows *f, int i)
 
 void fl_run_free(struct fl_run *r)
 {
-	char **s[] = {&r->id,	 &r->flow,  &r->flow_id, &r->name,
-		      &r->state, &r->where, &r->params,	 &r->message};
+	char **s[] = {&r->id,	&r->flow,  &r->flow_id, &r->dep_id, &r->deployment,
+		      &r->name, &r->state, &r->where,	&r->params, &r->message};
 	for (size_t i = 0; i < ARRAY_LEN(s); i++)
 		free(*s[i]);
 	memset(r, 0, sizeof *r);
@@ -71,6 +71,8 @@ void fl_run_copy(struct fl_run *dst, const struct fl_run *src)
 	dst->id = fl_dup(src->id);
 	dst->flow = fl_dup(src->flow);
 	dst->flow_id = fl_dup(src->flow_id);
+	dst->dep_id = fl_dup(src->dep_id);
+	dst->deployment = fl_dup(src->deployment);
 	dst->name = fl_dup(src->name);
 	dst->state = fl_dup(src->state);
 	dst->where = fl_dup(src->where);
@@ -196,7 +198,7 @@ static const struct column run_cols[C_COUNT] = {
     [C_STATE] = {"STATE", 6, 15, ALIGN_LEFT, 0, false},
     [C_START] = {"START (UTC)", 16, 16, ALIGN_LEFT, 3, false},
     [C_DUR] = {"DURATION", 8, 8, ALIGN_RIGHT, 1, true},
-    [C_WHERE] = {"POOL/QUEUE", 6, 0, ALIGN_LEFT, 4, false},
+    [C_WHERE] = {"DEPLOYMENT POOL/QUEUE", 6, 0, ALIGN_LEFT, 4, false},
 };
 
 static void rv_title(struct view *v, char *out, size_t n)
@@ -215,7 +217,8 @@ static int rv_nrows(struct view *v)
 	struct flows *f = fl_of(v);
 	/* Loaded when first shown, not at startup. */
 	if (!f->p_loaded && !f->a_loaded && !f->p_req && !f->a_req && !f->p_flows_req &&
-	    !f->p_err[0] && !f->a_err[0] && (fl_target(FB_PREFECT) || fl_target(FB_AIRFLOW)))
+	    !f->p_deps_req && !f->p_err[0] && !f->a_err[0] &&
+	    (fl_target(FB_PREFECT) || fl_target(FB_AIRFLOW)))
 		fl_load(f);
 	return f->nrows;
 }
@@ -262,7 +265,14 @@ static void rv_cell(struct view *v, int row, int col, struct cell *out)
 		out->num = r->dur_s;
 		break;
 	case C_WHERE:
-		fl_cell(out, r->where, ROLE_DIM);
+		if (r->be == FB_PREFECT) {
+			char *w = xasprintf("%s %s", r->deployment ? r->deployment : "(ad hoc)",
+					    r->where ? r->where : "-");
+			fl_cell(out, w, ROLE_DIM);
+			free(w);
+		} else {
+			fl_cell(out, r->where, ROLE_DIM);
+		}
 		break;
 	}
 }
@@ -287,7 +297,7 @@ static void rv_detail(struct view *v, int row, char *out, size_t n, enum role *r
 static void rv_empty(struct view *v, char *out, size_t n)
 {
 	struct flows *f = fl_of(v);
-	bool loading = f->p_req || f->a_req || f->p_flows_req;
+	bool loading = f->p_req || f->a_req || f->p_flows_req || f->p_deps_req;
 	if (!fl_target(FB_PREFECT) && !fl_target(FB_AIRFLOW))
 		snprintf(out, n,
 			 "no Prefect or Airflow configured: set [prefect] url "
@@ -319,7 +329,7 @@ static void rv_status(struct view *v, char *out, size_t n)
 	}
 	snprintf(out, n, "24h: %d failed · %d late · %d running   state: %s%s", failed, late,
 		 running, filter_names[f->filter],
-		 f->p_req || f->a_req || f->p_flows_req ? "  loading…" : "");
+		 f->p_req || f->a_req || f->p_flows_req || f->p_deps_req ? "  loading…" : "");
 }
 
 static void rv_copy(struct view *v, int row, char *out, size_t n)
@@ -415,6 +425,7 @@ static void fl_close(struct panel *p)
 	struct flows *f = p->priv;
 	apireq_cancel(f->p_req);
 	apireq_cancel(f->p_flows_req);
+	apireq_cancel(f->p_deps_req);
 	apireq_cancel(f->a_req);
 	fl_act_close(f);
 	fl_runs_free(&f->pr, &f->npr);

@@ -25,14 +25,16 @@ enum fl_class { FC_OK, FC_FAILED, FC_LATE, FC_RUNNING, FC_WAITING, FC_CANCELLED,
 /* One run as the table shows it. Strings owned, raw (sanitized when drawn). */
 struct fl_run {
 	enum fl_backend be;
-	char *id;      /* Prefect flow run id; Airflow dag_run_id */
-	char *flow;    /* flow name (joined from flow_id) or DAG id */
-	char *flow_id; /* Prefect only */
-	char *name;    /* run name; Airflow: the run id */
-	char *state;   /* the state's own name: Late, Retrying, upstream_failed */
-	char *where;   /* work pool/queue; Airflow: run type */
-	char *params;  /* JSON or NULL */
-	char *message; /* the state's message, or NULL */
+	char *id;	  /* Prefect flow run id; Airflow dag_run_id */
+	char *flow;	  /* flow name (joined from flow_id) or DAG id */
+	char *flow_id;	  /* Prefect only */
+	char *dep_id;	  /* Prefect only: the deployment, NULL for an ad-hoc run */
+	char *deployment; /* its name (joined) */
+	char *name;	  /* run name; Airflow: the run id */
+	char *state;	  /* the state's own name: Late, Retrying, upstream_failed */
+	char *where;	  /* work pool/queue; Airflow: run type */
+	char *params;	  /* JSON or NULL */
+	char *message;	  /* the state's message, or NULL */
 	enum fl_class cls;
 	int64_t start_ms, expected_ms, end_ms;
 	double dur_s; /* < 0: none */
@@ -49,7 +51,7 @@ struct flows {
 	/* Each backend's runs as last loaded, and the merged list shown. */
 	struct fl_run *pr, *ar;
 	size_t npr, nar;
-	struct apireq *p_req, *p_flows_req, *a_req;
+	struct apireq *p_req, *p_flows_req, *p_deps_req, *a_req;
 	int p_offset, a_offset;	      /* the page being loaded */
 	struct fl_run *p_acc, *a_acc; /* pages loaded so far */
 	size_t np_acc, na_acc;

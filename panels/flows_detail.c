@@ -111,6 +111,9 @@ static void info_rows(struct fl_detail *d)
 	add(d, "info", "end", b, ROLE_NORMAL);
 	fl_dur(a, sizeof a, r->dur_s);
 	add(d, "info", "duration", a, ROLE_NORMAL);
+	if (r->be == FB_PREFECT)
+		add(d, "info", "deployment", r->deployment ? r->deployment : "(ad hoc)",
+		    ROLE_NORMAL);
 	add(d, "info", r->be == FB_PREFECT ? "pool/queue" : "run type", r->where, ROLE_DIM);
 	if (r->message)
 		add(d, "info", r->be == FB_PREFECT ? "message" : "note", r->message, ROLE_DIM);

@@ -4,6 +4,7 @@
  * MAX_RUNS of each, the newest. Each backend's list is replaced whole when
  * its last page came, so a failure keeps the last good one (and says why
  * on the detail line); fl_rebuild merges them into the view's rows. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,20 +80,19 @@ static void p_finish(struct flows *f)
 	fl_rebuild(f);
 }
 
-static void p_flows_done(void *res, const struct mlc_err *err, void *arg)
+/* Both joins of a page came (or failed: the ids stand in, the client
+ * logged why): then the next page, or the end. */
+static void p_joined(struct flows *f)
 {
-	struct flows *f = arg;
-	f->p_flows_req = NULL;
-	const struct prefect_flows *fl = res;
+	if (f->p_flows_req || f->p_deps_req)
+		return;
 	for (size_t i = (size_t)f->p_offset; i < f->np_acc; i++) {
 		struct fl_run *r = &f->p_acc[i];
-		for (size_t j = 0; fl && j < fl->n && !r->flow; j++)
-			if (r->flow_id && fl->items[j].id && !strcmp(fl->items[j].id, r->flow_id))
-				r->flow = fl_dup(fl->items[j].name);
-		if (!r->flow && r->flow_id) /* not found, or flows/filter failed */
+		if (!r->flow && r->flow_id)
 			r->flow = xasprintf("flow %.8s", r->flow_id);
+		if (!r->deployment && r->dep_id)
+			r->deployment = xasprintf("deployment %.8s", r->dep_id);
 	}
-	/* A failed flows/filter was logged by the client: the ids stand in. */
 	size_t got = f->np_acc - (size_t)f->p_offset;
 	f->p_offset = (int)f->np_acc;
 	if (got == 200 && f->np_acc < MAX_RUNS)
@@ -101,12 +101,60 @@ static void p_flows_done(void *res, const struct mlc_err *err, void *arg)
 		p_finish(f);
 }
 
+/* Names the runs of this page whose id (the char * at offset id_off of
+ * struct fl_run) is among the answer's, in the char * at name_off. */
+static void name_runs(struct flows *f, const struct prefect_flows *ans, size_t id_off,
+		      size_t name_off)
+{
+	for (size_t i = (size_t)f->p_offset; ans && i < f->np_acc; i++) {
+		char *base = (char *)&f->p_acc[i];
+		const char *id = *(char **)(base + id_off);
+		char **name = (char **)(base + name_off);
+		for (size_t j = 0; id && j < ans->n && !*name; j++)
+			if (ans->items[j].id && !strcmp(ans->items[j].id, id))
+				*name = fl_dup(ans->items[j].name);
+	}
+}
+
+static void p_flows_done(void *res, const struct mlc_err *err, void *arg)
+{
+	struct flows *f = arg;
+	f->p_flows_req = NULL;
+	name_runs(f, res, offsetof(struct fl_run, flow_id), offsetof(struct fl_run, flow));
+	p_joined(f);
+}
+
+static void p_deps_done(void *res, const struct mlc_err *err, void *arg)
+{
+	struct flows *f = arg;
+	f->p_deps_req = NULL;
+	name_runs(f, res, offsetof(struct fl_run, dep_id), offsetof(struct fl_run, deployment));
+	p_joined(f);
+}
+
+/* The distinct non-NULL ids at id_off of runs [from, to), borrowed. */
+static size_t distinct(const struct fl_run *v, size_t from, size_t to, size_t id_off,
+		       const char **out)
+{
+	size_t n = 0;
+	for (size_t i = from; i < to; i++) {
+		const char *id = *(char *const *)((const char *)&v[i] + id_off);
+		bool seen = !id;
+		for (size_t j = 0; j < n && !seen; j++)
+			seen = !strcmp(out[j], id);
+		if (!seen)
+			out[n++] = id;
+	}
+	return n;
+}
+
 static struct fl_run from_prefect(struct prefect_run *p)
 {
 	struct fl_run r = {.be = FB_PREFECT, .dur_s = -1};
 	r.id = p->id;
 	r.name = p->name;
 	r.flow_id = p->flow_id;
+	r.dep_id = p->deployment_id;
 	r.state = p->state_name ? p->state_name : fl_dup(p->state_type);
 	r.cls = fl_prefect_class(p->state_type, p->state_name);
 	r.message = p->state_message;
@@ -120,7 +168,7 @@ static struct fl_run from_prefect(struct prefect_run *p)
 		r.where = xasprintf("%s/%s", p->work_pool ? p->work_pool : "-",
 				    p->work_queue ? p->work_queue : "-");
 	/* moved: what is left is freed by the client */
-	p->id = p->name = p->flow_id = p->state_message = p->parameters = NULL;
+	p->id = p->name = p->flow_id = p->deployment_id = p->state_message = p->parameters = NULL;
 	if (p->state_name)
 		p->state_name = NULL;
 	return r;
@@ -136,22 +184,19 @@ static void p_page_done(void *res, const struct mlc_err *err, void *arg)
 	}
 	struct prefect_runs *pg = res;
 	f->p_acc = xrealloc(f->p_acc, (f->np_acc + pg->n + 1) * sizeof *f->p_acc);
+	size_t from = f->np_acc;
+	for (size_t i = 0; i < pg->n; i++)
+		f->p_acc[f->np_acc++] = from_prefect(&pg->items[i]);
+	/* One flows/filter and one deployments/filter per page, not per row. */
 	const char **ids = xcalloc(pg->n + 1, sizeof *ids);
-	size_t nids = 0;
-	for (size_t i = 0; i < pg->n; i++) {
-		struct fl_run r = from_prefect(&pg->items[i]);
-		bool seen = !r.flow_id;
-		for (size_t j = 0; j < nids && !seen; j++)
-			seen = !strcmp(ids[j], r.flow_id);
-		f->p_acc[f->np_acc++] = r;
-		if (!seen)
-			ids[nids++] = f->p_acc[f->np_acc - 1].flow_id;
-	}
-	if (nids)
-		f->p_flows_req = prefectc_flows(&f->pc, ids, nids, p_flows_done, f);
-	else
-		p_flows_done(NULL, NULL, f);
+	size_t n = distinct(f->p_acc, from, f->np_acc, offsetof(struct fl_run, flow_id), ids);
+	if (n)
+		f->p_flows_req = prefectc_flows(&f->pc, ids, n, p_flows_done, f);
+	n = distinct(f->p_acc, from, f->np_acc, offsetof(struct fl_run, dep_id), ids);
+	if (n)
+		f->p_deps_req = prefectc_deployments(&f->pc, ids, n, p_deps_done, f);
 	free(ids);
+	p_joined(f); /* on at once when there was nothing to join */
 }
 
 static void p_next(struct flows *f)
@@ -223,7 +268,8 @@ void fl_load(struct flows *f)
 		f->have_pc = true;
 		prefectc_cancel(f->p_req);
 		prefectc_cancel(f->p_flows_req);
-		f->p_req = f->p_flows_req = NULL;
+		prefectc_cancel(f->p_deps_req);
+		f->p_req = f->p_flows_req = f->p_deps_req = NULL;
 		fl_runs_free(&f->p_acc, &f->np_acc);
 		f->p_offset = 0;
 		p_next(f);

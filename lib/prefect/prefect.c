@@ -461,10 +461,20 @@ char *prefect_runs_body(const char *const *types, int limit, int offset)
 	return jsonx_dump(o);
 }
 
+static char *ids_body(const char *collection, const char *const *ids, size_t n)
+{
+	return jsonx_dump(json_pack("{s:{s:o}, s:i}", collection, "id", any_of(ids, n), "limit",
+				    (int)MLC_MIN(MLC_MAX(n, 1), 200)));
+}
+
 char *prefect_flows_body(const char *const *ids, size_t n)
 {
-	return jsonx_dump(json_pack("{s:{s:o}, s:i}", "flows", "id", any_of(ids, n), "limit",
-				    (int)MLC_MIN(MLC_MAX(n, 1), 200)));
+	return ids_body("flows", ids, n);
+}
+
+char *prefect_deployments_body(const char *const *ids, size_t n)
+{
+	return ids_body("deployments", ids, n);
 }
 
 char *prefect_task_runs_body(const char *flow_run_id)

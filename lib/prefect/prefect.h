@@ -32,6 +32,7 @@ struct prefect_runs {
 	size_t n;
 };
 
+/* A flow, or a deployment: what a run's flow_id or deployment_id names. */
 struct prefect_flow {
 	char *id, *name;
 };
@@ -112,8 +113,11 @@ void prefect_set_state_free(struct prefect_set_state *s);
  * limit (≤ 200) and offset, and when types is non-NULL only runs whose
  * state type is one of them (NULL-terminated). */
 char *prefect_runs_body(const char *const *types, int limit, int offset);
-/* flows/filter for the flow ids of a page (one request per page). */
+/* flows/filter for the flow ids of a page (one request per page), and
+ * deployments/filter for its deployment ids (parsed by
+ * prefect_parse_flows: the same id and name). */
 char *prefect_flows_body(const char *const *ids, size_t n);
+char *prefect_deployments_body(const char *const *ids, size_t n);
 /* task_runs/filter of one flow run, oldest first. */
 char *prefect_task_runs_body(const char *flow_run_id);
 /* logs/filter of one flow run, oldest first, limit from offset. */

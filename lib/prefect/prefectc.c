@@ -77,6 +77,14 @@ struct apireq *prefectc_flows(struct prefectc *c, const char *const *ids, size_t
 		     P(prefect_parse_flows), F(prefect_flows_free), cb, arg);
 }
 
+struct apireq *prefectc_deployments(struct prefectc *c, const char *const *ids, size_t n,
+				    apireq_cb cb, void *arg)
+{
+	return start(c, "/deployments/filter", prefect_deployments_body(ids, n),
+		     sizeof(struct prefect_flows), P(prefect_parse_flows), F(prefect_flows_free),
+		     cb, arg);
+}
+
 /* "PREFIX ENCODED-ID SUFFIX" for an id that came from the server. */
 static void id_path(char *out, size_t n, const char *prefix, const char *id, const char *suffix)
 {

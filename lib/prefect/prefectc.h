@@ -36,6 +36,9 @@ struct apireq *prefectc_runs(struct prefectc *c, const char *const *types, int l
 /* struct prefect_flows: the flows of ids (one flows/filter). */
 struct apireq *prefectc_flows(struct prefectc *c, const char *const *ids, size_t n, apireq_cb cb,
 			      void *arg);
+/* struct prefect_flows (id, name): the deployments of ids. */
+struct apireq *prefectc_deployments(struct prefectc *c, const char *const *ids, size_t n,
+				    apireq_cb cb, void *arg);
 /* struct prefect_states: GET flow_run_states/?flow_run_id=ID. */
 struct apireq *prefectc_states(struct prefectc *c, const char *run_id, apireq_cb cb, void *arg);
 /* struct prefect_task_runs of one flow run. */

@@ -101,6 +101,12 @@ Test(prefect, states_tasks_logs_flows)
 	cr_assert_gt(f.n, 0);
 	cr_assert_str_eq(f.items[0].name, "batch-inference");
 	prefect_flows_free(&f);
+	/* deployments have the same id and name */
+	PARSE_FX(prefect_parse_flows, &f, FX "deployments-filter.json");
+	cr_assert_gt(f.n, 0);
+	cr_assert_str_eq(f.items[0].id, "642551de-3753-4dc6-bdae-343641e8ac52");
+	cr_assert_not_null(f.items[0].name);
+	prefect_flows_free(&f);
 }
 
 Test(prefect, set_state_accept_and_reject)
@@ -149,6 +155,9 @@ Test(prefect, bodies)
 	const char *ids[] = {"a\"b", "c"};
 	s = prefect_flows_body(ids, 2);
 	cr_assert_str_eq(s, "{\"flows\":{\"id\":{\"any_\":[\"a\\\"b\",\"c\"]}},\"limit\":2}");
+	free(s);
+	s = prefect_deployments_body(ids + 1, 1);
+	cr_assert_str_eq(s, "{\"deployments\":{\"id\":{\"any_\":[\"c\"]}},\"limit\":1}");
 	free(s);
 	s = prefect_set_state_body("CANCELLING", "from mlconsole");
 	cr_assert_str_eq(s, "{\"state\":{\"type\":\"CANCELLING\",\"message\":\"from mlconsole\"}}");
