@@ -7,10 +7,11 @@ extern struct panel databases_panel;
 extern struct panel log_panel;
 extern struct panel experiments_panel;
 extern struct panel models_panel;
+extern struct panel flows_panel;
 
 struct panel *panels[] = {
-    &overview_panel,	&buckets_panel, &databases_panel,
-    &experiments_panel, &models_panel,	&log_panel,
+    &overview_panel, &buckets_panel, &databases_panel, &experiments_panel,
+    &models_panel,   &flows_panel,   &log_panel,
 };
 
 const int npanels = (int)(sizeof panels / sizeof panels[0]);

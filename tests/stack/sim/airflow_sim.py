@@ -201,6 +201,12 @@ class AirflowApp(simcommon.App):
         self.rng = random.Random(args.seed)
         self._seed()
 
+    def reset(self):
+        """Back to the seeded world (after a screen test's trigger or pause)."""
+        with self.lock:
+            self.rng = random.Random(self.args.seed)
+            self._seed()
+
     # ================================================================ seed
     def jit(self, base, lo, hi):
         return base + datetime.timedelta(microseconds=self.rng.randrange(int(lo * 1e6), int(hi * 1e6)))

@@ -323,6 +323,12 @@ class PrefectApp(simcommon.App):
         self.rng = random.Random(args.seed)
         self._seed_data()
 
+    def reset(self):
+        """Back to the seeded world (after a screen test's set_state)."""
+        with self.lock:
+            self.rng = random.Random(self.args.seed)
+            self._seed_data()
+
     # ---------------------------------------------------------------- ids, names
     def new_id(self):
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))

@@ -1,0 +1,325 @@
+/* lib/airflow/airflow.c — Airflow 2 paths, bodies and parsers (see
+ * airflow.h). Members may be null or absent; one of the wrong type fails
+ * the page with its JSON path. Never performs I/O. */
+#include "lib/airflow/airflow.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/core/http.h"
+#include "lib/core/isotime.h"
+#include "lib/core/jsonx.h"
+#include "lib/core/util.h"
+
+#define WHO "airflow"
+
+static int wrong(struct mlc_err *err, const char *path, const char *key, const char *want)
+{
+	return mlc_err_set(err, MLC_ERR_PARSE, 0, WHO ": %s%s%s: expected %s", path,
+			   *path && key ? "." : "", key ? key : "", want);
+}
+
+/* Reads the members of one object, remembering the first error. */
+struct rd {
+	json_t *o;
+	const char *path;
+	struct mlc_err *err;
+	int rc;
+};
+
+static json_t *member(struct rd *r, const char *key, int (*is)(const json_t *), const char *want)
+{
+	json_t *v = json_object_get(r->o, key);
+	if (!v || json_is_null(v) || r->rc)
+		return NULL;
+	if (!is(v)) {
+		r->rc = wrong(r->err, r->path, key, want);
+		return NULL;
+	}
+	return v;
+}
+
+static int is_str(const json_t *v)
+{
+	return json_is_string(v);
+}
+static int is_num(const json_t *v)
+{
+	return json_is_number(v);
+}
+static int is_int(const json_t *v)
+{
+	return json_is_integer(v);
+}
+static int is_bool(const json_t *v)
+{
+	return json_is_boolean(v);
+}
+
+static char *rstr(struct rd *r, const char *key)
+{
+	json_t *v = member(r, key, is_str, "string");
+	return v ? jsonx_strdup(v) : NULL;
+}
+
+static int64_t rtime(struct rd *r, const char *key)
+{
+	json_t *v = member(r, key, is_str, "string");
+	return v ? iso_time_ms(json_string_value(v)) : 0;
+}
+
+void airflow_run_free(struct airflow_run *r)
+{
+	free(r->dag_id);
+	free(r->run_id);
+	free(r->state);
+	free(r->run_type);
+	free(r->note);
+	free(r->conf);
+	memset(r, 0, sizeof *r);
+}
+
+static int one_run(json_t *o, const char *path, struct airflow_run *r, struct mlc_err *err)
+{
+	memset(r, 0, sizeof *r);
+	if (!json_is_object(o))
+		return wrong(err, path, NULL, "object");
+	struct rd d = {o, path, err, 0};
+	r->dag_id = rstr(&d, "dag_id");
+	r->run_id = rstr(&d, "dag_run_id");
+	r->state = rstr(&d, "state");
+	r->run_type = rstr(&d, "run_type");
+	r->note = rstr(&d, "note");
+	r->logical_ms = rtime(&d, "logical_date");
+	if (!r->logical_ms)
+		r->logical_ms = rtime(&d, "execution_date");
+	r->start_ms = rtime(&d, "start_date");
+	r->end_ms = rtime(&d, "end_date");
+	json_t *conf = json_object_get(o, "conf");
+	if (json_is_object(conf) && json_object_size(conf))
+		r->conf = jsonx_dump(json_incref(conf));
+	if (!d.rc && (!r->dag_id || !r->run_id))
+		d.rc = wrong(err, path, r->dag_id ? "dag_run_id" : "dag_id", "string");
+	if (d.rc)
+		airflow_run_free(r);
+	return d.rc;
+}
+
+static void ti_free(struct airflow_ti *t)
+{
+	free(t->task_id);
+	free(t->state);
+	free(t->operator_name);
+	free(t->hostname);
+}
+
+static int one_ti(json_t *o, const char *path, struct airflow_ti *t, struct mlc_err *err)
+{
+	memset(t, 0, sizeof *t);
+	if (!json_is_object(o))
+		return wrong(err, path, NULL, "object");
+	struct rd d = {o, path, err, 0};
+	t->task_id = rstr(&d, "task_id");
+	t->state = rstr(&d, "state");
+	t->operator_name = rstr(&d, "operator");
+	t->hostname = rstr(&d, "hostname");
+	json_t *v = member(&d, "try_number", is_int, "integer");
+	t->try_number = v ? (int)json_integer_value(v) : 0;
+	v = member(&d, "max_tries", is_int, "integer");
+	t->max_tries = v ? (int)json_integer_value(v) : 0;
+	v = member(&d, "duration", is_num, "number");
+	t->duration = v ? json_number_value(v) : -1;
+	t->start_ms = rtime(&d, "start_date");
+	t->end_ms = rtime(&d, "end_date");
+	if (!d.rc && !t->task_id)
+		d.rc = wrong(err, path, "task_id", "string");
+	if (d.rc)
+		ti_free(t);
+	return d.rc;
+}
+
+/* A page {"KEY": [...], "total_entries": N}: each element through one. */
+typedef int (*one_fn)(json_t *o, const char *path, void *item, struct mlc_err *err);
+static int parse_page(const char *body, size_t len, const char *key, size_t sz, one_fn one,
+		      void (*free_one)(void *), void **items, size_t *n, long *total,
+		      struct mlc_err *err)
+{
+	*items = NULL;
+	*n = 0;
+	*total = 0;
+	json_t *root = jsonx_load(body, len, WHO, err);
+	if (!root)
+		return -MLC_ERR_PARSE;
+	json_t *arr = json_object_get(root, key), *tot = json_object_get(root, "total_entries");
+	int rc = !json_is_object(root)		? wrong(err, "(root)", NULL, "object")
+		 : !json_is_array(arr)		? wrong(err, "", key, "array")
+		 : tot && !json_is_integer(tot) ? wrong(err, "", "total_entries", "integer")
+						: 0;
+	size_t cnt = rc ? 0 : json_array_size(arr);
+	char *v = xcalloc(cnt ? cnt : 1, sz);
+	for (size_t i = 0; i < cnt && !rc; i++) {
+		char path[64];
+		snprintf(path, sizeof path, "%s[%zu]", key, i);
+		if ((rc = one(json_array_get(arr, i), path, v + i * sz, err)))
+			for (size_t j = 0; j < i; j++)
+				free_one(v + j * sz);
+	}
+	if (rc) {
+		free(v);
+		json_decref(root);
+		return -MLC_ERR_PARSE;
+	}
+	*items = v;
+	*n = cnt;
+	*total = tot ? (long)json_integer_value(tot) : (long)cnt;
+	json_decref(root);
+	return 0;
+}
+
+static int run_v(json_t *o, const char *path, void *item, struct mlc_err *err)
+{
+	return one_run(o, path, item, err);
+}
+static void run_free_v(void *item)
+{
+	airflow_run_free(item);
+}
+static int ti_v(json_t *o, const char *path, void *item, struct mlc_err *err)
+{
+	return one_ti(o, path, item, err);
+}
+static void ti_free_v(void *item)
+{
+	ti_free(item);
+}
+
+int airflow_parse_runs(struct airflow_runs *out, const char *body, size_t len, struct mlc_err *err)
+{
+	return parse_page(body, len, "dag_runs", sizeof *out->items, run_v, run_free_v,
+			  (void **)&out->items, &out->n, &out->total, err);
+}
+
+int airflow_parse_tis(struct airflow_tis *out, const char *body, size_t len, struct mlc_err *err)
+{
+	return parse_page(body, len, "task_instances", sizeof *out->items, ti_v, ti_free_v,
+			  (void **)&out->items, &out->n, &out->total, err);
+}
+
+int airflow_parse_run(struct airflow_run *out, const char *body, size_t len, struct mlc_err *err)
+{
+	memset(out, 0, sizeof *out);
+	json_t *root = jsonx_load(body, len, WHO, err);
+	if (!root)
+		return -MLC_ERR_PARSE;
+	int rc = one_run(root, "(root)", out, err);
+	json_decref(root);
+	return rc ? -MLC_ERR_PARSE : 0;
+}
+
+int airflow_parse_dag(struct airflow_dag *out, const char *body, size_t len, struct mlc_err *err)
+{
+	memset(out, 0, sizeof *out);
+	json_t *root = jsonx_load(body, len, WHO, err);
+	if (!root)
+		return -MLC_ERR_PARSE;
+	struct rd d = {root, "(root)", err, 0};
+	if (!json_is_object(root))
+		d.rc = wrong(err, "(root)", NULL, "object");
+	out->dag_id = rstr(&d, "dag_id");
+	json_t *p = member(&d, "is_paused", is_bool, "boolean");
+	out->is_paused = p && json_is_true(p);
+	if (!d.rc && !out->dag_id)
+		d.rc = wrong(err, "", "dag_id", "string");
+	json_decref(root);
+	if (d.rc)
+		airflow_dag_free(out);
+	return d.rc ? -MLC_ERR_PARSE : 0;
+}
+
+void airflow_runs_free(struct airflow_runs *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		airflow_run_free(&p->items[i]);
+	free(p->items);
+	memset(p, 0, sizeof *p);
+}
+
+void airflow_tis_free(struct airflow_tis *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		ti_free(&p->items[i]);
+	free(p->items);
+	memset(p, 0, sizeof *p);
+}
+
+void airflow_dag_free(struct airflow_dag *d)
+{
+	free(d->dag_id);
+	memset(d, 0, sizeof *d);
+}
+
+/* ---- paths and bodies ----------------------------------------------------- */
+
+char *airflow_runs_path(int limit, int offset)
+{
+	return xasprintf("/dags/~/dagRuns?limit=%d&offset=%d&order_by=-execution_date", limit,
+			 offset);
+}
+
+/* "/dags/D[/dagRuns/R[/taskInstances/T]]" with each id percent-encoded. */
+static char *ids_path(const char *dag_id, const char *run_id, const char *task_id)
+{
+	char *d = http_urlencode(dag_id, false);
+	char *r = run_id ? http_urlencode(run_id, false) : NULL;
+	char *t = task_id ? http_urlencode(task_id, false) : NULL;
+	char *p = xasprintf("/dags/%s%s%s%s%s", d, r ? "/dagRuns/" : "", r ? r : "",
+			    t ? "/taskInstances/" : "", t ? t : "");
+	free(d);
+	free(r);
+	free(t);
+	return p;
+}
+
+char *airflow_tis_path(const char *dag_id, const char *run_id)
+{
+	char *p = ids_path(dag_id, run_id, NULL);
+	char *out = xasprintf("%s/taskInstances?limit=100", p);
+	free(p);
+	return out;
+}
+
+char *airflow_log_path(const char *dag_id, const char *run_id, const char *task_id, int try_number)
+{
+	char *p = ids_path(dag_id, run_id, task_id);
+	char *out = xasprintf("%s/logs/%d?full_content=true", p, try_number);
+	free(p);
+	return out;
+}
+
+char *airflow_trigger_path(const char *dag_id)
+{
+	char *p = ids_path(dag_id, NULL, NULL);
+	char *out = xasprintf("%s/dagRuns", p);
+	free(p);
+	return out;
+}
+
+char *airflow_pause_path(const char *dag_id)
+{
+	char *p = ids_path(dag_id, NULL, NULL);
+	char *out = xasprintf("%s?update_mask=is_paused", p);
+	free(p);
+	return out;
+}
+
+char *airflow_trigger_body(void)
+{
+	return xstrdup("{\"conf\":{}}");
+}
+
+char *airflow_pause_body(bool paused)
+{
+	return xasprintf("{\"is_paused\":%s}", paused ? "true" : "false");
+}

@@ -1,0 +1,77 @@
+/* lib/airflow/airflow.h — the Airflow 2 stable REST API (base .../api/v1)
+ * as model structs: paths with DAG and run ids percent-encoded (run ids
+ * hold ':' and '+'), request bodies, and pure parsers of the answers on the
+ * shapes in tests/fixtures/airflow (limit/offset pages with total_entries,
+ * timestamps with +00:00 or Z, nullable task states). Strings are kept raw
+ * (the caller sanitizes what it shows). Never performs I/O. */
+#ifndef MLC_AIRFLOW_H
+#define MLC_AIRFLOW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/core/err.h"
+
+/* One DAG run. state: queued | running | success | failed (lowercase, as
+ * sent). Times in epoch ms, 0 when null. */
+struct airflow_run {
+	char *dag_id, *run_id, *state, *run_type, *note;
+	int64_t logical_ms, start_ms, end_ms;
+	char *conf; /* compact JSON object, or NULL when empty */
+};
+struct airflow_runs {
+	struct airflow_run *items;
+	size_t n;
+	long total; /* total_entries: every match, not just this page */
+};
+
+/* One task instance. state is NULL when it has none yet. */
+struct airflow_ti {
+	char *task_id, *state, *operator_name, *hostname;
+	int try_number, max_tries;
+	double duration; /* seconds; -1 when null */
+	int64_t start_ms, end_ms;
+};
+struct airflow_tis {
+	struct airflow_ti *items;
+	size_t n;
+	long total;
+};
+
+/* A DAG as the pause toggle answers it. */
+struct airflow_dag {
+	char *dag_id;
+	bool is_paused;
+};
+
+/* Parsers: 0, or -MLC_ERR_PARSE with err naming the JSON path
+ * ("airflow: dag_runs[2].state: expected string"); out holds nothing to
+ * free after an error. */
+int airflow_parse_runs(struct airflow_runs *out, const char *body, size_t len, struct mlc_err *err);
+/* One DAG run (GET .../dagRuns/ID, or the trigger's answer). */
+int airflow_parse_run(struct airflow_run *out, const char *body, size_t len, struct mlc_err *err);
+int airflow_parse_tis(struct airflow_tis *out, const char *body, size_t len, struct mlc_err *err);
+int airflow_parse_dag(struct airflow_dag *out, const char *body, size_t len, struct mlc_err *err);
+
+void airflow_run_free(struct airflow_run *r);
+void airflow_runs_free(struct airflow_runs *p);
+void airflow_tis_free(struct airflow_tis *p);
+void airflow_dag_free(struct airflow_dag *d);
+
+/* Paths below the base (new strings), ids percent-encoded:
+ *   runs:  /dags/~/dagRuns?limit=L&offset=O&order_by=-execution_date
+ *   tis:   /dags/D/dagRuns/R/taskInstances?limit=100
+ *   log:   /dags/D/dagRuns/R/taskInstances/T/logs/TRY?full_content=true
+ *   trigger: /dags/D/dagRuns;  pause: /dags/D?update_mask=is_paused */
+char *airflow_runs_path(int limit, int offset);
+char *airflow_tis_path(const char *dag_id, const char *run_id);
+char *airflow_log_path(const char *dag_id, const char *run_id, const char *task_id, int try_number);
+char *airflow_trigger_path(const char *dag_id);
+char *airflow_pause_path(const char *dag_id);
+/* Bodies: the trigger ({"conf":{}}, a run id chosen by the server) and
+ * the pause toggle ({"is_paused":true}). */
+char *airflow_trigger_body(void);
+char *airflow_pause_body(bool paused);
+
+#endif
