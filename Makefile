@@ -179,19 +179,19 @@ clean:
 # seconds (default 20) from its seeds, writing new inputs under build-fuzz/.
 fuzz:
 	@command -v clang >/dev/null || { echo "make fuzz needs clang" >&2; exit 1; }
-	@set -e; mkdir -p build-fuzz/lib; \
-	cflags="$(CSTD) -O1 -g -fno-omit-frame-pointer $(WARN) -I. $$(pkg-config --cflags $(LIB_PKGS))"; \
+	@set -e; mkdir -p build-fuzz; \
+	cflags="$(CSTD) -O1 -g -fno-omit-frame-pointer $(WARN) -Wno-missing-field-initializers -I. $$(pkg-config --cflags $(LIB_PKGS))"; \
 	san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"; \
-	for m in core/util core/err core/jsonx health/svc s3/s3 core/http core/loop core/config \
-	         core/sshconf core/sanitize mlflow/mlflow mlflow/mlflow_runs mlflow/mlflow_models \
-	         core/target_http core/isotime prefect/prefect airflow/airflow; do \
-	  echo "  CC      lib/$$m.c (fuzz)"; \
-	  clang $$cflags $$san -fsanitize=fuzzer-no-link -c -o build-fuzz/lib/$$(basename $$m).o lib/$$m.c; \
+	for src in $(LIB_SRC); do \
+	  obj=build-fuzz/$$(echo $$src | sed 's|/|_|g; s|\.c$$|.o|'); \
+	  [ "$$obj" -nt "$$src" ] && continue; \
+	  echo "  CC      $$src (fuzz)"; \
+	  clang $$cflags $$san -fsanitize=fuzzer-no-link -c -o $$obj $$src; \
 	done; \
-	for f in svc s3 config sanitize mlflow flows; do \
+	for f in svc s3 config sanitize mlflow flows pgstat; do \
 	  echo "  LINK    build-fuzz/fuzz_$$f"; \
 	  clang $$cflags $$san -fsanitize=fuzzer -o build-fuzz/fuzz_$$f tests/fuzz/fuzz_$$f.c \
-	    build-fuzz/lib/*.o $$(pkg-config --libs $(LIB_PKGS)) -lm; \
+	    build-fuzz/lib_*.o $$(pkg-config --libs $(LIB_PKGS)) -lm; \
 	done
 	@if [ "$(FUZZ_RUN)" = 1 ]; then \
 	  t=$${FUZZ_TIME:-20}; fail=0; \
@@ -210,5 +210,6 @@ fuzz:
 	  run sanitize "" tests/fuzz/corpus/sanitize; \
 	  run mlflow tests/fuzz/json.dict tests/fixtures/mlflow; \
 	  run flows tests/fuzz/json.dict tests/fixtures/prefect tests/fixtures/airflow; \
+	  run pgstat "" tests/fixtures/pg; \
 	  exit $$fail; \
 	fi
