@@ -184,11 +184,11 @@ fuzz:
 	san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"; \
 	for m in core/util core/err core/jsonx health/svc s3/s3 core/http core/loop core/config \
 	         core/sshconf core/sanitize mlflow/mlflow mlflow/mlflow_runs mlflow/mlflow_models \
-	         core/target_http; do \
+	         core/target_http ssh/nodeinfo ssh/nodeinfo_svc; do \
 	  echo "  CC      lib/$$m.c (fuzz)"; \
 	  clang $$cflags $$san -fsanitize=fuzzer-no-link -c -o build-fuzz/lib/$$(basename $$m).o lib/$$m.c; \
 	done; \
-	for f in svc s3 config sanitize mlflow; do \
+	for f in svc s3 config sanitize mlflow nodes; do \
 	  echo "  LINK    build-fuzz/fuzz_$$f"; \
 	  clang $$cflags $$san -fsanitize=fuzzer -o build-fuzz/fuzz_$$f tests/fuzz/fuzz_$$f.c \
 	    build-fuzz/lib/*.o $$(pkg-config --libs $(LIB_PKGS)) -lm; \
@@ -209,5 +209,6 @@ fuzz:
 	  run config tests/fuzz/ini.dict tests/fuzz/corpus/config; \
 	  run sanitize "" tests/fuzz/corpus/sanitize; \
 	  run mlflow tests/fuzz/json.dict tests/fixtures/mlflow; \
+	  run nodes tests/fuzz/json.dict tests/fixtures/nodes tests/fixtures/nodes/head tests/fixtures/nodes/worker2; \
 	  exit $$fail; \
 	fi

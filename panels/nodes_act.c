@@ -3,8 +3,10 @@
  * COMMAND` (a node, a role or all). Both show the exact remote command per
  * node in the confirmation dialog (the dry run), then run in parallel on the
  * nodes' kept sessions; the out view gives each node its own pane with exit
- * status and duration. Refused under --readonly; each node's run is recorded
- * with log_audit. Never calls libssh2: fleet does. */
+ * status and duration, nodes that ran the same command with the same answer
+ * sharing one ("worker-1,worker-2: exit 0", as dshbak -c). Refused under
+ * --readonly; each node's run is recorded with log_audit. Never calls
+ * libssh2: fleet does. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -307,21 +309,62 @@ static void pane_draw(const struct canvas *box, const struct act_node *a, const 
 	pane_text(box, y, err_rows, a->errout, ROLE_WARN);
 }
 
+/* Whether b ran the same command and answered exactly like a (dshbak -c):
+ * their panes become one. */
+static bool same_answer(const struct act_node *a, const struct act_node *b)
+{
+	return a->done && b->done && !a->refused && !b->refused && !strcmp(a->cmd, b->cmd) &&
+	       a->exit_status == b->exit_status && !strcmp(a->why, b->why) &&
+	       !strcmp(a->out, b->out) && !strcmp(a->errout, b->errout);
+}
+
+/* lead[i]: the first node whose answer i shares (i itself when none);
+ * names[i] of a leader: "gpu-1,gpu-2". Returns the number of panes. */
+static int group_panes(struct act_run *r, struct fleet *f, int *lead, char (*names)[256])
+{
+	int panes = 0;
+	for (int i = 0; i < r->n; i++) {
+		lead[i] = i;
+		for (int k = 0; k < i; k++)
+			if (lead[k] == k && same_answer(&r->v[k], &r->v[i])) {
+				lead[i] = k;
+				break;
+			}
+		const char *name = f->nodes[r->v[i].node].t->name;
+		if (lead[i] == i) {
+			snprintf(names[i], sizeof names[i], "%s", name);
+			panes++;
+		} else {
+			size_t len = strlen(names[lead[i]]);
+			snprintf(names[lead[i]] + len, sizeof names[0] - len, ",%s", name);
+		}
+	}
+	return panes;
+}
+
 static bool out_body(struct view *v, struct canvas *cv)
 {
 	struct act_run *r = v->priv;
 	struct fleet *f = nodes_fleet(v->panel);
 	canvas_clear(cv, ROLE_NORMAL);
-	int per = cv->h / r->n;
+	int *lead = xcalloc((size_t)r->n, sizeof *lead);
+	char(*names)[256] = xcalloc((size_t)r->n, sizeof *names);
+	int panes = group_panes(r, f, lead, names);
+	int per = cv->h / panes;
 	if (per < 4)
 		per = 4;
-	for (int i = 0, y = 0; i < r->n && y < cv->h; i++, y += per) {
-		int h = i == r->n - 1 || y + per > cv->h ? cv->h - y : per;
+	for (int i = 0, y = 0, k = 0; i < r->n && y < cv->h; i++) {
+		if (lead[i] != i)
+			continue;
+		int h = ++k == panes || y + per > cv->h ? cv->h - y : per;
 		if (h < 3)
 			break;
 		struct canvas box = {cv->y + y, cv->x, h, cv->w};
-		pane_draw(&box, &r->v[i], f->nodes[r->v[i].node].t->name);
+		pane_draw(&box, &r->v[i], names[i]);
+		y += per;
 	}
+	free(lead);
+	free(names);
 	return true;
 }
 

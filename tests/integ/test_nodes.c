@@ -217,3 +217,47 @@ Test(nodes, action_values_arrive_literally, .fini = fini)
 	free(want);
 	fleet_free(fl);
 }
+
+struct outcome {
+	volatile bool done;
+	int exit_status;
+	char out[256];
+	char why[256];
+};
+static struct outcome outs[3];
+static volatile bool all_done;
+
+static void one_done(const struct sshc_result *r, const struct mlc_err *err, long ms, void *arg)
+{
+	struct outcome *o = arg;
+	o->exit_status = r ? r->exit_status : -1;
+	snprintf(o->out, sizeof o->out, "%s", r && r->out ? r->out : "");
+	snprintf(o->why, sizeof o->why, "%s", err && err->code ? err->msg : "");
+	o->done = true;
+	all_done = outs[0].done && outs[1].done && outs[2].done;
+}
+
+/* worker-2's session dies in the middle of its command (its sshd session
+ * process is killed under it): head and worker-1 finish, worker-2 says why
+ * and its node is down. */
+Test(nodes, node_lost_mid_command, .fini = fini)
+{
+	load("");
+	fl = fleet_new(&cfg, 600000, quiet, NULL);
+	memset(outs, 0, sizeof outs);
+	all_done = false;
+	fleet_exec(fl, 0, "sleep 1; echo finished", 30000, one_done, &outs[0]);
+	fleet_exec(fl, 1, "sleep 1; echo finished", 30000, one_done, &outs[1]);
+	fleet_exec(fl, 2, "kill -9 $PPID; sleep 5; echo never", 30000, one_done, &outs[2]);
+	cr_assert(stackenv_run_until(&all_done, 50000));
+	for (int i = 0; i < 2; i++) {
+		cr_assert_str_eq(outs[i].why, "", "%s", outs[i].why);
+		cr_assert_eq(outs[i].exit_status, 0);
+		cr_assert_str_eq(outs[i].out, "finished\n");
+	}
+	cr_assert_neq(outs[2].why[0], '\0', "the lost node must say why");
+	cr_assert_eq(fl->nodes[2].state, FS_DOWN, "%d", fl->nodes[2].state);
+	cr_assert_neq(fl->nodes[2].why[0], '\0');
+	cr_assert_eq(fl->nodes[0].state, FS_UP);
+	fleet_free(fl);
+}
