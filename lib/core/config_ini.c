@@ -196,7 +196,8 @@ static int fail(struct parse_state *ps, const char *fmt, ...)
 	return 0;
 }
 
-/* A section kept as written ([action NAME]): keys go to it as they come. */
+/* A section kept as written ([action NAME], [plan NAME]): keys go to it as
+ * they come, repeated ones too. */
 static void keep_section(struct parse_state *ps, const char *kind, const char *name, int line)
 {
 	struct config *c = ps->c;
@@ -228,7 +229,7 @@ static void begin_section(struct parse_state *ps, const char *section, int line)
 		ps->cur_kind = -1;
 		return;
 	}
-	if (strcmp(kind, "action") == 0) {
+	if (strcmp(kind, "action") == 0 || strcmp(kind, "plan") == 0) {
 		ps->cur_kind = -2;
 		keep_section(ps, kind, name, line);
 		return;
@@ -422,7 +423,7 @@ static int cfg_ini_handler(void *user, const char *section, const char *name, co
 		return 0;
 	if (ps->cur_kind == -1)
 		return set_general(ps, name, value);
-	if (ps->cur_kind == -2) { /* actions belong to the Nodes panel */
+	if (ps->cur_kind == -2) { /* actions and plans belong to the Nodes panel */
 		keep_key(&ps->c->sections[ps->c->nsections - 1], name, value);
 		return 1;
 	}

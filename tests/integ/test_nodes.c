@@ -19,6 +19,7 @@
 #include "lib/core/util.h"
 #include "lib/ssh/fleet.h"
 #include "lib/ssh/nodeact.h"
+#include "lib/ssh/nodeplan.h"
 #include "lib/ssh/sshc.h"
 #include "stackenv.h"
 
@@ -259,5 +260,78 @@ Test(nodes, node_lost_mid_command, .fini = fini)
 	cr_assert_eq(fl->nodes[2].state, FS_DOWN, "%d", fl->nodes[2].state);
 	cr_assert_neq(fl->nodes[2].why[0], '\0');
 	cr_assert_eq(fl->nodes[0].state, FS_UP);
+	fleet_free(fl);
+}
+
+/* ---- [plan NAME]: steps run in order on the stack's nodes ---- */
+
+static const char plan_ini[] =
+    "[action hello]\ncommand = echo hello from {node}\non = all\n"
+    "[action picky]\ncommand = test {node} != worker-2 && echo fine\non = ray-worker\n"
+    "[plan up]\nrun = hello\nwait = 20s ray 3\nwait = 20s on worker-1 test -d /\n"
+    "[plan short]\nrun = hello\nwait = 1s ray 5\nrun = hello\n"
+    "[plan fails]\nrun = picky\nrun = hello\n";
+
+static volatile bool plan_idle;
+static struct plan_run *plan;
+
+static void plan_changed(void *arg)
+{
+	plan_idle = !nodeplan_busy(plan);
+}
+
+/* Loads plan_ini, opens the fleet and runs [plan name] to its end. */
+static const struct plan_step *run_plan(const char *name, int *n)
+{
+	load(plan_ini);
+	fl = fleet_new(&cfg, 600000, quiet, NULL);
+	struct plan_step *steps;
+	struct mlc_err e;
+	cr_assert_eq(nodeplan_read(&cfg, name, &steps, n, &e), 0, "%s", e.msg);
+	plan_idle = false;
+	plan = nodeplan_start(fl, steps, *n, plan_changed, NULL);
+	cr_assert(stackenv_run_until(&plan_idle, 50000), "plan %s did not end", name);
+	return nodeplan_steps(plan, n);
+}
+
+Test(nodes, plan_gate_passes, .fini = fini)
+{
+	int n;
+	const struct plan_step *s = run_plan("up", &n);
+	cr_assert_eq(n, 3);
+	for (int i = 0; i < 3; i++)
+		cr_assert_eq(s[i].state, PL_OK, "step %d: %s", i, s[i].msg);
+	cr_assert_str_eq(s[0].msg, "3 nodes");
+	cr_assert_str_eq(s[1].msg, "3 alive, want 3");
+	nodeplan_free(plan);
+	fleet_free(fl);
+}
+
+Test(nodes, plan_gate_times_out, .fini = fini)
+{
+	int n;
+	const struct plan_step *s = run_plan("short", &n);
+	cr_assert_eq(s[0].state, PL_OK);
+	cr_assert_eq(s[1].state, PL_FAILED);
+	cr_assert(strstr(s[1].msg, "timed out after 1 s: 3 alive, want 5"), "%s", s[1].msg);
+	cr_assert_eq(s[2].state, PL_PENDING, "the plan stops at the first failure");
+	nodeplan_free(plan);
+	fleet_free(fl);
+}
+
+Test(nodes, plan_step_fails_on_one_node, .fini = fini)
+{
+	int n;
+	const struct plan_step *s = run_plan("fails", &n);
+	cr_assert_eq(s[0].state, PL_FAILED);
+	cr_assert(strstr(s[0].msg, "exit 1") && strstr(s[0].msg, "on worker-2"), "%s", s[0].msg);
+	cr_assert_eq(s[1].state, PL_PENDING);
+	/* retry runs the failed step again: it fails the same way */
+	plan_idle = false;
+	cr_assert(nodeplan_retry(plan));
+	cr_assert(stackenv_run_until(&plan_idle, 50000));
+	s = nodeplan_steps(plan, &n);
+	cr_assert_eq(s[0].state, PL_FAILED);
+	nodeplan_free(plan);
 	fleet_free(fl);
 }
