@@ -267,13 +267,25 @@ static void nd_panel_close(struct panel *p)
 	p->priv = NULL;
 }
 
-static void complete_action(struct panel *p, const char *args, const char *word,
-			    struct cmd_cands *out)
+/* Names of the kept [KIND NAME] sections that start with word. */
+static void complete_section(const char *kind, const char *word, struct cmd_cands *out)
 {
 	const struct config *c = app_config();
 	for (size_t i = 0; i < c->nsections; i++)
-		if (!strcmp(c->sections[i].kind, "action") && str_starts(c->sections[i].name, word))
+		if (!strcmp(c->sections[i].kind, kind) && str_starts(c->sections[i].name, word))
 			cmd_cand_add(out, c->sections[i].name);
+}
+
+static void complete_action(struct panel *p, const char *args, const char *word,
+			    struct cmd_cands *out)
+{
+	complete_section("action", word, out);
+}
+
+static void complete_plan(struct panel *p, const char *args, const char *word,
+			  struct cmd_cands *out)
+{
+	complete_section("plan", word, out);
 }
 
 static void complete_target(struct panel *p, const char *args, const char *word,
@@ -302,10 +314,12 @@ static const struct cmd_entry nodes_cmds[] = {
     {"exec", NULL, "TARGET COMMAND",
      "run COMMAND on a node, a role or all (shows each command, asks first)", CMD_ARG_TEXT,
      nodes_cmd_exec, complete_target},
+    {"plan", NULL, "NAME", "run a [plan NAME] step by step (shows every step, asks first)",
+     CMD_ARG_TEXT, nodes_cmd_plan, complete_plan},
 };
 
-static const struct view_ops *const nodes_views[] = {&fleet_view, &nodes_node_view, &nodes_raw_view,
-						     &nodes_out_view, NULL};
+static const struct view_ops *const nodes_views[] = {
+    &fleet_view, &nodes_node_view, &nodes_raw_view, &nodes_out_view, &nodes_plan_view, NULL};
 
 static const struct panel_ops nodes_ops = {
     .name = "nodes",

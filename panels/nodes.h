@@ -1,7 +1,7 @@
 /* panels/nodes.h — what the Nodes panel's files share (nodes.c: the panel,
  * the fleet view and the commands; nodes_node.c: one node's cards and its
- * raw output; nodes_act.c: :run, :exec and their output panes), and nobody
- * else. The fleet (lib/ssh/fleet) lives in the panel's priv. */
+ * raw output; nodes_act.c: :run, :exec and their output panes;
+ * nodes_plan.c: :plan), and nobody else. The fleet (lib/ssh/fleet) lives in the panel's priv. */
 #ifndef MLC_PANELS_NODES_H
 #define MLC_PANELS_NODES_H
 
@@ -32,5 +32,8 @@ void nodes_fmt_ctrs(const struct fleet_node *n, char *out, size_t sz);
 int nodes_cmd_run(struct panel *p, const char *args);
 int nodes_cmd_exec(struct panel *p, const char *args);
 int nodes_exec_on(struct panel *p, const char *target, const char *command);
+/* :plan NAME (nodes_plan.c): shows the steps, asks, runs them. */
+int nodes_cmd_plan(struct panel *p, const char *args);
+extern const struct view_ops nodes_plan_view;
 
 #endif
