@@ -145,6 +145,8 @@ struct probe_arg {
 	enum fleet_probe p;
 };
 
+static bool start_probe(struct fleet_node *n, int p);
+
 static void probe_done(const struct sshc_result *r, const struct mlc_err *err, void *arg)
 {
 	struct probe_arg pa = *(struct probe_arg *)arg;
@@ -156,7 +158,6 @@ static void probe_done(const struct sshc_result *r, const struct mlc_err *err, v
 		node_down(n, err);
 		return;
 	}
-	n->inflight--;
 	free(raw->out);
 	free(raw->errout);
 	raw->out = xstrdup(r && r->out ? r->out : "");
@@ -175,24 +176,36 @@ static void probe_done(const struct sshc_result *r, const struct mlc_err *err, v
 			 r->err && r->err[0] ? r->err : r->out);
 	else
 		parse_probe(n, pa.p, r->out);
-	if (!n->inflight)
+	if (!start_probe(n, pa.p + 1))
 		n->updated_ms = wall_ms();
 	changed(n);
 }
 
-static void start_probes(struct fleet_node *n)
+/* Starts the first probe from p on; false (and nothing in flight) when none
+ * is left. One channel at a time per node: each starts a login shell whose
+ * rc files (pyenv's rehash, say) do not like running side by side, and the
+ * nodes still go in parallel. */
+static bool start_probe(struct fleet_node *n, int p)
 {
-	for (int p = 0; p < FP_COUNT; p++) {
+	for (; p < FP_COUNT; p++) {
 		if (p == FP_RAY && !n->ray_node)
 			continue;
 		struct probe_arg *pa = xmalloc(sizeof *pa);
 		pa->n = n;
 		pa->p = (enum fleet_probe)p;
 		n->started_ms[p] = mono_ms();
-		n->inflight++;
+		n->inflight = 1;
 		n->x[p] = sshc_exec(n->sess, probe_cmds[p], PROBE_MAX_BYTES, node_timeout(n),
 				    probe_done, pa);
+		return true;
 	}
+	n->inflight = 0;
+	return false;
+}
+
+static void start_probes(struct fleet_node *n)
+{
+	start_probe(n, 0);
 }
 
 static void job_start(struct fleet_job *j);

@@ -3,8 +3,9 @@
  * every command (one channel each), reconnected on the next refresh when it
  * drops; each node inspected on its own timer (its `refresh`, else the
  * fleet's, default 10 s) with uptime, free -b, df -P, nvidia-smi, docker ps
- * and, on ray nodes, ray status, each its own channel with its own timeout
- * and output cap, so a node that is down or hangs never delays another.
+ * and, on ray nodes, ray status, each its own channel (one after another on
+ * a node) with its own timeout and output cap; the nodes go in parallel, so
+ * a node that is down or hangs never delays another.
  * Also runs ad-hoc commands on a node's session (fleet_exec). Never blocks,
  * never draws; callbacks come from the loop. */
 #ifndef MLC_FLEET_H
