@@ -140,17 +140,11 @@ static void parse_probe(struct fleet_node *n, enum fleet_probe p, const char *ou
 		snprintf(raw->why, sizeof raw->why, "%s", e.msg);
 }
 
-struct probe_arg {
-	struct fleet_node *n;
-	enum fleet_probe p;
-};
-
 static bool start_probe(struct fleet_node *n, int p);
 
 static void probe_done(const struct sshc_result *r, const struct mlc_err *err, void *arg)
 {
-	struct probe_arg pa = *(struct probe_arg *)arg;
-	free(arg);
+	struct fleet_probe_arg pa = *(struct fleet_probe_arg *)arg;
 	struct fleet_node *n = pa.n;
 	struct fleet_raw *raw = &n->raw[pa.p];
 	n->x[pa.p] = NULL;
@@ -190,9 +184,9 @@ static bool start_probe(struct fleet_node *n, int p)
 	for (; p < FP_COUNT; p++) {
 		if (p == FP_RAY && !n->ray_node)
 			continue;
-		struct probe_arg *pa = xmalloc(sizeof *pa);
+		struct fleet_probe_arg *pa = &n->pa[p];
 		pa->n = n;
-		pa->p = (enum fleet_probe)p;
+		pa->p = p;
 		n->started_ms[p] = mono_ms();
 		n->inflight = 1;
 		n->x[p] = sshc_exec(n->sess, probe_cmds[p], PROBE_MAX_BYTES, node_timeout(n),

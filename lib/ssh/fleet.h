@@ -65,6 +65,11 @@ struct fleet_node {
 	struct fleet *fleet;
 	struct sshc_session *sess;
 	struct sshc_exec *x[FP_COUNT];
+	struct fleet_probe_arg {
+		struct fleet_node *n;
+		int p;
+	} pa[FP_COUNT]; /* each probe's callback argument: nothing to free when a
+			 * closed session never calls back */
 	int inflight;
 	int64_t started_ms[FP_COUNT];
 	struct fleet_job *jobs;
