@@ -188,7 +188,7 @@ fuzz:
 	  echo "  CC      $$src (fuzz)"; \
 	  clang $$cflags $$san -fsanitize=fuzzer-no-link -c -o $$obj $$src; \
 	done; \
-	for f in svc s3 config sanitize mlflow flows pgstat; do \
+	for f in svc s3 config sanitize mlflow flows pgstat nodes; do \
 	  echo "  LINK    build-fuzz/fuzz_$$f"; \
 	  clang $$cflags $$san -fsanitize=fuzzer -o build-fuzz/fuzz_$$f tests/fuzz/fuzz_$$f.c \
 	    build-fuzz/lib_*.o $$(pkg-config --libs $(LIB_PKGS)) -lm; \
@@ -211,5 +211,6 @@ fuzz:
 	  run mlflow tests/fuzz/json.dict tests/fixtures/mlflow; \
 	  run flows tests/fuzz/json.dict tests/fixtures/prefect tests/fixtures/airflow; \
 	  run pgstat "" tests/fixtures/pg; \
+	  run nodes tests/fuzz/json.dict tests/fixtures/nodes tests/fixtures/nodes/head tests/fixtures/nodes/worker2; \
 	  exit $$fail; \
 	fi

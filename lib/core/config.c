@@ -64,6 +64,19 @@ void config_free(struct config *c)
 	}
 	free(c->envfile_keys);
 	free(c->envfile_vals);
+	for (size_t i = 0; i < c->nsections; i++) {
+		struct config_section *cs = &c->sections[i];
+		for (size_t k = 0; k < cs->n; k++) {
+			free(cs->keys[k]);
+			free(cs->vals[k]);
+		}
+		free(cs->keys);
+		free(cs->vals);
+		free(cs->kind);
+		free(cs->name);
+		free(cs->origin);
+	}
+	free(c->sections);
 	free(c->path);
 	free(c->profile);
 	free(c->theme);

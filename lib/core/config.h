@@ -61,6 +61,15 @@ struct target {
 	char *origin;
 };
 
+/* A section kept as written for the panel that reads it ([action NAME],
+ * [plan NAME]): its keys and values in file order, repeated keys each
+ * kept; origin is "FILE:LINE" of the header. */
+struct config_section {
+	char *kind, *name, *origin;
+	char **keys, **vals;
+	size_t n;
+};
+
 struct config {
 	char *path; /* the file read, or NULL */
 	char *profile;
@@ -75,6 +84,8 @@ struct config {
 	/* --env-file values, consulted after the process environment */
 	char **envfile_keys, **envfile_vals;
 	size_t nenvfile;
+	struct config_section *sections; /* [action NAME], [plan NAME] */
+	size_t nsections;
 };
 
 void config_init(struct config *c);

@@ -235,6 +235,27 @@ static int fail(struct parse_state *ps, const char *fmt, ...)
 	return 0;
 }
 
+/* A section kept as written ([action NAME], [plan NAME]): keys go to it as
+ * they come, repeated ones too. */
+static void keep_section(struct parse_state *ps, const char *kind, const char *name, int line)
+{
+	struct config *c = ps->c;
+	c->sections = xrealloc(c->sections, (c->nsections + 1) * sizeof *c->sections);
+	struct config_section *cs = &c->sections[c->nsections++];
+	memset(cs, 0, sizeof *cs);
+	cs->kind = xstrdup(kind);
+	cs->name = xstrdup(name);
+	cs->origin = xasprintf("%s:%d", ps->path, line);
+}
+
+static void keep_key(struct config_section *cs, const char *key, const char *val)
+{
+	cs->keys = xrealloc(cs->keys, (cs->n + 1) * sizeof *cs->keys);
+	cs->vals = xrealloc(cs->vals, (cs->n + 1) * sizeof *cs->vals);
+	cs->keys[cs->n] = xstrdup(key);
+	cs->vals[cs->n++] = xstrdup(val);
+}
+
 /* line: the [section] header's own line. */
 static void begin_section(struct parse_state *ps, const char *section, int line)
 {
@@ -247,8 +268,9 @@ static void begin_section(struct parse_state *ps, const char *section, int line)
 		ps->cur_kind = -1;
 		return;
 	}
-	if (strcmp(kind, "action") == 0) {
+	if (strcmp(kind, "action") == 0 || strcmp(kind, "plan") == 0) {
 		ps->cur_kind = -2;
+		keep_section(ps, kind, name, line);
 		return;
 	}
 	int k = target_kind_parse(kind);
@@ -442,8 +464,12 @@ static int cfg_ini_handler(void *user, const char *section, const char *name, co
 		return 0;
 	if (ps->cur_kind == -1)
 		return set_general(ps, name, value);
-	if (ps->cur_kind == -2 || ps->cur_kind == -3)
-		return 1; /* actions belong to the Nodes panel; unknown sections warned once */
+	if (ps->cur_kind == -2) { /* actions and plans belong to the Nodes panel */
+		keep_key(&ps->c->sections[ps->c->nsections - 1], name, value);
+		return 1;
+	}
+	if (ps->cur_kind == -3)
+		return 1; /* unknown sections warned once */
 	const struct key_def *kd = key_find(name);
 	if (!kd || !kind_accepts_key(ps->cur->kind, name)) {
 		warn(ps->c, "%s:%d: unknown key '%s' in [%s]", ps->path, ps->lineno, name, section);

@@ -1,0 +1,382 @@
+/* lib/ssh/nodeplan.c — [plan NAME] read into steps, and the runner: one
+ * step at a time, an action's nodes in parallel on the fleet's sessions,
+ * a gate re-polled every half second until it holds or times out; stops
+ * at the first failure. Never blocks. */
+#include "lib/ssh/nodeplan.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "lib/core/log.h"
+#include "lib/core/loop.h"
+#include "lib/core/util.h"
+#include "lib/ssh/nodeact.h"
+#include "lib/ssh/sshc.h"
+
+#define POLL_MS 500
+
+static int parse_wait(struct plan_step *s, const char *v, const char *origin, struct mlc_err *err)
+{
+	char dur[32], what[16];
+	int off = 0;
+	if (sscanf(v, "%31s %15s %n", dur, what, &off) != 2 || !off ||
+	    (s->timeout_ms = parse_duration_ms(dur)) < 100)
+		return mlc_err_set(err, MLC_ERR_CONFIG, 0,
+				   "%s: wait = %s: expected 'TIMEOUT ray N' or 'TIMEOUT on NODE "
+				   "COMMAND'",
+				   origin, v);
+	if (!strcmp(what, "ray") && sscanf(v + off, "%d", &s->want_alive) == 1 &&
+	    s->want_alive > 0) {
+		s->kind = PK_WAIT_RAY;
+		return 0;
+	}
+	int off2 = 0;
+	if (!strcmp(what, "on") && sscanf(v + off, "%63s %n", s->node, &off2) == 1 && off2 &&
+	    v[off + off2]) {
+		s->kind = PK_WAIT_CMD;
+		snprintf(s->command, sizeof s->command, "%s", v + off + off2);
+		return 0;
+	}
+	return mlc_err_set(err, MLC_ERR_CONFIG, 0,
+			   "%s: wait = %s: expected 'TIMEOUT ray N' or 'TIMEOUT on NODE COMMAND'",
+			   origin, v);
+}
+
+int nodeplan_read(const struct config *c, const char *name, struct plan_step **steps, int *n,
+		  struct mlc_err *err)
+{
+	const struct config_section *cs = NULL;
+	for (size_t i = 0; i < c->nsections; i++)
+		if (!strcmp(c->sections[i].kind, "plan") && !strcmp(c->sections[i].name, name))
+			cs = &c->sections[i];
+	if (!cs)
+		return mlc_err_set(err, MLC_ERR_NOTFOUND, 0, "no [plan %s] in the configuration",
+				   name);
+	*steps = xcalloc(cs->n + 1, sizeof **steps);
+	*n = 0;
+	for (size_t i = 0; i < cs->n; i++) {
+		struct plan_step *s = &(*steps)[*n];
+		const char *k = cs->keys[i], *v = cs->vals[i];
+		int rc = 0;
+		if (!strcmp(k, "run")) {
+			struct nodeact a;
+			s->kind = PK_RUN;
+			snprintf(s->action, sizeof s->action, "%s", v);
+			rc = nodeact_find(c, v, &a, err);
+		} else if (!strcmp(k, "wait")) {
+			rc = parse_wait(s, v, cs->origin, err);
+		} else {
+			rc = mlc_err_set(err, MLC_ERR_CONFIG, 0,
+					 "%s: [plan %s]: unknown key '%s' (run or wait)",
+					 cs->origin, name, k);
+		}
+		if (rc < 0) {
+			free(*steps);
+			*steps = NULL;
+			return rc;
+		}
+		snprintf(s->text, sizeof s->text, "%s %s", k, v);
+		(*n)++;
+	}
+	if (!*n) {
+		free(*steps);
+		*steps = NULL;
+		return mlc_err_set(err, MLC_ERR_CONFIG, 0, "%s: [plan %s] has no steps", cs->origin,
+				   name);
+	}
+	return 0;
+}
+
+struct plan_job {
+	struct plan_run *r;
+	int node;
+	struct fleet_job *job;
+};
+
+struct plan_run {
+	struct fleet *f;
+	struct plan_step *steps;
+	int n, cur;
+	struct plan_job *jobs; /* the running step's, one per node */
+	int njobs, pending;
+	bool failed_now;
+	uv_timer_t *timer;
+	bool busy; /* holds one loop_busy count while a step runs */
+	plan_changed_cb changed;
+	void *arg;
+};
+
+static void step_begin(struct plan_run *r);
+
+static void set_busy(struct plan_run *r, bool on)
+{
+	if (on != r->busy) {
+		r->busy = on;
+		if (on)
+			loop_busy_inc();
+		else
+			loop_busy_dec();
+	}
+}
+
+static void notify(struct plan_run *r)
+{
+	if (r->changed)
+		r->changed(r->arg);
+}
+
+static void step_end(struct plan_run *r, bool ok, const char *output, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void step_end(struct plan_run *r, bool ok, const char *output, const char *fmt, ...)
+{
+	struct plan_step *s = &r->steps[r->cur];
+	s->state = ok ? PL_OK : PL_FAILED;
+	s->end_ms = mono_ms();
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(s->msg, sizeof s->msg, fmt, ap);
+	va_end(ap);
+	free(s->output);
+	s->output = output ? xstrdup(output) : NULL;
+	log_info("plan step '%s': %s%s%s", s->text, ok ? "ok" : "failed", s->msg[0] ? ": " : "",
+		 s->msg);
+	if (ok && r->cur + 1 < r->n) {
+		r->cur++;
+		step_begin(r);
+	} else {
+		set_busy(r, false);
+	}
+	notify(r);
+}
+
+static void run_job_done(const struct sshc_result *res, const struct mlc_err *err, long ms,
+			 void *arg)
+{
+	struct plan_job *j = arg;
+	struct plan_run *r = j->r;
+	struct plan_step *s = &r->steps[r->cur];
+	const char *name = r->f->nodes[j->node].t->name;
+	j->job = NULL;
+	r->pending--;
+	char result[300];
+	if (!res)
+		snprintf(result, sizeof result, "failed: %s", err ? err->msg : "?");
+	else
+		snprintf(result, sizeof result, "exit %d in %ld ms", res->exit_status, ms);
+	log_audit(name, s->text, result);
+	if (!r->failed_now && (!res || res->exit_status != 0)) {
+		r->failed_now = true;
+		s->state = PL_FAILED;
+		snprintf(s->msg, sizeof s->msg, "%.180s on %.60s", res ? result : err->msg, name);
+		free(s->output);
+		s->output = res ? xasprintf("%s%s", res->out, res->err) : NULL;
+	}
+	if (r->pending)
+		return;
+	if (r->failed_now) {
+		char msg[256], *out = s->output;
+		snprintf(msg, sizeof msg, "%s", s->msg);
+		s->output = NULL;
+		step_end(r, false, out, "%s", msg);
+		free(out);
+	} else {
+		step_end(r, true, NULL, "%d node%s", r->njobs, r->njobs == 1 ? "" : "s");
+	}
+}
+
+static void run_action(struct plan_run *r, struct plan_step *s)
+{
+	struct nodeact a;
+	struct mlc_err e;
+	const struct config *c = r->f->cfg;
+	if (nodeact_find(c, s->action, &a, &e) < 0) {
+		step_end(r, false, NULL, "%s", e.msg);
+		return;
+	}
+	free(r->jobs);
+	r->jobs = xcalloc((size_t)r->f->n, sizeof *r->jobs);
+	r->njobs = 0;
+	r->failed_now = false;
+	struct buf *cmds = xcalloc((size_t)r->f->n, sizeof *cmds);
+	for (int i = 0; i < r->f->n; i++) {
+		const struct target *t = r->f->nodes[i].t;
+		if (!nodeact_selects(a.on, t))
+			continue;
+		struct nodeact_vars v = {t->name, t->host, nodeact_head_ip(c), t->port};
+		buf_init(&cmds[r->njobs]);
+		if (nodeact_expand(a.command, &v, a.cs, &cmds[r->njobs], &e) < 0) {
+			for (int k = 0; k <= r->njobs; k++)
+				buf_free(&cmds[k]);
+			free(cmds);
+			step_end(r, false, NULL, "%s: %s", t->name, e.msg);
+			return;
+		}
+		buf_append(&cmds[r->njobs], "", 1);
+		r->jobs[r->njobs].r = r;
+		r->jobs[r->njobs++].node = i;
+	}
+	if (!r->njobs) {
+		free(cmds);
+		step_end(r, false, NULL, "no node is %s", a.on);
+		return;
+	}
+	r->pending = r->njobs;
+	for (int k = 0; k < r->njobs; k++) {
+		r->jobs[k].job = fleet_exec(r->f, r->jobs[k].node, cmds[k].data, 10 * 60 * 1000,
+					    run_job_done, &r->jobs[k]);
+		buf_free(&cmds[k]);
+	}
+	free(cmds);
+}
+
+static void gate_poll(struct plan_run *r);
+
+static void gate_tick(uv_timer_t *t)
+{
+	gate_poll(t->data);
+}
+
+static void gate_done(const struct sshc_result *res, const struct mlc_err *err, long ms, void *arg)
+{
+	struct plan_job *j = arg;
+	struct plan_run *r = j->r;
+	struct plan_step *s = &r->steps[r->cur];
+	j->job = NULL;
+	s->polls++;
+	char why[256] = "";
+	bool holds = false;
+	if (!res) {
+		snprintf(why, sizeof why, "%s", err ? err->msg : "no answer");
+	} else if (s->kind == PK_WAIT_CMD) {
+		holds = res->exit_status == 0;
+		snprintf(why, sizeof why, "exit %d", res->exit_status);
+	} else {
+		struct ni_ray ray;
+		struct mlc_err e;
+		if (res->exit_status == 0 && ni_parse_ray(res->out, &ray, &e) == 0) {
+			holds = ray.alive >= s->want_alive;
+			snprintf(why, sizeof why, "%d alive, want %d", ray.alive, s->want_alive);
+		} else {
+			snprintf(why, sizeof why, "ray status: exit %d", res->exit_status);
+		}
+	}
+	long elapsed = (long)(mono_ms() - s->start_ms);
+	if (holds)
+		step_end(r, true, NULL, "%s", why);
+	else if (elapsed + POLL_MS > s->timeout_ms)
+		step_end(r, false, res ? res->out : NULL, "timed out after %ld s: %s",
+			 s->timeout_ms / 1000, why);
+	else {
+		snprintf(s->msg, sizeof s->msg, "%s", why);
+		uv_timer_start(r->timer, gate_tick, POLL_MS, 0);
+		notify(r);
+	}
+}
+
+static void gate_poll(struct plan_run *r)
+{
+	struct plan_step *s = &r->steps[r->cur];
+	int node = -1;
+	const char *cmd = s->command;
+	if (s->kind == PK_WAIT_CMD) {
+		node = fleet_find(r->f, s->node);
+	} else {
+		cmd = "ray status";
+		const char *head = nodeact_head_ip(r->f->cfg);
+		for (int i = 0; head && i < r->f->n && node < 0; i++)
+			if (r->f->nodes[i].ray_node && !strcmp(r->f->nodes[i].t->host, head))
+				node = i;
+	}
+	if (node < 0) {
+		step_end(r, false, NULL, "%s",
+			 s->kind == PK_WAIT_CMD ? "no such node" : "no ray-head node");
+		return;
+	}
+	free(r->jobs);
+	r->jobs = xcalloc(1, sizeof *r->jobs);
+	r->jobs[0].r = r;
+	r->jobs[0].node = node;
+	r->njobs = 1;
+	/* one answer may take longer than a short gate: the gate still ends at
+	 * the first answer past its timeout */
+	long t = s->timeout_ms > 10000 ? s->timeout_ms : 10000;
+	r->jobs[0].job = fleet_exec(r->f, node, cmd, t, gate_done, &r->jobs[0]);
+}
+
+static void step_begin(struct plan_run *r)
+{
+	struct plan_step *s = &r->steps[r->cur];
+	s->state = PL_RUNNING;
+	s->start_ms = mono_ms();
+	s->end_ms = 0;
+	s->msg[0] = '\0';
+	s->polls = 0;
+	free(s->output);
+	s->output = NULL;
+	set_busy(r, true);
+	if (s->kind == PK_RUN)
+		run_action(r, s);
+	else
+		gate_poll(r);
+}
+
+struct plan_run *nodeplan_start(struct fleet *f, struct plan_step *steps, int n,
+				plan_changed_cb changed, void *arg)
+{
+	struct plan_run *r = xcalloc(1, sizeof *r);
+	r->f = f;
+	r->steps = steps;
+	r->n = n;
+	r->changed = changed;
+	r->arg = arg;
+	r->timer = xcalloc(1, sizeof *r->timer);
+	uv_timer_init(loop_get(), r->timer);
+	r->timer->data = r;
+	step_begin(r);
+	return r;
+}
+
+bool nodeplan_retry(struct plan_run *r)
+{
+	if (r->steps[r->cur].state != PL_FAILED)
+		return false;
+	step_begin(r);
+	notify(r);
+	return true;
+}
+
+const struct plan_step *nodeplan_steps(const struct plan_run *r, int *n)
+{
+	*n = r->n;
+	return r->steps;
+}
+
+bool nodeplan_busy(const struct plan_run *r)
+{
+	return r->busy;
+}
+
+static void timer_freed(uv_handle_t *h)
+{
+	free(h);
+}
+
+void nodeplan_free(struct plan_run *r)
+{
+	if (!r)
+		return;
+	for (int k = 0; k < r->njobs; k++)
+		if (r->jobs[k].job)
+			fleet_job_cancel(r->jobs[k].job);
+	uv_timer_stop(r->timer);
+	uv_close((uv_handle_t *)r->timer, timer_freed);
+	set_busy(r, false);
+	for (int i = 0; i < r->n; i++)
+		free(r->steps[i].output);
+	free(r->steps);
+	free(r->jobs);
+	free(r);
+}

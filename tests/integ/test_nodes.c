@@ -1,0 +1,337 @@
+/* tests/integ/test_nodes.c — lib/ssh/fleet and nodeact against the stack's
+ * three real sshd nodes, whose PATH starts with the fakes of
+ * tests/fixtures/nodes (nvidia-smi, docker, ray, uptime, free, df print the
+ * captures and record their argv in DIR/ssh/NODE/argv.log): inspection
+ * parsed per node while a hanging node (a TCP black hole) and a dead one
+ * (a closed port) delay nobody; an action's values, the injection corpus,
+ * arriving at the remote program as one literal argument each. */
+#include <criterion/criterion.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "lib/core/config.h"
+#include "lib/core/loop.h"
+#include "lib/core/util.h"
+#include "lib/ssh/fleet.h"
+#include "lib/ssh/nodeact.h"
+#include "lib/ssh/nodeplan.h"
+#include "lib/ssh/sshc.h"
+#include "stackenv.h"
+
+static struct config cfg;
+static char cfg_path[64];
+
+static void node_section(FILE *f, const char *name, int port, const char *roles)
+{
+	fprintf(f,
+		"[node %s]\nhost = 127.0.0.1\nport = %d\nuser = %s\nidentity = %s/ssh/id_ed25519\n"
+		"known_hosts = %s/ssh/known_hosts\nroles = %s\ntimeout = 30s\n",
+		name, port, stackenv("SSH_USER"), stackenv_dir(), stackenv_dir(), roles);
+}
+
+/* The stack's nodes as the stack's config names them, plus extra text. */
+static void load(const char *extra)
+{
+	strcpy(cfg_path, "/tmp/test_nodes.XXXXXX");
+	int fd = mkstemp(cfg_path);
+	cr_assert_geq(fd, 0);
+	FILE *f = fdopen(fd, "w");
+	node_section(f, "head", atoi(stackenv("SSH_HEAD_PORT")), "ray-head");
+	node_section(f, "worker-1", atoi(stackenv("SSH_WORKER1_PORT")), "ray-worker");
+	node_section(f, "worker-2", atoi(stackenv("SSH_WORKER2_PORT")), "ray-worker gpu");
+	fputs(extra, f);
+	fclose(f);
+	config_init(&cfg);
+	struct mlc_err e;
+	cr_assert_eq(config_read_file(&cfg, cfg_path, &e), 0, "%s", e.msg);
+}
+
+static void fini(void)
+{
+	config_free(&cfg);
+	unlink(cfg_path);
+	for (int i = 0; i < 4; i++)
+		uv_run(loop_get(), UV_RUN_NOWAIT);
+	loop_shutdown();
+}
+
+static struct fleet *fl;
+static volatile bool done;
+
+static void watch(int i, void *arg)
+{
+	int want = *(int *)arg;
+	for (int k = 0; k < want; k++)
+		if (!fl->nodes[k].updated_ms)
+			return;
+	if (fl->n > want && fl->nodes[want + 1].state != FS_DOWN)
+		return; /* the dead node must have said why */
+	done = true;
+}
+
+static int listen_blackhole(int *portp)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+	cr_assert_eq(listen(fd, 8), 0);
+	socklen_t len = sizeof a;
+	getsockname(fd, (struct sockaddr *)&a, &len);
+	*portp = ntohs(a.sin_port);
+	return fd;
+}
+
+Test(nodes, inspection_per_node_and_nobody_waits, .fini = fini)
+{
+	int hole_port, gone_port;
+	int hole = listen_blackhole(&hole_port);
+	int gone = listen_blackhole(&gone_port);
+	close(gone); /* nothing listens there now: refused */
+	char extra[512];
+	snprintf(extra, sizeof extra,
+		 "[node hang]\nhost = 127.0.0.1\nport = %d\ntimeout = 60s\n"
+		 "[node gone]\nhost = 127.0.0.1\nport = %d\n",
+		 hole_port, gone_port);
+	load(extra);
+	int want = 3;
+	done = false;
+	fl = fleet_new(&cfg, 600000, watch, &want);
+	cr_assert_eq(fl->n, 5);
+	cr_assert(stackenv_run_until(&done, 50000), "the three live nodes were not inspected");
+	/* the black hole is still connecting: it delayed nobody */
+	cr_assert_eq(fl->nodes[3].state, FS_CONNECTING);
+	cr_assert_eq(fl->nodes[4].state, FS_DOWN);
+	cr_assert(strstr(fl->nodes[4].why, "refused") || strstr(fl->nodes[4].why, "connect"), "%s",
+		  fl->nodes[4].why);
+
+	const struct fleet_node *h = &fl->nodes[0], *w1 = &fl->nodes[1], *w2 = &fl->nodes[2];
+	cr_assert_eq(h->state, FS_UP);
+	cr_assert(h->raw[FP_UPTIME].ok, "%s", h->raw[FP_UPTIME].why);
+	cr_assert_float_eq(h->up.load[0], 0.52, 1e-9);
+	cr_assert_float_eq(w2->up.load[0], 15.20, 1e-9);
+	cr_assert(h->no_gpu, "head has no nvidia-smi: %s", h->raw[FP_GPU].why);
+	cr_assert_eq(w1->ngpus, 2);
+	cr_assert_eq(w2->ngpus, 4);
+	cr_assert_eq(h->nctrs, 4);
+	cr_assert_eq(ni_containers_running(h->ctrs, h->nctrs), 3);
+	cr_assert_eq(w2->nctrs, 0);
+	cr_assert(h->raw[FP_DOCKER].ok);
+	cr_assert_eq(h->mem.total, 16719233024LL);
+	int fd = ni_disk_fullest(w2->disks, w2->ndisks);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(w2->disks[fd].pct, 91);
+	cr_assert(h->ray_node && h->raw[FP_RAY].ok, "%s", h->raw[FP_RAY].why);
+	cr_assert_eq(h->ray.alive, 3);
+
+	/* what the fake nvidia-smi was handed, argument by argument */
+	char *path = xasprintf("%s/ssh/worker2/argv.log", stackenv_dir());
+	FILE *f = fopen(path, "r");
+	cr_assert_not_null(f, "%s", path);
+	char log[65536];
+	size_t n = fread(log, 1, sizeof log - 1, f);
+	log[n] = '\0';
+	fclose(f);
+	free(path);
+	cr_assert(strstr(log, "nvidia-smi 2\n90:--query-gpu=index,name,utilization.gpu,"
+			      "memory.used,memory.total,temperature.gpu,power.draw\n"
+			      "29:--format=csv,noheader,nounits\n"),
+		  "%s", log);
+	cr_assert(strstr(log, "docker 4\n2:ps\n2:-a\n8:--format\n10:{{json .}}\n"), "%s", log);
+	fleet_free(fl);
+	close(hole);
+}
+
+static volatile bool ran;
+static int exit_status;
+static char why[256];
+
+static void exec_done(const struct sshc_result *r, const struct mlc_err *err, long ms, void *arg)
+{
+	exit_status = r ? r->exit_status : -1;
+	snprintf(why, sizeof why, "%s", err && err->code ? err->msg : "");
+	ran = true;
+}
+
+static void quiet(int i, void *arg)
+{
+}
+
+/* The corpus: every shell metacharacter that could end the argument or
+ * start a command, in one value. */
+#define CORPUS "a;touch @P@ $(touch @P@) `touch @P@` 'q' \"d\" | & > @P@ \\ !x"
+
+Test(nodes, action_values_arrive_literally, .fini = fini)
+{
+	char pwned[64];
+	snprintf(pwned, sizeof pwned, "/tmp/test_nodes_pwned.%d", (int)getpid());
+	char corpus[512];
+	size_t k = 0;
+	for (const char *p = CORPUS; *p; p++) {
+		if (!strncmp(p, "@P@", 3)) {
+			k += (size_t)snprintf(corpus + k, sizeof corpus - k, "%s", pwned);
+			p += 2;
+		} else {
+			corpus[k++] = *p;
+		}
+	}
+	corpus[k] = '\0';
+	char *extra = xasprintf("[action inject]\ncommand = docker pull {image} {node}\n"
+				"on = worker-1\nimage = %s\n",
+				corpus);
+	load(extra);
+	free(extra);
+	struct nodeact a;
+	struct mlc_err e;
+	cr_assert_eq(nodeact_find(&cfg, "inject", &a, &e), 0, "%s", e.msg);
+	fl = fleet_new(&cfg, 600000, quiet, NULL);
+	int i = fleet_find(fl, "worker-1");
+	cr_assert(nodeact_selects(a.on, fl->nodes[i].t));
+	cr_assert_not(nodeact_selects(a.on, fl->nodes[0].t));
+	struct nodeact_vars v = {"worker-1", "127.0.0.1", nodeact_head_ip(&cfg), 22};
+	struct buf cmd;
+	buf_init(&cmd);
+	cr_assert_eq(nodeact_expand(a.command, &v, a.cs, &cmd, &e), 0, "%s", e.msg);
+	buf_append(&cmd, "", 1);
+	ran = false;
+	fleet_exec(fl, i, cmd.data, 30000, exec_done, NULL);
+	cr_assert(stackenv_run_until(&ran, 50000));
+	cr_assert_str_eq(why, "");
+	cr_assert_eq(exit_status, 0);
+	buf_free(&cmd);
+	cr_assert_neq(access(pwned, F_OK), 0, "the corpus ran a command on the node");
+
+	char *path = xasprintf("%s/ssh/worker1/argv.log", stackenv_dir());
+	FILE *f = fopen(path, "r");
+	cr_assert_not_null(f);
+	static char log[1 << 20];
+	size_t n = fread(log, 1, sizeof log - 1, f);
+	log[n] = '\0';
+	fclose(f);
+	free(path);
+	char *want = xasprintf("docker 3\n4:pull\n%zu:%s\n8:worker-1\n", strlen(corpus), corpus);
+	cr_assert(strstr(log, want), "want:\n%s\nlog:\n%s", want, log);
+	free(want);
+	fleet_free(fl);
+}
+
+struct outcome {
+	volatile bool done;
+	int exit_status;
+	char out[256];
+	char why[256];
+};
+static struct outcome outs[3];
+static volatile bool all_done;
+
+static void one_done(const struct sshc_result *r, const struct mlc_err *err, long ms, void *arg)
+{
+	struct outcome *o = arg;
+	o->exit_status = r ? r->exit_status : -1;
+	snprintf(o->out, sizeof o->out, "%s", r && r->out ? r->out : "");
+	snprintf(o->why, sizeof o->why, "%s", err && err->code ? err->msg : "");
+	o->done = true;
+	all_done = outs[0].done && outs[1].done && outs[2].done;
+}
+
+/* worker-2's session dies in the middle of its command (its sshd session
+ * process is killed under it): head and worker-1 finish, worker-2 says why
+ * and its node is down. */
+Test(nodes, node_lost_mid_command, .fini = fini)
+{
+	load("");
+	fl = fleet_new(&cfg, 600000, quiet, NULL);
+	memset(outs, 0, sizeof outs);
+	all_done = false;
+	fleet_exec(fl, 0, "sleep 1; echo finished", 30000, one_done, &outs[0]);
+	fleet_exec(fl, 1, "sleep 1; echo finished", 30000, one_done, &outs[1]);
+	fleet_exec(fl, 2, "kill -9 $PPID; sleep 5; echo never", 30000, one_done, &outs[2]);
+	cr_assert(stackenv_run_until(&all_done, 50000));
+	for (int i = 0; i < 2; i++) {
+		cr_assert_str_eq(outs[i].why, "", "%s", outs[i].why);
+		cr_assert_eq(outs[i].exit_status, 0);
+		cr_assert_str_eq(outs[i].out, "finished\n");
+	}
+	cr_assert_neq(outs[2].why[0], '\0', "the lost node must say why");
+	cr_assert_eq(fl->nodes[2].state, FS_DOWN, "%d", fl->nodes[2].state);
+	cr_assert_neq(fl->nodes[2].why[0], '\0');
+	cr_assert_eq(fl->nodes[0].state, FS_UP);
+	fleet_free(fl);
+}
+
+/* ---- [plan NAME]: steps run in order on the stack's nodes ---- */
+
+static const char plan_ini[] =
+    "[action hello]\ncommand = echo hello from {node}\non = all\n"
+    "[action picky]\ncommand = test {node} != worker-2 && echo fine\non = ray-worker\n"
+    "[plan up]\nrun = hello\nwait = 20s ray 3\nwait = 20s on worker-1 test -d /\n"
+    "[plan short]\nrun = hello\nwait = 1s ray 5\nrun = hello\n"
+    "[plan fails]\nrun = picky\nrun = hello\n";
+
+static volatile bool plan_idle;
+static struct plan_run *plan;
+
+static void plan_changed(void *arg)
+{
+	plan_idle = !nodeplan_busy(plan);
+}
+
+/* Loads plan_ini, opens the fleet and runs [plan name] to its end. */
+static const struct plan_step *run_plan(const char *name, int *n)
+{
+	load(plan_ini);
+	fl = fleet_new(&cfg, 600000, quiet, NULL);
+	struct plan_step *steps;
+	struct mlc_err e;
+	cr_assert_eq(nodeplan_read(&cfg, name, &steps, n, &e), 0, "%s", e.msg);
+	plan_idle = false;
+	plan = nodeplan_start(fl, steps, *n, plan_changed, NULL);
+	cr_assert(stackenv_run_until(&plan_idle, 50000), "plan %s did not end", name);
+	return nodeplan_steps(plan, n);
+}
+
+Test(nodes, plan_gate_passes, .fini = fini)
+{
+	int n;
+	const struct plan_step *s = run_plan("up", &n);
+	cr_assert_eq(n, 3);
+	for (int i = 0; i < 3; i++)
+		cr_assert_eq(s[i].state, PL_OK, "step %d: %s", i, s[i].msg);
+	cr_assert_str_eq(s[0].msg, "3 nodes");
+	cr_assert_str_eq(s[1].msg, "3 alive, want 3");
+	nodeplan_free(plan);
+	fleet_free(fl);
+}
+
+Test(nodes, plan_gate_times_out, .fini = fini)
+{
+	int n;
+	const struct plan_step *s = run_plan("short", &n);
+	cr_assert_eq(s[0].state, PL_OK);
+	cr_assert_eq(s[1].state, PL_FAILED);
+	cr_assert(strstr(s[1].msg, "timed out after 1 s: 3 alive, want 5"), "%s", s[1].msg);
+	cr_assert_eq(s[2].state, PL_PENDING, "the plan stops at the first failure");
+	nodeplan_free(plan);
+	fleet_free(fl);
+}
+
+Test(nodes, plan_step_fails_on_one_node, .fini = fini)
+{
+	int n;
+	const struct plan_step *s = run_plan("fails", &n);
+	cr_assert_eq(s[0].state, PL_FAILED);
+	cr_assert(strstr(s[0].msg, "exit 1") && strstr(s[0].msg, "on worker-2"), "%s", s[0].msg);
+	cr_assert_eq(s[1].state, PL_PENDING);
+	/* retry runs the failed step again: it fails the same way */
+	plan_idle = false;
+	cr_assert(nodeplan_retry(plan));
+	cr_assert(stackenv_run_until(&plan_idle, 50000));
+	s = nodeplan_steps(plan, &n);
+	cr_assert_eq(s[0].state, PL_FAILED);
+	nodeplan_free(plan);
+	fleet_free(fl);
+}

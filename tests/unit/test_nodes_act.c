@@ -1,0 +1,108 @@
+/* tests/unit/test_nodes_act.c — [action NAME] sections (read through the
+ * config file parser), node selection by name, role and all, and template
+ * expansion: every value single-quoted for the remote shell, the injection
+ * corpus kept literal, newlines refused. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/core/config.h"
+#include "lib/core/util.h"
+#include "lib/ssh/nodeact.h"
+
+static struct config cfg;
+
+static void load(const char *text)
+{
+	char path[] = "/tmp/test_nodes_act.XXXXXX";
+	int fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	config_init(&cfg);
+	struct mlc_err e;
+	int rc = config_read_file(&cfg, path, &e);
+	unlink(path);
+	cr_assert_eq(rc, 0, "%s", e.msg);
+}
+
+static void fini(void)
+{
+	config_free(&cfg);
+}
+
+static const char ini[] = "[node head]\nhost = 10.0.0.1\nroles = ray-head\n"
+			  "[node gpu-1]\nhost = 10.0.0.2\nport = 2222\nroles = ray-worker gpu\n"
+			  "[action pull]\ncommand = docker pull {image} && echo {node} {port}\n"
+			  "on = gpu\nimage = ray:2.9;rm -rf / $(id) `id` 'q' \"d\"\n"
+			  "[action join]\ncommand = ray start --address={head_ip}:6379\n"
+			  "on = ray-worker\nconfirm = false\n";
+
+Test(nodes_act, read_and_select, .fini = fini)
+{
+	load(ini);
+	cr_assert_eq(cfg.nsections, 2);
+	cr_assert(cfg.nwarnings == 0, "%s", cfg.warnings[0]);
+	struct nodeact a;
+	struct mlc_err e;
+	cr_assert_eq(nodeact_find(&cfg, "pull", &a, &e), 0);
+	cr_assert(a.confirm);
+	cr_assert_str_eq(a.on, "gpu");
+	cr_assert_not(nodeact_selects(a.on, config_target(&cfg, "head")));
+	cr_assert(nodeact_selects(a.on, config_target(&cfg, "gpu-1")));
+	cr_assert(nodeact_selects("all", config_target(&cfg, "head")));
+	cr_assert(nodeact_selects("head", config_target(&cfg, "head")));
+	cr_assert_not(nodeact_selects("hea", config_target(&cfg, "head")));
+	cr_assert_eq(nodeact_find(&cfg, "join", &a, &e), 0);
+	cr_assert_not(a.confirm);
+	cr_assert_eq(nodeact_find(&cfg, "nope", &a, &e), -MLC_ERR_NOTFOUND);
+	cr_assert_str_eq(nodeact_head_ip(&cfg), "10.0.0.1");
+}
+
+Test(nodes_act, expand_quotes_every_value, .fini = fini)
+{
+	load(ini);
+	struct nodeact a;
+	struct mlc_err e;
+	cr_assert_eq(nodeact_find(&cfg, "pull", &a, &e), 0);
+	struct nodeact_vars v = {.node = "gpu-1", .host = "10.0.0.2", .port = 2222};
+	struct buf b;
+	buf_init(&b);
+	cr_assert_eq(nodeact_expand(a.command, &v, a.cs, &b, &e), 0, "%s", e.msg);
+	buf_append(&b, "", 1);
+	cr_assert_str_eq(b.data, "docker pull 'ray:2.9;rm -rf / $(id) `id` '\\''q'\\'' \"d\"' && "
+				 "echo 'gpu-1' '2222'");
+	buf_free(&b);
+}
+
+Test(nodes_act, refusals)
+{
+	struct nodeact_vars v = {.node = "a\nb", .host = "h"};
+	struct buf b;
+	struct mlc_err e;
+	buf_init(&b);
+	cr_assert_lt(nodeact_expand("echo {node}", &v, NULL, &b, &e), 0);
+	cr_assert(strstr(e.msg, "newline"), "%s", e.msg);
+	cr_assert_lt(nodeact_expand("echo {head_ip}", &v, NULL, &b, &e), 0);
+	cr_assert(strstr(e.msg, "{head_ip} is not set"), "%s", e.msg);
+	cr_assert_lt(nodeact_expand("echo {nope", &v, NULL, &b, &e), 0);
+	cr_assert_lt(nodeact_expand("echo {command}", &v, NULL, &b, &e), 0);
+	buf_reset(&b);
+	cr_assert_eq(nodeact_expand("awk '{{print}}' {host}", &v, NULL, &b, &e), 0);
+	buf_append(&b, "", 1);
+	cr_assert_str_eq(b.data, "awk '{print}' 'h'");
+	buf_free(&b);
+}
+
+Test(nodes_act, section_errors, .fini = fini)
+{
+	load("[action x]\non = all\n[action y]\ncommand = true\nconfirm = maybe\n");
+	struct nodeact a;
+	struct mlc_err e;
+	cr_assert_lt(nodeact_find(&cfg, "x", &a, &e), 0);
+	cr_assert(strstr(e.msg, "command is required"), "%s", e.msg);
+	cr_assert_lt(nodeact_find(&cfg, "y", &a, &e), 0);
+	cr_assert(strstr(e.msg, ":5: [action y]") || strstr(e.msg, "confirm"), "%s", e.msg);
+}
