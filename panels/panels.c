@@ -6,9 +6,10 @@ extern struct panel buckets_panel;
 extern struct panel log_panel;
 extern struct panel experiments_panel;
 extern struct panel models_panel;
+extern struct panel ray_panel;
 
 struct panel *panels[] = {
-    &overview_panel, &buckets_panel, &experiments_panel, &models_panel, &log_panel,
+    &overview_panel, &buckets_panel, &experiments_panel, &models_panel, &ray_panel, &log_panel,
 };
 
 const int npanels = (int)(sizeof panels / sizeof panels[0]);

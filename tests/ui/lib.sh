@@ -30,9 +30,12 @@ sim_mode() {
 # Masks what changes from run to run: the clock, latencies, ages, sparkline
 # and chart dots, retry countdowns, the minor versions of the Debian
 # PostgreSQL and OpenSSH packages the machine happens to have.
-# For screens of S3 objects, stamped with the time the stack was seeded.
+# For screens of S3 objects, stamped with the time the stack was seeded,
+# and of the Ray simulator's fixed timeline seen from today (uptimes and
+# running jobs' durations of days, "18d20h": same width).
 mask_dates() {
 	perl -CSD -pe '
+		s/\b\d\dd\d\dh\b/DDdHHh/g;
 		s/\b\d{4}-\d\d-\d\d\b/YYYY-MM-DD/g;
 		s/\b\d\d-\d\d \d\d:\d\d\b/MM-DD HH:MM/g;
 		s/YYYY-MM-DD \d\d:\d\d\b/YYYY-MM-DD HH:MM/g;

@@ -1,0 +1,85 @@
+/* panels/ray.h — what the Ray panel's files share: one struct rp_cluster per
+ * configured [ray] target (its client, the last good answer of each
+ * request with its error and the request in flight), the views
+ * (ray_nodes.c: cluster header, nodes, node detail; ray_jobs.c: jobs, job;
+ * ray_work.c: actors, Serve; ray.c: the chooser, the commands, the panel),
+ * and sanitized cells. Loads belong to the cluster, not to a view: a view
+ * that closes leaves them running and the panel's close cancels them;
+ * stale data stays on screen with the error beside it. No curses, no I/O. */
+#ifndef MLC_PANELS_RAY_H
+#define MLC_PANELS_RAY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lib/core/config.h"
+#include "lib/ray/ray.h"
+#include "lib/ray/rayc.h"
+#include "tui/panel.h"
+#include "tui/view.h"
+
+struct rp_cluster;
+
+/* One request kind's state: in flight, last error, ever loaded. */
+struct rp_slot {
+	struct rp_cluster *c;
+	enum rayc_what what;
+	struct rayc_req *req;
+	char err[256]; /* sanitized; "" when the last answer was good */
+	bool loaded;
+};
+
+enum { RP_VERSION, RP_CLUSTER, RP_NODES, RP_JOBS, RP_ACTORS, RP_SERVE, RP_NSLOTS };
+
+struct rp_cluster {
+	const struct target *t;
+	struct rayc rc;
+	struct rp_slot slot[RP_NSLOTS];
+	struct ray_version version;
+	struct ray_cluster cluster;
+	struct ray_nodes nodes; /* in the default order (ray_node_cmp) */
+	struct ray_jobs jobs;
+	struct ray_actors actors;
+	struct ray_serve serve;
+	unsigned long gen; /* bumped by every answer */
+};
+
+/* Every Ray view's priv starts with this: the cluster it shows (borrowed). */
+struct rp_view {
+	struct rp_cluster *c;
+};
+
+struct rp_panel {
+	struct rp_cluster *v;
+	size_t n;
+};
+
+/* Starts loading slot s of c unless it is in flight. */
+void rp_load(struct rp_cluster *c, int s);
+/* The cluster a view shows. */
+struct rp_cluster *rp_of(struct view *v);
+/* "loading…", or the slot's error when it never loaded. */
+void rp_empty(struct rp_cluster *c, int s, const char *none, char *out, size_t n);
+/* The slot's error as the status of its view ("stale: …"), or "". */
+void rp_status(struct rp_cluster *c, int s, char *out, size_t n);
+
+/* Cells: raw text sanitized (NULL or "": "-", dim). */
+void rp_cell(struct cell *out, const char *raw, enum role role);
+/* A resource as a bar with numbers: "[██░░░] 4/10"; "-" when absent.
+ * bytes: the numbers as sizes (4.0G). */
+void rp_bar_cell(struct cell *out, const struct ray_res *r, bool bytes, int width);
+/* "4.0G", "512M", "12B" */
+void rp_size(char *out, size_t n, double bytes);
+/* The colour of a job, app, actor or node status. */
+enum role rp_status_role(const char *status);
+/* The first 8 characters of an id ("5d0c9f1e"). */
+void rp_short_id(char *out, size_t n, const char *id);
+
+/* The views. */
+extern const struct view_ops rp_nodes_view;
+/* Pushes a view of cluster c onto p (priv a struct rp_view, freed by
+ * rp_view_close, which views without more state use as their close). */
+void rp_push(struct panel *p, const struct view_ops *ops, struct rp_cluster *c);
+void rp_view_close(struct view *v);
+
+#endif
