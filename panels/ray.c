@@ -361,7 +361,8 @@ static void rp_close(struct panel *p)
 	p->priv = NULL;
 }
 
-static const struct view_ops *const rp_views[] = {&clusters_view, &rp_nodes_view, NULL};
+static const struct view_ops *const rp_views[] = {&clusters_view, &rp_nodes_view, &rp_node_view,
+						  NULL};
 
 static const struct panel_ops ray_ops = {
     .name = "ray",

@@ -76,10 +76,12 @@ enum role rp_status_role(const char *status);
 void rp_short_id(char *out, size_t n, const char *id);
 
 /* The views. */
-extern const struct view_ops rp_nodes_view;
+extern const struct view_ops rp_nodes_view, rp_node_view;
 /* Pushes a view of cluster c onto p (priv a struct rp_view, freed by
  * rp_view_close, which views without more state use as their close). */
 void rp_push(struct panel *p, const struct view_ops *ops, struct rp_cluster *c);
 void rp_view_close(struct view *v);
+/* Pushes the detail of a node or a job (copied). */
+void rp_push_node(struct panel *p, struct rp_cluster *c, const struct ray_node *n);
 
 #endif

@@ -290,7 +290,15 @@ static bool nv_body(struct view *v, struct canvas *cv)
 	return true;
 }
 
+static int nv_open(struct view *v, int row)
+{
+	rp_push_node(v->panel, rp_of(v), &rp_of(v)->nodes.v[row]);
+	return P_REDRAW;
+}
+
 static const struct view_action nodes_actions[] = {
+    {"open", "<Enter>", "detail", "the node's resources, labels and actors", ACT_F_SELECTION,
+     nv_open},
     {"filter", "/", "filter", NULL, 0, NULL},
     {"copy", "y", "copy id", NULL, 0, NULL},
 };
