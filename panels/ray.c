@@ -4,6 +4,7 @@
  * with one, its nodes. Here: the panel, the clusters view, the loads every
  * view shares (rp_load), the commands (:nodes :jobs :actors :serve) and the
  * cells; the views are in ray_nodes.c, ray_jobs.c and ray_work.c. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +109,22 @@ struct rp_cluster *rp_of(struct view *v)
 	return ((struct rp_view *)v->priv)->c;
 }
 
+/* Jobs newest first (a job not started yet first of all). */
+static int job_cmp(const void *pa, const void *pb)
+{
+	const struct ray_job *a = pa, *b = pb;
+	int64_t x = a->start_ms > 0 ? a->start_ms : INT64_MAX;
+	int64_t y = b->start_ms > 0 ? b->start_ms : INT64_MAX;
+	if (x != y)
+		return x > y ? -1 : 1;
+	return strcmp(a->submission_id ? a->submission_id
+		      : a->job_id      ? a->job_id
+				       : "",
+		      b->submission_id ? b->submission_id
+		      : b->job_id      ? b->job_id
+				       : "");
+}
+
 static void keep(struct rp_cluster *c, int s, void *res)
 {
 	switch (s) {
@@ -127,6 +144,7 @@ static void keep(struct rp_cluster *c, int s, void *res)
 	case RP_JOBS:
 		ray_jobs_free(&c->jobs);
 		c->jobs = *(struct ray_jobs *)res;
+		qsort(c->jobs.v, c->jobs.n, sizeof *c->jobs.v, job_cmp);
 		break;
 	case RP_ACTORS:
 		ray_actors_free(&c->actors);
@@ -207,7 +225,9 @@ void rp_push(struct panel *p, const struct view_ops *ops, struct rp_cluster *c)
 
 void rp_view_close(struct view *v)
 {
-	free(v->priv);
+	struct rp_view *rv = v->priv;
+	free(rv->rows);
+	free(rv);
 }
 
 /* ---- the clusters view ------------------------------------------------------- */
@@ -316,9 +336,29 @@ static int cmd_nodes(struct panel *p, const char *args)
 	return show(p, &rp_nodes_view, "nodes");
 }
 
+static int cmd_jobs(struct panel *p, const char *args)
+{
+	return show(p, &rp_jobs_view, "jobs");
+}
+
 static const struct cmd_entry rp_cmds[] = {
     {"nodes", NULL, "", "the Ray cluster's nodes", CMD_ARG_NONE, cmd_nodes, NULL},
+    {"jobs", NULL, "", "the Ray cluster's jobs", CMD_ARG_NONE, cmd_jobs, NULL},
 };
+
+/* From a cluster's view: the views above it go, the one asked for comes. */
+static int open_from(struct view *v, const struct view_ops *ops)
+{
+	while (view_top(v->panel) != v)
+		view_pop(v->panel);
+	rp_push(v->panel, ops, rp_of(v));
+	return P_REDRAW;
+}
+
+int rp_act_jobs(struct view *v, int row)
+{
+	return open_from(v, &rp_jobs_view);
+}
 
 /* ---- the panel ------------------------------------------------------------------ */
 
@@ -355,6 +395,9 @@ static void rp_close(struct panel *p)
 		ray_jobs_free(&c->jobs);
 		ray_actors_free(&c->actors);
 		ray_serve_free(&c->serve);
+		rayc_cancel(c->stop_req);
+		free(c->asking);
+		free(c->stopping);
 	}
 	free(r->v);
 	free(r);
@@ -362,7 +405,7 @@ static void rp_close(struct panel *p)
 }
 
 static const struct view_ops *const rp_views[] = {&clusters_view, &rp_nodes_view, &rp_node_view,
-						  NULL};
+						  &rp_jobs_view,  &rp_job_view,	  NULL};
 
 static const struct panel_ops ray_ops = {
     .name = "ray",

@@ -42,11 +42,21 @@ struct rp_cluster {
 	struct ray_actors actors;
 	struct ray_serve serve;
 	unsigned long gen; /* bumped by every answer */
+	/* `X`: the job the dialog asks about, the one being stopped, and its
+	 * request (one at a time) */
+	char *asking, *stopping;
+	struct rayc_req *stop_req;
 };
 
-/* Every Ray view's priv starts with this: the cluster it shows (borrowed). */
+/* Every Ray view's priv starts with this: the cluster it shows (borrowed),
+ * and the rows a view derives from the cluster's answers (owned; its own
+ * type, freed by rp_view_close), built at generation gen_built. */
 struct rp_view {
 	struct rp_cluster *c;
+	void *rows;
+	int nrows;
+	bool built;
+	unsigned long gen_built;
 };
 
 struct rp_panel {
@@ -76,12 +86,17 @@ enum role rp_status_role(const char *status);
 void rp_short_id(char *out, size_t n, const char *id);
 
 /* The views. */
-extern const struct view_ops rp_nodes_view, rp_node_view;
+extern const struct view_ops rp_nodes_view, rp_node_view, rp_jobs_view, rp_job_view, rp_actors_view,
+    rp_serve_view;
 /* Pushes a view of cluster c onto p (priv a struct rp_view, freed by
  * rp_view_close, which views without more state use as their close). */
 void rp_push(struct panel *p, const struct view_ops *ops, struct rp_cluster *c);
 void rp_view_close(struct view *v);
 /* Pushes the detail of a node or a job (copied). */
 void rp_push_node(struct panel *p, struct rp_cluster *c, const struct ray_node *n);
+void rp_push_job(struct panel *p, struct rp_cluster *c, const struct ray_job *j);
+
+/* The actions every cluster view shares: its jobs, actors, Serve apps. */
+int rp_act_jobs(struct view *v, int row);
 
 #endif

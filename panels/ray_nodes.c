@@ -299,6 +299,7 @@ static int nv_open(struct view *v, int row)
 static const struct view_action nodes_actions[] = {
     {"open", "<Enter>", "detail", "the node's resources, labels and actors", ACT_F_SELECTION,
      nv_open},
+    {"jobs", "J", "jobs", "the cluster's jobs", 0, rp_act_jobs},
     {"filter", "/", "filter", NULL, 0, NULL},
     {"copy", "y", "copy id", NULL, 0, NULL},
 };

@@ -16,13 +16,30 @@
 
 /* ---- shared helpers ------------------------------------------------------ */
 
+/* One string with a NUL or a lone surrogate must not cost the whole page:
+ * the body is read as jsonx_load_object reads pages of user data, wrapped
+ * in {"r": ...} since Ray's roots may be arrays (/api/jobs/). */
 json_t *ray_load(const char *body, size_t len, const char *what, json_type type,
 		 struct mlc_err *err)
 {
 	char who[96];
 	snprintf(who, sizeof who, "ray: %s", what);
-	json_t *root = jsonx_load(body ? body : "", body ? len : 0, who, err);
-	if (root && json_typeof(root) != type) {
+	struct buf b;
+	buf_init(&b);
+	buf_puts(&b, "{\"r\":");
+	if (body)
+		buf_append(&b, body, len);
+	buf_puts(&b, "}");
+	json_t *wrap = jsonx_load_object(b.data, b.len, who, err);
+	buf_free(&b);
+	if (wrap && json_object_size(wrap) != 1) { /* the body closed the wrapper */
+		mlc_err_set(err, MLC_ERR_PARSE, 0, "ray: %s: malformed JSON", what);
+		json_decref(wrap);
+		return NULL;
+	}
+	json_t *root = wrap ? json_incref(json_object_get(wrap, "r")) : NULL;
+	json_decref(wrap);
+	if (wrap && json_typeof(root) != type) {
 		mlc_err_set(err, MLC_ERR_PARSE, 0, "ray: %s: (root): expected %s", what,
 			    type == JSON_ARRAY ? "array" : "object");
 		json_decref(root);

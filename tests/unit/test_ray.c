@@ -43,6 +43,9 @@ Test(ray, version_missing_fields_and_garbage)
 	cr_assert(strstr(e.msg, "/api/version"), "%s", e.msg);
 	cr_assert_lt(ray_version_parse(&v, LIT("[1,2]"), &e), 0);
 	cr_assert_lt(ray_version_parse(&v, NULL, 0, &e), 0);
+	/* a body that would close the parser's own wrapper is malformed */
+	cr_assert_lt(ray_version_parse(&v, LIT("{\"version\": \"4\"}, \"x\": 1"), &e), 0);
+	cr_assert(strstr(e.msg, "malformed JSON"), "%s", e.msg);
 }
 
 static struct ray_res *res_named(struct ray_cluster *c, const char *name)
