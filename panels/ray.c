@@ -341,9 +341,16 @@ static int cmd_jobs(struct panel *p, const char *args)
 	return show(p, &rp_jobs_view, "jobs");
 }
 
+static int cmd_actors(struct panel *p, const char *args)
+{
+	return show(p, &rp_actors_view, "actors");
+}
+
 static const struct cmd_entry rp_cmds[] = {
     {"nodes", NULL, "", "the Ray cluster's nodes", CMD_ARG_NONE, cmd_nodes, NULL},
     {"jobs", NULL, "", "the Ray cluster's jobs", CMD_ARG_NONE, cmd_jobs, NULL},
+    {"actors", NULL, "", "the Ray cluster's actors by state and class", CMD_ARG_NONE, cmd_actors,
+     NULL},
 };
 
 /* From a cluster's view: the views above it go, the one asked for comes. */
@@ -358,6 +365,11 @@ static int open_from(struct view *v, const struct view_ops *ops)
 int rp_act_jobs(struct view *v, int row)
 {
 	return open_from(v, &rp_jobs_view);
+}
+
+int rp_act_actors(struct view *v, int row)
+{
+	return open_from(v, &rp_actors_view);
 }
 
 /* ---- the panel ------------------------------------------------------------------ */
@@ -404,8 +416,9 @@ static void rp_close(struct panel *p)
 	p->priv = NULL;
 }
 
-static const struct view_ops *const rp_views[] = {&clusters_view, &rp_nodes_view, &rp_node_view,
-						  &rp_jobs_view,  &rp_job_view,	  NULL};
+static const struct view_ops *const rp_views[] = {
+    &clusters_view, &rp_nodes_view,  &rp_node_view, &rp_jobs_view,
+    &rp_job_view,   &rp_actors_view, NULL};
 
 static const struct panel_ops ray_ops = {
     .name = "ray",

@@ -300,6 +300,7 @@ static const struct view_action nodes_actions[] = {
     {"open", "<Enter>", "detail", "the node's resources, labels and actors", ACT_F_SELECTION,
      nv_open},
     {"jobs", "J", "jobs", "the cluster's jobs", 0, rp_act_jobs},
+    {"actors", "a", "actors", "the cluster's actors by state and class", 0, rp_act_actors},
     {"filter", "/", "filter", NULL, 0, NULL},
     {"copy", "y", "copy id", NULL, 0, NULL},
 };
