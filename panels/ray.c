@@ -346,11 +346,17 @@ static int cmd_actors(struct panel *p, const char *args)
 	return show(p, &rp_actors_view, "actors");
 }
 
+static int cmd_serve(struct panel *p, const char *args)
+{
+	return show(p, &rp_serve_view, "serve");
+}
+
 static const struct cmd_entry rp_cmds[] = {
     {"nodes", NULL, "", "the Ray cluster's nodes", CMD_ARG_NONE, cmd_nodes, NULL},
     {"jobs", NULL, "", "the Ray cluster's jobs", CMD_ARG_NONE, cmd_jobs, NULL},
     {"actors", NULL, "", "the Ray cluster's actors by state and class", CMD_ARG_NONE, cmd_actors,
      NULL},
+    {"serve", NULL, "", "the Ray cluster's Serve applications", CMD_ARG_NONE, cmd_serve, NULL},
 };
 
 /* From a cluster's view: the views above it go, the one asked for comes. */
@@ -370,6 +376,11 @@ int rp_act_jobs(struct view *v, int row)
 int rp_act_actors(struct view *v, int row)
 {
 	return open_from(v, &rp_actors_view);
+}
+
+int rp_act_serve(struct view *v, int row)
+{
+	return open_from(v, &rp_serve_view);
 }
 
 /* ---- the panel ------------------------------------------------------------------ */
@@ -417,8 +428,8 @@ static void rp_close(struct panel *p)
 }
 
 static const struct view_ops *const rp_views[] = {
-    &clusters_view, &rp_nodes_view,  &rp_node_view, &rp_jobs_view,
-    &rp_job_view,   &rp_actors_view, NULL};
+    &clusters_view, &rp_nodes_view,  &rp_node_view,  &rp_jobs_view,
+    &rp_job_view,   &rp_actors_view, &rp_serve_view, NULL};
 
 static const struct panel_ops ray_ops = {
     .name = "ray",

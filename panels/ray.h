@@ -99,5 +99,6 @@ void rp_push_job(struct panel *p, struct rp_cluster *c, const struct ray_job *j)
 /* The actions every cluster view shares: its jobs, actors, Serve apps. */
 int rp_act_jobs(struct view *v, int row);
 int rp_act_actors(struct view *v, int row);
+int rp_act_serve(struct view *v, int row);
 
 #endif

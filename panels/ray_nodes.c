@@ -301,6 +301,7 @@ static const struct view_action nodes_actions[] = {
      nv_open},
     {"jobs", "J", "jobs", "the cluster's jobs", 0, rp_act_jobs},
     {"actors", "a", "actors", "the cluster's actors by state and class", 0, rp_act_actors},
+    {"serve", "S", "serve", "the cluster's Serve applications", 0, rp_act_serve},
     {"filter", "/", "filter", NULL, 0, NULL},
     {"copy", "y", "copy id", NULL, 0, NULL},
 };

@@ -79,6 +79,35 @@ static void actor_rows(struct rp_view *w, struct rp_cluster *c)
 	free(v);
 }
 
+/* ---- Serve ------------------------------------------------------------------- */
+
+static void serve_rows(struct rp_view *w, struct rp_cluster *c)
+{
+	const struct ray_serve *s = &c->serve;
+	for (size_t i = 0; i < s->n; i++) {
+		const struct ray_app *a = &s->v[i];
+		struct wrow *r = row_add(w);
+		r->a = a->name;
+		r->b = a->route_prefix;
+		r->status = a->status;
+		r->msg = a->message;
+		int ok = 0;
+		for (size_t d = 0; d < a->ndeps; d++)
+			ok += a->deps[d].status && !strcmp(a->deps[d].status, "HEALTHY");
+		snprintf(r->count, sizeof r->count, "%d/%zu", ok, a->ndeps);
+		snprintf(r->extra, sizeof r->extra, "%d/%d", a->healthy, a->replicas);
+		for (size_t d = 0; d < a->ndeps; d++) {
+			const struct ray_deployment *dp = &a->deps[d];
+			r = row_add(w);
+			r->depth = d + 1 == a->ndeps ? 2 : 1;
+			r->a = dp->name;
+			r->status = dp->status;
+			r->msg = dp->message;
+			snprintf(r->extra, sizeof r->extra, "%d/%d", dp->healthy, dp->replicas);
+		}
+	}
+}
+
 /* The rows of v from the cluster's answers, when an answer came since. */
 static int rebuild(struct view *v, void (*build)(struct rp_view *w, struct rp_cluster *c))
 {
@@ -202,4 +231,93 @@ const struct view_ops rp_actors_view = {
     .close = rp_view_close,
     .actions = actors_actions,
     .nactions = ARRAY_LEN(actors_actions),
+};
+
+/* ---- the Serve view ---------------------------------------------------------------- */
+
+static const struct column serve_cols[] = {
+    {"APPLICATION", 8, 32, ALIGN_LEFT, 0, false}, {"STATUS", 6, 13, ALIGN_LEFT, 0, false},
+    {"ROUTE", 5, 20, ALIGN_LEFT, 2, false},	  {"DEPLOYMENTS", 11, 11, ALIGN_RIGHT, 0, false},
+    {"REPLICAS", 8, 8, ALIGN_RIGHT, 0, false},	  {"MESSAGE", 8, 0, ALIGN_LEFT, 1, false},
+};
+
+static const struct column *sv_columns(struct view *v, int *n)
+{
+	*n = (int)ARRAY_LEN(serve_cols);
+	return serve_cols;
+}
+
+static void sv_cell(struct view *v, int row, int col, struct cell *out)
+{
+	const struct wrow *r = wv_row(v, row);
+	if (!r)
+		return;
+	if (col == 0 && r->depth) {
+		char *s = xasprintf("%s%s", glyph(r->depth == 2 ? G_TREE_END : G_TREE_MID),
+				    r->a ? r->a : "-");
+		rp_cell(out, s, ROLE_NORMAL);
+		free(s);
+		return;
+	}
+	const char *text[] = {r->a, r->status, r->b, r->count, r->extra, r->msg};
+	enum role st = rp_status_role(r->status);
+	enum role role[] = {ROLE_NORMAL, st,	      ROLE_DIM,
+			    ROLE_NORMAL, ROLE_NORMAL, st == ROLE_OK ? ROLE_DIM : st};
+	if (r->depth && (col == 2 || col == 3)) {
+		out->text[0] = 0; /* a deployment has no route nor deployments */
+		return;
+	}
+	rp_cell(out, text[col], role[col]);
+	if (col == 4 && r->extra[0] && strcmp(r->extra, "0/0")) {
+		int ok, all;
+		if (sscanf(r->extra, "%d/%d", &ok, &all) == 2 && ok < all)
+			out->role = ROLE_WARN;
+	}
+}
+
+static int sv_nrows(struct view *v)
+{
+	return rebuild(v, serve_rows);
+}
+
+static void sv_title(struct view *v, char *out, size_t n)
+{
+	snprintf(out, n, "serve");
+}
+
+static void sv_empty(struct view *v, char *out, size_t n)
+{
+	rp_empty(rp_of(v), RP_SERVE, "no Serve applications (Serve is not running)", out, n);
+}
+
+static void sv_status(struct view *v, char *out, size_t n)
+{
+	rp_status(rp_of(v), RP_SERVE, out, n);
+}
+
+static void sv_reload(struct view *v)
+{
+	rp_load(rp_of(v), RP_SERVE);
+}
+
+static const struct view_action serve_actions[] = {
+    {"filter", "/", "filter", NULL, 0, NULL},
+    {"copy", "y", "copy", NULL, 0, NULL},
+};
+
+const struct view_ops rp_serve_view = {
+    .name = "serve",
+    .title = sv_title,
+    .columns = sv_columns,
+    .nrows = sv_nrows,
+    .cell = sv_cell,
+    .generation = wv_generation,
+    .detail = wv_detail,
+    .empty_text = sv_empty,
+    .copy_text = wv_copy,
+    .reload = sv_reload,
+    .status = sv_status,
+    .close = rp_view_close,
+    .actions = serve_actions,
+    .nactions = ARRAY_LEN(serve_actions),
 };

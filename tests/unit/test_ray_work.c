@@ -53,3 +53,63 @@ Test(ray_work, actors_hostile)
 	    ray_actors_parse(&as, LIT("{\"result\": true, \"data\": {\"result\": null}}"), &e), 0);
 	cr_assert(strstr(e.msg, "data.result.result: expected array"), "%s", e.msg);
 }
+
+static const struct ray_app *app_named(const struct ray_serve *s, const char *name)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->v[i].name, name))
+			return &s->v[i];
+	return NULL;
+}
+
+Test(ray_work, serve_fixtures)
+{
+	size_t len;
+	char *b = fixture_read("tests/fixtures/ray/serve-applications.kuberay-capture.json", &len);
+	struct ray_serve s;
+	struct mlc_err e = {0};
+	cr_assert_eq(ray_serve_parse(&s, b, len, &e), 0, "%s", e.msg);
+	cr_assert_eq(s.n, 2);
+	const struct ray_app *a = app_named(&s, "fruit_app");
+	cr_assert_not_null(a);
+	cr_assert_str_eq(a->status, "RUNNING");
+	cr_assert_str_eq(a->route_prefix, "/fruit");
+	cr_assert_eq(a->ndeps, 5);
+	cr_assert_eq(a->replicas, 5);
+	cr_assert_eq(a->healthy, 5);
+	cr_assert_str_eq(a->deps[0].status, "HEALTHY");
+	ray_serve_free(&s);
+	free(b);
+	b = fixture_read("tests/fixtures/ray/serve-applications.ray-docs.json", &len);
+	cr_assert_eq(ray_serve_parse(&s, b, len, &e), 0, "%s", e.msg);
+	cr_assert_eq(s.n, 1);
+	cr_assert_str_eq(s.v[0].route_prefix, "/");
+	ray_serve_free(&s);
+	free(b);
+}
+
+Test(ray_work, serve_hostile)
+{
+	struct ray_serve s;
+	struct mlc_err e = {0};
+	const char *body =
+	    "{\"applications\": {\"a\": {\"deployments\": {\"d\": {\"replicas\": [{}, "
+	    "{\"state\": \"RUNNING\"}, 3]}, \"x\": 1}}, \"b\": [], \"c\": {\"name\": "
+	    "5, \"deployments\": []}}}";
+	cr_assert_eq(ray_serve_parse(&s, body, strlen(body), &e), 0, "%s", e.msg);
+	cr_assert_eq(s.n, 2);
+	cr_assert_str_eq(s.v[0].name, "a", "the key names an app without a name");
+	cr_assert_null(s.v[0].status);
+	cr_assert_eq(s.v[0].ndeps, 1);
+	cr_assert_eq(s.v[0].replicas, 3);
+	cr_assert_eq(s.v[0].healthy, 1);
+	cr_assert_str_eq(s.v[1].name, "5");
+	cr_assert_eq(s.v[1].ndeps, 0);
+	ray_serve_free(&s);
+	cr_assert_eq(ray_serve_parse(&s, LIT("{\"applications\": {}}"), &e), 0);
+	cr_assert_eq(s.n, 0, "Serve not running");
+	ray_serve_free(&s);
+	cr_assert_eq(ray_serve_parse(&s, LIT("{}"), &e), 0);
+	ray_serve_free(&s);
+	cr_assert_lt(ray_serve_parse(&s, LIT("[]"), &e), 0);
+}
