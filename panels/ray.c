@@ -397,6 +397,7 @@ static void rp_open(struct panel *p)
 			continue;
 		struct rp_cluster *c = &r->v[r->n++];
 		c->t = t;
+		c->prom = config_first_target(cfg, TK_PROMETHEUS);
 		rayc_init(&c->rc, t);
 	}
 	if (r->n == 1)
@@ -419,6 +420,7 @@ static void rp_close(struct panel *p)
 		ray_actors_free(&c->actors);
 		ray_serve_free(&c->serve);
 		rayc_cancel(c->stop_req);
+		rp_spark_free(c);
 		free(c->asking);
 		free(c->stopping);
 	}

@@ -1,8 +1,10 @@
 /* panels/ray.h — what the Ray panel's files share: one struct rp_cluster per
  * configured [ray] target (its client, the last good answer of each
  * request with its error and the request in flight), the views
- * (ray_nodes.c: cluster header, nodes, node detail; ray_jobs.c: jobs, job;
- * ray_work.c: actors, Serve; ray.c: the chooser, the commands, the panel),
+ * (ray_nodes.c: cluster header and nodes; ray_spark.c: their CPU
+ * sparklines from Prometheus; ray_node.c: a node; ray_jobs.c: jobs and
+ * stop; ray_job.c: a job and its logs; ray_work.c: actors, Serve; ray.c:
+ * the clusters view, the commands, the panel),
  * and sanitized cells. Loads belong to the cluster, not to a view: a view
  * that closes leaves them running and the panel's close cancels them;
  * stale data stays on screen with the error beside it. No curses, no I/O. */
@@ -46,7 +48,28 @@ struct rp_cluster {
 	 * request (one at a time) */
 	char *asking, *stopping;
 	struct rayc_req *stop_req;
+	/* the Nodes view's CPU sparklines (ray_spark.c), from prom when set */
+	const struct target *prom;
+	struct promc_req *prom_req;
+	char prom_err[256];
+	bool prom_loaded;
+	struct rp_spark *spark;
+	size_t nspark;
 };
+
+/* The sparkline column's width (two points a column are asked for). */
+#define RP_SPARK_W 10
+
+struct promc_req;
+struct rp_spark;
+/* Asks Prometheus for the sparklines of every node (one query_range). */
+void rp_spark_load(struct rp_cluster *c);
+/* The sparkline of the node at ip, or "-". */
+void rp_spark_cell(struct rp_cluster *c, const char *ip, struct cell *out);
+/* Why there are no sparklines ("" when there are). */
+void rp_spark_status(struct rp_cluster *c, char *out, size_t n);
+/* Cancels the query and frees the sparklines. */
+void rp_spark_free(struct rp_cluster *c);
 
 /* Every Ray view's priv starts with this: the cluster it shows (borrowed),
  * and the rows a view derives from the cluster's answers (owned; its own

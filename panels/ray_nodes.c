@@ -142,7 +142,7 @@ static int header(struct rp_cluster *c, const struct canvas *cv)
 
 /* ---- the nodes view ----------------------------------------------------------- */
 
-enum { N_ID, N_IP, N_HEAD, N_STATE, N_CPU, N_GPU, N_MEM, N_OSM, N_UP, N_MSG, N_COUNT };
+enum { N_ID, N_IP, N_HEAD, N_STATE, N_CPU, N_SPARK, N_GPU, N_MEM, N_OSM, N_UP, N_MSG, N_COUNT };
 
 static const struct column node_cols[N_COUNT] = {
     [N_ID] = {"NODE", 8, 8, ALIGN_LEFT, 0, false},
@@ -150,9 +150,10 @@ static const struct column node_cols[N_COUNT] = {
     [N_HEAD] = {"", 2, 2, ALIGN_LEFT, 0, false},
     [N_STATE] = {"STATE", 5, 5, ALIGN_LEFT, 0, false},
     [N_CPU] = {"CPU", 8, 16, ALIGN_LEFT, 0, true},
+    [N_SPARK] = {"CPU 15M", RP_SPARK_W, RP_SPARK_W, ALIGN_LEFT, 4, false},
     [N_GPU] = {"GPU", 8, 14, ALIGN_LEFT, 2, true},
     [N_MEM] = {"MEMORY", 8, 18, ALIGN_LEFT, 3, true},
-    [N_OSM] = {"OBJECT STORE", 12, 18, ALIGN_LEFT, 4, true},
+    [N_OSM] = {"OBJECT STORE", 12, 18, ALIGN_LEFT, 5, true},
     [N_UP] = {"UPTIME", 9, 16, ALIGN_LEFT, 1, false},
     [N_MSG] = {"MESSAGE", 8, 0, ALIGN_LEFT, 6, false},
 };
@@ -218,6 +219,9 @@ static void nv_cell(struct view *v, int row, int col, struct cell *out)
 	case N_CPU:
 		rp_bar_cell(out, &n->cpu, false, 4);
 		break;
+	case N_SPARK:
+		rp_spark_cell(rp_of(v), n->ip, out);
+		break;
 	case N_GPU:
 		rp_bar_cell(out, &n->gpu, false, 4);
 		break;
@@ -245,6 +249,8 @@ static void nv_title(struct view *v, char *out, size_t n)
 static void nv_status(struct view *v, char *out, size_t n)
 {
 	rp_status(rp_of(v), RP_NODES, out, n);
+	if (!out[0])
+		rp_spark_status(rp_of(v), out, n);
 }
 
 static void nv_empty(struct view *v, char *out, size_t n)
@@ -274,6 +280,7 @@ static void load_cluster(struct rp_cluster *c)
 		rp_load(c, RP_VERSION);
 	rp_load(c, RP_CLUSTER);
 	rp_load(c, RP_NODES);
+	rp_spark_load(c);
 }
 
 static void nv_reload(struct view *v)
