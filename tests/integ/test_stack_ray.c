@@ -1,4 +1,4 @@
-/* tests/integ/test_rayc.c — lib/ray/rayc.c against the stack's Ray
+/* tests/integ/test_stack_ray.c — lib/ray/rayc.c against the stack's Ray
  * simulator and lib/prom/promc.c against its real Prometheus
  * ($MLC_STACK_DIR/env: RAY_PORT, PROM_PORT): what was parsed, the request
  * the simulator received, an HTTP error in the server's words, a stop, a
@@ -41,7 +41,12 @@ static void setup(void)
 	rayc_init(&C, &T);
 }
 
-TestSuite(rayc, .init = setup, .timeout = 60);
+static void teardown(void)
+{
+	memset(&C, 0, sizeof C);
+}
+
+TestSuite(rayc, .init = setup, .fini = teardown);
 
 struct got {
 	volatile bool done;
@@ -127,7 +132,7 @@ static void reset_sim(void)
 	cr_assert(stackenv_run_until(&done, WAIT_MS));
 }
 
-Test(rayc, stop_a_pending_job_then_again)
+Test(rayc, a_pending_job_stopped_then_not_again)
 {
 	struct got g = {0};
 	rayc_get(&C, RAYC_JOB_STOP, "raysubmit_Lb3nW8eR5tY1uI0o", on_stop, &g);
