@@ -35,9 +35,12 @@ export TZ=UTC
 # and chart dots, retry countdowns, the minor versions of the Debian
 # PostgreSQL and OpenSSH packages the machine happens to have.
 # For screens of S3 objects a test writes itself (stamped with the time it
-# ran); the stack's seeded objects and buckets have pinned dates.
+# ran; the stack's seeded objects and buckets have pinned dates), and of the
+# Ray simulator's fixed timeline seen from today (uptimes and running jobs'
+# durations of days, "18d20h": same width).
 mask_dates() {
 	perl -CSD -pe '
+		s/\b\d\dd\d\dh\b/DDdHHh/g;
 		s/\b\d{4}-\d\d-\d\d\b/YYYY-MM-DD/g;
 		s/\b\d\d-\d\d \d\d:\d\d\b/MM-DD HH:MM/g;
 		s/YYYY-MM-DD \d\d:\d\d:\d\d\b/YYYY-MM-DD HH:MM:SS/g;

@@ -506,6 +506,11 @@ class RayApp(simcommon.App):
         self.c = Cluster(args.seed)
         self.metric_meta = self._load_metric_meta()
 
+    def reset(self):
+        """The jobs back to the seeded ones (tests stop and submit jobs)."""
+        with self.c.lock:
+            self.c._jobs()
+
     @staticmethod
     def _load_metric_meta():
         meta = {}

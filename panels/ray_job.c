@@ -1,0 +1,279 @@
+/* panels/ray_job.c — one Ray job: its detail above the tail of its logs.
+ * The logs come whole from /api/jobs/ID/logs (capped by the client at
+ * 8 MiB); only the last RP_LOG_LINES lines are kept, as the rows of the
+ * view, so that `/` searches them, `y` copies one and G is the newest. SGR
+ * colour escapes are dropped and tabs read as spaces; every other control
+ * stays visible. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/core/sanitize.h"
+#include "lib/core/util.h"
+#include "mlflowp.h"
+#include "ray.h"
+#include "tui/app.h"
+#include "tui/canvas.h"
+#include "tui/table.h"
+
+#define RP_LOG_LINES 5000
+
+struct job_view {
+	struct rp_view rv; /* first: rp_of */
+	char *id;
+	struct ray_job job; /* a copy of the list's row, then the detail's answer */
+	char **lines;	    /* the tail, colour escapes dropped (raw otherwise) */
+	size_t nlines;
+	struct rayc_req *rq_job, *rq_logs;
+	char err[256], log_err[256];
+	bool logs_loaded, tail_selected;
+	unsigned long gen;
+};
+
+/* Drops ESC [ digits ; ... m (colours) from s in place; a tab becomes a
+ * space. */
+static void drop_sgr(char *s)
+{
+	char *w = s;
+	for (char *r = s; *r;) {
+		if (*r == '\t') {
+			*w++ = ' ';
+			r++;
+			continue;
+		}
+		if (r[0] == '\x1b' && r[1] == '[') {
+			size_t k = 2 + strspn(r + 2, "0123456789;");
+			if (r[k] == 'm') {
+				r += k + 1;
+				continue;
+			}
+		}
+		*w++ = *r++;
+	}
+	*w = 0;
+}
+
+static void keep_tail(struct job_view *jv, char *text)
+{
+	for (size_t i = 0; i < jv->nlines; i++)
+		free(jv->lines[i]);
+	free(jv->lines);
+	jv->lines = NULL;
+	jv->nlines = 0;
+	size_t n = 0;
+	for (char *p = text; *p; p++)
+		n += *p == '\n';
+	n += 1;
+	char *p = text;
+	for (size_t skip = n > RP_LOG_LINES ? n - RP_LOG_LINES : 0; skip; skip--)
+		p = strchr(p, '\n') + 1;
+	jv->lines = xcalloc(MLC_MIN(n, RP_LOG_LINES) + 1, sizeof *jv->lines);
+	while (*p) {
+		size_t l = strcspn(p, "\n");
+		char *line = xstrndup(p, l);
+		drop_sgr(line);
+		jv->lines[jv->nlines++] = line;
+		p += l + (p[l] == '\n');
+	}
+}
+
+static void got_logs(void *res, const struct mlc_err *err, void *arg)
+{
+	struct view *v = arg;
+	struct job_view *jv = v->priv;
+	jv->rq_logs = NULL;
+	if (err) {
+		snprintf(jv->log_err, sizeof jv->log_err, "%s", err->msg);
+	} else {
+		jv->log_err[0] = 0;
+		keep_tail(jv, *(char **)res);
+		jv->logs_loaded = true;
+		if (!jv->tail_selected && jv->nlines) {
+			view_select_row(v, (int)jv->nlines - 1);
+			jv->tail_selected = true;
+		}
+	}
+	jv->gen++;
+	app_dirty();
+}
+
+static void got_job(void *res, const struct mlc_err *err, void *arg)
+{
+	struct view *v = arg;
+	struct job_view *jv = v->priv;
+	jv->rq_job = NULL;
+	if (err) {
+		snprintf(jv->err, sizeof jv->err, "%s", err->msg);
+	} else {
+		jv->err[0] = 0;
+		ray_job_free(&jv->job);
+		jv->job = *(struct ray_job *)res;
+		memset(res, 0, sizeof jv->job);
+	}
+	jv->gen++;
+	app_dirty();
+}
+
+static void jd_reload(struct view *v)
+{
+	struct job_view *jv = v->priv;
+	struct rp_cluster *c = rp_of(v);
+	if (!jv->rq_job)
+		jv->rq_job = rayc_get(&c->rc, RAYC_JOB, jv->id, got_job, v);
+	if (!jv->rq_logs && jv->job.submission_id)
+		jv->rq_logs = rayc_get(&c->rc, RAYC_JOB_LOGS, jv->id, got_logs, v);
+}
+
+static const struct column log_cols[] = {{"LOG", 10, 0, ALIGN_LEFT, 0, false}};
+
+static const struct column *jd_columns(struct view *v, int *n)
+{
+	*n = 1;
+	return log_cols;
+}
+
+static int jd_nrows(struct view *v)
+{
+	return (int)((struct job_view *)v->priv)->nlines;
+}
+
+static unsigned long jd_generation(struct view *v)
+{
+	return ((struct job_view *)v->priv)->gen;
+}
+
+static void jd_cell(struct view *v, int row, int col, struct cell *out)
+{
+	rp_cell(out, ((struct job_view *)v->priv)->lines[row], ROLE_NORMAL);
+	if (!strcmp(out->text, "-"))
+		out->role = ROLE_NORMAL;
+}
+
+static void jd_title(struct view *v, char *out, size_t n)
+{
+	snprintf(out, n, "%s", ((struct job_view *)v->priv)->id);
+}
+
+static void jd_empty(struct view *v, char *out, size_t n)
+{
+	struct job_view *jv = v->priv;
+	if (!jv->job.submission_id)
+		snprintf(out, n, "a driver job: the dashboard keeps logs of submissions only");
+	else if (jv->log_err[0])
+		snprintf(out, n, "%s", jv->log_err);
+	else
+		snprintf(out, n, "%s", jv->logs_loaded ? "no logs yet" : "loading the logs…");
+}
+
+static void jd_copy(struct view *v, int row, char *out, size_t n)
+{
+	snprintf(out, n, "%s", ((struct job_view *)v->priv)->lines[row]);
+}
+
+/* Draws "label  value" (value sanitized) on row y; returns the next row. */
+static int field(const struct canvas *cv, int y, const char *label, const char *raw, enum role r)
+{
+	char *s = san_str(raw && *raw ? raw : "-");
+	canvas_text(cv, y, 1, label, ROLE_DIM, 12);
+	canvas_text(cv, y, 13, s, r, cv->w - 14);
+	free(s);
+	return y + 1;
+}
+
+static int job_header(struct job_view *jv, const struct canvas *cv)
+{
+	const struct ray_job *j = &jv->job;
+	char t[64], buf[600];
+	int y = 0;
+	snprintf(buf, sizeof buf, "%s  %s %s", j->status ? j->status : "-", j->type ? j->type : "-",
+		 j->job_id ? j->job_id : "");
+	y = field(cv, y, "status", buf, rp_status_role(j->status));
+	y = field(cv, y, "entrypoint", j->entrypoint, ROLE_NORMAL);
+	mlp_time(t, sizeof t, j->start_ms);
+	snprintf(buf, sizeof buf, "%s", t);
+	if (j->end_ms > 0) {
+		char e[32];
+		mlp_time(e, sizeof e, j->end_ms);
+		snprintf(buf, sizeof buf, "%s to %s", t, e);
+	}
+	y = field(cv, y, "started", buf, ROLE_NORMAL);
+	snprintf(buf, sizeof buf, "%s", j->driver_ip ? j->driver_ip : "-");
+	if (j->has_exit_code)
+		snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "  exit code %lld",
+			 (long long)j->exit_code);
+	y = field(cv, y, "driver", buf, ROLE_NORMAL);
+	char msg[300];
+	snprintf(msg, sizeof msg, "%.*s", j->message ? (int)strcspn(j->message, "\n") : 0,
+		 j->message ? j->message : "");
+	y = field(cv, y, "message", msg,
+		  rp_status_role(j->status) == ROLE_ERR ? ROLE_ERR : ROLE_NORMAL);
+	if (jv->err[0])
+		y = field(cv, y, "error", jv->err, ROLE_ERR);
+	return y + 1;
+}
+
+static bool jd_body(struct view *v, struct canvas *cv)
+{
+	canvas_clear(cv, ROLE_NORMAL);
+	int h = job_header(v->priv, cv);
+	struct canvas rest = {cv->y + h, cv->x, MLC_MAX(1, cv->h - h), cv->w};
+	table_draw(&v->table, &rest);
+	return true;
+}
+
+static void jd_close(struct view *v)
+{
+	struct job_view *jv = v->priv;
+	rayc_cancel(jv->rq_job);
+	rayc_cancel(jv->rq_logs);
+	ray_job_free(&jv->job);
+	for (size_t i = 0; i < jv->nlines; i++)
+		free(jv->lines[i]);
+	free(jv->lines);
+	free(jv->id);
+	free(jv);
+}
+
+static const struct view_action job_actions[] = {
+    {"filter", "/", "search", NULL, 0, NULL},
+    {"bottom", "G", "newest", NULL, 0, NULL},
+    {"top", "g", "oldest", NULL, 0, NULL},
+    {"copy", "y", "copy line", NULL, 0, NULL},
+};
+
+const struct view_ops rp_job_view = {
+    .name = "job",
+    .title = jd_title,
+    .columns = jd_columns,
+    .nrows = jd_nrows,
+    .cell = jd_cell,
+    .generation = jd_generation,
+    .empty_text = jd_empty,
+    .copy_text = jd_copy,
+    .body = jd_body,
+    .reload = jd_reload,
+    .close = jd_close,
+    .actions = job_actions,
+    .nactions = ARRAY_LEN(job_actions),
+};
+
+/* The job's row is copied (the list may change under the view). */
+void rp_push_job(struct panel *p, struct rp_cluster *c, const struct ray_job *j)
+{
+	struct job_view *jv = xcalloc(1, sizeof *jv);
+	jv->rv.c = c;
+	const char *id = j->submission_id ? j->submission_id : j->job_id;
+	jv->id = xstrdup(id ? id : "");
+	jv->job.submission_id = j->submission_id ? xstrdup(j->submission_id) : NULL;
+	jv->job.job_id = j->job_id ? xstrdup(j->job_id) : NULL;
+	jv->job.status = j->status ? xstrdup(j->status) : NULL;
+	jv->job.entrypoint = j->entrypoint ? xstrdup(j->entrypoint) : NULL;
+	struct view *v = view_push(p, &rp_job_view, jv);
+	if (!v) {
+		ray_job_free(&jv->job);
+		free(jv->id);
+		free(jv);
+		return;
+	}
+	jd_reload(v);
+}
