@@ -195,13 +195,27 @@ static enum step exec_step(struct sshc_session *s, struct sshc_exec *x)
 		}
 	}
 	if (x->st == XS_CLOSE) {
-		/* 1.10 sends EOF and CLOSE and waits for the server's CLOSE, after
-		 * which exit-status (sent before it) is known. */
-		int rc = libssh2_channel_close(x->ch);
-		if (rc == LIBSSH2_ERROR_EAGAIN)
-			return progress ? STEP_PROGRESS : STEP_BLOCKED;
-		if (rc < 0 && sshc_transport_error(rc))
-			return sshc_lost(s, rc, "closing a channel");
+		/* 1.10 sends EOF and CLOSE, then reads until the server's CLOSE,
+		 * after which exit-status (sent before it) is known; but its read
+		 * loop also ends on a packet of another channel of the session,
+		 * so with several commands in flight it can return first. Then
+		 * wait_closed reads on until this channel's CLOSE has come.
+		 * close is called once: a second call fakes the server's CLOSE. */
+		if (!x->close_sent) {
+			int rc = libssh2_channel_close(x->ch);
+			if (rc == LIBSSH2_ERROR_EAGAIN)
+				return progress ? STEP_PROGRESS : STEP_BLOCKED;
+			if (rc < 0 && sshc_transport_error(rc))
+				return sshc_lost(s, rc, "closing a channel");
+			x->close_sent = true;
+		}
+		if (!x->cut && !x->cancelled && libssh2_channel_eof(x->ch)) {
+			int rc = libssh2_channel_wait_closed(x->ch);
+			if (rc == LIBSSH2_ERROR_EAGAIN)
+				return progress ? STEP_PROGRESS : STEP_BLOCKED;
+			if (rc < 0 && sshc_transport_error(rc))
+				return sshc_lost(s, rc, "closing a channel");
+		}
 		int status = x->cut ? -1 : libssh2_channel_get_exit_status(x->ch);
 		char *sig = NULL;
 		size_t siglen = 0;

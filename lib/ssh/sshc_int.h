@@ -51,6 +51,7 @@ struct sshc_exec {
 	bool cancelled;
 	bool cut;	   /* stopped reading past SSHC_DRAIN_LIMIT */
 	bool exec_started; /* libssh2_channel_exec was called (its state is live) */
+	bool close_sent;   /* libssh2_channel_close returned: never call it again */
 	bool ping;	   /* sshc_ping: open and close a channel, run nothing */
 	bool truncated;
 	char *cmd;
