@@ -137,6 +137,50 @@ static int read_stream(struct sshc_exec *x, int stream, bool *progress)
 
 /* Advances one exec as far as it goes without blocking. Never calls libssh2
  * after x's callback ran (the callee may have closed the session). */
+/* The end of a command: close the channel, wait for the server's CLOSE,
+ * read the exit status or signal, and deliver (unless cancelled). */
+static enum step exec_close(struct sshc_session *s, struct sshc_exec *x, bool progress)
+{
+	/* 1.10 sends EOF and CLOSE, then reads until the server's CLOSE,
+	 * after which exit-status (sent before it) is known; but its read
+	 * loop also ends on a packet of another channel of the session,
+	 * so with several commands in flight it can return first. Then
+	 * wait_closed reads on until this channel's CLOSE has come.
+	 * close is called once: a second call fakes the server's CLOSE. */
+	if (!x->close_sent) {
+		int rc = libssh2_channel_close(x->ch);
+		if (rc == LIBSSH2_ERROR_EAGAIN)
+			return progress ? STEP_PROGRESS : STEP_BLOCKED;
+		if (rc < 0 && sshc_transport_error(rc))
+			return sshc_lost(s, rc, "closing a channel");
+		x->close_sent = true;
+	}
+	if (!x->cut && !x->cancelled && libssh2_channel_eof(x->ch)) {
+		int rc = libssh2_channel_wait_closed(x->ch);
+		if (rc == LIBSSH2_ERROR_EAGAIN)
+			return progress ? STEP_PROGRESS : STEP_BLOCKED;
+		if (rc < 0 && sshc_transport_error(rc))
+			return sshc_lost(s, rc, "closing a channel");
+	}
+	int status = x->cut ? -1 : libssh2_channel_get_exit_status(x->ch);
+	char *sig = NULL;
+	size_t siglen = 0;
+	libssh2_channel_get_exit_signal(x->ch, &sig, &siglen, NULL, NULL, NULL, NULL);
+	char sigbuf[32] = "";
+	if (sig) {
+		sshc_ascii_into(sigbuf, sizeof sigbuf, sig, siglen);
+		libssh2_free(s->ssh, sig);
+		if (sigbuf[0])
+			status = -1;
+	}
+	libssh2_channel_free(x->ch);
+	x->ch = NULL;
+	x->st = XS_DEAD;
+	if (!x->cancelled)
+		exec_deliver(s, x, status, sigbuf, NULL);
+	return STEP_PROGRESS;
+}
+
 static enum step exec_step(struct sshc_session *s, struct sshc_exec *x)
 {
 	bool progress = false;
@@ -194,46 +238,8 @@ static enum step exec_step(struct sshc_session *s, struct sshc_exec *x)
 			return progress ? STEP_PROGRESS : STEP_BLOCKED;
 		}
 	}
-	if (x->st == XS_CLOSE) {
-		/* 1.10 sends EOF and CLOSE, then reads until the server's CLOSE,
-		 * after which exit-status (sent before it) is known; but its read
-		 * loop also ends on a packet of another channel of the session,
-		 * so with several commands in flight it can return first. Then
-		 * wait_closed reads on until this channel's CLOSE has come.
-		 * close is called once: a second call fakes the server's CLOSE. */
-		if (!x->close_sent) {
-			int rc = libssh2_channel_close(x->ch);
-			if (rc == LIBSSH2_ERROR_EAGAIN)
-				return progress ? STEP_PROGRESS : STEP_BLOCKED;
-			if (rc < 0 && sshc_transport_error(rc))
-				return sshc_lost(s, rc, "closing a channel");
-			x->close_sent = true;
-		}
-		if (!x->cut && !x->cancelled && libssh2_channel_eof(x->ch)) {
-			int rc = libssh2_channel_wait_closed(x->ch);
-			if (rc == LIBSSH2_ERROR_EAGAIN)
-				return progress ? STEP_PROGRESS : STEP_BLOCKED;
-			if (rc < 0 && sshc_transport_error(rc))
-				return sshc_lost(s, rc, "closing a channel");
-		}
-		int status = x->cut ? -1 : libssh2_channel_get_exit_status(x->ch);
-		char *sig = NULL;
-		size_t siglen = 0;
-		libssh2_channel_get_exit_signal(x->ch, &sig, &siglen, NULL, NULL, NULL, NULL);
-		char sigbuf[32] = "";
-		if (sig) {
-			sshc_ascii_into(sigbuf, sizeof sigbuf, sig, siglen);
-			libssh2_free(s->ssh, sig);
-			if (sigbuf[0])
-				status = -1;
-		}
-		libssh2_channel_free(x->ch);
-		x->ch = NULL;
-		x->st = XS_DEAD;
-		if (!x->cancelled)
-			exec_deliver(s, x, status, sigbuf, NULL);
-		return STEP_PROGRESS;
-	}
+	if (x->st == XS_CLOSE)
+		return exec_close(s, x, progress);
 	return progress ? STEP_PROGRESS : STEP_BLOCKED;
 }
 
