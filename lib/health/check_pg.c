@@ -10,6 +10,7 @@
 #include "lib/health/check.h"
 #include "lib/health/check_int.h"
 #include "lib/pg/pgc.h"
+#include "lib/pg/pgstat.h"
 
 #define EXT_SQL                                                                                    \
 	"SELECT d.datname, e.extname FROM pg_database d LEFT JOIN pg_extension e ON true "         \
@@ -34,37 +35,6 @@ struct pg_lookup {
 	struct pg_exts *x;
 	size_t i;
 };
-
-/* conninfo (key=value or URI) pointing at database db instead. */
-static char *conninfo_for_db(const char *ci, const char *db)
-{
-	struct buf b;
-	buf_init(&b);
-	if (str_starts(ci, "postgresql://") || str_starts(ci, "postgres://")) {
-		const char *auth = strstr(ci, "://") + 3;
-		size_t hostlen = strcspn(auth, "/?");
-		buf_append(&b, ci, (size_t)(auth - ci) + hostlen);
-		buf_puts(&b, "/");
-		for (const unsigned char *c = (const unsigned char *)db; *c; c++)
-			if (strchr("-._~", *c) || (*c >= '0' && *c <= '9') ||
-			    ((*c | 0x20) >= 'a' && (*c | 0x20) <= 'z'))
-				buf_append(&b, c, 1);
-			else
-				buf_printf(&b, "%%%02X", *c);
-		const char *q = strchr(auth + hostlen, '?');
-		if (q)
-			buf_puts(&b, q);
-		return buf_steal(&b);
-	}
-	buf_printf(&b, "%s%sdbname='", ci, *ci ? " " : "");
-	for (const char *c = db; *c; c++) {
-		if (*c == '\'' || *c == '\\')
-			buf_puts(&b, "\\");
-		buf_append(&b, c, 1);
-	}
-	buf_puts(&b, "'");
-	return buf_steal(&b);
-}
 
 static void pg_finish(struct pending *p)
 {
@@ -234,7 +204,7 @@ static void exts_start(struct pending *p)
 		x->lookups[d] = (struct pg_lookup){x, d};
 		struct pgc_conn *c = p->pg;
 		if (x->dbs[d][0]) {
-			char *ci = conninfo_for_db(p->t->conninfo ? p->t->conninfo : "", x->dbs[d]);
+			char *ci = pgstat_conninfo_for_db(p->t->conninfo, x->dbs[d]);
 			struct pgc_opts o = {.conninfo = ci,
 					     .password = p->t->password,
 					     .connect_timeout_ms = 5000,

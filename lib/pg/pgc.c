@@ -41,41 +41,6 @@ struct pgc_conn *pgc_conn_new(const struct pgc_opts *opts)
 	return c;
 }
 
-int pgc_conn_check(const struct pgc_conn *c, struct mlc_err *err)
-{
-	if (c->config_err.code) {
-		if (err)
-			*err = c->config_err;
-		return -c->config_err.code;
-	}
-	mlc_err_clear(err);
-	return 0;
-}
-
-const char *pgc_display(const struct pgc_conn *c)
-{
-	return c ? c->display : "";
-}
-
-const char *pgc_server_version(const struct pgc_conn *c)
-{
-	return c ? c->server_version : "";
-}
-
-const char *pgc_conn_param(const struct pgc_conn *c, const char *keyword)
-{
-	if (strcmp(keyword, "host") == 0)
-		return c->sent_host ? c->sent_host : c->host_raw;
-	if (strcmp(keyword, "hostaddr") == 0)
-		return c->sent_hostaddr ? c->sent_hostaddr : c->hostaddr_raw;
-	if (strcmp(keyword, "port") == 0)
-		return c->sent_port ? c->sent_port : c->port_raw;
-	const char *v = pgc_kv_get(c, keyword);
-	if (v && strcmp(keyword, "password") == 0)
-		return PGC_MASK;
-	return v;
-}
-
 static void handle_free(uv_handle_t *h)
 {
 	free(h);

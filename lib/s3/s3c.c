@@ -298,6 +298,19 @@ void s3c_list_progress(const struct s3c_req *r, long *pages, long *objects)
 
 /* ---- HeadObject / GetObject ------------------------------------------------------ */
 
+struct s3c_req *s3c_send_plain(struct s3c_req *r, const char *method, http_done_cb done)
+{
+	if (s3c_key_refused(r, r->key))
+		return s3c_fail_later(r);
+	struct http_opts o;
+	const char *headers[5];
+	struct s3_scratch sc;
+	s3_request_opts(r->t, method, r->bucket, r->key, NULL, &o, headers, &sc);
+	r->http = http_request(&o, done, r);
+	s3_scratch_free(&sc);
+	return r;
+}
+
 static void head_done(const struct http_resp *resp, const struct mlc_err *herr, void *arg)
 {
 	struct s3c_req *r = arg;
@@ -325,15 +338,7 @@ struct s3c_req *s3c_head(const struct target *t, const char *bucket, const char 
 {
 	struct s3c_req *r = s3c_req_new(OP_HEAD, t, bucket, key, arg);
 	r->cb.head = cb;
-	if (s3c_key_refused(r, key))
-		return s3c_fail_later(r);
-	struct http_opts o;
-	const char *headers[5];
-	struct s3_scratch sc;
-	s3_request_opts(t, "HEAD", bucket, key, NULL, &o, headers, &sc);
-	r->http = http_request(&o, head_done, r);
-	s3_scratch_free(&sc);
-	return r;
+	return s3c_send_plain(r, "HEAD", head_done);
 }
 
 static void get_done(const struct http_resp *resp, const struct mlc_err *herr, void *arg)

@@ -64,6 +64,10 @@ void s3c_hex_of(const unsigned char *d, size_t n, char *out);
 struct s3c_req *s3c_fail_later(struct s3c_req *r);
 /* Whether key holds S3_KEY_NUL: then r->early_err says why (see s3.h). */
 bool s3c_key_refused(struct s3c_req *r, const char *key);
+/* Sends the plain signed request METHOD on r's bucket and key (no body, no
+ * extra header) with done as its completion, or, for a key holding a NUL,
+ * fails it from the loop. Returns r. */
+struct s3c_req *s3c_send_plain(struct s3c_req *r, const char *method, http_done_cb done);
 void s3c_early_fire(void *arg);
 
 #endif

@@ -164,15 +164,7 @@ struct s3c_req *s3c_delete(const struct target *t, const char *bucket, const cha
 {
 	struct s3c_req *r = s3c_req_new(OP_DELETE, t, bucket, key, arg);
 	r->cb.err = cb;
-	if (s3c_key_refused(r, key))
-		return s3c_fail_later(r);
-	struct http_opts o;
-	const char *headers[5];
-	struct s3_scratch sc;
-	s3_request_opts(t, "DELETE", bucket, key, NULL, &o, headers, &sc);
-	r->http = http_request(&o, delete_done, r);
-	s3_scratch_free(&sc);
-	return r;
+	return s3c_send_plain(r, "DELETE", delete_done);
 }
 
 #define DELETE_BATCH 1000

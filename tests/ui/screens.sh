@@ -122,7 +122,6 @@ for script in "$DIR"/${ONLY:-*}.script; do
 			n=$(PGPASSWORD=$(cat "$PGPASSWORD_FILE") "$PSQL" -X -At -h 127.0.0.1 -p "$PG_PORT" -U mlflow \
 				-d mlflowdb -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = '$app' AND state = 'active'" 2>/dev/null)
 			[ "${n:-0}" -ge 1 ] && break
-			read -r -t 0.05 <> <(:) || true
 		done
 	done < <(sed -n 's/^# session: *//p' "$script")
 	sed -e "s|@OUT@|$WORK/$name.screen|g" -e "s|@DIR@|$WORK/$name.dir|g" "$script" >"$WORK/$name.script"
