@@ -20,7 +20,7 @@ DEB_TOOLS = pkg-config gcc make postgresql-15 postgresql-contrib \
             ca-certificates clang-format procps curl htop redis-server
 # The peers `make bench` measures the S3 client against: installed only by
 # `make deps BENCH=1` (what `make bench` runs), never for `make test`.
-DEB_BENCH = awscli s3cmd python3-boto3
+DEB_BENCH = awscli s3cmd python3-boto3 pg-activity pssh
 
 WARN    = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
           -Wno-unused-parameter
@@ -138,20 +138,16 @@ unit: all
 demo: deps all
 	@bash tests/stack/demo.sh
 
+# Each tests/bench/bench_NAME.c is a program of its own (the console's
+# client beside its floor); tests/bench/run.sh runs the sections.
+BENCH_BIN = $(patsubst tests/bench/%.c,$(BUILD)/%,$(wildcard tests/bench/bench_*.c))
+
 bench:
 	@$(MAKE) --no-print-directory deps BENCH=1
-	@$(MAKE) --no-print-directory all $(BUILD)/bench_sanitize $(BUILD)/bench_mlflow $(BUILD)/bench_s3
+	@$(MAKE) --no-print-directory all $(BENCH_BIN)
 	@bash tests/bench/run.sh
 
-$(BUILD)/bench_sanitize: $(BUILD)/tests/bench/bench_sanitize.o $(BUILD)/libmlc.a
-	@echo "  LINK    $@"
-	@$(CC) $(CFLAGS_ALL) -o $@ $^ $(LIB_LIBS)
-
-$(BUILD)/bench_mlflow: $(BUILD)/tests/bench/bench_mlflow.o $(BUILD)/libmlc.a
-	@echo "  LINK    $@"
-	@$(CC) $(CFLAGS_ALL) -o $@ $^ $(LIB_LIBS)
-
-$(BUILD)/bench_s3: $(BUILD)/tests/bench/bench_s3.o $(BUILD)/libmlc.a
+$(BUILD)/bench_%: $(BUILD)/tests/bench/bench_%.o $(BUILD)/libmlc.a
 	@echo "  LINK    $@"
 	@$(CC) $(CFLAGS_ALL) -o $@ $^ $(LIB_LIBS)
 
@@ -188,7 +184,7 @@ fuzz:
 	  echo "  CC      $$src (fuzz)"; \
 	  clang $$cflags $$san -fsanitize=fuzzer-no-link -c -o $$obj $$src; \
 	done; \
-	for f in svc s3 config sanitize mlflow flows pgstat nodes; do \
+	for f in $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)); do \
 	  echo "  LINK    build-fuzz/fuzz_$$f"; \
 	  clang $$cflags $$san -fsanitize=fuzzer -o build-fuzz/fuzz_$$f tests/fuzz/fuzz_$$f.c \
 	    build-fuzz/lib_*.o $$(pkg-config --libs $(LIB_PKGS)) -lm; \

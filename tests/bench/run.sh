@@ -147,3 +147,15 @@ if want s3; then
 	. "$DIR/env"
 	( . tests/bench/s3.sh )
 fi
+
+# Sections of their own: tests/bench/sec_NAME.sh runs when NAME is wanted
+# (BENCH_ONLY="NAME"), with the stack's environment and $DIR, $WORK, $MLC.
+for sec in tests/bench/sec_*.sh; do
+	[ -e "$sec" ] || continue
+	name=$(basename "$sec" .sh)
+	name=${name#sec_}
+	if want "$name"; then
+		# shellcheck disable=SC1091
+		( . "$DIR/env" && . "$sec" )
+	fi
+done
