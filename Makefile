@@ -141,6 +141,7 @@ demo: deps all
 # Each tests/bench/bench_NAME.c is a program of its own (the console's
 # client beside its floor); tests/bench/run.sh runs the sections.
 BENCH_BIN = $(patsubst tests/bench/%.c,$(BUILD)/%,$(wildcard tests/bench/bench_*.c))
+.SECONDARY: $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/bench/bench_*.c))
 
 bench:
 	@$(MAKE) --no-print-directory deps BENCH=1
