@@ -161,7 +161,7 @@ static void arts_load(struct xp_detail *d, const char *run_id)
 static void detail_load(struct xp_detail *d)
 {
 	const struct mlflow_run *r = xp_detail_run(d);
-	struct mlflowc *c = d->x->have_client ? &d->x->c : NULL;
+	struct mlflowc *c = xp_client(d->x);
 	mlflowc_cancel(d->det_req);
 	d->det_req = NULL;
 	if (r && c) {
@@ -394,9 +394,9 @@ static int detail_download(struct view *v, int row)
 
 /* An s3:// artifact location opens in the Buckets panel; a proxied one
  * (mlflow-artifacts:/) where the server keeps it. */
-static void open_location(const char *location)
+static void open_location(const struct target *t, const char *location)
 {
-	char *uri = mlp_artifact_s3_uri(location);
+	char *uri = mlp_artifact_s3_uri(t, location);
 	if (!uri)
 		app_message(ROLE_DIM, "the artifact location is not in S3: nothing to browse");
 	else if (!app_goto("buckets", "cd", uri))
@@ -435,7 +435,7 @@ static int detail_open(struct view *v, int row)
 	if (!strcmp(dr->section, "metric"))
 		xp_chart_push(v->panel, d, (uint32_t)dr->ref);
 	else if (!strcmp(dr->section, "info") && !strcmp(dr->key, "artifacts"))
-		open_location(dr->value);
+		open_location(d->x->t, dr->value);
 	else if (!strcmp(dr->section, "artifact"))
 		open_artifact(v, dr);
 	return P_REDRAW;

@@ -432,7 +432,7 @@ static void runs_detail(struct view *v, int row, char *out, size_t n, enum role 
 static void runs_empty(struct view *v, char *out, size_t n)
 {
 	struct xp_runs *rs = v->priv;
-	if (!mlp_target())
+	if (!rs->x->t)
 		xp_empty_no_target(out, n);
 	else
 		snprintf(out, n, "%s",

@@ -18,6 +18,8 @@
 #include "tui/cmd.h"
 
 static const struct view_ops exps_view;
+static void xp_choose(struct panel *p, const struct target *t);
+static void xp_to_base(struct panel *p);
 
 struct xp *xp_of(struct view *v)
 {
@@ -26,14 +28,7 @@ struct xp *xp_of(struct view *v)
 
 struct mlflowc *xp_client(struct xp *x)
 {
-	if (x->have_client)
-		return &x->c;
-	const struct target *t = mlp_target();
-	if (!t)
-		return NULL;
-	mlflowc_init(&x->c, t);
-	x->have_client = true;
-	return &x->c;
+	return mlp_client(&x->cs, x->t);
 }
 
 const char *xp_exp_name(const struct xp *x, const char *id)
@@ -55,7 +50,11 @@ bool xp_exp_deleted(const struct xp *x, const char *id)
 
 void xp_empty_no_target(char *out, size_t n)
 {
-	snprintf(out, n, "no MLflow configured: set MLFLOW_TRACKING_URI or [mlflow] url");
+	if (mlp_ntargets())
+		snprintf(out, n,
+			 "several MLflow servers: choose one (Enter on it, or :server NAME)");
+	else
+		snprintf(out, n, "no MLflow configured: set MLFLOW_TRACKING_URI or [mlflow] url");
 }
 
 /* A page (chart, preview) draws its body: no columns, no rows. */
@@ -100,8 +99,10 @@ static void exps_done(void *res, const struct mlc_err *err, void *arg)
 		snprintf(x->exps_err, sizeof x->exps_err, "%s", err->msg);
 	} else {
 		/* The cursor follows the experiment (its id) across a reload. */
-		struct view *root = view_at(x->p, 0);
-		int row = table_selected(&root->table);
+		struct view *root = view_at(x->p, mlp_base(x->p));
+		if (root && root->ops != &exps_view)
+			root = NULL;
+		int row = root ? table_selected(&root->table) : -1;
 		char sel[64] = "";
 		if (row >= 0 && (size_t)row < x->exps.n)
 			snprintf(sel, sizeof sel, "%s", x->exps.items[row].experiment_id);
@@ -110,7 +111,7 @@ static void exps_done(void *res, const struct mlc_err *err, void *arg)
 		memset(res, 0, sizeof x->exps);
 		x->exps_err[0] = '\0';
 		x->exps_loaded = true;
-		for (size_t i = 0; sel[0] && i < x->exps.n; i++)
+		for (size_t i = 0; root && sel[0] && i < x->exps.n; i++)
 			if (!strcmp(x->exps.items[i].experiment_id, sel))
 				view_select_row(root, (int)i);
 	}
@@ -149,7 +150,7 @@ static int exps_nrows(struct view *v)
 {
 	struct xp *x = xp_of(v);
 	/* Loaded when first shown, not at startup. */
-	if (!x->exps_loaded && !x->exps_req && !x->exps_err[0] && mlp_target())
+	if (!x->exps_loaded && !x->exps_req && !x->exps_err[0] && x->t)
 		exps_load(x, false);
 	return (int)x->exps.n;
 }
@@ -204,8 +205,10 @@ static void exps_cell(struct view *v, int row, int col, struct cell *out)
 
 static void exps_title(struct view *v, char *out, size_t n)
 {
-	const char *t = xp_of(v)->view_type;
-	snprintf(out, n, "Experiments%s",
+	struct xp *x = xp_of(v);
+	const char *t = x->view_type;
+	/* below the servers view, the server's name */
+	snprintf(out, n, "%s%s", mlp_base(v->panel) ? x->t->name : "Experiments",
 		 !strcmp(t, "ALL")	      ? " (all)"
 		 : !strcmp(t, "DELETED_ONLY") ? " (deleted)"
 					      : "");
@@ -236,7 +239,7 @@ static void exps_detail(struct view *v, int row, char *out, size_t n, enum role 
 static void exps_empty(struct view *v, char *out, size_t n)
 {
 	struct xp *x = xp_of(v);
-	if (!mlp_target())
+	if (!x->t)
 		xp_empty_no_target(out, n);
 	else
 		snprintf(out, n, "%s",
@@ -347,7 +350,7 @@ static void byname_done(void *res, const struct mlc_err *err, void *arg)
 		return;
 	}
 	struct mlflow_experiment *e = res;
-	view_pop_to_root(p);
+	xp_to_base(p);
 	xp_runs_push(p, e->experiment_id, e->name,
 		     e->lifecycle_stage && !strcmp(e->lifecycle_stage, "deleted"));
 }
@@ -364,7 +367,7 @@ static void goto_done(void *res, const struct mlc_err *err, void *arg)
 		return;
 	}
 	struct mlflow_run *r = res;
-	view_pop_to_root(p);
+	xp_to_base(p);
 	if (!xp_exp_name(x, r->experiment_id) && !x->exps_loaded && !x->exps_req)
 		exps_load(x, false); /* for the experiment's name in the breadcrumb */
 	const char *eid = r->experiment_id ? r->experiment_id : "0";
@@ -387,7 +390,9 @@ static int cmd_runs(struct panel *p, const char *line, bool one_run)
 	}
 	struct mlflowc *c = xp_client(x);
 	if (!c) {
-		app_message(ROLE_ERR, "no MLflow configured");
+		char t[120];
+		xp_empty_no_target(t, sizeof t);
+		app_message(ROLE_ERR, "%s", t);
 		return -1;
 	}
 	if (one_run) {
@@ -416,14 +421,59 @@ static void complete_exp(struct panel *p, const char *args, const char *word, st
 	struct xp *x = p->priv;
 	if (*args)
 		return;
-	if (!x->exps_loaded && !x->exps_req && mlp_target())
+	if (!x->exps_loaded && !x->exps_req && x->t)
 		exps_load(x, false);
 	for (size_t i = 0; i < x->exps.n; i++)
 		if (x->exps.items[i].name)
 			cmd_cand_add(out, x->exps.items[i].name);
 }
 
+/* The server chosen (Enter on the servers view, :server): what was shown
+ * of another server goes (its client stays, for a download in flight); the
+ * experiments of t are shown. */
+static void xp_choose(struct panel *p, const struct target *t)
+{
+	struct xp *x = p->priv;
+	if (x->t != t) {
+		view_pop_to_root(p);
+		mlflowc_cancel(x->exps_req);
+		mlflowc_cancel(x->byname_req);
+		mlflowc_cancel(x->goto_req);
+		x->exps_req = x->byname_req = x->goto_req = NULL;
+		mlflow_experiment_page_free(&x->exps);
+		x->exps_loaded = false;
+		x->exps_err[0] = x->exps_filter[0] = '\0';
+		/* the runs shown name keys of the server they came from */
+		mlflow_keys_free(&x->keys);
+		mlflow_keys_init(&x->keys);
+		x->t = t;
+		exps_bump(x);
+	}
+	mlp_servers_select(p, t);
+	xp_to_base(p);
+}
+
+/* The views of the server shown go, down to its experiments (pushed again
+ * when the servers view is all that is left). */
+static void xp_to_base(struct panel *p)
+{
+	struct xp *x = p->priv;
+	int base = mlp_base(p);
+	while (view_depth(p) > base + 1)
+		view_pop(p);
+	if (view_depth(p) == base && x->t)
+		view_push(p, &exps_view, NULL);
+}
+
+/* :server NAME — which MLflow server the panel shows. */
+static int cmd_server(struct panel *p, const char *args)
+{
+	return mlp_server_cmd(p, args, xp_choose);
+}
+
 static const struct cmd_entry xp_cmds[] = {
+    {"server", NULL, "NAME", "the MLflow server shown (with several [mlflow NAME] sections)",
+     CMD_ARG_TEXT, cmd_server, mlp_complete_server},
     {"filter", NULL, "EXPR",
      "server filter (MLflow's grammar, shown as \"server filter:\") on the experiments and "
      "runs: metrics.auc > 0.8 and params.lr = '0.01'; other views: filter the rows, as /",
@@ -444,8 +494,14 @@ static void xp_panel_open(struct panel *p)
 	x->p = p;
 	x->view_type = "ACTIVE_ONLY";
 	mlflow_keys_init(&x->keys);
+	mlp_clients_init(&x->cs);
 	p->priv = x;
-	view_push(p, &exps_view, NULL);
+	if (mlp_ntargets() > 1) {
+		mlp_servers_push(p, xp_choose);
+	} else {
+		x->t = mlp_target_at(0);
+		view_push(p, &exps_view, NULL);
+	}
 }
 
 static void xp_panel_close(struct panel *p)
@@ -457,16 +513,14 @@ static void xp_panel_close(struct panel *p)
 	mlflowc_cancel(x->goto_req);
 	mlflow_experiment_page_free(&x->exps);
 	mlflow_keys_free(&x->keys);
-	if (x->have_client)
-		mlflowc_free(&x->c);
+	mlp_clients_free(&x->cs);
 	free(x);
 	p->priv = NULL;
 }
 
 static const struct view_ops *const xp_views[] = {
-    &exps_view,	      &xp_runs_view,	&xp_detail_view,
-    &xp_chart_view,   &xp_overlay_view, &xp_compare_view,
-    &xp_columns_view, &xp_preview_view, NULL};
+    &mlp_servers_view, &exps_view,	 &xp_runs_view,	   &xp_detail_view,  &xp_chart_view,
+    &xp_overlay_view,  &xp_compare_view, &xp_columns_view, &xp_preview_view, NULL};
 
 static const struct panel_ops experiments_ops = {
     .name = "experiments",

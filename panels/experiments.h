@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "lib/mlflow/mlflowc.h"
+#include "mlflowp.h"
 #include "tui/panel.h"
 #include "tui/view.h"
 
@@ -26,8 +27,8 @@
  * not in the root view, because :runs completes from it). */
 struct xp {
 	struct panel *p;
-	struct mlflowc c;
-	bool have_client;
+	const struct target *t; /* the server shown; NULL until one is chosen */
+	struct mlp_clients cs;
 	struct mlflow_keys keys;
 
 	struct mlflow_experiment_page exps;
@@ -107,7 +108,8 @@ struct xp_detail {
 
 /* experiments.c */
 struct xp *xp_of(struct view *v);
-/* The MLflow client, made on first use; NULL without an [mlflow] target. */
+/* The client of the server shown, made on first use; NULL while no server
+ * is chosen (none configured, or several and none chosen yet). */
 struct mlflowc *xp_client(struct xp *x);
 /* The experiment's name from the loaded list, else NULL. */
 const char *xp_exp_name(const struct xp *x, const char *id);

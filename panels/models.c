@@ -30,16 +30,9 @@ void md_bump(struct models *m)
 	app_dirty();
 }
 
-bool md_client(struct models *m)
+struct mlflowc *md_client(struct models *m)
 {
-	if (m->have_client)
-		return true;
-	const struct target *t = mlp_target();
-	if (!t)
-		return false;
-	mlflowc_init(&m->c, t);
-	m->have_client = true;
-	return true;
+	return mlp_client(&m->cs, m->t);
 }
 
 const struct mlflow_model *md_model_named(const struct models *m, const char *name)
@@ -83,11 +76,19 @@ void md_kv_cell(const struct mlflow_kv *kv, size_t n, struct cell *out)
 /* ---- loading ------------------------------------------------------------- */
 
 /* The cursor follows the model (by name) across a reload. */
+/* The models view, when it is on the stack. */
+static struct view *models_v(struct models *m)
+{
+	struct view *v = view_at(m->p, mlp_base(m->p));
+	return v && v->ops == &models_view ? v : NULL;
+}
+
 static void follow_model(struct models *m, const char *name)
 {
-	for (size_t i = 0; name[0] && i < m->models.n; i++)
+	struct view *v = models_v(m);
+	for (size_t i = 0; v && name[0] && i < m->models.n; i++)
 		if (m->models.items[i].name && !strcmp(m->models.items[i].name, name))
-			view_select_row(view_at(m->p, 0), (int)i);
+			view_select_row(v, (int)i);
 }
 
 static void models_done(void *res, const struct mlc_err *err, void *arg)
@@ -95,7 +96,7 @@ static void models_done(void *res, const struct mlc_err *err, void *arg)
 	struct models *m = arg;
 	m->models_req = NULL;
 	char sel[256] = "";
-	int row = table_selected(&view_at(m->p, 0)->table);
+	int row = models_v(m) ? table_selected(&models_v(m)->table) : -1;
 	if (row >= 0 && (size_t)row < m->models.n && m->models.items[row].name)
 		snprintf(sel, sizeof sel, "%s", m->models.items[row].name);
 	if (err && m->req_filtered) {
@@ -121,7 +122,7 @@ void md_models_load(struct models *m)
 		return;
 	mlflowc_cancel(m->models_req);
 	m->req_filtered = m->filter[0] != '\0';
-	m->models_req = mlflowc_models(&m->c, m->filter, models_done, m);
+	m->models_req = mlflowc_models(md_client(m), m->filter, models_done, m);
 	md_bump(m);
 }
 
@@ -129,7 +130,7 @@ void md_models_load(struct models *m)
 
 static const char *md_target_name(const struct models *m)
 {
-	return m->c.t && m->c.t->name ? m->c.t->name : "mlflow";
+	return m->write_t && m->write_t->name ? m->write_t->name : "mlflow";
 }
 
 static void write_done(void *res, const struct mlc_err *err, void *arg)
@@ -178,7 +179,8 @@ void md_write_alias(struct models *m, const char *model, const char *alias, cons
 	audit_request(m, "POST /api/2.0/mlflow/registered-models/alias", model, "alias", alias,
 		      version, "");
 	m->write_pop = from;
-	m->write_req = mlflowc_alias_set(&m->c, model, alias, version, write_done, m);
+	m->write_t = m->t;
+	m->write_req = mlflowc_alias_set(md_client(m), model, alias, version, write_done, m);
 }
 
 void md_write_stage(struct models *m, const char *model, const char *version, const char *stage)
@@ -191,7 +193,9 @@ void md_write_stage(struct models *m, const char *model, const char *version, co
 	audit_request(m, "POST /api/2.0/mlflow/model-versions/transition-stage", model, "stage",
 		      stage, version, ", archive_existing_versions: false");
 	m->write_pop = NULL;
-	m->write_req = mlflowc_transition(&m->c, model, version, stage, false, write_done, m);
+	m->write_t = m->t;
+	m->write_req =
+	    mlflowc_transition(md_client(m), model, version, stage, false, write_done, m);
 }
 
 /* ---- the models view ----------------------------------------------------- */
@@ -208,7 +212,8 @@ static const struct column model_cols[M_COUNT] = {
 
 static void mv_title(struct view *v, char *out, size_t n)
 {
-	snprintf(out, n, "Models");
+	/* below the servers view, the server's name */
+	snprintf(out, n, "%s", mlp_base(v->panel) ? md_of(v)->t->name : "Models");
 }
 
 static const struct column *mv_columns(struct view *v, int *n)
@@ -221,7 +226,7 @@ static int mv_nrows(struct view *v)
 {
 	struct models *m = md_of(v);
 	/* Loaded when first shown, not at startup. */
-	if (!m->loaded && !m->models_req && !m->err[0] && mlp_target())
+	if (!m->loaded && !m->models_req && !m->err[0] && m->t)
 		md_models_load(m);
 	return (int)m->models.n;
 }
@@ -286,10 +291,15 @@ static void mv_detail(struct view *v, int row, char *out, size_t n, enum role *r
 	}
 }
 
-void md_empty_text(const char *err, bool loading, const char *none, char *out, size_t n)
+void md_empty_text(const struct models *m, const char *err, bool loading, const char *none,
+		   char *out, size_t n)
 {
-	if (!mlp_target())
-		snprintf(out, n, "no MLflow configured: set MLFLOW_TRACKING_URI or [mlflow] url");
+	if (!m->t)
+		snprintf(out, n, "%s",
+			 mlp_ntargets()
+			     ? "several MLflow servers: choose one (Enter on it, or "
+			       ":server NAME)"
+			     : "no MLflow configured: set MLFLOW_TRACKING_URI or [mlflow] url");
 	else if (err[0])
 		snprintf(out, n, "%s", err);
 	else
@@ -299,7 +309,7 @@ void md_empty_text(const char *err, bool loading, const char *none, char *out, s
 static void mv_empty(struct view *v, char *out, size_t n)
 {
 	struct models *m = md_of(v);
-	md_empty_text(m->err, m->models_req != NULL, "no registered models", out, n);
+	md_empty_text(m, m->err, m->models_req != NULL, "no registered models", out, n);
 }
 
 /* The server-side filter in force, beside the breadcrumb. */
@@ -362,6 +372,43 @@ const struct view_ops models_view = {
 
 /* ---- commands ------------------------------------------------------------ */
 
+/* The views of the server shown go, down to its models (pushed again when
+ * the servers view is all that is left). */
+static void md_to_base(struct panel *p)
+{
+	struct models *m = p->priv;
+	int base = mlp_base(p);
+	while (view_depth(p) > base + 1)
+		view_pop(p);
+	if (view_depth(p) == base && m->t)
+		view_push(p, &models_view, NULL);
+}
+
+/* The server chosen (Enter on the servers view, :server): what was shown of
+ * another server goes (a write in flight keeps its client and finishes). */
+static void md_choose(struct panel *p, const struct target *t)
+{
+	struct models *m = p->priv;
+	if (m->t != t) {
+		view_pop_to_root(p);
+		mlflowc_cancel(m->models_req);
+		m->models_req = NULL;
+		mlflow_model_page_free(&m->models);
+		m->loaded = false;
+		m->err[0] = m->filter[0] = '\0';
+		m->t = t;
+		md_bump(m);
+	}
+	mlp_servers_select(p, t);
+	md_to_base(p);
+}
+
+/* :server NAME — which MLflow server the panel shows. */
+static int cmd_server(struct panel *p, const char *args)
+{
+	return mlp_server_cmd(p, args, md_choose);
+}
+
 /* :model NAME, from any panel: the versions of NAME on top of the models. */
 static int cmd_model(struct panel *p, const char *args)
 {
@@ -373,9 +420,15 @@ static int cmd_model(struct panel *p, const char *args)
 		app_message(ROLE_ERR, "usage: model NAME");
 		return -1;
 	}
+	if (!md_client(m)) {
+		char t[120];
+		md_empty_text(m, "", false, "", t, sizeof t);
+		app_message(ROLE_ERR, "%s", t);
+		return -1;
+	}
 	if (!m->loaded && !m->models_req)
 		md_models_load(m); /* the aliases live on the model */
-	view_pop_to_root(p);
+	md_to_base(p);
 	md_versions_push(m, name);
 	return 0;
 }
@@ -388,7 +441,7 @@ static void complete_model(struct panel *p, const char *args, const char *word,
 	struct models *m = p->priv;
 	if (*args)
 		return;
-	if (!m->loaded && !m->models_req && mlp_target())
+	if (!m->loaded && !m->models_req && m->t)
 		md_models_load(m);
 	for (size_t i = 0; i < m->models.n; i++)
 		cmd_cand_add(out, m->models.items[i].name);
@@ -412,6 +465,8 @@ static int cmd_filter(struct panel *p, const char *args)
 }
 
 static const struct cmd_entry models_cmds[] = {
+    {"server", NULL, "NAME", "the MLflow server shown (with several [mlflow NAME] sections)",
+     CMD_ARG_TEXT, cmd_server, mlp_complete_server},
     {"model", NULL, "NAME", "open a registered model's versions", CMD_ARG_TEXT, cmd_model,
      complete_model},
     {"filter", NULL, "EXPR",
@@ -426,8 +481,14 @@ static void md_open(struct panel *p)
 {
 	struct models *m = xcalloc(1, sizeof *m);
 	m->p = p;
+	mlp_clients_init(&m->cs);
 	p->priv = m;
-	view_push(p, &models_view, NULL);
+	if (mlp_ntargets() > 1) {
+		mlp_servers_push(p, md_choose);
+	} else {
+		m->t = mlp_target_at(0);
+		view_push(p, &models_view, NULL);
+	}
 }
 
 static void md_close(struct panel *p)
@@ -438,14 +499,13 @@ static void md_close(struct panel *p)
 		log_audit(md_target_name(m), m->write_audit, "abandoned at exit: unknown");
 	mlflowc_cancel(m->write_req);
 	mlflow_model_page_free(&m->models);
-	if (m->have_client)
-		mlflowc_free(&m->c);
+	mlp_clients_free(&m->cs);
 	free(m);
 	p->priv = NULL;
 }
 
-static const struct view_ops *const models_views[] = {&models_view, &versions_view, &promote_view,
-						      NULL};
+static const struct view_ops *const models_views[] = {&mlp_servers_view, &models_view,
+						      &versions_view, &promote_view, NULL};
 
 static const struct panel_ops models_ops = {
     .name = "models",

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "lib/mlflow/mlflowc.h"
+#include "mlflowp.h"
 #include "tui/view.h"
 
 /* The panel's state (p->priv, allocated in open, freed in close). The
@@ -18,8 +19,8 @@
  * reads the aliases from it and `:model` completes from it. */
 struct models {
 	struct panel *p;
-	struct mlflowc c;
-	bool have_client;
+	const struct target *t; /* the server shown; NULL until one is chosen */
+	struct mlp_clients cs;
 	/* Bumped on every change any view shows: every view's generation. */
 	unsigned long gen;
 	struct mlflow_model_page models;
@@ -31,9 +32,10 @@ struct models {
 	/* The one write in flight (alias move, stage transition). The panel's,
 	 * not a view's: leaving the view that asked does not cancel it. */
 	struct mlflowc_req *write_req;
-	char write_msg[400];	/* said when it succeeds */
-	char write_audit[800];	/* the exact request, for log_audit */
-	struct view *write_pop; /* popped when it succeeds, if still on top */
+	const struct target *write_t; /* its server */
+	char write_msg[400];	      /* said when it succeeds */
+	char write_audit[800];	      /* the exact request, for log_audit */
+	struct view *write_pop;	      /* popped when it succeeds, if still on top */
 	/* The view a pending input or dialog answers to; a view's close clears
 	 * it, so an answer that comes after its view left is dropped. */
 	struct view *asking;
@@ -45,8 +47,9 @@ extern const struct view_ops models_view, versions_view, promote_view;
 struct models *md_of(struct view *v);
 /* Something shown changed: new generation, redraw. */
 void md_bump(struct models *m);
-/* The MLflow client, started on first use; false without an [mlflow]. */
-bool md_client(struct models *m);
+/* The client of the server shown, started on first use; NULL while no
+ * server is chosen (none configured, or several and none chosen yet). */
+struct mlflowc *md_client(struct models *m);
 /* (Re)loads the registered models with the :filter in force. */
 void md_models_load(struct models *m);
 /* The loaded model called name, or NULL. */
@@ -75,9 +78,11 @@ struct view *md_promote_push(struct models *m, const char *model, const char *al
 			     const char *cand, const char *cand_run, const char *holder_version,
 			     const char *holder_run);
 
-/* A list's placeholder: no [mlflow] configured, else err when not "",
+/* A list's placeholder: no [mlflow] configured (or none chosen), else err
+ * when not "",
  * else "loading…" or none. */
-void md_empty_text(const char *err, bool loading, const char *none, char *out, size_t n);
+void md_empty_text(const struct models *m, const char *err, bool loading, const char *none,
+		   char *out, size_t n);
 /* Shared cell texts: "k=v k2=v2" (tags), sanitized. */
 struct mlflow_kv;
 void md_kv_cell(const struct mlflow_kv *kv, size_t n, struct cell *out);

@@ -243,9 +243,10 @@ struct view *md_promote_push(struct models *m, const char *model, const char *al
 		return NULL;
 	}
 	if (holder_run)
-		pr->holder_req = mlflowc_run_get(&m->c, &pr->keys, holder_run, holder_got, pr);
+		pr->holder_req =
+		    mlflowc_run_get(md_client(m), &pr->keys, holder_run, holder_got, pr);
 	if (cand_run)
-		pr->cand_req = mlflowc_run_get(&m->c, &pr->keys, cand_run, cand_got, pr);
+		pr->cand_req = mlflowc_run_get(md_client(m), &pr->keys, cand_run, cand_got, pr);
 	rows_rebuild(pr);
 	return v;
 }

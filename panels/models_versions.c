@@ -83,7 +83,7 @@ static void names_fetch(struct md_versions *vs)
 		n->owner = vs;
 		snprintf(n->id, sizeof n->id, "%s", id);
 		n->name = NULL;
-		n->req = mlflowc_run_get(&vs->m->c, &vs->name_keys, id, name_done, n);
+		n->req = mlflowc_run_get(md_client(vs->m), &vs->name_keys, id, name_done, n);
 	}
 }
 
@@ -148,7 +148,7 @@ static void versions_done(void *res, const struct mlc_err *err, void *arg)
 		vs->not_found = false;
 		if (!vs->versions.n) {
 			char *f = mlflow_name_filter(vs->model);
-			vs->exists_req = mlflowc_models(&vs->m->c, f, exists_done, vs);
+			vs->exists_req = mlflowc_models(md_client(vs->m), f, exists_done, vs);
 			free(f);
 		}
 	}
@@ -160,7 +160,7 @@ static void versions_load(struct md_versions *vs)
 	if (!md_client(vs->m))
 		return;
 	mlflowc_cancel(vs->req);
-	vs->req = mlflowc_versions(&vs->m->c, vs->model, versions_done, vs);
+	vs->req = mlflowc_versions(md_client(vs->m), vs->model, versions_done, vs);
 	md_bump(vs->m);
 }
 
@@ -308,7 +308,7 @@ static void vv_empty(struct view *v, char *out, size_t n)
 		free(name);
 		return;
 	}
-	md_empty_text(vs->err, vs->req || vs->exists_req, "no versions", out, n);
+	md_empty_text(vs->m, vs->err, vs->req || vs->exists_req, "no versions", out, n);
 }
 
 static void vv_status(struct view *v, char *out, size_t n)
@@ -357,6 +357,10 @@ static int vv_open(struct view *v, int row)
 	const struct mlflow_model_version *ver = version_at(v->priv, row);
 	if (!ver || !ver->run_id)
 		return P_IGNORED;
+	/* the run is on the server shown here */
+	struct models *m = md_of(v);
+	if (mlp_ntargets() > 1 && !app_goto("experiments", "server", m->t->name))
+		return P_REDRAW;
 	if (!app_goto("experiments", "run", ver->run_id))
 		app_message(ROLE_ERR, "the Experiments panel did not take the run");
 	return P_REDRAW;

@@ -8,7 +8,7 @@
 #   # before: mode SERVICE M simulator control mode for the run (ok after)
 #   # args: --readonly       extra arguments
 #   # config: FILE.ini       FILE.ini (beside the script) appended to the stack's
-#                            config, @S3_PORT@ replaced: more targets
+#                            config, @S3_PORT@ and @MLFLOW_PORT@ replaced: more targets
 #   # before: unknown-host N node N starts with an empty known_hosts of its own
 #   # known-hosts-lines: K     after the run that known_hosts holds K lines
 #   # after: reset SERVICE   the simulator's world back to its start (tests that write)
@@ -96,7 +96,7 @@ for script in "$DIR"/${ONLY:-*}.script; do
 	fi
 	extra=$(sed -n 's/^# config: *//p' "$script")
 	if [ -n "$extra" ]; then
-		{ cat "$cfg"; echo; sed -e "s|@S3_PORT@|$S3_PORT|g" -e "s|@SIGV4_PORT@|$sigv4_port|g" "$DIR/$extra"; } >"$WORK/$name.cfg.ini"
+		{ cat "$cfg"; echo; sed -e "s|@S3_PORT@|$S3_PORT|g" -e "s|@MLFLOW_PORT@|$MLFLOW_PORT|g" -e "s|@SIGV4_PORT@|$sigv4_port|g" "$DIR/$extra"; } >"$WORK/$name.cfg.ini"
 		chmod 600 "$WORK/$name.cfg.ini"
 		cfg=$WORK/$name.cfg.ini
 	fi
