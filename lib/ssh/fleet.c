@@ -232,6 +232,7 @@ static void node_connect(struct fleet_node *n)
 	o.identity = t->identity;
 	o.known_hosts = t->known_hosts;
 	o.accept_new = t->accept_new;
+	o.jump = t->jump;
 	o.connect_timeout_ms = node_timeout(n);
 	n->state = FS_CONNECTING;
 	n->inflight = 1; /* the connect stands for the round */

@@ -20,7 +20,13 @@ struct sshc_opts {
 	/* unknown host: add it only if its key has exactly this "SHA256:..."
 	 * fingerprint (the one a person confirmed); NULL: no such confirmation */
 	const char *accept_fingerprint;
-	bool no_agent;		 /* skip ssh-agent even if SSH_AUTH_SOCK is set */
+	bool no_agent; /* skip ssh-agent even if SSH_AUTH_SOCK is set */
+	/* ProxyJump: "[user@]host[:port]" of one bastion reached first; the
+	 * session to host:port then runs over a direct-tcpip channel of the
+	 * bastion's session. The bastion is checked against the same
+	 * known_hosts and authenticated with the same agent and keys
+	 * (accept_new applies, accept_fingerprint does not). NULL or "": direct. */
+	const char *jump;
 	long connect_timeout_ms; /* TCP connect + handshake + auth; 0 → 5000 */
 	long keepalive_s;	 /* 0 → 15; a session whose keepalives fail is closed */
 };
@@ -31,7 +37,8 @@ struct sshc_session;
  * ran first. On error the session is dead: the callee must sshc_close() it.
  * err->code is MLC_ERR_HOSTKEY_UNKNOWN / _CHANGED (msg carries the
  * "SHA256:..." fingerprint as ssh-keygen -lf prints it), MLC_ERR_AUTH,
- * MLC_ERR_CONNECT, MLC_ERR_TIMEOUT, MLC_ERR_DNS or MLC_ERR_PROTO; also
+ * MLC_ERR_CONNECT, MLC_ERR_TIMEOUT, MLC_ERR_DNS or MLC_ERR_PROTO (a failed
+ * jump host reports its own code, its message naming it as the jump host); also
  * MLC_ERR_CONFIG / MLC_ERR_IO when known_hosts is unsafe (group/world-writable,
  * not ours) or unreadable, and MLC_ERR_USAGE for an empty host name. */
 typedef void (*sshc_connect_cb)(struct sshc_session *s, const struct mlc_err *err, void *arg);

@@ -95,6 +95,26 @@ void sshc_set_err(struct mlc_err *e, int code, long detail, const char *fmt, va_
 	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
 }
 
+/* $HOME, else the password database's home. */
+char *sshc_home_dir(void)
+{
+	const char *h = getenv("HOME");
+	if (h && *h)
+		return xstrdup(h);
+	struct passwd *pw = getpwuid(getuid());
+	return xstrdup(pw && pw->pw_dir ? pw->pw_dir : "/");
+}
+
+/* $USER, else the password database's name. */
+char *sshc_default_user(void)
+{
+	const char *u = getenv("USER");
+	if (u && *u)
+		return xstrdup(u);
+	struct passwd *pw = getpwuid(getuid());
+	return xstrdup(pw && pw->pw_name ? pw->pw_name : "root");
+}
+
 /* ---- socket I/O for libssh2: counts bytes in, and turns dead at teardown ---- */
 
 ssize_t sshc_io_recv(libssh2_socket_t fd, void *buf, size_t len, int flags, void **abstract)
