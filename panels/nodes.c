@@ -30,6 +30,18 @@ static const struct column cols[C_COUNT] = {
     [C_CTRS] = {"CTRS", 4, 6, ALIGN_RIGHT, 4, false},
     [C_TREND] = {"LOAD TREND", 10, 12, ALIGN_LEFT, 5, false},
 };
+/* :group: the roles first, and the rows sorted by them */
+static const struct column grouped_cols[C_COUNT + 1] = {
+    {"ROLES", 5, 20, ALIGN_LEFT, 0, false},
+    cols[C_NAME],
+    cols[C_STATE],
+    cols[C_LOAD],
+    cols[C_MEM],
+    cols[C_DISK],
+    cols[C_GPU],
+    cols[C_CTRS],
+    cols[C_TREND],
+};
 
 static void nodes_changed(int i, void *arg)
 {
@@ -92,10 +104,29 @@ void nodes_fmt_ctrs(const struct fleet_node *n, char *out, size_t sz)
 		snprintf(out, sz, "%d/%d", ni_containers_running(n->ctrs, n->nctrs), n->nctrs);
 }
 
+static bool grouped(struct view *v)
+{
+	return ((struct nodes *)v->panel->priv)->grouped;
+}
+
 static const struct column *fl_columns(struct view *v, int *n)
 {
-	*n = C_COUNT;
-	return cols;
+	*n = C_COUNT + grouped(v);
+	return grouped(v) ? grouped_cols : cols;
+}
+
+/* "ray-worker gpu"; "-" for none. Sorts by the roles, then as configured. */
+static void roles_cell(const struct fleet_node *n, int row, struct cell *out)
+{
+	struct buf b;
+	buf_init(&b);
+	for (char **r = n->t->roles; r && *r; r++)
+		buf_printf(&b, "%s%s", r == n->t->roles ? "" : " ", *r);
+	buf_append(&b, "", 1);
+	san_into(out->text, sizeof out->text, b.len > 1 ? b.data : "-", b.len > 1 ? b.len - 1 : 1);
+	snprintf(out->sort, sizeof out->sort, "%.100s %05d", b.len > 1 ? b.data : "~", row);
+	out->role = b.len > 1 ? ROLE_NORMAL : ROLE_DIM;
+	buf_free(&b);
 }
 
 static int fl_nrows(struct view *v)
@@ -131,6 +162,10 @@ static void fl_cell(struct view *v, int row, int col, struct cell *out)
 	const struct fleet_node *n = &nodes_fleet(v->panel)->nodes[row];
 	double pct = 0;
 	out->role = ROLE_NORMAL;
+	if (grouped(v) && col-- == 0) {
+		roles_cell(n, row, out);
+		return;
+	}
 	switch (col) {
 	case C_NAME:
 		san_into(out->text, sizeof out->text, n->t->name, strlen(n->t->name));
@@ -311,7 +346,26 @@ static void complete_target(struct panel *p, const char *args, const char *word,
 	}
 }
 
+/* :group toggles the roles column, the fleet sorted by it (the nodes of a
+ * role together, in their configured order). */
+static int nodes_cmd_group(struct panel *p, const char *args)
+{
+	struct nodes *ns = p->priv;
+	struct view *v = view_top(p);
+	if (!v || v->ops != &fleet_view) {
+		app_message(ROLE_ERR, "group: only in the fleet (Esc back to it)");
+		return -1;
+	}
+	ns->grouped = !ns->grouped;
+	table_sort_by(&v->table, ns->grouped ? 0 : -1, false);
+	app_message(ROLE_OK,
+		    ns->grouped ? "grouped by role (:group again to ungroup)" : "not grouped");
+	return 0;
+}
+
 static const struct cmd_entry nodes_cmds[] = {
+    {"group", NULL, "", "group the fleet by role: a ROLES column, sorted (again: ungroup)",
+     CMD_ARG_NONE, nodes_cmd_group, NULL},
     {"run", NULL, "ACTION", "run an [action NAME] on its nodes (shows each command, asks first)",
      CMD_ARG_TEXT, nodes_cmd_run, complete_action},
     {"exec", NULL, "TARGET COMMAND",

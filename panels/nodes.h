@@ -10,6 +10,7 @@
 
 struct nodes {
 	struct fleet *fleet; /* NULL until the panel is first shown */
+	bool grouped;	     /* :group: the ROLES column first, rows sorted by it */
 };
 
 /* The panel's fleet, created (connecting to every node) on first use. */

@@ -22,6 +22,9 @@
 #include "tui/panel.h"
 
 #define ACT_TIMEOUT_MS (10 * 60 * 1000)
+/* What a pane keeps of output still coming: the last lines only (the
+ * whole answer, capped by sshc, replaces it at the end). */
+#define ACT_LIVE_BYTES (16 * 1024)
 
 struct act_node {
 	struct act_run *run;
@@ -81,6 +84,8 @@ static void job_done(const struct sshc_result *res, const struct mlc_err *err, l
 	a->done = true;
 	a->ms = ms;
 	a->exit_status = res ? res->exit_status : -1;
+	free(a->out);
+	free(a->errout);
 	a->out = xstrdup(res && res->out ? res->out : "");
 	a->errout = xstrdup(res && res->err ? res->err : "");
 	if (err && err->code)
@@ -93,6 +98,30 @@ static void job_done(const struct sshc_result *res, const struct mlc_err *err, l
 	log_audit(f->nodes[a->node].t->name, a->cmd, result);
 	if (--r->pending == 0)
 		app_job_end(r->job_id);
+	app_dirty();
+}
+
+/* The tail of text from a line start, at most ACT_LIVE_BYTES. */
+static char *live_tail(const char *text, size_t len)
+{
+	const char *p = text;
+	if (len > ACT_LIVE_BYTES) {
+		p = text + len - ACT_LIVE_BYTES;
+		const char *nl = memchr(p, '\n', (size_t)(text + len - p));
+		if (nl)
+			p = nl + 1;
+	}
+	return xstrndup(p, (size_t)(text + len - p));
+}
+
+/* Output as it comes: the pane shows it at once (sanitized when drawn). */
+static void job_output(const char *out, size_t out_len, const char *err, size_t err_len, void *arg)
+{
+	struct act_node *a = arg;
+	free(a->out);
+	free(a->errout);
+	a->out = live_tail(out, out_len);
+	a->errout = live_tail(err, err_len);
 	app_dirty();
 }
 
@@ -111,8 +140,10 @@ static void run_start(struct act_run *r)
 	}
 	for (int i = 0; i < r->n; i++) {
 		struct act_node *a = &r->v[i];
-		if (!a->refused)
+		if (!a->refused) {
 			a->job = fleet_exec(f, a->node, a->cmd, ACT_TIMEOUT_MS, job_done, a);
+			fleet_job_on_output(a->job, job_output, a);
+		}
 	}
 }
 

@@ -18,12 +18,26 @@
 #include "lib/core/config.h"
 #include "lib/core/err.h"
 #include "lib/ssh/nodeinfo.h"
+#include "lib/ssh/sshc.h"
 
 struct sshc_result;
 
-enum fleet_probe { FP_UPTIME, FP_MEM, FP_DF, FP_GPU, FP_DOCKER, FP_RAY, FP_COUNT };
-/* The command each probe runs, and its short name ("uptime", "gpu"). */
-const char *fleet_probe_cmd(enum fleet_probe p);
+enum fleet_probe {
+	FP_UPTIME,
+	FP_MEM,
+	FP_DF,
+	FP_GPU,
+	FP_DOCKER,
+	FP_COMPOSE,
+	FP_RAY,
+	FP_UNITS,
+	FP_COUNT
+};
+/* The command a probe runs on n (the units its section names are quoted
+ * into systemctl's), or NULL where it does not run (ray status off ray
+ * nodes, systemctl without `units =`); and its short name ("gpu"). */
+struct fleet_node;
+const char *fleet_probe_cmd(const struct fleet_node *n, enum fleet_probe p);
 const char *fleet_probe_name(enum fleet_probe p);
 
 /* One probe's last answer, kept raw for the panel's "raw output" page. */
@@ -57,6 +71,11 @@ struct fleet_node {
 	bool no_gpu; /* nvidia-smi is not there (exit 127) */
 	struct ni_container ctrs[64];
 	int nctrs;
+	struct ni_compose compose[16];
+	int ncompose;
+	bool no_compose; /* docker compose ls failed: no docker, or no compose plugin */
+	struct ni_unit units[16];
+	int nunits;
 	struct ni_ray ray;
 	bool ray_node;	    /* has a ray role: ray status runs there */
 	long load_hist[24]; /* load1 × 100, oldest first */
@@ -74,6 +93,7 @@ struct fleet_node {
 	int64_t started_ms[FP_COUNT];
 	struct fleet_job *jobs;
 	void *timer;
+	char *units_cmd; /* systemctl show … 'UNIT'…, NULL without units */
 };
 
 /* Called from the loop whenever node i changed (state, a probe answered). */
@@ -108,5 +128,8 @@ typedef void (*fleet_exec_cb)(const struct sshc_result *r, const struct mlc_err 
 struct fleet_job *fleet_exec(struct fleet *f, int i, const char *command, long timeout_ms,
 			     fleet_exec_cb cb, void *arg);
 void fleet_job_cancel(struct fleet_job *j);
+/* The job's output as it comes (see sshc_exec_on_output), also once a
+ * parked job starts. */
+void fleet_job_on_output(struct fleet_job *j, sshc_output_cb cb, void *arg);
 
 #endif

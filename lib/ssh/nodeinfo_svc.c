@@ -60,6 +60,41 @@ int ni_containers_running(const struct ni_container *c, int n)
 	return k;
 }
 
+int ni_parse_compose(const char *out, struct ni_compose *c, int max, int *n, struct mlc_err *err)
+{
+	*n = 0;
+	size_t len = strlen(out);
+	while (len && strchr(" \t\r\n", out[len - 1]))
+		len--;
+	if (!len)
+		return 0;
+	json_t *a = jsonx_load(out, len, "docker compose ls", err);
+	if (!a)
+		return -MLC_ERR_PARSE;
+	if (!json_is_array(a)) {
+		json_decref(a);
+		return mlc_err_set(err, MLC_ERR_PARSE, 0, "docker compose ls: expected an array");
+	}
+	size_t i;
+	json_t *o;
+	json_array_foreach(a, i, o)
+	{
+		if (!json_is_string(json_object_get(o, "Name"))) {
+			json_decref(a);
+			return mlc_err_set(err, MLC_ERR_PARSE, (long)i,
+					   "docker compose ls: [%zu].Name: expected a string", i);
+		}
+		if (*n < max) {
+			struct ni_compose *x = &c[(*n)++];
+			copy_member(o, "Name", x->name, sizeof x->name);
+			copy_member(o, "Status", x->status, sizeof x->status);
+			copy_member(o, "ConfigFiles", x->files, sizeof x->files);
+		}
+	}
+	json_decref(a);
+	return 0;
+}
+
 enum ray_sec { RS_NONE, RS_ACTIVE, RS_IDLE, RS_PENDING, RS_FAILURES, RS_USAGE, RS_OTHER };
 
 /* The section a header line opens, or RS_NONE for any other line. */

@@ -152,6 +152,27 @@ static void step_end(struct plan_run *r, bool ok, const char *output, const char
 	notify(r);
 }
 
+/* A running step's output as it comes: its last line, with the node's
+ * name, stands in the step's message until the step ends. */
+static void run_job_output(const char *out, size_t out_len, const char *err, size_t err_len,
+			   void *arg)
+{
+	struct plan_job *j = arg;
+	struct plan_run *r = j->r;
+	struct plan_step *s = &r->steps[r->cur];
+	const char *text = out_len ? out : err;
+	size_t len = out_len ? out_len : err_len;
+	while (len && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+		len--;
+	const char *nl = len ? memrchr(text, '\n', len) : NULL;
+	const char *line = nl ? nl + 1 : text;
+	if (r->failed_now || !len)
+		return;
+	snprintf(s->msg, sizeof s->msg, "%.60s: %.*s", r->f->nodes[j->node].t->name,
+		 (int)MLC_MIN(len - (size_t)(line - text), 180), line);
+	notify(r);
+}
+
 static void run_job_done(const struct sshc_result *res, const struct mlc_err *err, long ms,
 			 void *arg)
 {
@@ -227,6 +248,7 @@ static void run_action(struct plan_run *r, struct plan_step *s)
 	for (int k = 0; k < r->njobs; k++) {
 		r->jobs[k].job = fleet_exec(r->f, r->jobs[k].node, cmds[k].data, 10 * 60 * 1000,
 					    run_job_done, &r->jobs[k]);
+		fleet_job_on_output(r->jobs[k].job, run_job_output, &r->jobs[k]);
 		buf_free(&cmds[k]);
 	}
 	free(cmds);

@@ -95,6 +95,13 @@ struct sshc_exec;
 struct sshc_exec *sshc_exec(struct sshc_session *s, const char *command, size_t max_bytes,
 			    long timeout_ms, sshc_exec_cb cb, void *arg);
 void sshc_exec_cancel(struct sshc_exec *x);
+/* Output as it comes: cb gets everything kept so far of stdout and stderr
+ * (borrowed for the call, capped like the result) each time a step of the
+ * loop read more of it, before the exec's own callback; never after a
+ * cancel. cb must not close the session or cancel x. */
+typedef void (*sshc_output_cb)(const char *out, size_t out_len, const char *err, size_t err_len,
+			       void *arg);
+void sshc_exec_on_output(struct sshc_exec *x, sshc_output_cb cb, void *arg);
 /* A round trip that runs nothing on the node: opens a session channel and
  * closes it again (no login shell is started, so a slow ~/.bashrc does not
  * count). Reported like an exec with exit status 0 and no output; cancel

@@ -103,8 +103,10 @@ static void keep(struct sshc_exec *x, int stream, const char *p, size_t n)
 	struct buf *b = stream ? &x->err : &x->out;
 	size_t room = x->max_bytes > b->len ? x->max_bytes - b->len : 0;
 	size_t take = n < room ? n : room;
-	if (take)
+	if (take) {
 		buf_append(b, p, take);
+		x->fresh = true;
+	}
 	if (take < n) {
 		x->truncated = true;
 		x->dropped += n - take;
@@ -244,6 +246,11 @@ static enum step exec_step(struct sshc_session *s, struct sshc_exec *x)
 				}
 			}
 		}
+		if (x->fresh && x->out_cb && !x->cancelled) {
+			x->fresh = false;
+			x->out_cb(x->out.data ? x->out.data : "", x->out.len,
+				  x->err.data ? x->err.data : "", x->err.len, x->out_arg);
+		}
 		if (x->cancelled || x->cut || libssh2_channel_eof(x->ch)) {
 			x->st = XS_CLOSE;
 			progress = true;
@@ -379,6 +386,12 @@ struct sshc_exec *sshc_tunnel_open(struct sshc_session *s, const char *host, int
 	x->tport = port;
 	x->deadline = INT64_MAX;
 	return x;
+}
+
+void sshc_exec_on_output(struct sshc_exec *x, sshc_output_cb cb, void *arg)
+{
+	x->out_cb = cb;
+	x->out_arg = arg;
 }
 
 void sshc_exec_cancel(struct sshc_exec *x)

@@ -57,6 +57,9 @@ struct sshc_exec {
 	 * the pump (sshc_jump.c) moves to and from a local socket */
 	struct sshc_pump *pump;
 	int tport;
+	sshc_output_cb out_cb; /* sshc_exec_on_output */
+	void *out_arg;
+	bool fresh; /* bytes kept since out_cb last ran */
 	bool truncated;
 	char *cmd;
 	LIBSSH2_CHANNEL *ch;

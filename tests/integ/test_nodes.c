@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lib/core/config.h"
@@ -86,6 +88,18 @@ static int listen_blackhole(int *portp)
 	return fd;
 }
 
+/* What the fakes on node dir `node` recorded (DIR/ssh/NODE/argv.log). */
+static void read_argv_log(const char *node, char *log, size_t cap)
+{
+	char *path = xasprintf("%s/ssh/%s/argv.log", stackenv_dir(), node);
+	FILE *f = fopen(path, "r");
+	cr_assert_not_null(f, "%s", path);
+	size_t n = fread(log, 1, cap - 1, f);
+	log[n] = '\0';
+	fclose(f);
+	free(path);
+}
+
 Test(nodes, inspection_per_node_and_nobody_waits, .fini = fini)
 {
 	int hole_port, gone_port;
@@ -129,14 +143,8 @@ Test(nodes, inspection_per_node_and_nobody_waits, .fini = fini)
 	cr_assert_eq(h->ray.alive, 3);
 
 	/* what the fake nvidia-smi was handed, argument by argument */
-	char *path = xasprintf("%s/ssh/worker2/argv.log", stackenv_dir());
-	FILE *f = fopen(path, "r");
-	cr_assert_not_null(f, "%s", path);
 	char log[65536];
-	size_t n = fread(log, 1, sizeof log - 1, f);
-	log[n] = '\0';
-	fclose(f);
-	free(path);
+	read_argv_log("worker2", log, sizeof log);
 	cr_assert(strstr(log, "nvidia-smi 2\n90:--query-gpu=index,name,utilization.gpu,"
 			      "memory.used,memory.total,temperature.gpu,power.draw\n"
 			      "29:--format=csv,noheader,nounits\n"),
@@ -334,4 +342,135 @@ Test(nodes, plan_step_fails_on_one_node, .fini = fini)
 	cr_assert_eq(s[0].state, PL_FAILED);
 	nodeplan_free(plan);
 	fleet_free(fl);
+}
+
+/* ---- output as it comes ---- */
+
+/* A FIFO a remote command reads from: it waits until the test writes. */
+static void make_fifo(char *out, size_t n, const char *tag)
+{
+	snprintf(out, n, "/tmp/test_nodes_%s.%d", tag, (int)getpid());
+	unlink(out);
+	cr_assert_eq(mkfifo(out, 0600), 0);
+}
+
+/* Blocks until the remote shell opens the FIFO to read, then writes. */
+static void fifo_write(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+static volatile bool first_seen;
+static char streamed_out[64];
+
+static void streamed(const char *out, size_t out_len, const char *err, size_t err_len, void *arg)
+{
+	(void)err;
+	(void)err_len;
+	(void)arg;
+	snprintf(streamed_out, sizeof streamed_out, "%.*s", (int)out_len, out);
+	if (memmem(out, out_len, "first\n", 6))
+		first_seen = true;
+}
+
+Test(nodes, output_streams_before_the_end, .fini = fini)
+{
+	/* the command prints a line, then waits for the test, which writes
+	 * only once that line came: without streaming it never would */
+	char fifo[64];
+	make_fifo(fifo, sizeof fifo, "fifo");
+	load("");
+	fl = fleet_new(&cfg, 600000, quiet, NULL);
+	char *cmd = xasprintf("echo first; read x < %s; echo \"$x\"", fifo);
+	ran = first_seen = false;
+	struct fleet_job *j = fleet_exec(fl, 1, cmd, 60000, exec_done, NULL);
+	fleet_job_on_output(j, streamed, NULL);
+	cr_assert(stackenv_run_until(&first_seen, 60000), "the first line never came alone");
+	cr_assert_not(ran);
+	cr_assert_str_eq(streamed_out, "first\n");
+	fifo_write(fifo, "second\n");
+	cr_assert(stackenv_run_until(&ran, 60000), "exec never called back");
+	cr_assert_eq(exit_status, 0, "%s", why);
+	cr_assert_str_eq(streamed_out, "first\nsecond\n");
+	fleet_free(fl);
+	unlink(fifo);
+	free(cmd);
+}
+
+/* ---- compose projects and systemd units, where present ---- */
+
+Test(nodes, compose_and_units_where_present, .fini = fini)
+{
+	char extra[512];
+	snprintf(
+	    extra, sizeof extra,
+	    "[node svc]\nhost = 127.0.0.1\nport = %s\nuser = %s\nidentity = %s/ssh/id_ed25519\n"
+	    "known_hosts = %s/ssh/known_hosts\nunits = docker.service k3s.service\n",
+	    stackenv("SSH_HEAD_PORT"), stackenv("SSH_USER"), stackenv_dir(), stackenv_dir());
+	load(extra);
+	int want = 4;
+	done = false;
+	fl = fleet_new(&cfg, 600000, watch, &want);
+	cr_assert(stackenv_run_until(&done, 50000), "the four nodes were not inspected");
+	const struct fleet_node *svc = &fl->nodes[3], *w1 = &fl->nodes[1];
+	/* head's host runs compose: two projects */
+	cr_assert(svc->raw[FP_COMPOSE].ok, "%s", svc->raw[FP_COMPOSE].why);
+	cr_assert_not(svc->no_compose);
+	cr_assert_eq(svc->ncompose, 2);
+	cr_assert_str_eq(svc->compose[0].name, "platform");
+	/* a worker's docker has no compose: no card, no error */
+	cr_assert(w1->no_compose);
+	cr_assert_eq(w1->ncompose, 0);
+	/* units: only where the section names some, each its own argument */
+	cr_assert_null(fleet_probe_cmd(w1, FP_UNITS));
+	cr_assert_not(w1->raw[FP_UNITS].ran);
+	cr_assert(svc->raw[FP_UNITS].ok, "%s", svc->raw[FP_UNITS].why);
+	cr_assert_eq(svc->nunits, 2);
+	cr_assert_str_eq(svc->units[1].id, "k3s.service");
+	cr_assert_str_eq(svc->units[1].active, "failed");
+	char log[65536];
+	read_argv_log("head", log, sizeof log);
+	cr_assert(strstr(log, "systemctl 4\n4:show\n34:--property=Id,ActiveState,SubState\n"
+			      "14:docker.service\n11:k3s.service\n"),
+		  "%s", log);
+	cr_assert(strstr(log, "docker 5\n7:compose\n2:ls\n5:--all\n8:--format\n4:json\n"), "%s",
+		  log);
+	fleet_free(fl);
+}
+
+static volatile bool step_line_seen;
+
+static void step_watch(void *arg)
+{
+	int n;
+	const struct plan_step *s = nodeplan_steps(plan, &n);
+	if (s[0].state == PL_RUNNING && !strcmp(s[0].msg, "worker-1: pulling layer 2/3"))
+		step_line_seen = true;
+}
+
+Test(nodes, plan_step_shows_its_last_line_while_it_runs, .fini = fini)
+{
+	char fifo[64];
+	make_fifo(fifo, sizeof fifo, "pfifo");
+	char *ini = xasprintf("[action pull]\ncommand = printf 'pulling layer 1/3\\npulling "
+			      "layer 2/3\\n'; read x < %s; echo done\non = worker-1\n"
+			      "[plan p]\nrun = pull\n",
+			      fifo);
+	load(ini);
+	free(ini);
+	fl = fleet_new(&cfg, 600000, quiet, NULL);
+	struct plan_step *steps;
+	int n;
+	struct mlc_err e;
+	cr_assert_eq(nodeplan_read(&cfg, "p", &steps, &n, &e), 0, "%s", e.msg);
+	step_line_seen = false;
+	plan = nodeplan_start(fl, steps, n, step_watch, NULL);
+	cr_assert(stackenv_run_until(&step_line_seen, 50000), "the step's last line never showed");
+	fifo_write(fifo, "go\n");
+	nodeplan_free(plan);
+	fleet_free(fl);
+	unlink(fifo);
 }

@@ -186,3 +186,31 @@ Test(nodes, systemctl)
 	free(s);
 	cr_assert_lt(ni_parse_systemctl("Id=x\nnonsense\n", u, 4, &n, &e), 0);
 }
+
+Test(nodes, compose_ls)
+{
+	struct ni_compose c[4];
+	int n = -1;
+	struct mlc_err e;
+	char *s = fx("head/docker-compose.out");
+	cr_assert_eq(ni_parse_compose(s, c, 4, &n, &e), 0, "%s", e.msg);
+	cr_assert_eq(n, 2);
+	cr_assert_str_eq(c[0].name, "platform");
+	cr_assert_str_eq(c[0].status, "running(3)");
+	cr_assert_str_eq(c[0].files, "/opt/platform/docker-compose.yml");
+	cr_assert_str_eq(c[1].status, "exited(1), running(1)");
+	free(s);
+	cr_assert_eq(ni_parse_compose(s = fx("head/docker-compose.out"), c, 1, &n, &e), 0);
+	cr_assert_eq(n, 1, "capped at max");
+	free(s);
+	cr_assert_eq(ni_parse_compose(" \n", c, 4, &n, &e), 0);
+	cr_assert_eq(n, 0, "no output: no project");
+	cr_assert_eq(ni_parse_compose("[]", c, 4, &n, &e), 0);
+	cr_assert_eq(n, 0);
+	cr_assert_lt(ni_parse_compose("{\"Name\":\"x\"}", c, 4, &n, &e), 0);
+	cr_assert(strstr(e.msg, "array"), "%s", e.msg);
+	cr_assert_lt(ni_parse_compose("[{\"Name\":3}]", c, 4, &n, &e), 0);
+	cr_assert(strstr(e.msg, "[0].Name"), "%s", e.msg);
+	cr_assert_lt(ni_parse_compose("[{\"Name\":\"x\"", c, 4, &n, &e), 0);
+	cr_assert_eq(ni_parse_compose("[1]", c, 4, &n, &e) < 0, true);
+}
