@@ -266,8 +266,15 @@ static int fl_exec(struct view *v, int row)
 	return P_REDRAW;
 }
 
+static int fl_shell(struct view *v, int row)
+{
+	return nodes_shell(v->panel, row);
+}
+
 static const struct view_action fleet_actions[] = {
     {"open", "<Enter>", "cards", "the node's inspections, one card each", ACT_F_SELECTION, fl_open},
+    {"shell", "S", "shell", "ssh to the node in this terminal; back here when it exits",
+     ACT_F_SELECTION, fl_shell},
     {"exec", "x", "exec", "run a command on the node (asks first)",
      ACT_F_SELECTION | ACT_F_WRITES | ACT_F_CONFIRM, fl_exec},
     {"reload", "r", "refresh", NULL, 0, NULL},

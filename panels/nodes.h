@@ -33,6 +33,8 @@ void nodes_fmt_ctrs(const struct fleet_node *n, char *out, size_t sz);
 int nodes_cmd_run(struct panel *p, const char *args);
 int nodes_cmd_exec(struct panel *p, const char *args);
 int nodes_exec_on(struct panel *p, const char *target, const char *command);
+/* S (nodes_act.c): an interactive ssh to node i, the console suspended. */
+int nodes_shell(struct panel *p, int i);
 /* :plan NAME (nodes_plan.c): shows the steps, asks, runs them. */
 int nodes_cmd_plan(struct panel *p, const char *args);
 extern const struct view_ops nodes_plan_view;

@@ -263,6 +263,39 @@ int nodes_exec_on(struct panel *p, const char *target, const char *command)
 	return 0;
 }
 
+/* S: the system ssh to node i in the terminal, the console suspended until
+ * it exits. Not a mutation of the console's own (the operator types in a
+ * real shell), so --readonly does not refuse it; it is logged. */
+int nodes_shell(struct panel *p, int i)
+{
+	const struct target *t = nodes_fleet(p)->nodes[i].t;
+	struct mlc_err e;
+	char **argv = nodeact_shell_argv(t, &e);
+	if (!argv) {
+		app_message(ROLE_ERR, "%s", e.msg);
+		return P_REDRAW;
+	}
+	struct buf line;
+	buf_init(&line);
+	for (char **a = argv; *a; a++)
+		buf_printf(&line, "%s%s", a == argv ? "" : " ", *a);
+	buf_append(&line, "", 1);
+	log_info("shell on %s: %s", t->name, line.data);
+	int rc = app_run_foreground(argv);
+	log_info("shell on %s: exit %d", t->name, rc);
+	char *name = san_str(t->name);
+	if (rc < 0)
+		app_message(ROLE_ERR, "shell on %s: cannot start ssh", name);
+	else if (rc == 127)
+		app_message(ROLE_ERR, "shell on %s: ssh not found (exit 127)", name);
+	else
+		app_message(rc ? ROLE_WARN : ROLE_OK, "shell on %s ended: exit %d", name, rc);
+	free(name);
+	buf_free(&line);
+	strv_free(argv);
+	return P_REDRAW;
+}
+
 int nodes_cmd_exec(struct panel *p, const char *args)
 {
 	char target[128];

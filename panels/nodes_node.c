@@ -261,8 +261,15 @@ static int nv_raw(struct view *v, int row)
 	return P_REDRAW;
 }
 
+static int nv_shell(struct view *v, int row)
+{
+	return nodes_shell(v->panel, (int)(intptr_t)v->priv);
+}
+
 static const struct view_action node_actions[] = {
     {"raw", "o", "raw output", "every command's output as it came", 0, nv_raw},
+    {"shell", "S", "shell", "ssh to the node in this terminal; back here when it exits", 0,
+     nv_shell},
     {"reload", "r", "refresh", NULL, 0, NULL},
     {"copy", "y", "copy", NULL, 0, NULL},
 };

@@ -106,3 +106,52 @@ Test(nodes_act, section_errors, .fini = fini)
 	cr_assert_lt(nodeact_find(&cfg, "y", &a, &e), 0);
 	cr_assert(strstr(e.msg, ":5: [action y]") || strstr(e.msg, "confirm"), "%s", e.msg);
 }
+
+static char *joined(char **v)
+{
+	struct buf b;
+	buf_init(&b);
+	for (char **a = v; *a; a++)
+		buf_printf(&b, "%s[%s]", a == v ? "" : " ", *a);
+	return buf_steal(&b);
+}
+
+Test(nodes_act, shell_argv)
+{
+	struct target t = {.name = "gpu-1",
+			   .host = "10.0.0.11",
+			   .port = 2222,
+			   .user = "ops",
+			   .identity = "/keys/gpu",
+			   .known_hosts = "/my hosts/kh",
+			   .accept_new = true,
+			   .jump = "ops@10.0.0.1:22"};
+	struct mlc_err e;
+	char **v = nodeact_shell_argv(&t, &e);
+	cr_assert_not_null(v, "%s", e.msg);
+	char *s = joined(v);
+	cr_assert_str_eq(s, "[ssh] [-p] [2222] [-l] [ops] [-i] [/keys/gpu] [-o] "
+			    "[UserKnownHostsFile=\"/my hosts/kh\"] [-o] "
+			    "[StrictHostKeyChecking=accept-new] [-J] [ops@10.0.0.1:22] [--] "
+			    "[10.0.0.11]");
+	free(s);
+	strv_free(v);
+	struct target bare = {.name = "h", .host = "h.example"};
+	v = nodeact_shell_argv(&bare, &e);
+	s = joined(v);
+	cr_assert_str_eq(s, "[ssh] [--] [h.example]", "defaults left to ssh itself");
+	free(s);
+	strv_free(v);
+	/* a value ssh would take as an option, or a control character */
+	struct target bad[] = {
+	    {.name = "a", .host = "-oProxyCommand=touch /tmp/x"},
+	    {.name = "b", .host = "h", .user = "-oProxyCommand=x"},
+	    {.name = "c", .host = "h", .jump = "-oProxyCommand=x"},
+	    {.name = "d", .host = "h\nx"},
+	    {.name = "e", .host = ""},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		cr_assert_null(nodeact_shell_argv(&bad[i], &e), "%s", bad[i].name);
+		cr_assert_eq(e.code, MLC_ERR_USAGE);
+	}
+}
