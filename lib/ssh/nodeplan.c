@@ -14,9 +14,13 @@
 #include "lib/core/loop.h"
 #include "lib/core/util.h"
 #include "lib/ssh/nodeact.h"
+#include "lib/ssh/nodegate.h"
 #include "lib/ssh/sshc.h"
 
 #define POLL_MS 500
+#define WAIT_FORMS                                                                                 \
+	"'TIMEOUT ray N', 'TIMEOUT on NODE COMMAND', 'TIMEOUT tcp HOST:PORT' or 'TIMEOUT "         \
+	"http URL'"
 
 static int parse_wait(struct plan_step *s, const char *v, const char *origin, struct mlc_err *err)
 {
@@ -24,13 +28,25 @@ static int parse_wait(struct plan_step *s, const char *v, const char *origin, st
 	int off = 0;
 	if (sscanf(v, "%31s %15s %n", dur, what, &off) != 2 || !off ||
 	    (s->timeout_ms = parse_duration_ms(dur)) < 100)
-		return mlc_err_set(err, MLC_ERR_CONFIG, 0,
-				   "%s: wait = %s: expected 'TIMEOUT ray N' or 'TIMEOUT on NODE "
-				   "COMMAND'",
+		return mlc_err_set(err, MLC_ERR_CONFIG, 0, "%s: wait = %s: expected " WAIT_FORMS,
 				   origin, v);
 	if (!strcmp(what, "ray") && sscanf(v + off, "%d", &s->want_alive) == 1 &&
 	    s->want_alive > 0) {
 		s->kind = PK_WAIT_RAY;
+		return 0;
+	}
+	char host[256];
+	int port;
+	if (!strcmp(what, "tcp") && nodegate_hostport(v + off, host, sizeof host, &port) == 0) {
+		s->kind = PK_WAIT_TCP;
+		snprintf(s->command, sizeof s->command, "%s", v + off);
+		return 0;
+	}
+	if (!strcmp(what, "http") &&
+	    (str_starts(v + off, "http://") || str_starts(v + off, "https://")) &&
+	    !strpbrk(v + off, " \t")) {
+		s->kind = PK_WAIT_HTTP;
+		snprintf(s->command, sizeof s->command, "%s", v + off);
 		return 0;
 	}
 	int off2 = 0;
@@ -40,9 +56,8 @@ static int parse_wait(struct plan_step *s, const char *v, const char *origin, st
 		snprintf(s->command, sizeof s->command, "%s", v + off + off2);
 		return 0;
 	}
-	return mlc_err_set(err, MLC_ERR_CONFIG, 0,
-			   "%s: wait = %s: expected 'TIMEOUT ray N' or 'TIMEOUT on NODE COMMAND'",
-			   origin, v);
+	return mlc_err_set(err, MLC_ERR_CONFIG, 0, "%s: wait = %s: expected " WAIT_FORMS, origin,
+			   v);
 }
 
 int nodeplan_read(const struct config *c, const char *name, struct plan_step **steps, int *n,
@@ -103,6 +118,9 @@ struct plan_run {
 	struct plan_job *jobs; /* the running step's, one per node */
 	int njobs, pending;
 	bool failed_now;
+	int gi;		       /* the gate step polled: cur, or past it in a pre-check */
+	bool pre;	       /* pre-check: do the gates after the run step cur hold? */
+	struct nodegate *gate; /* a TCP or HTTP check in flight */
 	uv_timer_t *timer;
 	bool busy; /* holds one loop_busy count while a step runs */
 	plan_changed_cb changed;
@@ -261,13 +279,76 @@ static void gate_tick(uv_timer_t *t)
 	gate_poll(t->data);
 }
 
+static bool is_gate(enum plan_kind k)
+{
+	return k != PK_RUN;
+}
+
+/* A pre-check answered: on to the next gate, or run the step (a gate does
+ * not hold), or skip it with its gates (all hold). */
+static void precheck_result(struct plan_run *r, bool holds, const char *why)
+{
+	struct plan_step *s = &r->steps[r->cur], *g = &r->steps[r->gi];
+	if (!holds) {
+		r->pre = false;
+		s->msg[0] = '\0';
+		run_action(r, s);
+		notify(r);
+		return;
+	}
+	snprintf(g->msg, sizeof g->msg, "held already: %.200s", why);
+	if (r->gi + 1 < r->n && is_gate(r->steps[r->gi + 1].kind)) {
+		r->gi++;
+		gate_poll(r);
+		return;
+	}
+	int64_t now = mono_ms();
+	s->skipped = true;
+	for (int k = r->cur + 1; k <= r->gi; k++) {
+		r->steps[k].state = PL_OK;
+		r->steps[k].start_ms = now;
+		r->steps[k].end_ms = now;
+	}
+	r->pre = false;
+	r->cur = r->gi;
+	r->steps[r->cur].state = PL_RUNNING;
+	s->state = PL_OK;
+	s->end_ms = now;
+	snprintf(s->msg, sizeof s->msg, "skipped: the gate%s after it held already",
+		 r->gi > r->cur ? "s" : "");
+	char held[256];
+	snprintf(held, sizeof held, "%s", r->steps[r->cur].msg);
+	step_end(r, true, NULL, "%s", held);
+}
+
+/* One answer of the gate step r->gi: it holds, it timed out, or poll
+ * again in POLL_MS. */
+static void gate_result(struct plan_run *r, bool holds, const char *why, const char *output)
+{
+	if (r->pre) {
+		precheck_result(r, holds, why);
+		return;
+	}
+	struct plan_step *s = &r->steps[r->cur];
+	s->polls++;
+	long elapsed = (long)(mono_ms() - s->start_ms);
+	if (holds)
+		step_end(r, true, NULL, "%s", why);
+	else if (elapsed + POLL_MS > s->timeout_ms)
+		step_end(r, false, output, "timed out after %ld s: %s", s->timeout_ms / 1000, why);
+	else {
+		snprintf(s->msg, sizeof s->msg, "%s", why);
+		uv_timer_start(r->timer, gate_tick, POLL_MS, 0);
+		notify(r);
+	}
+}
+
 static void gate_done(const struct sshc_result *res, const struct mlc_err *err, long ms, void *arg)
 {
 	struct plan_job *j = arg;
 	struct plan_run *r = j->r;
-	struct plan_step *s = &r->steps[r->cur];
+	struct plan_step *s = &r->steps[r->gi];
 	j->job = NULL;
-	s->polls++;
 	char why[256] = "";
 	bool holds = false;
 	if (!res) {
@@ -285,34 +366,46 @@ static void gate_done(const struct sshc_result *res, const struct mlc_err *err, 
 			snprintf(why, sizeof why, "ray status: exit %d", res->exit_status);
 		}
 	}
-	long elapsed = (long)(mono_ms() - s->start_ms);
-	if (holds)
-		step_end(r, true, NULL, "%s", why);
-	else if (elapsed + POLL_MS > s->timeout_ms)
-		step_end(r, false, res ? res->out : NULL, "timed out after %ld s: %s",
-			 s->timeout_ms / 1000, why);
-	else {
-		snprintf(s->msg, sizeof s->msg, "%s", why);
-		uv_timer_start(r->timer, gate_tick, POLL_MS, 0);
-		notify(r);
-	}
+	gate_result(r, holds, why, res ? res->out : NULL);
+}
+
+static void net_gate_done(bool holds, const char *why, void *arg)
+{
+	struct plan_run *r = arg;
+	r->gate = NULL;
+	gate_result(r, holds, why, NULL);
+}
+
+/* The node a gate's command runs on: its own, or the ray-head node. */
+static int gate_node(struct plan_run *r, const struct plan_step *s)
+{
+	if (s->kind == PK_WAIT_CMD)
+		return fleet_find(r->f, s->node);
+	const char *head = nodeact_head_ip(r->f->cfg);
+	for (int i = 0; head && i < r->f->n; i++)
+		if (r->f->nodes[i].ray_node && !strcmp(r->f->nodes[i].t->host, head))
+			return i;
+	return -1;
 }
 
 static void gate_poll(struct plan_run *r)
 {
-	struct plan_step *s = &r->steps[r->cur];
-	int node = -1;
-	const char *cmd = s->command;
-	if (s->kind == PK_WAIT_CMD) {
-		node = fleet_find(r->f, s->node);
-	} else {
-		cmd = "ray status";
-		const char *head = nodeact_head_ip(r->f->cfg);
-		for (int i = 0; head && i < r->f->n && node < 0; i++)
-			if (r->f->nodes[i].ray_node && !strcmp(r->f->nodes[i].t->host, head))
-				node = i;
+	struct plan_step *s = &r->steps[r->gi];
+	/* one answer may take longer than a short gate: the gate still ends at
+	 * the first answer past its timeout */
+	long t = s->timeout_ms > 10000 ? s->timeout_ms : 10000;
+	if (s->kind == PK_WAIT_TCP || s->kind == PK_WAIT_HTTP) {
+		char host[256];
+		int port = 0;
+		if (s->kind == PK_WAIT_HTTP)
+			r->gate = nodegate_http(s->command, MLC_MIN(t, 5000), net_gate_done, r);
+		else if (nodegate_hostport(s->command, host, sizeof host, &port) == 0)
+			r->gate = nodegate_tcp(host, port, MLC_MIN(t, 3000), net_gate_done, r);
+		return;
 	}
+	int node = gate_node(r, s);
 	if (node < 0) {
+		r->pre = false;
 		step_end(r, false, NULL, "%s",
 			 s->kind == PK_WAIT_CMD ? "no such node" : "no ray-head node");
 		return;
@@ -322,9 +415,7 @@ static void gate_poll(struct plan_run *r)
 	r->jobs[0].r = r;
 	r->jobs[0].node = node;
 	r->njobs = 1;
-	/* one answer may take longer than a short gate: the gate still ends at
-	 * the first answer past its timeout */
-	long t = s->timeout_ms > 10000 ? s->timeout_ms : 10000;
+	const char *cmd = s->kind == PK_WAIT_CMD ? s->command : "ray status";
 	r->jobs[0].job = fleet_exec(r->f, node, cmd, t, gate_done, &r->jobs[0]);
 }
 
@@ -338,11 +429,20 @@ static void step_begin(struct plan_run *r)
 	s->polls = 0;
 	free(s->output);
 	s->output = NULL;
+	s->skipped = false;
 	set_busy(r, true);
-	if (s->kind == PK_RUN)
-		run_action(r, s);
-	else
+	r->gi = r->cur;
+	if (s->kind != PK_RUN) {
 		gate_poll(r);
+	} else if (r->cur + 1 < r->n && is_gate(r->steps[r->cur + 1].kind)) {
+		/* a re-run does not start again what is up already */
+		r->pre = true;
+		r->gi = r->cur + 1;
+		snprintf(s->msg, sizeof s->msg, "does the gate after it hold already?");
+		gate_poll(r);
+	} else {
+		run_action(r, s);
+	}
 }
 
 struct plan_run *nodeplan_start(struct fleet *f, struct plan_step *steps, int n,
@@ -393,6 +493,7 @@ void nodeplan_free(struct plan_run *r)
 	for (int k = 0; k < r->njobs; k++)
 		if (r->jobs[k].job)
 			fleet_job_cancel(r->jobs[k].job);
+	nodegate_cancel(r->gate);
 	uv_timer_stop(r->timer);
 	uv_close((uv_handle_t *)r->timer, timer_freed);
 	set_busy(r, false);

@@ -2,9 +2,13 @@
  * action run on its nodes in parallel (`run = ACTION`) or a gate polled
  * until it holds or its timeout passes (`wait = 120s ray 3`: ray status on
  * the ray-head node reports at least 3 alive nodes; `wait = 60s on NODE
- * COMMAND`: COMMAND exits 0 there). The runner stops at the first failure
- * with the failing node and its output; retry runs that step again. Runs on
- * the fleet's sessions; never blocks; a plan in flight counts as busy. */
+ * COMMAND`: COMMAND exits 0 there; `wait = 30s tcp HOST:PORT`: the port
+ * accepts a connection from the console; `wait = 30s http URL`: the URL
+ * answers 2xx to the console). A run step followed by gates that all hold
+ * already is skipped (a re-run does not start again what is up). The
+ * runner stops at the first failure with the failing node and its output;
+ * retry runs that step again. Runs on the fleet's sessions; never blocks; a
+ * plan in flight counts as busy. */
 #ifndef MLC_NODEPLAN_H
 #define MLC_NODEPLAN_H
 
@@ -15,7 +19,7 @@
 #include "lib/core/err.h"
 #include "lib/ssh/fleet.h"
 
-enum plan_kind { PK_RUN, PK_WAIT_RAY, PK_WAIT_CMD };
+enum plan_kind { PK_RUN, PK_WAIT_RAY, PK_WAIT_CMD, PK_WAIT_TCP, PK_WAIT_HTTP };
 enum plan_state { PL_PENDING, PL_RUNNING, PL_OK, PL_FAILED };
 
 struct plan_step {
@@ -24,7 +28,8 @@ struct plan_step {
 	char action[64];   /* PK_RUN */
 	int want_alive;	   /* PK_WAIT_RAY */
 	char node[64];	   /* PK_WAIT_CMD */
-	char command[512]; /* PK_WAIT_CMD */
+	char command[512]; /* PK_WAIT_CMD; the HOST:PORT or URL of PK_WAIT_TCP/HTTP */
+	bool skipped;	   /* PK_RUN: not run, the gates after it held already */
 	long timeout_ms;   /* gates */
 	/* the run */
 	enum plan_state state;

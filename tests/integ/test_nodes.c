@@ -273,12 +273,46 @@ Test(nodes, node_lost_mid_command, .fini = fini)
 
 /* ---- [plan NAME]: steps run in order on the stack's nodes ---- */
 
+/* hello leaves a line per node in a file of the test's own (@F@), which the
+ * gate after it in "up" waits for: a first run runs it, a re-run finds the
+ * gate holding and skips it */
 static const char plan_ini[] =
-    "[action hello]\ncommand = echo hello from {node}\non = all\n"
+    "[action hello]\ncommand = echo hello from {node}; echo {node} >> @F@\non = all\n"
     "[action picky]\ncommand = test {node} != worker-2 && echo fine\non = ray-worker\n"
-    "[plan up]\nrun = hello\nwait = 20s ray 3\nwait = 20s on worker-1 test -d /\n"
+    "[plan up]\nrun = hello\nwait = 20s on worker-1 test -s @F@\nwait = 20s ray 3\n"
     "[plan short]\nrun = hello\nwait = 1s ray 5\nrun = hello\n"
-    "[plan fails]\nrun = picky\nrun = hello\n";
+    "[plan fails]\nrun = picky\nrun = hello\n"
+    "[plan net]\nwait = 5s tcp 127.0.0.1:@SSH@\nwait = 5s http http://127.0.0.1:@WEB@/health\n"
+    "wait = 1s tcp 127.0.0.1:@GONE@\n";
+
+static char hello_file[64];
+
+/* plan_ini with the test's file and the stack's ports in */
+static char *plan_text(void)
+{
+	snprintf(hello_file, sizeof hello_file, "/tmp/test_nodes_hello.%d", (int)getpid());
+	unlink(hello_file);
+	int gone_port, gone = listen_blackhole(&gone_port);
+	close(gone);
+	char gone_s[16];
+	snprintf(gone_s, sizeof gone_s, "%d", gone_port);
+	const char *from[] = {"@F@", "@SSH@", "@WEB@", "@GONE@"};
+	const char *to[] = {hello_file, stackenv("SSH_HEAD_PORT"), stackenv("MLFLOW_PORT"), gone_s};
+	struct buf b;
+	buf_init(&b);
+	for (const char *p = plan_ini; *p;) {
+		size_t k = 0;
+		while (k < 4 && strncmp(p, from[k], strlen(from[k])))
+			k++;
+		if (k < 4) {
+			buf_puts(&b, to[k]);
+			p += strlen(from[k]);
+		} else {
+			buf_append(&b, p++, 1);
+		}
+	}
+	return buf_steal(&b);
+}
 
 static volatile bool plan_idle;
 static struct plan_run *plan;
@@ -288,16 +322,25 @@ static void plan_changed(void *arg)
 	plan_idle = !nodeplan_busy(plan);
 }
 
+/* Reads [plan name] and starts it on the open fleet. */
+static void start_plan(const char *name, plan_changed_cb cb)
+{
+	struct plan_step *steps;
+	int n;
+	struct mlc_err e;
+	cr_assert_eq(nodeplan_read(&cfg, name, &steps, &n, &e), 0, "%s", e.msg);
+	plan = nodeplan_start(fl, steps, n, cb, NULL);
+}
+
 /* Loads plan_ini, opens the fleet and runs [plan name] to its end. */
 static const struct plan_step *run_plan(const char *name, int *n)
 {
-	load(plan_ini);
+	char *text = plan_text();
+	load(text);
+	free(text);
 	fl = fleet_new(&cfg, 600000, quiet, NULL);
-	struct plan_step *steps;
-	struct mlc_err e;
-	cr_assert_eq(nodeplan_read(&cfg, name, &steps, n, &e), 0, "%s", e.msg);
 	plan_idle = false;
-	plan = nodeplan_start(fl, steps, *n, plan_changed, NULL);
+	start_plan(name, plan_changed);
 	cr_assert(stackenv_run_until(&plan_idle, 50000), "plan %s did not end", name);
 	return nodeplan_steps(plan, n);
 }
@@ -310,7 +353,48 @@ Test(nodes, plan_gate_passes, .fini = fini)
 	for (int i = 0; i < 3; i++)
 		cr_assert_eq(s[i].state, PL_OK, "step %d: %s", i, s[i].msg);
 	cr_assert_str_eq(s[0].msg, "3 nodes");
-	cr_assert_str_eq(s[1].msg, "3 alive, want 3");
+	cr_assert_not(s[0].skipped);
+	cr_assert_str_eq(s[1].msg, "exit 0");
+	cr_assert_str_eq(s[2].msg, "3 alive, want 3");
+	nodeplan_free(plan);
+	/* the same plan again: its gate holds, so hello does not run again */
+	plan_idle = false;
+	start_plan("up", plan_changed);
+	cr_assert(stackenv_run_until(&plan_idle, 50000), "the re-run did not end");
+	s = nodeplan_steps(plan, &n);
+	for (int i = 0; i < 3; i++)
+		cr_assert_eq(s[i].state, PL_OK, "step %d: %s", i, s[i].msg);
+	cr_assert(s[0].skipped);
+	cr_assert_str_eq(s[0].msg, "skipped: the gate after it held already");
+	cr_assert_str_eq(s[1].msg, "held already: exit 0");
+	cr_assert_str_eq(s[2].msg, "held already: 3 alive, want 3", "every gate after it checked");
+	FILE *f = fopen(hello_file, "r");
+	cr_assert_not_null(f);
+	int lines = 0;
+	for (int c; (c = fgetc(f)) != EOF;)
+		lines += c == '\n';
+	fclose(f);
+	cr_assert_eq(lines, 3, "hello ran once per node, not again");
+	nodeplan_free(plan);
+	fleet_free(fl);
+	unlink(hello_file);
+}
+
+Test(nodes, plan_tcp_and_http_gates, .fini = fini)
+{
+	int n;
+	const struct plan_step *s = run_plan("net", &n);
+	cr_assert_eq(n, 3);
+	cr_assert_eq(s[0].kind, PK_WAIT_TCP);
+	cr_assert_eq(s[0].state, PL_OK, "%s", s[0].msg);
+	cr_assert_str_eq(s[0].msg, "connected");
+	cr_assert_eq(s[1].kind, PK_WAIT_HTTP);
+	cr_assert_eq(s[1].state, PL_OK, "%s", s[1].msg);
+	cr_assert_str_eq(s[1].msg, "HTTP 200");
+	cr_assert_eq(s[2].state, PL_FAILED);
+	cr_assert(strstr(s[2].msg, "timed out after 1 s: connect: connection refused"), "%s",
+		  s[2].msg);
+	cr_assert_geq(s[2].polls, 1);
 	nodeplan_free(plan);
 	fleet_free(fl);
 }
@@ -462,12 +546,8 @@ Test(nodes, plan_step_shows_its_last_line_while_it_runs, .fini = fini)
 	load(ini);
 	free(ini);
 	fl = fleet_new(&cfg, 600000, quiet, NULL);
-	struct plan_step *steps;
-	int n;
-	struct mlc_err e;
-	cr_assert_eq(nodeplan_read(&cfg, "p", &steps, &n, &e), 0, "%s", e.msg);
 	step_line_seen = false;
-	plan = nodeplan_start(fl, steps, n, step_watch, NULL);
+	start_plan("p", step_watch);
 	cr_assert(stackenv_run_until(&step_line_seen, 50000), "the step's last line never showed");
 	fifo_write(fifo, "go\n");
 	nodeplan_free(plan);
