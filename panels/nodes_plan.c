@@ -1,8 +1,9 @@
 /* panels/nodes_plan.c — `:plan NAME`: shows every step of a [plan NAME]
  * (each action's command) in the dialog, then runs it (lib/ssh/nodeplan)
- * in a view with one row per step: pending, running with elapsed time, ok
- * with duration, failed with why, the failing node's output on the detail
- * line; `r` runs the failed step again. Refused under --readonly. */
+ * in a view with one row per step and a column per node (the step × node
+ * grid): pending, running with elapsed time, ok with duration, failed with
+ * why, the failing node's output on the detail line; `r` runs the failed
+ * step again. Refused under --readonly. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,10 @@ struct plan_page {
 	struct plan_run *run;
 	unsigned long gen;
 	int job_id;
+	/* STEP STATE TIME, a column per fleet node, DETAIL */
+	struct column *cols;
+	char (*titles)[24];
+	int nnodes;
 };
 
 enum { C_STEP, C_STATE, C_TIME, C_WHY, C_COUNT };
@@ -43,10 +48,57 @@ static const struct plan_step *step_at(struct view *v, int row)
 	return &s[row];
 }
 
+/* The grid's columns: the step's own, one per node (dropped first on a
+ * narrow screen; < and > scroll to them), and the detail last. */
+static void grid_columns(struct plan_page *pg)
+{
+	struct fleet *f = nodes_fleet(pg->panel);
+	pg->nnodes = f->n;
+	pg->cols = xcalloc((size_t)(C_COUNT + f->n), sizeof *pg->cols);
+	pg->titles = xcalloc((size_t)f->n + 1, sizeof *pg->titles);
+	memcpy(pg->cols, cols, C_WHY * sizeof *cols);
+	for (int i = 0; i < f->n; i++) {
+		san_into(pg->titles[i], sizeof pg->titles[i], f->nodes[i].t->name,
+			 strlen(f->nodes[i].t->name));
+		pg->cols[C_WHY + i] = (struct column){pg->titles[i], 6, 12, ALIGN_LEFT, 2, false};
+	}
+	pg->cols[C_WHY + f->n] = cols[C_WHY];
+}
+
 static const struct column *pl_columns(struct view *v, int *n)
 {
-	*n = C_COUNT;
-	return cols;
+	struct plan_page *pg = v->priv;
+	*n = C_COUNT + pg->nnodes;
+	return pg->cols;
+}
+
+/* A step on node k: "ok 1.2s", "exit 1", "run 3s", "" where it did not run. */
+static void grid_cell(const struct plan_step *s, int k, struct cell *out)
+{
+	const struct plan_cell *c = s->cells ? &s->cells[k] : NULL;
+	char dur[32];
+	if (!c || c->state == PC_NONE)
+		return;
+	fmt_latency(dur, sizeof dur, (long)((c->end_ms ? c->end_ms : mono_ms()) - c->start_ms));
+	switch (c->state) {
+	case PC_RUNNING:
+		snprintf(out->text, sizeof out->text, "run %s", dur);
+		out->role = ROLE_WARN;
+		break;
+	case PC_OK:
+		snprintf(out->text, sizeof out->text, "ok %s", dur);
+		out->role = ROLE_OK;
+		break;
+	case PC_FAILED:
+		if (c->exit_status >= 0)
+			snprintf(out->text, sizeof out->text, "exit %d", c->exit_status);
+		else
+			snprintf(out->text, sizeof out->text, "failed");
+		out->role = ROLE_ERR;
+		break;
+	default:
+		break;
+	}
 }
 
 static int pl_nrows(struct view *v)
@@ -64,14 +116,22 @@ static void pl_cell(struct view *v, int row, int col, struct cell *out)
 	const struct plan_step *s = step_at(v, row);
 	static const char *const names[] = {"pending", "running", "ok", "failed"};
 	static const enum role roles[] = {ROLE_DIM, ROLE_WARN, ROLE_OK, ROLE_ERR};
+	struct plan_page *pg = v->priv;
 	out->role = ROLE_NORMAL;
+	if (col >= C_WHY && col < C_WHY + pg->nnodes) {
+		grid_cell(s, col - C_WHY, out);
+		return;
+	}
+	if (col == C_WHY + pg->nnodes)
+		col = C_WHY;
 	switch (col) {
 	case C_STEP:
 		san_into(out->text, sizeof out->text, s->text, strlen(s->text));
 		break;
 	case C_STATE:
-		snprintf(out->text, sizeof out->text, "%s", names[s->state]);
-		out->role = roles[s->state];
+		snprintf(out->text, sizeof out->text, "%s",
+			 s->skipped ? "skipped" : names[s->state]);
+		out->role = s->skipped ? ROLE_DIM : roles[s->state];
 		break;
 	case C_TIME:
 		if (s->state != PL_PENDING)
@@ -131,6 +191,8 @@ static void page_free(struct plan_page *pg)
 		nodeplan_free(pg->run);
 	else
 		free(pg->steps);
+	free(pg->cols);
+	free(pg->titles);
 	free(pg);
 }
 
@@ -165,6 +227,7 @@ static void plan_go(void *arg, bool yes)
 		page_free(pg);
 		return;
 	}
+	grid_columns(pg);
 	if (!view_push(pg->panel, &nodes_plan_view, pg)) {
 		page_free(pg);
 		return;

@@ -121,6 +121,7 @@ struct plan_run {
 	int gi;		       /* the gate step polled: cur, or past it in a pre-check */
 	bool pre;	       /* pre-check: do the gates after the run step cur hold? */
 	struct nodegate *gate; /* a TCP or HTTP check in flight */
+	int gate_exit;	       /* the last answer's exit status of a gate over SSH */
 	uv_timer_t *timer;
 	bool busy; /* holds one loop_busy count while a step runs */
 	plan_changed_cb changed;
@@ -191,6 +192,21 @@ static void run_job_output(const char *out, size_t out_len, const char *err, siz
 	notify(r);
 }
 
+static void cell_begin(struct plan_step *s, int node)
+{
+	s->cells[node].state = PC_RUNNING;
+	s->cells[node].start_ms = mono_ms();
+	s->cells[node].end_ms = 0;
+}
+
+/* status 0: ok; anything else failed (-1: no exit status). */
+static void cell_end(struct plan_step *s, int node, int status)
+{
+	s->cells[node].state = status == 0 ? PC_OK : PC_FAILED;
+	s->cells[node].exit_status = status;
+	s->cells[node].end_ms = mono_ms();
+}
+
 static void run_job_done(const struct sshc_result *res, const struct mlc_err *err, long ms,
 			 void *arg)
 {
@@ -200,6 +216,7 @@ static void run_job_done(const struct sshc_result *res, const struct mlc_err *er
 	const char *name = r->f->nodes[j->node].t->name;
 	j->job = NULL;
 	r->pending--;
+	cell_end(s, j->node, res ? res->exit_status : -1);
 	char result[300];
 	if (!res)
 		snprintf(result, sizeof result, "failed: %s", err ? err->msg : "?");
@@ -256,6 +273,7 @@ static void run_action(struct plan_run *r, struct plan_step *s)
 		buf_append(&cmds[r->njobs], "", 1);
 		r->jobs[r->njobs].r = r;
 		r->jobs[r->njobs++].node = i;
+		cell_begin(s, i);
 	}
 	if (!r->njobs) {
 		free(cmds);
@@ -325,6 +343,13 @@ static void precheck_result(struct plan_run *r, bool holds, const char *why)
  * again in POLL_MS. */
 static void gate_result(struct plan_run *r, bool holds, const char *why, const char *output)
 {
+	struct plan_step *g = &r->steps[r->gi];
+	bool on_node = r->njobs == 1 && (g->kind == PK_WAIT_CMD || g->kind == PK_WAIT_RAY);
+	long left = g->timeout_ms - (long)(mono_ms() - g->start_ms);
+	if (on_node && r->pre && !holds)
+		g->cells[r->jobs[0].node].state = PC_NONE; /* not begun: the step runs first */
+	else if (on_node && (holds || left < POLL_MS))
+		cell_end(g, r->jobs[0].node, holds ? 0 : r->gate_exit > 0 ? r->gate_exit : -1);
 	if (r->pre) {
 		precheck_result(r, holds, why);
 		return;
@@ -349,6 +374,7 @@ static void gate_done(const struct sshc_result *res, const struct mlc_err *err, 
 	struct plan_run *r = j->r;
 	struct plan_step *s = &r->steps[r->gi];
 	j->job = NULL;
+	r->gate_exit = res ? res->exit_status : -1;
 	char why[256] = "";
 	bool holds = false;
 	if (!res) {
@@ -416,6 +442,8 @@ static void gate_poll(struct plan_run *r)
 	r->jobs[0].node = node;
 	r->njobs = 1;
 	const char *cmd = s->kind == PK_WAIT_CMD ? s->command : "ray status";
+	if (s->cells[node].state != PC_RUNNING)
+		cell_begin(s, node);
 	r->jobs[0].job = fleet_exec(r->f, node, cmd, t, gate_done, &r->jobs[0]);
 }
 
@@ -430,6 +458,14 @@ static void step_begin(struct plan_run *r)
 	free(s->output);
 	s->output = NULL;
 	s->skipped = false;
+	free(s->cells);
+	s->cells = xcalloc((size_t)r->f->n + 1, sizeof *s->cells);
+	if (s->kind == PK_RUN && r->cur + 1 < r->n)
+		for (int k = r->cur + 1; k < r->n && is_gate(r->steps[k].kind); k++) {
+			/* a pre-check polls these gates before they begin */
+			free(r->steps[k].cells);
+			r->steps[k].cells = xcalloc((size_t)r->f->n + 1, sizeof *s->cells);
+		}
 	set_busy(r, true);
 	r->gi = r->cur;
 	if (s->kind != PK_RUN) {
@@ -497,8 +533,10 @@ void nodeplan_free(struct plan_run *r)
 	uv_timer_stop(r->timer);
 	uv_close((uv_handle_t *)r->timer, timer_freed);
 	set_busy(r, false);
-	for (int i = 0; i < r->n; i++)
+	for (int i = 0; i < r->n; i++) {
 		free(r->steps[i].output);
+		free(r->steps[i].cells);
+	}
 	free(r->steps);
 	free(r->jobs);
 	free(r);

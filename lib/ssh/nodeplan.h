@@ -22,6 +22,14 @@
 enum plan_kind { PK_RUN, PK_WAIT_RAY, PK_WAIT_CMD, PK_WAIT_TCP, PK_WAIT_HTTP };
 enum plan_state { PL_PENDING, PL_RUNNING, PL_OK, PL_FAILED };
 
+/* A step on one node, for the step × node grid. */
+enum plan_cell_state { PC_NONE, PC_RUNNING, PC_OK, PC_FAILED };
+struct plan_cell {
+	enum plan_cell_state state; /* PC_NONE: the step did not run there */
+	int exit_status;	    /* PC_FAILED: -1 when no exit status (transport) */
+	int64_t start_ms, end_ms;   /* monotonic */
+};
+
 struct plan_step {
 	enum plan_kind kind;
 	char text[256];	   /* as written: "run ray-head", "wait 120s ray 3" */
@@ -37,6 +45,9 @@ struct plan_step {
 	char msg[256];		  /* failed: why ("exit 1 on worker-2", "timed out: 2 alive") */
 	char *output;		  /* failed: the failing node's output, or NULL */
 	int polls;
+	/* one per fleet node once the step began (NULL before): a run step's
+	 * nodes, a gate's node for the gates checked over SSH */
+	struct plan_cell *cells;
 };
 
 /* Reads [plan name] of c into a new array of steps (*n of them); every

@@ -365,6 +365,9 @@ Test(nodes, plan_gate_passes, .fini = fini)
 	for (int i = 0; i < 3; i++)
 		cr_assert_eq(s[i].state, PL_OK, "step %d: %s", i, s[i].msg);
 	cr_assert(s[0].skipped);
+	for (int i = 0; i < 3; i++)
+		cr_assert_eq(s[0].cells[i].state, PC_NONE, "skipped: ran on no node");
+	cr_assert_eq(s[1].cells[1].state, PC_OK, "the gate held on worker-1");
 	cr_assert_str_eq(s[0].msg, "skipped: the gate after it held already");
 	cr_assert_str_eq(s[1].msg, "held already: exit 0");
 	cr_assert_str_eq(s[2].msg, "held already: 3 alive, want 3", "every gate after it checked");
@@ -417,6 +420,13 @@ Test(nodes, plan_step_fails_on_one_node, .fini = fini)
 	const struct plan_step *s = run_plan("fails", &n);
 	cr_assert_eq(s[0].state, PL_FAILED);
 	cr_assert(strstr(s[0].msg, "exit 1") && strstr(s[0].msg, "on worker-2"), "%s", s[0].msg);
+	/* the grid: picky runs on the workers only, and fails on worker-2 */
+	cr_assert_eq(s[0].cells[0].state, PC_NONE);
+	cr_assert_eq(s[0].cells[1].state, PC_OK);
+	cr_assert_eq(s[0].cells[2].state, PC_FAILED);
+	cr_assert_eq(s[0].cells[2].exit_status, 1);
+	cr_assert_geq(s[0].cells[2].end_ms, s[0].cells[2].start_ms);
+	cr_assert_null(s[1].cells, "a step that never began has no cells");
 	cr_assert_eq(s[1].state, PL_PENDING);
 	/* retry runs the failed step again: it fails the same way */
 	plan_idle = false;
