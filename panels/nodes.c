@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/core/log.h"
 #include "lib/core/sanitize.h"
 #include "lib/core/util.h"
 #include "tui/app.h"
@@ -213,7 +214,8 @@ static void fl_detail(struct view *v, int row, char *out, size_t n, enum role *r
 	const struct fleet_node *nd = &nodes_fleet(v->panel)->nodes[row];
 	char *ep = target_endpoint(nd->t), *why = san_str(nd->why);
 	if (nd->state == FS_DOWN) {
-		snprintf(out, n, "%s: %s", ep, why);
+		snprintf(out, n, "%s: %s%s", ep, why,
+			 nd->offered_key[0] ? "; T trusts the key once you have checked it" : "");
 		*role = ROLE_ERR;
 	} else {
 		char up[32] = "";
@@ -266,6 +268,63 @@ static int fl_exec(struct view *v, int row)
 	return P_REDRAW;
 }
 
+static void trust_answer(void *arg, bool yes)
+{
+	struct panel *p = arg;
+	struct nodes *ns = p->priv;
+	struct fleet *f = nodes_fleet(p);
+	struct fleet_node *nd = &f->nodes[ns->trust_node];
+	char *name = san_str(nd->t->name), *fp = san_str(ns->trust_fp);
+	const char *kh = nd->t->known_hosts ? nd->t->known_hosts : "~/.ssh/known_hosts";
+	if (!yes) {
+		app_message(ROLE_DIM, "%s: host key not trusted", name);
+	} else {
+		char *req = xasprintf("trust host key %s (known_hosts %s)", fp, kh);
+		log_audit(nd->t->name, req, "confirmed; recording");
+		free(req);
+		app_message(ROLE_OK, "%s: recording %s in %s", name, fp, kh);
+		fleet_trust(f, ns->trust_node, ns->trust_fp);
+	}
+	free(name);
+	free(fp);
+}
+
+/* T on a node whose host key is unknown: the key's fingerprint and the
+ * file it would go to, and after y that key only is recorded on the next
+ * connection. Never silently: without y nothing is written. */
+static int fl_trust(struct view *v, int row)
+{
+	const struct fleet_node *nd = &nodes_fleet(v->panel)->nodes[row];
+	struct nodes *ns = v->panel->priv;
+	const char *fp = strchr(nd->offered_key, ' ');
+	if (!fp) {
+		app_message(ROLE_DIM, "T trusts a node's unknown host key; this node has none");
+		return P_REDRAW;
+	}
+	char raw[3][400], l[3][400];
+	char *ep = target_endpoint(nd->t);
+	snprintf(raw[0], sizeof raw[0], "node      %s (%s)", nd->t->name, ep);
+	snprintf(raw[1], sizeof raw[1], "host key  %s", nd->offered_key);
+	snprintf(raw[2], sizeof raw[2], "added to  %s",
+		 nd->t->known_hosts ? nd->t->known_hosts : "~/.ssh/known_hosts");
+	free(ep);
+	for (int i = 0; i < 3; i++)
+		san_into(l[i], sizeof l[i], raw[i], strlen(raw[i]));
+	ns->trust_node = row;
+	snprintf(ns->trust_fp, sizeof ns->trust_fp, "%s", fp + 1);
+	struct dialog d = {
+	    .title = "Trust an unknown host key?",
+	    .lines = {l[0], l[1], l[2], "",
+		      "Compare with `ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub` on the node.",
+		      NULL},
+	    .action = "trust this key",
+	    .done = trust_answer,
+	    .arg = v->panel,
+	};
+	app_confirm(&d);
+	return P_REDRAW;
+}
+
 static int fl_shell(struct view *v, int row)
 {
 	return nodes_shell(v->panel, row);
@@ -275,6 +334,8 @@ static const struct view_action fleet_actions[] = {
     {"open", "<Enter>", "cards", "the node's inspections, one card each", ACT_F_SELECTION, fl_open},
     {"shell", "S", "shell", "ssh to the node in this terminal; back here when it exits",
      ACT_F_SELECTION, fl_shell},
+    {"trust", "T", NULL, "trust the node's unknown host key (shows it first; writes known_hosts)",
+     ACT_F_SELECTION | ACT_F_WRITES | ACT_F_CONFIRM, fl_trust},
     {"exec", "x", "exec", "run a command on the node (asks first)",
      ACT_F_SELECTION | ACT_F_WRITES | ACT_F_CONFIRM, fl_exec},
     {"reload", "r", "refresh", NULL, 0, NULL},

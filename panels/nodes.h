@@ -11,6 +11,10 @@
 struct nodes {
 	struct fleet *fleet; /* NULL until the panel is first shown */
 	bool grouped;	     /* :group: the ROLES column first, rows sorted by it */
+	/* T: the node and the exact key its dialog shows (what y trusts, even
+	 * if the node offers another meanwhile) */
+	int trust_node;
+	char trust_fp[64];
 };
 
 /* The panel's fleet, created (connecting to every node) on first use. */

@@ -242,11 +242,18 @@ static void job_start(struct fleet_job *j);
 static void connected(struct sshc_session *s, const struct mlc_err *err, void *arg)
 {
 	struct fleet_node *n = arg;
+	n->accept_fp[0] = '\0'; /* a confirmation is good for one attempt */
 	if (err && err->code) {
 		n->inflight = 0;
+		if (err->code == MLC_ERR_HOSTKEY_UNKNOWN && sshc_fingerprint(s)[0])
+			snprintf(n->offered_key, sizeof n->offered_key, "%s %s", sshc_key_type(s),
+				 sshc_fingerprint(s));
+		else
+			n->offered_key[0] = '\0';
 		node_down(n, err);
 		return;
 	}
+	n->offered_key[0] = '\0';
 	n->state = FS_UP;
 	n->why[0] = '\0';
 	n->inflight = 0;
@@ -269,6 +276,8 @@ static void node_connect(struct fleet_node *n)
 	o.accept_new = t->accept_new;
 	o.jump = t->jump;
 	o.connect_timeout_ms = node_timeout(n);
+	if (n->accept_fp[0])
+		o.accept_fingerprint = n->accept_fp;
 	n->state = FS_CONNECTING;
 	n->inflight = 1; /* the connect stands for the round */
 	n->sess = sshc_connect(&o, connected, n);
@@ -367,6 +376,13 @@ void fleet_refresh(struct fleet *f, int i)
 	for (int k = 0; k < f->n; k++)
 		if (i < 0 || i == k)
 			node_refresh(&f->nodes[k]);
+}
+
+void fleet_trust(struct fleet *f, int i, const char *fp)
+{
+	struct fleet_node *n = &f->nodes[i];
+	snprintf(n->accept_fp, sizeof n->accept_fp, "%s", fp);
+	fleet_refresh(f, i);
 }
 
 int fleet_find(const struct fleet *f, const char *name)

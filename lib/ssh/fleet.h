@@ -58,7 +58,11 @@ struct fleet_job;
 struct fleet_node {
 	const struct target *t; /* borrowed from the config */
 	enum fleet_state state;
-	char why[256];	    /* FS_DOWN: the reason ("ssh worker-2: connection refused") */
+	char why[256]; /* FS_DOWN: the reason ("ssh worker-2: connection refused") */
+	/* FS_DOWN on an unknown host key: "ssh-ed25519 SHA256:…" the node
+	 * offered (what fleet_trust would record); "" otherwise */
+	char offered_key[128];
+	char accept_fp[64]; /* fleet_trust: accept this key on the next connect */
 	int64_t updated_ms; /* wall clock of the last complete inspection, 0: none */
 	struct fleet_raw raw[FP_COUNT];
 	/* Parsed, valid where raw[p].ok: */
@@ -119,6 +123,11 @@ void fleet_free(struct fleet *f);
 /* Inspects node i now (-1: all), unless an inspection is in flight there. */
 void fleet_refresh(struct fleet *f, int i);
 int fleet_find(const struct fleet *f, const char *name);
+/* The user checked node i's offered key: connect again now, recording a key
+ * with exactly fingerprint fp ("SHA256:…") in its known_hosts if that is
+ * what the node offers (never a changed key: sshc refuses those). Good for
+ * that one connection. */
+void fleet_trust(struct fleet *f, int i, const char *fp);
 
 /* Runs command (already quoted) on node i's session, connecting first if
  * needed. cb exactly once from the loop unless cancelled; r NULL on a

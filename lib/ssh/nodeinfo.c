@@ -5,6 +5,7 @@
 #include "lib/ssh/nodeinfo.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,9 +129,9 @@ int ni_parse_meminfo(const char *out, struct ni_mem *m, struct mlc_err *err)
 	const char *p = out;
 	while (ni_next_line(&p, line, sizeof line)) {
 		long long v;
-		if (sscanf(line, "%63[^:]: %lld", key, &v) != 2)
-			continue;
-		v *= 1024; /* kB */
+		if (sscanf(line, "%63[^:]: %lld", key, &v) != 2 || v < 0 || v > LLONG_MAX / 1024)
+			continue; /* not a size in kB this machine could have */
+		v *= 1024;
 		if (!strcmp(key, "MemTotal"))
 			total = v;
 		else if (!strcmp(key, "MemAvailable"))

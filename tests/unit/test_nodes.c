@@ -70,6 +70,10 @@ Test(nodes, memory)
 	cr_assert_eq(m.total, 16326332LL * 1024);
 	cr_assert_eq(m.used, (16326332LL - 8163166) * 1024);
 	cr_assert_lt(ni_parse_meminfo("nothing\n", &m, &e), 0);
+	/* a size past what kB → bytes can hold is no size (the fuzzer's find:
+	 * it overflowed the multiplication) */
+	cr_assert_lt(ni_parse_meminfo("MemTotal: 9223372036854775807 kB\n", &m, &e), 0);
+	cr_assert_lt(ni_parse_meminfo("MemTotal: -5 kB\n", &m, &e), 0);
 }
 
 Test(nodes, df_rows_and_fullest)
