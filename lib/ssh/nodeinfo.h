@@ -83,6 +83,7 @@ struct ni_ray_use {
 	char used_text[24], total_text[24]; /* as printed: "0B", "160.13GiB" */
 	double used, total;		    /* the numbers they start with */
 };
+#define NI_RAY_MAX_NODES 1000000
 struct ni_ray {
 	int alive, pending, failures;
 	struct ni_ray_use use[8];

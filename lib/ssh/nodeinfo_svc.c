@@ -114,6 +114,14 @@ static enum ray_sec ray_section(const char *line)
 	return RS_NONE;
 }
 
+/* Adds a node count: one that no cluster has (negative, past a million)
+ * counts for nothing, and the sum stops at a million. */
+static void add_count(int *sum, int count)
+{
+	if (count >= 0 && count <= NI_RAY_MAX_NODES)
+		*sum = MLC_MIN(*sum + count, NI_RAY_MAX_NODES);
+}
+
 static void ray_item(struct ni_ray *r, enum ray_sec sec, const char *s)
 {
 	if (s[0] == '(' || !s[0])
@@ -121,13 +129,13 @@ static void ray_item(struct ni_ray *r, enum ray_sec sec, const char *s)
 	int count = 1;
 	if (sec == RS_ACTIVE || sec == RS_IDLE) {
 		if (sscanf(s, "%d", &count) == 1)
-			r->alive += count;
+			add_count(&r->alive, count);
 	} else if (sec == RS_PENDING) {
 		if (sscanf(s, "%*s %d", &count) != 1)
 			count = 1;
-		r->pending += count;
+		add_count(&r->pending, count);
 	} else if (sec == RS_FAILURES) {
-		r->failures++;
+		add_count(&r->failures, 1);
 	} else if (sec == RS_USAGE && r->nuse < (int)ARRAY_LEN(r->use)) {
 		struct ni_ray_use *u = &r->use[r->nuse];
 		if (sscanf(s, "%23[^/]/%23s %39s", u->used_text, u->total_text, u->what) == 3) {

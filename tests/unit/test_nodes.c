@@ -174,6 +174,12 @@ Test(nodes, ray_status)
 	cr_assert_eq(r.alive, 2);
 	cr_assert_eq(r.pending, 1);
 	cr_assert_eq(r.failures, 1);
+	/* counts no cluster has (the fuzzer's find: they overflowed the sum) */
+	cr_assert_eq(ni_parse_ray("Node status\nActive:\n -1395101695 a\n -1395101696 b\n 2 c\n"
+				  " 999999 d\n 999999 e\n",
+				  &r, &e),
+		     0);
+	cr_assert_eq(r.alive, NI_RAY_MAX_NODES);
 }
 
 Test(nodes, systemctl)
