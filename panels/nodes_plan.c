@@ -11,6 +11,7 @@
 #include "lib/core/sanitize.h"
 #include "lib/core/util.h"
 #include "lib/ssh/nodeact.h"
+#include "lib/ray/rayc.h"
 #include "lib/ssh/nodeplan.h"
 #include "panels/nodes.h"
 #include "tui/app.h"
@@ -25,6 +26,7 @@ struct plan_page {
 	struct plan_run *run;
 	unsigned long gen;
 	int job_id;
+	struct rayc rayc; /* the [ray] target's client, for ray gates; t NULL: none */
 	/* STEP STATE TIME, a column per fleet node, DETAIL */
 	struct column *cols;
 	char (*titles)[24];
@@ -60,7 +62,9 @@ static void grid_columns(struct plan_page *pg)
 	for (int i = 0; i < f->n; i++) {
 		san_into(pg->titles[i], sizeof pg->titles[i], f->nodes[i].t->name,
 			 strlen(f->nodes[i].t->name));
-		pg->cols[C_WHY + i] = (struct column){pg->titles[i], 6, 12, ALIGN_LEFT, 2, false};
+		/* fixed width, right-aligned, the time first: a cell does not move
+		 * the others as its time grows */
+		pg->cols[C_WHY + i] = (struct column){pg->titles[i], 11, 11, ALIGN_RIGHT, 2, false};
 	}
 	pg->cols[C_WHY + f->n] = cols[C_WHY];
 }
@@ -72,7 +76,7 @@ static const struct column *pl_columns(struct view *v, int *n)
 	return pg->cols;
 }
 
-/* A step on node k: "ok 1.2s", "exit 1", "run 3s", "" where it did not run. */
+/* A step on node k: "1.2 s ok", "exit 1", "3.0 s run", "" where it did not run. */
 static void grid_cell(const struct plan_step *s, int k, struct cell *out)
 {
 	const struct plan_cell *c = s->cells ? &s->cells[k] : NULL;
@@ -82,11 +86,11 @@ static void grid_cell(const struct plan_step *s, int k, struct cell *out)
 	fmt_latency(dur, sizeof dur, (long)((c->end_ms ? c->end_ms : mono_ms()) - c->start_ms));
 	switch (c->state) {
 	case PC_RUNNING:
-		snprintf(out->text, sizeof out->text, "run %s", dur);
+		snprintf(out->text, sizeof out->text, "%s run", dur);
 		out->role = ROLE_WARN;
 		break;
 	case PC_OK:
-		snprintf(out->text, sizeof out->text, "ok %s", dur);
+		snprintf(out->text, sizeof out->text, "%s ok", dur);
 		out->role = ROLE_OK;
 		break;
 	case PC_FAILED:
@@ -220,6 +224,45 @@ const struct view_ops nodes_plan_view = {
     .nactions = ARRAY_LEN(plan_actions),
 };
 
+/* ---- ray gates from the Ray dashboard (nodeplan's hook) ---- */
+
+struct ray_ask {
+	nodeplan_ray_done done;
+	void *arg;
+	struct rayc_req *req;
+};
+
+static void ray_answer(void *res, const struct mlc_err *err, void *arg)
+{
+	struct ray_ask *a = arg;
+	if (err) {
+		a->done(-1, err->msg, a->arg);
+	} else {
+		const struct ray_nodes *ns = res;
+		int alive = 0;
+		for (size_t i = 0; i < ns->n; i++)
+			alive += ns->v[i].state && !strcmp(ns->v[i].state, "ALIVE");
+		a->done(alive, "", a->arg);
+	}
+	free(a);
+}
+
+static void *ray_start(void *ctx, nodeplan_ray_done done, void *arg)
+{
+	struct ray_ask *a = xcalloc(1, sizeof *a);
+	a->done = done;
+	a->arg = arg;
+	a->req = rayc_get(ctx, RAYC_NODES, NULL, ray_answer, a);
+	return a;
+}
+
+static void ray_cancel(void *h)
+{
+	struct ray_ask *a = h;
+	rayc_cancel(a->req);
+	free(a);
+}
+
 static void plan_go(void *arg, bool yes)
 {
 	struct plan_page *pg = arg;
@@ -235,7 +278,14 @@ static void plan_go(void *arg, bool yes)
 	pg->job_id = app_job_begin(pg->name);
 	struct plan_step *steps = pg->steps;
 	pg->steps = NULL;
-	pg->run = nodeplan_start(nodes_fleet(pg->panel), steps, pg->n, plan_changed, pg);
+	/* ray gates ask the Ray dashboard when there is one, as the Ray panel
+	 * does; else `ray status` on the head over SSH */
+	const struct target *rt = config_first_target(app_config(), TK_RAY);
+	struct nodeplan_ray ray = {ray_start, ray_cancel, &pg->rayc};
+	if (rt)
+		rayc_init(&pg->rayc, rt);
+	pg->run = nodeplan_start(nodes_fleet(pg->panel), steps, pg->n, rt ? &ray : NULL,
+				 plan_changed, pg);
 }
 
 /* One dialog line per step; a run step with its action's command. */

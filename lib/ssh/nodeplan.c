@@ -118,10 +118,12 @@ struct plan_run {
 	struct plan_job *jobs; /* the running step's, one per node */
 	int njobs, pending;
 	bool failed_now;
-	int gi;		       /* the gate step polled: cur, or past it in a pre-check */
-	bool pre;	       /* pre-check: do the gates after the run step cur hold? */
-	struct nodegate *gate; /* a TCP or HTTP check in flight */
-	int gate_exit;	       /* the last answer's exit status of a gate over SSH */
+	int gi;			 /* the gate step polled: cur, or past it in a pre-check */
+	bool pre;		 /* pre-check: do the gates after the run step cur hold? */
+	struct nodegate *gate;	 /* a TCP or HTTP check in flight */
+	int gate_exit;		 /* the last answer's exit status of a gate over SSH */
+	struct nodeplan_ray ray; /* start NULL: ray gates over SSH */
+	void *ray_h;		 /* a Ray client request in flight */
 	uv_timer_t *timer;
 	bool busy; /* holds one loop_busy count while a step runs */
 	plan_changed_cb changed;
@@ -395,6 +397,20 @@ static void gate_done(const struct sshc_result *res, const struct mlc_err *err, 
 	gate_result(r, holds, why, res ? res->out : NULL);
 }
 
+static void ray_gate_done(int alive, const char *why, void *arg)
+{
+	struct plan_run *r = arg;
+	struct plan_step *s = &r->steps[r->gi];
+	r->ray_h = NULL;
+	char msg[256];
+	if (alive < 0)
+		snprintf(msg, sizeof msg, "Ray dashboard: %.200s", why);
+	else
+		snprintf(msg, sizeof msg, "%d alive (Ray dashboard), want %d", alive,
+			 s->want_alive);
+	gate_result(r, alive >= s->want_alive, msg, NULL);
+}
+
 static void net_gate_done(bool holds, const char *why, void *arg)
 {
 	struct plan_run *r = arg;
@@ -420,7 +436,13 @@ static void gate_poll(struct plan_run *r)
 	/* one answer may take longer than a short gate: the gate still ends at
 	 * the first answer past its timeout */
 	long t = s->timeout_ms > 10000 ? s->timeout_ms : 10000;
+	if (s->kind == PK_WAIT_RAY && r->ray.start) {
+		r->njobs = 0; /* on no node: the console asks the dashboard */
+		r->ray_h = r->ray.start(r->ray.ctx, ray_gate_done, r);
+		return;
+	}
 	if (s->kind == PK_WAIT_TCP || s->kind == PK_WAIT_HTTP) {
+		r->njobs = 0;
 		char host[256];
 		int port = 0;
 		if (s->kind == PK_WAIT_HTTP)
@@ -482,9 +504,11 @@ static void step_begin(struct plan_run *r)
 }
 
 struct plan_run *nodeplan_start(struct fleet *f, struct plan_step *steps, int n,
-				plan_changed_cb changed, void *arg)
+				const struct nodeplan_ray *ray, plan_changed_cb changed, void *arg)
 {
 	struct plan_run *r = xcalloc(1, sizeof *r);
+	if (ray)
+		r->ray = *ray;
 	r->f = f;
 	r->steps = steps;
 	r->n = n;
@@ -530,6 +554,8 @@ void nodeplan_free(struct plan_run *r)
 		if (r->jobs[k].job)
 			fleet_job_cancel(r->jobs[k].job);
 	nodegate_cancel(r->gate);
+	if (r->ray_h)
+		r->ray.cancel(r->ray_h);
 	uv_timer_stop(r->timer);
 	uv_close((uv_handle_t *)r->timer, timer_freed);
 	set_busy(r, false);

@@ -57,9 +57,24 @@ int nodeplan_read(const struct config *c, const char *name, struct plan_step **s
 
 struct plan_run;
 typedef void (*plan_changed_cb)(void *arg);
-/* Runs steps (taken over) on f from the first; changed after every change. */
+
+/* A Ray client for `wait = T ray N` (lib/ssh may not use lib/ray: the panel
+ * hands in the one it has): start asks for the count of alive nodes and
+ * calls done(alive, why, arg) exactly once from the loop (alive -1 and why
+ * on failure) unless cancel(handle) ran first. Without one the gate reads
+ * `ray status` on the ray-head node over SSH. Copied; ctx is borrowed for
+ * the run's life. */
+typedef void (*nodeplan_ray_done)(int alive, const char *why, void *arg);
+struct nodeplan_ray {
+	void *(*start)(void *ctx, nodeplan_ray_done done, void *arg);
+	void (*cancel)(void *handle);
+	void *ctx;
+};
+
+/* Runs steps (taken over) on f from the first; changed after every change.
+ * ray: NULL, or the Ray client for ray gates. */
 struct plan_run *nodeplan_start(struct fleet *f, struct plan_step *steps, int n,
-				plan_changed_cb changed, void *arg);
+				const struct nodeplan_ray *ray, plan_changed_cb changed, void *arg);
 /* Runs the failed step again and goes on from there; false if none failed. */
 bool nodeplan_retry(struct plan_run *r);
 const struct plan_step *nodeplan_steps(const struct plan_run *r, int *n);

@@ -329,7 +329,7 @@ static void start_plan(const char *name, plan_changed_cb cb)
 	int n;
 	struct mlc_err e;
 	cr_assert_eq(nodeplan_read(&cfg, name, &steps, &n, &e), 0, "%s", e.msg);
-	plan = nodeplan_start(fl, steps, n, cb, NULL);
+	plan = nodeplan_start(fl, steps, n, NULL, cb, NULL);
 }
 
 /* Loads plan_ini, opens the fleet and runs [plan name] to its end. */
