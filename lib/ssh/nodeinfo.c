@@ -165,6 +165,10 @@ static int df_row(const char *line, struct ni_disk *d)
 		5 ||
 	    !off)
 		return -1;
+	/* sizes in 1024-byte blocks: none negative, none past what bytes hold */
+	if (blocks < 0 || used < 0 || avail < 0 || blocks > LLONG_MAX / 1024 ||
+	    used > LLONG_MAX / 1024 || avail > LLONG_MAX / 1024)
+		return -1;
 	memset(d, 0, sizeof *d);
 	snprintf(d->fs, sizeof d->fs, "%s", fs);
 	const char *mnt = line + off;
@@ -237,6 +241,9 @@ static const char *csv_field(const char *p, char *out, size_t n)
 }
 
 /* A number field, or -1 for "[N/A]" / "[Not Supported]". */
+/* A number of nvidia-smi's CSV; "[N/A]" and the like are -1. Kept within
+ * [-1, 1e12] (NaN reads as -1) so that no conversion to an integer, nor a
+ * product of one, can overflow. */
 static int num_field(const char *f, double *v)
 {
 	if (f[0] == '[') {
@@ -245,7 +252,17 @@ static int num_field(const char *f, double *v)
 	}
 	char *end;
 	*v = strtod(f, &end);
+	if (*v != *v || *v < -1)
+		*v = -1;
+	else if (*v > 1e12)
+		*v = 1e12;
 	return end == f || *end ? -1 : 0;
+}
+
+/* An index, a percentage or a temperature: at most a million. */
+static int small_int(double v)
+{
+	return v > 1e6 ? 1000000 : (int)v;
 }
 
 int ni_parse_gpus(const char *out, struct ni_gpu *g, int max, int *n, struct mlc_err *err)
@@ -276,12 +293,12 @@ int ni_parse_gpus(const char *out, struct ni_gpu *g, int max, int *n, struct mlc
 		if (*n >= max)
 			continue;
 		struct ni_gpu *x = &g[(*n)++];
-		x->index = (int)v[0];
+		x->index = small_int(v[0]);
 		snprintf(x->name, sizeof x->name, "%s", f[1]);
-		x->util = (int)v[2];
+		x->util = small_int(v[2]);
 		x->mem_used = (int64_t)v[3];
 		x->mem_total = (int64_t)v[4];
-		x->temp = (int)v[5];
+		x->temp = small_int(v[5]);
 		x->power = v[6];
 	}
 	return 0;

@@ -99,6 +99,9 @@ Test(nodes, df_rows_and_fullest)
 	free(s);
 	cr_assert_lt(ni_parse_df("Filesystem x\n/dev/sda1 12 x\n", d, 16, &n, &e), 0);
 	cr_assert(strstr(e.msg, "line 2"));
+	/* sizes no disk has (the fuzzer's find: they overflowed blocks → bytes) */
+	cr_assert_lt(ni_parse_df("/dev/x 9223372036854775807 1 1 1% /\n", d, 16, &n, &e), 0);
+	cr_assert_lt(ni_parse_df("/dev/x 10 -1 1 1% /\n", d, 16, &n, &e), 0);
 	/* more rows than room: the first ones kept */
 	cr_assert_eq(ni_parse_df("/a 1 1 0 100% /a\n/b 1 1 0 100% /b\n", d, 1, &n, &e), 0);
 	cr_assert_eq(n, 1);
@@ -126,6 +129,12 @@ Test(nodes, gpus)
 	cr_assert_lt(ni_parse_gpus("0, A100, x, 1, 2, 3, 4\n", g, 8, &n, &e), 0);
 	cr_assert_eq(ni_parse_gpus("", g, 8, &n, &e), 0);
 	cr_assert_eq(n, 0);
+	/* numbers no GPU reports stay within range instead of overflowing */
+	cr_assert_eq(ni_parse_gpus("1e300, A, nan, 1e300, -1e300, 9e99, inf\n", g, 8, &n, &e), 0);
+	cr_assert_eq(g[0].index, 1000000);
+	cr_assert_eq(g[0].util, -1);
+	cr_assert_eq(g[0].mem_used, (int64_t)1e12);
+	cr_assert_eq(g[0].mem_total, -1);
 }
 
 Test(nodes, docker)
