@@ -30,6 +30,10 @@ static double parse_dec(const char *s, const char **end)
 	return i ? strtod(tmp, NULL) : 0;
 }
 
+/* Past this many days (or hours, minutes) an uptime is not believed: the
+ * products below then stay far inside a long. */
+#define UP_MAX 10000000L
+
 /* "12 days,  3:04," / "5 min," / "3:04," pieces after "up". */
 static long parse_up(const char *s)
 {
@@ -42,8 +46,12 @@ static long parse_up(const char *s)
 		long v = strtol(s, &end, 10);
 		if (end == s)
 			break;
+		if (v < 0 || v > UP_MAX)
+			return -1; /* no machine has been up that long: unknown */
 		if (*end == ':') {
 			long m = strtol(end + 1, &end, 10);
+			if (m < 0 || m > UP_MAX)
+				return -1;
 			total += v * 3600 + m * 60;
 		} else {
 			while (*end == ' ')

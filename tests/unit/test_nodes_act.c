@@ -180,7 +180,7 @@ Test(nodes_act, plan_gate_forms, .fini = fini)
 	cr_assert_eq(s[3].kind, PK_WAIT_TCP);
 	free(s);
 	for (int i = 1; i <= 3; i++) {
-		char name[8];
+		char name[16];
 		snprintf(name, sizeof name, "bad%d", i);
 		cr_assert_lt(nodeplan_read(&cfg, name, &s, &n, &e), 0, "%s", name);
 		cr_assert(strstr(e.msg, "'TIMEOUT tcp HOST:PORT'"), "%s", e.msg);
