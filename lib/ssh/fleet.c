@@ -378,6 +378,17 @@ void fleet_refresh(struct fleet *f, int i)
 			node_refresh(&f->nodes[k]);
 }
 
+void fleet_traffic(const struct fleet *f, uint64_t *sent, uint64_t *received)
+{
+	*sent = *received = 0;
+	for (int i = 0; i < f->n; i++) {
+		uint64_t s, r;
+		sshc_traffic(f->nodes[i].sess, &s, &r);
+		*sent += s;
+		*received += r;
+	}
+}
+
 void fleet_trust(struct fleet *f, int i, const char *fp)
 {
 	struct fleet_node *n = &f->nodes[i];

@@ -128,6 +128,8 @@ int fleet_find(const struct fleet *f, const char *name);
  * what the node offers (never a changed key: sshc refuses those). Good for
  * that one connection. */
 void fleet_trust(struct fleet *f, int i, const char *fp);
+/* Bytes sent and received over the nodes' current sessions. */
+void fleet_traffic(const struct fleet *f, uint64_t *sent, uint64_t *received);
 
 /* Runs command (already quoted) on node i's session, connecting first if
  * needed. cb exactly once from the loop unless cancelled; r NULL on a

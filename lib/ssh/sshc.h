@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "lib/core/err.h"
 
@@ -58,6 +59,9 @@ const char *sshc_key_type(const struct sshc_session *s);
  * in a row without a byte back (libssh2 1.10 turns keepalive_s 1 into 2).
  * Then pending execs get err, later ones fail; the caller still closes it. */
 bool sshc_is_up(const struct sshc_session *s);
+/* Bytes sent to and received from the server on this session's transport
+ * so far (encrypted, as on the wire), for the benchmarks. */
+void sshc_traffic(const struct sshc_session *s, uint64_t *sent, uint64_t *received);
 /* Why the transport failed ("ssh head: connection lost while …"); "" while
  * the session is up. */
 const char *sshc_down_reason(const struct sshc_session *s);

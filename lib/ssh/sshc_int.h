@@ -105,6 +105,7 @@ struct sshc_session {
 	bool io_dead;	   /* teardown: our send swallows, recv reads EOF */
 	bool call_pending; /* the last handshake/auth call returned EAGAIN */
 	uint64_t nrecv;	   /* bytes libssh2 took from the socket */
+	uint64_t nsent;	   /* bytes libssh2 handed us to send (queued ones too) */
 
 	/* auth */
 	enum aphase ap;

@@ -4,6 +4,8 @@
  *  - inspect: a fleet of N nodes connecting and running every probe
  *    (uptime, free, df, nvidia-smi, docker ps, compose, ray status), parsed
  *    as the panel does; wall time to the last node's answer and the CPU;
+ *    then one refresh on the open sessions (what runs every 10 s): its CPU
+ *    and the bytes sent and received;
  *  - floor: the same commands over one sshc session each, output dropped
  *    (no fleet, no parsing): what inspection cannot be cheaper than;
  *  - fan-out: one command (`uptime`) on the N open sessions at once, beside
@@ -80,6 +82,35 @@ static void changed(int i, void *arg)
 	inspected = k;
 }
 
+/* A refresh on open sessions, as every 10 s: CPU and bytes each way. */
+static double refresh_cpu = 1e18, refresh_wall;
+static uint64_t refresh_sent, refresh_recv;
+
+static void refresh_cost(void)
+{
+	int64_t before[256];
+	for (int i = 0; i < fl->n && i < 256; i++)
+		before[i] = fl->nodes[i].updated_ms;
+	uint64_t s0, r0, s1, r1;
+	fleet_traffic(fl, &s0, &r0);
+	double t0 = now_ms(), c0 = cpu_ms();
+	fleet_refresh(fl, -1);
+	for (bool all = false; !all;) {
+		uv_run(loop_get(), UV_RUN_ONCE);
+		all = true;
+		for (int i = 0; i < fl->n && i < 256; i++)
+			all = all && (fl->nodes[i].inflight == 0 && fl->nodes[i].updated_ms != before[i]);
+	}
+	double c = cpu_ms() - c0;
+	fleet_traffic(fl, &s1, &r1);
+	if (c < refresh_cpu) {
+		refresh_cpu = c;
+		refresh_wall = now_ms() - t0;
+		refresh_sent = s1 - s0;
+		refresh_recv = r1 - r0;
+	}
+}
+
 static double bench_inspect(double *cpu)
 {
 	char path[] = "/tmp/bench_nodes.XXXXXX";
@@ -109,6 +140,7 @@ static double bench_inspect(double *cpu)
 	for (int i = 0; i < fl->n; i++)
 		if (fl->nodes[i].state == FS_DOWN)
 			fprintf(stderr, "node %d down: %s\n", i, fl->nodes[i].why);
+	refresh_cost();
 	fleet_free(fl);
 	for (int i = 0; i < 8; i++)
 		uv_run(loop_get(), UV_RUN_NOWAIT);
@@ -263,6 +295,10 @@ int main(int argc, char **argv)
 	printf("nodes %d\n", nnodes);
 	printf("inspect_wall %.0f ms\ninspect_cpu %.0f ms\n", best_i, best_ic);
 	printf("floor_wall %.0f ms\nfloor_cpu %.0f ms\n", best_f, best_fc);
+	printf("refresh_wall %.0f ms\nrefresh_cpu %.1f ms\nrefresh_sent %llu B\n"
+	       "refresh_received %llu B\n",
+	       refresh_wall, refresh_cpu, (unsigned long long)refresh_sent,
+	       (unsigned long long)refresh_recv);
 	printf("fanout_wall %.1f ms\nfanout_slowest_single %.1f ms\nfanout_ratio %.2f\n", best_fan,
 	       slowest, best_fan / slowest);
 	for (int i = 0; i < nnodes; i++)

@@ -13,6 +13,8 @@ build/bench_nodes "$N" >"$WORK/nodes.out" || { echo "bench_nodes failed"; return
 val() { awk -v k="$1" '$1 == k { print $2 }' "$WORK/nodes.out"; }
 printf '  %-34s %8s ms wall %6s ms CPU\n' "console fleet (parse, cards' data)" "$(val inspect_wall)" "$(val inspect_cpu)"
 printf '  %-34s %8s ms wall %6s ms CPU\n' "floor (sshc, output dropped)" "$(val floor_wall)" "$(val floor_cpu)"
+printf '  %-34s %8s ms wall %6s ms CPU, %s B sent, %s B received\n' "a refresh of the $N (every 10 s)" \
+	"$(val refresh_wall)" "$(val refresh_cpu)" "$(val refresh_sent)" "$(val refresh_received)"
 
 # the same commands as one remote script per node, for the peers
 CMDS="uptime; free -b; df -P; nvidia-smi --query-gpu=index,name,utilization.gpu,memory.used,memory.total,temperature.gpu,power.draw --format=csv,noheader,nounits; docker ps -a --format '{{json .}}'; docker compose ls --all --format json; ray status"

@@ -47,7 +47,8 @@ Test(nodes, uptime_forms)
 	cr_assert(strstr(e.msg, "load average"));
 	cr_assert_lt(ni_parse_uptime("load average: x", &u, &e), 0);
 	/* an uptime no machine has (the fuzzer's find: it overflowed the sum) */
-	cr_assert_eq(ni_parse_uptime(" up 77777777777777777:12,  load average: 1, 2, 3", &u, &e), 0);
+	cr_assert_eq(ni_parse_uptime(" up 77777777777777777:12,  load average: 1, 2, 3", &u, &e),
+		     0);
 	cr_assert_eq(u.up_s, -1, "unknown, not a wrapped number");
 }
 
