@@ -9,7 +9,7 @@
 # out to the N open sessions beside the slowest single one.
 N=${BENCH_NODES:-16}
 echo "== nodes: inspecting $N nodes (3 sshd on loopback, 2 cores shared)"
-build/bench_nodes "$N" >"$WORK/nodes.out" || { echo "bench_nodes failed"; return 1 2>/dev/null || exit 1; }
+MLC_STACK_DIR=$DIR build/bench_nodes "$N" >"$WORK/nodes.out" || { echo "bench_nodes failed"; return 1 2>/dev/null || exit 1; }
 val() { awk -v k="$1" '$1 == k { print $2 }' "$WORK/nodes.out"; }
 printf '  %-34s %8s ms wall %6s ms CPU\n' "console fleet (parse, cards' data)" "$(val inspect_wall)" "$(val inspect_cpu)"
 printf '  %-34s %8s ms wall %6s ms CPU\n' "floor (sshc, output dropped)" "$(val floor_wall)" "$(val floor_cpu)"
