@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/core/log.h"
 #include "lib/core/sanitize.h"
 #include "lib/core/util.h"
 #include "tui/app.h"
@@ -29,6 +30,18 @@ static const struct column cols[C_COUNT] = {
     [C_GPU] = {"GPU", 6, 12, ALIGN_LEFT, 3, false},
     [C_CTRS] = {"CTRS", 4, 6, ALIGN_RIGHT, 4, false},
     [C_TREND] = {"LOAD TREND", 10, 12, ALIGN_LEFT, 5, false},
+};
+/* :group: the roles first, and the rows sorted by them */
+static const struct column grouped_cols[C_COUNT + 1] = {
+    {"ROLES", 5, 20, ALIGN_LEFT, 0, false},
+    cols[C_NAME],
+    cols[C_STATE],
+    cols[C_LOAD],
+    cols[C_MEM],
+    cols[C_DISK],
+    cols[C_GPU],
+    cols[C_CTRS],
+    cols[C_TREND],
 };
 
 static void nodes_changed(int i, void *arg)
@@ -92,10 +105,29 @@ void nodes_fmt_ctrs(const struct fleet_node *n, char *out, size_t sz)
 		snprintf(out, sz, "%d/%d", ni_containers_running(n->ctrs, n->nctrs), n->nctrs);
 }
 
+static bool grouped(struct view *v)
+{
+	return ((struct nodes *)v->panel->priv)->grouped;
+}
+
 static const struct column *fl_columns(struct view *v, int *n)
 {
-	*n = C_COUNT;
-	return cols;
+	*n = C_COUNT + grouped(v);
+	return grouped(v) ? grouped_cols : cols;
+}
+
+/* "ray-worker gpu"; "-" for none. Sorts by the roles, then as configured. */
+static void roles_cell(const struct fleet_node *n, int row, struct cell *out)
+{
+	struct buf b;
+	buf_init(&b);
+	for (char **r = n->t->roles; r && *r; r++)
+		buf_printf(&b, "%s%s", r == n->t->roles ? "" : " ", *r);
+	buf_append(&b, "", 1);
+	san_into(out->text, sizeof out->text, b.len > 1 ? b.data : "-", b.len > 1 ? b.len - 1 : 1);
+	snprintf(out->sort, sizeof out->sort, "%.100s %05d", b.len > 1 ? b.data : "~", row);
+	out->role = b.len > 1 ? ROLE_NORMAL : ROLE_DIM;
+	buf_free(&b);
 }
 
 static int fl_nrows(struct view *v)
@@ -131,6 +163,10 @@ static void fl_cell(struct view *v, int row, int col, struct cell *out)
 	const struct fleet_node *n = &nodes_fleet(v->panel)->nodes[row];
 	double pct = 0;
 	out->role = ROLE_NORMAL;
+	if (grouped(v) && col-- == 0) {
+		roles_cell(n, row, out);
+		return;
+	}
 	switch (col) {
 	case C_NAME:
 		san_into(out->text, sizeof out->text, n->t->name, strlen(n->t->name));
@@ -178,7 +214,8 @@ static void fl_detail(struct view *v, int row, char *out, size_t n, enum role *r
 	const struct fleet_node *nd = &nodes_fleet(v->panel)->nodes[row];
 	char *ep = target_endpoint(nd->t), *why = san_str(nd->why);
 	if (nd->state == FS_DOWN) {
-		snprintf(out, n, "%s: %s", ep, why);
+		snprintf(out, n, "%s: %s%s", ep, why,
+			 nd->offered_key[0] ? "; T trusts the key once you have checked it" : "");
 		*role = ROLE_ERR;
 	} else {
 		char up[32] = "";
@@ -231,8 +268,74 @@ static int fl_exec(struct view *v, int row)
 	return P_REDRAW;
 }
 
+static void trust_answer(void *arg, bool yes)
+{
+	struct panel *p = arg;
+	struct nodes *ns = p->priv;
+	struct fleet *f = nodes_fleet(p);
+	struct fleet_node *nd = &f->nodes[ns->trust_node];
+	char *name = san_str(nd->t->name), *fp = san_str(ns->trust_fp);
+	const char *kh = nd->t->known_hosts ? nd->t->known_hosts : "~/.ssh/known_hosts";
+	if (!yes) {
+		app_message(ROLE_DIM, "%s: host key not trusted", name);
+	} else {
+		char *req = xasprintf("trust host key %s (known_hosts %s)", fp, kh);
+		log_audit(nd->t->name, req, "confirmed; recording");
+		free(req);
+		app_message(ROLE_OK, "%s: recording %s in %s", name, fp, kh);
+		fleet_trust(f, ns->trust_node, ns->trust_fp);
+	}
+	free(name);
+	free(fp);
+}
+
+/* T on a node whose host key is unknown: the key's fingerprint and the
+ * file it would go to, and after y that key only is recorded on the next
+ * connection. Never silently: without y nothing is written. */
+static int fl_trust(struct view *v, int row)
+{
+	const struct fleet_node *nd = &nodes_fleet(v->panel)->nodes[row];
+	struct nodes *ns = v->panel->priv;
+	const char *fp = strchr(nd->offered_key, ' ');
+	if (!fp) {
+		app_message(ROLE_DIM, "T trusts a node's unknown host key; this node has none");
+		return P_REDRAW;
+	}
+	char raw[3][400], l[3][400];
+	char *ep = target_endpoint(nd->t);
+	snprintf(raw[0], sizeof raw[0], "node      %s (%s)", nd->t->name, ep);
+	snprintf(raw[1], sizeof raw[1], "host key  %s", nd->offered_key);
+	snprintf(raw[2], sizeof raw[2], "added to  %s",
+		 nd->t->known_hosts ? nd->t->known_hosts : "~/.ssh/known_hosts");
+	free(ep);
+	for (int i = 0; i < 3; i++)
+		san_into(l[i], sizeof l[i], raw[i], strlen(raw[i]));
+	ns->trust_node = row;
+	snprintf(ns->trust_fp, sizeof ns->trust_fp, "%s", fp + 1);
+	struct dialog d = {
+	    .title = "Trust an unknown host key?",
+	    .lines = {l[0], l[1], l[2], "",
+		      "Compare with `ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub` on the node.",
+		      NULL},
+	    .action = "trust this key",
+	    .done = trust_answer,
+	    .arg = v->panel,
+	};
+	app_confirm(&d);
+	return P_REDRAW;
+}
+
+static int fl_shell(struct view *v, int row)
+{
+	return nodes_shell(v->panel, row);
+}
+
 static const struct view_action fleet_actions[] = {
     {"open", "<Enter>", "cards", "the node's inspections, one card each", ACT_F_SELECTION, fl_open},
+    {"shell", "S", "shell", "ssh to the node in this terminal; back here when it exits",
+     ACT_F_SELECTION, fl_shell},
+    {"trust", "T", NULL, "trust the node's unknown host key (shows it first; writes known_hosts)",
+     ACT_F_SELECTION | ACT_F_WRITES | ACT_F_CONFIRM, fl_trust},
     {"exec", "x", "exec", "run a command on the node (asks first)",
      ACT_F_SELECTION | ACT_F_WRITES | ACT_F_CONFIRM, fl_exec},
     {"reload", "r", "refresh", NULL, 0, NULL},
@@ -311,7 +414,26 @@ static void complete_target(struct panel *p, const char *args, const char *word,
 	}
 }
 
+/* :group toggles the roles column, the fleet sorted by it (the nodes of a
+ * role together, in their configured order). */
+static int nodes_cmd_group(struct panel *p, const char *args)
+{
+	struct nodes *ns = p->priv;
+	struct view *v = view_top(p);
+	if (!v || v->ops != &fleet_view) {
+		app_message(ROLE_ERR, "group: only in the fleet (Esc back to it)");
+		return -1;
+	}
+	ns->grouped = !ns->grouped;
+	table_sort_by(&v->table, ns->grouped ? 0 : -1, false);
+	app_message(ROLE_OK,
+		    ns->grouped ? "grouped by role (:group again to ungroup)" : "not grouped");
+	return 0;
+}
+
 static const struct cmd_entry nodes_cmds[] = {
+    {"group", NULL, "", "group the fleet by role: a ROLES column, sorted (again: ungroup)",
+     CMD_ARG_NONE, nodes_cmd_group, NULL},
     {"run", NULL, "ACTION", "run an [action NAME] on its nodes (shows each command, asks first)",
      CMD_ARG_TEXT, nodes_cmd_run, complete_action},
     {"exec", NULL, "TARGET COMMAND",

@@ -10,6 +10,11 @@
 
 struct nodes {
 	struct fleet *fleet; /* NULL until the panel is first shown */
+	bool grouped;	     /* :group: the ROLES column first, rows sorted by it */
+	/* T: the node and the exact key its dialog shows (what y trusts, even
+	 * if the node offers another meanwhile) */
+	int trust_node;
+	char trust_fp[64];
 };
 
 /* The panel's fleet, created (connecting to every node) on first use. */
@@ -32,6 +37,8 @@ void nodes_fmt_ctrs(const struct fleet_node *n, char *out, size_t sz);
 int nodes_cmd_run(struct panel *p, const char *args);
 int nodes_cmd_exec(struct panel *p, const char *args);
 int nodes_exec_on(struct panel *p, const char *target, const char *command);
+/* S (nodes_act.c): an interactive ssh to node i, the console suspended. */
+int nodes_shell(struct panel *p, int i);
 /* :plan NAME (nodes_plan.c): shows the steps, asks, runs them. */
 int nodes_cmd_plan(struct panel *p, const char *args);
 extern const struct view_ops nodes_plan_view;

@@ -22,6 +22,9 @@
 #include "tui/panel.h"
 
 #define ACT_TIMEOUT_MS (10 * 60 * 1000)
+/* What a pane keeps of output still coming: the last lines only (the
+ * whole answer, capped by sshc, replaces it at the end). */
+#define ACT_LIVE_BYTES (16 * 1024)
 
 struct act_node {
 	struct act_run *run;
@@ -81,6 +84,8 @@ static void job_done(const struct sshc_result *res, const struct mlc_err *err, l
 	a->done = true;
 	a->ms = ms;
 	a->exit_status = res ? res->exit_status : -1;
+	free(a->out);
+	free(a->errout);
 	a->out = xstrdup(res && res->out ? res->out : "");
 	a->errout = xstrdup(res && res->err ? res->err : "");
 	if (err && err->code)
@@ -93,6 +98,30 @@ static void job_done(const struct sshc_result *res, const struct mlc_err *err, l
 	log_audit(f->nodes[a->node].t->name, a->cmd, result);
 	if (--r->pending == 0)
 		app_job_end(r->job_id);
+	app_dirty();
+}
+
+/* The tail of text from a line start, at most ACT_LIVE_BYTES. */
+static char *live_tail(const char *text, size_t len)
+{
+	const char *p = text;
+	if (len > ACT_LIVE_BYTES) {
+		p = text + len - ACT_LIVE_BYTES;
+		const char *nl = memchr(p, '\n', (size_t)(text + len - p));
+		if (nl)
+			p = nl + 1;
+	}
+	return xstrndup(p, (size_t)(text + len - p));
+}
+
+/* Output as it comes: the pane shows it at once (sanitized when drawn). */
+static void job_output(const char *out, size_t out_len, const char *err, size_t err_len, void *arg)
+{
+	struct act_node *a = arg;
+	free(a->out);
+	free(a->errout);
+	a->out = live_tail(out, out_len);
+	a->errout = live_tail(err, err_len);
 	app_dirty();
 }
 
@@ -111,8 +140,10 @@ static void run_start(struct act_run *r)
 	}
 	for (int i = 0; i < r->n; i++) {
 		struct act_node *a = &r->v[i];
-		if (!a->refused)
+		if (!a->refused) {
 			a->job = fleet_exec(f, a->node, a->cmd, ACT_TIMEOUT_MS, job_done, a);
+			fleet_job_on_output(a->job, job_output, a);
+		}
 	}
 }
 
@@ -230,6 +261,39 @@ int nodes_exec_on(struct panel *p, const char *target, const char *command)
 	}
 	run_ask(r, true);
 	return 0;
+}
+
+/* S: the system ssh to node i in the terminal, the console suspended until
+ * it exits. Not a mutation of the console's own (the operator types in a
+ * real shell), so --readonly does not refuse it; it is logged. */
+int nodes_shell(struct panel *p, int i)
+{
+	const struct target *t = nodes_fleet(p)->nodes[i].t;
+	struct mlc_err e;
+	char **argv = nodeact_shell_argv(t, &e);
+	if (!argv) {
+		app_message(ROLE_ERR, "%s", e.msg);
+		return P_REDRAW;
+	}
+	struct buf line;
+	buf_init(&line);
+	for (char **a = argv; *a; a++)
+		buf_printf(&line, "%s%s", a == argv ? "" : " ", *a);
+	buf_append(&line, "", 1);
+	log_info("shell on %s: %s", t->name, line.data);
+	int rc = app_run_foreground(argv);
+	log_info("shell on %s: exit %d", t->name, rc);
+	char *name = san_str(t->name);
+	if (rc < 0)
+		app_message(ROLE_ERR, "shell on %s: cannot start ssh", name);
+	else if (rc == 127)
+		app_message(ROLE_ERR, "shell on %s: ssh not found (exit 127)", name);
+	else
+		app_message(rc ? ROLE_WARN : ROLE_OK, "shell on %s ended: exit %d", name, rc);
+	free(name);
+	buf_free(&line);
+	strv_free(argv);
+	return P_REDRAW;
 }
 
 int nodes_cmd_exec(struct panel *p, const char *args)

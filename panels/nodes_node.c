@@ -153,6 +153,34 @@ static void card_ray(struct card *c, const struct fleet_node *n)
 			 n->ray.use[i].total_text, n->ray.use[i].what);
 }
 
+static void card_compose(struct card *c, const struct fleet_node *n)
+{
+	c->title = "Compose projects (docker compose ls)";
+	if (card_pending(c, n, FP_COMPOSE))
+		return;
+	if (!n->ncompose)
+		card_add(c, ROLE_DIM, "no compose project");
+	for (int i = 0; i < n->ncompose; i++) {
+		const struct ni_compose *x = &n->compose[i];
+		card_add(c, str_starts(x->status, "running") ? ROLE_NORMAL : ROLE_WARN,
+			 "%-16s %-22s %s", x->name, x->status, x->files);
+	}
+}
+
+static void card_units(struct card *c, const struct fleet_node *n)
+{
+	c->title = "Units (systemctl)";
+	if (card_pending(c, n, FP_UNITS))
+		return;
+	for (int i = 0; i < n->nunits; i++) {
+		const struct ni_unit *u = &n->units[i];
+		enum role r = !strcmp(u->active, "active")   ? ROLE_OK
+			      : !strcmp(u->active, "failed") ? ROLE_ERR
+							     : ROLE_WARN;
+		card_add(c, r, "%-24s %s (%s)", u->id, u->active, u->sub);
+	}
+}
+
 /* Draws c framed at (y, x), w wide; returns the rows it took. */
 static int card_draw(const struct canvas *cv, int y, int x, int w, const struct card *c)
 {
@@ -172,8 +200,15 @@ static bool nv_body(struct view *v, struct canvas *cv)
 {
 	const struct fleet_node *n = node_of(v);
 	canvas_clear(cv, ROLE_NORMAL);
-	void (*const fill[6])(struct card *, const struct fleet_node *) = {
+	void (*fill[8])(struct card *, const struct fleet_node *) = {
 	    card_uptime, card_mem, card_disks, card_gpus, card_ctrs, card_ray};
+	int nfill = 6;
+	/* where present: compose where docker has the plugin, units where the
+	 * section names some */
+	if (!n->no_compose && n->raw[FP_COMPOSE].ok)
+		fill[nfill++] = card_compose;
+	if (n->units_cmd)
+		fill[nfill++] = card_units;
 	int y = 0;
 	if (n->state == FS_DOWN) {
 		char *why = san_str(n->why);
@@ -183,10 +218,10 @@ static bool nv_body(struct view *v, struct canvas *cv)
 	}
 	bool two = cv->w >= 90;
 	int w = two ? cv->w / 2 : cv->w, ys[2] = {y, y};
-	for (int i = 0; i < 6; i++) {
+	for (int i = 0; i < nfill; i++) {
 		struct card c = {0};
 		fill[i](&c, n);
-		int col = two && i >= 3;
+		int col = two && i >= (nfill + 1) / 2;
 		ys[col] += card_draw(cv, ys[col], col * w, w - (two && !col), &c);
 	}
 	return true;
@@ -226,8 +261,15 @@ static int nv_raw(struct view *v, int row)
 	return P_REDRAW;
 }
 
+static int nv_shell(struct view *v, int row)
+{
+	return nodes_shell(v->panel, (int)(intptr_t)v->priv);
+}
+
 static const struct view_action node_actions[] = {
     {"raw", "o", "raw output", "every command's output as it came", 0, nv_raw},
+    {"shell", "S", "shell", "ssh to the node in this terminal; back here when it exits", 0,
+     nv_shell},
     {"reload", "r", "refresh", NULL, 0, NULL},
     {"copy", "y", "copy", NULL, 0, NULL},
 };
@@ -298,13 +340,14 @@ static void raw_build(struct view *v)
 	for (int p = 0; p < FP_COUNT; p++) {
 		const struct fleet_raw *x = &n->raw[p];
 		char head[512];
-		if (p == FP_RAY && !n->ray_node)
+		const char *cmd = fleet_probe_cmd(n, p);
+		if (!cmd)
 			continue;
 		if (x->ran)
-			snprintf(head, sizeof head, "$ %s   exit %d in %ld ms", fleet_probe_cmd(p),
-				 x->exit_status, x->ms);
+			snprintf(head, sizeof head, "$ %s   exit %d in %ld ms", cmd, x->exit_status,
+				 x->ms);
 		else
-			snprintf(head, sizeof head, "$ %s   no answer yet", fleet_probe_cmd(p));
+			snprintf(head, sizeof head, "$ %s   no answer yet", cmd);
 		raw_add(r, ROLE_TITLE, head, strlen(head));
 		raw_text(r, ROLE_NORMAL, x->out);
 		raw_text(r, ROLE_WARN, x->errout);

@@ -1,8 +1,9 @@
 /* panels/nodes_plan.c — `:plan NAME`: shows every step of a [plan NAME]
  * (each action's command) in the dialog, then runs it (lib/ssh/nodeplan)
- * in a view with one row per step: pending, running with elapsed time, ok
- * with duration, failed with why, the failing node's output on the detail
- * line; `r` runs the failed step again. Refused under --readonly. */
+ * in a view with one row per step and a column per node (the step × node
+ * grid): pending, running with elapsed time, ok with duration, failed with
+ * why, the failing node's output on the detail line; `r` runs the failed
+ * step again. Refused under --readonly. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "lib/core/sanitize.h"
 #include "lib/core/util.h"
 #include "lib/ssh/nodeact.h"
+#include "lib/ray/rayc.h"
 #include "lib/ssh/nodeplan.h"
 #include "panels/nodes.h"
 #include "tui/app.h"
@@ -24,6 +26,11 @@ struct plan_page {
 	struct plan_run *run;
 	unsigned long gen;
 	int job_id;
+	struct rayc rayc; /* the [ray] target's client, for ray gates; t NULL: none */
+	/* STEP STATE TIME, a column per fleet node, DETAIL */
+	struct column *cols;
+	char (*titles)[24];
+	int nnodes;
 };
 
 enum { C_STEP, C_STATE, C_TIME, C_WHY, C_COUNT };
@@ -43,10 +50,59 @@ static const struct plan_step *step_at(struct view *v, int row)
 	return &s[row];
 }
 
+/* The grid's columns: the step's own, one per node (dropped first on a
+ * narrow screen; < and > scroll to them), and the detail last. */
+static void grid_columns(struct plan_page *pg)
+{
+	struct fleet *f = nodes_fleet(pg->panel);
+	pg->nnodes = f->n;
+	pg->cols = xcalloc((size_t)(C_COUNT + f->n), sizeof *pg->cols);
+	pg->titles = xcalloc((size_t)f->n + 1, sizeof *pg->titles);
+	memcpy(pg->cols, cols, C_WHY * sizeof *cols);
+	for (int i = 0; i < f->n; i++) {
+		san_into(pg->titles[i], sizeof pg->titles[i], f->nodes[i].t->name,
+			 strlen(f->nodes[i].t->name));
+		/* fixed width, right-aligned, the time first: a cell does not move
+		 * the others as its time grows */
+		pg->cols[C_WHY + i] = (struct column){pg->titles[i], 11, 11, ALIGN_RIGHT, 2, false};
+	}
+	pg->cols[C_WHY + f->n] = cols[C_WHY];
+}
+
 static const struct column *pl_columns(struct view *v, int *n)
 {
-	*n = C_COUNT;
-	return cols;
+	struct plan_page *pg = v->priv;
+	*n = C_COUNT + pg->nnodes;
+	return pg->cols;
+}
+
+/* A step on node k: "1.2 s ok", "exit 1", "3.0 s run", "" where it did not run. */
+static void grid_cell(const struct plan_step *s, int k, struct cell *out)
+{
+	const struct plan_cell *c = s->cells ? &s->cells[k] : NULL;
+	char dur[32];
+	if (!c || c->state == PC_NONE)
+		return;
+	fmt_latency(dur, sizeof dur, (long)((c->end_ms ? c->end_ms : mono_ms()) - c->start_ms));
+	switch (c->state) {
+	case PC_RUNNING:
+		snprintf(out->text, sizeof out->text, "%s run", dur);
+		out->role = ROLE_WARN;
+		break;
+	case PC_OK:
+		snprintf(out->text, sizeof out->text, "%s ok", dur);
+		out->role = ROLE_OK;
+		break;
+	case PC_FAILED:
+		if (c->exit_status >= 0)
+			snprintf(out->text, sizeof out->text, "exit %d", c->exit_status);
+		else
+			snprintf(out->text, sizeof out->text, "failed");
+		out->role = ROLE_ERR;
+		break;
+	default:
+		break;
+	}
 }
 
 static int pl_nrows(struct view *v)
@@ -64,14 +120,22 @@ static void pl_cell(struct view *v, int row, int col, struct cell *out)
 	const struct plan_step *s = step_at(v, row);
 	static const char *const names[] = {"pending", "running", "ok", "failed"};
 	static const enum role roles[] = {ROLE_DIM, ROLE_WARN, ROLE_OK, ROLE_ERR};
+	struct plan_page *pg = v->priv;
 	out->role = ROLE_NORMAL;
+	if (col >= C_WHY && col < C_WHY + pg->nnodes) {
+		grid_cell(s, col - C_WHY, out);
+		return;
+	}
+	if (col == C_WHY + pg->nnodes)
+		col = C_WHY;
 	switch (col) {
 	case C_STEP:
 		san_into(out->text, sizeof out->text, s->text, strlen(s->text));
 		break;
 	case C_STATE:
-		snprintf(out->text, sizeof out->text, "%s", names[s->state]);
-		out->role = roles[s->state];
+		snprintf(out->text, sizeof out->text, "%s",
+			 s->skipped ? "skipped" : names[s->state]);
+		out->role = s->skipped ? ROLE_DIM : roles[s->state];
 		break;
 	case C_TIME:
 		if (s->state != PL_PENDING)
@@ -131,6 +195,8 @@ static void page_free(struct plan_page *pg)
 		nodeplan_free(pg->run);
 	else
 		free(pg->steps);
+	free(pg->cols);
+	free(pg->titles);
 	free(pg);
 }
 
@@ -158,6 +224,45 @@ const struct view_ops nodes_plan_view = {
     .nactions = ARRAY_LEN(plan_actions),
 };
 
+/* ---- ray gates from the Ray dashboard (nodeplan's hook) ---- */
+
+struct ray_ask {
+	nodeplan_ray_done done;
+	void *arg;
+	struct rayc_req *req;
+};
+
+static void ray_answer(void *res, const struct mlc_err *err, void *arg)
+{
+	struct ray_ask *a = arg;
+	if (err) {
+		a->done(-1, err->msg, a->arg);
+	} else {
+		const struct ray_nodes *ns = res;
+		int alive = 0;
+		for (size_t i = 0; i < ns->n; i++)
+			alive += ns->v[i].state && !strcmp(ns->v[i].state, "ALIVE");
+		a->done(alive, "", a->arg);
+	}
+	free(a);
+}
+
+static void *ray_start(void *ctx, nodeplan_ray_done done, void *arg)
+{
+	struct ray_ask *a = xcalloc(1, sizeof *a);
+	a->done = done;
+	a->arg = arg;
+	a->req = rayc_get(ctx, RAYC_NODES, NULL, ray_answer, a);
+	return a;
+}
+
+static void ray_cancel(void *h)
+{
+	struct ray_ask *a = h;
+	rayc_cancel(a->req);
+	free(a);
+}
+
 static void plan_go(void *arg, bool yes)
 {
 	struct plan_page *pg = arg;
@@ -165,6 +270,7 @@ static void plan_go(void *arg, bool yes)
 		page_free(pg);
 		return;
 	}
+	grid_columns(pg);
 	if (!view_push(pg->panel, &nodes_plan_view, pg)) {
 		page_free(pg);
 		return;
@@ -172,7 +278,14 @@ static void plan_go(void *arg, bool yes)
 	pg->job_id = app_job_begin(pg->name);
 	struct plan_step *steps = pg->steps;
 	pg->steps = NULL;
-	pg->run = nodeplan_start(nodes_fleet(pg->panel), steps, pg->n, plan_changed, pg);
+	/* ray gates ask the Ray dashboard when there is one, as the Ray panel
+	 * does; else `ray status` on the head over SSH */
+	const struct target *rt = config_first_target(app_config(), TK_RAY);
+	struct nodeplan_ray ray = {ray_start, ray_cancel, &pg->rayc};
+	if (rt)
+		rayc_init(&pg->rayc, rt);
+	pg->run = nodeplan_start(nodes_fleet(pg->panel), steps, pg->n, rt ? &ray : NULL,
+				 plan_changed, pg);
 }
 
 /* One dialog line per step; a run step with its action's command. */

@@ -8,10 +8,13 @@
 
 #include <curses.h>
 #include <locale.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "app_int.h"
@@ -231,6 +234,55 @@ static void on_prepare(uv_prepare_t *h)
 static void on_sources_changed(void *arg)
 {
 	A.dirty = true;
+}
+
+/* ---- a program in the foreground (app.h) --------------------------------- */
+
+static void child_exec(char *const argv[])
+{
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGQUIT, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
+	if (A.headless) {
+		int fd = open("/dev/null", O_RDWR);
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+	}
+	execvp(argv[0], argv);
+	_exit(127);
+}
+
+int app_run_foreground(char *const argv[])
+{
+	if (!A.headless) {
+		def_prog_mode();
+		endwin();
+	}
+	fflush(NULL);
+	struct sigaction ign = {.sa_handler = SIG_IGN}, oint, oquit;
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGINT, &ign, &oint);
+	sigaction(SIGQUIT, &ign, &oquit);
+	pid_t pid = fork();
+	if (pid == 0)
+		child_exec(argv);
+	int status = 0;
+	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	sigaction(SIGINT, &oint, NULL);
+	sigaction(SIGQUIT, &oquit, NULL);
+	if (!A.headless) {
+		reset_prog_mode();
+		clearok(curscr, TRUE);
+	}
+	A.dirty = true;
+	if (pid < 0)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 /* ---- setup ------------------------------------------------------------- */

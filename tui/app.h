@@ -66,4 +66,13 @@ bool app_goto(const char *name, const char *cmd, const char *args);
 typedef void (*app_input_cb)(void *arg, const char *text);
 void app_input(const char *prompt, const char *initial, app_input_cb done, void *arg);
 
+/* Hands the terminal to a program (an interactive ssh): leaves curses
+ * (def_prog_mode, endwin), runs argv[0] from PATH with argv, waits for it
+ * and restores the screen. The loop is paused meanwhile; the console
+ * ignores SIGINT and SIGQUIT while the child has the terminal. Headless,
+ * the child gets /dev/null for its terminal. Returns the exit status,
+ * 128 + the signal that killed it, 127 when it could not be run, or -1 when
+ * no process could be started. Never put a secret in argv. */
+int app_run_foreground(char *const argv[]);
+
 #endif

@@ -44,7 +44,9 @@ static void target_free(struct target *t)
 	free(t->user);
 	free(t->identity);
 	free(t->known_hosts);
+	free(t->jump);
 	strv_free(t->roles);
+	strv_free(t->units);
 	strv_free(t->expect_status);
 	free(t->expect_body);
 	free(t->origin);

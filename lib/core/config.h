@@ -50,6 +50,8 @@ struct target {
 	char *known_hosts;
 	bool accept_new;
 	char **roles;
+	char **units; /* systemd units whose state the Nodes panel shows */
+	char *jump;   /* ProxyJump: "[user@]host[:port]" of one bastion, or NULL */
 	/* http: the statuses that mean up ("200", "2xx"; NULL: any 2xx) and a
 	 * substring the body must hold (NULL: any) */
 	char **expect_status;

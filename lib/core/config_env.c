@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lib/core/sshconf.h"
 #include "lib/core/util.h"
@@ -192,8 +193,37 @@ void kind_env_prometheus(struct config *c)
 		config_fill(&t->url, v);
 }
 
-/* Nodes: ~/.ssh/config (or $MLC_SSH_CONFIG) fills HostName, User, Port and
- * IdentityFile where the node's section is silent, as ssh(1) would. */
+/* A jump host spec as sshc takes it: a bare name is looked up as a
+ * [node] section, then in ssh_config (HostName, User, Port), as ssh -J
+ * does; "none" means no jump; anything else is kept as written. */
+static char *jump_resolve(struct config *c, const char *sshcfg, const char *spec)
+{
+	if (!strcasecmp(spec, "none") || !*spec)
+		return NULL;
+	if (strpbrk(spec, "@:[, "))
+		return xstrdup(spec);
+	const struct target *b = config_target(c, spec);
+	struct sshconf_host h;
+	const char *user = NULL, *host = spec;
+	int port = 0;
+	if (b && b->kind == TK_NODE && b->host) {
+		user = b->user;
+		host = b->host;
+		port = b->port;
+	} else if (sshconf_lookup(sshcfg, spec, &h)) {
+		user = h.user[0] ? h.user : NULL;
+		host = h.hostname[0] ? h.hostname : spec;
+		port = h.port;
+	}
+	char pbuf[16] = "";
+	if (port)
+		snprintf(pbuf, sizeof pbuf, ":%d", port);
+	return xasprintf("%s%s%s%s", user ? user : "", user ? "@" : "", host, pbuf);
+}
+
+/* Nodes: ~/.ssh/config (or $MLC_SSH_CONFIG) fills HostName, User, Port,
+ * IdentityFile and ProxyJump where the node's section is silent, as ssh(1)
+ * would; then a jump naming a node or a Host is resolved to its address. */
 void kind_env_node(struct config *c)
 {
 	const char *sshcfg = config_getenv(c, "MLC_SSH_CONFIG");
@@ -212,6 +242,16 @@ void kind_env_node(struct config *c)
 			config_fill(&n->identity, h.identity);
 		if (!n->port && h.port)
 			n->port = h.port;
+		if (h.proxyjump[0])
+			config_fill(&n->jump, h.proxyjump);
+	}
+	for (size_t i = 0; i < c->ntargets; i++) {
+		struct target *n = &c->targets[i];
+		if (n->kind != TK_NODE || !n->jump)
+			continue;
+		char *j = jump_resolve(c, sshcfg, n->jump);
+		free(n->jump);
+		n->jump = j;
 	}
 }
 

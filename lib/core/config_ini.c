@@ -70,6 +70,8 @@ static const struct key_def target_keys[] = {
     {"known_hosts", F_STR, F(known_hosts)},
     {"accept_new", F_BOOL, F(accept_new)},
     {"roles", F_LIST, F(roles)},
+    {"jump", F_STR, F(jump)},
+    {"units", F_LIST, F(units)},
     {"expect_status", F_STATUS, F(expect_status)},
     {"expect_body", F_STR, F(expect_body)},
     {"refresh", F_DURATION, F(refresh_ms)},

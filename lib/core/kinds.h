@@ -31,7 +31,7 @@ struct config;
 	X(PROMETHEUS, .section = "prometheus", .env = kind_env_prometheus,                         \
 	  .keys = "url username password ca_file insecure")                                        \
 	X(NODE, .section = "node", .env = kind_env_node, .named = "head", .required = "host",      \
-	  .keys = "host port user identity known_hosts accept_new roles")                          \
+	  .keys = "host port user identity known_hosts accept_new roles jump units")               \
 	X(HTTP, .section = "http", .required = "url",                                              \
 	  .keys = "url username password token ca_file insecure expect_status expect_body")        \
 	X(REDIS, .section = "redis", .env = kind_env_redis, .required = "url",                     \

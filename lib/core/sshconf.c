@@ -94,6 +94,8 @@ bool sshconf_lookup(const char *path, const char *host, struct sshconf_host *out
 				out->port = p;
 		} else if (!strcasecmp(s, "IdentityFile") && !out->identity[0])
 			expand_home(v, out->identity, sizeof out->identity);
+		else if (!strcasecmp(s, "ProxyJump") && !out->proxyjump[0])
+			snprintf(out->proxyjump, sizeof out->proxyjump, "%s", v);
 	}
 	free(line);
 	fclose(f);

@@ -1,7 +1,7 @@
 /* lib/core/sshconf.h — the parts of ~/.ssh/config a node needs, read as ssh(1)
  * reads them: Host blocks matched against the node's host with * and ?
  * patterns and ! negation, the first value obtained for each keyword wins,
- * and only HostName, User, Port and IdentityFile are taken. Pure: a file in,
+ * and only HostName, User, Port, IdentityFile and ProxyJump are taken. Pure: a file in,
  * values out; never prints. */
 #ifndef MLC_SSHCONF_H
 #define MLC_SSHCONF_H
@@ -13,6 +13,7 @@ struct sshconf_host {
 	char user[64];
 	int port;	     /* 0 when not set */
 	char identity[1024]; /* ~ and %d expanded to $HOME, "" when not set */
+	char proxyjump[256]; /* ProxyJump as written ("none" kept), "" when not set */
 };
 
 /* Fills *out for host from the file at path (NULL → ~/.ssh/config). Returns

@@ -50,6 +50,7 @@ void probe_sshc_opts(const struct target *t, long timeout_ms, struct sshc_opts *
 	o->identity = t->identity;
 	o->known_hosts = t->known_hosts;
 	o->accept_new = t->accept_new;
+	o->jump = t->jump;
 	o->connect_timeout_ms = timeout_ms;
 }
 

@@ -16,17 +16,41 @@
 #define PROBE_MAX_BYTES (256 * 1024)
 
 static const char *const probe_cmds[FP_COUNT] = {
-    [FP_UPTIME] = "uptime",  [FP_MEM] = "free -b",	 [FP_DF] = "df -P",
-    [FP_GPU] = NI_GPU_QUERY, [FP_DOCKER] = NI_DOCKER_PS, [FP_RAY] = "ray status",
+    [FP_UPTIME] = "uptime",	  [FP_MEM] = "free -b",	      [FP_DF] = "df -P",
+    [FP_GPU] = NI_GPU_QUERY,	  [FP_DOCKER] = NI_DOCKER_PS, [FP_RAY] = "ray status",
+    [FP_COMPOSE] = NI_COMPOSE_LS,
 };
 static const char *const probe_names[FP_COUNT] = {
-    [FP_UPTIME] = "uptime", [FP_MEM] = "memory",	[FP_DF] = "disks",
-    [FP_GPU] = "gpus",	    [FP_DOCKER] = "containers", [FP_RAY] = "ray",
+    [FP_UPTIME] = "uptime",	[FP_MEM] = "memory", [FP_DF] = "disks",	       [FP_GPU] = "gpus",
+    [FP_DOCKER] = "containers", [FP_RAY] = "ray",    [FP_COMPOSE] = "compose", [FP_UNITS] = "units",
 };
 
-const char *fleet_probe_cmd(enum fleet_probe p)
+const char *fleet_probe_cmd(const struct fleet_node *n, enum fleet_probe p)
 {
+	if (p == FP_UNITS)
+		return n->units_cmd;
+	if (p == FP_RAY && !n->ray_node)
+		return NULL;
 	return probe_cmds[p];
+}
+
+/* systemctl show for the node's units, each one quoted; NULL if none (or
+ * one that cannot be quoted: a newline has no place in a unit name). */
+static char *units_cmd(const struct target *t)
+{
+	if (!t->units || !t->units[0])
+		return NULL;
+	struct buf b;
+	buf_init(&b);
+	buf_puts(&b, NI_SYSTEMCTL_SHOW);
+	for (char **u = t->units; *u; u++) {
+		buf_puts(&b, " ");
+		if (sshc_quote_arg(&b, *u) < 0) {
+			buf_free(&b);
+			return NULL;
+		}
+	}
+	return buf_steal(&b);
 }
 const char *fleet_probe_name(enum fleet_probe p)
 {
@@ -42,6 +66,8 @@ struct fleet_job {
 	struct sshc_exec *x; /* NULL while parked */
 	fleet_exec_cb cb;
 	void *arg;
+	sshc_output_cb out_cb; /* fleet_job_on_output */
+	void *out_arg;
 	struct fleet_job *next;
 };
 
@@ -132,6 +158,13 @@ static void parse_probe(struct fleet_node *n, enum fleet_probe p, const char *ou
 	case FP_RAY:
 		rc = ni_parse_ray(out, &n->ray, &e);
 		break;
+	case FP_COMPOSE:
+		rc =
+		    ni_parse_compose(out, n->compose, (int)ARRAY_LEN(n->compose), &n->ncompose, &e);
+		break;
+	case FP_UNITS:
+		rc = ni_parse_systemctl(out, n->units, (int)ARRAY_LEN(n->units), &n->nunits, &e);
+		break;
 	default:
 		break;
 	}
@@ -163,6 +196,8 @@ static void probe_done(const struct sshc_result *r, const struct mlc_err *err, v
 	raw->why[0] = '\0';
 	if (pa.p == FP_GPU)
 		n->no_gpu = r && r->exit_status == 127;
+	if (pa.p == FP_COMPOSE)
+		n->no_compose = r && r->exit_status != 0;
 	if (err && err->code)
 		snprintf(raw->why, sizeof raw->why, "%s", err->msg);
 	else if (r->exit_status != 0)
@@ -182,15 +217,15 @@ static void probe_done(const struct sshc_result *r, const struct mlc_err *err, v
 static bool start_probe(struct fleet_node *n, int p)
 {
 	for (; p < FP_COUNT; p++) {
-		if (p == FP_RAY && !n->ray_node)
+		const char *cmd = fleet_probe_cmd(n, p);
+		if (!cmd)
 			continue;
 		struct fleet_probe_arg *pa = &n->pa[p];
 		pa->n = n;
 		pa->p = p;
 		n->started_ms[p] = mono_ms();
 		n->inflight = 1;
-		n->x[p] = sshc_exec(n->sess, probe_cmds[p], PROBE_MAX_BYTES, node_timeout(n),
-				    probe_done, pa);
+		n->x[p] = sshc_exec(n->sess, cmd, PROBE_MAX_BYTES, node_timeout(n), probe_done, pa);
 		return true;
 	}
 	n->inflight = 0;
@@ -207,11 +242,18 @@ static void job_start(struct fleet_job *j);
 static void connected(struct sshc_session *s, const struct mlc_err *err, void *arg)
 {
 	struct fleet_node *n = arg;
+	n->accept_fp[0] = '\0'; /* a confirmation is good for one attempt */
 	if (err && err->code) {
 		n->inflight = 0;
+		if (err->code == MLC_ERR_HOSTKEY_UNKNOWN && sshc_fingerprint(s)[0])
+			snprintf(n->offered_key, sizeof n->offered_key, "%s %s", sshc_key_type(s),
+				 sshc_fingerprint(s));
+		else
+			n->offered_key[0] = '\0';
 		node_down(n, err);
 		return;
 	}
+	n->offered_key[0] = '\0';
 	n->state = FS_UP;
 	n->why[0] = '\0';
 	n->inflight = 0;
@@ -232,7 +274,10 @@ static void node_connect(struct fleet_node *n)
 	o.identity = t->identity;
 	o.known_hosts = t->known_hosts;
 	o.accept_new = t->accept_new;
+	o.jump = t->jump;
 	o.connect_timeout_ms = node_timeout(n);
+	if (n->accept_fp[0])
+		o.accept_fingerprint = n->accept_fp;
 	n->state = FS_CONNECTING;
 	n->inflight = 1; /* the connect stands for the round */
 	n->sess = sshc_connect(&o, connected, n);
@@ -285,6 +330,7 @@ struct fleet *fleet_new(const struct config *c, long refresh_ms, fleet_changed_c
 		n->fleet = f;
 		n->t = &c->targets[i];
 		n->ray_node = has_ray_role(n->t);
+		n->units_cmd = units_cmd(n->t);
 		uv_timer_t *tm = xcalloc(1, sizeof *tm);
 		uv_timer_init(loop_get(), tm);
 		tm->data = n;
@@ -316,6 +362,7 @@ void fleet_free(struct fleet *f)
 		}
 		while (n->jobs)
 			fleet_job_cancel(n->jobs);
+		free(n->units_cmd);
 		if (n->sess)
 			sshc_close(n->sess);
 		uv_close((uv_handle_t *)n->timer, timer_closed);
@@ -329,6 +376,24 @@ void fleet_refresh(struct fleet *f, int i)
 	for (int k = 0; k < f->n; k++)
 		if (i < 0 || i == k)
 			node_refresh(&f->nodes[k]);
+}
+
+void fleet_traffic(const struct fleet *f, uint64_t *sent, uint64_t *received)
+{
+	*sent = *received = 0;
+	for (int i = 0; i < f->n; i++) {
+		uint64_t s, r;
+		sshc_traffic(f->nodes[i].sess, &s, &r);
+		*sent += s;
+		*received += r;
+	}
+}
+
+void fleet_trust(struct fleet *f, int i, const char *fp)
+{
+	struct fleet_node *n = &f->nodes[i];
+	snprintf(n->accept_fp, sizeof n->accept_fp, "%s", fp);
+	fleet_refresh(f, i);
 }
 
 int fleet_find(const struct fleet *f, const char *name)
@@ -358,6 +423,16 @@ static void job_done(const struct sshc_result *r, const struct mlc_err *err, voi
 static void job_start(struct fleet_job *j)
 {
 	j->x = sshc_exec(j->n->sess, j->command, 0, j->timeout_ms, job_done, j);
+	if (j->out_cb)
+		sshc_exec_on_output(j->x, j->out_cb, j->out_arg);
+}
+
+void fleet_job_on_output(struct fleet_job *j, sshc_output_cb cb, void *arg)
+{
+	j->out_cb = cb;
+	j->out_arg = arg;
+	if (j->x)
+		sshc_exec_on_output(j->x, cb, arg);
 }
 
 struct fleet_job *fleet_exec(struct fleet *f, int i, const char *command, long timeout_ms,

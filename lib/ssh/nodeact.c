@@ -146,3 +146,65 @@ int nodeact_expand(const char *tmpl, const struct nodeact_vars *v, const struct 
 	}
 	return 0;
 }
+
+/* A value ssh would read as an option, or that holds a control byte. */
+static bool shell_arg_bad(const char *v)
+{
+	if (v[0] == '-')
+		return true;
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return true;
+	return false;
+}
+
+char **nodeact_shell_argv(const struct target *t, struct mlc_err *err)
+{
+	const char *vals[] = {t->host, t->user, t->identity, t->known_hosts, t->jump};
+	static const char *const what[] = {"host", "user", "identity", "known_hosts", "jump"};
+	for (size_t i = 0; i < ARRAY_LEN(vals); i++)
+		if (vals[i] && shell_arg_bad(vals[i])) {
+			mlc_err_set(err, MLC_ERR_USAGE, 0,
+				    "%s: the %s value starts with '-' or holds a control "
+				    "character: not handed to ssh",
+				    t->name, what[i]);
+			return NULL;
+		}
+	if (!t->host || !t->host[0]) {
+		mlc_err_set(err, MLC_ERR_USAGE, 0, "%s: no host", t->name);
+		return NULL;
+	}
+	char **v = xcalloc(16, sizeof *v);
+	int n = 0;
+	v[n++] = xstrdup("ssh");
+	if (t->port > 0) {
+		v[n++] = xstrdup("-p");
+		v[n++] = xasprintf("%d", t->port);
+	}
+	if (t->user && *t->user) {
+		v[n++] = xstrdup("-l");
+		v[n++] = xstrdup(t->user);
+	}
+	if (t->identity && *t->identity) {
+		v[n++] = xstrdup("-i");
+		v[n++] = xstrdup(t->identity);
+	}
+	if (t->known_hosts && *t->known_hosts) {
+		v[n++] = xstrdup("-o");
+		/* quoted: ssh reads a blank there as a second file */
+		v[n++] = xasprintf(strchr(t->known_hosts, ' ') ? "UserKnownHostsFile=\"%s\""
+							       : "UserKnownHostsFile=%s",
+				   t->known_hosts);
+	}
+	if (t->accept_new) {
+		v[n++] = xstrdup("-o");
+		v[n++] = xstrdup("StrictHostKeyChecking=accept-new");
+	}
+	if (t->jump && *t->jump) {
+		v[n++] = xstrdup("-J");
+		v[n++] = xstrdup(t->jump);
+	}
+	v[n++] = xstrdup("--");
+	v[n++] = xstrdup(t->host);
+	return v;
+}

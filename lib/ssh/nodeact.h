@@ -50,4 +50,12 @@ const char *nodeact_head_ip(const struct config *c);
 int nodeact_expand(const char *tmpl, const struct nodeact_vars *v, const struct config_section *cs,
 		   struct buf *out, struct mlc_err *err);
 
+/* The system ssh's argv for an interactive shell on t, the way the console
+ * connects: -p, -l, -i, -o UserKnownHostsFile=, -o StrictHostKeyChecking=
+ * accept-new when accept_new, -J for a jump host, then -- and the host.
+ * Nothing secret goes in (the agent and key files do the login). NULL, with
+ * err, for a value ssh would take as an option (a leading '-') or one
+ * holding a control character. strv_free the result. */
+char **nodeact_shell_argv(const struct target *t, struct mlc_err *err);
+
 #endif

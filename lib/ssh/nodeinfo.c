@@ -5,6 +5,7 @@
 #include "lib/ssh/nodeinfo.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,10 @@ static double parse_dec(const char *s, const char **end)
 	return i ? strtod(tmp, NULL) : 0;
 }
 
+/* Past this many days (or hours, minutes) an uptime is not believed: the
+ * products below then stay far inside a long. */
+#define UP_MAX 10000000L
+
 /* "12 days,  3:04," / "5 min," / "3:04," pieces after "up". */
 static long parse_up(const char *s)
 {
@@ -41,8 +46,12 @@ static long parse_up(const char *s)
 		long v = strtol(s, &end, 10);
 		if (end == s)
 			break;
+		if (v < 0 || v > UP_MAX)
+			return -1; /* no machine has been up that long: unknown */
 		if (*end == ':') {
 			long m = strtol(end + 1, &end, 10);
+			if (m < 0 || m > UP_MAX)
+				return -1;
 			total += v * 3600 + m * 60;
 		} else {
 			while (*end == ' ')
@@ -128,9 +137,9 @@ int ni_parse_meminfo(const char *out, struct ni_mem *m, struct mlc_err *err)
 	const char *p = out;
 	while (ni_next_line(&p, line, sizeof line)) {
 		long long v;
-		if (sscanf(line, "%63[^:]: %lld", key, &v) != 2)
-			continue;
-		v *= 1024; /* kB */
+		if (sscanf(line, "%63[^:]: %lld", key, &v) != 2 || v < 0 || v > LLONG_MAX / 1024)
+			continue; /* not a size in kB this machine could have */
+		v *= 1024;
 		if (!strcmp(key, "MemTotal"))
 			total = v;
 		else if (!strcmp(key, "MemAvailable"))
@@ -163,6 +172,10 @@ static int df_row(const char *line, struct ni_disk *d)
 	if (sscanf(line, "%127s %lld %lld %lld %d%%%n", fs, &blocks, &used, &avail, &pct, &off) !=
 		5 ||
 	    !off)
+		return -1;
+	/* sizes in 1024-byte blocks: none negative, none past what bytes hold */
+	if (blocks < 0 || used < 0 || avail < 0 || blocks > LLONG_MAX / 1024 ||
+	    used > LLONG_MAX / 1024 || avail > LLONG_MAX / 1024)
 		return -1;
 	memset(d, 0, sizeof *d);
 	snprintf(d->fs, sizeof d->fs, "%s", fs);
@@ -236,6 +249,9 @@ static const char *csv_field(const char *p, char *out, size_t n)
 }
 
 /* A number field, or -1 for "[N/A]" / "[Not Supported]". */
+/* A number of nvidia-smi's CSV; "[N/A]" and the like are -1. Kept within
+ * [-1, 1e12] (NaN reads as -1) so that no conversion to an integer, nor a
+ * product of one, can overflow. */
 static int num_field(const char *f, double *v)
 {
 	if (f[0] == '[') {
@@ -244,7 +260,17 @@ static int num_field(const char *f, double *v)
 	}
 	char *end;
 	*v = strtod(f, &end);
+	if (*v != *v || *v < -1)
+		*v = -1;
+	else if (*v > 1e12)
+		*v = 1e12;
 	return end == f || *end ? -1 : 0;
+}
+
+/* An index, a percentage or a temperature: at most a million. */
+static int small_int(double v)
+{
+	return v > 1e6 ? 1000000 : (int)v;
 }
 
 int ni_parse_gpus(const char *out, struct ni_gpu *g, int max, int *n, struct mlc_err *err)
@@ -275,12 +301,12 @@ int ni_parse_gpus(const char *out, struct ni_gpu *g, int max, int *n, struct mlc
 		if (*n >= max)
 			continue;
 		struct ni_gpu *x = &g[(*n)++];
-		x->index = (int)v[0];
+		x->index = small_int(v[0]);
 		snprintf(x->name, sizeof x->name, "%s", f[1]);
-		x->util = (int)v[2];
+		x->util = small_int(v[2]);
 		x->mem_used = (int64_t)v[3];
 		x->mem_total = (int64_t)v[4];
-		x->temp = (int)v[5];
+		x->temp = small_int(v[5]);
 		x->power = v[6];
 	}
 	return 0;

@@ -83,12 +83,24 @@ struct ni_ray_use {
 	char used_text[24], total_text[24]; /* as printed: "0B", "160.13GiB" */
 	double used, total;		    /* the numbers they start with */
 };
+#define NI_RAY_MAX_NODES 1000000
 struct ni_ray {
 	int alive, pending, failures;
 	struct ni_ray_use use[8];
 	int nuse;
 };
 int ni_parse_ray(const char *out, struct ni_ray *r, struct mlc_err *err);
+
+/* docker compose ls --all --format json (Compose v2): one JSON array of
+ * {"Name", "Status" ("running(3)", "exited(1), running(2)"), "ConfigFiles"};
+ * empty output reads as no project. */
+#define NI_COMPOSE_LS "docker compose ls --all --format json"
+struct ni_compose {
+	char name[128];
+	char status[96];
+	char files[256];
+};
+int ni_parse_compose(const char *out, struct ni_compose *c, int max, int *n, struct mlc_err *err);
 
 /* systemctl show --property=Id,ActiveState,SubState UNIT...: blocks of
  * KEY=VALUE lines separated by blank lines, properties in any order. */

@@ -60,6 +60,41 @@ int ni_containers_running(const struct ni_container *c, int n)
 	return k;
 }
 
+int ni_parse_compose(const char *out, struct ni_compose *c, int max, int *n, struct mlc_err *err)
+{
+	*n = 0;
+	size_t len = strlen(out);
+	while (len && strchr(" \t\r\n", out[len - 1]))
+		len--;
+	if (!len)
+		return 0;
+	json_t *a = jsonx_load(out, len, "docker compose ls", err);
+	if (!a)
+		return -MLC_ERR_PARSE;
+	if (!json_is_array(a)) {
+		json_decref(a);
+		return mlc_err_set(err, MLC_ERR_PARSE, 0, "docker compose ls: expected an array");
+	}
+	size_t i;
+	json_t *o;
+	json_array_foreach(a, i, o)
+	{
+		if (!json_is_string(json_object_get(o, "Name"))) {
+			json_decref(a);
+			return mlc_err_set(err, MLC_ERR_PARSE, (long)i,
+					   "docker compose ls: [%zu].Name: expected a string", i);
+		}
+		if (*n < max) {
+			struct ni_compose *x = &c[(*n)++];
+			copy_member(o, "Name", x->name, sizeof x->name);
+			copy_member(o, "Status", x->status, sizeof x->status);
+			copy_member(o, "ConfigFiles", x->files, sizeof x->files);
+		}
+	}
+	json_decref(a);
+	return 0;
+}
+
 enum ray_sec { RS_NONE, RS_ACTIVE, RS_IDLE, RS_PENDING, RS_FAILURES, RS_USAGE, RS_OTHER };
 
 /* The section a header line opens, or RS_NONE for any other line. */
@@ -79,6 +114,14 @@ static enum ray_sec ray_section(const char *line)
 	return RS_NONE;
 }
 
+/* Adds a node count: one that no cluster has (negative, past a million)
+ * counts for nothing, and the sum stops at a million. */
+static void add_count(int *sum, int count)
+{
+	if (count >= 0 && count <= NI_RAY_MAX_NODES)
+		*sum = MLC_MIN(*sum + count, NI_RAY_MAX_NODES);
+}
+
 static void ray_item(struct ni_ray *r, enum ray_sec sec, const char *s)
 {
 	if (s[0] == '(' || !s[0])
@@ -86,13 +129,13 @@ static void ray_item(struct ni_ray *r, enum ray_sec sec, const char *s)
 	int count = 1;
 	if (sec == RS_ACTIVE || sec == RS_IDLE) {
 		if (sscanf(s, "%d", &count) == 1)
-			r->alive += count;
+			add_count(&r->alive, count);
 	} else if (sec == RS_PENDING) {
 		if (sscanf(s, "%*s %d", &count) != 1)
 			count = 1;
-		r->pending += count;
+		add_count(&r->pending, count);
 	} else if (sec == RS_FAILURES) {
-		r->failures++;
+		add_count(&r->failures, 1);
 	} else if (sec == RS_USAGE && r->nuse < (int)ARRAY_LEN(r->use)) {
 		struct ni_ray_use *u = &r->use[r->nuse];
 		if (sscanf(s, "%23[^/]/%23s %39s", u->used_text, u->total_text, u->what) == 3) {

@@ -14,9 +14,13 @@
 #include "lib/core/loop.h"
 #include "lib/core/util.h"
 #include "lib/ssh/nodeact.h"
+#include "lib/ssh/nodegate.h"
 #include "lib/ssh/sshc.h"
 
 #define POLL_MS 500
+#define WAIT_FORMS                                                                                 \
+	"'TIMEOUT ray N', 'TIMEOUT on NODE COMMAND', 'TIMEOUT tcp HOST:PORT' or 'TIMEOUT "         \
+	"http URL'"
 
 static int parse_wait(struct plan_step *s, const char *v, const char *origin, struct mlc_err *err)
 {
@@ -24,13 +28,25 @@ static int parse_wait(struct plan_step *s, const char *v, const char *origin, st
 	int off = 0;
 	if (sscanf(v, "%31s %15s %n", dur, what, &off) != 2 || !off ||
 	    (s->timeout_ms = parse_duration_ms(dur)) < 100)
-		return mlc_err_set(err, MLC_ERR_CONFIG, 0,
-				   "%s: wait = %s: expected 'TIMEOUT ray N' or 'TIMEOUT on NODE "
-				   "COMMAND'",
+		return mlc_err_set(err, MLC_ERR_CONFIG, 0, "%s: wait = %s: expected " WAIT_FORMS,
 				   origin, v);
 	if (!strcmp(what, "ray") && sscanf(v + off, "%d", &s->want_alive) == 1 &&
 	    s->want_alive > 0) {
 		s->kind = PK_WAIT_RAY;
+		return 0;
+	}
+	char host[256];
+	int port;
+	if (!strcmp(what, "tcp") && nodegate_hostport(v + off, host, sizeof host, &port) == 0) {
+		s->kind = PK_WAIT_TCP;
+		snprintf(s->command, sizeof s->command, "%s", v + off);
+		return 0;
+	}
+	if (!strcmp(what, "http") &&
+	    (str_starts(v + off, "http://") || str_starts(v + off, "https://")) &&
+	    !strpbrk(v + off, " \t")) {
+		s->kind = PK_WAIT_HTTP;
+		snprintf(s->command, sizeof s->command, "%s", v + off);
 		return 0;
 	}
 	int off2 = 0;
@@ -40,9 +56,8 @@ static int parse_wait(struct plan_step *s, const char *v, const char *origin, st
 		snprintf(s->command, sizeof s->command, "%s", v + off + off2);
 		return 0;
 	}
-	return mlc_err_set(err, MLC_ERR_CONFIG, 0,
-			   "%s: wait = %s: expected 'TIMEOUT ray N' or 'TIMEOUT on NODE COMMAND'",
-			   origin, v);
+	return mlc_err_set(err, MLC_ERR_CONFIG, 0, "%s: wait = %s: expected " WAIT_FORMS, origin,
+			   v);
 }
 
 int nodeplan_read(const struct config *c, const char *name, struct plan_step **steps, int *n,
@@ -103,6 +118,12 @@ struct plan_run {
 	struct plan_job *jobs; /* the running step's, one per node */
 	int njobs, pending;
 	bool failed_now;
+	int gi;			 /* the gate step polled: cur, or past it in a pre-check */
+	bool pre;		 /* pre-check: do the gates after the run step cur hold? */
+	struct nodegate *gate;	 /* a TCP or HTTP check in flight */
+	int gate_exit;		 /* the last answer's exit status of a gate over SSH */
+	struct nodeplan_ray ray; /* start NULL: ray gates over SSH */
+	void *ray_h;		 /* a Ray client request in flight */
 	uv_timer_t *timer;
 	bool busy; /* holds one loop_busy count while a step runs */
 	plan_changed_cb changed;
@@ -152,6 +173,42 @@ static void step_end(struct plan_run *r, bool ok, const char *output, const char
 	notify(r);
 }
 
+/* A running step's output as it comes: its last line, with the node's
+ * name, stands in the step's message until the step ends. */
+static void run_job_output(const char *out, size_t out_len, const char *err, size_t err_len,
+			   void *arg)
+{
+	struct plan_job *j = arg;
+	struct plan_run *r = j->r;
+	struct plan_step *s = &r->steps[r->cur];
+	const char *text = out_len ? out : err;
+	size_t len = out_len ? out_len : err_len;
+	while (len && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+		len--;
+	const char *nl = len ? memrchr(text, '\n', len) : NULL;
+	const char *line = nl ? nl + 1 : text;
+	if (r->failed_now || !len)
+		return;
+	snprintf(s->msg, sizeof s->msg, "%.60s: %.*s", r->f->nodes[j->node].t->name,
+		 (int)MLC_MIN(len - (size_t)(line - text), 180), line);
+	notify(r);
+}
+
+static void cell_begin(struct plan_step *s, int node)
+{
+	s->cells[node].state = PC_RUNNING;
+	s->cells[node].start_ms = mono_ms();
+	s->cells[node].end_ms = 0;
+}
+
+/* status 0: ok; anything else failed (-1: no exit status). */
+static void cell_end(struct plan_step *s, int node, int status)
+{
+	s->cells[node].state = status == 0 ? PC_OK : PC_FAILED;
+	s->cells[node].exit_status = status;
+	s->cells[node].end_ms = mono_ms();
+}
+
 static void run_job_done(const struct sshc_result *res, const struct mlc_err *err, long ms,
 			 void *arg)
 {
@@ -161,6 +218,7 @@ static void run_job_done(const struct sshc_result *res, const struct mlc_err *er
 	const char *name = r->f->nodes[j->node].t->name;
 	j->job = NULL;
 	r->pending--;
+	cell_end(s, j->node, res ? res->exit_status : -1);
 	char result[300];
 	if (!res)
 		snprintf(result, sizeof result, "failed: %s", err ? err->msg : "?");
@@ -217,6 +275,7 @@ static void run_action(struct plan_run *r, struct plan_step *s)
 		buf_append(&cmds[r->njobs], "", 1);
 		r->jobs[r->njobs].r = r;
 		r->jobs[r->njobs++].node = i;
+		cell_begin(s, i);
 	}
 	if (!r->njobs) {
 		free(cmds);
@@ -227,6 +286,7 @@ static void run_action(struct plan_run *r, struct plan_step *s)
 	for (int k = 0; k < r->njobs; k++) {
 		r->jobs[k].job = fleet_exec(r->f, r->jobs[k].node, cmds[k].data, 10 * 60 * 1000,
 					    run_job_done, &r->jobs[k]);
+		fleet_job_on_output(r->jobs[k].job, run_job_output, &r->jobs[k]);
 		buf_free(&cmds[k]);
 	}
 	free(cmds);
@@ -239,13 +299,84 @@ static void gate_tick(uv_timer_t *t)
 	gate_poll(t->data);
 }
 
+static bool is_gate(enum plan_kind k)
+{
+	return k != PK_RUN;
+}
+
+/* A pre-check answered: on to the next gate, or run the step (a gate does
+ * not hold), or skip it with its gates (all hold). */
+static void precheck_result(struct plan_run *r, bool holds, const char *why)
+{
+	struct plan_step *s = &r->steps[r->cur], *g = &r->steps[r->gi];
+	if (!holds) {
+		r->pre = false;
+		s->msg[0] = '\0';
+		run_action(r, s);
+		notify(r);
+		return;
+	}
+	snprintf(g->msg, sizeof g->msg, "held already: %.200s", why);
+	if (r->gi + 1 < r->n && is_gate(r->steps[r->gi + 1].kind)) {
+		r->gi++;
+		gate_poll(r);
+		return;
+	}
+	int64_t now = mono_ms();
+	s->skipped = true;
+	for (int k = r->cur + 1; k <= r->gi; k++) {
+		r->steps[k].state = PL_OK;
+		r->steps[k].start_ms = now;
+		r->steps[k].end_ms = now;
+	}
+	r->pre = false;
+	r->cur = r->gi;
+	r->steps[r->cur].state = PL_RUNNING;
+	s->state = PL_OK;
+	s->end_ms = now;
+	snprintf(s->msg, sizeof s->msg, "skipped: the gate%s after it held already",
+		 r->gi > r->cur ? "s" : "");
+	char held[256];
+	snprintf(held, sizeof held, "%s", r->steps[r->cur].msg);
+	step_end(r, true, NULL, "%s", held);
+}
+
+/* One answer of the gate step r->gi: it holds, it timed out, or poll
+ * again in POLL_MS. */
+static void gate_result(struct plan_run *r, bool holds, const char *why, const char *output)
+{
+	struct plan_step *g = &r->steps[r->gi];
+	bool on_node = r->njobs == 1 && (g->kind == PK_WAIT_CMD || g->kind == PK_WAIT_RAY);
+	long left = g->timeout_ms - (long)(mono_ms() - g->start_ms);
+	if (on_node && r->pre && !holds)
+		g->cells[r->jobs[0].node].state = PC_NONE; /* not begun: the step runs first */
+	else if (on_node && (holds || left < POLL_MS))
+		cell_end(g, r->jobs[0].node, holds ? 0 : r->gate_exit > 0 ? r->gate_exit : -1);
+	if (r->pre) {
+		precheck_result(r, holds, why);
+		return;
+	}
+	struct plan_step *s = &r->steps[r->cur];
+	s->polls++;
+	long elapsed = (long)(mono_ms() - s->start_ms);
+	if (holds)
+		step_end(r, true, NULL, "%s", why);
+	else if (elapsed + POLL_MS > s->timeout_ms)
+		step_end(r, false, output, "timed out after %ld s: %s", s->timeout_ms / 1000, why);
+	else {
+		snprintf(s->msg, sizeof s->msg, "%s", why);
+		uv_timer_start(r->timer, gate_tick, POLL_MS, 0);
+		notify(r);
+	}
+}
+
 static void gate_done(const struct sshc_result *res, const struct mlc_err *err, long ms, void *arg)
 {
 	struct plan_job *j = arg;
 	struct plan_run *r = j->r;
-	struct plan_step *s = &r->steps[r->cur];
+	struct plan_step *s = &r->steps[r->gi];
 	j->job = NULL;
-	s->polls++;
+	r->gate_exit = res ? res->exit_status : -1;
 	char why[256] = "";
 	bool holds = false;
 	if (!res) {
@@ -263,34 +394,66 @@ static void gate_done(const struct sshc_result *res, const struct mlc_err *err, 
 			snprintf(why, sizeof why, "ray status: exit %d", res->exit_status);
 		}
 	}
-	long elapsed = (long)(mono_ms() - s->start_ms);
-	if (holds)
-		step_end(r, true, NULL, "%s", why);
-	else if (elapsed + POLL_MS > s->timeout_ms)
-		step_end(r, false, res ? res->out : NULL, "timed out after %ld s: %s",
-			 s->timeout_ms / 1000, why);
-	else {
-		snprintf(s->msg, sizeof s->msg, "%s", why);
-		uv_timer_start(r->timer, gate_tick, POLL_MS, 0);
-		notify(r);
-	}
+	gate_result(r, holds, why, res ? res->out : NULL);
+}
+
+static void ray_gate_done(int alive, const char *why, void *arg)
+{
+	struct plan_run *r = arg;
+	struct plan_step *s = &r->steps[r->gi];
+	r->ray_h = NULL;
+	char msg[256];
+	if (alive < 0)
+		snprintf(msg, sizeof msg, "Ray dashboard: %.200s", why);
+	else
+		snprintf(msg, sizeof msg, "%d alive (Ray dashboard), want %d", alive,
+			 s->want_alive);
+	gate_result(r, alive >= s->want_alive, msg, NULL);
+}
+
+static void net_gate_done(bool holds, const char *why, void *arg)
+{
+	struct plan_run *r = arg;
+	r->gate = NULL;
+	gate_result(r, holds, why, NULL);
+}
+
+/* The node a gate's command runs on: its own, or the ray-head node. */
+static int gate_node(struct plan_run *r, const struct plan_step *s)
+{
+	if (s->kind == PK_WAIT_CMD)
+		return fleet_find(r->f, s->node);
+	const char *head = nodeact_head_ip(r->f->cfg);
+	for (int i = 0; head && i < r->f->n; i++)
+		if (r->f->nodes[i].ray_node && !strcmp(r->f->nodes[i].t->host, head))
+			return i;
+	return -1;
 }
 
 static void gate_poll(struct plan_run *r)
 {
-	struct plan_step *s = &r->steps[r->cur];
-	int node = -1;
-	const char *cmd = s->command;
-	if (s->kind == PK_WAIT_CMD) {
-		node = fleet_find(r->f, s->node);
-	} else {
-		cmd = "ray status";
-		const char *head = nodeact_head_ip(r->f->cfg);
-		for (int i = 0; head && i < r->f->n && node < 0; i++)
-			if (r->f->nodes[i].ray_node && !strcmp(r->f->nodes[i].t->host, head))
-				node = i;
+	struct plan_step *s = &r->steps[r->gi];
+	/* one answer may take longer than a short gate: the gate still ends at
+	 * the first answer past its timeout */
+	long t = s->timeout_ms > 10000 ? s->timeout_ms : 10000;
+	if (s->kind == PK_WAIT_RAY && r->ray.start) {
+		r->njobs = 0; /* on no node: the console asks the dashboard */
+		r->ray_h = r->ray.start(r->ray.ctx, ray_gate_done, r);
+		return;
 	}
+	if (s->kind == PK_WAIT_TCP || s->kind == PK_WAIT_HTTP) {
+		r->njobs = 0;
+		char host[256];
+		int port = 0;
+		if (s->kind == PK_WAIT_HTTP)
+			r->gate = nodegate_http(s->command, MLC_MIN(t, 5000), net_gate_done, r);
+		else if (nodegate_hostport(s->command, host, sizeof host, &port) == 0)
+			r->gate = nodegate_tcp(host, port, MLC_MIN(t, 3000), net_gate_done, r);
+		return;
+	}
+	int node = gate_node(r, s);
 	if (node < 0) {
+		r->pre = false;
 		step_end(r, false, NULL, "%s",
 			 s->kind == PK_WAIT_CMD ? "no such node" : "no ray-head node");
 		return;
@@ -300,9 +463,9 @@ static void gate_poll(struct plan_run *r)
 	r->jobs[0].r = r;
 	r->jobs[0].node = node;
 	r->njobs = 1;
-	/* one answer may take longer than a short gate: the gate still ends at
-	 * the first answer past its timeout */
-	long t = s->timeout_ms > 10000 ? s->timeout_ms : 10000;
+	const char *cmd = s->kind == PK_WAIT_CMD ? s->command : "ray status";
+	if (s->cells[node].state != PC_RUNNING)
+		cell_begin(s, node);
 	r->jobs[0].job = fleet_exec(r->f, node, cmd, t, gate_done, &r->jobs[0]);
 }
 
@@ -316,17 +479,36 @@ static void step_begin(struct plan_run *r)
 	s->polls = 0;
 	free(s->output);
 	s->output = NULL;
+	s->skipped = false;
+	free(s->cells);
+	s->cells = xcalloc((size_t)r->f->n + 1, sizeof *s->cells);
+	if (s->kind == PK_RUN && r->cur + 1 < r->n)
+		for (int k = r->cur + 1; k < r->n && is_gate(r->steps[k].kind); k++) {
+			/* a pre-check polls these gates before they begin */
+			free(r->steps[k].cells);
+			r->steps[k].cells = xcalloc((size_t)r->f->n + 1, sizeof *s->cells);
+		}
 	set_busy(r, true);
-	if (s->kind == PK_RUN)
-		run_action(r, s);
-	else
+	r->gi = r->cur;
+	if (s->kind != PK_RUN) {
 		gate_poll(r);
+	} else if (r->cur + 1 < r->n && is_gate(r->steps[r->cur + 1].kind)) {
+		/* a re-run does not start again what is up already */
+		r->pre = true;
+		r->gi = r->cur + 1;
+		snprintf(s->msg, sizeof s->msg, "does the gate after it hold already?");
+		gate_poll(r);
+	} else {
+		run_action(r, s);
+	}
 }
 
 struct plan_run *nodeplan_start(struct fleet *f, struct plan_step *steps, int n,
-				plan_changed_cb changed, void *arg)
+				const struct nodeplan_ray *ray, plan_changed_cb changed, void *arg)
 {
 	struct plan_run *r = xcalloc(1, sizeof *r);
+	if (ray)
+		r->ray = *ray;
 	r->f = f;
 	r->steps = steps;
 	r->n = n;
@@ -371,11 +553,16 @@ void nodeplan_free(struct plan_run *r)
 	for (int k = 0; k < r->njobs; k++)
 		if (r->jobs[k].job)
 			fleet_job_cancel(r->jobs[k].job);
+	nodegate_cancel(r->gate);
+	if (r->ray_h)
+		r->ray.cancel(r->ray_h);
 	uv_timer_stop(r->timer);
 	uv_close((uv_handle_t *)r->timer, timer_freed);
 	set_busy(r, false);
-	for (int i = 0; i < r->n; i++)
+	for (int i = 0; i < r->n; i++) {
 		free(r->steps[i].output);
+		free(r->steps[i].cells);
+	}
 	free(r->steps);
 	free(r->jobs);
 	free(r);

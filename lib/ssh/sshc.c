@@ -30,6 +30,8 @@
 
 void sshc_free_exec(struct sshc_exec *x)
 {
+	if (x->pump)
+		sshc_pump_free(x->pump);
 	free(x->cmd);
 	buf_free(&x->out);
 	buf_free(&x->err);
@@ -106,6 +108,7 @@ static void finish_connect_call(struct sshc_session *s)
  * socket. graceful sends a disconnect first when the session is up. */
 void sshc_teardown(struct sshc_session *s, bool graceful)
 {
+	sshc_jump_end(s);
 	if (s->poll_inited && !uv_is_closing((uv_handle_t *)&s->poll)) {
 		uv_poll_stop(&s->poll);
 		uv_close((uv_handle_t *)&s->poll, handle_closed);
@@ -120,7 +123,9 @@ void sshc_teardown(struct sshc_session *s, bool graceful)
 		s->io_dead = true;
 		finish_connect_call(s);
 		if (s->opening) {
-			LIBSSH2_CHANNEL *ch = libssh2_channel_open_session(s->ssh);
+			LIBSSH2_CHANNEL *ch = s->opening->pump
+						  ? sshc_tunnel_channel(s, s->opening)
+						  : libssh2_channel_open_session(s->ssh);
 			if (ch)
 				libssh2_channel_free(ch);
 		}
@@ -168,7 +173,7 @@ void sshc_connect_fail(struct sshc_session *s, int code, long detail, const char
 	connect_report(s, &e);
 }
 
-static void fail_deferred(void *arg)
+void sshc_fail_deferred(void *arg)
 {
 	struct sshc_session *s = arg;
 	s->fail_defer = NULL;
@@ -218,6 +223,14 @@ static void on_resolved(const struct sockaddr *sa, socklen_t salen, const struct
 				  addr, strerror(errno));
 		return;
 	}
+	sshc_start_fd(s, s->fd);
+}
+
+/* Watches fd (connecting, or a connected socketpair end) and goes on with
+ * the TCP step, which then finds it writable. */
+void sshc_start_fd(struct sshc_session *s, int fd)
+{
+	s->fd = fd;
 	uv_poll_init_socket(loop_get(), &s->poll, s->fd);
 	s->poll.data = s;
 	s->poll_inited = true;
@@ -465,24 +478,6 @@ static void lib_init(void)
 	}
 }
 
-static char *home_dir(void)
-{
-	const char *h = getenv("HOME");
-	if (h && *h)
-		return xstrdup(h);
-	struct passwd *pw = getpwuid(getuid());
-	return xstrdup(pw && pw->pw_dir ? pw->pw_dir : "/");
-}
-
-static char *default_user(void)
-{
-	const char *u = getenv("USER");
-	if (u && *u)
-		return xstrdup(u);
-	struct passwd *pw = getpwuid(getuid());
-	return xstrdup(pw && pw->pw_name ? pw->pw_name : "root");
-}
-
 struct sshc_session *sshc_connect(const struct sshc_opts *opts, sshc_connect_cb cb, void *arg)
 {
 	lib_init();
@@ -494,14 +489,14 @@ struct sshc_session *sshc_connect(const struct sshc_opts *opts, sshc_connect_cb 
 	buf_init(&s->tried);
 	s->host = xstrdup(opts->host ? opts->host : "");
 	s->port = opts->port > 0 ? opts->port : 22;
-	s->user = opts->user && *opts->user ? xstrdup(opts->user) : default_user();
+	s->user = opts->user && *opts->user ? xstrdup(opts->user) : sshc_default_user();
 	s->accept_new = opts->accept_new;
 	if (opts->accept_fingerprint)
 		strlcpy_m(s->accept_fp, opts->accept_fingerprint, sizeof s->accept_fp);
 	s->no_agent = opts->no_agent;
 	s->timeout_ms = opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : SSHC_TIMEOUT_MS;
 	s->keepalive_s = opts->keepalive_s > 0 ? opts->keepalive_s : SSHC_KEEPALIVE_S;
-	char *home = home_dir();
+	char *home = sshc_home_dir();
 	s->known_hosts = opts->known_hosts && *opts->known_hosts
 			     ? xstrdup(opts->known_hosts)
 			     : xasprintf("%s/.ssh/known_hosts", home);
@@ -532,10 +527,13 @@ struct sshc_session *sshc_connect(const struct sshc_opts *opts, sshc_connect_cb 
 	if (!s->host[0] || strchr(s->host, '\n') || strchr(s->host, ' ')) {
 		mlc_err_set(&s->fail_err, MLC_ERR_USAGE, 0, "ssh: bad host name \"%.64s\"",
 			    s->label);
-		s->fail_defer = loop_defer(fail_deferred, s);
+		s->fail_defer = loop_defer(sshc_fail_deferred, s);
 		return s;
 	}
-	s->res = loop_resolve(s->host, s->port, on_resolved, s);
+	if (opts->jump && *opts->jump)
+		sshc_jump_start(s, opts);
+	else
+		s->res = loop_resolve(s->host, s->port, on_resolved, s);
 	sshc_rearm(s);
 	return s;
 }
@@ -587,7 +585,7 @@ void sshc_close(struct sshc_session *s)
 		}
 		if (!x->cancelled) {
 			x->cancelled = true;
-			loop_busy_dec();
+			sshc_exec_unbusy(x);
 		}
 		x->st = XS_DEAD;
 	}

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "lib/core/err.h"
 
@@ -20,7 +21,13 @@ struct sshc_opts {
 	/* unknown host: add it only if its key has exactly this "SHA256:..."
 	 * fingerprint (the one a person confirmed); NULL: no such confirmation */
 	const char *accept_fingerprint;
-	bool no_agent;		 /* skip ssh-agent even if SSH_AUTH_SOCK is set */
+	bool no_agent; /* skip ssh-agent even if SSH_AUTH_SOCK is set */
+	/* ProxyJump: "[user@]host[:port]" of one bastion reached first; the
+	 * session to host:port then runs over a direct-tcpip channel of the
+	 * bastion's session. The bastion is checked against the same
+	 * known_hosts and authenticated with the same agent and keys
+	 * (accept_new applies, accept_fingerprint does not). NULL or "": direct. */
+	const char *jump;
 	long connect_timeout_ms; /* TCP connect + handshake + auth; 0 → 5000 */
 	long keepalive_s;	 /* 0 → 15; a session whose keepalives fail is closed */
 };
@@ -31,7 +38,8 @@ struct sshc_session;
  * ran first. On error the session is dead: the callee must sshc_close() it.
  * err->code is MLC_ERR_HOSTKEY_UNKNOWN / _CHANGED (msg carries the
  * "SHA256:..." fingerprint as ssh-keygen -lf prints it), MLC_ERR_AUTH,
- * MLC_ERR_CONNECT, MLC_ERR_TIMEOUT, MLC_ERR_DNS or MLC_ERR_PROTO; also
+ * MLC_ERR_CONNECT, MLC_ERR_TIMEOUT, MLC_ERR_DNS or MLC_ERR_PROTO (a failed
+ * jump host reports its own code, its message naming it as the jump host); also
  * MLC_ERR_CONFIG / MLC_ERR_IO when known_hosts is unsafe (group/world-writable,
  * not ours) or unreadable, and MLC_ERR_USAGE for an empty host name. */
 typedef void (*sshc_connect_cb)(struct sshc_session *s, const struct mlc_err *err, void *arg);
@@ -51,6 +59,9 @@ const char *sshc_key_type(const struct sshc_session *s);
  * in a row without a byte back (libssh2 1.10 turns keepalive_s 1 into 2).
  * Then pending execs get err, later ones fail; the caller still closes it. */
 bool sshc_is_up(const struct sshc_session *s);
+/* Bytes sent to and received from the server on this session's transport
+ * so far (encrypted, as on the wire), for the benchmarks. */
+void sshc_traffic(const struct sshc_session *s, uint64_t *sent, uint64_t *received);
 /* Why the transport failed ("ssh head: connection lost while …"); "" while
  * the session is up. */
 const char *sshc_down_reason(const struct sshc_session *s);
@@ -88,6 +99,13 @@ struct sshc_exec;
 struct sshc_exec *sshc_exec(struct sshc_session *s, const char *command, size_t max_bytes,
 			    long timeout_ms, sshc_exec_cb cb, void *arg);
 void sshc_exec_cancel(struct sshc_exec *x);
+/* Output as it comes: cb gets everything kept so far of stdout and stderr
+ * (borrowed for the call, capped like the result) each time a step of the
+ * loop read more of it, before the exec's own callback; never after a
+ * cancel. cb must not close the session or cancel x. */
+typedef void (*sshc_output_cb)(const char *out, size_t out_len, const char *err, size_t err_len,
+			       void *arg);
+void sshc_exec_on_output(struct sshc_exec *x, sshc_output_cb cb, void *arg);
 /* A round trip that runs nothing on the node: opens a session channel and
  * closes it again (no login shell is started, so a slow ~/.bashrc does not
  * count). Reported like an exec with exit status 0 and no output; cancel

@@ -48,7 +48,7 @@ void sshc_session_down(struct sshc_session *s, int code, long detail, const char
 		x->st = XS_DEAD;
 		if (!x->cancelled) {
 			x->cancelled = true;
-			loop_busy_dec();
+			sshc_exec_unbusy(x);
 			x->cb(NULL, &e, x->arg);
 		}
 	}
@@ -76,7 +76,7 @@ static void exec_deliver(struct sshc_session *s, struct sshc_exec *x, int exit_s
 	r.err_len = x->err.len;
 	r.truncated = x->truncated;
 	x->cancelled = true;
-	loop_busy_dec();
+	sshc_exec_unbusy(x);
 	x->cb(&r, err, x->arg);
 	(void)s;
 }
@@ -90,7 +90,7 @@ static enum step exec_fail(struct sshc_session *s, struct sshc_exec *x, int rc, 
 	if (!x->cancelled) {
 		x->cancelled = true;
 		x->deadline = mono_ms() + SSHC_ZOMBIE_MS;
-		loop_busy_dec();
+		sshc_exec_unbusy(x);
 		x->cb(NULL, &e, x->arg);
 	}
 	return STEP_PROGRESS;
@@ -103,8 +103,10 @@ static void keep(struct sshc_exec *x, int stream, const char *p, size_t n)
 	struct buf *b = stream ? &x->err : &x->out;
 	size_t room = x->max_bytes > b->len ? x->max_bytes - b->len : 0;
 	size_t take = n < room ? n : room;
-	if (take)
+	if (take) {
 		buf_append(b, p, take);
+		x->fresh = true;
+	}
 	if (take < n) {
 		x->truncated = true;
 		x->dropped += n - take;
@@ -189,7 +191,8 @@ static enum step exec_step(struct sshc_session *s, struct sshc_exec *x)
 		if (s->opening && s->opening != x)
 			return STEP_BLOCKED;
 		s->opening = x;
-		LIBSSH2_CHANNEL *ch = libssh2_channel_open_session(s->ssh);
+		LIBSSH2_CHANNEL *ch =
+		    x->pump ? sshc_tunnel_channel(s, x) : libssh2_channel_open_session(s->ssh);
 		if (!ch) {
 			int e = libssh2_session_last_errno(s->ssh);
 			if (e == LIBSSH2_ERROR_EAGAIN)
@@ -202,7 +205,7 @@ static enum step exec_step(struct sshc_session *s, struct sshc_exec *x)
 		s->opening = NULL;
 		x->ch = ch;
 		/* cancelled: never run it; a ping runs nothing at all */
-		x->st = (x->cancelled || x->ping) ? XS_CLOSE : XS_EXEC;
+		x->st = (x->cancelled || x->ping) ? XS_CLOSE : x->pump ? XS_READ : XS_EXEC;
 		progress = true;
 	}
 	if (x->st == XS_EXEC && x->cancelled && !x->exec_started)
@@ -220,6 +223,18 @@ static enum step exec_step(struct sshc_session *s, struct sshc_exec *x)
 		x->st = XS_READ;
 		progress = true;
 	}
+	if (x->st == XS_READ && x->pump) {
+		int rc = x->cancelled ? 1 : sshc_pump_step(x, &progress);
+		if (rc < 0) {
+			if (sshc_transport_error(rc))
+				return sshc_lost(s, rc, "forwarding through the tunnel");
+			return exec_fail(s, x, rc, "forwarding through the tunnel");
+		}
+		if (rc == 0)
+			return progress ? STEP_PROGRESS : STEP_BLOCKED;
+		x->st = XS_CLOSE;
+		progress = true;
+	}
 	if (x->st == XS_READ) {
 		if (!x->cancelled) {
 			for (int stream = 0; stream < 2; stream++) {
@@ -230,6 +245,11 @@ static enum step exec_step(struct sshc_session *s, struct sshc_exec *x)
 					return exec_fail(s, x, rc, "reading command output");
 				}
 			}
+		}
+		if (x->fresh && x->out_cb && !x->cancelled) {
+			x->fresh = false;
+			x->out_cb(x->out.data ? x->out.data : "", x->out.len,
+				  x->err.data ? x->err.data : "", x->err.len, x->out_arg);
 		}
 		if (x->cancelled || x->cut || libssh2_channel_eof(x->ch)) {
 			x->st = XS_CLOSE;
@@ -292,18 +312,20 @@ static void exec_deferred(void *arg)
 	x->defer = NULL;
 	x->st = XS_DEAD;
 	x->cancelled = true;
-	loop_busy_dec();
+	sshc_exec_unbusy(x);
 	x->cb(NULL, &x->defer_err, x->arg);
 	if (!s->closed)
 		sshc_reap(s);
 }
 
 static struct sshc_exec *exec_start(struct sshc_session *s, const char *command, bool ping,
-				    size_t max_bytes, long timeout_ms, sshc_exec_cb cb, void *arg)
+				    struct sshc_pump *pump, size_t max_bytes, long timeout_ms,
+				    sshc_exec_cb cb, void *arg)
 {
 	struct sshc_exec *x = xcalloc(1, sizeof *x);
 	x->s = s;
 	x->ping = ping;
+	x->pump = pump;
 	x->cmd = xstrdup(ping ? "(ping)" : command ? command : "");
 	x->max_bytes = max_bytes ? max_bytes : SSHC_MAX_BYTES;
 	x->deadline = mono_ms() + (timeout_ms > 0 ? timeout_ms : SSHC_EXEC_MS);
@@ -313,7 +335,8 @@ static struct sshc_exec *exec_start(struct sshc_session *s, const char *command,
 	buf_init(&x->err);
 	*s->ops_tail = x;
 	s->ops_tail = &x->next;
-	loop_busy_inc();
+	if (!x->pump)
+		loop_busy_inc();
 	if (s->closed || s->st != SS_UP || !x->cmd[0]) {
 		x->st = XS_DEFER;
 		if (!x->cmd[0])
@@ -325,7 +348,7 @@ static struct sshc_exec *exec_start(struct sshc_session *s, const char *command,
 		if (s->closed) { /* misuse: the session is gone, so is any callback */
 			x->st = XS_DEAD;
 			x->cancelled = true;
-			loop_busy_dec();
+			sshc_exec_unbusy(x);
 		} else {
 			x->defer = loop_defer(exec_deferred, x);
 		}
@@ -340,12 +363,35 @@ static struct sshc_exec *exec_start(struct sshc_session *s, const char *command,
 struct sshc_exec *sshc_exec(struct sshc_session *s, const char *command, size_t max_bytes,
 			    long timeout_ms, sshc_exec_cb cb, void *arg)
 {
-	return exec_start(s, command, false, max_bytes, timeout_ms, cb, arg);
+	return exec_start(s, command, false, NULL, max_bytes, timeout_ms, cb, arg);
 }
 
 struct sshc_exec *sshc_ping(struct sshc_session *s, long timeout_ms, sshc_exec_cb cb, void *arg)
 {
-	return exec_start(s, NULL, true, 0, timeout_ms, cb, arg);
+	return exec_start(s, NULL, true, NULL, 0, timeout_ms, cb, arg);
+}
+
+/* A tunnel lives as long as the session that runs over it, so it never
+ * counts as work in flight (the headless driver waits for none). */
+void sshc_exec_unbusy(struct sshc_exec *x)
+{
+	if (!x->pump)
+		loop_busy_dec();
+}
+
+struct sshc_exec *sshc_tunnel_open(struct sshc_session *s, const char *host, int port,
+				   struct sshc_pump *pump, sshc_exec_cb cb, void *arg)
+{
+	struct sshc_exec *x = exec_start(s, host, false, pump, 0, 0, cb, arg);
+	x->tport = port;
+	x->deadline = INT64_MAX;
+	return x;
+}
+
+void sshc_exec_on_output(struct sshc_exec *x, sshc_output_cb cb, void *arg)
+{
+	x->out_cb = cb;
+	x->out_arg = arg;
 }
 
 void sshc_exec_cancel(struct sshc_exec *x)
@@ -354,7 +400,7 @@ void sshc_exec_cancel(struct sshc_exec *x)
 		return;
 	struct sshc_session *s = x->s;
 	x->cancelled = true;
-	loop_busy_dec();
+	sshc_exec_unbusy(x);
 	if (x->defer) {
 		loop_defer_cancel(x->defer);
 		x->defer = NULL;

@@ -53,6 +53,13 @@ struct sshc_exec {
 	bool exec_started; /* libssh2_channel_exec was called (its state is live) */
 	bool close_sent;   /* libssh2_channel_close returned: never call it again */
 	bool ping;	   /* sshc_ping: open and close a channel, run nothing */
+	/* sshc_tunnel_open: a direct-tcpip channel to cmd:tport whose bytes
+	 * the pump (sshc_jump.c) moves to and from a local socket */
+	struct sshc_pump *pump;
+	int tport;
+	sshc_output_cb out_cb; /* sshc_exec_on_output */
+	void *out_arg;
+	bool fresh; /* bytes kept since out_cb last ran */
 	bool truncated;
 	char *cmd;
 	LIBSSH2_CHANNEL *ch;
@@ -98,6 +105,7 @@ struct sshc_session {
 	bool io_dead;	   /* teardown: our send swallows, recv reads EOF */
 	bool call_pending; /* the last handshake/auth call returned EAGAIN */
 	uint64_t nrecv;	   /* bytes libssh2 took from the socket */
+	uint64_t nsent;	   /* bytes libssh2 handed us to send (queued ones too) */
 
 	/* auth */
 	enum aphase ap;
@@ -107,6 +115,11 @@ struct sshc_session {
 	size_t key_idx;
 	bool key_started;
 	struct buf tried;
+
+	/* ProxyJump (sshc_jump.c): the bastion's session and the tunnel on it,
+	 * both owned by this session and ended with its transport */
+	struct sshc_session *jump;
+	struct sshc_exec *tunnel;
 
 	char banner[128];
 	char fp[64];
@@ -139,9 +152,30 @@ void sshc_teardown(struct sshc_session *s, bool graceful);
 void sshc_connect_fail(struct sshc_session *s, int code, long detail, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+void sshc_start_fd(struct sshc_session *s, int fd);
+/* loop_defer callback: reports s->fail_err as the connect's result. */
+void sshc_fail_deferred(void *arg);
+
+/* sshc_jump.c: ProxyJump over a direct-tcpip channel of a bastion session */
+struct sshc_pump;
+/* Connects the bastion named by spec, then runs s over a tunnel to s->host:
+ * s->port on it; failures go through sshc_connect_fail. */
+void sshc_jump_start(struct sshc_session *s, const struct sshc_opts *o);
+/* Ends s's bastion session and tunnel (no callbacks); safe when none. */
+void sshc_jump_end(struct sshc_session *s);
+/* The tunnel exec's open call (direct-tcpip instead of a session channel). */
+LIBSSH2_CHANNEL *sshc_tunnel_channel(struct sshc_session *s, struct sshc_exec *x);
+/* Moves bytes both ways between the channel and the local socket as far as
+ * they go without blocking. Returns 1 when the tunnel is over (either end
+ * closed), 0 to go on, or a negative libssh2 error. */
+int sshc_pump_step(struct sshc_exec *x, bool *progress);
+void sshc_pump_free(struct sshc_pump *p);
+
 /* sshc_io.c: helpers and the socket I/O libssh2 is given */
 void sshc_ascii_into(char *out, size_t n, const char *in, size_t len);
 char *sshc_ascii_dup(const char *in);
+char *sshc_home_dir(void);
+char *sshc_default_user(void);
 const char *sshc_errmsg(struct sshc_session *s);
 int sshc_block_dirs(struct sshc_session *s);
 bool sshc_transport_error(int rc);
@@ -162,5 +196,12 @@ enum step sshc_lost(struct sshc_session *s, int rc, const char *doing);
 bool sshc_has_active(struct sshc_session *s);
 void sshc_run_ops(struct sshc_session *s);
 void sshc_exec_timeout(struct sshc_session *s, struct sshc_exec *x, int64_t now);
+/* loop_busy_dec for an exec that counted (every one but a tunnel). */
+void sshc_exec_unbusy(struct sshc_exec *x);
+/* A channel to host:port that the pump serves; never times out, never
+ * counts in loop_busy; cb once when it ends (r with status 0 after a clean
+ * close by either end, or err). */
+struct sshc_exec *sshc_tunnel_open(struct sshc_session *s, const char *host, int port,
+				   struct sshc_pump *pump, sshc_exec_cb cb, void *arg);
 
 #endif

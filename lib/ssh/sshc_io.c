@@ -95,6 +95,32 @@ void sshc_set_err(struct mlc_err *e, int code, long detail, const char *fmt, va_
 	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
 }
 
+/* $HOME, else the password database's home. */
+char *sshc_home_dir(void)
+{
+	const char *h = getenv("HOME");
+	if (h && *h)
+		return xstrdup(h);
+	struct passwd *pw = getpwuid(getuid());
+	return xstrdup(pw && pw->pw_dir ? pw->pw_dir : "/");
+}
+
+/* $USER, else the password database's name. */
+char *sshc_default_user(void)
+{
+	const char *u = getenv("USER");
+	if (u && *u)
+		return xstrdup(u);
+	struct passwd *pw = getpwuid(getuid());
+	return xstrdup(pw && pw->pw_name ? pw->pw_name : "root");
+}
+
+void sshc_traffic(const struct sshc_session *s, uint64_t *sent, uint64_t *received)
+{
+	*sent = s ? s->nsent : 0;
+	*received = s ? s->nrecv : 0;
+}
+
 /* ---- socket I/O for libssh2: counts bytes in, and turns dead at teardown ---- */
 
 ssize_t sshc_io_recv(libssh2_socket_t fd, void *buf, size_t len, int flags, void **abstract)
@@ -179,6 +205,7 @@ ssize_t sshc_io_send(libssh2_socket_t fd, const void *buf, size_t len, int flags
 		buf_append(&s->obuf, buf, len);
 		if (!sshc_obuf_flush(s))
 			return -s->send_errno;
+		s->nsent += len;
 		return (ssize_t)len;
 	}
 	ssize_t n = raw_send(fd, buf, len);
@@ -189,5 +216,6 @@ ssize_t sshc_io_send(libssh2_socket_t fd, const void *buf, size_t len, int flags
 	}
 	if ((size_t)n < len)
 		buf_append(&s->obuf, (const char *)buf + n, len - (size_t)n);
+	s->nsent += len;
 	return (ssize_t)len;
 }

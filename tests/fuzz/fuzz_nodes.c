@@ -41,6 +41,13 @@ static void fuzz_tables(const char *s)
 	FUZZ_CHECK(ni_containers_running(c, n) <= n, "running <= total");
 	check_err(ni_parse_systemctl(s, u, 4, &n, &e), &e);
 	FUZZ_CHECK(n >= 0 && n <= 4, "units within room");
+	struct ni_compose p[4];
+	check_err(ni_parse_compose(s, p, 4, &n, &e), &e);
+	FUZZ_CHECK(n >= 0 && n <= 4, "compose projects within room");
+	for (int i = 0; i < n; i++) {
+		TERMINATED(p[i].name);
+		TERMINATED(p[i].files);
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -2,7 +2,8 @@
 # tests/ui/tmux.sh — end-to-end smoke tests of the real binary in a real
 # terminal (tmux): every service turns green; a killed service turns its row
 # down with the error while keys keep answering; restarted, it turns back;
-# q exits and gives the terminal back. Each wait polls the screen for a
+# S hands the terminal to ssh on a node and takes it back; q exits and
+# gives the terminal back. Each wait polls the screen for a
 # condition with a deadline; nothing depends on a fixed delay.
 . "$(dirname "$0")/lib.sh"
 SOCK=mlc-smoke-$$
@@ -47,6 +48,27 @@ if wait_for '^ mlflow .*● ok .*2\.12\.2' 15; then
 	ok tmux_restarted_service_back
 else
 	notok tmux_restarted_service_back "$(screen)"
+fi
+
+# S on a node: the console leaves the screen to the system ssh (a real
+# shell on the stack's head node), and takes it back when that exits
+tm send-keys -t smoke 8
+if wait_for '^ head +up ' 30; then
+	tm send-keys -t smoke S
+	# the remote shell answers with its node's name; the console is gone
+	tm send-keys -t smoke 'echo "node=$MLC_NODE"' Enter
+	if wait_for '^node=head' 20 && ! screen | grep -q ' 8 Nodes'; then
+		tm send-keys -t smoke 'exit 3' Enter
+		if wait_for 'shell on head ended: exit 3' 10 && wait_for '^ head +up ' 2; then
+			ok tmux_shell
+		else
+			notok tmux_shell "the console did not come back" "$(screen)"
+		fi
+	else
+		notok tmux_shell "no remote shell" "$(screen)"
+	fi
+else
+	notok tmux_shell "the fleet did not come up" "$(screen)"
 fi
 
 tm send-keys -t smoke q

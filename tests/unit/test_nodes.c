@@ -46,6 +46,10 @@ Test(nodes, uptime_forms)
 	cr_assert_lt(ni_parse_uptime("garbage", &u, &e), 0);
 	cr_assert(strstr(e.msg, "load average"));
 	cr_assert_lt(ni_parse_uptime("load average: x", &u, &e), 0);
+	/* an uptime no machine has (the fuzzer's find: it overflowed the sum) */
+	cr_assert_eq(ni_parse_uptime(" up 77777777777777777:12,  load average: 1, 2, 3", &u, &e),
+		     0);
+	cr_assert_eq(u.up_s, -1, "unknown, not a wrapped number");
 }
 
 Test(nodes, memory)
@@ -70,6 +74,10 @@ Test(nodes, memory)
 	cr_assert_eq(m.total, 16326332LL * 1024);
 	cr_assert_eq(m.used, (16326332LL - 8163166) * 1024);
 	cr_assert_lt(ni_parse_meminfo("nothing\n", &m, &e), 0);
+	/* a size past what kB → bytes can hold is no size (the fuzzer's find:
+	 * it overflowed the multiplication) */
+	cr_assert_lt(ni_parse_meminfo("MemTotal: 9223372036854775807 kB\n", &m, &e), 0);
+	cr_assert_lt(ni_parse_meminfo("MemTotal: -5 kB\n", &m, &e), 0);
 }
 
 Test(nodes, df_rows_and_fullest)
@@ -95,6 +103,9 @@ Test(nodes, df_rows_and_fullest)
 	free(s);
 	cr_assert_lt(ni_parse_df("Filesystem x\n/dev/sda1 12 x\n", d, 16, &n, &e), 0);
 	cr_assert(strstr(e.msg, "line 2"));
+	/* sizes no disk has (the fuzzer's find: they overflowed blocks → bytes) */
+	cr_assert_lt(ni_parse_df("/dev/x 9223372036854775807 1 1 1% /\n", d, 16, &n, &e), 0);
+	cr_assert_lt(ni_parse_df("/dev/x 10 -1 1 1% /\n", d, 16, &n, &e), 0);
 	/* more rows than room: the first ones kept */
 	cr_assert_eq(ni_parse_df("/a 1 1 0 100% /a\n/b 1 1 0 100% /b\n", d, 1, &n, &e), 0);
 	cr_assert_eq(n, 1);
@@ -122,6 +133,12 @@ Test(nodes, gpus)
 	cr_assert_lt(ni_parse_gpus("0, A100, x, 1, 2, 3, 4\n", g, 8, &n, &e), 0);
 	cr_assert_eq(ni_parse_gpus("", g, 8, &n, &e), 0);
 	cr_assert_eq(n, 0);
+	/* numbers no GPU reports stay within range instead of overflowing */
+	cr_assert_eq(ni_parse_gpus("1e300, A, nan, 1e300, -1e300, 9e99, inf\n", g, 8, &n, &e), 0);
+	cr_assert_eq(g[0].index, 1000000);
+	cr_assert_eq(g[0].util, -1);
+	cr_assert_eq(g[0].mem_used, (int64_t)1e12);
+	cr_assert_eq(g[0].mem_total, -1);
 }
 
 Test(nodes, docker)
@@ -170,6 +187,12 @@ Test(nodes, ray_status)
 	cr_assert_eq(r.alive, 2);
 	cr_assert_eq(r.pending, 1);
 	cr_assert_eq(r.failures, 1);
+	/* counts no cluster has (the fuzzer's find: they overflowed the sum) */
+	cr_assert_eq(ni_parse_ray("Node status\nActive:\n -1395101695 a\n -1395101696 b\n 2 c\n"
+				  " 999999 d\n 999999 e\n",
+				  &r, &e),
+		     0);
+	cr_assert_eq(r.alive, NI_RAY_MAX_NODES);
 }
 
 Test(nodes, systemctl)
@@ -185,4 +208,32 @@ Test(nodes, systemctl)
 	cr_assert_str_eq(u[1].active, "failed");
 	free(s);
 	cr_assert_lt(ni_parse_systemctl("Id=x\nnonsense\n", u, 4, &n, &e), 0);
+}
+
+Test(nodes, compose_ls)
+{
+	struct ni_compose c[4];
+	int n = -1;
+	struct mlc_err e;
+	char *s = fx("head/docker-compose.out");
+	cr_assert_eq(ni_parse_compose(s, c, 4, &n, &e), 0, "%s", e.msg);
+	cr_assert_eq(n, 2);
+	cr_assert_str_eq(c[0].name, "platform");
+	cr_assert_str_eq(c[0].status, "running(3)");
+	cr_assert_str_eq(c[0].files, "/opt/platform/docker-compose.yml");
+	cr_assert_str_eq(c[1].status, "exited(1), running(1)");
+	free(s);
+	cr_assert_eq(ni_parse_compose(s = fx("head/docker-compose.out"), c, 1, &n, &e), 0);
+	cr_assert_eq(n, 1, "capped at max");
+	free(s);
+	cr_assert_eq(ni_parse_compose(" \n", c, 4, &n, &e), 0);
+	cr_assert_eq(n, 0, "no output: no project");
+	cr_assert_eq(ni_parse_compose("[]", c, 4, &n, &e), 0);
+	cr_assert_eq(n, 0);
+	cr_assert_lt(ni_parse_compose("{\"Name\":\"x\"}", c, 4, &n, &e), 0);
+	cr_assert(strstr(e.msg, "array"), "%s", e.msg);
+	cr_assert_lt(ni_parse_compose("[{\"Name\":3}]", c, 4, &n, &e), 0);
+	cr_assert(strstr(e.msg, "[0].Name"), "%s", e.msg);
+	cr_assert_lt(ni_parse_compose("[{\"Name\":\"x\"", c, 4, &n, &e), 0);
+	cr_assert_eq(ni_parse_compose("[1]", c, 4, &n, &e) < 0, true);
 }

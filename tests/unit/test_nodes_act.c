@@ -11,6 +11,8 @@
 #include "lib/core/config.h"
 #include "lib/core/util.h"
 #include "lib/ssh/nodeact.h"
+#include "lib/ssh/nodegate.h"
+#include "lib/ssh/nodeplan.h"
 
 static struct config cfg;
 
@@ -105,4 +107,90 @@ Test(nodes_act, section_errors, .fini = fini)
 	cr_assert(strstr(e.msg, "command is required"), "%s", e.msg);
 	cr_assert_lt(nodeact_find(&cfg, "y", &a, &e), 0);
 	cr_assert(strstr(e.msg, ":5: [action y]") || strstr(e.msg, "confirm"), "%s", e.msg);
+}
+
+static char *joined(char **v)
+{
+	struct buf b;
+	buf_init(&b);
+	for (char **a = v; *a; a++)
+		buf_printf(&b, "%s[%s]", a == v ? "" : " ", *a);
+	return buf_steal(&b);
+}
+
+Test(nodes_act, shell_argv)
+{
+	struct target t = {.name = "gpu-1",
+			   .host = "10.0.0.11",
+			   .port = 2222,
+			   .user = "ops",
+			   .identity = "/keys/gpu",
+			   .known_hosts = "/my hosts/kh",
+			   .accept_new = true,
+			   .jump = "ops@10.0.0.1:22"};
+	struct mlc_err e;
+	char **v = nodeact_shell_argv(&t, &e);
+	cr_assert_not_null(v, "%s", e.msg);
+	char *s = joined(v);
+	cr_assert_str_eq(s, "[ssh] [-p] [2222] [-l] [ops] [-i] [/keys/gpu] [-o] "
+			    "[UserKnownHostsFile=\"/my hosts/kh\"] [-o] "
+			    "[StrictHostKeyChecking=accept-new] [-J] [ops@10.0.0.1:22] [--] "
+			    "[10.0.0.11]");
+	free(s);
+	strv_free(v);
+	struct target bare = {.name = "h", .host = "h.example"};
+	v = nodeact_shell_argv(&bare, &e);
+	s = joined(v);
+	cr_assert_str_eq(s, "[ssh] [--] [h.example]", "defaults left to ssh itself");
+	free(s);
+	strv_free(v);
+	/* a value ssh would take as an option, or a control character */
+	struct target bad[] = {
+	    {.name = "a", .host = "-oProxyCommand=touch /tmp/x"},
+	    {.name = "b", .host = "h", .user = "-oProxyCommand=x"},
+	    {.name = "c", .host = "h", .jump = "-oProxyCommand=x"},
+	    {.name = "d", .host = "h\nx"},
+	    {.name = "e", .host = ""},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		cr_assert_null(nodeact_shell_argv(&bad[i], &e), "%s", bad[i].name);
+		cr_assert_eq(e.code, MLC_ERR_USAGE);
+	}
+}
+
+Test(nodes_act, plan_gate_forms, .fini = fini)
+{
+	load("[action a]\ncommand = true\non = all\n"
+	     "[plan p]\nrun = a\nwait = 30s tcp 10.0.0.1:6379\nwait = 2m http "
+	     "http://10.0.0.1:8265/api/version\nwait = 5s tcp [::1]:22\n"
+	     "[plan bad1]\nwait = 30s tcp 10.0.0.1\n"
+	     "[plan bad2]\nwait = 30s http ftp://x/\n"
+	     "[plan bad3]\nwait = 30s tcp host:0\n");
+	struct plan_step *s;
+	int n;
+	struct mlc_err e;
+	cr_assert_eq(nodeplan_read(&cfg, "p", &s, &n, &e), 0, "%s", e.msg);
+	cr_assert_eq(n, 4);
+	cr_assert_eq(s[1].kind, PK_WAIT_TCP);
+	cr_assert_str_eq(s[1].command, "10.0.0.1:6379");
+	cr_assert_eq(s[1].timeout_ms, 30000);
+	cr_assert_eq(s[2].kind, PK_WAIT_HTTP);
+	cr_assert_str_eq(s[2].command, "http://10.0.0.1:8265/api/version");
+	cr_assert_eq(s[2].timeout_ms, 120000);
+	cr_assert_eq(s[3].kind, PK_WAIT_TCP);
+	free(s);
+	for (int i = 1; i <= 3; i++) {
+		char name[16];
+		snprintf(name, sizeof name, "bad%d", i);
+		cr_assert_lt(nodeplan_read(&cfg, name, &s, &n, &e), 0, "%s", name);
+		cr_assert(strstr(e.msg, "'TIMEOUT tcp HOST:PORT'"), "%s", e.msg);
+	}
+	char host[64];
+	int port;
+	cr_assert_eq(nodegate_hostport("[::1]:22", host, sizeof host, &port), 0);
+	cr_assert_str_eq(host, "::1");
+	cr_assert_eq(port, 22);
+	cr_assert_lt(nodegate_hostport(":22", host, sizeof host, &port), 0);
+	cr_assert_lt(nodegate_hostport("h:22x", host, sizeof host, &port), 0);
+	cr_assert_lt(nodegate_hostport("[::1]22", host, sizeof host, &port), 0);
 }
