@@ -2,14 +2,14 @@
  * CreateMultipartUpload, UploadPart with up to `concurrency` parts in
  * flight, CompleteMultipartUpload with the parts' ETags, and
  * AbortMultipartUpload after any failure or a cancel, so that the console
- * leaves no parts behind; plus ListMultipartUploads, ListParts and the abort
- * of one upload for the incomplete-uploads view. Parts are read from the
- * file and hashed (SHA-256, the SigV4 payload hash) on libuv's thread pool,
- * never on the loop thread. A failed UploadPart is sent again twice, after
+ * leaves no parts behind (the listings are in s3c_mpu_list.c). Parts are
+ * read from the file and hashed (SHA-256, the SigV4 payload hash) on libuv's
+ * thread pool, never on the loop thread. A failed UploadPart is sent again twice, after
  * a timer's backoff. Create, Complete and Abort leave audit lines. Every
  * callback runs once, from the loop, unless cancelled first. */
 #include "lib/s3/s3c.h"
 #include "lib/s3/s3c_int.h"
+#include "lib/s3/s3c_mpu_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -28,158 +28,6 @@
 #include "lib/core/loop.h"
 #include "lib/core/util.h"
 #include "lib/s3/s3_mpu.h"
-
-#define MPU_MAX_PARTS  10000
-#define MPU_MIN_PART   ((int64_t)5 << 20)
-#define MPU_MAX_OBJECT ((int64_t)5 << 40)
-#define MPU_RETRIES    2
-#define MPU_BACKOFF_MS 200
-#define MPU_LIST_MAX   100000
-
-enum mop { MOP_UPLOAD, MOP_UPLOADS, MOP_PARTS, MOP_ABORT };
-
-/* One part being read, sent or waiting to be sent again. It outlives its
- * upload while a read runs on the pool or its timer closes (m NULL then). */
-struct slot {
-	struct s3c_mpu *m;
-	int idx; /* the part's index (number - 1) */
-	char *buf;
-	size_t len;
-	char sha[2 * DIGEST_SHA256_LEN + 1];
-	int fd; /* the upload's file, read at off */
-	int64_t off;
-	int rerr; /* errno of the read, 0 when it worked */
-	struct http_req *http;
-	uv_work_t work;
-	uv_timer_t timer;
-	bool working, timer_open;
-	int tries;
-	int64_t sent;
-};
-
-struct s3c_mpu {
-	enum mop op;
-	const struct target *t;
-	char *bucket, *key, *path, *upload_id;
-	void *arg;
-	s3c_progress_cb progress;
-	s3c_done_cb done;
-	s3c_err_cb err_cb;
-	s3c_uploads_cb uploads_cb;
-	s3c_parts_cb parts_cb;
-	struct http_req *http; /* Create, Complete, Abort or a listing page */
-	struct loop_defer *early;
-	struct mlc_err err;
-	/* upload */
-	int fd;
-	int64_t size, part_size, done_bytes;
-	int nparts, next, ndone, concurrency;
-	struct s3_part *parts;
-	struct slot **slots; /* concurrency entries, NULL when free */
-	bool failed, cancelled, detached, completing;
-	int64_t t0;
-	/* listings */
-	struct s3_upload *ups;
-	size_t nups;
-	char *marker, *marker2;
-	int64_t parts_bytes;
-	long nparts_listed;
-	bool busy;
-};
-
-static void mpu_free(struct s3c_mpu *m)
-{
-	if (m->busy)
-		loop_busy_dec();
-	if (m->fd >= 0)
-		close(m->fd);
-	for (size_t i = 0; i < m->nups; i++) {
-		free(m->ups[i].key);
-		free(m->ups[i].upload_id);
-		free(m->ups[i].storage_class);
-	}
-	free(m->ups);
-	free(m->slots);
-	free(m->parts);
-	free(m->bucket);
-	free(m->key);
-	free(m->path);
-	free(m->upload_id);
-	free(m->marker);
-	free(m->marker2);
-	free(m);
-}
-
-static struct s3c_mpu *mpu_new(enum mop op, const struct target *t, const char *bucket,
-			       const char *key, void *arg)
-{
-	struct s3c_mpu *m = xcalloc(1, sizeof *m);
-	m->op = op;
-	m->t = t;
-	m->bucket = xstrdup(bucket);
-	m->key = key ? xstrdup(key) : NULL;
-	m->arg = arg;
-	m->fd = -1;
-	m->busy = true;
-	loop_busy_inc();
-	return m;
-}
-
-/* The error of a failed answer or transport: names op and s3://bucket/key. */
-static void answer_err(const struct s3c_mpu *m, const char *op, const struct http_resp *resp,
-		       const struct mlc_err *herr, struct mlc_err *e)
-{
-	if (herr)
-		mlc_err_set(e, herr->code, herr->detail, "%s s3://%s/%s: %s", op, m->bucket,
-			    m->key ? m->key : "", herr->msg);
-	else
-		s3_http_err(e, op, m->bucket, m->key, resp->status, NULL, resp->body,
-			    resp->body_len);
-}
-
-/* Sends METHOD on bucket (and key when given) with the canonical query
- * built from pairs and an optional XML body. */
-static struct http_req *mpu_send(struct s3c_mpu *m, const char *method, const char *key,
-				 const char *const *pairs, const char *body, size_t blen,
-				 const char *sha_hex, http_done_cb done, void *arg)
-{
-	char *q = s3_canonical_query(pairs);
-	struct http_opts o;
-	const char *headers[8];
-	struct s3_scratch sc;
-	char hash_hdr[128];
-	s3_request_opts(m->t, method, m->bucket, key, q, &o, headers, &sc);
-	if (!key) { /* path style: /bucket?query, as ListObjectsV2 sends it */
-		char *qm = strstr(sc.url, "/?");
-		if (qm && !m->t->virtual_host)
-			memmove(qm, qm + 1, strlen(qm));
-	}
-	if (sha_hex) {
-		s3c_set_payload_hash(headers, hash_hdr, sizeof hash_hdr, sha_hex);
-		int h = 0;
-		while (headers[h])
-			h++;
-		if (body && body[0] == '<')
-			headers[h++] = "Content-Type: application/xml";
-		headers[h] = NULL;
-	}
-	o.body = body;
-	o.body_len = blen;
-	o.timeout_ms = 120000;
-	o.max_bytes = 16u << 20;
-	struct http_req *r = http_request(&o, done, arg);
-	s3_scratch_free(&sc);
-	free(q);
-	return r;
-}
-
-static void audit(const struct s3c_mpu *m, const char *what, const struct mlc_err *err,
-		  const char *ok)
-{
-	char *req = xasprintf("%s s3://%s/%s", what, m->bucket, m->key ? m->key : "");
-	log_audit(m->t->name, req, err ? err->msg : ok);
-	free(req);
-}
 
 /* ---- parts -------------------------------------------------------------- */
 
@@ -226,7 +74,7 @@ static void mpu_finish(struct s3c_mpu *m, const struct mlc_err *e)
 {
 	if (!m->detached)
 		m->done(e ? 0 : m->size, e, m->arg);
-	mpu_free(m);
+	s3c_mpu_free(m);
 }
 
 static void abort_done(const struct http_resp *resp, const struct mlc_err *herr, void *arg)
@@ -236,10 +84,10 @@ static void abort_done(const struct http_resp *resp, const struct mlc_err *herr,
 	struct mlc_err e;
 	bool ok = !herr && resp->status >= 200 && resp->status < 300;
 	if (!ok)
-		answer_err(m, "AbortMultipartUpload", resp, herr, &e);
+		s3c_mpu_answer_err(m, "AbortMultipartUpload", resp, herr, &e);
 	char what[600];
-	snprintf(what, sizeof what, "DELETE (AbortMultipartUpload %s)", m->upload_id);
-	audit(m, what, ok ? NULL : &e, "aborted");
+	snprintf(what, sizeof what, "DELETE ?uploadId=%s (AbortMultipartUpload)", m->upload_id);
+	s3c_mpu_audit(m, what, ok ? NULL : &e, "aborted");
 	struct mlc_err out = m->err;
 	char tail[300];
 	snprintf(
@@ -268,26 +116,31 @@ static void mpu_fail(struct s3c_mpu *m, const struct mlc_err *e)
 		return;
 	}
 	const char *pairs[] = {"uploadId", m->upload_id, NULL};
-	m->http = mpu_send(m, "DELETE", m->key, pairs, NULL, 0, NULL, abort_done, m);
+	m->http = s3c_mpu_send(m, "DELETE", m->key, pairs, NULL, 0, NULL, abort_done, m);
 }
 
 static void pump(struct s3c_mpu *m);
+
+/* Bytes of the parts done and of those on their way. */
+static void report(struct s3c_mpu *m)
+{
+	if (!m->progress)
+		return;
+	int64_t sum = m->done_bytes;
+	for (int i = 0; i < m->concurrency; i++)
+		if (m->slots[i])
+			sum += m->slots[i]->sent;
+	m->progress(sum, m->size, m->arg);
+}
 
 static void part_progress(int64_t now, int64_t total, void *arg)
 {
 	struct slot *s = arg;
 	(void)total;
-	struct s3c_mpu *m = s->m;
-	if (!m || now < s->sent)
+	if (!s->m || now <= s->sent)
 		return;
 	s->sent = MLC_MIN(now, (int64_t)s->len);
-	if (m->progress) {
-		int64_t sum = m->done_bytes;
-		for (int i = 0; i < m->concurrency; i++)
-			if (m->slots[i])
-				sum += m->slots[i]->sent;
-		m->progress(sum, m->size, m->arg);
-	}
+	report(s->m);
 }
 
 static void part_send(struct slot *s);
@@ -325,7 +178,7 @@ static void part_done(const struct http_resp *resp, const struct mlc_err *herr, 
 	}
 	if (!ok) {
 		struct mlc_err e;
-		answer_err(m, op, resp, herr, &e);
+		s3c_mpu_answer_err(m, op, resp, herr, &e);
 		if (s->tries < MPU_RETRIES && retryable(resp, herr)) {
 			log_msg(LOG_WARN, "%s; sending it again", e.msg);
 			s->sent = 0;
@@ -349,8 +202,7 @@ static void part_done(const struct http_resp *resp, const struct mlc_err *herr, 
 		if (m->slots[i] == s)
 			m->slots[i] = NULL;
 	slot_drop(s);
-	if (m->progress)
-		part_progress(0, 0, &(struct slot){.m = m});
+	report(m);
 	pump(m);
 }
 
@@ -449,7 +301,7 @@ static void complete_done(const struct http_resp *resp, const struct mlc_err *he
 	char etag[80] = "";
 	bool ok = !herr && resp->status >= 200 && resp->status < 300;
 	if (!ok)
-		answer_err(m, "CompleteMultipartUpload", resp, herr, &e);
+		s3c_mpu_answer_err(m, "CompleteMultipartUpload", resp, herr, &e);
 	/* S3 may answer 200 and put an <Error> in the body. */
 	else if (s3_parse_mpu_complete(resp->body, resp->body_len, etag, sizeof etag, &e) < 0) {
 		ok = false;
@@ -460,15 +312,15 @@ static void complete_done(const struct http_resp *resp, const struct mlc_err *he
 			    m->bucket, m->key, ce);
 	}
 	char what[1200], res[200];
-	snprintf(what, sizeof what, "PUT (multipart upload %s, %d parts) from %s", m->upload_id,
-		 m->nparts, m->path);
+	snprintf(what, sizeof what, "POST ?uploadId=%s (CompleteMultipartUpload, %d parts) from %s",
+		 m->upload_id, m->nparts, m->path);
 	snprintf(res, sizeof res, "completed, %" PRId64 " bytes", m->size);
 	if (!ok) {
-		audit(m, what, &e, NULL);
+		s3c_mpu_audit(m, what, &e, NULL);
 		mpu_fail(m, &e);
 		return;
 	}
-	audit(m, what, NULL, res);
+	s3c_mpu_audit(m, what, NULL, res);
 	mpu_finish(m, NULL);
 }
 
@@ -482,7 +334,7 @@ static void complete(struct s3c_mpu *m)
 	digest_sha256(body, blen, d);
 	s3c_hex_of(d, sizeof d, hex);
 	const char *pairs[] = {"uploadId", m->upload_id, NULL};
-	m->http = mpu_send(m, "POST", m->key, pairs, body, blen, hex, complete_done, m);
+	m->http = s3c_mpu_send(m, "POST", m->key, pairs, body, blen, hex, complete_done, m);
 	free(body);
 }
 
@@ -493,12 +345,12 @@ static void create_done(const struct http_resp *resp, const struct mlc_err *herr
 	struct mlc_err e;
 	bool ok = !herr && resp->status >= 200 && resp->status < 300;
 	if (!ok)
-		answer_err(m, "CreateMultipartUpload", resp, herr, &e);
+		s3c_mpu_answer_err(m, "CreateMultipartUpload", resp, herr, &e);
 	else if (s3_parse_mpu_initiate(resp->body, resp->body_len, &m->upload_id, &e) < 0)
 		ok = false;
 	char res[200];
 	snprintf(res, sizeof res, "upload id %s", m->upload_id ? m->upload_id : "");
-	audit(m, "POST (CreateMultipartUpload)", ok ? NULL : &e, res);
+	s3c_mpu_audit(m, "POST ?uploads (CreateMultipartUpload)", ok ? NULL : &e, res);
 	if (!ok) {
 		mpu_fail(m, &e);
 		return;
@@ -534,7 +386,7 @@ struct s3c_mpu *s3c_put_multipart(const struct target *t, const char *bucket, co
 				  const char *path, s3c_progress_cb progress, s3c_done_cb cb,
 				  void *arg)
 {
-	struct s3c_mpu *m = mpu_new(MOP_UPLOAD, t, bucket, key, arg);
+	struct s3c_mpu *m = s3c_mpu_new(MOP_UPLOAD, t, bucket, key, arg);
 	m->done = cb;
 	m->progress = progress;
 	m->path = xstrdup(path);
@@ -565,7 +417,7 @@ struct s3c_mpu *s3c_put_multipart(const struct target *t, const char *bucket, co
 	for (int i = 0; i < m->nparts; i++)
 		m->parts[i].number = i + 1;
 	const char *pairs[] = {"uploads", "", NULL};
-	m->http = mpu_send(m, "POST", key, pairs, NULL, 0, NULL, create_done, m);
+	m->http = s3c_mpu_send(m, "POST", key, pairs, NULL, 0, NULL, create_done, m);
 	return m;
 }
 
@@ -609,7 +461,7 @@ void s3c_mpu_cancel(struct s3c_mpu *m)
 		return;
 	if (m->early) {
 		loop_defer_cancel(m->early);
-		mpu_free(m);
+		s3c_mpu_free(m);
 		return;
 	}
 	if (m->op == MOP_UPLOAD && !m->failed) {
@@ -625,161 +477,5 @@ void s3c_mpu_cancel(struct s3c_mpu *m)
 	}
 	if (m->http)
 		http_cancel(m->http);
-	mpu_free(m);
-}
-
-/* ---- incomplete uploads --------------------------------------------------- */
-
-static void uploads_page(struct s3c_mpu *m);
-
-static void uploads_done(const struct http_resp *resp, const struct mlc_err *herr, void *arg)
-{
-	struct s3c_mpu *m = arg;
-	m->http = NULL;
-	struct mlc_err e;
-	struct s3_uploads_page pg;
-	if (herr || resp->status != 200) {
-		answer_err(m, "ListMultipartUploads", resp, herr, &e);
-		m->uploads_cb(NULL, 0, false, &e, m->arg);
-		mpu_free(m);
-		return;
-	}
-	if (s3_parse_uploads(resp->body, resp->body_len, &pg, &e) < 0) {
-		m->uploads_cb(NULL, 0, false, &e, m->arg);
-		mpu_free(m);
-		return;
-	}
-	m->ups = xrealloc(m->ups, (m->nups + pg.n + 1) * sizeof *m->ups);
-	memcpy(m->ups + m->nups, pg.uploads, pg.n * sizeof *pg.uploads);
-	m->nups += pg.n;
-	free(pg.uploads);
-	pg.uploads = NULL;
-	pg.n = 0;
-	/* A page that moves no marker forward would loop for ever. */
-	bool more = pg.is_truncated && pg.next_key_marker &&
-		    (!m->marker || strcmp(pg.next_key_marker, m->marker) ||
-		     (pg.next_upload_id_marker && m->marker2 &&
-		      strcmp(pg.next_upload_id_marker, m->marker2)));
-	bool capped = more && m->nups >= MPU_LIST_MAX;
-	if (more && !capped) {
-		free(m->marker);
-		free(m->marker2);
-		m->marker = pg.next_key_marker;
-		m->marker2 = pg.next_upload_id_marker;
-		pg.next_key_marker = pg.next_upload_id_marker = NULL;
-		s3_uploads_page_free(&pg);
-		uploads_page(m);
-		return;
-	}
-	s3_uploads_page_free(&pg);
-	m->uploads_cb(m->ups, m->nups, capped, NULL, m->arg);
-	mpu_free(m);
-}
-
-static void uploads_page(struct s3c_mpu *m)
-{
-	const char *pairs[10];
-	int n = 0;
-	pairs[n++] = "encoding-type";
-	pairs[n++] = "url";
-	if (m->marker) {
-		pairs[n++] = "key-marker";
-		pairs[n++] = m->marker;
-	}
-	pairs[n++] = "uploads";
-	pairs[n++] = "";
-	if (m->marker2) {
-		pairs[n++] = "upload-id-marker";
-		pairs[n++] = m->marker2;
-	}
-	pairs[n] = NULL;
-	m->http = mpu_send(m, "GET", NULL, pairs, NULL, 0, NULL, uploads_done, m);
-}
-
-struct s3c_mpu *s3c_list_uploads(const struct target *t, const char *bucket, s3c_uploads_cb cb,
-				 void *arg)
-{
-	struct s3c_mpu *m = mpu_new(MOP_UPLOADS, t, bucket, NULL, arg);
-	m->uploads_cb = cb;
-	uploads_page(m);
-	return m;
-}
-
-static void parts_page(struct s3c_mpu *m, int marker);
-
-static void parts_done(const struct http_resp *resp, const struct mlc_err *herr, void *arg)
-{
-	struct s3c_mpu *m = arg;
-	m->http = NULL;
-	struct mlc_err e;
-	struct s3_parts_page pg;
-	if (herr || resp->status != 200 ||
-	    s3_parse_parts(resp->body, resp->body_len, &pg, &e) < 0) {
-		if (herr || resp->status != 200)
-			answer_err(m, "ListParts", resp, herr, &e);
-		m->parts_cb(0, 0, &e, m->arg);
-		mpu_free(m);
-		return;
-	}
-	for (size_t i = 0; i < pg.n; i++)
-		m->parts_bytes += MLC_MAX(pg.parts[i].size, 0);
-	m->nparts_listed += (long)pg.n;
-	bool more = pg.is_truncated && pg.next_marker > m->next && m->nparts_listed < MPU_LIST_MAX;
-	int marker = pg.next_marker;
-	s3_parts_page_free(&pg);
-	if (more) {
-		parts_page(m, marker);
-		return;
-	}
-	m->parts_cb(m->nparts_listed, m->parts_bytes, NULL, m->arg);
-	mpu_free(m);
-}
-
-static void parts_page(struct s3c_mpu *m, int marker)
-{
-	char mk[16];
-	snprintf(mk, sizeof mk, "%d", marker);
-	m->next = marker;
-	const char *pairs[] = {"part-number-marker", mk, "uploadId", m->upload_id, NULL};
-	if (!marker)
-		pairs[0] = "uploadId", pairs[1] = m->upload_id, pairs[2] = NULL;
-	m->http = mpu_send(m, "GET", m->key, pairs, NULL, 0, NULL, parts_done, m);
-}
-
-struct s3c_mpu *s3c_list_parts(const struct target *t, const char *bucket, const char *key,
-			       const char *upload_id, s3c_parts_cb cb, void *arg)
-{
-	struct s3c_mpu *m = mpu_new(MOP_PARTS, t, bucket, key, arg);
-	m->parts_cb = cb;
-	m->upload_id = xstrdup(upload_id);
-	parts_page(m, 0);
-	return m;
-}
-
-static void abort_one_done(const struct http_resp *resp, const struct mlc_err *herr, void *arg)
-{
-	struct s3c_mpu *m = arg;
-	m->http = NULL;
-	struct mlc_err e;
-	/* 404 NoSuchUpload: someone else aborted or completed it already. */
-	bool ok = !herr && ((resp->status >= 200 && resp->status < 300) || resp->status == 404);
-	if (!ok)
-		answer_err(m, "AbortMultipartUpload", resp, herr, &e);
-	char what[600], res[64];
-	snprintf(what, sizeof what, "DELETE (AbortMultipartUpload %s)", m->upload_id);
-	snprintf(res, sizeof res, "%ld, aborted", resp ? resp->status : 0L);
-	audit(m, what, ok ? NULL : &e, res);
-	m->err_cb(ok ? NULL : &e, m->arg);
-	mpu_free(m);
-}
-
-struct s3c_mpu *s3c_abort_upload(const struct target *t, const char *bucket, const char *key,
-				 const char *upload_id, s3c_err_cb cb, void *arg)
-{
-	struct s3c_mpu *m = mpu_new(MOP_ABORT, t, bucket, key, arg);
-	m->err_cb = cb;
-	m->upload_id = xstrdup(upload_id);
-	const char *pairs[] = {"uploadId", upload_id, NULL};
-	m->http = mpu_send(m, "DELETE", key, pairs, NULL, 0, NULL, abort_one_done, m);
-	return m;
+	s3c_mpu_free(m);
 }

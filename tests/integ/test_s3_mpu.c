@@ -433,20 +433,25 @@ Test(s3mpu, incomplete_uploads_listed_paged_and_aborted)
 	cr_assert_eq(uploads_left(&t), 2);
 }
 
-/* The stack's s3rver: a real server's multipart upload, read back. */
-Test(s3mpu, s3rver_completed_and_read_back)
+static struct target s3rver_target(void)
 {
 	const char *port = stackenv("S3_PORT");
 	cr_assert_not_null(port, "S3_PORT missing from the stack env");
-	char url[64];
+	static char url[64];
 	snprintf(url, sizeof url, "http://127.0.0.1:%s", port);
-	struct target t = {.name = "s3",
-			   .kind = TK_S3,
-			   .url = url,
-			   .access_key = (char *)stackenv("S3_ACCESS_KEY"),
-			   .secret_key = (char *)stackenv("S3_SECRET_KEY"),
-			   .region = "us-east-1",
-			   .part_size = (int64_t)5 << 20};
+	return (struct target){.name = "s3",
+			       .kind = TK_S3,
+			       .url = url,
+			       .access_key = (char *)stackenv("S3_ACCESS_KEY"),
+			       .secret_key = (char *)stackenv("S3_SECRET_KEY"),
+			       .region = "us-east-1",
+			       .part_size = (int64_t)5 << 20};
+}
+
+/* The stack's s3rver: a real server's multipart upload, read back. */
+Test(s3mpu, s3rver_completed_and_read_back)
+{
+	struct target t = s3rver_target();
 	snprintf(mv.dir, sizeof mv.dir, "/tmp/mlc-mpu-XXXXXX");
 	cr_assert_not_null(mkdtemp(mv.dir));
 	unsigned char *want = make_file();
@@ -458,4 +463,30 @@ Test(s3mpu, s3rver_completed_and_read_back)
 	cr_assert(!u.failed, "%s", u.err.msg);
 	read_back(&t, want);
 	free(want);
+	cr_assert_eq(uploads_left(&t), 0);
+	/* the stack's seeded world as it was: the object goes */
+	struct listed d = {0};
+	s3c_delete(&t, "data", "ckpt/model.bin", on_aborted, &d);
+	cr_assert(stackenv_run_until(&d.done, WAIT_MS));
+	cr_assert(!d.failed, "%s", d.err.msg);
+}
+
+/* The stack's s3rver: a cancel mid-way aborts (the launcher serves
+ * AbortMultipartUpload and ListMultipartUploads over s3rver's folders). */
+Test(s3mpu, s3rver_cancelled_leaves_nothing)
+{
+	struct target t = s3rver_target();
+	snprintf(mv.dir, sizeof mv.dir, "/tmp/mlc-mpu-XXXXXX");
+	cr_assert_not_null(mkdtemp(mv.dir));
+	free(make_file());
+	struct up u = {0};
+	struct s3c_mpu *m =
+	    s3c_put_multipart(&t, "data", "ckpt/cancelled.bin", mv.file, up_progress, up_done, &u);
+	cr_assert(stackenv_run_until(&u.moving, WAIT_MS));
+	cr_assert_eq(uploads_left(&t), 1);
+	s3c_mpu_abort(m);
+	cr_assert(stackenv_run_until(&u.done, WAIT_MS));
+	cr_assert_eq(u.err.code, MLC_ERR_CANCELLED, "%s", u.err.msg);
+	cr_assert(strstr(u.err.msg, "the multipart upload was aborted"), "%s", u.err.msg);
+	cr_assert_eq(uploads_left(&t), 0);
 }
