@@ -219,8 +219,9 @@ static void part_send(struct slot *s)
 	char hash_hdr[128];
 	s3_request_opts(m->t, "PUT", m->bucket, m->key, q, &o, headers, &sc);
 	s3c_set_payload_hash(headers, hash_hdr, sizeof hash_hdr, s->sha);
-	o.body = s->buf;
+	o.body = s->buf; /* freed only once the request is over (slot_drop) */
 	o.body_len = s->len;
+	o.body_borrowed = true;
 	o.timeout_ms = -1; /* the low-speed abort still applies */
 	o.on_progress = part_progress;
 	o.progress_arg = s;

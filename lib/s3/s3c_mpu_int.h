@@ -14,12 +14,13 @@
 #include "lib/s3/s3_mpu.h"
 #include "lib/s3/s3c.h"
 
-#define MPU_MAX_PARTS  10000
-#define MPU_MIN_PART   ((int64_t)5 << 20)
-#define MPU_MAX_OBJECT ((int64_t)5 << 40)
-#define MPU_RETRIES    2
-#define MPU_BACKOFF_MS 200
-#define MPU_LIST_MAX   100000
+#define MPU_MAX_PARTS	    10000
+#define MPU_MIN_PART	    ((int64_t)5 << 20)
+#define MPU_MAX_OBJECT	    ((int64_t)5 << 40)
+#define MPU_RETRIES	    2
+#define MPU_BACKOFF_MS	    200
+#define MPU_COMPLETE_WAIT_S 900 /* Complete, and the abort after it */
+#define MPU_LIST_MAX	    100000
 
 enum mop { MOP_UPLOAD, MOP_UPLOADS, MOP_PARTS, MOP_ABORT };
 

@@ -94,7 +94,10 @@ struct http_req *s3c_mpu_send(struct s3c_mpu *m, const char *method, const char 
 	}
 	o.body = body;
 	o.body_len = blen;
-	o.timeout_ms = 120000;
+	/* S3 may take minutes to assemble a large object (it sends blanks
+	 * meanwhile); s3rver sends nothing until it is done. */
+	o.timeout_ms = m->completing ? MPU_COMPLETE_WAIT_S * 1000L : 120000;
+	o.low_speed_s = m->completing ? MPU_COMPLETE_WAIT_S : 0;
 	o.max_bytes = 16u << 20;
 	struct http_req *r = http_request(&o, done, arg);
 	s3_scratch_free(&sc);
