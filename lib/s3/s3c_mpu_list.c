@@ -138,7 +138,8 @@ static void uploads_done(const struct http_resp *resp, const struct mlc_err *her
 		return;
 	}
 	m->ups = xrealloc(m->ups, (m->nups + pg.n + 1) * sizeof *m->ups);
-	memcpy(m->ups + m->nups, pg.uploads, pg.n * sizeof *pg.uploads);
+	if (pg.n)
+		memcpy(m->ups + m->nups, pg.uploads, pg.n * sizeof *pg.uploads);
 	m->nups += pg.n;
 	free(pg.uploads);
 	pg.uploads = NULL;
