@@ -203,6 +203,7 @@ fuzz:
 	    tests/fixtures/prefect tests/fixtures/airflow; \
 	  run s3 tests/fuzz/xml.dict tests/fixtures/s3/s3rver tests/fixtures/s3/minio \
 	    tests/fixtures/s3/s3rver-20minutes-5.0.0; \
+	  run s3_mpu tests/fuzz/xml.dict tests/fuzz/corpus/s3_mpu; \
 	  run config tests/fuzz/ini.dict tests/fuzz/corpus/config; \
 	  run sanitize "" tests/fuzz/corpus/sanitize; \
 	  run mlflow tests/fuzz/json.dict tests/fixtures/mlflow; \

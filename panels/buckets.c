@@ -324,7 +324,8 @@ static void bk_close(struct panel *p)
 }
 
 static const struct view_ops *const bk_views[] = {
-    &bk_stores_view, &bk_buckets_view, &bk_listing_view, &bk_du_view, &bk_object_view, NULL};
+    &bk_stores_view, &bk_buckets_view, &bk_listing_view, &bk_du_view,
+    &bk_object_view, &bk_uploads_view, &bk_upload_view,	 NULL};
 
 static const struct panel_ops buckets_ops = {
     .name = "buckets",

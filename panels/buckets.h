@@ -27,6 +27,7 @@ struct bk_panel {
 	const struct target **stores;
 	size_t nstores;
 	struct bk_job *jobs;
+	struct bk_mpu *mpus; /* multipart uploads (buckets_mpu.c) */
 };
 
 /* One row of a listing: a common prefix or an object. Strings owned. */
@@ -63,7 +64,7 @@ struct listing {
 };
 
 extern const struct view_ops bk_stores_view, bk_buckets_view, bk_listing_view, bk_du_view,
-    bk_object_view;
+    bk_object_view, bk_uploads_view, bk_upload_view;
 
 /* Pushes a store's bucket list (root: it is the panel's first view). */
 struct view *bk_push_buckets(struct panel *p, const struct target *t, bool root);
@@ -112,6 +113,24 @@ void bk_delete(struct panel *p, const struct target *t, const char *bucket, cons
 /* When r's key holds a NUL: says so on the message line (what op would
  * have done and why it cannot) and returns true. */
 bool bk_refuse_nul(const char *bucket, const struct brow *r, const char *op);
+/* buckets_mpu.c: the multipart upload of path (size bytes) to bucket/key,
+ * already confirmed: its view is pushed. bk_mpu_close cancels every one
+ * of p (lib aborts them on the server). */
+void bk_mpu_start(struct panel *p, const struct target *t, const char *bucket, const char *key,
+		  const char *path, int64_t size);
+void bk_mpu_close(struct panel *p);
+/* buckets_uploads.c: the incomplete multipart uploads of bucket under
+ * prefix ("": all), a view of their own (U), and their count for du:
+ * started at once; changed(arg) after each answer (arg NULL: the count
+ * itself); the text is
+ * "incomplete uploads: N, SIZE" (with an ellipsis while counting). */
+void bk_push_uploads(struct panel *p, const struct target *t, const char *bucket,
+		     const char *prefix);
+struct bk_ucount;
+struct bk_ucount *bk_ucount_start(const struct target *t, const char *bucket, const char *prefix,
+				  void (*changed)(void *arg), void *arg);
+void bk_ucount_text(const struct bk_ucount *c, char *out, size_t n);
+void bk_ucount_free(struct bk_ucount *c);
 /* Stops every transfer of the panel (it closes). */
 void bk_xfer_close(struct panel *p);
 

@@ -34,10 +34,13 @@ struct du {
 	int64_t t0, ms;
 	char err[400];
 	unsigned long gen;
+	struct bk_ucount *inc; /* the incomplete uploads under prefix */
 };
 
 static void du_clear(struct du *d)
 {
+	bk_ucount_free(d->inc);
+	d->inc = NULL;
 	s3c_cancel(d->req);
 	d->req = NULL;
 	for (size_t i = 0; i < d->n; i++) {
@@ -213,6 +216,11 @@ static bool du_list_page(const struct s3_list_page *pg, bool last, const struct 
 	return du_changed(d);
 }
 
+static void du_inc_changed(void *arg)
+{
+	((struct du *)arg)->gen++;
+}
+
 static void du_start(struct du *d)
 {
 	du_clear(d);
@@ -221,6 +229,7 @@ static void du_start(struct du *d)
 	struct s3c_list_opts o = {
 	    .prefix = d->prefix[0] ? d->prefix : NULL, .delimiter = "/", .max_keys = 1000};
 	d->req = s3c_list(d->t, d->bucket, &o, du_list_page, d);
+	d->inc = bk_ucount_start(d->t, d->bucket, d->prefix, du_inc_changed, d);
 	d->gen++;
 	app_dirty();
 }
@@ -337,7 +346,11 @@ static void du_status(struct view *v, char *out, size_t n)
 	const struct du *d = v->priv;
 	int64_t objects;
 	int64_t bytes = du_total(d, &objects);
-	char a[32], b[32], c[48] = "";
+	char a[32], b[32], c[48] = "", inc[200] = "";
+	if (d->inc) {
+		inc[0] = inc[1] = ' ';
+		bk_ucount_text(d->inc, inc + 2, sizeof inc - 2);
+	}
 	fmt_count(a, sizeof a, objects);
 	fmt_bytes(b, sizeof b, (uint64_t)bytes);
 	size_t left = 0;
@@ -347,7 +360,7 @@ static void du_status(struct view *v, char *out, size_t n)
 	 * whole status as its width changes) */
 	if (du_busy(d))
 		snprintf(c, sizeof c, "  %zu prefixes left%s", left, glyph(G_ELLIPSIS));
-	snprintf(out, n, "%s objects %s %s%s", a, glyph(G_DOT), b, c);
+	snprintf(out, n, "%s objects %s %s%s%s", a, glyph(G_DOT), b, c, inc);
 }
 
 static void du_detail(struct view *v, int row, char *out, size_t n, enum role *role)

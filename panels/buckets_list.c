@@ -477,6 +477,13 @@ static int ls_du(struct view *v, int row)
 	return P_REDRAW;
 }
 
+static int ls_uploads(struct view *v, int row)
+{
+	struct listing *l = v->priv;
+	bk_push_uploads(v->panel, l->t, l->bucket, l->prefix);
+	return P_REDRAW;
+}
+
 static const struct view_action listing_actions[] = {
     {"open", "<Enter>", "open", "go into the prefix, or open the object", ACT_F_SELECTION, ls_open},
     {"download", "d", "download",
@@ -490,6 +497,8 @@ static const struct view_action listing_actions[] = {
     {"du", "u", "du", "size and object count per sub-prefix of the selected prefix (or this one)",
      0, ls_du},
     {"copy", "y", NULL, NULL, 0, NULL}, /* no hint: <esc> back must fit */
+    {"uploads", "U", NULL, "the bucket's incomplete multipart uploads under this prefix", 0,
+     ls_uploads},
 };
 
 const struct view_ops bk_listing_view = {

@@ -303,6 +303,13 @@ static int st_count(struct view *v, int row)
 	return P_REDRAW;
 }
 
+static int st_uploads(struct view *v, int row)
+{
+	struct store *s = v->priv;
+	bk_push_uploads(v->panel, s->t, s->bk[row].name, "");
+	return P_REDRAW;
+}
+
 /* Esc: a running count first, then the shell's back (the filter, then
  * up a level). */
 static int st_back(struct view *v, int row)
@@ -325,6 +332,8 @@ static const struct view_action buckets_actions[] = {
     {"sort", "s", "sort", NULL, 0, NULL},
     {"refresh", "r", "refresh", NULL, 0, NULL},
     {"back", NULL, NULL, "stop a count; else clear the filter, else go back", 0, st_back},
+    {"uploads", "U", NULL, "the bucket's incomplete multipart uploads", ACT_F_SELECTION,
+     st_uploads},
 };
 
 const struct view_ops bk_buckets_view = {

@@ -81,6 +81,7 @@ static void job_free(struct bk_job *j)
 
 void bk_xfer_close(struct panel *p)
 {
+	bk_mpu_close(p);
 	xfer_cancel_owner(bp(p));
 	while (bp(p)->jobs) {
 		s3c_cancel(bp(p)->jobs->req);
@@ -205,6 +206,11 @@ static void up_confirmed(void *arg, bool yes)
 		job_free(j);
 		return;
 	}
+	if (j->size > s3c_mpu_threshold(j->t)) {
+		bk_mpu_start(j->p, j->t, j->bucket, j->key, j->path, j->size);
+		job_free(j);
+		return;
+	}
 	j->t0 = mono_ms();
 	j->verb = "uploading to";
 	progress_line(j, 0, j->size);
@@ -234,6 +240,19 @@ static const struct brow *up_existing(const struct bk_job *j)
 	return bk_listing_find(l, j->key);
 }
 
+/* Above the threshold the dialog says how the file goes. */
+static void up_how(const struct target *t, int64_t size, char *out, size_t n)
+{
+	if (size <= s3c_mpu_threshold(t))
+		return;
+	int64_t part = s3c_mpu_part_size(t, size);
+	char ps[32], cnt[32];
+	fmt_bytes(ps, sizeof ps, (uint64_t)part);
+	fmt_count(cnt, sizeof cnt, (long long)((size + part - 1) / part));
+	snprintf(out, n, "as a multipart upload: %s part%s of %s", cnt, strcmp(cnt, "1") ? "s" : "",
+		 ps);
+}
+
 /* A readable regular file: the dialog names it and where it goes. */
 static void up_checked(struct up_place *u, const char *text)
 {
@@ -258,9 +277,10 @@ static void up_checked(struct up_place *u, const char *text)
 	j->path = xstrdup(text);
 	j->size = st.st_size;
 	char *p = san_str(text);
-	char a[32], line0[600], line1[600], line2[200] = "";
+	char a[32], line0[600], line1[600], line2[200] = "", line3[200] = "";
 	fmt_bytes(a, sizeof a, (uint64_t)st.st_size);
 	snprintf(line0, sizeof line0, "local file %s (%s)", p, a);
+	up_how(u->t, st.st_size, line3, sizeof line3);
 	snprintf(line1, sizeof line1, "to %s", j->label);
 	const struct brow *old = up_existing(j);
 	if (old) {
@@ -268,11 +288,12 @@ static void up_checked(struct up_place *u, const char *text)
 		fmt_bytes(b, sizeof b, (uint64_t)MLC_MAX(old->size, 0));
 		snprintf(line2, sizeof line2, "This replaces the object there (%s).", b);
 	}
-	struct dialog d = {.title = "Upload",
-			   .lines = {line0, line1, line2[0] ? line2 : NULL, NULL},
-			   .action = old ? "replace the object" : "upload the file",
-			   .done = up_confirmed,
-			   .arg = j};
+	struct dialog d = {
+	    .title = "Upload",
+	    .lines = {line0, line1, line3[0] ? line3 : NULL, line2[0] ? line2 : NULL, NULL},
+	    .action = old ? "replace the object" : "upload the file",
+	    .done = up_confirmed,
+	    .arg = j};
 	app_confirm(&d);
 	free(p);
 }

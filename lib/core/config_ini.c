@@ -30,6 +30,8 @@ enum field_type {
 	F_DURATION,
 	F_URL,	     /* a string that must start with a scheme of the kind */
 	F_STATUS,    /* a list of HTTP statuses: 200, 2xx */
+	F_SIZE,	     /* bytes: 64MiB, 8M (an int64_t) */
+	F_COUNT,     /* a count from 1 to 64 (an int) */
 	F_PROMETHEUS /* [ray] prometheus = URL: adds the cluster's Prometheus */
 };
 
@@ -60,6 +62,9 @@ static const struct key_def target_keys[] = {
     {"region", F_STR, F(region)},
     {"virtual_host", F_BOOL, F(virtual_host)},
     {"buckets", F_LIST, F(buckets)},
+    {"multipart_threshold", F_SIZE, F(multipart_threshold)},
+    {"part_size", F_SIZE, F(part_size)},
+    {"concurrency", F_COUNT, F(concurrency)},
     {"conninfo", F_STR, F(conninfo)},
     {"databases", F_LIST, F(databases)},
     {"extensions", F_LIST, F(extensions)},
@@ -387,6 +392,35 @@ static char **parse_list(struct parse_state *ps, const struct key_def *kd, const
 	return v;
 }
 
+int64_t config_parse_size(const char *s)
+{
+	char *end;
+	while (isspace((unsigned char)*s))
+		s++;
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
+	while (isspace((unsigned char)*end))
+		end++;
+	int shift = 0;
+	const char *units = "KMGT";
+	const char *u = *end ? strchr(units, toupper((unsigned char)*end)) : NULL;
+	if (u) {
+		shift = 10 * (int)(u - units + 1);
+		end++;
+		if (*end == 'i' || *end == 'I')
+			end++;
+	}
+	if (*end == 'B' || *end == 'b')
+		end++;
+	if (*end || v > (unsigned long long)(INT64_MAX >> shift))
+		return -1;
+	return (int64_t)(v << shift);
+}
+
 /* Sets one key of the current target; 0 (inih: stop) on a bad value. */
 static int set_key(struct parse_state *ps, const struct key_def *kd, const char *value)
 {
@@ -431,6 +465,23 @@ static int set_key(struct parse_state *ps, const struct key_def *kd, const char 
 		long v = strtol(value, &end, 10);
 		if (*end || v < 1 || v > 65535)
 			return fail(ps, "%s: expected a port number", name);
+		*(int *)field = (int)v;
+		break;
+	}
+	case F_SIZE: {
+		int64_t v = config_parse_size(value);
+		bool part = !strcmp(name, "part_size");
+		if (v < 0 || (part && (v < ((int64_t)5 << 20) || v > ((int64_t)5 << 30))))
+			return fail(ps, "%s: expected a size%s, like 64MiB", name,
+				    part ? " from 5MiB to 5GiB" : "");
+		*(int64_t *)field = v;
+		break;
+	}
+	case F_COUNT: {
+		char *end;
+		long v = strtol(value, &end, 10);
+		if (end == value || *end || v < 1 || v > 64)
+			return fail(ps, "%s: expected a number from 1 to 64", name);
 		*(int *)field = (int)v;
 		break;
 	}

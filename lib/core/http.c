@@ -299,7 +299,7 @@ static void set_transfer(struct http_req *r, const struct http_opts *o)
 			 : o->timeout_ms < 0 ? 0L /* no total deadline (transfers) */
 					     : 10000L);
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 512L);
-	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, 10L);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, o->low_speed_s > 0 ? o->low_speed_s : 10L);
 	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)r->max_bytes);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
@@ -370,18 +370,23 @@ static void set_body(struct http_req *r, const struct http_opts *o)
 	if (!o->upload_path &&
 	    (o->body || (strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 ||
 			 strcmp(method, "PATCH") == 0))) {
-		r->req_body = xmalloc(o->body_len + 1);
-		if (o->body_len)
-			memcpy(r->req_body, o->body, o->body_len);
-		r->req_body[o->body_len] = '\0';
-		curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->req_body);
+		r->has_body = true;
+		if (o->body_borrowed && o->body) {
+			curl_easy_setopt(e, CURLOPT_POSTFIELDS, o->body);
+		} else {
+			r->req_body = xmalloc(o->body_len + 1);
+			if (o->body_len)
+				memcpy(r->req_body, o->body, o->body_len);
+			r->req_body[o->body_len] = '\0';
+			curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->req_body);
+		}
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)o->body_len);
 		if (strcmp(method, "POST") != 0)
 			curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r->method ? r->method : method);
 	}
 	/* No "Expect: 100-continue" round trip on bodies; not with SigV4, where
 	 * curl 7.88 would sign the empty header it then leaves out. */
-	if (r->req_body && !o->aws_sigv4)
+	if (r->has_body && !o->aws_sigv4)
 		r->hdrs = curl_slist_append(r->hdrs, "Expect:");
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->hdrs);
 }
@@ -413,7 +418,7 @@ static bool set_streams(struct http_req *r, const struct http_opts *o)
 			curl_easy_setopt(e, CURLOPT_READDATA, r);
 			curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)o->upload_len);
 		}
-	} else if (r->req_body) {
+	} else if (r->has_body) {
 		r->uploading = true;
 	}
 	return false;

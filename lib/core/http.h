@@ -18,8 +18,12 @@ struct http_opts {
 	const char *const *headers; /* NULL-terminated "Name: value" list; CR/LF refused */
 	const char *body;	    /* request body (POST/PUT), may hold NULs */
 	size_t body_len;
+	bool body_borrowed;	 /* body outlives the request (until its callback or
+				    http_cancel): sent from there, not copied */
 	long connect_timeout_ms; /* 0 → 3000 */
 	long timeout_ms;	 /* total deadline; 0 → 10000 */
+	long low_speed_s;	 /* seconds below 512 B/s before giving up; 0 → 10 (a server that
+				    works before it answers, as S3's CompleteMultipartUpload) */
 	size_t max_bytes;	 /* response body cap; 0 → 8 MiB */
 	const char *ca_file;	 /* extra CA bundle, or NULL */
 	bool insecure;		 /* skip TLS verification (explicit per service) */

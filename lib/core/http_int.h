@@ -32,6 +32,7 @@ struct http_req {
 	bool aborted; /* on_data took less than it was given */
 	FILE *upload;
 	bool uploading, upload_failed;
+	bool has_body; /* POSTFIELDS set (req_body, or the caller's borrowed body) */
 	char errbuf[CURL_ERROR_SIZE];
 };
 

@@ -12,5 +12,17 @@
 bool s3_xml_illegal_ctl(unsigned char c);
 /* A copy of chunk with each such byte as U+E000 + byte (outlen: its length). */
 char *s3_ctl_to_pua(const char *chunk, size_t len, size_t *outlen);
+/* The element path of a small document's walk (s3_xml.c, s3_mpu_xml.c):
+ * push appends "/name" to path (n bytes) unless it does not fit or an
+ * ancestor did not: then *untracked counts it and push returns false (the
+ * caller's end handler decrements it instead of popping); pop removes the
+ * last name when it is name. */
+bool s3_xml_path_push(char *path, size_t n, unsigned *untracked, const char *name);
+void s3_xml_path_pop(char *path, const char *name);
+/* For the other listings (s3_mpu_xml.c): a key of an encoding-type=url
+ * document decoded in place (%00 becomes S3_KEY_NUL: returns true), and
+ * the mapped control bytes of s3_ctl_to_pua put back. */
+bool s3_key_url_decode(char *s);
+void s3_key_pua_to_ctl(char *s);
 
 #endif

@@ -378,3 +378,13 @@ void s3_list_parser_free(struct s3_list_parser *p)
 	free(p->page.next_token);
 	free(p);
 }
+
+bool s3_key_url_decode(char *s)
+{
+	return url_decode_inplace(s);
+}
+
+void s3_key_pua_to_ctl(char *s)
+{
+	pua_to_ctl(s);
+}

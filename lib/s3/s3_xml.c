@@ -33,19 +33,33 @@ struct xml_ctx {
 	bool is_error;
 };
 
+bool s3_xml_path_push(char *path, size_t n, unsigned *untracked, const char *name)
+{
+	size_t l = strlen(path);
+	/* An element whose path does not fit is counted, never half-appended,
+	 * so that its end tag cannot pop an ancestor's name. */
+	if (*untracked || l + 1 + strlen(name) >= n) {
+		(*untracked)++;
+		return false;
+	}
+	snprintf(path + l, n - l, "/%s", name);
+	return true;
+}
+
+void s3_xml_path_pop(char *path, const char *name)
+{
+	char *slash = strrchr(path, '/');
+	if (slash && strcmp(slash + 1, name) == 0)
+		*slash = '\0';
+}
+
 static void x_start(void *ud, const XML_Char *name, const XML_Char **attrs)
 {
 	struct xml_ctx *x = ud;
 	(void)attrs;
-	size_t l = strlen(x->path);
 	buf_reset(&x->text);
-	/* An element whose path does not fit is counted, never half-appended,
-	 * so that its end tag cannot pop an ancestor's name. */
-	if (x->untracked || l + 1 + strlen(name) >= sizeof x->path) {
-		x->untracked++;
+	if (!s3_xml_path_push(x->path, sizeof x->path, &x->untracked, name))
 		return;
-	}
-	snprintf(x->path + l, sizeof x->path - l, "/%s", name);
 	if (strcmp(x->path, "/Error") == 0)
 		x->is_error = true;
 }
@@ -78,9 +92,7 @@ static void x_end(void *ud, const XML_Char *name)
 	} else if (strcmp(x->path, "/Error/Key") == 0) {
 		strlcpy_m(x->key, t, sizeof x->key);
 	}
-	char *slash = strrchr(x->path, '/');
-	if (slash && strcmp(slash + 1, name) == 0)
-		*slash = '\0';
+	s3_xml_path_pop(x->path, name);
 	buf_reset(&x->text);
 }
 

@@ -87,8 +87,63 @@ struct s3c_req *s3c_download(const struct target *t, const char *bucket, const c
 struct s3c_req *s3c_put_file(const struct target *t, const char *bucket, const char *key,
 			     const char *path, s3c_progress_cb progress, s3c_done_cb cb, void *arg);
 
-/* DeleteObject of one key. */
+/* ---- multipart uploads (s3c_mpu.c) ---- */
+#define S3C_MPU_THRESHOLD   ((int64_t)64 << 20)
+#define S3C_MPU_PART_SIZE   ((int64_t)8 << 20)
+#define S3C_MPU_CONCURRENCY 4
+/* A multipart upload or one of its listings; s3c_mpu_cancel on any. */
+struct s3c_mpu;
+/* Files above this many bytes go as multipart uploads ([s3]
+ * multipart_threshold, default 64 MiB). */
+int64_t s3c_mpu_threshold(const struct target *t);
+/* The part size for a file of size bytes: [s3] part_size (default 8 MiB),
+ * at least 5 MiB, and grown (in whole MiB) so that no upload needs more
+ * than 10,000 parts. */
+int64_t s3c_mpu_part_size(const struct target *t, int64_t size);
+/* The local file path as key: CreateMultipartUpload, then UploadPart of
+ * each part (read and hashed off the loop thread, [s3] concurrency in
+ * flight, default 4, SHA-256 payload hash signed), each failed part sent
+ * again twice after a backoff timer, then CompleteMultipartUpload with the
+ * ETags (a 200 holding an <Error> is a failure). Any failure aborts the
+ * upload (AbortMultipartUpload) before cb runs: its err then says whether
+ * the abort worked. Memory: concurrency parts. progress(bytes sent, size). */
+struct s3c_mpu *s3c_put_multipart(const struct target *t, const char *bucket, const char *key,
+				  const char *path, s3c_progress_cb progress, s3c_done_cb cb,
+				  void *arg);
+/* Where an upload stands (for the progress view); upload_id borrowed,
+ * NULL until Create answered. */
+struct s3c_mpu_info {
+	int64_t size, part_size;
+	int parts, parts_done, in_flight;
+	const char *upload_id;
+	bool aborting;
+};
+void s3c_mpu_info(const struct s3c_mpu *m, struct s3c_mpu_info *out);
+/* The user's cancel: parts stop, the upload is aborted, then cb runs with
+ * MLC_ERR_CANCELLED (saying whether the abort worked). No-op once failing. */
+void s3c_mpu_abort(struct s3c_mpu *m);
+/* Stops m; its callback will not run. An upload's abort still goes out
+ * (audited when it answers): the console never leaves its parts behind. */
+void s3c_mpu_cancel(struct s3c_mpu *m);
+
+/* ListMultipartUploads of bucket, every page (key and upload-id markers),
+ * at most 100,000 (capped then true). uploads borrowed for the call. */
+struct s3_upload;
+typedef void (*s3c_uploads_cb)(const struct s3_upload *uploads, size_t n, bool capped,
+			       const struct mlc_err *err, void *arg);
+struct s3c_mpu *s3c_list_uploads(const struct target *t, const char *bucket, s3c_uploads_cb cb,
+				 void *arg);
+/* ListParts of one upload, every page: how many parts and their bytes. */
+typedef void (*s3c_parts_cb)(long parts, int64_t bytes, const struct mlc_err *err, void *arg);
+struct s3c_mpu *s3c_list_parts(const struct target *t, const char *bucket, const char *key,
+			       const char *upload_id, s3c_parts_cb cb, void *arg);
+/* AbortMultipartUpload of one incomplete upload (audited); a 404
+ * NoSuchUpload counts as done (it is gone). */
 typedef void (*s3c_err_cb)(const struct mlc_err *err, void *arg);
+struct s3c_mpu *s3c_abort_upload(const struct target *t, const char *bucket, const char *key,
+				 const char *upload_id, s3c_err_cb cb, void *arg);
+
+/* DeleteObject of one key. */
 struct s3c_req *s3c_delete(const struct target *t, const char *bucket, const char *key,
 			   s3c_err_cb cb, void *arg);
 /* Deletes n keys (copied): DeleteObjects in batches of 1000 with

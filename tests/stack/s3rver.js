@@ -51,6 +51,78 @@ Store.prototype.getBucket = async function (bucket) {
   }
   return b;
 };
+const path = require("path");
+const xmlEsc = (v) => String(v).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+const xmlDoc = (root, inner) =>
+  '<?xml version="1.0" encoding="UTF-8"?>\n<' + root +
+  ' xmlns="http://s3.amazonaws.com/doc/2006-03-01/">' + inner + "</" + root + ">";
+const noSuchUpload = (ctx, id) => {
+  ctx.status = 404;
+  ctx.type = "application/xml";
+  ctx.body = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchUpload</Code>' +
+    "<Message>The specified upload does not exist.</Message><UploadId>" + xmlEsc(id) +
+    "</UploadId></Error>";
+};
+async function multipart(ctx, store) {
+  const q = ctx.query;
+  const m = /^\/([^/]+)(?:\/(.+))?$/.exec(ctx.path);
+  if (!m || !store) return false;
+  const bucket = m[1];
+  const key = m[2] === undefined ? undefined : decodeURIComponent(m[2]);
+  const dir = path.join(store.getResourcePath(bucket, undefined, "uploads"));
+  if (key === undefined && ctx.method === "GET" && "uploads" in q) {
+    let ids = [];
+    try { ids = fs.readdirSync(dir); } catch (e) { /* none yet */ }
+    const ups = [];
+    for (const id of ids) {
+      try {
+        const k = fs.readFileSync(path.join(dir, id, "key"), "utf8");
+        ups.push({ id, k, t: fs.statSync(path.join(dir, id)).mtime });
+      } catch (e) { /* completed or aborted meanwhile */ }
+    }
+    ups.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : a.t - b.t));
+    ctx.type = "application/xml";
+    ctx.body = xmlDoc("ListMultipartUploadsResult", "<Bucket>" + xmlEsc(bucket) +
+      "</Bucket><IsTruncated>false</IsTruncated>" + ups.map((u) => "<Upload><Key>" +
+      xmlEsc(u.k) + "</Key><UploadId>" + xmlEsc(u.id) + "</UploadId><Initiated>" +
+      u.t.toISOString() + "</Initiated><StorageClass>STANDARD</StorageClass></Upload>").join(""));
+    return true;
+  }
+  if (key === undefined || !("uploadId" in q)) return false;
+  const id = String(q.uploadId);
+  const up = path.join(dir, path.basename(id));
+  if (ctx.method !== "GET" && ctx.method !== "DELETE") return false;
+  let owner;
+  try { owner = fs.readFileSync(path.join(up, "key"), "utf8"); } catch (e) { owner = null; }
+  if (owner !== key) {
+    noSuchUpload(ctx, id);
+    return true;
+  }
+  if (ctx.method === "DELETE") {
+    fs.rmSync(up, { recursive: true, force: true });
+    ctx.status = 204;
+    return true;
+  }
+  const parts = fs.readdirSync(up).filter((f) => /^[0-9]+$/.test(f))
+    .map(Number).sort((a, b) => a - b).map((n) => {
+      const st = fs.statSync(path.join(up, String(n)));
+      let md5 = "";
+      try { md5 = fs.readFileSync(path.join(up, n + ".md5"), "utf8"); } catch (e) { /* none */ }
+      return "<Part><PartNumber>" + n + "</PartNumber><LastModified>" + st.mtime.toISOString() +
+        '</LastModified><ETag>"' + xmlEsc(md5) + '"</ETag><Size>' + st.size + "</Size></Part>";
+    });
+  ctx.type = "application/xml";
+  ctx.body = xmlDoc("ListPartsResult", "<Bucket>" + xmlEsc(bucket) + "</Bucket><Key>" +
+    xmlEsc(key) + "</Key><UploadId>" + xmlEsc(id) + "</UploadId>" +
+    "<IsTruncated>false</IsTruncated>" + parts.join(""));
+  return true;
+}
+const router = require(d + "/lib/routes");
+const routes = router.routes.bind(router);
+router.routes = () => {
+  const mw = routes();
+  return async (ctx, next) => ((await multipart(ctx, ctx.store)) ? undefined : mw(ctx, next));
+};
 require(d + "/lib/cli.js")
   .parseAsync(["node", "s3rver", ...process.argv.slice(2)])
   .catch((e) => {

@@ -10,6 +10,8 @@ it in a temporary folder and stops it in its fini:
               [--temp-credentials AK:SK:TOKEN] [--bucket NAME]... [--domain localhost]
               [--max-skew-s 900] [--exit-on-stdin-eof]
               [--object BUCKET/KEY=SIZE]... [--stall-after N] [--endless BUCKET]...
+              [--upload BUCKET/KEY=PARTS:SIZE]... [--fail-part N] [--fail-part-always N]
+              [--complete-error] [--page-cap N]
 
 It binds 127.0.0.1 (port 0: the kernel picks a free one), prints the port on
 stdout once listening (and writes it to --port-file atomically), and exits on
@@ -81,8 +83,25 @@ holds the connection until the client closes it (a download that hangs
 mid-body); --endless BUCKET lists that bucket as a server that never stops
 paging: every page full of generated keys, always truncated.
 
+Multipart uploads: CreateMultipartUpload (POST ?uploads), UploadPart (PUT
+?partNumber=N&uploadId=ID, part numbers 1-10000, every part but the last
+at least 5 MiB, checked at Complete as S3 does: EntityTooSmall),
+CompleteMultipartUpload (the <Part> list must name uploaded parts in
+ascending order with their ETags: InvalidPart, InvalidPartOrder; the ETag
+is S3's MD5-of-MD5s "-N"), AbortMultipartUpload (DELETE ?uploadId: 204;
+NoSuchUpload 404 for an unknown id), ListMultipartUploads (GET ?uploads,
+max-uploads up to 1000, key-marker and upload-id-marker, encoding-type=url)
+and ListParts (GET ?uploadId, max-parts, part-number-marker).  For tests:
+--upload seeds an incomplete upload of PARTS parts of SIZE bytes (upload
+ids "sigv4-upload-1", "-2"... in the order given, initiated a minute apart
+from 2026-10-01T09:00Z); --fail-part N answers the first UploadPart of
+part N with 500 InternalError (the retry then succeeds); --fail-part-always
+N answers every UploadPart of part N so; --complete-error answers
+CompleteMultipartUpload 200 with an <Error> body, as S3 may; --page-cap N
+makes ListMultipartUploads and ListParts pages hold at most N entries.
+
 Leaves out: TLS, presigned URLs (query-string auth is refused), chunked
-STREAMING-AWS4-HMAC-SHA256-PAYLOAD uploads, multipart uploads, versioning,
+STREAMING-AWS4-HMAC-SHA256-PAYLOAD uploads, UploadPartCopy, versioning,
 ListObjects v1, copy, ACLs.
 """
 
@@ -117,6 +136,8 @@ BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 TOKEN_MAGIC = b"\xfb\xef\xbe\xff\xff\xff"
 MAX_KEYS_CAP = 1000
 MAX_DELETE = 1000
+MIN_PART = 5 << 20
+UPLOADS_INITIATED = datetime.datetime(2026, 10, 1, 9, 0, tzinfo=datetime.timezone.utc).timestamp()
 
 
 def uri_encode(raw, keep_slash):
@@ -229,6 +250,17 @@ class Store(object):
         self.buckets = {b: {} for b in buckets}
         self.created = {b: BUCKETS_CREATED + 60 * i for i, b in enumerate(buckets)}
         self.tokens = set()
+        self.uploads = {}  # upload id -> Upload
+        self.upload_seq = 0
+        self.part_tries = {}  # part number -> UploadPart requests received
+
+
+class Upload(object):
+    def __init__(self, bucket, key, initiated):
+        self.bucket = bucket
+        self.key = key
+        self.initiated = initiated
+        self.parts = {}  # number -> (data, etag, mtime)
 
 
 def make_token(last):
@@ -540,6 +572,8 @@ class Handler(BaseHTTPRequestHandler):
             return 200, self.list_objects(name, objs, query), [], None
         if op == "DeleteObjects":
             return 200, self.delete_objects(objs, body), [], None
+        if op in MPU_OPS:
+            return self.multipart(op, name, objs, key, query, body)
         if op == "PutObject":
             meta = [(h.lower(), v) for h, v in self.headers.items()
                     if h.lower().startswith("x-amz-meta-")]
@@ -578,6 +612,155 @@ class Handler(BaseHTTPRequestHandler):
         raise S3Error(501, "NotImplemented",
                       "A header or query you provided implies functionality that is not "
                       "implemented (%s %s)" % (method, op))
+
+    # --- multipart uploads -------------------------------------------------
+
+    def upload_of(self, name, key, query):
+        st = self.server.store
+        uid = dict(query).get(b"uploadId", b"").decode("utf-8", "replace")
+        with st.lock:
+            up = st.uploads.get(uid)
+        if up is None or up.bucket != name or up.key != key:
+            raise S3Error(404, "NoSuchUpload", "The specified upload does not exist. The upload "
+                          "ID may be invalid, or the upload may have been aborted or completed.",
+                          [("UploadId", uid)])
+        return uid, up
+
+    def multipart(self, op, name, objs, key, query, body):
+        st = self.server.store
+        opts = self.server.opts
+        if op == "CreateMultipartUpload":
+            with st.lock:
+                st.upload_seq += 1
+                uid = "sigv4-upload-%d-%s" % (st.upload_seq, os.urandom(6).hex())
+                st.uploads[uid] = Upload(name, key, time.time())
+            return 200, xml_doc(b"InitiateMultipartUploadResult", [
+                b"<Bucket>", xml_text(name), b"</Bucket><Key>", xml_text(key),
+                b"</Key><UploadId>", uid.encode(), b"</UploadId>"]), [], None
+        if op == "ListMultipartUploads":
+            return 200, self.list_uploads(name, query), [], None
+        uid, up = self.upload_of(name, key, query)
+        if op == "UploadPart":
+            try:
+                n = int(dict(query).get(b"partNumber", b"0"))
+            except ValueError:
+                n = 0
+            if not 1 <= n <= 10000:
+                raise S3Error(400, "InvalidArgument", "Part number must be an integer between "
+                              "1 and 10000, inclusive")
+            with st.lock:
+                tries = st.part_tries[n] = st.part_tries.get(n, 0) + 1
+            if n == opts.fail_part_always or (n == opts.fail_part and tries == 1):
+                raise S3Error(500, "InternalError", "We encountered an internal error. Please "
+                              "try again. (part %d, try %d)" % (n, tries))
+            etag = '"%s"' % hashlib.md5(body).hexdigest()
+            with st.lock:
+                up.parts[n] = (body, etag, time.time())
+            return 200, b"", [("ETag", etag)], None
+        if op == "AbortMultipartUpload":
+            with st.lock:
+                st.uploads.pop(uid, None)
+            return 204, b"", [], None
+        if op == "ListParts":
+            return 200, self.list_parts(up, uid, query), [], None
+        return self.complete_upload(uid, up, objs, body)
+
+    def complete_upload(self, uid, up, objs, body):
+        st = self.server.store
+        if b"<!DOCTYPE" in body.upper():
+            raise S3Error(400, "MalformedXML", "DOCTYPE refused")
+        try:
+            root = ET.fromstring(body)
+        except ET.ParseError:
+            raise S3Error(400, "MalformedXML", "The XML you provided was not well-formed")
+        wanted = []
+        for part in root:
+            if part.tag.rsplit("}", 1)[-1] != "Part":
+                continue
+            f = {c.tag.rsplit("}", 1)[-1]: (c.text or "") for c in part}
+            wanted.append((int(f.get("PartNumber", "0") or 0), f.get("ETag", "")))
+        if not wanted:
+            raise S3Error(400, "MalformedXML", "no Part in CompleteMultipartUpload")
+        nums = [n for n, _ in wanted]
+        if nums != sorted(set(nums)):
+            raise S3Error(400, "InvalidPartOrder", "The list of parts was not in ascending order.")
+        with st.lock:
+            got = dict(up.parts)
+        datas = []
+        for i, (n, etag) in enumerate(wanted):
+            p = got.get(n)
+            if p is None or p[1].strip('"') != etag.strip('"'):
+                raise S3Error(400, "InvalidPart", "One or more of the specified parts could not "
+                              "be found. (part %d)" % n)
+            if i < len(wanted) - 1 and len(p[0]) < MIN_PART:
+                raise S3Error(400, "EntityTooSmall", "Your proposed upload is smaller than the "
+                              "minimum allowed object size. (part %d)" % n)
+            datas.append(p[0])
+        if self.server.opts.complete_error:
+            return 200, self.error_doc("InternalError", "We encountered an internal error. "
+                                       "Please try again.", []), [], None
+        o = Obj(b"".join(datas), "binary/octet-stream", [])
+        md5s = b"".join(hashlib.md5(d).digest() for d in datas)
+        o.etag = '"%s-%d"' % (hashlib.md5(md5s).hexdigest(), len(datas))
+        with st.lock:
+            objs[up.key] = o
+            st.uploads.pop(uid, None)
+        return 200, xml_doc(b"CompleteMultipartUploadResult", [
+            b"<Location>/", xml_text(up.bucket), b"/", xml_text(up.key), b"</Location><Bucket>",
+            xml_text(up.bucket), b"</Bucket><Key>", xml_text(up.key), b"</Key><ETag>",
+            xml_text(o.etag), b"</ETag>"]), [], None
+
+    def list_uploads(self, name, query):
+        st = self.server.store
+        q = dict(query)
+        try:
+            cap = max(1, min(self.server.opts.page_cap, int(q.get(b"max-uploads", b"1000"))))
+        except ValueError:
+            raise S3Error(400, "InvalidArgument", "max-uploads must be an integer")
+        kmark = q.get(b"key-marker")
+        umark = q.get(b"upload-id-marker", b"").decode("utf-8", "replace")
+        enc = q.get(b"encoding-type") == b"url"
+        with st.lock:
+            ups = sorted(((u.key, uid, u) for uid, u in st.uploads.items() if u.bucket == name),
+                         key=lambda t: (t[0], t[2].initiated, t[1]))
+        if kmark is not None:
+            ups = [t for t in ups if t[0] > kmark or (t[0] == kmark and umark and t[1] > umark)]
+        page, more = ups[:cap], len(ups) > cap
+        keyenc = listing_encode if enc else xml_text
+        out = [b"<Bucket>", xml_text(name), b"</Bucket><MaxUploads>%d</MaxUploads>" % cap,
+               b"<IsTruncated>", b"true" if more else b"false", b"</IsTruncated>"]
+        if enc:
+            out.append(b"<EncodingType>url</EncodingType>")
+        if more:
+            out += [b"<NextKeyMarker>", keyenc(page[-1][0]), b"</NextKeyMarker>",
+                    b"<NextUploadIdMarker>", page[-1][1].encode(), b"</NextUploadIdMarker>"]
+        for k, uid, u in page:
+            out += [b"<Upload><Key>", keyenc(k), b"</Key><UploadId>", uid.encode(),
+                    b"</UploadId><Initiated>", iso8601(u.initiated).encode(),
+                    b"</Initiated><StorageClass>STANDARD</StorageClass></Upload>"]
+        return xml_doc(b"ListMultipartUploadsResult", out)
+
+    def list_parts(self, up, uid, query):
+        st = self.server.store
+        q = dict(query)
+        try:
+            cap = max(1, min(self.server.opts.page_cap, int(q.get(b"max-parts", b"1000"))))
+            mark = int(q.get(b"part-number-marker", b"0") or 0)
+        except ValueError:
+            raise S3Error(400, "InvalidArgument", "max-parts and part-number-marker are integers")
+        with st.lock:
+            parts = sorted((n, p) for n, p in up.parts.items() if n > mark)
+        page, more = parts[:cap], len(parts) > cap
+        out = [b"<Bucket>", xml_text(up.bucket), b"</Bucket><Key>", xml_text(up.key),
+               b"</Key><UploadId>", uid.encode(), b"</UploadId><MaxParts>%d</MaxParts>" % cap,
+               b"<IsTruncated>", b"true" if more else b"false", b"</IsTruncated>"]
+        if more:
+            out.append(b"<NextPartNumberMarker>%d</NextPartNumberMarker>" % page[-1][0])
+        for n, (data, etag, mtime) in page:
+            out += [b"<Part><PartNumber>%d</PartNumber><LastModified>" % n,
+                    iso8601(mtime).encode(), b"</LastModified><ETag>", xml_text(etag),
+                    b"</ETag><Size>%d</Size></Part>" % len(data)]
+        return xml_doc(b"ListPartsResult", out)
 
     def list_buckets(self):
         st = self.server.store
@@ -725,6 +908,16 @@ class Handler(BaseHTTPRequestHandler):
         return b"".join(out)
 
 
+MPU_OPS = ("CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload",
+           "AbortMultipartUpload", "ListMultipartUploads", "ListParts")
+
+
+def xml_doc(root, inner):
+    return (b'<?xml version="1.0" encoding="UTF-8"?>\n<' + root +
+            b' xmlns="http://s3.amazonaws.com/doc/2006-03-01/">' + b"".join(inner) +
+            b"</" + root + b">")
+
+
 def parse_query(raw_query):
     """[(name bytes, value bytes)] from a raw query: split on '&', split on
     the first '=', percent-decoded; '+' stays a plus."""
@@ -746,8 +939,15 @@ def operation(method, bucket, key, query):
             return "ListObjectsV2"
         if method == "POST" and b"delete" in names:
             return "DeleteObjects"
+        if method == "GET" and b"uploads" in names:
+            return "ListMultipartUploads"
         return {"HEAD": "HeadBucket", "PUT": "CreateBucket"}.get(
             method, "Unknown" if query or method != "GET" else "ListObjectsV1")
+    if b"uploadId" in names:
+        return {"GET": "ListParts", "PUT": "UploadPart", "POST": "CompleteMultipartUpload",
+                "DELETE": "AbortMultipartUpload"}.get(method, "Unknown")
+    if method == "POST" and b"uploads" in names:
+        return "CreateMultipartUpload"
     return {"GET": "GetObject", "HEAD": "HeadObject", "PUT": "PutObject",
             "DELETE": "DeleteObject"}.get(method, "Unknown")
 
@@ -778,6 +978,12 @@ class Server(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
+    def handle_error(self, request, client_address):
+        # A client that hangs up mid-body (a cancelled upload) is no error.
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return
+        ThreadingHTTPServer.handle_error(self, request, client_address)
+
 
 def main():
     ap = argparse.ArgumentParser(description="S3 test server that verifies SigV4 itself")
@@ -798,6 +1004,12 @@ def main():
     ap.add_argument("--object", action="append", default=[], help="BUCKET/KEY=SIZE")
     ap.add_argument("--stall-after", type=int, default=None)
     ap.add_argument("--endless", action="append", default=[])
+    ap.add_argument("--upload", action="append", default=[], help="BUCKET/KEY=PARTS:SIZE")
+    ap.add_argument("--fail-part", type=int, default=None)
+    ap.add_argument("--fail-part-always", type=int, default=None)
+    ap.add_argument("--complete-error", action="store_true")
+    ap.add_argument("--page-cap", type=int, default=1000,
+                    help="ListMultipartUploads and ListParts pages hold at most this many")
     a = ap.parse_args()
     a.keys = {a.access_key: (a.secret_key, None)}
     for t in a.temp_credentials:
@@ -811,7 +1023,20 @@ def main():
         where, _, size = spec.rpartition("=")
         b, _, k = where.partition("/")
         seeds.append((b, urllib.parse.unquote_to_bytes(k), int(size)))
-    srv.store = Store(sorted(set(a.bucket + a.endless + [b for b, _, _ in seeds])))
+    useeds = []
+    for spec in a.upload:
+        where, _, shape = spec.rpartition("=")
+        b, _, k = where.partition("/")
+        nparts, _, psize = shape.partition(":")
+        useeds.append((b, urllib.parse.unquote_to_bytes(k), int(nparts), int(psize)))
+    srv.store = Store(sorted(set(a.bucket + a.endless + [b for b, _, _ in seeds] +
+                                 [b for b, _, _, _ in useeds])))
+    for i, (b, k, nparts, psize) in enumerate(useeds):
+        up = Upload(b, k, UPLOADS_INITIATED + 60 * i)
+        for n in range(1, nparts + 1):
+            data = bytes((n + j) % 251 for j in range(psize))
+            up.parts[n] = (data, '"%s"' % hashlib.md5(data).hexdigest(), up.initiated)
+        srv.store.uploads["sigv4-upload-%d" % (i + 1)] = up
     for b, k, size in seeds:
         srv.store.buckets[b][k] = Obj(bytes(i % 251 for i in range(size)),
                                       "binary/octet-stream", [])

@@ -1,0 +1,115 @@
+# tests/bench/sec_s3up.sh — `make bench` section s3up (BENCH_ONLY=s3up):
+# one file of BENCH_UP_MB MiB (default 2048) uploaded to the stack's s3rver
+#  - by the console's client (build/bench_s3up: lib/s3/s3c_mpu.c with its
+#    defaults, 8 MiB parts, 4 in flight), by `aws s3 cp` and by `s3cmd put`
+#    (each its own default multipart settings), BENCH_UP_ROUNDS rounds
+#    (default 2) interleaved, each after a sync: the best wall time and that
+#    round's CPU (user + system of the process and its children), ratios;
+#  - in the console (tmux): p then y on the same file, and keys (j/k on the
+#    Overview) every 50 ms while it uploads: p50/p99/max key-to-redraw.
+# Goal: ahead of both on wall time, CPU at most half of awscli's.
+# Sourced by tests/bench/run.sh with the stack's env, $DIR, $WORK, $MLC.
+set -u
+UPMB=${BENCH_UP_MB:-2048}
+UW=$WORK/s3up
+rm -rf "$UW"
+mkdir -p "$UW"
+S3URL=http://127.0.0.1:$S3_PORT
+export AWS_ACCESS_KEY_ID=$S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$S3_SECRET_KEY
+export AWS_DEFAULT_REGION=$S3_REGION AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
+echo "== S3 upload: a ${UPMB} MiB file to s3rver (multipart), beside aws s3 cp and s3cmd put"
+head -c "$((UPMB << 20))" /dev/urandom >"$UW/model.bin"
+printf '[default]\naccess_key = %s\nsecret_key = %s\nhost_base = 127.0.0.1:%s\nhost_bucket = 127.0.0.1:%s\nuse_https = False\nsignature_v2 = False\nbucket_location = %s\n' \
+	"$S3_ACCESS_KEY" "$S3_SECRET_KEY" "$S3_PORT" "$S3_PORT" "$S3_REGION" >"$UW/s3cfg"
+
+# up TAG CMD...: one upload (after a sync, so that no writeback of the
+# last one runs beside it): "TAG WALL_S CPU_S" into $UW/results
+up() {
+	local tag=$1
+	shift
+	sync
+	local line
+	line=$(python3 tests/bench/s3bench_measure.py -- "$@")
+	local rc=$?
+	read -r wall_ms cpu _ <<<"$line"
+	if [ "$rc" != 0 ]; then
+		echo "  $tag: failed (exit $rc)"
+		return
+	fi
+	echo "$tag $(awk -v w="$wall_ms" 'BEGIN { printf "%.2f", w / 1000 }') $cpu" >>"$UW/results"
+}
+rmobj() { "$aws" --endpoint-url "$S3URL" s3 rm "s3://data/bench-up/$1" >/dev/null 2>&1; }
+
+aws=$(command -v aws)
+s3cmd=$(command -v s3cmd)
+[ -z "$aws" ] && echo "  aws s3 cp: not installed"
+[ -z "$s3cmd" ] && echo "  s3cmd put: not installed"
+rounds=${BENCH_UP_ROUNDS:-2}
+: >"$UW/results"
+for r in $(seq 1 "$rounds"); do # interleaved: the machine's load falls on all alike
+	up mlconsole build/bench_s3up "$S3URL" "$S3_ACCESS_KEY" "$S3_SECRET_KEY" data \
+		bench-up/mlc.bin "$UW/model.bin"
+	[ -n "$aws" ] && up aws "$aws" --endpoint-url "$S3URL" s3 cp --only-show-errors \
+		"$UW/model.bin" s3://data/bench-up/aws.bin
+	[ -n "$s3cmd" ] && up s3cmd "$s3cmd" -c "$UW/s3cfg" --no-progress put "$UW/model.bin" \
+		s3://data/bench-up/s3cmd.bin
+done
+for o in mlc.bin aws.bin s3cmd.bin; do rmobj "$o"; done
+# best of the rounds (wall, and the CPU of that round), then the ratios
+awk -v mb="$UPMB" -v rounds="$rounds" '
+	!($1 in w) || $2 < w[$1] { w[$1] = $2; c[$1] = $3 }
+	END {
+		split("mlconsole aws s3cmd", order, " ")
+		label["mlconsole"] = "mlconsole (lib/s3/s3c_mpu)"
+		label["aws"] = "aws s3 cp"
+		label["s3cmd"] = "s3cmd put"
+		for (i = 1; i <= 3; i++) {
+			n = order[i]
+			if (n in w)
+				printf "  %-28s wall %7.2f s   CPU %6.2f s   %5.0f MB/s   (best of %d)\n", label[n], w[n], c[n], mb * 1.048576 / w[n], rounds
+		}
+		if (("aws" in w) && ("mlconsole" in w))
+			printf "  ratios: wall %.2fx of aws s3 cp (goal < 1), CPU %.2fx of its CPU (goal <= 0.5)\n", w["mlconsole"] / w["aws"], c["mlconsole"] / c["aws"]
+		if (("s3cmd" in w) && ("mlconsole" in w))
+			printf "  ratios: wall %.2fx of s3cmd put (goal < 1), CPU %.2fx of its CPU\n", w["mlconsole"] / w["s3cmd"], c["mlconsole"] / c["s3cmd"]
+	}' "$UW/results"
+
+# Keys while the console uploads the same file.
+cp "$DIR/mlconsole.ini" "$UW/up.ini"
+chmod 600 "$UW/up.ini"
+: >"$UW/keys.txt"
+tm new-session -d -s up -x 120 -y 40 \
+	"MLC_KEY_TRACE=$UW/keys.txt $MLC -c $UW/up.ini --log $UW/up.log"
+sleep 2
+tm send-keys -t up ':buckets' Enter
+tm send-keys -t up ':cd s3://data/bench-up/' Enter
+sleep 1
+tm send-keys -t up p
+tm send-keys -t up -l "$UW/model.bin"
+tm send-keys -t up Enter
+sleep 0.5
+tm send-keys -t up y
+sleep 0.5
+: >"$UW/keys.txt" # only the keys sent while it uploads
+tm send-keys -t up 1
+t0=$(date +%s)
+i=0
+while ! grep -q 'CompleteMultipartUpload.*->' "$UW/up.log" 2>/dev/null; do
+	if [ $((i % 2)) = 0 ]; then tm send-keys -t up j; else tm send-keys -t up k; fi
+	i=$((i + 1))
+	sleep 0.05
+	[ $(($(date +%s) - t0)) -gt 600 ] && { echo "  the console's upload did not end in 600 s"; break; }
+done
+n=$(wc -l <"$UW/keys.txt")
+if [ "$n" -gt 0 ]; then
+	q() { sort -n "$UW/keys.txt" | awk -v p="$1" -v n="$n" 'BEGIN { k = int(n * p); if (k < 1) k = 1 } NR == k { printf "%.2f", $1 / 1000 }'; }
+	echo "  keys during the console's upload ($(grep -o 'CompleteMultipartUpload.*' "$UW/up.log" | tail -1 | cut -c1-60)…): $n keys, p50 $(q 0.5) ms  p99 $(q 0.99) ms  max $(q 1.0) ms"
+else
+	echo "  no key samples"
+fi
+tm send-keys -t up q
+sleep 0.3
+tm send-keys -t up y
+tm kill-session -t up 2>/dev/null
+rmobj model.bin
+rm -f "$UW/model.bin"
