@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lib/core/loop.h"
 #include "lib/core/sanitize.h"
 #include "lib/core/util.h"
 #include "ray.h"
@@ -170,8 +171,12 @@ static void got(void *res, const struct mlc_err *err, void *arg)
 	sl->req = NULL;
 	if (err) {
 		snprintf(sl->err, sizeof sl->err, "%s", err->msg);
+		if (sl->fails++ == 0)
+			sl->down_wall = wall_ms();
 	} else {
 		sl->err[0] = 0;
+		sl->fails = 0;
+		sl->ok_wall = wall_ms();
 		sl->loaded = true;
 		keep(c, s, res);
 		memset(res, 0, res_size[s]); /* moved out */
@@ -206,10 +211,27 @@ void rp_empty(struct rp_cluster *c, int s, const char *none, char *out, size_t n
 void rp_status(struct rp_cluster *c, int s, char *out, size_t n)
 {
 	const struct rp_slot *sl = &c->slot[s];
-	if (sl->err[0] && sl->loaded)
-		snprintf(out, n, "stale: %s", sl->err);
-	else
+	char at[16], age[32];
+	if (!sl->err[0] || !sl->loaded) {
 		out[0] = 0;
+		return;
+	}
+	time_t t = (time_t)(sl->ok_wall / 1000);
+	struct tm tm;
+	localtime_r(&t, &tm);
+	strftime(at, sizeof at, "%H:%M:%S", &tm);
+	if (sl->fails < 2) {
+		snprintf(out, n, "stale since %s: %.64s", at, sl->err);
+		return;
+	}
+	fmt_age(age, sizeof age, (long)MLC_MAX(0, wall_ms() - sl->down_wall));
+	snprintf(out, n, "down %s, data from %s: %.64s", age, at, sl->err);
+}
+
+unsigned long rp_seen(struct rp_cluster *c)
+{
+	c->seen_mono = mono_ms();
+	return c->gen;
 }
 
 void rp_push(struct panel *p, const struct view_ops *ops, struct rp_cluster *c)
@@ -386,6 +408,25 @@ int rp_act_serve(struct view *v, int row)
 
 /* ---- the panel ------------------------------------------------------------------ */
 
+/* The refresh: the view on top reloads (its own requests; a load still in
+ * flight is not started twice) while one of c's views was drawn lately, so
+ * that a cluster nobody looks at is not polled. */
+static void on_refresh(uv_timer_t *tm)
+{
+	struct rp_cluster *c = tm->data;
+	if (mono_ms() - c->seen_mono > 3 * c->refresh_ms)
+		return;
+	struct view *top = view_top(c->p);
+	if (!top || top->ops == &clusters_view || rp_of(top) != c || !top->ops->reload)
+		return;
+	top->ops->reload(top);
+}
+
+static void free_timer(uv_handle_t *h)
+{
+	free(h);
+}
+
 static void rp_open(struct panel *p)
 {
 	struct rp_panel *r = xcalloc(1, sizeof *r);
@@ -399,7 +440,15 @@ static void rp_open(struct panel *p)
 		struct rp_cluster *c = &r->v[r->n++];
 		c->t = t;
 		c->prom = config_first_target(cfg, TK_PROMETHEUS);
+		c->p = p;
 		rayc_init(&c->rc, t);
+		c->refresh_ms = t->refresh_ms > 0 ? t->refresh_ms : cfg->refresh_ms;
+		c->refresh_ms = MLC_MAX(c->refresh_ms, 100);
+		c->timer = xcalloc(1, sizeof *c->timer);
+		uv_timer_init(loop_get(), c->timer);
+		c->timer->data = c;
+		uv_timer_start(c->timer, on_refresh, (uint64_t)c->refresh_ms,
+			       (uint64_t)c->refresh_ms);
 	}
 	if (r->n == 1)
 		rp_push(p, &rp_nodes_view, &r->v[0]);
@@ -412,6 +461,8 @@ static void rp_close(struct panel *p)
 	struct rp_panel *r = p->priv;
 	for (size_t i = 0; i < r->n; i++) {
 		struct rp_cluster *c = &r->v[i];
+		uv_timer_stop(c->timer);
+		uv_close((uv_handle_t *)c->timer, free_timer);
 		for (int s = 0; s < RP_NSLOTS; s++)
 			rayc_cancel(c->slot[s].req);
 		ray_version_free(&c->version);

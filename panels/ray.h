@@ -14,6 +14,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <uv.h>
+
 #include "lib/core/config.h"
 #include "lib/ray/ray.h"
 #include "lib/ray/rayc.h"
@@ -29,12 +31,21 @@ struct rp_slot {
 	struct rayc_req *req;
 	char err[256]; /* sanitized; "" when the last answer was good */
 	bool loaded;
+	int fails;		    /* failed answers in a row since the last good one */
+	int64_t ok_wall, down_wall; /* the last good answer; the first failure of the row */
 };
 
 enum { RP_VERSION, RP_CLUSTER, RP_NODES, RP_JOBS, RP_ACTORS, RP_SERVE, RP_NSLOTS };
 
 struct rp_cluster {
 	const struct target *t;
+	struct panel *p; /* the panel whose views show it */
+	/* the refresh timer (its own period: the target's refresh, else the
+	 * general one): reloads the view on top while one of this cluster's
+	 * views was drawn in the last three periods */
+	uv_timer_t *timer;
+	long refresh_ms;
+	int64_t seen_mono;
 	struct rayc rc;
 	struct rp_slot slot[RP_NSLOTS];
 	struct ray_version version;
@@ -93,8 +104,14 @@ void rp_load(struct rp_cluster *c, int s);
 struct rp_cluster *rp_of(struct view *v);
 /* "loading…", or the slot's error when it never loaded. */
 void rp_empty(struct rp_cluster *c, int s, const char *none, char *out, size_t n);
-/* The slot's error as the status of its view ("stale: …"), or "". */
+/* The slot's health as the status of its view, or "" when its last answer
+ * was good: one failure after data came is "stale since 14:03:22: ERR",
+ * two or more in a row "down 12s, data from 14:03:22: ERR" (the data stays
+ * on screen either way). */
 void rp_status(struct rp_cluster *c, int s, char *out, size_t n);
+/* A view of c was drawn now (keeps its refresh timer polling); returns
+ * c->gen, so that a view's generation hook is just this. */
+unsigned long rp_seen(struct rp_cluster *c);
 
 /* Cells: raw text sanitized (NULL or "": "-", dim). */
 void rp_cell(struct cell *out, const char *raw, enum role role);

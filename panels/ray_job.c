@@ -139,6 +139,7 @@ static int jd_nrows(struct view *v)
 
 static unsigned long jd_generation(struct view *v)
 {
+	rp_seen(rp_of(v));
 	return ((struct job_view *)v->priv)->gen;
 }
 

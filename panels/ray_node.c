@@ -153,7 +153,7 @@ static int ndv_nrows(struct view *v)
 
 static unsigned long ndv_generation(struct view *v)
 {
-	return rp_of(v)->gen;
+	return rp_seen(rp_of(v));
 }
 
 static void ndv_cell(struct view *v, int row, int col, struct cell *out)

@@ -105,7 +105,7 @@ static int header(struct rp_cluster *c, const struct canvas *cv)
 	y = line(cv, y, b.data ? b.data : "", ROLE_TITLE);
 	buf_reset(&b);
 	const struct ray_cluster *cl = &c->cluster;
-	if (c->slot[RP_CLUSTER].err[0])
+	if (c->slot[RP_CLUSTER].err[0] && !c->slot[RP_CLUSTER].loaded)
 		y = line(cv, y, c->slot[RP_CLUSTER].err, ROLE_ERR);
 	else if (!c->slot[RP_CLUSTER].loaded)
 		y = line(cv, y, "cluster status: loading…", ROLE_DIM);
@@ -113,9 +113,10 @@ static int header(struct rp_cluster *c, const struct canvas *cv)
 		y = line(cv, y, "cluster status: none (no autoscaler monitor has reported)",
 			 ROLE_DIM);
 	else {
+		/* stale: the last good usage, dimmed (the status says since when) */
 		buf_puts(&b, "usage: ");
 		usage_line(&b, cl);
-		y = line(cv, y, b.data, ROLE_NORMAL);
+		y = line(cv, y, b.data, c->slot[RP_CLUSTER].err[0] ? ROLE_DIM : ROLE_NORMAL);
 		buf_reset(&b);
 	}
 	if (cl->ndemands) {
@@ -171,7 +172,7 @@ static int nv_nrows(struct view *v)
 
 static unsigned long nv_generation(struct view *v)
 {
-	return rp_of(v)->gen;
+	return rp_seen(rp_of(v));
 }
 
 static bool alive(const struct ray_node *n)
@@ -249,6 +250,8 @@ static void nv_title(struct view *v, char *out, size_t n)
 static void nv_status(struct view *v, char *out, size_t n)
 {
 	rp_status(rp_of(v), RP_NODES, out, n);
+	if (!out[0])
+		rp_status(rp_of(v), RP_CLUSTER, out, n);
 	if (!out[0])
 		rp_spark_status(rp_of(v), out, n);
 }

@@ -658,6 +658,18 @@ class Ray(unittest.TestCase):
         self.assertEqual(self.sim.get("/api/jobs")[0], 404)     # aiohttp: no slash, no route
         self.assertEqual(self.sim.request("PUT", "/api/version")[0], 405)
 
+    def test_flap(self):
+        s = self.sim
+        s.get("/__sim/reset")
+        codes = [s.get("/__mode/flap/nodes?view=summary")[0] for _ in range(4)]
+        self.assertEqual(codes, [200, 503, 503, 200])
+        self.assertEqual(s.get("/__mode/flap/api/cluster_status")[0], 200)
+        # the Overview's probe paths never flap
+        self.assertEqual([s.get("/__mode/flap/api/version")[0] for _ in range(3)], [200] * 3)
+        s.get("/__sim/reset")
+        self.assertEqual(s.get("/__mode/flap/nodes?view=summary")[0], 200)
+        s.get("/__sim/reset")
+
     def test_jobs(self):
         s = self.sim
         jobs = s.get_json("/api/jobs/")

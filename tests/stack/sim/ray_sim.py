@@ -504,12 +504,32 @@ class RayApp(simcommon.App):
     def __init__(self, args):
         simcommon.App.__init__(self, args)
         self.c = Cluster(args.seed)
+        self.flaps = {}   # path -> requests seen in mode flap
         self.metric_meta = self._load_metric_meta()
 
     def reset(self):
-        """The jobs back to the seeded ones (tests stop and submit jobs)."""
+        """The jobs back to the seeded ones (tests stop and submit jobs), the
+        flap counters to zero."""
         with self.c.lock:
             self.c._jobs()
+            self.flaps = {}
+
+    def flap(self, req):
+        """Request mode flap (a base URL ending in /__mode/flap): per path of
+        the Ray panel's refresh (/nodes, /api/cluster_status; the Overview's
+        probe paths are left alone, so that its polls move no counter), the
+        1st request is answered, the 2nd and 3rd get a 503 as from a proxy
+        in front of a stopped dashboard, the 4th on are answered again; so a
+        panel refreshed three times sees ok, stale, down, back."""
+        if req.path not in ("/nodes", "/api/cluster_status"):
+            return None
+        with self.c.lock:
+            k = self.flaps.get(req.path, 0) + 1
+            self.flaps[req.path] = k
+        if k in (2, 3):
+            return Response(503, "503 Service Unavailable: the dashboard is not answering\n",
+                            TEXT_CT)
+        return None
 
     @staticmethod
     def _load_metric_meta():
@@ -552,6 +572,10 @@ class RayApp(simcommon.App):
         return Response(500, AIOHTTP_500, TEXT_CT)
 
     def handle(self, req):
+        if req.mode == "flap":
+            down = self.flap(req)
+            if down:
+                return down
         p, m = req.path, req.method
         if m == "HEAD":
             m = "GET"
