@@ -1,8 +1,9 @@
 /* panels/ray.h — what the Ray panel's files share: one struct rp_cluster per
  * configured [ray] target (its client, the last good answer of each
  * request with its error and the request in flight), the views
- * (ray_nodes.c: cluster header and nodes; ray_spark.c: their CPU
- * sparklines from Prometheus; ray_node.c: a node; ray_jobs.c: jobs and
+ * (ray_nodes.c: cluster header and nodes; ray_spark.c: their CPU and GPU
+ * sparklines from Prometheus; ray_node.c: a node, ray_chart.c: its metric
+ * charts; ray_jobs.c: jobs and
  * stop; ray_job.c: a job and its logs; ray_work.c: actors, Serve; ray.c:
  * the clusters view, the commands, the panel),
  * and sanitized cells. Loads belong to the cluster, not to a view: a view
@@ -59,28 +60,57 @@ struct rp_cluster {
 	 * request (one at a time) */
 	char *asking, *stopping;
 	struct rayc_req *stop_req;
-	/* the Nodes view's CPU sparklines (ray_spark.c), from prom when set */
+	/* the Nodes view's CPU and GPU sparklines (ray_spark.c), from prom
+	 * when set */
 	const struct target *prom;
-	struct promc_req *prom_req;
-	char prom_err[256];
-	bool prom_loaded;
-	struct rp_spark *spark;
-	size_t nspark;
+	struct rp_sparks {
+		struct rp_cluster *c;
+		struct promc_req *req;
+		struct rp_spark *v;
+		size_t n;
+		char err[256];
+		bool loaded;
+	} spark[2]; /* RP_SPARK_CPU, RP_SPARK_GPU */
+	/* the node metric charts' window (ray_chart.c): an index of its table */
+	int chart_win;
 };
+
+enum { RP_SPARK_CPU, RP_SPARK_GPU };
 
 /* The sparkline column's width (two points a column are asked for). */
 #define RP_SPARK_W 10
 
 struct promc_req;
 struct rp_spark;
-/* Asks Prometheus for the sparklines of every node (one query_range). */
+/* Asks Prometheus for the sparklines of every node: one query_range a
+ * metric (CPU, GPU), grouped by ip, never one a node. */
 void rp_spark_load(struct rp_cluster *c);
-/* The sparkline of the node at ip, or "-". */
-void rp_spark_cell(struct rp_cluster *c, const char *ip, struct cell *out);
+/* The sparkline (RP_SPARK_*) of the node at ip, or "-". */
+void rp_spark_cell(struct rp_cluster *c, int which, const char *ip, struct cell *out);
 /* Why there are no sparklines ("" when there are). */
 void rp_spark_status(struct rp_cluster *c, char *out, size_t n);
-/* Cancels the query and frees the sparklines. */
+/* Cancels the queries and frees the sparklines. */
 void rp_spark_free(struct rp_cluster *c);
+
+/* The node detail's metric charts (ray_chart.c): the charts of one node
+ * over the cluster's window, loaded and drawn by the node view. */
+struct rp_charts;
+struct canvas;
+/* A new set for the node at ip (copied; gpu: it has GPUs, their charts are
+ * drawn); nothing is asked before the first draw, which knows the width. */
+struct rp_charts *rp_charts_new(struct rp_cluster *c, const char *ip, bool gpu);
+/* Asks for every chart over the current window, at most two points a
+ * column of the width the charts were last drawn at. */
+void rp_charts_load(struct rp_charts *ch);
+/* Draws the charts into cv (a grid that fits); returns the rows used. */
+void rp_charts_draw(struct rp_charts *ch, const struct canvas *cv);
+/* Changes the window by dir (-1 shorter, +1 longer) and reloads. */
+void rp_charts_window(struct rp_charts *ch, int dir);
+/* Bumped by every answer (the view's generation adds it). */
+unsigned long rp_charts_gen(const struct rp_charts *ch);
+/* "" or why there are no charts ("no Prometheus configured", its error). */
+void rp_charts_status(const struct rp_charts *ch, char *out, size_t n);
+void rp_charts_free(struct rp_charts *ch);
 
 /* Every Ray view's priv starts with this: the cluster it shows (borrowed),
  * and the rows a view derives from the cluster's answers (owned; its own

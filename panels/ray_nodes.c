@@ -143,7 +143,21 @@ static int header(struct rp_cluster *c, const struct canvas *cv)
 
 /* ---- the nodes view ----------------------------------------------------------- */
 
-enum { N_ID, N_IP, N_HEAD, N_STATE, N_CPU, N_SPARK, N_GPU, N_MEM, N_OSM, N_UP, N_MSG, N_COUNT };
+enum {
+	N_ID,
+	N_IP,
+	N_HEAD,
+	N_STATE,
+	N_CPU,
+	N_SPARK,
+	N_GPU,
+	N_GSPARK,
+	N_MEM,
+	N_OSM,
+	N_UP,
+	N_MSG,
+	N_COUNT
+};
 
 static const struct column node_cols[N_COUNT] = {
     [N_ID] = {"NODE", 8, 8, ALIGN_LEFT, 0, false},
@@ -153,6 +167,7 @@ static const struct column node_cols[N_COUNT] = {
     [N_CPU] = {"CPU", 8, 16, ALIGN_LEFT, 0, true},
     [N_SPARK] = {"CPU 15M", RP_SPARK_W, RP_SPARK_W, ALIGN_LEFT, 4, false},
     [N_GPU] = {"GPU", 8, 14, ALIGN_LEFT, 2, true},
+    [N_GSPARK] = {"GPU 15M", RP_SPARK_W, RP_SPARK_W, ALIGN_LEFT, 7, false},
     [N_MEM] = {"MEMORY", 8, 18, ALIGN_LEFT, 3, true},
     [N_OSM] = {"OBJECT STORE", 12, 18, ALIGN_LEFT, 5, true},
     [N_UP] = {"UPTIME", 9, 16, ALIGN_LEFT, 1, false},
@@ -221,7 +236,10 @@ static void nv_cell(struct view *v, int row, int col, struct cell *out)
 		rp_bar_cell(out, &n->cpu, false, 4);
 		break;
 	case N_SPARK:
-		rp_spark_cell(rp_of(v), n->ip, out);
+		rp_spark_cell(rp_of(v), RP_SPARK_CPU, n->ip, out);
+		break;
+	case N_GSPARK:
+		rp_spark_cell(rp_of(v), RP_SPARK_GPU, n->ip, out);
 		break;
 	case N_GPU:
 		rp_bar_cell(out, &n->gpu, false, 4);
