@@ -419,7 +419,10 @@ static void on_refresh(uv_timer_t *tm)
 	struct view *top = view_top(c->p);
 	if (!top || top->ops == &clusters_view || rp_of(top) != c || !top->ops->reload)
 		return;
-	top->ops->reload(top);
+	if (top->ops == &rp_job_view)
+		rp_job_tick(top);
+	else
+		top->ops->reload(top);
 }
 
 static void free_timer(uv_handle_t *h)

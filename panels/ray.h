@@ -165,6 +165,9 @@ void rp_view_close(struct view *v);
 /* Pushes the detail of a node or a job (copied). */
 void rp_push_node(struct panel *p, struct rp_cluster *c, const struct ray_node *n);
 void rp_push_job(struct panel *p, struct rp_cluster *c, const struct ray_job *j);
+/* The job view's refresh on the timer: its status, and its log while it is
+ * followed (`r` reloads both). */
+void rp_job_tick(struct view *v);
 
 /* The actions every cluster view shares: its jobs, actors, Serve apps. */
 int rp_act_jobs(struct view *v, int row);

@@ -670,6 +670,16 @@ class Ray(unittest.TestCase):
         self.assertEqual(s.get("/__mode/flap/nodes?view=summary")[0], 200)
         s.get("/__sim/reset")
 
+    def test_grow(self):
+        s = self.sim
+        s.get("/__sim/reset")
+        sid = "raysubmit_8d7dd48d5f9a"
+        logs = [s.get_json("/__mode/grow/api/jobs/%s/logs" % sid)["logs"] for _ in range(3)]
+        self.assertEqual([l.count("\n") for l in logs], [11, 23, 35])
+        self.assertTrue(logs[1].startswith(logs[0]) and logs[2].startswith(logs[1]))
+        self.assertTrue(logs[0].endswith("step 12") and logs[1].endswith("step 24"))
+        s.get("/__sim/reset")
+
     def test_jobs(self):
         s = self.sim
         jobs = s.get_json("/api/jobs/")

@@ -504,7 +504,7 @@ class RayApp(simcommon.App):
     def __init__(self, args):
         simcommon.App.__init__(self, args)
         self.c = Cluster(args.seed)
-        self.flaps = {}   # path -> requests seen in mode flap
+        self.flaps = {}   # path (or "grow:" id) -> requests seen in mode flap (grow)
         self.metric_meta = self._load_metric_meta()
 
     def reset(self):
@@ -991,7 +991,20 @@ class RayApp(simcommon.App):
                 return self.text(404, "Job %s does not exist" % ident)
             if j["type"] != "SUBMISSION":
                 return self.text(400, "Can only get logs of submission type jobs")
+            if req.mode == "grow":
+                return self.out({"logs": self.grown_log(j)})
             return self.out({"logs": c.job_logs(j)})
+
+    def grown_log(self, j):
+        """Request mode grow: the k-th request for a job's log answers 12 k
+        coloured lines, the last of them without its newline (the next
+        answer completes it), whatever the clock: a follow test's log."""
+        sid = j["submission_id"]
+        k = self.flaps.get("grow:" + sid, 0) + 1
+        self.flaps["grow:" + sid] = k
+        out = "".join("\x1b[36m(Worker pid=7)\x1b[0m %s step %d\n" % (sid, i)
+                      for i in range(1, 12 * k))
+        return out + "\x1b[36m(Worker pid=7)\x1b[0m %s step %d" % (sid, 12 * k)
 
     def h_job_stop(self, req, ident):
         c = self.c

@@ -83,8 +83,9 @@ MODES = ("ok", "error500", "hang", "hostile")
 # escaped in one experiment's strings; degraded = the service answers but
 # reports a degraded state: Airflow's scheduler down, a Prefect work pool
 # NOT_READY; flap = the Ray dashboard answers the first request of each path,
-# then goes away for two, then is back).
-REQUEST_MODES = ("endless", "redirect", "poisoned", "degraded", "flap")
+# then goes away for two, then is back; grow = a Ray job's log gains lines
+# at each request).
+REQUEST_MODES = ("endless", "redirect", "poisoned", "degraded", "flap", "grow")
 
 # Hostile payload.  Put in front of and behind a string so that truncating
 # clients still meet part of it.
