@@ -140,7 +140,20 @@ static void keep(struct rp_cluster *c, int s, void *res)
 	case RP_NODES:
 		ray_nodes_free(&c->nodes);
 		c->nodes = *(struct ray_nodes *)res;
+		ray_nodes_merge_state(&c->nodes, &c->state);
 		qsort(c->nodes.v, c->nodes.n, sizeof *c->nodes.v, ray_node_cmp);
+		break;
+	case RP_STATE:
+		ray_state_nodes_free(&c->state);
+		c->state = *(struct ray_state_nodes *)res;
+		if (c->slot[RP_NODES].loaded) {
+			ray_nodes_merge_state(&c->nodes, &c->state);
+			qsort(c->nodes.v, c->nodes.n, sizeof *c->nodes.v, ray_node_cmp);
+		}
+		break;
+	case RP_TASKS:
+		ray_tasks_free(&c->tasks);
+		c->tasks = *(struct ray_tasks *)res;
 		break;
 	case RP_JOBS:
 		ray_jobs_free(&c->jobs);
@@ -159,8 +172,9 @@ static void keep(struct rp_cluster *c, int s, void *res)
 }
 
 static const size_t res_size[RP_NSLOTS] = {
-    sizeof(struct ray_version), sizeof(struct ray_cluster), sizeof(struct ray_nodes),
-    sizeof(struct ray_jobs),	sizeof(struct ray_actors),  sizeof(struct ray_serve),
+    sizeof(struct ray_version),	    sizeof(struct ray_cluster), sizeof(struct ray_nodes),
+    sizeof(struct ray_jobs),	    sizeof(struct ray_actors),	sizeof(struct ray_serve),
+    sizeof(struct ray_state_nodes), sizeof(struct ray_tasks),
 };
 
 static void got(void *res, const struct mlc_err *err, void *arg)
@@ -187,8 +201,9 @@ static void got(void *res, const struct mlc_err *err, void *arg)
 
 void rp_load(struct rp_cluster *c, int s)
 {
-	static const enum rayc_what what[RP_NSLOTS] = {RAYC_VERSION, RAYC_CLUSTER, RAYC_NODES,
-						       RAYC_JOBS,    RAYC_ACTORS,  RAYC_SERVE};
+	static const enum rayc_what what[RP_NSLOTS] = {RAYC_VERSION,	 RAYC_CLUSTER, RAYC_NODES,
+						       RAYC_JOBS,	 RAYC_ACTORS,  RAYC_SERVE,
+						       RAYC_STATE_NODES, RAYC_TASKS};
 	struct rp_slot *sl = &c->slot[s];
 	if (sl->req)
 		return;
@@ -373,6 +388,11 @@ static int cmd_serve(struct panel *p, const char *args)
 	return show(p, &rp_serve_view, "serve");
 }
 
+static int cmd_tasks(struct panel *p, const char *args)
+{
+	return show(p, &rp_tasks_view, "tasks");
+}
+
 static const struct cmd_entry rp_cmds[] = {
     {"ray-nodes", NULL, "", "the Ray cluster's nodes (:nodes is the Nodes panel)", CMD_ARG_NONE,
      cmd_nodes, NULL},
@@ -380,6 +400,8 @@ static const struct cmd_entry rp_cmds[] = {
     {"actors", NULL, "", "the Ray cluster's actors by state and class", CMD_ARG_NONE, cmd_actors,
      NULL},
     {"serve", NULL, "", "the Ray cluster's Serve applications", CMD_ARG_NONE, cmd_serve, NULL},
+    {"tasks", NULL, "", "the Ray cluster's tasks by function and state", CMD_ARG_NONE, cmd_tasks,
+     NULL},
 };
 
 /* From a cluster's view: the views above it go, the one asked for comes. */
@@ -404,6 +426,11 @@ int rp_act_actors(struct view *v, int row)
 int rp_act_serve(struct view *v, int row)
 {
 	return open_from(v, &rp_serve_view);
+}
+
+int rp_act_tasks(struct view *v, int row)
+{
+	return open_from(v, &rp_tasks_view);
 }
 
 /* ---- the panel ------------------------------------------------------------------ */
@@ -474,6 +501,8 @@ static void rp_close(struct panel *p)
 		ray_jobs_free(&c->jobs);
 		ray_actors_free(&c->actors);
 		ray_serve_free(&c->serve);
+		ray_state_nodes_free(&c->state);
+		ray_tasks_free(&c->tasks);
 		rayc_cancel(c->stop_req);
 		rp_spark_free(c);
 		free(c->asking);
@@ -484,9 +513,9 @@ static void rp_close(struct panel *p)
 	p->priv = NULL;
 }
 
-static const struct view_ops *const rp_views[] = {
-    &clusters_view, &rp_nodes_view,  &rp_node_view,  &rp_jobs_view,
-    &rp_job_view,   &rp_actors_view, &rp_serve_view, NULL};
+static const struct view_ops *const rp_views[] = {&clusters_view, &rp_nodes_view, &rp_node_view,
+						  &rp_jobs_view,  &rp_job_view,	  &rp_actors_view,
+						  &rp_serve_view, &rp_tasks_view, NULL};
 
 static const struct panel_ops ray_ops = {
     .name = "ray",

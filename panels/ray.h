@@ -36,7 +36,17 @@ struct rp_slot {
 	int64_t ok_wall, down_wall; /* the last good answer; the first failure of the row */
 };
 
-enum { RP_VERSION, RP_CLUSTER, RP_NODES, RP_JOBS, RP_ACTORS, RP_SERVE, RP_NSLOTS };
+enum {
+	RP_VERSION,
+	RP_CLUSTER,
+	RP_NODES,
+	RP_JOBS,
+	RP_ACTORS,
+	RP_SERVE,
+	RP_STATE, /* /api/v0/nodes: merged into nodes (death reasons) */
+	RP_TASKS,
+	RP_NSLOTS
+};
 
 struct rp_cluster {
 	const struct target *t;
@@ -51,7 +61,10 @@ struct rp_cluster {
 	struct rp_slot slot[RP_NSLOTS];
 	struct ray_version version;
 	struct ray_cluster cluster;
-	struct ray_nodes nodes; /* in the default order (ray_node_cmp) */
+	struct ray_nodes nodes; /* in the default order (ray_node_cmp), the
+				   state API's answer merged in */
+	struct ray_state_nodes state;
+	struct ray_tasks tasks;
 	struct ray_jobs jobs;
 	struct ray_actors actors;
 	struct ray_serve serve;
@@ -157,7 +170,7 @@ void rp_short_id(char *out, size_t n, const char *id);
 
 /* The views. */
 extern const struct view_ops rp_nodes_view, rp_node_view, rp_jobs_view, rp_job_view, rp_actors_view,
-    rp_serve_view;
+    rp_serve_view, rp_tasks_view;
 /* Pushes a view of cluster c onto p (priv a struct rp_view, freed by
  * rp_view_close, which views without more state use as their close). */
 void rp_push(struct panel *p, const struct view_ops *ops, struct rp_cluster *c);
@@ -173,5 +186,6 @@ void rp_job_tick(struct view *v);
 int rp_act_jobs(struct view *v, int row);
 int rp_act_actors(struct view *v, int row);
 int rp_act_serve(struct view *v, int row);
+int rp_act_tasks(struct view *v, int row);
 
 #endif

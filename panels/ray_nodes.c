@@ -301,6 +301,7 @@ static void load_cluster(struct rp_cluster *c)
 		rp_load(c, RP_VERSION);
 	rp_load(c, RP_CLUSTER);
 	rp_load(c, RP_NODES);
+	rp_load(c, RP_STATE);
 	rp_spark_load(c);
 }
 
@@ -330,6 +331,7 @@ static const struct view_action nodes_actions[] = {
     {"jobs", "J", "jobs", "the cluster's jobs", 0, rp_act_jobs},
     {"actors", "a", "actors", "the cluster's actors by state and class", 0, rp_act_actors},
     {"serve", "S", "serve", "the cluster's Serve applications", 0, rp_act_serve},
+    {"tasks", "T", "tasks", "the cluster's tasks by function and state", 0, rp_act_tasks},
     {"filter", "/", "filter", NULL, 0, NULL},
     {"copy", "y", "copy id", NULL, 0, NULL},
 };
