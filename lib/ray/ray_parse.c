@@ -74,6 +74,27 @@ json_t *ray_load_data(const char *body, size_t len, const char *what, json_t **r
 	return data;
 }
 
+json_t *ray_load_rows(const char *body, size_t len, const char *what, json_t **root, int64_t *total,
+		      struct mlc_err *err)
+{
+	*total = -1;
+	json_t *data = ray_load_data(body, len, what, root, err);
+	if (!data)
+		return NULL;
+	json_t *res = json_object_get(data, "result");
+	json_t *rows = json_object_get(res, "result");
+	if (!json_is_array(rows)) {
+		json_decref(*root);
+		*root = NULL;
+		mlc_err_set(err, MLC_ERR_PARSE, 0, "ray: %s: data.result.result: expected array",
+			    what);
+		return NULL;
+	}
+	double t = rj_num(res, "total");
+	*total = t >= 0 ? (int64_t)t : -1;
+	return rows;
+}
+
 char *rj_str(json_t *o, const char *key)
 {
 	json_t *v = json_is_object(o) ? json_object_get(o, key) : NULL;
