@@ -325,6 +325,28 @@ static int nv_open(struct view *v, int row)
 	return P_REDRAW;
 }
 
+/* `s`: the Nodes panel on the [node] whose host is this node's address
+ * (or its host name), or why not. */
+static int nv_ssh(struct view *v, int row)
+{
+	const struct ray_node *n = &rp_of(v)->nodes.v[row];
+	const struct config *cfg = app_config();
+	for (size_t i = 0; i < cfg->ntargets; i++) {
+		const struct target *t = &cfg->targets[i];
+		if (t->kind != TK_NODE || !t->host)
+			continue;
+		if ((n->ip && !strcmp(t->host, n->ip)) ||
+		    (n->hostname && !strcmp(t->host, n->hostname))) {
+			app_goto("nodes", "node", t->name);
+			return P_REDRAW;
+		}
+	}
+	char *ip = san_str(n->ip ? n->ip : "-");
+	app_message(ROLE_WARN, "ssh: no [node] with host %s in the configuration", ip);
+	free(ip);
+	return P_HANDLED;
+}
+
 static const struct view_action nodes_actions[] = {
     {"open", "<Enter>", "detail", "the node's resources, labels and actors", ACT_F_SELECTION,
      nv_open},
@@ -332,6 +354,8 @@ static const struct view_action nodes_actions[] = {
     {"actors", "a", "actors", "the cluster's actors by state and class", 0, rp_act_actors},
     {"serve", "S", "serve", "the cluster's Serve applications", 0, rp_act_serve},
     {"tasks", "T", "tasks", "the cluster's tasks by function and state", 0, rp_act_tasks},
+    {"ssh", "s", "ssh", "the node in the Nodes panel (the [node] of the same address)",
+     ACT_F_SELECTION, nv_ssh},
     {"filter", "/", "filter", NULL, 0, NULL},
     {"copy", "y", "copy id", NULL, 0, NULL},
 };

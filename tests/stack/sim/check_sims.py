@@ -680,6 +680,12 @@ class Ray(unittest.TestCase):
         self.assertTrue(logs[0].endswith("step 12") and logs[1].endswith("step 24"))
         s.get("/__sim/reset")
 
+    def test_loopback(self):
+        s = self.sim
+        nodes = s.get_json("/__mode/loopback/nodes?view=summary")["data"]["summary"]
+        ips = sorted(n["raylet"]["nodeManagerAddress"] for n in nodes)
+        self.assertEqual(ips, ["10.0.0.11", "10.0.0.12", "10.0.0.13", "127.0.0.1"])
+
     def test_jobs(self):
         s = self.sim
         jobs = s.get_json("/api/jobs/")
