@@ -209,5 +209,6 @@ fuzz:
 	  run flows tests/fuzz/json.dict tests/fixtures/prefect tests/fixtures/airflow; \
 	  run pgstat "" tests/fixtures/pg; \
 	  run nodes tests/fuzz/json.dict tests/fixtures/nodes tests/fixtures/nodes/head tests/fixtures/nodes/worker2; \
+	  run ray tests/fuzz/json.dict tests/fixtures/ray tests/fixtures/prometheus; \
 	  exit $$fail; \
 	fi

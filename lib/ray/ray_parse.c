@@ -24,6 +24,13 @@ json_t *ray_load(const char *body, size_t len, const char *what, json_type type,
 {
 	char who[96];
 	snprintf(who, sizeof who, "ray: %s", what);
+	size_t i = 0;
+	while (body && i < len &&
+	       (body[i] == ' ' || body[i] == '\t' || body[i] == '\r' || body[i] == '\n'))
+		i++;
+	if (type == JSON_OBJECT && body && i < len && body[i] == '{')
+		/* an object root loads as it is: no copy of a body of megabytes */
+		return jsonx_load_object(body, len, who, err);
 	struct buf b;
 	buf_init(&b);
 	buf_puts(&b, "{\"r\":");
@@ -98,8 +105,15 @@ json_t *ray_load_rows(const char *body, size_t len, const char *what, json_t **r
 char *rj_str(json_t *o, const char *key)
 {
 	json_t *v = json_is_object(o) ? json_object_get(o, key) : NULL;
-	if (json_is_string(v))
+	if (json_is_string(v)) {
+		/* the common case (short, no NUL) copied at once; the rest capped
+		 * and made visible by jsonx_strdup */
+		size_t n = json_string_length(v);
+		const char *sv = json_string_value(v);
+		if (n < JSONX_STR_MAX && !memchr(sv, 0, n))
+			return xstrndup(sv, n);
 		return jsonx_strdup(v);
+	}
 	if (json_is_integer(v))
 		return xasprintf("%lld", (long long)json_integer_value(v));
 	if (json_is_real(v))

@@ -889,6 +889,26 @@ class Ray(unittest.TestCase):
         self.assertFalse([r for r in log if r["path"].startswith("/__sim/")])
 
 
+class RayBigCluster(unittest.TestCase):
+    """--big-cluster N,A (the bench's cluster): N nodes in /nodes and the
+    state API, A actors, a dead one every 50 nodes."""
+
+    def test_big(self):
+        sim = Sim(RAY_SIM, "--big-cluster", "120,900")
+        try:
+            nodes = sim.get_json("/nodes?view=summary")["data"]["summary"]
+            self.assertEqual(len(nodes), 120)
+            self.assertEqual(len({n["raylet"]["nodeId"] for n in nodes}), 120)
+            st = sim.get_json("/api/v0/nodes?detail=true&limit=10000")["data"]["result"]
+            self.assertEqual(st["total"], 120)
+            dead = [n for n in st["result"] if n["state"] == "DEAD"]
+            self.assertEqual(len(dead), 3)      # 10.0.0.12, then nodes 50 and 100
+            actors = sim.get_json("/api/v0/actors?limit=10000")["data"]["result"]
+            self.assertEqual(actors["total"], 900)
+        finally:
+            sim.stop()
+
+
 class RayHostileFlag(unittest.TestCase):
     def test_starts_hostile(self):
         sim = Sim(RAY_SIM, "--hostile", "--seed", "3")

@@ -218,6 +218,36 @@ class Cluster(object):
         self.head = self.nodes[0]
         self.by_ip = {n.ip: n for n in self.nodes}
 
+    def grow_big(self, nodes, actors):
+        """--big-cluster N,A (the bench): CPU workers cloned from 10.0.0.11 up
+        to N nodes, every 8th with four GPUs as on 10.0.0.13, every 50th
+        dead; then actors up to A, spread over them."""
+        cpu, gpu, dead = self.by_ip["10.0.0.11"], self.by_ip["10.0.0.13"], \
+            self.by_ip["10.0.0.12"]
+        for i in range(len(self.nodes), nodes):
+            base = dead if i % 50 == 0 else gpu if i % 8 == 0 else cpu
+            ip = "10.%d.%d.%d" % (1 + i // 65000, (i // 250) % 256, 1 + i % 250)
+            n = Node(**dict(base.__dict__))
+            n.node_id = "%056x" % (0xb16 * 10 ** 9 + i)
+            n.ip, n.hostname = ip, "ray-worker-%05d" % i
+            n.resources = {("node:" + ip if k.startswith("node:") else k): v
+                           for k, v in base.resources.items()}
+            self.nodes.append(n)
+            self.by_ip[ip] = n
+        alive = [n for n in self.nodes if n.alive]
+        classes = ("TrainWorker", "BatchScorer", "DataLoader", "Preprocessor", "Evaluator")
+        for i in range(len(self.actors), actors):
+            n = alive[i % len(alive)]
+            st = "DEAD" if i % 97 == 0 else "ALIVE"
+            self.actors.append({
+                "actor_id": "%032x" % (0xac7 * 10 ** 12 + i), "class_name": classes[i % 5],
+                "state": st, "job_id": "0a000000", "name": "", "node_id": n.node_id,
+                "pid": 20000 + i % 40000, "ray_namespace": "",
+                "_detail": {"serialized_runtime_env": "{}", "required_resources": {"CPU": 1.0},
+                            "death_cause": None, "is_detached": False,
+                            "placement_group_id": None, "repr_name": "", "num_restarts": 0,
+                            "num_restarts_due_to_lineage_reconstruction": 0}})
+
     def jitter(self, key, base, rel=0.03):
         """Value that moves a little on every call (deterministic phase per key)."""
         ph = random.Random("%d:%s" % (self.seed, key)).random() * 6.283
@@ -504,6 +534,10 @@ class RayApp(simcommon.App):
     def __init__(self, args):
         simcommon.App.__init__(self, args)
         self.c = Cluster(args.seed)
+        big = getattr(args, "big_cluster", None)
+        if big:
+            nodes, actors = (int(x) for x in big.split(","))
+            self.c.grow_big(nodes, actors)
         self.flaps = {}   # path (or "grow:" id) -> requests seen in mode flap (grow)
         self.metric_meta = self._load_metric_meta()
 
@@ -1347,6 +1381,8 @@ def fmt_value(v):
 
 def main(argv=None):
     parser = simcommon.common_parser("Ray 2.x dashboard simulator")
+    parser.add_argument("--big-cluster", metavar="NODES,ACTORS",
+                        help="grow the seeded cluster to NODES nodes and ACTORS actors (bench)")
     args = parser.parse_args(argv)
     return simcommon.serve(RayApp(args), args)
 
