@@ -40,6 +40,12 @@ fraud_app RUNNING (model fraud-detector@champion) and summarizer_app DEPLOYING
 (its GPU replica cannot be scheduled).  Times are on the same 2026-11 timeline
 as the MLflow captures; "now" fields use the real clock.
 
+Request modes (a base URL ending in /__mode/NAME, see simcommon): flap (the
+panel's refresh paths answer, then 503 twice, then answer again), grow (a job's
+log gains twelve lines at each request), loopback (the head's address is
+127.0.0.1, the stack's [node head]).  --big-cluster NODES,ACTORS grows the
+cluster for the bench.
+
 Leaves out: the WebSocket log tail, /api/jobs/{id}/logs/tail, package upload,
 the rest of the state API (tasks list, objects, placement groups, workers,
 jobs), /api/v0/tasks/summarize?summary_by=lineage, grafana/prometheus proxy
