@@ -234,7 +234,8 @@ int main(int argc, char **argv)
 	}
 	printf("cluster: %zu nodes, %zu actors; %zu bytes a refresh (4 requests)\n", nodes, actors,
 	       bytes);
-	printf("%-30s %10s %10s %8s\n", "one refresh (best of rounds)", "console", "floor", "ratio");
+	printf("%-30s %10s %10s %8s\n", "one refresh (best of rounds)", "console", "floor",
+	       "ratio");
 	printf("%-30s %10.1f %10.1f %7.2fx\n", "wall ms (server included)", ow, fw, ow / fw);
 	printf("%-30s %10.1f %10.1f %7.2fx\n", "client CPU ms", oc, fc, oc / fc);
 	printf("%-30s %10.1f %10.1f %7.2fx\n", "parse CPU ms (bodies held)", op, fp, op / fp);
