@@ -7,8 +7,10 @@
  * fetching the same four and walking every row, building nothing. Prints
  * per refresh the wall time, the client's CPU (user + system), the bytes
  * fetched, and, on the same bodies held in memory, the parse alone; each
- * the best of ROUNDS after an untimed warm-up.
- * Usage: bench_ray BASE_URL [ROUNDS] */
+ * the best of ROUNDS after an untimed warm-up. With PROMETHEUS_URL, the
+ * Nodes view's sparkline queries too: one query_range a metric for every
+ * node, their bytes.
+ * Usage: bench_ray BASE_URL [ROUNDS [PROMETHEUS_URL]] */
 #include <curl/curl.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -21,6 +23,7 @@
 #include "lib/core/http.h"
 #include "lib/core/loop.h"
 #include "lib/core/util.h"
+#include "lib/prom/prom.h"
 #include "lib/ray/ray.h"
 #include "lib/ray/rayc.h"
 
@@ -188,10 +191,45 @@ static size_t floor_parse(struct buf *b)
 	return rows;
 }
 
+/* The Nodes view's sparklines: one query_range a metric for every node (as
+ * panels/ray_spark.c asks), its bytes and series. */
+static void sparklines(const char *prom)
+{
+	static const char *const q[] = {"max by (ip) (ray_node_cpu_utilization)",
+					"max by (ip) (ray_node_gpus_utilization)"};
+	CURL *e = curl_easy_init();
+	int64_t now = time(NULL);
+	for (size_t k = 0; k < ARRAY_LEN(q); k++) {
+		char *path = prom_query_range_path(q[k], now - 900, now, prom_step(900, 10, 1));
+		char *url = xasprintf("%s%s", prom, path);
+		struct buf b;
+		buf_init(&b);
+		curl_easy_setopt(e, CURLOPT_URL, url);
+		curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, grow);
+		curl_easy_setopt(e, CURLOPT_WRITEDATA, &b);
+		double t0 = now_ms();
+		CURLcode rc = curl_easy_perform(e);
+		double t = now_ms() - t0;
+		struct prom_result r;
+		struct mlc_err err;
+		if (rc == CURLE_OK && prom_result_parse(&r, b.data, b.len, &err) == 0) {
+			printf("sparklines: %-42s %7zu bytes, %3zu series, %5.1f ms\n", q[k], b.len,
+			       r.n, t);
+			prom_result_free(&r);
+		} else {
+			printf("sparklines: %s: no answer\n", q[k]);
+		}
+		buf_free(&b);
+		free(url);
+		free(path);
+	}
+	curl_easy_cleanup(e);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "usage: %s BASE_URL [ROUNDS]\n", argv[0]);
+		fprintf(stderr, "usage: %s BASE_URL [ROUNDS [PROMETHEUS_URL]]\n", argv[0]);
 		return 2;
 	}
 	int rounds = argc > 2 ? atoi(argv[2]) : 5;
@@ -239,6 +277,8 @@ int main(int argc, char **argv)
 	printf("%-30s %10.1f %10.1f %7.2fx\n", "wall ms (server included)", ow, fw, ow / fw);
 	printf("%-30s %10.1f %10.1f %7.2fx\n", "client CPU ms", oc, fc, oc / fc);
 	printf("%-30s %10.1f %10.1f %7.2fx\n", "parse CPU ms (bodies held)", op, fp, op / fp);
+	if (argc > 3)
+		sparklines(argv[3]);
 	for (int k = 0; k < NREQ; k++)
 		buf_free(&bodies[k]);
 	curl_easy_cleanup(e);

@@ -14,7 +14,9 @@ python3 tests/stack/sim/ray_sim.py --port 0 --port-file "$WORK/raybig.port" --bi
 raysim=$!
 for _ in $(seq 100); do [ -s "$WORK/raybig.port" ] && break; sleep 0.1; done
 RAYBIG=http://127.0.0.1:$(cat "$WORK/raybig.port")
-build/bench_ray "$RAYBIG" "${BENCH_ROUNDS:-5}" | sed 's/^/  /'
+# (the sparklines: from the stack's Prometheus, which scrapes the stack's
+# simulator, not this one)
+build/bench_ray "$RAYBIG" "${BENCH_ROUNDS:-5}" "http://127.0.0.1:$PROM_PORT" | sed 's/^/  /'
 
 printf '[general]\nrefresh = 1h\n[ray]\ndashboard = %s\n' "$RAYBIG" >"$WORK/raybig.ini"
 chmod 600 "$WORK/raybig.ini"
