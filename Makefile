@@ -211,5 +211,6 @@ fuzz:
 	  run pgstat "" tests/fixtures/pg; \
 	  run nodes tests/fuzz/json.dict tests/fixtures/nodes tests/fixtures/nodes/head tests/fixtures/nodes/worker2; \
 	  run nodeact "" tests/fuzz/corpus/nodeact; \
+	  run ray tests/fuzz/json.dict tests/fixtures/ray tests/fixtures/prometheus; \
 	  exit $$fail; \
 	fi

@@ -431,9 +431,38 @@ static int nodes_cmd_group(struct panel *p, const char *args)
 	return 0;
 }
 
+/* `:node NAME`: that node's cards, from the fleet (how another panel opens
+ * a node here: Ray's `s` on a node of the same address). */
+static int nodes_cmd_node(struct panel *p, const char *line)
+{
+	struct fleet *f = nodes_fleet(p);
+	char args[256];
+	snprintf(args, sizeof args, "%s", line);
+	str_trim(args); /* Tab completes with a space after the name */
+	for (int i = 0; i < f->n; i++)
+		if (!strcmp(f->nodes[i].t->name, args)) {
+			view_pop_to_root(p);
+			view_select_row(view_top(p), i);
+			nodes_open_node(p, i);
+			return 0;
+		}
+	app_message(ROLE_ERR, "node: no [node %s] in the configuration", args);
+	return -1;
+}
+
+static void complete_node(struct panel *p, const char *args, const char *word,
+			  struct cmd_cands *out)
+{
+	const struct config *c = app_config();
+	for (size_t i = 0; i < c->ntargets; i++)
+		if (c->targets[i].kind == TK_NODE && str_starts(c->targets[i].name, word))
+			cmd_cand_add(out, c->targets[i].name);
+}
+
 static const struct cmd_entry nodes_cmds[] = {
     {"group", NULL, "", "group the fleet by role: a ROLES column, sorted (again: ungroup)",
      CMD_ARG_NONE, nodes_cmd_group, NULL},
+    {"node", NULL, "NAME", "a [node NAME]'s cards", CMD_ARG_TEXT, nodes_cmd_node, complete_node},
     {"run", NULL, "ACTION", "run an [action NAME] on its nodes (shows each command, asks first)",
      CMD_ARG_TEXT, nodes_cmd_run, complete_action},
     {"exec", NULL, "TARGET COMMAND",

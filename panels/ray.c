@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lib/core/loop.h"
 #include "lib/core/sanitize.h"
 #include "lib/core/util.h"
 #include "ray.h"
@@ -139,7 +140,20 @@ static void keep(struct rp_cluster *c, int s, void *res)
 	case RP_NODES:
 		ray_nodes_free(&c->nodes);
 		c->nodes = *(struct ray_nodes *)res;
+		ray_nodes_merge_state(&c->nodes, &c->state);
 		qsort(c->nodes.v, c->nodes.n, sizeof *c->nodes.v, ray_node_cmp);
+		break;
+	case RP_STATE:
+		ray_state_nodes_free(&c->state);
+		c->state = *(struct ray_state_nodes *)res;
+		if (c->slot[RP_NODES].loaded) {
+			ray_nodes_merge_state(&c->nodes, &c->state);
+			qsort(c->nodes.v, c->nodes.n, sizeof *c->nodes.v, ray_node_cmp);
+		}
+		break;
+	case RP_TASKS:
+		ray_tasks_free(&c->tasks);
+		c->tasks = *(struct ray_tasks *)res;
 		break;
 	case RP_JOBS:
 		ray_jobs_free(&c->jobs);
@@ -158,8 +172,9 @@ static void keep(struct rp_cluster *c, int s, void *res)
 }
 
 static const size_t res_size[RP_NSLOTS] = {
-    sizeof(struct ray_version), sizeof(struct ray_cluster), sizeof(struct ray_nodes),
-    sizeof(struct ray_jobs),	sizeof(struct ray_actors),  sizeof(struct ray_serve),
+    sizeof(struct ray_version),	    sizeof(struct ray_cluster), sizeof(struct ray_nodes),
+    sizeof(struct ray_jobs),	    sizeof(struct ray_actors),	sizeof(struct ray_serve),
+    sizeof(struct ray_state_nodes), sizeof(struct ray_tasks),
 };
 
 static void got(void *res, const struct mlc_err *err, void *arg)
@@ -170,8 +185,12 @@ static void got(void *res, const struct mlc_err *err, void *arg)
 	sl->req = NULL;
 	if (err) {
 		snprintf(sl->err, sizeof sl->err, "%s", err->msg);
+		if (sl->fails++ == 0)
+			sl->down_wall = wall_ms();
 	} else {
 		sl->err[0] = 0;
+		sl->fails = 0;
+		sl->ok_wall = wall_ms();
 		sl->loaded = true;
 		keep(c, s, res);
 		memset(res, 0, res_size[s]); /* moved out */
@@ -182,8 +201,9 @@ static void got(void *res, const struct mlc_err *err, void *arg)
 
 void rp_load(struct rp_cluster *c, int s)
 {
-	static const enum rayc_what what[RP_NSLOTS] = {RAYC_VERSION, RAYC_CLUSTER, RAYC_NODES,
-						       RAYC_JOBS,    RAYC_ACTORS,  RAYC_SERVE};
+	static const enum rayc_what what[RP_NSLOTS] = {RAYC_VERSION,	 RAYC_CLUSTER, RAYC_NODES,
+						       RAYC_JOBS,	 RAYC_ACTORS,  RAYC_SERVE,
+						       RAYC_STATE_NODES, RAYC_TASKS};
 	struct rp_slot *sl = &c->slot[s];
 	if (sl->req)
 		return;
@@ -206,10 +226,27 @@ void rp_empty(struct rp_cluster *c, int s, const char *none, char *out, size_t n
 void rp_status(struct rp_cluster *c, int s, char *out, size_t n)
 {
 	const struct rp_slot *sl = &c->slot[s];
-	if (sl->err[0] && sl->loaded)
-		snprintf(out, n, "stale: %s", sl->err);
-	else
+	char at[16], age[32];
+	if (!sl->err[0] || !sl->loaded) {
 		out[0] = 0;
+		return;
+	}
+	time_t t = (time_t)(sl->ok_wall / 1000);
+	struct tm tm;
+	localtime_r(&t, &tm);
+	strftime(at, sizeof at, "%H:%M:%S", &tm);
+	if (sl->fails < 2) {
+		snprintf(out, n, "stale since %s: %.64s", at, sl->err);
+		return;
+	}
+	fmt_age(age, sizeof age, (long)MLC_MAX(0, wall_ms() - sl->down_wall));
+	snprintf(out, n, "down %s, data from %s: %.64s", age, at, sl->err);
+}
+
+unsigned long rp_seen(struct rp_cluster *c)
+{
+	c->seen_mono = mono_ms();
+	return c->gen;
 }
 
 void rp_push(struct panel *p, const struct view_ops *ops, struct rp_cluster *c)
@@ -351,6 +388,11 @@ static int cmd_serve(struct panel *p, const char *args)
 	return show(p, &rp_serve_view, "serve");
 }
 
+static int cmd_tasks(struct panel *p, const char *args)
+{
+	return show(p, &rp_tasks_view, "tasks");
+}
+
 static const struct cmd_entry rp_cmds[] = {
     {"ray-nodes", NULL, "", "the Ray cluster's nodes (:nodes is the Nodes panel)", CMD_ARG_NONE,
      cmd_nodes, NULL},
@@ -358,6 +400,8 @@ static const struct cmd_entry rp_cmds[] = {
     {"actors", NULL, "", "the Ray cluster's actors by state and class", CMD_ARG_NONE, cmd_actors,
      NULL},
     {"serve", NULL, "", "the Ray cluster's Serve applications", CMD_ARG_NONE, cmd_serve, NULL},
+    {"tasks", NULL, "", "the Ray cluster's tasks by function and state", CMD_ARG_NONE, cmd_tasks,
+     NULL},
 };
 
 /* From a cluster's view: the views above it go, the one asked for comes. */
@@ -384,7 +428,34 @@ int rp_act_serve(struct view *v, int row)
 	return open_from(v, &rp_serve_view);
 }
 
+int rp_act_tasks(struct view *v, int row)
+{
+	return open_from(v, &rp_tasks_view);
+}
+
 /* ---- the panel ------------------------------------------------------------------ */
+
+/* The refresh: the view on top reloads (its own requests; a load still in
+ * flight is not started twice) while one of c's views was drawn lately, so
+ * that a cluster nobody looks at is not polled. */
+static void on_refresh(uv_timer_t *tm)
+{
+	struct rp_cluster *c = tm->data;
+	if (mono_ms() - c->seen_mono > 3 * c->refresh_ms)
+		return;
+	struct view *top = view_top(c->p);
+	if (!top || top->ops == &clusters_view || rp_of(top) != c || !top->ops->reload)
+		return;
+	if (top->ops == &rp_job_view)
+		rp_job_tick(top);
+	else
+		top->ops->reload(top);
+}
+
+static void free_timer(uv_handle_t *h)
+{
+	free(h);
+}
 
 static void rp_open(struct panel *p)
 {
@@ -399,7 +470,15 @@ static void rp_open(struct panel *p)
 		struct rp_cluster *c = &r->v[r->n++];
 		c->t = t;
 		c->prom = config_first_target(cfg, TK_PROMETHEUS);
+		c->p = p;
 		rayc_init(&c->rc, t);
+		c->refresh_ms = t->refresh_ms > 0 ? t->refresh_ms : cfg->refresh_ms;
+		c->refresh_ms = MLC_MAX(c->refresh_ms, 100);
+		c->timer = xcalloc(1, sizeof *c->timer);
+		uv_timer_init(loop_get(), c->timer);
+		c->timer->data = c;
+		uv_timer_start(c->timer, on_refresh, (uint64_t)c->refresh_ms,
+			       (uint64_t)c->refresh_ms);
 	}
 	if (r->n == 1)
 		rp_push(p, &rp_nodes_view, &r->v[0]);
@@ -412,6 +491,8 @@ static void rp_close(struct panel *p)
 	struct rp_panel *r = p->priv;
 	for (size_t i = 0; i < r->n; i++) {
 		struct rp_cluster *c = &r->v[i];
+		uv_timer_stop(c->timer);
+		uv_close((uv_handle_t *)c->timer, free_timer);
 		for (int s = 0; s < RP_NSLOTS; s++)
 			rayc_cancel(c->slot[s].req);
 		ray_version_free(&c->version);
@@ -420,6 +501,8 @@ static void rp_close(struct panel *p)
 		ray_jobs_free(&c->jobs);
 		ray_actors_free(&c->actors);
 		ray_serve_free(&c->serve);
+		ray_state_nodes_free(&c->state);
+		ray_tasks_free(&c->tasks);
 		rayc_cancel(c->stop_req);
 		rp_spark_free(c);
 		free(c->asking);
@@ -430,9 +513,9 @@ static void rp_close(struct panel *p)
 	p->priv = NULL;
 }
 
-static const struct view_ops *const rp_views[] = {
-    &clusters_view, &rp_nodes_view,  &rp_node_view,  &rp_jobs_view,
-    &rp_job_view,   &rp_actors_view, &rp_serve_view, NULL};
+static const struct view_ops *const rp_views[] = {&clusters_view, &rp_nodes_view, &rp_node_view,
+						  &rp_jobs_view,  &rp_job_view,	  &rp_actors_view,
+						  &rp_serve_view, &rp_tasks_view, NULL};
 
 static const struct panel_ops ray_ops = {
     .name = "ray",

@@ -1,15 +1,19 @@
 /* panels/ray_job.c — one Ray job: its detail above the tail of its logs.
  * The logs come whole from /api/jobs/ID/logs (capped by the client at
- * 8 MiB); only the last RP_LOG_LINES lines are kept, as the rows of the
- * view, so that `/` searches them, `y` copies one and G is the newest. SGR
- * colour escapes are dropped and tabs read as spaces; every other control
- * stays visible. */
+ * 8 MiB; the dashboard's /logs/tail is a WebSocket, which lib/core/http
+ * does not speak); only the last RP_LOG_LINES lines are kept
+ * (lib/ray/ray_logtail), as the rows of the view, so that `/` searches
+ * them, `y` copies one and G is the newest. `F` follows a running job:
+ * each refresh appends what the log gained and keeps the newest line
+ * selected. SGR colour escapes are dropped and tabs read as spaces; every
+ * other control stays visible. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/core/sanitize.h"
 #include "lib/core/util.h"
+#include "lib/ray/ray_logtail.h"
 #include "mlflowp.h"
 #include "ray.h"
 #include "tui/app.h"
@@ -21,61 +25,15 @@
 struct job_view {
 	struct rp_view rv; /* first: rp_of */
 	char *id;
-	struct ray_job job; /* a copy of the list's row, then the detail's answer */
-	char **lines;	    /* the tail, colour escapes dropped (raw otherwise) */
-	size_t nlines;
+	struct ray_job job;	 /* a copy of the list's row, then the detail's answer */
+	struct ray_logtail tail; /* the rows: the log's last RP_LOG_LINES lines */
 	struct rayc_req *rq_job, *rq_logs;
 	char err[256], log_err[256];
 	bool logs_loaded, tail_selected;
+	bool follow; /* `F`: each refresh appends what the log gained, the
+			newest line kept selected, until the job ends */
 	unsigned long gen;
 };
-
-/* Drops ESC [ digits ; ... m (colours) from s in place; a tab becomes a
- * space. */
-static void drop_sgr(char *s)
-{
-	char *w = s;
-	for (char *r = s; *r;) {
-		if (*r == '\t') {
-			*w++ = ' ';
-			r++;
-			continue;
-		}
-		if (r[0] == '\x1b' && r[1] == '[') {
-			size_t k = 2 + strspn(r + 2, "0123456789;");
-			if (r[k] == 'm') {
-				r += k + 1;
-				continue;
-			}
-		}
-		*w++ = *r++;
-	}
-	*w = 0;
-}
-
-static void keep_tail(struct job_view *jv, char *text)
-{
-	for (size_t i = 0; i < jv->nlines; i++)
-		free(jv->lines[i]);
-	free(jv->lines);
-	jv->lines = NULL;
-	jv->nlines = 0;
-	size_t n = 0;
-	for (char *p = text; *p; p++)
-		n += *p == '\n';
-	n += 1;
-	char *p = text;
-	for (size_t skip = n > RP_LOG_LINES ? n - RP_LOG_LINES : 0; skip; skip--)
-		p = strchr(p, '\n') + 1;
-	jv->lines = xcalloc(MLC_MIN(n, RP_LOG_LINES) + 1, sizeof *jv->lines);
-	while (*p) {
-		size_t l = strcspn(p, "\n");
-		char *line = xstrndup(p, l);
-		drop_sgr(line);
-		jv->lines[jv->nlines++] = line;
-		p += l + (p[l] == '\n');
-	}
-}
 
 static void got_logs(void *res, const struct mlc_err *err, void *arg)
 {
@@ -85,12 +43,18 @@ static void got_logs(void *res, const struct mlc_err *err, void *arg)
 	if (err) {
 		snprintf(jv->log_err, sizeof jv->log_err, "%s", err->msg);
 	} else {
+		const char *log = *(char **)res;
 		jv->log_err[0] = 0;
-		keep_tail(jv, *(char **)res);
+		ray_logtail_feed(&jv->tail, log, strlen(log));
 		jv->logs_loaded = true;
-		if (!jv->tail_selected && jv->nlines) {
-			view_select_row(v, (int)jv->nlines - 1);
+		if ((!jv->tail_selected || jv->follow) && jv->tail.n) {
+			view_select_row(v, (int)jv->tail.n - 1);
 			jv->tail_selected = true;
+		}
+		if (jv->follow && !ray_job_running(jv->job.status)) {
+			jv->follow = false; /* this answer was the end of it */
+			app_message(ROLE_DIM, "follow: the job is %s: its log is whole",
+				    jv->job.status ? jv->job.status : "over");
 		}
 	}
 	jv->gen++;
@@ -124,6 +88,18 @@ static void jd_reload(struct view *v)
 		jv->rq_logs = rayc_get(&c->rc, RAYC_JOB_LOGS, jv->id, got_logs, v);
 }
 
+/* The refresh timer: the job's status every time, its log only while it is
+ * followed (the whole log is one request: not asked for nothing). */
+void rp_job_tick(struct view *v)
+{
+	struct job_view *jv = v->priv;
+	struct rp_cluster *c = rp_of(v);
+	if (!jv->rq_job)
+		jv->rq_job = rayc_get(&c->rc, RAYC_JOB, jv->id, got_job, v);
+	if (jv->follow && !jv->rq_logs)
+		jv->rq_logs = rayc_get(&c->rc, RAYC_JOB_LOGS, jv->id, got_logs, v);
+}
+
 static const struct column log_cols[] = {{"LOG", 10, 0, ALIGN_LEFT, 0, false}};
 
 static const struct column *jd_columns(struct view *v, int *n)
@@ -134,17 +110,18 @@ static const struct column *jd_columns(struct view *v, int *n)
 
 static int jd_nrows(struct view *v)
 {
-	return (int)((struct job_view *)v->priv)->nlines;
+	return (int)((struct job_view *)v->priv)->tail.n;
 }
 
 static unsigned long jd_generation(struct view *v)
 {
+	rp_seen(rp_of(v));
 	return ((struct job_view *)v->priv)->gen;
 }
 
 static void jd_cell(struct view *v, int row, int col, struct cell *out)
 {
-	rp_cell(out, ((struct job_view *)v->priv)->lines[row], ROLE_NORMAL);
+	rp_cell(out, ((struct job_view *)v->priv)->tail.lines[row], ROLE_NORMAL);
 	if (!strcmp(out->text, "-"))
 		out->role = ROLE_NORMAL;
 }
@@ -167,7 +144,7 @@ static void jd_empty(struct view *v, char *out, size_t n)
 
 static void jd_copy(struct view *v, int row, char *out, size_t n)
 {
-	snprintf(out, n, "%s", ((struct job_view *)v->priv)->lines[row]);
+	snprintf(out, n, "%s", ((struct job_view *)v->priv)->tail.lines[row]);
 }
 
 /* Draws "label  value" (value sanitized) on row y; returns the next row. */
@@ -227,14 +204,36 @@ static void jd_close(struct view *v)
 	rayc_cancel(jv->rq_job);
 	rayc_cancel(jv->rq_logs);
 	ray_job_free(&jv->job);
-	for (size_t i = 0; i < jv->nlines; i++)
-		free(jv->lines[i]);
-	free(jv->lines);
+	ray_logtail_free(&jv->tail);
 	free(jv->id);
 	free(jv);
 }
 
+static int jd_follow(struct view *v, int row)
+{
+	struct job_view *jv = v->priv;
+	if (!jv->follow && !jv->job.submission_id) {
+		app_message(ROLE_WARN, "follow: a driver job has no logs in the dashboard");
+		return P_HANDLED;
+	}
+	if (!jv->follow && !ray_job_running(jv->job.status)) {
+		app_message(ROLE_DIM, "follow: the job is %s: its log is whole already",
+			    jv->job.status ? jv->job.status : "over");
+		return P_HANDLED;
+	}
+	jv->follow = !jv->follow;
+	if (jv->follow) {
+		if (jv->tail.n)
+			view_select_row(v, (int)jv->tail.n - 1);
+		rp_job_tick(v);
+	}
+	jv->gen++;
+	return P_REDRAW;
+}
+
 static const struct view_action job_actions[] = {
+    {"follow", "F", "follow", "follow the log while the job runs (newest line kept in view)", 0,
+     jd_follow},
     {"filter", "/", "search", NULL, 0, NULL},
     {"bottom", "G", "newest", NULL, 0, NULL},
     {"top", "g", "oldest", NULL, 0, NULL},
@@ -268,6 +267,7 @@ void rp_push_job(struct panel *p, struct rp_cluster *c, const struct ray_job *j)
 	jv->job.job_id = j->job_id ? xstrdup(j->job_id) : NULL;
 	jv->job.status = j->status ? xstrdup(j->status) : NULL;
 	jv->job.entrypoint = j->entrypoint ? xstrdup(j->entrypoint) : NULL;
+	ray_logtail_init(&jv->tail, RP_LOG_LINES);
 	struct view *v = view_push(p, &rp_job_view, jv);
 	if (!v) {
 		ray_job_free(&jv->job);

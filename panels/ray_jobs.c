@@ -61,7 +61,7 @@ static int jv_nrows(struct view *v)
 
 static unsigned long jv_generation(struct view *v)
 {
-	return rp_of(v)->gen;
+	return rp_seen(rp_of(v));
 }
 
 static void jv_cell(struct view *v, int row, int col, struct cell *out)

@@ -11,6 +11,8 @@
 #include "mlflowp.h"
 #include "ray.h"
 #include "tui/app.h"
+#include "tui/canvas.h"
+#include "tui/table.h"
 
 struct nrow {
 	char *k, *v; /* raw; sanitized into the cell */
@@ -25,6 +27,8 @@ struct node_view {
 	struct nrow *rows;
 	int nrows;
 	unsigned long gen_built;
+	struct rp_charts *charts; /* its metrics from Prometheus (ray_chart.c) */
+	bool charts_only;	  /* `c`: the charts fill the body */
 };
 
 static void add(struct node_view *nv, const char *k, char *v, enum role role)
@@ -153,7 +157,55 @@ static int ndv_nrows(struct view *v)
 
 static unsigned long ndv_generation(struct view *v)
 {
-	return rp_of(v)->gen;
+	return rp_seen(rp_of(v));
+}
+
+/* The rows above (a third of the body, at least 6), the charts below; `c`
+ * gives the charts the whole body. Too short a body (or no Prometheus):
+ * the rows alone. */
+static bool ndv_body(struct view *v, struct canvas *cv)
+{
+	struct node_view *nv = v->priv;
+	canvas_clear(cv, ROLE_NORMAL);
+	int ch = nv->charts_only ? cv->h : cv->h >= 14 ? cv->h - MLC_MAX(6, cv->h / 3) : 0;
+	if (!nv->rv.c->prom)
+		ch = 0;
+	if (ch < cv->h) {
+		struct canvas top = {cv->y, cv->x, cv->h - ch, cv->w};
+		table_draw(&v->table, &top);
+	}
+	if (ch) {
+		struct canvas bottom = {cv->y + cv->h - ch, cv->x, ch, cv->w};
+		rp_charts_draw(nv->charts, &bottom);
+	}
+	return true;
+}
+
+static int ndv_charts(struct view *v, int row)
+{
+	struct node_view *nv = v->priv;
+	nv->charts_only = !nv->charts_only;
+	return P_REDRAW;
+}
+
+static void ndv_status(struct view *v, char *out, size_t n)
+{
+	struct node_view *nv = v->priv;
+	rp_status(nv->rv.c, RP_NODES, out, n);
+	if (!out[0])
+		rp_charts_status(nv->charts, out, n);
+}
+
+static int ndv_shorter(struct view *v, int row)
+{
+	rp_charts_window(((struct node_view *)v->priv)->charts, -1);
+	return P_REDRAW;
+}
+
+static int ndv_longer(struct view *v, int row)
+{
+	rp_charts_window(((struct node_view *)v->priv)->charts, +1);
+	return P_REDRAW;
 }
 
 static void ndv_cell(struct view *v, int row, int col, struct cell *out)
@@ -191,17 +243,22 @@ static void ndv_reload(struct view *v)
 {
 	rp_load(rp_of(v), RP_NODES);
 	rp_load(rp_of(v), RP_ACTORS);
+	rp_charts_load(((struct node_view *)v->priv)->charts);
 }
 
 static void ndv_close(struct view *v)
 {
 	struct node_view *nv = v->priv;
 	rows_free(nv);
+	rp_charts_free(nv->charts);
 	free(nv->id);
 	free(nv);
 }
 
 static const struct view_action node_actions[] = {
+    {"shorter", "[", "window", "the charts over a shorter window (15m 1h 6h 24h)", 0, ndv_shorter},
+    {"longer", "]", NULL, "the charts over a longer window", 0, ndv_longer},
+    {"charts", "c", "charts", "the charts alone, or with the rows again", 0, ndv_charts},
     {"filter", "/", "filter", NULL, 0, NULL},
     {"copy", "y", "copy value", NULL, 0, NULL},
 };
@@ -214,7 +271,9 @@ const struct view_ops rp_node_view = {
     .cell = ndv_cell,
     .generation = ndv_generation,
     .copy_text = ndv_copy,
+    .body = ndv_body,
     .reload = ndv_reload,
+    .status = ndv_status,
     .close = ndv_close,
     .actions = node_actions,
     .nactions = ARRAY_LEN(node_actions),
@@ -225,8 +284,10 @@ void rp_push_node(struct panel *p, struct rp_cluster *c, const struct ray_node *
 	struct node_view *nv = xcalloc(1, sizeof *nv);
 	nv->rv.c = c;
 	nv->id = xstrdup(n->id ? n->id : "");
+	nv->charts = rp_charts_new(c, n->ip, n->gpu.total > 0);
 	struct view *v = view_push(p, &rp_node_view, nv);
 	if (!v) {
+		rp_charts_free(nv->charts);
 		free(nv->id);
 		free(nv);
 		return;

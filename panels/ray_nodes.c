@@ -105,7 +105,7 @@ static int header(struct rp_cluster *c, const struct canvas *cv)
 	y = line(cv, y, b.data ? b.data : "", ROLE_TITLE);
 	buf_reset(&b);
 	const struct ray_cluster *cl = &c->cluster;
-	if (c->slot[RP_CLUSTER].err[0])
+	if (c->slot[RP_CLUSTER].err[0] && !c->slot[RP_CLUSTER].loaded)
 		y = line(cv, y, c->slot[RP_CLUSTER].err, ROLE_ERR);
 	else if (!c->slot[RP_CLUSTER].loaded)
 		y = line(cv, y, "cluster status: loading…", ROLE_DIM);
@@ -113,9 +113,10 @@ static int header(struct rp_cluster *c, const struct canvas *cv)
 		y = line(cv, y, "cluster status: none (no autoscaler monitor has reported)",
 			 ROLE_DIM);
 	else {
+		/* stale: the last good usage, dimmed (the status says since when) */
 		buf_puts(&b, "usage: ");
 		usage_line(&b, cl);
-		y = line(cv, y, b.data, ROLE_NORMAL);
+		y = line(cv, y, b.data, c->slot[RP_CLUSTER].err[0] ? ROLE_DIM : ROLE_NORMAL);
 		buf_reset(&b);
 	}
 	if (cl->ndemands) {
@@ -142,7 +143,21 @@ static int header(struct rp_cluster *c, const struct canvas *cv)
 
 /* ---- the nodes view ----------------------------------------------------------- */
 
-enum { N_ID, N_IP, N_HEAD, N_STATE, N_CPU, N_SPARK, N_GPU, N_MEM, N_OSM, N_UP, N_MSG, N_COUNT };
+enum {
+	N_ID,
+	N_IP,
+	N_HEAD,
+	N_STATE,
+	N_CPU,
+	N_SPARK,
+	N_GPU,
+	N_GSPARK,
+	N_MEM,
+	N_OSM,
+	N_UP,
+	N_MSG,
+	N_COUNT
+};
 
 static const struct column node_cols[N_COUNT] = {
     [N_ID] = {"NODE", 8, 8, ALIGN_LEFT, 0, false},
@@ -152,6 +167,7 @@ static const struct column node_cols[N_COUNT] = {
     [N_CPU] = {"CPU", 8, 16, ALIGN_LEFT, 0, true},
     [N_SPARK] = {"CPU 15M", RP_SPARK_W, RP_SPARK_W, ALIGN_LEFT, 4, false},
     [N_GPU] = {"GPU", 8, 14, ALIGN_LEFT, 2, true},
+    [N_GSPARK] = {"GPU 15M", RP_SPARK_W, RP_SPARK_W, ALIGN_LEFT, 7, false},
     [N_MEM] = {"MEMORY", 8, 18, ALIGN_LEFT, 3, true},
     [N_OSM] = {"OBJECT STORE", 12, 18, ALIGN_LEFT, 5, true},
     [N_UP] = {"UPTIME", 9, 16, ALIGN_LEFT, 1, false},
@@ -171,7 +187,7 @@ static int nv_nrows(struct view *v)
 
 static unsigned long nv_generation(struct view *v)
 {
-	return rp_of(v)->gen;
+	return rp_seen(rp_of(v));
 }
 
 static bool alive(const struct ray_node *n)
@@ -220,7 +236,10 @@ static void nv_cell(struct view *v, int row, int col, struct cell *out)
 		rp_bar_cell(out, &n->cpu, false, 4);
 		break;
 	case N_SPARK:
-		rp_spark_cell(rp_of(v), n->ip, out);
+		rp_spark_cell(rp_of(v), RP_SPARK_CPU, n->ip, out);
+		break;
+	case N_GSPARK:
+		rp_spark_cell(rp_of(v), RP_SPARK_GPU, n->ip, out);
 		break;
 	case N_GPU:
 		rp_bar_cell(out, &n->gpu, false, 4);
@@ -249,6 +268,8 @@ static void nv_title(struct view *v, char *out, size_t n)
 static void nv_status(struct view *v, char *out, size_t n)
 {
 	rp_status(rp_of(v), RP_NODES, out, n);
+	if (!out[0])
+		rp_status(rp_of(v), RP_CLUSTER, out, n);
 	if (!out[0])
 		rp_spark_status(rp_of(v), out, n);
 }
@@ -280,6 +301,7 @@ static void load_cluster(struct rp_cluster *c)
 		rp_load(c, RP_VERSION);
 	rp_load(c, RP_CLUSTER);
 	rp_load(c, RP_NODES);
+	rp_load(c, RP_STATE);
 	rp_spark_load(c);
 }
 
@@ -303,12 +325,37 @@ static int nv_open(struct view *v, int row)
 	return P_REDRAW;
 }
 
+/* `s`: the Nodes panel on the [node] whose host is this node's address
+ * (or its host name), or why not. */
+static int nv_ssh(struct view *v, int row)
+{
+	const struct ray_node *n = &rp_of(v)->nodes.v[row];
+	const struct config *cfg = app_config();
+	for (size_t i = 0; i < cfg->ntargets; i++) {
+		const struct target *t = &cfg->targets[i];
+		if (t->kind != TK_NODE || !t->host)
+			continue;
+		if ((n->ip && !strcmp(t->host, n->ip)) ||
+		    (n->hostname && !strcmp(t->host, n->hostname))) {
+			app_goto("nodes", "node", t->name);
+			return P_REDRAW;
+		}
+	}
+	char *ip = san_str(n->ip ? n->ip : "-");
+	app_message(ROLE_WARN, "ssh: no [node] with host %s in the configuration", ip);
+	free(ip);
+	return P_HANDLED;
+}
+
 static const struct view_action nodes_actions[] = {
     {"open", "<Enter>", "detail", "the node's resources, labels and actors", ACT_F_SELECTION,
      nv_open},
     {"jobs", "J", "jobs", "the cluster's jobs", 0, rp_act_jobs},
     {"actors", "a", "actors", "the cluster's actors by state and class", 0, rp_act_actors},
     {"serve", "S", "serve", "the cluster's Serve applications", 0, rp_act_serve},
+    {"tasks", "T", "tasks", "the cluster's tasks by function and state", 0, rp_act_tasks},
+    {"ssh", "s", "ssh", "the node in the Nodes panel (the [node] of the same address)",
+     ACT_F_SELECTION, nv_ssh},
     {"filter", "/", "filter", NULL, 0, NULL},
     {"copy", "y", "copy id", NULL, 0, NULL},
 };

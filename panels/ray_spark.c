@@ -1,9 +1,9 @@
-/* panels/ray_spark.c — the Nodes view's CPU sparklines: one query_range to
- * the cluster's Prometheus for every node at once (max by ip of
- * ray_node_cpu_utilization over the last 15 minutes, the step fitted to the
- * column: at most two points a column, averaged in pairs), kept per
- * address. Without a Prometheus, or when it fails, the cells say "-" and
- * the view's status says why, once. */
+/* panels/ray_spark.c — the Nodes view's CPU and GPU sparklines: one
+ * query_range a metric to the cluster's Prometheus for every node at once
+ * (max by ip of ray_node_cpu_utilization and ray_node_gpus_utilization over
+ * the last 15 minutes, the step fitted to the column: at most two points a
+ * column, averaged in pairs), kept per address. Without a Prometheus, or
+ * when it fails, the cells say "-" and the view's status says why, once. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,23 +17,34 @@
 #include "tui/canvas.h"
 
 #define SPARK_RANGE_S 900
-#define SPARK_QUERY   "max by (ip) (ray_node_cpu_utilization)"
+
+static const char *const spark_query[2] = {
+    [RP_SPARK_CPU] = "max by (ip) (ray_node_cpu_utilization)",
+    [RP_SPARK_GPU] = "max by (ip) (ray_node_gpus_utilization)",
+};
 
 struct rp_spark {
 	char *ip;
-	long v[RP_SPARK_W]; /* CPU % x 10 per column; -2: no number (NaN) */
+	long v[RP_SPARK_W]; /* % x 10 per column; -2: no number (NaN) */
 	int n;
 };
 
+static void sparks_clear(struct rp_sparks *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i].ip);
+	free(s->v);
+	s->v = NULL;
+	s->n = 0;
+}
+
 void rp_spark_free(struct rp_cluster *c)
 {
-	promc_cancel(c->prom_req);
-	c->prom_req = NULL;
-	for (size_t i = 0; i < c->nspark; i++)
-		free(c->spark[i].ip);
-	free(c->spark);
-	c->spark = NULL;
-	c->nspark = 0;
+	for (int k = 0; k < 2; k++) {
+		promc_cancel(c->spark[k].req);
+		c->spark[k].req = NULL;
+		sparks_clear(&c->spark[k]);
+	}
 }
 
 /* The points of s into RP_SPARK_W columns, two points a column averaged. */
@@ -58,49 +69,53 @@ static void fold(struct rp_spark *sp, const struct prom_series *s)
 
 static void got(struct prom_result *res, const struct mlc_err *err, void *arg)
 {
-	struct rp_cluster *c = arg;
-	c->prom_req = NULL;
+	struct rp_sparks *s = arg;
+	s->req = NULL;
 	if (err) {
-		snprintf(c->prom_err, sizeof c->prom_err, "%s", err->msg);
+		snprintf(s->err, sizeof s->err, "%s", err->msg);
 	} else {
-		c->prom_err[0] = 0;
-		for (size_t i = 0; i < c->nspark; i++)
-			free(c->spark[i].ip);
-		free(c->spark);
-		c->spark = xcalloc(res->n + 1, sizeof *c->spark);
-		c->nspark = 0;
+		s->err[0] = 0;
+		sparks_clear(s);
+		s->v = xcalloc(res->n + 1, sizeof *s->v);
 		for (size_t i = 0; i < res->n; i++) {
 			const char *ip = prom_label(&res->v[i], "ip");
 			if (!ip)
 				continue;
-			struct rp_spark *sp = &c->spark[c->nspark++];
+			struct rp_spark *sp = &s->v[s->n++];
 			sp->ip = xstrdup(ip);
 			fold(sp, &res->v[i]);
 		}
 	}
-	c->prom_loaded = true;
-	c->gen++;
+	s->loaded = true;
+	s->c->gen++;
 	app_dirty();
 }
 
 void rp_spark_load(struct rp_cluster *c)
 {
-	if (!c->prom || c->prom_req)
+	if (!c->prom)
 		return;
 	int64_t now = wall_ms() / 1000;
-	char *path = prom_query_range_path(SPARK_QUERY, now - SPARK_RANGE_S, now,
-					   prom_step(SPARK_RANGE_S, RP_SPARK_W, 1));
-	c->prom_req = promc_get(c->prom, path, 0, got, c);
-	free(path);
+	for (int k = 0; k < 2; k++) {
+		struct rp_sparks *s = &c->spark[k];
+		if (s->req)
+			continue;
+		s->c = c;
+		char *path = prom_query_range_path(spark_query[k], now - SPARK_RANGE_S, now,
+						   prom_step(SPARK_RANGE_S, RP_SPARK_W, 1));
+		s->req = promc_get(c->prom, path, 0, got, s);
+		free(path);
+	}
 }
 
-void rp_spark_cell(struct rp_cluster *c, const char *ip, struct cell *out)
+void rp_spark_cell(struct rp_cluster *c, int which, const char *ip, struct cell *out)
 {
-	for (size_t i = 0; ip && i < c->nspark; i++) {
-		if (strcmp(c->spark[i].ip, ip) != 0)
+	const struct rp_sparks *s = &c->spark[which];
+	for (size_t i = 0; ip && i < s->n; i++) {
+		if (strcmp(s->v[i].ip, ip) != 0)
 			continue;
-		/* one scale for every node: 1 % to 100 % (CPU % x 10) */
-		sparkline(c->spark[i].v, (int)c->spark[i].n, 10, 1000, out->text, sizeof out->text);
+		/* one scale for every node: 1 % to 100 % (% x 10) */
+		sparkline(s->v[i].v, s->v[i].n, 10, 1000, out->text, sizeof out->text);
 		out->role = ROLE_CHART;
 		return;
 	}
@@ -109,10 +124,11 @@ void rp_spark_cell(struct rp_cluster *c, const char *ip, struct cell *out)
 
 void rp_spark_status(struct rp_cluster *c, char *out, size_t n)
 {
+	const char *err = c->spark[0].err[0] ? c->spark[0].err : c->spark[1].err;
 	if (!c->prom)
 		snprintf(out, n, "no sparklines: no Prometheus configured");
-	else if (c->prom_err[0])
-		snprintf(out, n, "no sparklines: %s", c->prom_err);
+	else if (err[0])
+		snprintf(out, n, "no sparklines: %s", err);
 	else
 		out[0] = 0;
 }

@@ -128,7 +128,7 @@ static int rebuild(struct view *v, void (*build)(struct rp_view *w, struct rp_cl
 
 static unsigned long wv_generation(struct view *v)
 {
-	return rp_of(v)->gen;
+	return rp_seen(rp_of(v));
 }
 
 /* Row row as nrows last built it; NULL once an answer has freed what the

@@ -8,6 +8,7 @@
 
 #include "lib/core/jsonx.h"
 #include "lib/core/util.h"
+#include "lib/ray/ray.h"
 
 static int copy_out(const char *v, char *out, size_t n)
 {
@@ -50,56 +51,49 @@ int mlflow_parse_experiments_count(const char *body, size_t len, int *count, str
 	return rc;
 }
 
+/* Ray's two come from lib/ray's parsers, the ones the Ray panel uses (one
+ * reading of the dashboard's answers); err may be NULL here. */
 int ray_parse_version(const char *body, size_t len, char *out, size_t n, struct mlc_err *err)
 {
-	json_t *j = jsonx_load(body, len, "ray /api/version", err);
-	if (!j)
-		return -MLC_ERR_PARSE;
-	const char *v = jsonx_str(j, "ray_version", "ray /api/version", err);
-	int rc = v ? copy_out(v, out, n) : -MLC_ERR_PARSE;
-	json_decref(j);
-	return rc;
-}
-
-static int count_state(json_t *arr, const char *key_state, int *alive, int *dead)
-{
-	size_t i;
-	json_t *row;
-	json_array_foreach(arr, i, row)
-	{
-		json_t *st = jsonx_path(row, key_state);
-		const char *s = json_is_string(st) ? json_string_value(st) : "";
-		if (strcmp(s, "ALIVE") == 0)
-			(*alive)++;
-		else
-			(*dead)++;
-	}
-	return 0;
+	struct mlc_err e;
+	struct ray_version v;
+	mlc_err_clear(&e);
+	if (ray_version_parse(&v, body, len, &e) == 0 && !v.ray_version)
+		mlc_err_set(&e, MLC_ERR_PARSE, 0,
+			    "ray: /api/version: ray_version: expected string");
+	if (e.code == MLC_OK)
+		copy_out(v.ray_version, out, n);
+	ray_version_free(&v);
+	if (err)
+		*err = e;
+	return -e.code;
 }
 
 int ray_parse_nodes(const char *body, size_t len, int *alive, int *dead, struct mlc_err *err)
 {
-	const char *what = "ray nodes";
-	json_t *j = jsonx_load(body, len, what, err);
-	if (!j)
-		return -MLC_ERR_PARSE;
-	int rc = 0;
+	struct mlc_err e, e2;
+	struct ray_state_nodes s;
 	*alive = *dead = 0;
-	json_t *result = json_object_get(j, "result");
-	if (json_is_false(result)) {
-		json_t *msg = json_object_get(j, "msg");
-		rc = mlc_err_set(err, MLC_ERR_PROTO, 0, "%s: dashboard says: %s", what,
-				 json_is_string(msg) ? json_string_value(msg) : "result false");
-	} else if (json_is_array(jsonx_path(j, "data.result.result"))) {
-		count_state(jsonx_path(j, "data.result.result"), "state", alive, dead);
-	} else if (json_is_array(jsonx_path(j, "data.summary"))) {
-		count_state(jsonx_path(j, "data.summary"), "raylet.state", alive, dead);
-	} else {
-		rc = mlc_err_set(err, MLC_ERR_PARSE, 0,
-				 "%s: data.result.result: expected array of nodes", what);
+	mlc_err_clear(&e);
+	if (ray_state_nodes_parse(&s, body, len, &e) == 0) {
+		ray_state_nodes_count(&s, alive, dead);
+		ray_state_nodes_free(&s);
+	} else if (e.code == MLC_ERR_PARSE) {
+		/* not the state API's list: /nodes?view=summary's, else the first
+		 * error */
+		struct ray_nodes ns;
+		mlc_err_clear(&e2);
+		if (ray_nodes_parse(&ns, body, len, &e2) == 0) {
+			for (size_t i = 0; i < ns.n; i++)
+				*(ns.v[i].state && !strcmp(ns.v[i].state, "ALIVE") ? alive
+										   : dead) += 1;
+			ray_nodes_free(&ns);
+			mlc_err_clear(&e);
+		}
 	}
-	json_decref(j);
-	return rc;
+	if (err)
+		*err = e;
+	return -e.code;
 }
 
 int prom_parse_buildinfo(const char *body, size_t len, char *out, size_t n, struct mlc_err *err)

@@ -15,10 +15,11 @@ int mlflow_parse_version(const char *body, size_t len, char *out, size_t n, stru
 /* MLflow experiments/search: number of experiments in the page (0 for {}). */
 int mlflow_parse_experiments_count(const char *body, size_t len, int *count, struct mlc_err *err);
 
-/* Ray /api/version → ray_version. */
+/* Ray /api/version → ray_version (lib/ray's parser: the panel's). */
 int ray_parse_version(const char *body, size_t len, char *out, size_t n, struct mlc_err *err);
 /* Ray /api/v0/nodes (state API envelope) or /nodes?view=summary: counts of
- * ALIVE and DEAD nodes. Checks the envelope's "result" too. */
+ * ALIVE and other nodes, through lib/ray's parsers (the panel's). Checks
+ * the envelope's "result" too. */
 int ray_parse_nodes(const char *body, size_t len, int *alive, int *dead, struct mlc_err *err);
 
 /* Prometheus /api/v1/status/buildinfo → data.version. */

@@ -148,11 +148,35 @@ double prom_value(const char *v)
 
 long prom_step(long range_s, int columns, long min_step_s)
 {
+	/* range / step + 1 <= pts  <=>  step > range / pts: the smallest
+	 * such step */
 	long pts = columns > 0 ? 2L * columns : 1;
-	long step = (range_s + pts - 1) / pts;
+	long step = (range_s > 0 ? range_s : 0) / pts + 1;
 	if (step < min_step_s)
 		step = min_step_s;
 	return step < 1 ? 1 : step;
+}
+
+long prom_points(long range_s, long step_s)
+{
+	return range_s < 0 ? 0 : range_s / (step_s > 0 ? step_s : 1) + 1;
+}
+
+char *prom_quote(const char *s)
+{
+	struct buf b;
+	buf_init(&b);
+	buf_puts(&b, "\"");
+	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+		if (*p == '"' || *p == '\\')
+			buf_printf(&b, "\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			buf_printf(&b, "\\x%02x", *p);
+		else
+			buf_printf(&b, "%c", *p);
+	}
+	buf_puts(&b, "\"");
+	return buf_steal(&b);
 }
 
 char *prom_query_range_path(const char *query, int64_t start_s, int64_t end_s, long step_s)

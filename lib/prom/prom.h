@@ -45,8 +45,15 @@ const char *prom_label(const struct prom_series *s, const char *key);
 double prom_value(const char *v);
 
 /* The step in seconds that gives a range of range_s at most columns * 2
- * points (never less than min_step_s, at least 1). */
+ * points, counting both ends as Prometheus does (range / step + 1); never
+ * less than min_step_s, at least 1. */
 long prom_step(long range_s, int columns, long min_step_s);
+/* The points a query_range of range_s at step_s answers at most. */
+long prom_points(long range_s, long step_s);
+/* s as a PromQL string literal: "..." with \, " and control bytes
+ * escaped, so that a label value from the network cannot end the matcher
+ * ("10.0.0.1\"} or vector(1)"). Caller frees. */
+char *prom_quote(const char *s);
 /* "/api/v1/query_range?query=Q&start=S&end=E&step=STEP" (query encoded);
  * "/api/v1/query?query=Q" with prom_query_path. Caller frees. */
 char *prom_query_range_path(const char *query, int64_t start_s, int64_t end_s, long step_s);

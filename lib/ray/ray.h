@@ -1,7 +1,8 @@
 /* lib/ray/ray.h — the Ray dashboard's answers as model structs, and the pure
  * parsers that build them (bytes in, struct out, never crash): /api/version,
- * /api/cluster_status, /nodes?view=summary, /api/v0/actors, /api/jobs/
- * (list, detail, logs, stop) and /api/serve/applications/. Ray 2.9 to 2.40
+ * /api/cluster_status, /nodes?view=summary, /api/v0/nodes, /api/v0/actors,
+ * /api/v0/tasks/summarize, /api/jobs/ (list, detail, logs, stop) and
+ * /api/serve/applications/. Ray 2.9 to 2.40
  * differ, so every field is optional: an absent string is NULL, an absent
  * number RAY_NA (shown as "-", never as a zero). Strings are raw from the
  * server (capped, NULs visible): sanitize before display. No I/O. */
@@ -107,6 +108,38 @@ struct ray_serve {
 	size_t n;
 };
 
+/* One node of the state API's /api/v0/nodes?detail=true (snake_case). */
+struct ray_state_node {
+	char *id, *ip, *name, *state, *state_message; /* state_message: why it died */
+	int head;				      /* 1, 0, -1 not said */
+	int64_t start_ms, end_ms;		      /* 0: not said (end 0: alive) */
+};
+
+struct ray_state_nodes {
+	struct ray_state_node *v;
+	size_t n;
+	int64_t total; /* the server's total; -1 */
+};
+
+/* /api/v0/tasks/summarize: one function or class and its tasks by state. */
+struct ray_task_count {
+	char *state;
+	int64_t n;
+};
+
+struct ray_task_sum {
+	char *name, *type; /* "preprocess_batch", "NORMAL_TASK" */
+	struct ray_task_count *counts;
+	size_t ncounts;
+	int64_t total; /* summed over the states */
+};
+
+struct ray_tasks {
+	struct ray_task_sum *v; /* most tasks first */
+	size_t n;
+	int64_t total, normal, actor_tasks, actor_scheduled; /* -1: not said */
+};
+
 /* Every parser: 0, or a negative code with err naming the request and the
  * JSON path that failed. On failure out is left freed (safe to free again). */
 int ray_version_parse(struct ray_version *out, const char *body, size_t len, struct mlc_err *err);
@@ -120,6 +153,11 @@ int ray_logs_parse(char **out, const char *body, size_t len, struct mlc_err *err
 /* {"stopped": bool} */
 int ray_stop_parse(bool *out, const char *body, size_t len, struct mlc_err *err);
 int ray_serve_parse(struct ray_serve *out, const char *body, size_t len, struct mlc_err *err);
+int ray_state_nodes_parse(struct ray_state_nodes *out, const char *body, size_t len,
+			  struct mlc_err *err);
+/* summary_by=func_name (a dict of functions); the lineage form (a list) is
+ * read as far as its rows carry the same fields. */
+int ray_tasks_parse(struct ray_tasks *out, const char *body, size_t len, struct mlc_err *err);
 
 void ray_version_free(struct ray_version *v);
 void ray_cluster_free(struct ray_cluster *c);
@@ -128,6 +166,17 @@ void ray_actors_free(struct ray_actors *a);
 void ray_job_free(struct ray_job *j);
 void ray_jobs_free(struct ray_jobs *j);
 void ray_serve_free(struct ray_serve *s);
+void ray_state_nodes_free(struct ray_state_nodes *s);
+void ray_tasks_free(struct ray_tasks *t);
+
+/* Fills in from the state API what /nodes?view=summary left out of a node
+ * of the same id: why it died (state_message), when (end_ms), since when
+ * (start_ms), whether it is the head; a node only the state API lists is
+ * added (state, address, reason). Older and newer Rays each leave some of
+ * these out of one of the two. */
+void ray_nodes_merge_state(struct ray_nodes *n, const struct ray_state_nodes *s);
+/* Alive and other nodes of the state API's answer (the Overview's count). */
+void ray_state_nodes_count(const struct ray_state_nodes *s, int *alive, int *dead);
 
 /* Whether a job in status may still be stopped (PENDING or RUNNING). */
 bool ray_job_running(const char *status);

@@ -22,6 +22,12 @@ json_t *ray_load(const char *body, size_t len, const char *what, json_type type,
  * object. */
 json_t *ray_load_data(const char *body, size_t len, const char *what, json_t **root,
 		      struct mlc_err *err);
+/* The rows of a state API list ({result, msg, data: {result: {total, ...,
+ * result: [rows]}}}): the array (borrowed from *root, which the caller
+ * decrefs), *total the server's total (-1 when not said); NULL with err
+ * as ray_load_data, or "ray: WHAT: data.result.result: expected array". */
+json_t *ray_load_rows(const char *body, size_t len, const char *what, json_t **root, int64_t *total,
+		      struct mlc_err *err);
 /* o.key as a new string (capped, NULs visible) when it is a string, a
  * number or a bool; NULL otherwise. */
 char *rj_str(json_t *o, const char *key);

@@ -159,20 +159,10 @@ static char *death_of(json_t *dc)
 int ray_actors_parse(struct ray_actors *out, const char *body, size_t len, struct mlc_err *err)
 {
 	memset(out, 0, sizeof *out);
-	out->total = -1;
 	json_t *root;
-	json_t *data = ray_load_data(body, len, "/api/v0/actors", &root, err);
-	if (!data)
+	json_t *rows = ray_load_rows(body, len, "/api/v0/actors", &root, &out->total, err);
+	if (!rows)
 		return -err->code;
-	json_t *res = json_object_get(data, "result");
-	json_t *rows = json_object_get(res, "result");
-	if (!json_is_array(rows)) {
-		json_decref(root);
-		return mlc_err_set(err, MLC_ERR_PARSE, 0,
-				   "ray: /api/v0/actors: data.result.result: expected array");
-	}
-	double total = rj_num(res, "total");
-	out->total = total >= 0 ? (int64_t)total : -1;
 	out->v = xcalloc(json_array_size(rows) + 1, sizeof *out->v);
 	size_t i;
 	json_t *e;

@@ -24,6 +24,13 @@ json_t *ray_load(const char *body, size_t len, const char *what, json_type type,
 {
 	char who[96];
 	snprintf(who, sizeof who, "ray: %s", what);
+	size_t i = 0;
+	while (body && i < len &&
+	       (body[i] == ' ' || body[i] == '\t' || body[i] == '\r' || body[i] == '\n'))
+		i++;
+	if (type == JSON_OBJECT && body && i < len && body[i] == '{')
+		/* an object root loads as it is: no copy of a body of megabytes */
+		return jsonx_load_object(body, len, who, err);
 	struct buf b;
 	buf_init(&b);
 	buf_puts(&b, "{\"r\":");
@@ -74,11 +81,39 @@ json_t *ray_load_data(const char *body, size_t len, const char *what, json_t **r
 	return data;
 }
 
+json_t *ray_load_rows(const char *body, size_t len, const char *what, json_t **root, int64_t *total,
+		      struct mlc_err *err)
+{
+	*total = -1;
+	json_t *data = ray_load_data(body, len, what, root, err);
+	if (!data)
+		return NULL;
+	json_t *res = json_object_get(data, "result");
+	json_t *rows = json_object_get(res, "result");
+	if (!json_is_array(rows)) {
+		json_decref(*root);
+		*root = NULL;
+		mlc_err_set(err, MLC_ERR_PARSE, 0, "ray: %s: data.result.result: expected array",
+			    what);
+		return NULL;
+	}
+	double t = rj_num(res, "total");
+	*total = t >= 0 ? (int64_t)t : -1;
+	return rows;
+}
+
 char *rj_str(json_t *o, const char *key)
 {
 	json_t *v = json_is_object(o) ? json_object_get(o, key) : NULL;
-	if (json_is_string(v))
+	if (json_is_string(v)) {
+		/* the common case (short, no NUL) copied at once; the rest capped
+		 * and made visible by jsonx_strdup */
+		size_t n = json_string_length(v);
+		const char *sv = json_string_value(v);
+		if (n < JSONX_STR_MAX && !memchr(sv, 0, n))
+			return xstrndup(sv, n);
 		return jsonx_strdup(v);
+	}
 	if (json_is_integer(v))
 		return xasprintf("%lld", (long long)json_integer_value(v));
 	if (json_is_real(v))

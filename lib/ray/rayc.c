@@ -29,6 +29,8 @@ struct rayc_req {
 		char *logs;
 		bool stopped;
 		struct ray_serve serve;
+		struct ray_state_nodes state_nodes;
+		struct ray_tasks tasks;
 	} res;
 };
 
@@ -55,6 +57,12 @@ char *rayc_path(enum rayc_what w, const char *id)
 		break;
 	case RAYC_ACTORS:
 		p = xstrdup("/api/v0/actors?detail=true&limit=10000");
+		break;
+	case RAYC_STATE_NODES:
+		p = xstrdup("/api/v0/nodes?detail=true&limit=10000");
+		break;
+	case RAYC_TASKS:
+		p = xstrdup("/api/v0/tasks/summarize");
 		break;
 	case RAYC_JOBS:
 		p = xstrdup("/api/jobs/");
@@ -97,6 +105,10 @@ static int parse(struct rayc_req *r, const char *b, size_t n, struct mlc_err *e)
 		return ray_stop_parse(&r->res.stopped, b, n, e);
 	case RAYC_SERVE:
 		return ray_serve_parse(&r->res.serve, b, n, e);
+	case RAYC_STATE_NODES:
+		return ray_state_nodes_parse(&r->res.state_nodes, b, n, e);
+	case RAYC_TASKS:
+		return ray_tasks_parse(&r->res.tasks, b, n, e);
 	}
 	return 0;
 }
@@ -126,9 +138,15 @@ static void res_free(struct rayc_req *r)
 		free(r->res.logs);
 		break;
 	case RAYC_JOB_STOP:
+		break;
 	case RAYC_SERVE:
-		if (r->w == RAYC_SERVE)
-			ray_serve_free(&r->res.serve);
+		ray_serve_free(&r->res.serve);
+		break;
+	case RAYC_STATE_NODES:
+		ray_state_nodes_free(&r->res.state_nodes);
+		break;
+	case RAYC_TASKS:
+		ray_tasks_free(&r->res.tasks);
 		break;
 	}
 }

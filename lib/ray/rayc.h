@@ -12,15 +12,17 @@
 
 /* What a request asks for, and the type of its result. */
 enum rayc_what {
-	RAYC_VERSION,  /* struct ray_version */
-	RAYC_CLUSTER,  /* struct ray_cluster */
-	RAYC_NODES,    /* struct ray_nodes */
-	RAYC_ACTORS,   /* struct ray_actors */
-	RAYC_JOBS,     /* struct ray_jobs */
-	RAYC_JOB,      /* struct ray_job (id: a submission or job id) */
-	RAYC_JOB_LOGS, /* char * (id) */
-	RAYC_JOB_STOP, /* bool (id; a POST) */
-	RAYC_SERVE,    /* struct ray_serve */
+	RAYC_VERSION,	  /* struct ray_version */
+	RAYC_CLUSTER,	  /* struct ray_cluster */
+	RAYC_NODES,	  /* struct ray_nodes */
+	RAYC_ACTORS,	  /* struct ray_actors */
+	RAYC_JOBS,	  /* struct ray_jobs */
+	RAYC_JOB,	  /* struct ray_job (id: a submission or job id) */
+	RAYC_JOB_LOGS,	  /* char * (id) */
+	RAYC_JOB_STOP,	  /* bool (id; a POST) */
+	RAYC_SERVE,	  /* struct ray_serve */
+	RAYC_STATE_NODES, /* struct ray_state_nodes (/api/v0/nodes?detail=true) */
+	RAYC_TASKS,	  /* struct ray_tasks (/api/v0/tasks/summarize) */
 };
 
 struct rayc {

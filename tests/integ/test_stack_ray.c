@@ -54,6 +54,8 @@ struct got {
 	struct mlc_err err;
 	bool failed;
 	struct ray_nodes nodes;
+	struct ray_state_nodes state;
+	struct ray_tasks tasks;
 	bool stopped;
 	struct prom_result prom;
 };
@@ -102,6 +104,74 @@ Test(rayc, nodes_parsed_with_the_dead_one)
 		dead += !strcmp(g.nodes.v[i].state, "DEAD");
 	cr_assert_eq(dead, 1);
 	ray_nodes_free(&g.nodes);
+}
+
+static void on_state(void *res, const struct mlc_err *err, void *arg)
+{
+	struct got *g = arg;
+	if (record(g, err)) {
+		g->state = *(struct ray_state_nodes *)res;
+		memset(res, 0, sizeof g->state);
+	}
+}
+
+static void on_tasks(void *res, const struct mlc_err *err, void *arg)
+{
+	struct got *g = arg;
+	if (record(g, err)) {
+		g->tasks = *(struct ray_tasks *)res;
+		memset(res, 0, sizeof g->tasks);
+	}
+}
+
+/* The state API's nodes merged into the summary's: the dead node's reason
+ * and time come through whichever says them. */
+Test(rayc, state_nodes_give_the_death_reason)
+{
+	struct got g = {0}, s = {0};
+	rayc_get(&C, RAYC_NODES, NULL, on_nodes, &g);
+	rayc_get(&C, RAYC_STATE_NODES, NULL, on_state, &s);
+	cr_assert(stackenv_run_until(&g.done, WAIT_MS));
+	cr_assert(stackenv_run_until(&s.done, WAIT_MS));
+	cr_assert_not(s.failed, "%s", s.err.msg);
+	cr_assert_eq(s.state.n, 4);
+	const struct ray_state_node *dead = NULL;
+	for (size_t i = 0; i < s.state.n; i++)
+		if (!strcmp(s.state.v[i].state, "DEAD"))
+			dead = &s.state.v[i];
+	cr_assert_not_null(dead);
+	cr_assert_str_eq(dead->ip, "10.0.0.12");
+	cr_assert_str_eq(dead->state_message,
+			 "Unexpected termination: health check failed due to missing too many "
+			 "heartbeats");
+	cr_assert_gt(dead->end_ms, 0);
+	for (size_t i = 0; i < g.nodes.n; i++) { /* as an older summary: no reason */
+		free(g.nodes.v[i].state_message);
+		g.nodes.v[i].state_message = NULL;
+	}
+	ray_nodes_merge_state(&g.nodes, &s.state);
+	size_t with = 0;
+	for (size_t i = 0; i < g.nodes.n; i++)
+		with += g.nodes.v[i].state_message != NULL;
+	cr_assert_eq(with, 1, "the dead node's reason, from the state API");
+	ray_state_nodes_free(&s.state);
+	ray_nodes_free(&g.nodes);
+}
+
+Test(rayc, tasks_summary)
+{
+	struct got g = {0};
+	rayc_get(&C, RAYC_TASKS, NULL, on_tasks, &g);
+	cr_assert(stackenv_run_until(&g.done, WAIT_MS));
+	cr_assert_not(g.failed, "%s", g.err.msg);
+	cr_assert_gt(g.tasks.n, 3);
+	cr_assert_str_eq(g.tasks.v[0].name, "preprocess_batch", "most tasks first");
+	int64_t sum = 0;
+	for (size_t i = 0; i < g.tasks.n; i++)
+		sum += g.tasks.v[i].total;
+	cr_assert_eq(sum, g.tasks.total, "the rows add up to the server's total");
+	cr_assert_eq(g.tasks.normal + g.tasks.actor_tasks + g.tasks.actor_scheduled, g.tasks.total);
+	ray_tasks_free(&g.tasks);
 }
 
 Test(rayc, http_error_in_the_servers_words)

@@ -71,6 +71,25 @@ else
 	notok tmux_shell "the fleet did not come up" "$(screen)"
 fi
 
+# the Ray panel refreshes on a timer of its own: with the dashboard
+# stopped its nodes stay on screen, stale, then down; restarted, back
+tm send-keys -t smoke 6
+if wait_for 'Ray 2\.30\.0 · nodes: 3 alive' 10; then
+	tests/stack/stack stop "$STACK" ray >/dev/null 2>&1
+	if wait_for '^ ray +stale since [0-9:]+: .*connect to' 10 &&
+		wait_for '^ ray +down [0-9]+s, data from [0-9:]+: .*connect to' 10 &&
+		screen | grep -q '10\.0\.0\.13 .*ALIVE'; then
+		ok tmux_ray_stale_then_down
+	else
+		notok tmux_ray_stale_then_down "$(screen)"
+	fi
+	tests/stack/stack start "$STACK" ray >/dev/null 2>&1
+	if wait_for '^ ray$' 15; then ok tmux_ray_back; else notok tmux_ray_back "$(screen)"; fi
+else
+	notok tmux_ray_stale_then_down "the Ray panel did not open" "$(screen)"
+fi
+tm send-keys -t smoke 1
+
 tm send-keys -t smoke q
 if wait_for '^EXITED 0' 2; then
 	# the alternate screen is gone: none of the console's rows are left

@@ -119,8 +119,10 @@ Test(prom, errors_as_they_are)
 
 Test(prom, step_fits_the_width)
 {
-	cr_assert_eq(prom_step(900, 10, 1), 45, "15 minutes in 10 columns: 20 points");
-	cr_assert_leq(900 / prom_step(900, 7, 1), 14);
+	cr_assert_eq(prom_step(900, 10, 1), 46, "15 minutes in 10 columns: 20 points, not 21");
+	cr_assert_eq(prom_points(900, 46), 20);
+	cr_assert_eq(prom_points(900, 45), 21);
+	cr_assert_leq(prom_points(900, prom_step(900, 7, 1)), 14);
 	cr_assert_eq(prom_step(900, 1000, 15), 15, "never under the scrape interval");
 	cr_assert_eq(prom_step(0, 0, 0), 1);
 	char *p = prom_query_range_path("max by (ip) (x{a=\"b\"})", 100, 1000, 45);
@@ -131,4 +133,35 @@ Test(prom, step_fits_the_width)
 	p = prom_query_path("up");
 	cr_assert_str_eq(p, "/api/v1/query?query=up");
 	free(p);
+}
+
+/* The charts' windows at every width a chart can have: Prometheus answers
+ * range / step + 1 points, never more than two a column. */
+Test(prom, never_more_points_than_two_a_column)
+{
+	static const long windows[] = {900, 3600, 21600, 86400, 7 * 86400, 1, 59};
+	for (size_t w = 0; w < sizeof windows / sizeof *windows; w++)
+		for (int cols = 1; cols <= 400; cols++) {
+			long step = prom_step(windows[w], cols, 1);
+			cr_assert_leq(prom_points(windows[w], step), 2L * cols,
+				      "range %ld in %d columns", windows[w], cols);
+			/* and not needlessly coarse: one step finer would not fit */
+			if (step > 1)
+				cr_assert_gt(prom_points(windows[w], step - 1), 2L * cols,
+					     "range %ld in %d columns: step %ld", windows[w], cols,
+					     step);
+		}
+}
+
+Test(prom, quote_keeps_the_matcher_closed)
+{
+	char *q = prom_quote("10.0.0.11");
+	cr_assert_str_eq(q, "\"10.0.0.11\"");
+	free(q);
+	q = prom_quote("a\"} or vector(1) # \\\n\x1b");
+	cr_assert_str_eq(q, "\"a\\\"} or vector(1) # \\\\\\x0a\\x1b\"");
+	free(q);
+	q = prom_quote(NULL);
+	cr_assert_str_eq(q, "\"\"");
+	free(q);
 }

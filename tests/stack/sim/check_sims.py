@@ -658,6 +658,34 @@ class Ray(unittest.TestCase):
         self.assertEqual(self.sim.get("/api/jobs")[0], 404)     # aiohttp: no slash, no route
         self.assertEqual(self.sim.request("PUT", "/api/version")[0], 405)
 
+    def test_flap(self):
+        s = self.sim
+        s.get("/__sim/reset")
+        codes = [s.get("/__mode/flap/nodes?view=summary")[0] for _ in range(4)]
+        self.assertEqual(codes, [200, 503, 503, 200])
+        self.assertEqual(s.get("/__mode/flap/api/cluster_status")[0], 200)
+        # the Overview's probe paths never flap
+        self.assertEqual([s.get("/__mode/flap/api/version")[0] for _ in range(3)], [200] * 3)
+        s.get("/__sim/reset")
+        self.assertEqual(s.get("/__mode/flap/nodes?view=summary")[0], 200)
+        s.get("/__sim/reset")
+
+    def test_grow(self):
+        s = self.sim
+        s.get("/__sim/reset")
+        sid = "raysubmit_8d7dd48d5f9a"
+        logs = [s.get_json("/__mode/grow/api/jobs/%s/logs" % sid)["logs"] for _ in range(3)]
+        self.assertEqual([l.count("\n") for l in logs], [11, 23, 35])
+        self.assertTrue(logs[1].startswith(logs[0]) and logs[2].startswith(logs[1]))
+        self.assertTrue(logs[0].endswith("step 12") and logs[1].endswith("step 24"))
+        s.get("/__sim/reset")
+
+    def test_loopback(self):
+        s = self.sim
+        nodes = s.get_json("/__mode/loopback/nodes?view=summary")["data"]["summary"]
+        ips = sorted(n["raylet"]["nodeManagerAddress"] for n in nodes)
+        self.assertEqual(ips, ["10.0.0.11", "10.0.0.12", "10.0.0.13", "127.0.0.1"])
+
     def test_jobs(self):
         s = self.sim
         jobs = s.get_json("/api/jobs/")
@@ -859,6 +887,26 @@ class Ray(unittest.TestCase):
         log = s.get_json("/__sim/requests")
         self.assertIn("/api/version", [r["path"] for r in log])
         self.assertFalse([r for r in log if r["path"].startswith("/__sim/")])
+
+
+class RayBigCluster(unittest.TestCase):
+    """--big-cluster N,A (the bench's cluster): N nodes in /nodes and the
+    state API, A actors, a dead one every 50 nodes."""
+
+    def test_big(self):
+        sim = Sim(RAY_SIM, "--big-cluster", "120,900")
+        try:
+            nodes = sim.get_json("/nodes?view=summary")["data"]["summary"]
+            self.assertEqual(len(nodes), 120)
+            self.assertEqual(len({n["raylet"]["nodeId"] for n in nodes}), 120)
+            st = sim.get_json("/api/v0/nodes?detail=true&limit=10000")["data"]["result"]
+            self.assertEqual(st["total"], 120)
+            dead = [n for n in st["result"] if n["state"] == "DEAD"]
+            self.assertEqual(len(dead), 3)      # 10.0.0.12, then nodes 50 and 100
+            actors = sim.get_json("/api/v0/actors?limit=10000")["data"]["result"]
+            self.assertEqual(actors["total"], 900)
+        finally:
+            sim.stop()
 
 
 class RayHostileFlag(unittest.TestCase):

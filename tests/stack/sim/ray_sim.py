@@ -40,6 +40,12 @@ fraud_app RUNNING (model fraud-detector@champion) and summarizer_app DEPLOYING
 (its GPU replica cannot be scheduled).  Times are on the same 2026-11 timeline
 as the MLflow captures; "now" fields use the real clock.
 
+Request modes (a base URL ending in /__mode/NAME, see simcommon): flap (the
+panel's refresh paths answer, then 503 twice, then answer again), grow (a job's
+log gains twelve lines at each request), loopback (the head's address is
+127.0.0.1, the stack's [node head]).  --big-cluster NODES,ACTORS grows the
+cluster for the bench.
+
 Leaves out: the WebSocket log tail, /api/jobs/{id}/logs/tail, package upload,
 the rest of the state API (tasks list, objects, placement groups, workers,
 jobs), /api/v0/tasks/summarize?summary_by=lineage, grafana/prometheus proxy
@@ -217,6 +223,36 @@ class Cluster(object):
         ]
         self.head = self.nodes[0]
         self.by_ip = {n.ip: n for n in self.nodes}
+
+    def grow_big(self, nodes, actors):
+        """--big-cluster N,A (the bench): CPU workers cloned from 10.0.0.11 up
+        to N nodes, every 8th with four GPUs as on 10.0.0.13, every 50th
+        dead; then actors up to A, spread over them."""
+        cpu, gpu, dead = self.by_ip["10.0.0.11"], self.by_ip["10.0.0.13"], \
+            self.by_ip["10.0.0.12"]
+        for i in range(len(self.nodes), nodes):
+            base = dead if i % 50 == 0 else gpu if i % 8 == 0 else cpu
+            ip = "10.%d.%d.%d" % (1 + i // 65000, (i // 250) % 256, 1 + i % 250)
+            n = Node(**dict(base.__dict__))
+            n.node_id = "%056x" % (0xb16 * 10 ** 9 + i)
+            n.ip, n.hostname = ip, "ray-worker-%05d" % i
+            n.resources = {("node:" + ip if k.startswith("node:") else k): v
+                           for k, v in base.resources.items()}
+            self.nodes.append(n)
+            self.by_ip[ip] = n
+        alive = [n for n in self.nodes if n.alive]
+        classes = ("TrainWorker", "BatchScorer", "DataLoader", "Preprocessor", "Evaluator")
+        for i in range(len(self.actors), actors):
+            n = alive[i % len(alive)]
+            st = "DEAD" if i % 97 == 0 else "ALIVE"
+            self.actors.append({
+                "actor_id": "%032x" % (0xac7 * 10 ** 12 + i), "class_name": classes[i % 5],
+                "state": st, "job_id": "0a000000", "name": "", "node_id": n.node_id,
+                "pid": 20000 + i % 40000, "ray_namespace": "",
+                "_detail": {"serialized_runtime_env": "{}", "required_resources": {"CPU": 1.0},
+                            "death_cause": None, "is_detached": False,
+                            "placement_group_id": None, "repr_name": "", "num_restarts": 0,
+                            "num_restarts_due_to_lineage_reconstruction": 0}})
 
     def jitter(self, key, base, rel=0.03):
         """Value that moves a little on every call (deterministic phase per key)."""
@@ -504,12 +540,36 @@ class RayApp(simcommon.App):
     def __init__(self, args):
         simcommon.App.__init__(self, args)
         self.c = Cluster(args.seed)
+        big = getattr(args, "big_cluster", None)
+        if big:
+            nodes, actors = (int(x) for x in big.split(","))
+            self.c.grow_big(nodes, actors)
+        self.flaps = {}   # path (or "grow:" id) -> requests seen in mode flap (grow)
         self.metric_meta = self._load_metric_meta()
 
     def reset(self):
-        """The jobs back to the seeded ones (tests stop and submit jobs)."""
+        """The jobs back to the seeded ones (tests stop and submit jobs), the
+        flap counters to zero."""
         with self.c.lock:
             self.c._jobs()
+            self.flaps = {}
+
+    def flap(self, req):
+        """Request mode flap (a base URL ending in /__mode/flap): per path of
+        the Ray panel's refresh (/nodes, /api/cluster_status; the Overview's
+        probe paths are left alone, so that its polls move no counter), the
+        1st request is answered, the 2nd and 3rd get a 503 as from a proxy
+        in front of a stopped dashboard, the 4th on are answered again; so a
+        panel refreshed three times sees ok, stale, down, back."""
+        if req.path not in ("/nodes", "/api/cluster_status"):
+            return None
+        with self.c.lock:
+            k = self.flaps.get(req.path, 0) + 1
+            self.flaps[req.path] = k
+        if k in (2, 3):
+            return Response(503, "503 Service Unavailable: the dashboard is not answering\n",
+                            TEXT_CT)
+        return None
 
     @staticmethod
     def _load_metric_meta():
@@ -552,6 +612,17 @@ class RayApp(simcommon.App):
         return Response(500, AIOHTTP_500, TEXT_CT)
 
     def handle(self, req):
+        if req.mode == "flap":
+            down = self.flap(req)
+            if down:
+                return down
+        resp = self.route(req)
+        if req.mode == "loopback" and resp.status == 200:
+            # the head at the address of the stack's [node head] (its sshd)
+            resp.body = resp.body.replace(b'"10.0.0.10"', b'"127.0.0.1"')
+        return resp
+
+    def route(self, req):
         p, m = req.path, req.method
         if m == "HEAD":
             m = "GET"
@@ -967,7 +1038,20 @@ class RayApp(simcommon.App):
                 return self.text(404, "Job %s does not exist" % ident)
             if j["type"] != "SUBMISSION":
                 return self.text(400, "Can only get logs of submission type jobs")
+            if req.mode == "grow":
+                return self.out({"logs": self.grown_log(j)})
             return self.out({"logs": c.job_logs(j)})
+
+    def grown_log(self, j):
+        """Request mode grow: the k-th request for a job's log answers 12 k
+        coloured lines, the last of them without its newline (the next
+        answer completes it), whatever the clock: a follow test's log."""
+        sid = j["submission_id"]
+        k = self.flaps.get("grow:" + sid, 0) + 1
+        self.flaps["grow:" + sid] = k
+        out = "".join("\x1b[36m(Worker pid=7)\x1b[0m %s step %d\n" % (sid, i)
+                      for i in range(1, 12 * k))
+        return out + "\x1b[36m(Worker pid=7)\x1b[0m %s step %d" % (sid, 12 * k)
 
     def h_job_stop(self, req, ident):
         c = self.c
@@ -1303,6 +1387,8 @@ def fmt_value(v):
 
 def main(argv=None):
     parser = simcommon.common_parser("Ray 2.x dashboard simulator")
+    parser.add_argument("--big-cluster", metavar="NODES,ACTORS",
+                        help="grow the seeded cluster to NODES nodes and ACTORS actors (bench)")
     args = parser.parse_args(argv)
     return simcommon.serve(RayApp(args), args)
 

@@ -82,8 +82,10 @@ MODES = ("ok", "error500", "hang", "hostile")
 # API call answers 302 to a login page; poisoned = a NUL and a lone surrogate
 # escaped in one experiment's strings; degraded = the service answers but
 # reports a degraded state: Airflow's scheduler down, a Prefect work pool
-# NOT_READY).
-REQUEST_MODES = ("endless", "redirect", "poisoned", "degraded")
+# NOT_READY; flap = the Ray dashboard answers the first request of each path,
+# then goes away for two, then is back; grow = a Ray job's log gains lines
+# at each request; loopback = the Ray head's address is 127.0.0.1).
+REQUEST_MODES = ("endless", "redirect", "poisoned", "degraded", "flap", "grow", "loopback")
 
 # Hostile payload.  Put in front of and behind a string so that truncating
 # clients still meet part of it.
