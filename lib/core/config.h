@@ -37,7 +37,9 @@ struct target {
 	char *session_token; /* secret */
 	char *region;
 	bool virtual_host;
-	char **buckets; /* expected buckets (check) */
+	char **buckets;		       /* expected buckets (check) */
+	int concurrency;	       /* transfers: requests in flight (0: 4) */
+	long long multipart_threshold; /* bytes above which transfers go in parts (0: 64 MiB) */
 	/* postgres */
 	char *conninfo;
 	char **databases;  /* expected databases (check) */

@@ -27,6 +27,8 @@ enum field_type {
 	F_BOOL,
 	F_LIST,
 	F_INT,
+	F_COUNT, /* 1..64 */
+	F_SIZE,	 /* bytes: 8388608, 64MiB, 8MB, 1GiB */
 	F_DURATION,
 	F_URL,	     /* a string that must start with a scheme of the kind */
 	F_STATUS,    /* a list of HTTP statuses: 200, 2xx */
@@ -60,6 +62,8 @@ static const struct key_def target_keys[] = {
     {"region", F_STR, F(region)},
     {"virtual_host", F_BOOL, F(virtual_host)},
     {"buckets", F_LIST, F(buckets)},
+    {"concurrency", F_COUNT, F(concurrency)},
+    {"multipart_threshold", F_SIZE, F(multipart_threshold)},
     {"conninfo", F_STR, F(conninfo)},
     {"databases", F_LIST, F(databases)},
     {"extensions", F_LIST, F(extensions)},
@@ -76,6 +80,31 @@ static const struct key_def target_keys[] = {
     {"timeout", F_DURATION, F(timeout_ms)},
 };
 #undef F
+
+/* "64MiB", "8MB", "1GiB", "1048576": bytes, or -1. */
+static long long parse_size(const char *s)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || end == s || v < 0 || v > (1LL << 40))
+		return -1;
+	static const struct {
+		const char *unit;
+		long long mul;
+	} units[] = {{"", 1},
+		     {"B", 1},
+		     {"KiB", 1LL << 10},
+		     {"MiB", 1LL << 20},
+		     {"GiB", 1LL << 30},
+		     {"KB", 1000},
+		     {"MB", 1000000},
+		     {"GB", 1000000000}};
+	for (size_t i = 0; i < ARRAY_LEN(units); i++)
+		if (!strcmp(end, units[i].unit))
+			return v * units[i].mul;
+	return -1;
+}
 
 static const struct key_def *key_find(const char *key)
 {
@@ -430,6 +459,21 @@ static int set_key(struct parse_state *ps, const struct key_def *kd, const char 
 		if (*end || v < 1 || v > 65535)
 			return fail(ps, "%s: expected a port number", name);
 		*(int *)field = (int)v;
+		break;
+	}
+	case F_COUNT: {
+		char *end;
+		long v = strtol(value, &end, 10);
+		if (*end || v < 1 || v > 64)
+			return fail(ps, "%s: expected a count from 1 to 64", name);
+		*(int *)field = (int)v;
+		break;
+	}
+	case F_SIZE: {
+		long long v = parse_size(value);
+		if (v < 5LL << 20 || v > 5LL << 30)
+			return fail(ps, "%s: expected a size from 5MiB to 5GiB, like 64MiB", name);
+		*(long long *)field = v;
 		break;
 	}
 	case F_DURATION: {

@@ -78,11 +78,26 @@ struct s3c_req *s3c_get(const struct target *t, const char *bucket, const char *
 /* Transfers: progress (bytes, total or -1) and completion. */
 typedef void (*s3c_progress_cb)(int64_t now, int64_t total, void *arg);
 typedef void (*s3c_done_cb)(int64_t bytes, const struct mlc_err *err, void *arg);
-/* GetObject into path (via path.part; an existing path kept unless
- * overwrite). No total deadline; stalls abort. */
+/* GetObject into path: HeadObject for the ETag and size, then ranged GETs
+ * into path.part with its sidecar path.part.meta (lib/core/dl_ranged.h): a
+ * part left by an interrupted download of the same object (same ETag and
+ * size) is resumed, one of another object started over; above the
+ * target's multipart_threshold up to `concurrency` GETs in flight. Verified
+ * against a plain-MD5 ETag, else the size; an existing path kept unless
+ * overwrite. No total deadline; stalls abort. A failure after some bytes
+ * landed keeps the part (the message says so); s3c_cancel keeps it too. */
 struct s3c_req *s3c_download(const struct target *t, const char *bucket, const char *key,
 			     const char *path, bool overwrite, s3c_progress_cb progress,
 			     s3c_done_cb cb, void *arg);
+/* The target's transfer settings, defaults applied: requests in flight
+ * ([s3] concurrency, 4) and the size above which transfers go in parts
+ * ([s3] multipart_threshold, 64 MiB). */
+int s3c_concurrency(const struct target *t);
+int64_t s3c_threshold(const struct target *t);
+/* The bytes per ranged GET of a download of size bytes: 0 (one GET) up to
+ * threshold, else about a quarter of an even share per stream, between
+ * 1 MiB and 16 MiB, a multiple of 64 KiB. */
+int64_t s3c_get_piece(int64_t size, int64_t threshold, int concurrency);
 /* PutObject of the local file path as key (UNSIGNED-PAYLOAD, streamed). */
 struct s3c_req *s3c_put_file(const struct target *t, const char *bucket, const char *key,
 			     const char *path, s3c_progress_cb progress, s3c_done_cb cb, void *arg);
