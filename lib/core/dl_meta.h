@@ -49,8 +49,8 @@ bool dl_meta_next_missing(const struct dl_meta *m, int64_t from, int64_t max, in
 char *dl_meta_format(const struct dl_meta *m);
 /* Parses what dl_meta_format wrote into m (initialised here; freed by the
  * caller on success only). Anything else (unknown lines, numbers out of
- * range or overlapping, more than DL_META_MAX_EXT extents) is -1 with err
- * naming the line. */
+ * range or overlapping, more than DL_META_MAX_EXT extents) is refused
+ * with err naming the line. Every call here returns 0 or a negative code. */
 int dl_meta_parse(struct dl_meta *m, const char *text, size_t len, struct mlc_err *err);
 /* Reads path (at most 256 KiB) with dl_meta_parse; MLC_ERR_IO with errno
  * ENOENT in detail when there is none. */

@@ -5,7 +5,7 @@
  * writes in flight (uv_fs_write on libuv's pool) and the MD5 worker. A
  * failure or a cancel first lets the writes and the worker in flight
  * finish (they cannot be stopped), then saves the sidecar. */
-#include "lib/core/dl_ranged.h"
+#include "lib/core/dl_ranged_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,78 +25,28 @@
 #include "lib/core/loop.h"
 #include "lib/core/util.h"
 
-#define CHUNK	    ((size_t)1 << 20)  /* one write */
-#define MAX_BUF	    ((size_t)32 << 20) /* buffered, not yet on disk: above, pause */
-#define HASH_STEP   ((int64_t)8 << 20) /* the MD5 worker's least bite */
-#define MAX_STREAMS 16
-
-struct dlr;
-
-struct stream {
-	struct dlr *d;
-	struct http_req *req;
-	int64_t start, end; /* the piece [start, end) */
-	int64_t pos;	    /* next byte to receive */
-	char *buf;	    /* bytes [pos - blen, pos), not yet handed to a write */
-	size_t blen;
-	int writes; /* this stream's writes in flight */
-	bool active, http_done, paused, status_checked, status_ok;
-};
-
-struct wr {
-	uv_fs_t fs;
-	struct stream *s;
-	char *buf;
-	size_t len;
-	int64_t off;
-};
-
-struct dlr {
-	char *path, *part, *metap;
-	int fd, hash_fd;
-	bool overwrite;
-	struct dl_meta m;
-	struct stream st[MAX_STREAMS];
-	int nst;
-	int64_t piece, next_off;
-	int writes;
-	size_t buffered;
-	/* the MD5 of the prefix [0, hashed_to), on a worker */
-	bool md5_check, hashing;
-	unsigned char want_md5[16];
-	EVP_MD_CTX *md5;
-	uv_work_t hw;
-	int64_t hashed_to, hash_goal;
-	int hash_errno;
-	/* ending */
-	bool failed, cancelled, mismatch, created;
-	struct mlc_err err;
-	struct loop_defer *defer;
-	dlr_fetch_fn fetch;
-	void *fetch_ctx;
-	dl_progress_cb progress;
-	dlr_notice_cb notice;
-	dl_done_cb done;
-	void *arg;
-	struct dl_result res;
-};
-
 static void pump(struct dlr *d);
 static void settle(struct dlr *d);
 static void hash_more(struct dlr *d);
 
 static void settle_cb(void *arg)
 {
-	settle(arg);
+	struct dlr *d = arg;
+	d->defer = NULL;
+	settle(d);
 }
 
 static void pump_cb(void *arg)
 {
-	pump(arg);
+	struct dlr *d = arg;
+	d->defer = NULL;
+	pump(d);
 }
 
 static void dlr_free(struct dlr *d)
 {
+	if (d->defer)
+		loop_defer_cancel(d->defer);
 	if (d->fd >= 0)
 		close(d->fd); /* drops the lock too */
 	if (d->hash_fd >= 0)
@@ -314,7 +264,7 @@ static void get_done(const struct http_resp *r, const struct mlc_err *herr, void
 	if (d->failed) {
 		d->buffered -= s->blen;
 		s->blen = 0;
-		if (quiet(d) && !d->defer)
+		if (quiet(d))
 			settle(d);
 		return;
 	}
@@ -366,7 +316,7 @@ static void hash_after(uv_work_t *w, int status)
 	if (d->hash_errno && !d->failed)
 		failf_io(d, d->hash_errno, "reading");
 	if (d->failed) {
-		if (quiet(d) && !d->defer)
+		if (quiet(d))
 			settle(d);
 		return;
 	}
@@ -433,9 +383,14 @@ static void finish(struct dlr *d)
  * (or removes a part that is wrong or empty), then says why. */
 static void settle(struct dlr *d)
 {
-	d->defer = NULL;
+	if (d->defer) { /* settled now: the turn it was deferred to is not needed */
+		loop_defer_cancel(d->defer);
+		d->defer = NULL;
+	}
 	for (int i = 0; i < d->nst; i++)
 		if (d->st[i].req) {
+			if (d->st[i].status_ok && !d->mismatch)
+				flush(&d->st[i]); /* good bytes: kept for the resume */
 			http_cancel(d->st[i].req);
 			d->st[i].req = NULL;
 		}
@@ -458,7 +413,6 @@ static void settle(struct dlr *d)
  * worker, and finishes when everything is on disk (and hashed). */
 static void pump(struct dlr *d)
 {
-	d->defer = NULL;
 	if (d->failed) {
 		settle(d);
 		return;
@@ -481,101 +435,6 @@ static void pump(struct dlr *d)
 }
 
 /* ---- the start ---------------------------------------------------------------- */
-
-static void notice(struct dlr *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void notice(struct dlr *d, const char *fmt, ...)
-{
-	char msg[600];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	log_info("download %s: %s", d->m.source, msg);
-	if (d->notice)
-		d->notice(msg, d->arg);
-}
-
-/* What the part file holds: its sidecar read back when it names this
- * object, else a fresh record (and the file truncated). 0 or -1. */
-static int adopt_part(struct dlr *d, const struct dlr_opts *o, bool existed, struct mlc_err *err)
-{
-	struct dl_meta old;
-	struct mlc_err e;
-	struct stat st;
-	dl_meta_init(&d->m, o->source, o->etag, o->size);
-	if (!existed)
-		return 0;
-	if (dl_meta_load(&old, d->metap, &e) < 0) {
-		if (e.code == MLC_ERR_IO && e.detail == ENOENT)
-			return mlc_err_set(
-			    err, MLC_ERR_IO, EEXIST,
-			    "%s exists without %s (not a download to resume): left as "
-			    "it is",
-			    d->part, d->metap);
-		notice(d, "%s unreadable (%s): starting from zero", d->metap, e.msg);
-	} else if (strcmp(old.source, o->source) || strcmp(old.etag, o->etag) ||
-		   old.size != o->size) {
-		notice(d,
-		       "the object changed since %s was written (ETag %s, was %s; %" PRId64
-		       " bytes, was %" PRId64 "): starting from zero",
-		       d->part, o->etag, old.etag, o->size, old.size);
-		dl_meta_free(&old);
-	} else if (fstat(d->fd, &st) != 0 || (old.next && st.st_size < old.ext[old.next - 1].end)) {
-		notice(d, "%s is shorter than its sidecar says: starting from zero", d->part);
-		dl_meta_free(&old);
-	} else {
-		dl_meta_free(&d->m);
-		d->m = old;
-		d->res.resumed_from = dl_meta_done(&d->m);
-		notice(d, "resuming: %" PRId64 " of %" PRId64 " bytes already in %s",
-		       d->res.resumed_from, o->size, d->part);
-		return 0;
-	}
-	if (ftruncate(d->fd, 0) != 0)
-		return mlc_err_set(err, MLC_ERR_IO, errno, "cannot truncate %s: %s", d->part,
-				   strerror(errno));
-	d->res.restarted = true;
-	return 0;
-}
-
-static int open_part(struct dlr *d, const struct dlr_opts *o, struct mlc_err *err)
-{
-	if (dl_check_path(d->path, d->overwrite, err) < 0)
-		return -1;
-	struct stat st;
-	bool existed = lstat(d->part, &st) == 0;
-	d->created = !existed;
-	if (existed && !S_ISREG(st.st_mode))
-		return mlc_err_set(err, MLC_ERR_IO, EEXIST,
-				   "%s exists and is not a file: left as it is", d->part);
-	d->fd = open(d->part, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (d->fd < 0)
-		return mlc_err_set(err, MLC_ERR_IO, errno, "cannot open %s: %s", d->part,
-				   strerror(errno));
-	if (flock(d->fd, LOCK_EX | LOCK_NB) != 0) {
-		close(d->fd);
-		d->fd = -1;
-		return mlc_err_set(err, MLC_ERR_IO, EBUSY, "%s is in use by another download",
-				   d->part);
-	}
-	if (adopt_part(d, o, existed, err) < 0) {
-		close(d->fd);
-		d->fd = -1;
-		return -1;
-	}
-	if (dl_meta_save(&d->m, d->metap, err) < 0)
-		return -1;
-	if (d->md5_check) {
-		d->hash_fd = open(d->part, O_RDONLY | O_CLOEXEC);
-		if (d->hash_fd < 0)
-			return mlc_err_set(err, MLC_ERR_IO, errno, "cannot read %s: %s", d->part,
-					   strerror(errno));
-		d->md5 = EVP_MD_CTX_new();
-		if (!d->md5 || !EVP_DigestInit_ex(d->md5, EVP_md5(), NULL))
-			abort();
-	}
-	return 0;
-}
 
 static void early_fail(void *arg)
 {
@@ -609,7 +468,7 @@ struct dlr *dlr_start(const char *path, const struct dlr_opts *o)
 	if (o->size < 0 || o->size > DL_META_MAX_SIZE) {
 		mlc_err_set(&d->err, MLC_ERR_PROTO, 0, "%s: size %" PRId64 " out of range",
 			    o->source, o->size);
-	} else if (open_part(d, o, &d->err) < 0) {
+	} else if (dlr_open_part(d, o, &d->err) < 0) {
 		/* d->err says why */
 	} else {
 		d->res.bytes = dl_meta_done(&d->m);
@@ -640,6 +499,9 @@ int64_t dlr_cancel(struct dlr *d)
 	if (d->fd >= 0) {
 		kept = dl_meta_done(&d->m);
 		save_meta(d);
+		/* A resume may start at once: the writes still in flight hold
+		 * the object's own bytes at their own offsets. */
+		flock(d->fd, LOCK_UN);
 	}
 	d->cancelled = true;
 	for (int i = 0; i < d->nst; i++)

@@ -57,10 +57,10 @@ struct dl *dl_start(const struct http_opts *o, const char *path, const struct dl
 void dl_cancel(struct dl *d);
 
 /* Moves part onto path: with overwrite a rename; without, a link (fails
- * when path appeared meanwhile) and part unlinked. 0 or -1 with err set. */
+ * when path appeared meanwhile) and part unlinked. 0 or a negative code with err set. */
 int dl_publish(const char *part, const char *path, bool overwrite, struct mlc_err *err);
 /* Whether a download may go to path: a name, not a directory, not an
- * existing file unless overwrite. 0 or -1 with err set (what the user sees). */
+ * existing file unless overwrite. 0 or a negative code with err set (what the user sees). */
 int dl_check_path(const char *path, bool overwrite, struct mlc_err *err);
 
 /* "PATH.part" for path; caller frees (exposed for tests). */

@@ -156,5 +156,14 @@ struct s3c_req *s3c_download(const struct target *t, const char *bucket, const c
 	/* A path that cannot be written is said before any request. */
 	if (dl_check_path(path, overwrite, &r->early_err) < 0)
 		return s3c_fail_later(r);
-	return s3c_send_plain(r, "HEAD", head_done);
+	if (s3c_key_refused(r, key))
+		return s3c_fail_later(r);
+	struct http_opts o;
+	const char *headers[5];
+	struct s3_scratch sc;
+	s3_request_opts(t, "HEAD", bucket, key, NULL, &o, headers, &sc);
+	o.max_bytes = (size_t)1 << 46; /* curl weighs a HEAD's Content-Length too */
+	r->http = http_request(&o, head_done, r);
+	s3_scratch_free(&sc);
+	return r;
 }
