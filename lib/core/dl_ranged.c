@@ -43,8 +43,26 @@ static void pump_cb(void *arg)
 	pump(d);
 }
 
+/* The in-flight count the headless driver waits on: a download counts
+ * one while it works without a GET in flight (its writes, the MD5, the
+ * writes that finish after a cancel); its GETs count themselves. So a
+ * download never counts more than its requests do. */
+static void busy_sync(struct dlr *d, bool alive)
+{
+	bool want = alive;
+	for (int i = 0; i < d->nst && want; i++)
+		if (d->st[i].req)
+			want = false;
+	if (want && !d->busy)
+		loop_busy_inc();
+	else if (!want && d->busy)
+		loop_busy_dec();
+	d->busy = want;
+}
+
 static void dlr_free(struct dlr *d)
 {
+	busy_sync(d, false);
 	if (d->defer)
 		loop_defer_cancel(d->defer);
 	if (d->fd >= 0)
@@ -236,6 +254,7 @@ static void get_done(const struct http_resp *r, const struct mlc_err *herr, void
 	struct dlr *d = s->d;
 	s->req = NULL;
 	s->http_done = true;
+	busy_sync(d, true);
 	struct mlc_err e;
 	char etag[256];
 	if (!d->failed && herr && s->status_ok)
@@ -394,6 +413,7 @@ static void settle(struct dlr *d)
 			http_cancel(d->st[i].req);
 			d->st[i].req = NULL;
 		}
+	busy_sync(d, true);
 	if (!quiet(d))
 		return; /* write_done / hash_after come back here */
 	bool keep = !d->mismatch && dl_meta_done(&d->m) > 0;
@@ -423,6 +443,7 @@ static void pump(struct dlr *d)
 			continue;
 		start_piece(&d->st[i], a, b);
 	}
+	busy_sync(d, true);
 	hash_more(d);
 	for (int i = 0; i < d->nst; i++)
 		if (d->st[i].active)
@@ -447,6 +468,7 @@ static void early_fail(void *arg)
 struct dlr *dlr_start(const char *path, const struct dlr_opts *o)
 {
 	struct dlr *d = xcalloc(1, sizeof *d);
+	busy_sync(d, true);
 	d->fd = d->hash_fd = -1;
 	d->path = xstrdup(path);
 	d->part = dl_part_path(path);
@@ -495,6 +517,7 @@ int64_t dlr_cancel(struct dlr *d)
 			http_cancel(d->st[i].req);
 			d->st[i].req = NULL;
 		}
+	busy_sync(d, true);
 	int64_t kept = 0;
 	if (d->fd >= 0) {
 		kept = dl_meta_done(&d->m);

@@ -59,6 +59,7 @@ struct dlr {
 	int hash_errno;
 	/* ending */
 	bool failed, cancelled, mismatch, created;
+	bool busy; /* counted in loop_busy (see busy_sync) */
 	struct mlc_err err;
 	struct loop_defer *defer;
 	dlr_fetch_fn fetch;

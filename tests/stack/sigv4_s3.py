@@ -75,8 +75,8 @@ resolves *.localhost to the loopback without DNS).
 
 For screen tests (tests/ui/screens.sh's "# sigv4:" directive): --object
 seeds an object of SIZE bytes (KEY percent-decoded: %00 puts a NUL in it;
-the bucket is created); --stall-after N answers every whole-object
-GetObject with its full Content-Length but only the first N bytes, then
+the bucket is created); --stall-after N answers every GetObject (whole
+or ranged) with its full Content-Length but only the first N bytes, then
 holds the connection until the client closes it (a download that hangs
 mid-body); /__test/cut, /__test/change and /__test/ranges (see
 test_control) cut answers short, change an object's ETag and tell which
@@ -375,7 +375,7 @@ class Handler(BaseHTTPRequestHandler):
             if self.cut_response(status, out, hdrs, length):
                 return
         stall = opts.stall_after
-        if op == "GetObject" and status == 200 and stall is not None and stall < len(out):
+        if op == "GetObject" and status in (200, 206) and stall is not None and stall < len(out):
             self.answer(status, out[:stall], hdrs, len(out))
             self.wfile.flush()
             while self.rfile.read(1):  # held until the client goes
