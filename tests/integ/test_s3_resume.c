@@ -28,6 +28,7 @@
 #include "lib/core/loop.h"
 #include "lib/core/util.h"
 #include "lib/s3/s3c.h"
+#include "sigv4srv.h"
 #include "stackenv.h"
 
 #define WAIT_MS 20000
@@ -38,47 +39,29 @@
 #define CUT	1234567	   /* bytes the cut answer carries */
 
 static struct {
-	pid_t pid;
-	int stdin_fd;
+	struct sigv4srv srv;
 	char dir[64];
 	int port;
 	char *path;
-} sv = {.pid = -1, .stdin_fd = -1};
+} sv = {.srv = {.pid = -1, .stdin_fd = -1}};
 
 static void sv_start(void)
 {
-	char script[PATH_MAX];
-	cr_assert_not_null(realpath("tests/stack/sigv4_s3.py", script), "%s", strerror(errno));
 	snprintf(sv.dir, sizeof sv.dir, "/tmp/mlc-resume-XXXXXX");
 	cr_assert_not_null(mkdtemp(sv.dir));
-	int in[2], out[2];
-	cr_assert_eq(pipe2(in, O_CLOEXEC), 0);
-	cr_assert_eq(pipe2(out, O_CLOEXEC), 0);
-	sv.pid = fork();
-	cr_assert_geq(sv.pid, 0);
-	if (sv.pid == 0) {
-		dup2(in[0], 0);
-		dup2(out[1], 1);
-		execlp("python3", "python3", script, "--access-key", AK, "--secret-key", SK,
-		       "--object", "data/small.bin=3145728", "--object", "data/big.bin=10485760",
-		       "--object", "data/empty.bin=0", "--exit-on-stdin-eof", (char *)NULL);
-		_exit(127);
-	}
-	close(in[0]);
-	close(out[1]);
-	sv.stdin_fd = in[1];
-	char line[32];
-	size_t n = 0;
-	while (n < sizeof line - 1 && !memchr(line, '\n', n)) {
-		struct pollfd p = {.fd = out[0], .events = POLLIN};
-		cr_assert_eq(poll(&p, 1, 15000), 1, "sigv4_s3.py printed no port");
-		ssize_t r = read(out[0], line + n, sizeof line - 1 - n);
-		cr_assert_gt(r, 0, "sigv4_s3.py exited before listening");
-		n += (size_t)r;
-	}
-	line[n] = '\0';
-	close(out[0]);
-	sv.port = atoi(line);
+	const char *const args[] = {"--access-key",
+				    AK,
+				    "--secret-key",
+				    SK,
+				    "--object",
+				    "data/small.bin=3145728",
+				    "--object",
+				    "data/big.bin=10485760",
+				    "--object",
+				    "data/empty.bin=0",
+				    NULL};
+	sigv4srv_start(&sv.srv, sv.dir, args);
+	sv.port = sv.srv.port;
 	sv.path = xasprintf("%s/model.bin", sv.dir);
 }
 
@@ -86,16 +69,7 @@ static void sv_stop(void)
 {
 	http_shutdown();
 	loop_shutdown();
-	if (sv.stdin_fd >= 0)
-		close(sv.stdin_fd);
-	if (sv.pid > 0) {
-		kill(sv.pid, SIGTERM);
-		waitpid(sv.pid, NULL, 0);
-	}
-	char *cmd = xasprintf("rm -rf '%s'", sv.dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", sv.dir);
-	free(cmd);
+	sigv4srv_stop(&sv.srv, sv.dir);
 	free(sv.path);
 }
 
