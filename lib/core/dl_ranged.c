@@ -263,6 +263,12 @@ static void get_done(const struct http_resp *r, const struct mlc_err *herr, void
 		/* the first failure is already said */
 	} else if (herr) {
 		fail(d, herr);
+	} else if (r->status >= 200 && r->status <= 299 && !s->status_ok) {
+		mlc_err_set(&e, MLC_ERR_PROTO, 0,
+			    "the server ignored the Range (HTTP %ld for bytes %" PRId64 "-%" PRId64
+			    ")",
+			    r->status, s->start, s->end - 1);
+		fail(d, &e);
 	} else if (!s->status_ok || r->status < 200 || r->status > 299) {
 		d->res.status = r->status;
 		mlc_err_set(&e, MLC_ERR_HTTP, r->status, "HTTP %ld", r->status);

@@ -53,7 +53,7 @@ static struct http_req *range_fetch(void *ctx, int64_t first, int64_t last,
 	struct s3_scratch sc;
 	s3_get_range_opts(r->t, r->bucket, r->key, first, last, &o, headers, &sc);
 	o.timeout_ms = -1; /* no total deadline: the low-speed abort still applies */
-	o.max_bytes = (size_t)(last - first + 1);
+	o.max_bytes = (size_t)(last - first + 1) + 65536; /* room for an error document */
 	o.on_data = on_data;
 	o.data_arg = arg;
 	struct http_req *h = http_request(&o, done, arg);

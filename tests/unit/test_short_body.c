@@ -326,3 +326,53 @@ Test(short_body, mlflow_artifact_whole_lands)
 	cr_assert_eq(g.code, MLC_OK, "%s", g.msg);
 	place_assert_whole(&pl);
 }
+
+/* A resume whose GET of bytes 5-9 gets the whole object back (a server
+ * that ignores Range): refused, never written at offset 5. */
+static const char *h_no_range(struct srv *s, const char *m, const char *p, const char *req,
+			      size_t *len)
+{
+	if (!strcmp(m, "HEAD"))
+		return "HTTP/1.1 200 OK\r\nContent-Length: 10\r\nETag: \"x\"\r\n"
+		       "Connection: close\r\n\r\n";
+	return "HTTP/1.1 200 OK\r\nContent-Length: 10\r\nETag: \"x\"\r\nConnection: close\r\n\r\n"
+	       "0123456789";
+}
+
+Test(short_body, s3_resume_refuses_a_server_that_ignores_range)
+{
+	struct place pl;
+	place_init(&pl);
+	FILE *f = fopen(pl.part, "w");
+	fputs("01234", f);
+	fclose(f);
+	struct dl_meta m;
+	struct mlc_err e;
+	dl_meta_init(&m, "s3://models/m/model.bin", "\"x\"", 10);
+	dl_meta_add(&m, 0, 5);
+	char *meta = dl_meta_path(pl.path);
+	cr_assert_eq(dl_meta_save(&m, meta, &e), 0, "%s", e.msg);
+	dl_meta_free(&m);
+	srv_start(h_no_range);
+	char *url = srv_url("");
+	struct target t = {.name = "s3",
+			   .kind = TK_S3,
+			   .url = url,
+			   .access_key = "AKIDEXAMPLE",
+			   .secret_key = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+			   .region = "us-east-1"};
+	struct got g = {0};
+	s3c_download(&t, "models", "m/model.bin", pl.path, false, NULL, on_s3, &g);
+	RUN_UNTIL(g.calls);
+	free(url);
+	cr_assert_not_null(strstr(server.log.data, "Range: bytes=5-9"), "%s", server.log.data);
+	cr_assert_not_null(strstr(g.msg, "ignored the Range"), "%s", g.msg);
+	cr_assert_neq(access(pl.path, F_OK), 0, "not published");
+	struct stat st;
+	cr_assert_eq(stat(pl.part, &st), 0);
+	cr_assert_eq(st.st_size, 5, "nothing written at offset 5");
+	unlink(meta);
+	unlink(pl.part);
+	free(meta);
+	place_assert_empty(&pl);
+}
