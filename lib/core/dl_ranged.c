@@ -36,10 +36,13 @@ static void settle_cb(void *arg)
 	settle(d);
 }
 
+/* The first turn: the meter starts where a resume starts. */
 static void pump_cb(void *arg)
 {
 	struct dlr *d = arg;
 	d->defer = NULL;
+	if (d->progress && d->res.resumed_from > 0)
+		d->progress(d->res.resumed_from, d->m.size, d->arg);
 	pump(d);
 }
 
