@@ -122,7 +122,12 @@ static void piece_check(struct stream *s)
 	if (!s->active || !s->http_done || s->writes || d->failed)
 		return;
 	s->active = false;
-	save_meta(d);
+	/* At most once a second: a sidecar write is small but on the loop, and
+	 * a crash loses at most that second (a failure or cancel saves it). */
+	if (mono_ms() - d->saved_ms >= SAVE_EVERY_MS) {
+		save_meta(d);
+		d->saved_ms = mono_ms();
+	}
 	pump(d);
 }
 

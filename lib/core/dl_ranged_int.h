@@ -14,10 +14,11 @@
 #include "lib/core/dl_ranged.h"
 #include "lib/core/loop.h"
 
-#define CHUNK	    ((size_t)1 << 20)  /* one write */
-#define MAX_BUF	    ((size_t)32 << 20) /* buffered, not yet on disk: above, pause */
-#define HASH_STEP   ((int64_t)8 << 20) /* the MD5 worker's least bite */
-#define MAX_STREAMS 16
+#define CHUNK	      ((size_t)1 << 20)	 /* one write */
+#define MAX_BUF	      ((size_t)32 << 20) /* buffered, not yet on disk: above, pause */
+#define HASH_STEP     ((int64_t)8 << 20) /* the MD5 worker's least bite */
+#define MAX_STREAMS   16
+#define SAVE_EVERY_MS 1000
 
 struct dlr;
 
@@ -56,6 +57,7 @@ struct dlr {
 	EVP_MD_CTX *md5;
 	uv_work_t hw;
 	int64_t hashed_to, hash_goal;
+	int64_t saved_ms; /* when the sidecar was last written */
 	int hash_errno;
 	/* ending */
 	bool failed, cancelled, mismatch, created;
