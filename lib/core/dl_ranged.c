@@ -515,6 +515,10 @@ struct dlr *dlr_start(const char *path, const struct dlr_opts *o)
 		unlink(d->part);
 		unlink(d->metap);
 	}
+	if (d->fd >= 0) { /* a cancel before early_fail must not write a sidecar */
+		close(d->fd);
+		d->fd = -1;
+	}
 	d->defer = loop_defer(early_fail, d);
 	return d;
 }
