@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "lib/core/err.h"
 #include "lib/core/kinds.h"
@@ -37,9 +38,12 @@ struct target {
 	char *session_token; /* secret */
 	char *region;
 	bool virtual_host;
-	char **buckets;		       /* expected buckets (check) */
-	int concurrency;	       /* transfers: requests in flight (0: 4) */
-	long long multipart_threshold; /* bytes above which transfers go in parts (0: 64 MiB) */
+	char **buckets; /* expected buckets (check) */
+	/* uploads: a file above multipart_threshold bytes goes as a multipart
+	 * upload of part_size parts (both 0: the defaults, 64 MiB and 8 MiB),
+	 * concurrency parts in flight (0: 4) */
+	int64_t multipart_threshold, part_size;
+	int concurrency;
 	/* postgres */
 	char *conninfo;
 	char **databases;  /* expected databases (check) */
@@ -89,6 +93,10 @@ struct config {
 	struct config_section *sections; /* [action NAME], [plan NAME] */
 	size_t nsections;
 };
+
+/* "64MiB", "8M", "1 GiB", "5242880": bytes (K, M, G, T with an optional i
+ * and B are powers of 1024); -1 when not a size. */
+int64_t config_parse_size(const char *s);
 
 void config_init(struct config *c);
 void config_free(struct config *c);

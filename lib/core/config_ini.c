@@ -27,11 +27,11 @@ enum field_type {
 	F_BOOL,
 	F_LIST,
 	F_INT,
-	F_COUNT, /* 1..64 */
-	F_SIZE,	 /* bytes: 8388608, 64MiB, 8MB, 1GiB */
 	F_DURATION,
 	F_URL,	     /* a string that must start with a scheme of the kind */
 	F_STATUS,    /* a list of HTTP statuses: 200, 2xx */
+	F_SIZE,	     /* bytes: 64MiB, 8M (an int64_t) */
+	F_COUNT,     /* a count from 1 to 64 (an int) */
 	F_PROMETHEUS /* [ray] prometheus = URL: adds the cluster's Prometheus */
 };
 
@@ -62,8 +62,9 @@ static const struct key_def target_keys[] = {
     {"region", F_STR, F(region)},
     {"virtual_host", F_BOOL, F(virtual_host)},
     {"buckets", F_LIST, F(buckets)},
-    {"concurrency", F_COUNT, F(concurrency)},
     {"multipart_threshold", F_SIZE, F(multipart_threshold)},
+    {"part_size", F_SIZE, F(part_size)},
+    {"concurrency", F_COUNT, F(concurrency)},
     {"conninfo", F_STR, F(conninfo)},
     {"databases", F_LIST, F(databases)},
     {"extensions", F_LIST, F(extensions)},
@@ -80,31 +81,6 @@ static const struct key_def target_keys[] = {
     {"timeout", F_DURATION, F(timeout_ms)},
 };
 #undef F
-
-/* "64MiB", "8MB", "1GiB", "1048576": bytes, or -1. */
-static long long parse_size(const char *s)
-{
-	char *end;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (errno || end == s || v < 0 || v > (1LL << 40))
-		return -1;
-	static const struct {
-		const char *unit;
-		long long mul;
-	} units[] = {{"", 1},
-		     {"B", 1},
-		     {"KiB", 1LL << 10},
-		     {"MiB", 1LL << 20},
-		     {"GiB", 1LL << 30},
-		     {"KB", 1000},
-		     {"MB", 1000000},
-		     {"GB", 1000000000}};
-	for (size_t i = 0; i < ARRAY_LEN(units); i++)
-		if (!strcmp(end, units[i].unit))
-			return v * units[i].mul;
-	return -1;
-}
 
 static const struct key_def *key_find(const char *key)
 {
@@ -414,6 +390,35 @@ static char **parse_list(struct parse_state *ps, const struct key_def *kd, const
 	return v;
 }
 
+int64_t config_parse_size(const char *s)
+{
+	char *end;
+	while (isspace((unsigned char)*s))
+		s++;
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
+	while (isspace((unsigned char)*end))
+		end++;
+	int shift = 0;
+	const char *units = "KMGT";
+	const char *u = *end ? strchr(units, toupper((unsigned char)*end)) : NULL;
+	if (u) {
+		shift = 10 * (int)(u - units + 1);
+		end++;
+		if (*end == 'i' || *end == 'I')
+			end++;
+	}
+	if (*end == 'B' || *end == 'b')
+		end++;
+	if (*end || v > (unsigned long long)(INT64_MAX >> shift))
+		return -1;
+	return (int64_t)(v << shift);
+}
+
 /* Sets one key of the current target; 0 (inih: stop) on a bad value. */
 static int set_key(struct parse_state *ps, const struct key_def *kd, const char *value)
 {
@@ -461,19 +466,21 @@ static int set_key(struct parse_state *ps, const struct key_def *kd, const char 
 		*(int *)field = (int)v;
 		break;
 	}
+	case F_SIZE: {
+		int64_t v = config_parse_size(value);
+		bool part = !strcmp(name, "part_size");
+		if (v < 0 || (part && (v < ((int64_t)5 << 20) || v > ((int64_t)5 << 30))))
+			return fail(ps, "%s: expected a size%s, like 64MiB", name,
+				    part ? " from 5MiB to 5GiB" : "");
+		*(int64_t *)field = v;
+		break;
+	}
 	case F_COUNT: {
 		char *end;
 		long v = strtol(value, &end, 10);
-		if (*end || v < 1 || v > 64)
-			return fail(ps, "%s: expected a count from 1 to 64", name);
+		if (end == value || *end || v < 1 || v > 64)
+			return fail(ps, "%s: expected a number from 1 to 64", name);
 		*(int *)field = (int)v;
-		break;
-	}
-	case F_SIZE: {
-		long long v = parse_size(value);
-		if (v < 5LL << 20 || v > 5LL << 30)
-			return fail(ps, "%s: expected a size from 5MiB to 5GiB, like 64MiB", name);
-		*(long long *)field = v;
 		break;
 	}
 	case F_DURATION: {

@@ -19,7 +19,7 @@ struct config;
 	  .keys = "url username password token ca_file insecure artifacts_destination")            \
 	X(S3, .section = "s3", .env = kind_env_s3,                                                 \
 	  .keys = "url endpoint ca_file insecure access_key secret_key session_token region "      \
-		  "virtual_host buckets concurrency multipart_threshold")                          \
+		  "virtual_host buckets multipart_threshold part_size concurrency")                \
 	X(POSTGRES, .section = "postgres", .env = kind_env_postgres,                               \
 	  .keys = "password conninfo databases extensions")                                        \
 	X(RAY, .section = "ray", .env = kind_env_ray,                                              \

@@ -193,15 +193,14 @@ Test(dl_meta, s3_transfer_settings)
 	cr_assert_eq(c.targets[0].concurrency, 8);
 	cr_assert_eq(c.targets[0].multipart_threshold, 128LL << 20);
 	config_free(&c);
-	cr_assert_eq(read_ini("[s3]\nmultipart_threshold = 100MB\n", &c, &e), 0, "%s", e.msg);
-	cr_assert_eq(c.targets[0].multipart_threshold, 100000000LL);
+	cr_assert_eq(read_ini("[s3]\nmultipart_threshold = 100M\n", &c, &e), 0, "%s", e.msg);
+	cr_assert_eq(c.targets[0].multipart_threshold, 100LL << 20);
 	config_free(&c);
 	static const char *const bad[] = {
 	    "[s3]\nconcurrency = 0\n",
 	    "[s3]\nconcurrency = 65\n",
 	    "[s3]\nconcurrency = four\n",
-	    "[s3]\nmultipart_threshold = 1MiB\n",
-	    "[s3]\nmultipart_threshold = 6GiB\n",
+	    "[s3]\nmultipart_threshold = lots\n",
 	    "[s3]\nmultipart_threshold = 64 parsecs\n",
 	};
 	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {

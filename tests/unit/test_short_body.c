@@ -212,18 +212,24 @@ static const char *h_s3(struct srv *s, const char *m, const char *p, const char 
 	return s3_get_handler(s, m, p, req, len);
 }
 
+/* The test server as an S3 target (url borrowed: it outlives the requests). */
+static struct target s3_target(char *url)
+{
+	return (struct target){.name = "s3",
+			       .kind = TK_S3,
+			       .url = url,
+			       .access_key = "AKIDEXAMPLE",
+			       .secret_key = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+			       .region = "us-east-1"};
+}
+
 static void s3_download(srv_handler h, struct place *pl, struct got *g)
 {
 	s3_get_handler = h;
 	srv_start(h_s3);
 	place_init(pl);
 	char *url = srv_url("");
-	struct target t = {.name = "s3",
-			   .kind = TK_S3,
-			   .url = url,
-			   .access_key = "AKIDEXAMPLE",
-			   .secret_key = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-			   .region = "us-east-1"};
+	struct target t = s3_target(url);
 	s3c_download(&t, "models", "m/model.bin", pl->path, false, NULL, on_s3, g);
 	RUN_UNTIL(g->calls); /* the target outlives the request */
 	free(url);
@@ -355,12 +361,7 @@ Test(short_body, s3_resume_refuses_a_server_that_ignores_range)
 	dl_meta_free(&m);
 	srv_start(h_no_range);
 	char *url = srv_url("");
-	struct target t = {.name = "s3",
-			   .kind = TK_S3,
-			   .url = url,
-			   .access_key = "AKIDEXAMPLE",
-			   .secret_key = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-			   .region = "us-east-1"};
+	struct target t = s3_target(url);
 	struct got g = {0};
 	s3c_download(&t, "models", "m/model.bin", pl.path, false, NULL, on_s3, &g);
 	RUN_UNTIL(g.calls);
