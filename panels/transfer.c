@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "lib/core/dl_meta.h"
 #include "lib/core/download.h"
 #include "lib/core/log.h"
 #include "lib/core/sanitize.h"
@@ -78,7 +80,13 @@ void xfer_cancel_owner(const void *owner)
 		if (x->handle) {
 			x->s.cancel(x->handle);
 			char *req = xasprintf("%s to %s", x->request, x->path);
-			log_audit(x->target, req, "cancelled: the panel closed");
+			char *meta = dl_meta_path(x->path);
+			bool kept = access(meta, F_OK) == 0;
+			log_audit(x->target, req,
+				  kept ? "cancelled: the panel closed (the part file is kept: d "
+					 "again resumes)"
+				       : "cancelled: the panel closed");
+			free(meta);
 			free(req);
 		}
 		x->handle = NULL;
@@ -116,11 +124,39 @@ static void on_done(int64_t bytes, const struct mlc_err *err, void *arg)
 	xfer_free(x);
 }
 
+/* What a resumable download left at the path (its sidecar): the bytes
+ * already there, or -1 when there is none to resume. */
+static int64_t resumable(const char *path)
+{
+	char *meta = dl_meta_path(path);
+	struct dl_meta m;
+	struct mlc_err e;
+	int64_t done = -1;
+	if (dl_meta_load(&m, meta, &e) == 0) {
+		done = dl_meta_done(&m);
+		dl_meta_free(&m);
+	}
+	free(meta);
+	return done;
+}
+
 static void start(struct xfer *x)
 {
 	x->t0 = mono_ms();
 	x->app_job = app_job_begin(x->label);
-	xfer_meter(&x->last_ms, "downloading", x->label, 0, x->s.size);
+	int64_t had = resumable(x->path);
+	if (had >= 0) {
+		/* The lib checks the object's ETag and size against the sidecar
+		 * and starts from zero when they changed (the log says so). */
+		char a[32], *p = san_str(x->path);
+		fmt_bytes(a, sizeof a, (uint64_t)had);
+		app_message(ROLE_DIM, "downloading %s: resuming %s.part (%s there)", x->label, p,
+			    a);
+		free(p);
+		x->last_ms = mono_ms();
+	} else {
+		xfer_meter(&x->last_ms, "downloading", x->label, 0, x->s.size);
+	}
 	x->handle = x->s.start(x->s.ctx, x->path, x->overwrite, on_progress, on_done, x);
 }
 

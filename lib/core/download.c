@@ -120,31 +120,41 @@ static void on_progress(int64_t now, int64_t total, void *arg)
 		d->progress(d->res.bytes, d->res.total, d->arg);
 }
 
-/* Moves the part file onto the path: with overwrite a rename; without, a
- * link (fails when the path appeared meanwhile) and the part unlinked. */
-static int publish(struct dl *d, struct mlc_err *err)
+int dl_publish(const char *part, const char *path, bool overwrite, struct mlc_err *err)
 {
-	if (d->overwrite) {
-		if (rename(d->part, d->path) == 0)
+	if (overwrite) {
+		if (rename(part, path) == 0)
 			return 0;
-		return mlc_err_set(err, MLC_ERR_IO, errno, "cannot rename %s to %s: %s", d->part,
-				   d->path, strerror(errno));
+		return mlc_err_set(err, MLC_ERR_IO, errno, "cannot rename %s to %s: %s", part, path,
+				   strerror(errno));
 	}
-	if (link(d->part, d->path) == 0) {
-		unlink(d->part);
+	if (link(part, path) == 0) {
+		unlink(part);
 		return 0;
 	}
 	int e = errno;
 	if (e == EEXIST)
-		return mlc_err_set(err, MLC_ERR_IO, e, "%s exists: not replaced", d->path);
+		return mlc_err_set(err, MLC_ERR_IO, e, "%s exists: not replaced", path);
 	/* A filesystem without hard links: check, then rename. */
 	struct stat st;
-	if (stat(d->path, &st) == 0)
-		return mlc_err_set(err, MLC_ERR_IO, EEXIST, "%s exists: not replaced", d->path);
-	if (rename(d->part, d->path) == 0)
+	if (stat(path, &st) == 0)
+		return mlc_err_set(err, MLC_ERR_IO, EEXIST, "%s exists: not replaced", path);
+	if (rename(part, path) == 0)
 		return 0;
-	return mlc_err_set(err, MLC_ERR_IO, errno, "cannot rename %s to %s: %s", d->part, d->path,
+	return mlc_err_set(err, MLC_ERR_IO, errno, "cannot rename %s to %s: %s", part, path,
 			   strerror(errno));
+}
+
+int dl_check_path(const char *path, bool overwrite, struct mlc_err *err)
+{
+	struct stat st;
+	if (!path[0])
+		return mlc_err_set(err, MLC_ERR_USAGE, 0, "no file name given");
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return mlc_err_set(err, MLC_ERR_IO, EISDIR, "%s is a directory", path);
+	if (!overwrite && lstat(path, &st) == 0)
+		return mlc_err_set(err, MLC_ERR_IO, EEXIST, "%s exists: not replaced", path);
+	return 0;
 }
 
 static void on_done(const struct http_resp *r, const struct mlc_err *herr, void *arg)
@@ -173,7 +183,7 @@ static void on_done(const struct http_resp *r, const struct mlc_err *herr, void 
 			mlc_err_set(&err, MLC_ERR_IO, errno, "writing %s: %s", d->part,
 				    strerror(errno));
 			e = &err;
-		} else if (publish(d, &err) < 0) {
+		} else if (dl_publish(d->part, d->path, d->overwrite, &err) < 0) {
 			e = &err;
 		}
 	}
@@ -204,14 +214,7 @@ struct dl *dl_start(const struct http_opts *o, const char *path, const struct dl
 	d->done = opts->done;
 	d->arg = opts->arg;
 	d->res.total = -1;
-	struct stat st;
-	if (!path[0]) {
-		mlc_err_set(&d->early_err, MLC_ERR_USAGE, 0, "no file name given");
-	} else if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-		mlc_err_set(&d->early_err, MLC_ERR_IO, EISDIR, "%s is a directory", path);
-	} else if (!d->overwrite && lstat(path, &st) == 0) {
-		mlc_err_set(&d->early_err, MLC_ERR_IO, EEXIST, "%s exists: not replaced", path);
-	} else {
+	if (dl_check_path(path, d->overwrite, &d->early_err) == 0) {
 		/* Exclusive: a PATH.part already there is another download's (or
 		 * the user's) file, never truncated, never removed. */
 		d->part = dl_part_path(path);

@@ -26,6 +26,11 @@ struct dl_result {
 	 * for the caller to explain (an S3 <Error> document). */
 	char err_body[2048];
 	size_t err_len;
+	/* Resumable downloads (dl_ranged.h): bytes found already in the part
+	 * file, whether a part file of another object (or an unreadable
+	 * sidecar) was started over, whether the part was kept on a failure. */
+	int64_t resumed_from;
+	bool restarted, kept;
 };
 
 /* Progress: bytes written so far and the total (-1 when unknown). */
@@ -50,6 +55,13 @@ struct dl;
 struct dl *dl_start(const struct http_opts *o, const char *path, const struct dl_opts *d);
 /* Stops the transfer and removes the part file; done is not called. */
 void dl_cancel(struct dl *d);
+
+/* Moves part onto path: with overwrite a rename; without, a link (fails
+ * when path appeared meanwhile) and part unlinked. 0 or a negative code with err set. */
+int dl_publish(const char *part, const char *path, bool overwrite, struct mlc_err *err);
+/* Whether a download may go to path: a name, not a directory, not an
+ * existing file unless overwrite. 0 or a negative code with err set (what the user sees). */
+int dl_check_path(const char *path, bool overwrite, struct mlc_err *err);
 
 /* "PATH.part" for path; caller frees (exposed for tests). */
 char *dl_part_path(const char *path);

@@ -135,6 +135,8 @@ static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 			return 0;
 		}
 		size_t took = r->on_data(ptr, n, r->data_arg);
+		if (took == HTTP_DATA_PAUSE)
+			return CURL_WRITEFUNC_PAUSE; /* the same bytes come again */
 		if (took < n) {
 			r->aborted = true;
 			return 0;
@@ -477,6 +479,12 @@ void http_cancel(struct http_req *r)
 	curl_multi_remove_handle(multi, r->easy);
 	loop_busy_dec();
 	req_free(r);
+}
+
+void http_req_unpause(struct http_req *r)
+{
+	if (r && r->easy)
+		curl_easy_pause(r->easy, CURLPAUSE_CONT);
 }
 
 long http_req_status(struct http_req *r)

@@ -40,7 +40,9 @@ struct http_opts {
 	 * what on_data was given. max_bytes still caps the total (8 MiB unless
 	 * set larger). Returning less than n aborts the transfer: the
 	 * completion then reports MLC_ERR_CANCELLED. Use http_req_status() in
-	 * on_data to tell an error document from the payload. */
+	 * on_data to tell an error document from the payload. Returning
+	 * HTTP_DATA_PAUSE pauses the transfer: the same bytes are handed over
+	 * again after http_req_unpause() (never call that from on_data). */
 	size_t (*on_data)(const char *p, size_t n, void *arg);
 	void *data_arg;
 	/* Progress (optional): bytes so far and the total when known (from
@@ -79,6 +81,11 @@ struct http_req;
 struct http_req *http_request(const struct http_opts *opts, http_done_cb cb, void *arg);
 /* Stops the request; cb will not be called. */
 void http_cancel(struct http_req *req);
+/* What on_data returns to pause its transfer (see http_opts.on_data). */
+#define HTTP_DATA_PAUSE ((size_t)-1)
+/* Resumes a transfer its on_data paused; from the loop, outside any
+ * callback of lib/http. */
+void http_req_unpause(struct http_req *req);
 /* The HTTP status of the response being received (0 before the status
  * line): for on_data, to tell an error document from the payload. */
 long http_req_status(struct http_req *req);

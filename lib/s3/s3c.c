@@ -14,6 +14,7 @@
 
 #include "lib/core/config.h"
 #include "lib/core/digest.h"
+#include "lib/core/dl_ranged.h"
 #include "lib/core/download.h"
 #include "lib/core/http.h"
 #include "lib/core/loop.h"
@@ -120,6 +121,8 @@ void s3c_cancel(struct s3c_req *r)
 		http_cancel(r->http);
 	if (r->dl)
 		dl_cancel(r->dl);
+	if (r->dlr)
+		dlr_cancel(r->dlr);
 	s3c_req_free(r);
 }
 

@@ -78,24 +78,37 @@ struct s3c_req *s3c_get(const struct target *t, const char *bucket, const char *
 /* Transfers: progress (bytes, total or -1) and completion. */
 typedef void (*s3c_progress_cb)(int64_t now, int64_t total, void *arg);
 typedef void (*s3c_done_cb)(int64_t bytes, const struct mlc_err *err, void *arg);
-/* GetObject into path (via path.part; an existing path kept unless
- * overwrite). No total deadline; stalls abort. */
+/* GetObject into path: HeadObject for the ETag and size, then ranged GETs
+ * into path.part with its sidecar path.part.meta (lib/core/dl_ranged.h): a
+ * part left by an interrupted download of the same object (same ETag and
+ * size) is resumed, one of another object started over; above the
+ * target's multipart_threshold up to `concurrency` GETs in flight. Verified
+ * against a plain-MD5 ETag, else the size; an existing path kept unless
+ * overwrite. No total deadline; stalls abort. A failure after some bytes
+ * landed keeps the part (the message says so); s3c_cancel keeps it too. */
 struct s3c_req *s3c_download(const struct target *t, const char *bucket, const char *key,
 			     const char *path, bool overwrite, s3c_progress_cb progress,
 			     s3c_done_cb cb, void *arg);
+#define S3C_THRESHOLD	((int64_t)64 << 20)
+#define S3C_CONCURRENCY 4
+/* The target's transfer settings, defaults applied: requests in flight
+ * ([s3] concurrency, S3C_CONCURRENCY) and the size above which downloads
+ * go as parallel ranged GETs and uploads as multipart uploads ([s3]
+ * multipart_threshold, S3C_THRESHOLD). */
+int s3c_concurrency(const struct target *t);
+int64_t s3c_threshold(const struct target *t);
+/* The bytes per ranged GET of a download of size bytes: 0 (one GET) up to
+ * threshold, else about a quarter of an even share per stream, between
+ * 1 MiB and 16 MiB, a multiple of 64 KiB. */
+int64_t s3c_get_piece(int64_t size, int64_t threshold, int concurrency);
 /* PutObject of the local file path as key (UNSIGNED-PAYLOAD, streamed). */
 struct s3c_req *s3c_put_file(const struct target *t, const char *bucket, const char *key,
 			     const char *path, s3c_progress_cb progress, s3c_done_cb cb, void *arg);
 
 /* ---- multipart uploads (s3c_mpu.c) ---- */
-#define S3C_MPU_THRESHOLD   ((int64_t)64 << 20)
-#define S3C_MPU_PART_SIZE   ((int64_t)8 << 20)
-#define S3C_MPU_CONCURRENCY 4
+#define S3C_MPU_PART_SIZE ((int64_t)8 << 20)
 /* A multipart upload or one of its listings; s3c_mpu_cancel on any. */
 struct s3c_mpu;
-/* Files above this many bytes go as multipart uploads ([s3]
- * multipart_threshold, default 64 MiB). */
-int64_t s3c_mpu_threshold(const struct target *t);
 /* The part size for a file of size bytes: [s3] part_size (default 8 MiB),
  * at least 5 MiB, and grown (in whole MiB) so that no upload needs more
  * than 10,000 parts. */

@@ -20,6 +20,8 @@ struct s3c_req {
 	char *bucket, *key, *path;
 	struct http_req *http;
 	struct dl *dl;
+	struct dlr *dlr; /* a resumable download (s3c_range.c) */
+	bool overwrite;
 	struct loop_defer *early;
 	struct mlc_err early_err;
 	void *arg;

@@ -363,11 +363,6 @@ static void create_done(const struct http_resp *resp, const struct mlc_err *herr
 	pump(m);
 }
 
-int64_t s3c_mpu_threshold(const struct target *t)
-{
-	return t->multipart_threshold > 0 ? t->multipart_threshold : S3C_MPU_THRESHOLD;
-}
-
 int64_t s3c_mpu_part_size(const struct target *t, int64_t size)
 {
 	int64_t p = t->part_size > 0 ? t->part_size : S3C_MPU_PART_SIZE;
@@ -412,7 +407,7 @@ struct s3c_mpu *s3c_put_multipart(const struct target *t, const char *bucket, co
 	}
 	m->part_size = s3c_mpu_part_size(t, m->size);
 	m->nparts = m->size ? (int)((m->size + m->part_size - 1) / m->part_size) : 1;
-	m->concurrency = t->concurrency > 0 ? t->concurrency : S3C_MPU_CONCURRENCY;
+	m->concurrency = s3c_concurrency(t);
 	m->slots = xcalloc((size_t)m->concurrency, sizeof *m->slots);
 	m->parts = xcalloc((size_t)m->nparts, sizeof *m->parts);
 	for (int i = 0; i < m->nparts; i++)

@@ -1,5 +1,5 @@
 /* lib/s3/s3c_xfer.c — the S3 client's transfers and deletes (see s3c.h):
- * GetObject to a file through lib/core/download, PutObject from a file,
+ * PutObject from a file (GetObject to a file is s3c_range.c),
  * DeleteObject, and DeleteObjects in batches with per-key results. Every
  * request that changes the store leaves an audit line (log_audit: the
  * target, the request, its result) once its answer is known. Every
@@ -19,54 +19,6 @@
 #include "lib/core/log.h"
 #include "lib/core/loop.h"
 #include "lib/core/util.h"
-
-static void dl_progress(int64_t now, int64_t total, void *arg)
-{
-	struct s3c_req *r = arg;
-	if (r->progress)
-		r->progress(now, total, r->arg);
-}
-
-static void dl_done(const struct dl_result *res, const struct mlc_err *derr, void *arg)
-{
-	struct s3c_req *r = arg;
-	r->dl = NULL;
-	struct mlc_err e;
-	if (!derr) {
-		r->cb.done(res->bytes, NULL, r->arg);
-	} else if (derr->code == MLC_ERR_HTTP) {
-		s3c_resp_error(r, r->key, res->status, res->err_body, res->err_len, &e);
-		r->cb.done(0, &e, r->arg);
-	} else if (derr->code == MLC_ERR_IO || derr->code == MLC_ERR_USAGE) {
-		r->cb.done(0, derr, r->arg); /* names the local file already */
-	} else {
-		s3c_transport_error(r, r->key, derr, &e);
-		r->cb.done(0, &e, r->arg);
-	}
-	s3c_req_free(r);
-}
-
-struct s3c_req *s3c_download(const struct target *t, const char *bucket, const char *key,
-			     const char *path, bool overwrite, s3c_progress_cb progress,
-			     s3c_done_cb cb, void *arg)
-{
-	struct s3c_req *r = s3c_req_new(OP_DOWNLOAD, t, bucket, key, arg);
-	r->cb.done = cb;
-	if (s3c_key_refused(r, key))
-		return s3c_fail_later(r);
-	r->progress = progress;
-	struct http_opts o;
-	const char *headers[5];
-	struct s3_scratch sc;
-	s3_request_opts(t, "GET", bucket, key, NULL, &o, headers, &sc);
-	o.timeout_ms = -1; /* no total deadline: the low-speed abort still applies */
-	o.max_bytes = (size_t)1 << 46;
-	struct dl_opts d = {
-	    .overwrite = overwrite, .progress = dl_progress, .done = dl_done, .arg = r};
-	r->dl = dl_start(&o, path, &d);
-	s3_scratch_free(&sc);
-	return r;
-}
 
 static void put_progress(int64_t now, int64_t total, void *arg)
 {

@@ -33,6 +33,7 @@
 #include "lib/s3/s3.h"
 #include "lib/s3/s3c.h"
 #include "lib/core/util.h"
+#include "sigv4srv.h"
 #include "stackenv.h"
 
 #define WAIT_MS	   20000
@@ -54,46 +55,27 @@ static struct {
 
 static void sv_start(void)
 {
-	char script[PATH_MAX];
-	cr_assert_not_null(realpath("tests/stack/sigv4_s3.py", script),
-			   "tests/stack/sigv4_s3.py: %s (run from the repository root)",
-			   strerror(errno));
 	snprintf(sv.dir, sizeof sv.dir, "/tmp/mlc-sigv4-XXXXXX");
 	cr_assert_not_null(mkdtemp(sv.dir), "mkdtemp: %s", strerror(errno));
 	snprintf(sv.log, sizeof sv.log, "%s/requests.tsv", sv.dir);
-	int in[2], out[2];
-	cr_assert_eq(pipe2(in, O_CLOEXEC), 0);
-	cr_assert_eq(pipe2(out, O_CLOEXEC), 0);
-	sv.pid = fork();
-	cr_assert_geq(sv.pid, 0, "fork: %s", strerror(errno));
-	if (sv.pid == 0) {
-		dup2(in[0], 0);
-		dup2(out[1], 1);
-		if (chdir(sv.dir) != 0)
-			_exit(126);
-		execlp("python3", "python3", script, "--log", sv.log, "--access-key", SV_AK,
-		       "--secret-key", SV_SK, "--temp-credentials",
-		       SV_TEMP_AK ":" SV_TEMP_SK ":" SV_TOKEN, "--bucket", "data", "--bucket",
-		       "other", "--exit-on-stdin-eof", (char *)NULL);
-		_exit(127);
-	}
-	close(in[0]);
-	close(out[1]);
-	sv.stdin_fd = in[1];
-	/* The port line, as soon as the server listens. */
-	char line[32];
-	size_t n = 0;
-	while (n < sizeof line - 1 && !memchr(line, '\n', n)) {
-		struct pollfd p = {.fd = out[0], .events = POLLIN};
-		cr_assert_eq(poll(&p, 1, 15000), 1, "sigv4_s3.py printed no port in 15 s");
-		ssize_t r = read(out[0], line + n, sizeof line - 1 - n);
-		cr_assert_gt(r, 0, "sigv4_s3.py exited before listening (python3 missing?)");
-		n += (size_t)r;
-	}
-	line[n] = '\0';
-	close(out[0]);
-	sv.port = atoi(line);
-	cr_assert_gt(sv.port, 0, "port line %s", line);
+	const char *const args[] = {"--log",
+				    sv.log,
+				    "--access-key",
+				    SV_AK,
+				    "--secret-key",
+				    SV_SK,
+				    "--temp-credentials",
+				    SV_TEMP_AK ":" SV_TEMP_SK ":" SV_TOKEN,
+				    "--bucket",
+				    "data",
+				    "--bucket",
+				    "other",
+				    NULL};
+	struct sigv4srv s;
+	sigv4srv_start(&s, sv.dir, args);
+	sv.pid = s.pid;
+	sv.stdin_fd = s.stdin_fd;
+	sv.port = s.port;
 }
 
 static void rm_tree(const char *dir)

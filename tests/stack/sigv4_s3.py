@@ -77,10 +77,12 @@ resolves *.localhost to the loopback without DNS).
 
 For screen tests (tests/ui/screens.sh's "# sigv4:" directive): --object
 seeds an object of SIZE bytes (KEY percent-decoded: %00 puts a NUL in it;
-the bucket is created); --stall-after N answers every whole-object
-GetObject with its full Content-Length but only the first N bytes, then
+the bucket is created); --stall-after N answers every GetObject (whole
+or ranged) with its full Content-Length but only the first N bytes, then
 holds the connection until the client closes it (a download that hangs
-mid-body); --endless BUCKET lists that bucket as a server that never stops
+mid-body); /__test/cut, /__test/change and /__test/ranges (see
+test_control) cut answers short, change an object's ETag and tell which
+ranges were asked for (tests/integ/test_s3_resume.c); --endless BUCKET lists that bucket as a server that never stops
 paging: every page full of generated keys, always truncated.
 
 Multipart uploads: CreateMultipartUpload (POST ?uploads), UploadPart (PUT
@@ -361,6 +363,8 @@ class Handler(BaseHTTPRequestHandler):
         target = self.path
         raw_path, _, raw_query = target.partition("?")
         body, chunked = self.read_body()
+        if raw_path.startswith("/__test/"):
+            return self.test_control(method, raw_path, raw_query)
         opts = self.server.opts
         host = self.headers.get("Host") or ""
         hostname = host.rsplit(":", 1)[0] if not host.startswith("[") else host
@@ -398,8 +402,12 @@ class Handler(BaseHTTPRequestHandler):
             out = b"" if method == "HEAD" else self.error_doc(e.code, e.message, e.extra)
             detail = "%s: %s" % (e.code, e.message)
         self.log_line("ok", status, style, bucket, key, raw_path, raw_query, op, detail)
+        if op == "GetObject":
+            self.note_range(key, status)
+            if self.cut_response(status, out, hdrs, length):
+                return
         stall = opts.stall_after
-        if op == "GetObject" and status == 200 and stall is not None and stall < len(out):
+        if op == "GetObject" and status in (200, 206) and stall is not None and stall < len(out):
             self.answer(status, out[:stall], hdrs, len(out))
             self.wfile.flush()
             while self.rfile.read(1):  # held until the client goes
@@ -407,6 +415,55 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         self.answer(status, out, hdrs, length)
+
+    # --- test controls for resumable downloads ----------------------------
+    # Unsigned, on /__test/ only (the test's own process calls them):
+    #   POST /__test/cut?after=N[&count=C]  the next C (default: every)
+    #        GetObject answers send their headers and the first N bytes of
+    #        the body, then close the connection; after=-1 stops cutting;
+    #   POST /__test/change?bucket=B&key=K  the object's first byte changes
+    #        (same size, new content, new ETag);
+    #   GET  /__test/ranges  "STATUS KEY RANGE" of every GetObject since the
+    #        last call (RANGE "-" without one), one a line; then forgets them.
+
+    def test_control(self, method, raw_path, raw_query):
+        q = dict(urllib.parse.parse_qsl(raw_query))
+        srv = self.server
+        with srv.store.lock:
+            if method == "POST" and raw_path == "/__test/cut":
+                srv.cut = (int(q.get("after", "-1")), int(q.get("count", "-1")))
+                return self.answer(204)
+            if method == "POST" and raw_path == "/__test/change":
+                objs = srv.store.buckets.get(q.get("bucket"), {})
+                o = objs.get(q.get("key", "").encode("utf-8"))
+                if o is None or not o.data:
+                    return self.answer(404)
+                data = bytes([(o.data[0] + 1) % 256]) + o.data[1:]
+                objs[q["key"].encode("utf-8")] = Obj(data, o.ctype, o.meta)
+                return self.answer(204)
+            if method == "GET" and raw_path == "/__test/ranges":
+                out = "".join("%d %s %s\n" % r for r in srv.ranges).encode()
+                srv.ranges = []
+                return self.answer(200, out, [("Content-Type", "text/plain")])
+        return self.answer(404)
+
+    def note_range(self, key, status):
+        with self.server.store.lock:
+            self.server.ranges.append((status, escape_name(key),
+                                       self.headers.get("Range") or "-"))
+
+    def cut_response(self, status, out, hdrs, length):
+        """Sends a cut answer when /__test/cut asked for one: True then."""
+        srv = self.server
+        with srv.store.lock:
+            after, count = srv.cut
+            if after < 0 or count == 0 or status not in (200, 206) or after >= len(out):
+                return False
+            srv.cut = (after, count - 1 if count > 0 else count)
+        self.answer(status, out[:after], hdrs, len(out))
+        self.wfile.flush()
+        self.close_connection = True
+        return True
 
     def verify(self, method, op, raw_path, raw_query, body, chunked):
         """Raises Refused unless the request is signed right; returns the
@@ -979,7 +1036,7 @@ class Server(ThreadingHTTPServer):
     request_queue_size = 128
 
     def handle_error(self, request, client_address):
-        # A client that hangs up mid-body (a cancelled upload) is no error.
+        # A client that hangs up mid-body (a cancelled upload or download) is no error.
         if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
             return
         ThreadingHTTPServer.handle_error(self, request, client_address)
@@ -1041,6 +1098,8 @@ def main():
         srv.store.buckets[b][k] = Obj(bytes(i % 251 for i in range(size)),
                                       "binary/octet-stream", [])
     srv.endless_obj = Obj(b"x", "binary/octet-stream", [])
+    srv.cut = (-1, -1)
+    srv.ranges = []
     srv.log_lock = threading.Lock()
     srv.log = open(a.log, "a", encoding="utf-8", errors="backslashreplace") if a.log else None
     port = srv.server_address[1]

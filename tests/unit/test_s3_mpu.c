@@ -202,7 +202,7 @@ Test(s3mpu_xml, hostile)
 Test(s3mpu_xml, part_size_rule)
 {
 	struct target t = {0};
-	cr_assert_eq(s3c_mpu_threshold(&t), (int64_t)64 << 20);
+	cr_assert_eq(s3c_threshold(&t), (int64_t)64 << 20);
 	cr_assert_eq(s3c_mpu_part_size(&t, (int64_t)2 << 30), (int64_t)8 << 20);
 	/* 5 TiB in at most 10,000 parts: 525 MiB parts, whole MiB */
 	int64_t big = (int64_t)5 << 40, p = s3c_mpu_part_size(&t, big);
@@ -218,7 +218,7 @@ Test(s3mpu_xml, part_size_rule)
 	t.part_size = 1000; /* never below S3's 5 MiB */
 	cr_assert_eq(s3c_mpu_part_size(&t, 100), (int64_t)5 << 20);
 	t.multipart_threshold = 5 << 20;
-	cr_assert_eq(s3c_mpu_threshold(&t), 5 << 20);
+	cr_assert_eq(s3c_threshold(&t), 5 << 20);
 }
 
 Test(s3mpu_xml, config_sizes)

@@ -3,9 +3,9 @@
  * and closes, and one whose chunked body ends without its last chunk. For
  * lib/core/download, S3 GetObject into a file (s3c_download) and the MLflow
  * artifact download (mlflowc_artifact_opts + dl_start), each case asserts
- * an error naming the short body, no file at the final path and no part
- * file left; and that the same server's whole body lands (so the cut is
- * what fails). */
+ * an error naming the short body and no file at the final path (no part
+ * file left, except S3's, kept with its sidecar for a resume); and that the
+ * same server's whole body lands (so the cut is what fails). */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +15,7 @@
 
 #include "httpsrv.h"
 #include "runloop.h"
+#include "lib/core/dl_meta.h"
 #include "lib/core/download.h"
 #include "lib/core/http.h"
 #include "lib/core/loop.h"
@@ -199,37 +200,80 @@ Test(short_body, download_whole_bodies_land)
 
 /* ---- S3 GetObject into a file ----------------------------------------------- */
 
+/* S3 asks HeadObject first (size and ETag), then GETs a range: the HEAD
+ * says what the GET will declare; the GET is h's answer. */
+static srv_handler s3_get_handler;
+static const char *h_s3(struct srv *s, const char *m, const char *p, const char *req, size_t *len)
+{
+	if (!strcmp(m, "HEAD"))
+		return s3_get_handler == h_whole || s3_get_handler == h_chunk_whole
+			   ? "HTTP/1.1 200 OK\r\nContent-Length: 10\r\nConnection: close\r\n\r\n"
+			   : "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\nConnection: close\r\n\r\n";
+	return s3_get_handler(s, m, p, req, len);
+}
+
+/* The test server as an S3 target (url borrowed: it outlives the requests). */
+static struct target s3_target(char *url)
+{
+	return (struct target){.name = "s3",
+			       .kind = TK_S3,
+			       .url = url,
+			       .access_key = "AKIDEXAMPLE",
+			       .secret_key = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+			       .region = "us-east-1"};
+}
+
 static void s3_download(srv_handler h, struct place *pl, struct got *g)
 {
-	srv_start(h);
+	s3_get_handler = h;
+	srv_start(h_s3);
 	place_init(pl);
 	char *url = srv_url("");
-	struct target t = {.name = "s3",
-			   .kind = TK_S3,
-			   .url = url,
-			   .access_key = "AKIDEXAMPLE",
-			   .secret_key = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-			   .region = "us-east-1"};
+	struct target t = s3_target(url);
 	s3c_download(&t, "models", "m/model.bin", pl->path, false, NULL, on_s3, g);
+	RUN_UNTIL(g->calls); /* the target outlives the request */
 	free(url);
-	RUN_UNTIL(g->calls);
-	cr_assert_eq(server.requests, 1);
-	cr_assert(str_starts(server.log.data, "GET /models/m/model.bin HTTP/1.1\r\n"), "%s",
+	cr_assert_eq(server.requests, 2, "%s: %s", g->msg, server.log.data);
+	cr_assert(str_starts(server.log.data, "HEAD /models/m/model.bin HTTP/1.1\r\n"), "%s",
 		  server.log.data);
+	const char *get = strstr(server.log.data, "GET /models/m/model.bin HTTP/1.1\r\n");
+	cr_assert_not_null(get, "%s", server.log.data);
+	cr_assert_not_null(strstr(get, "Range: bytes=0-"), "%s", get);
+}
+
+/* A cut S3 body: the bytes that came stay in the part file with its
+ * sidecar for a resume (the message says so); nothing is published. */
+static void s3_refused(srv_handler h, const char *how_much, struct got *g)
+{
+	struct place pl;
+	memset(g, 0, sizeof *g);
+	s3_download(h, &pl, g);
+	assert_cut(g, how_much);
+	cr_assert(str_starts(g->msg, "GetObject s3://models/m/model.bin: "), "%s", g->msg);
+	cr_assert_not_null(strstr(g->msg, "kept in "), "%s", g->msg);
+	cr_assert_not_null(strstr(g->msg, "d again resumes"), "%s", g->msg);
+	cr_assert_eq(g->bytes, 0, "nothing reported as done");
+	cr_assert_neq(access(pl.path, F_OK), 0, "%s published", pl.path);
+	struct stat st;
+	cr_assert_eq(stat(pl.part, &st), 0, "%s kept", pl.part);
+	cr_assert_eq(st.st_size, 10);
+	char *meta = xasprintf("%s.meta", pl.part);
+	cr_assert_eq(unlink(meta), 0, "%s kept beside it", meta);
+	unlink(pl.part);
+	free(meta);
+	place_assert_empty(&pl);
 }
 
 Test(short_body, s3_get_object_declared_1000_got_10)
 {
 	struct got g;
-	refused(s3_download, h_short, "after 10 of 1000 body bytes (HTTP 200)", &g);
-	cr_assert(str_starts(g.msg, "GetObject s3://models/m/model.bin: "), "%s", g.msg);
-	cr_assert_eq(g.bytes, 0, "nothing reported as done");
+	s3_refused(h_short, "after 10 of 1000 body bytes (HTTP 200)", &g);
 }
 
 Test(short_body, s3_get_object_chunked_without_last_chunk)
 {
 	struct got g;
-	refused(s3_download, h_chunk_cut, "after 10 body bytes (HTTP 200)", &g);
+	s3_refused(h_chunk_cut, "after 10 body bytes (HTTP 200)", &g);
 }
 
 Test(short_body, s3_get_object_whole_lands)
@@ -239,6 +283,9 @@ Test(short_body, s3_get_object_whole_lands)
 	s3_download(h_whole, &pl, &g);
 	cr_assert_eq(g.code, MLC_OK, "%s", g.msg);
 	cr_assert_eq(g.bytes, 10);
+	char *meta = dl_meta_path(pl.path);
+	cr_assert_neq(access(meta, F_OK), 0, "%s left behind", meta);
+	free(meta);
 	place_assert_whole(&pl);
 }
 
@@ -284,4 +331,49 @@ Test(short_body, mlflow_artifact_whole_lands)
 	mlflow_download(h_whole, &pl, &g);
 	cr_assert_eq(g.code, MLC_OK, "%s", g.msg);
 	place_assert_whole(&pl);
+}
+
+/* A resume whose GET of bytes 5-9 gets the whole object back (a server
+ * that ignores Range): refused, never written at offset 5. */
+static const char *h_no_range(struct srv *s, const char *m, const char *p, const char *req,
+			      size_t *len)
+{
+	if (!strcmp(m, "HEAD"))
+		return "HTTP/1.1 200 OK\r\nContent-Length: 10\r\nETag: \"x\"\r\n"
+		       "Connection: close\r\n\r\n";
+	return "HTTP/1.1 200 OK\r\nContent-Length: 10\r\nETag: \"x\"\r\nConnection: close\r\n\r\n"
+	       "0123456789";
+}
+
+Test(short_body, s3_resume_refuses_a_server_that_ignores_range)
+{
+	struct place pl;
+	place_init(&pl);
+	FILE *f = fopen(pl.part, "w");
+	fputs("01234", f);
+	fclose(f);
+	struct dl_meta m;
+	struct mlc_err e;
+	dl_meta_init(&m, "s3://models/m/model.bin", "\"x\"", 10);
+	dl_meta_add(&m, 0, 5);
+	char *meta = dl_meta_path(pl.path);
+	cr_assert_eq(dl_meta_save(&m, meta, &e), 0, "%s", e.msg);
+	dl_meta_free(&m);
+	srv_start(h_no_range);
+	char *url = srv_url("");
+	struct target t = s3_target(url);
+	struct got g = {0};
+	s3c_download(&t, "models", "m/model.bin", pl.path, false, NULL, on_s3, &g);
+	RUN_UNTIL(g.calls);
+	free(url);
+	cr_assert_not_null(strstr(server.log.data, "Range: bytes=5-9"), "%s", server.log.data);
+	cr_assert_not_null(strstr(g.msg, "ignored the Range"), "%s", g.msg);
+	cr_assert_neq(access(pl.path, F_OK), 0, "not published");
+	struct stat st;
+	cr_assert_eq(stat(pl.part, &st), 0);
+	cr_assert_eq(st.st_size, 5, "nothing written at offset 5");
+	unlink(meta);
+	unlink(pl.part);
+	free(meta);
+	place_assert_empty(&pl);
 }
