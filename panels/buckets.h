@@ -29,7 +29,9 @@ struct bk_panel {
 	struct bk_job *jobs;
 };
 
-/* One row of a listing: a common prefix or an object. Strings owned. */
+/* One row of a listing: a common prefix or an object. In a listing the
+ * strings are the page's, in the listing's arena (struct listing.strings);
+ * an object view's copy (buckets_object.c) owns its own. */
 struct brow {
 	char *key; /* the full key or prefix ("a/b/" for a prefix) */
 	int64_t size;
@@ -48,6 +50,7 @@ struct listing {
 	char *bucket, *prefix;
 	struct brow *pre, *obj;
 	size_t npre, nobj, cpre, cobj;
+	struct arena strings; /* the rows' strings: each page's, adopted */
 	int64_t bytes;
 	long pages;
 	long stopped_at; /* the walk stopped at its cap with more on the server */

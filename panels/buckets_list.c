@@ -25,7 +25,8 @@ static void bump(struct listing *l)
 }
 
 /* Storage classes are few: held once, not per row (a cache of constants
- * for the process, not state of a view). */
+ * for the process, not state of a view: an object view keeps the pointer
+ * after its listing is gone). */
 static char *intern_class(const char *s)
 {
 	static char *seen[16];
@@ -40,22 +41,12 @@ static char *intern_class(const char *s)
 	return seen[nseen++] = xstrdup(s);
 }
 
-static void brow_free(struct brow *r)
-{
-	free(r->key);
-	free(r->etag);
-	r->key = r->etag = NULL;
-}
-
 /* Drops the rows and any request; bucket and prefix stay. */
 static void rows_clear(struct listing *l)
 {
 	s3c_cancel(l->req);
 	l->req = NULL;
-	for (size_t i = 0; i < l->npre; i++)
-		brow_free(&l->pre[i]);
-	for (size_t i = 0; i < l->nobj; i++)
-		brow_free(&l->obj[i]);
+	arena_free(&l->strings);
 	free(l->pre);
 	free(l->obj);
 	l->pre = l->obj = NULL;
@@ -99,12 +90,13 @@ struct listing *bk_nearest_listing(struct panel *p)
 	return NULL;
 }
 
+/* The row points at the page's strings: list_page adopts them. */
 static void row_from_object(struct brow *r, const struct s3_object *o)
 {
-	r->key = xstrdup(o->key);
+	r->key = o->key;
 	r->size = o->size;
 	r->mtime_ms = o->last_modified_ms;
-	r->etag = o->etag && *o->etag ? xstrdup(o->etag) : NULL;
+	r->etag = *o->etag ? o->etag : NULL;
 	r->sclass = intern_class(o->storage_class);
 	r->prefix = false;
 	r->key_nul = o->key_nul || strchr(o->key, S3_KEY_NUL);
@@ -119,7 +111,7 @@ static void add_prefixes(struct listing *l, const struct s3_list_page *pg)
 	for (size_t i = 0; i < pg->nprefixes; i++) {
 		struct brow *r = &l->pre[l->npre++];
 		memset(r, 0, sizeof *r);
-		r->key = xstrdup(pg->prefixes[i]);
+		r->key = pg->prefixes[i];
 		r->size = -1;
 		r->prefix = true;
 		r->key_nul = strchr(r->key, S3_KEY_NUL) != NULL;
@@ -164,6 +156,7 @@ static bool list_page(const struct s3_list_page *pg, bool last, const struct mlc
 	if (pg) {
 		add_prefixes(l, pg);
 		add_objects(l, pg);
+		arena_adopt(&l->strings, pg->strings); /* the rows point into it */
 		l->pages++;
 		if (l->pages == 1) {
 			/* What the user asked for: on screen in this turn. */
