@@ -55,6 +55,10 @@ struct listing {
 	long pages;
 	long stopped_at; /* the walk stopped at its cap with more on the server */
 	int64_t t0;	 /* when the listing was asked for */
+	/* The first page's account for the debug log, µs after t0_us: its
+	 * first and last byte, parsed, handed over; logged once it is drawn. */
+	int64_t t0_us, page1_us[4];
+	bool page1_drawn;
 	struct s3c_req *req;
 	bool listed, done;
 	char err[400];

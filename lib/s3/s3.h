@@ -146,6 +146,10 @@ struct s3_list_page {
 	 * or bytes) with more on the server: the objects listed; else 0. */
 	long stopped_at;
 	struct arena *strings; /* every string above (never NULL) */
+	/* CLOCK_MONOTONIC in µs, for the debug log's account of a listing:
+	 * when the first and the last chunk were fed, and when the final feed
+	 * completed the page; 0 before. */
+	int64_t t_first_us, t_last_us, t_done_us;
 };
 
 /* Whether key (or a prefix) holds S3_KEY_NUL: then err (may be NULL) says

@@ -1,7 +1,8 @@
 /* lib/s3/s3_list.c — the streaming ListObjectsV2 parser (see s3.h): fed
  * chunk by chunk as the body arrives, url-decodes keys, maps the control
  * characters XML 1.0 forbids through the private use area and back, refuses
- * any DOCTYPE. Keeps only what the page returns. Never performs I/O. */
+ * any DOCTYPE. Keeps only what the page returns: its strings in one arena
+ * (no allocation per row), its rows in one array. Never performs I/O. */
 #include "lib/s3/s3.h"
 #include "lib/s3/s3_int.h"
 
@@ -384,10 +385,22 @@ static void pua_to_ctl(char *s)
 	*w = '\0';
 }
 
+static int64_t lp_now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 int s3_list_feed(struct s3_list_parser *p, const char *chunk, size_t len, int final,
 		 struct mlc_err *err)
 {
 	size_t tlen = 0;
+	if (len) {
+		p->page.t_last_us = lp_now_us();
+		if (!p->page.t_first_us)
+			p->page.t_first_us = p->page.t_last_us;
+	}
 	char *mapped = p->failed || p->done ? NULL : s3_ctl_to_pua(chunk, len, &tlen);
 	if (mapped) {
 		p->mapped = true;
@@ -472,6 +485,7 @@ static int s3_list_feed_raw(struct s3_list_parser *p, const char *chunk, size_t 
 			       p->message);
 	}
 	lp_finish(p);
+	p->page.t_done_us = lp_now_us();
 	return 0;
 }
 

@@ -11,6 +11,8 @@
  *                                as page-NNN.xml (for tests/bench/s3replay.py)
  *   cpu URL BUCKET [ROUNDS]      client CPU (user+sys) and peak RSS, each
  *                                walk in a fresh child process, best of ROUNDS
+ *   page URL BUCKET ROUNDS PREFIX  the first page of PREFIX (delimiter /) by
+ *                                libcurl + expat, ROUNDS fresh connections
  *   walk URL BUCKET [ROUNDS]     ROUNDS console walks in this process, to profile
  *                                (BENCH_S3_WALK_FLOOR=1: the floor's, with expat)
  *   du URL BUCKET                count and size per top-level prefix: one walk
@@ -93,6 +95,7 @@ struct floor {
 	struct buf token_text; /* FLOOR_EXPAT: NextContinuationToken's text */
 	char *token;	       /* for the next page */
 	const char *capture_dir;
+	const char *prefix, *delimiter; /* page mode: one prefix, as a listing asks */
 	long keys, pages;
 	bool done;
 };
@@ -163,8 +166,11 @@ static void floor_free(struct floor *f)
 /* Fetches the next page (f->done once the last one is in); -1 on failure. */
 static int floor_step(struct floor *f)
 {
-	struct s3_list_opts lo = {
-	    .continuation_token = f->token, .max_keys = PAGE_KEYS, .encoding_url = true};
+	struct s3_list_opts lo = {.prefix = f->prefix,
+				  .delimiter = f->delimiter,
+				  .continuation_token = f->token,
+				  .max_keys = PAGE_KEYS,
+				  .encoding_url = true};
 	struct http_opts o;
 	const char *headers[5];
 	struct s3_scratch sc;
@@ -636,6 +642,50 @@ static int mode_list(int rounds, const char *capture_dir)
 	return 0;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The median of v[0..n) (sorts v). */
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof *v, cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+#define CPU_MAX_ROUNDS 64
+
+/* ---- page: the floor of a listing's first page ------------------------------ */
+
+/* The first page of PREFIX as the console's listing view asks for it
+ * (delimiter "/", 1000 keys, encoding-type url), fetched and parsed with
+ * expat by libcurl on a fresh connection, ROUNDS times: what the server
+ * and the least client need, for tests/bench/s3.sh to set beside the
+ * console's "first page on screen". Prints each time and the median. */
+static int mode_page(const char *prefix, int rounds)
+{
+	double t[CPU_MAX_ROUNDS];
+	rounds = MLC_MIN(rounds, CPU_MAX_ROUNDS);
+	printf("floor first page of %s:", prefix);
+	for (int r = 0; r < rounds; r++) {
+		struct floor f;
+		floor_init(&f, FLOOR_EXPAT, NULL);
+		f.prefix = prefix;
+		f.delimiter = "/";
+		double t0 = now_ms();
+		int rc = floor_step(&f);
+		t[r] = now_ms() - t0;
+		floor_free(&f);
+		if (rc < 0)
+			return 1;
+		printf(" %.1f", t[r]);
+	}
+	printf(" ms; median %.1f ms\n", median(t, rounds));
+	return 0;
+}
+
 /* ---- cpu: client cost with the server's removed ----------------------------- */
 
 struct cpu_result {
@@ -699,21 +749,6 @@ static int run_child(enum cpu_who who, struct cpu_result *res)
 	return rd == (ssize_t)sizeof *res && res->ok ? 0 : -1;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-/* The median of v[0..n) (sorts v). */
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof *v, cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-#define CPU_MAX_ROUNDS 64
-
 /* Rounds interleave the three clients (console, floor, floor with expat),
  * so that a burst of load on this shared machine hits all three alike; the
  * ratio is taken within each round and its median printed, beside each
@@ -770,8 +805,8 @@ int main(int argc, char **argv)
 	if (argc < 4) {
 		fprintf(
 		    stderr,
-		    "usage: %s list URL BUCKET [ROUNDS [DIR]] | cpu URL BUCKET [ROUNDS] | du URL "
-		    "BUCKET\n",
+		    "usage: %s list URL BUCKET [ROUNDS [DIR]] | cpu URL BUCKET [ROUNDS] | page URL "
+		    "BUCKET ROUNDS PREFIX | walk URL BUCKET [ROUNDS] | du URL BUCKET\n",
 		    argv[0]);
 		return 2;
 	}
@@ -797,6 +832,8 @@ int main(int argc, char **argv)
 		rc = mode_list(rounds, argc > 5 ? argv[5] : NULL);
 	} else if (!strcmp(mode, "du")) {
 		rc = mode_du();
+	} else if (!strcmp(mode, "page")) {
+		rc = argc > 5 ? mode_page(argv[5], rounds) : 2;
 	} else if (!strcmp(mode, "walk")) {
 		/* ROUNDS console walks, rows held, in this process: for perf */
 		struct walk w = {0};
