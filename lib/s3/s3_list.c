@@ -342,18 +342,21 @@ static bool words_have_ctl(const uint64_t *w, size_t n)
 
 char *s3_ctl_to_pua(const char *chunk, size_t len, size_t *outlen)
 {
-	size_t i = 0;
+	/* Counted 32 bytes at a time; only a block with a control byte in
+	 * it (a legal newline, most often) is looked at byte by byte. */
+	size_t i = 0, illegal = 0;
 	for (; i + 32 <= len; i += 32) {
 		uint64_t w[4];
 		memcpy(w, chunk + i, sizeof w);
 		if (words_have_ctl(w, 4))
-			break;
+			for (size_t j = i; j < i + 32; j++)
+				illegal += s3_xml_illegal_ctl((unsigned char)chunk[j]);
 	}
-	size_t n = i;
 	for (; i < len; i++)
-		n += s3_xml_illegal_ctl((unsigned char)chunk[i]) ? 3 : 1;
-	if (n == len)
+		illegal += s3_xml_illegal_ctl((unsigned char)chunk[i]);
+	if (!illegal)
 		return NULL;
+	size_t n = len + 2 * illegal;
 	char *out = xmalloc(n + 1);
 	size_t o = 0;
 	for (i = 0; i < len; i++) {
