@@ -361,9 +361,9 @@ static void log_page1_drawn(struct listing *l)
 	const int64_t *t = l->page1_us;
 	l->page1_drawn = true;
 	log_debug("buckets: s3://%s/%s: first page on screen in %.1f ms: first byte %.1f, last "
-		  "byte %.1f, parsed %.1f, handed over %.1f, drawn %.1f ms after it was asked for",
+		  "byte %.1f, parsed %.1f, handed over %.1f (ms after it was asked for)",
 		  l->bucket, l->prefix, (now_us() - l->t0_us) / 1e3, t[0] / 1e3, t[1] / 1e3,
-		  t[2] / 1e3, t[3] / 1e3, (now_us() - l->t0_us) / 1e3);
+		  t[2] / 1e3, t[3] / 1e3);
 }
 
 static void ls_status(struct view *v, char *out, size_t n)
