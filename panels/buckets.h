@@ -30,7 +30,9 @@ struct bk_panel {
 	struct bk_mpu *mpus; /* multipart uploads (buckets_mpu.c) */
 };
 
-/* One row of a listing: a common prefix or an object. Strings owned. */
+/* One row of a listing: a common prefix or an object. In a listing the
+ * strings are the page's, in the listing's arena (struct listing.strings);
+ * an object view's copy (buckets_object.c) owns its own. */
 struct brow {
 	char *key; /* the full key or prefix ("a/b/" for a prefix) */
 	int64_t size;
@@ -49,10 +51,15 @@ struct listing {
 	char *bucket, *prefix;
 	struct brow *pre, *obj;
 	size_t npre, nobj, cpre, cobj;
+	struct arena strings; /* the rows' strings: each page's, adopted */
 	int64_t bytes;
 	long pages;
 	long stopped_at; /* the walk stopped at its cap with more on the server */
 	int64_t t0;	 /* when the listing was asked for */
+	/* The first page's account for the debug log, µs after t0_us: its
+	 * first and last byte, parsed, handed over; logged once it is drawn. */
+	int64_t t0_us, page1_us[4];
+	bool page1_drawn;
 	struct s3c_req *req;
 	bool listed, done;
 	char err[400];

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "buckets.h"
 #include "lib/core/log.h"
@@ -18,6 +19,13 @@
 #include "tui/app.h"
 #include "tui/glyph.h"
 
+static int64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 static void bump(struct listing *l)
 {
 	l->gen++;
@@ -25,7 +33,8 @@ static void bump(struct listing *l)
 }
 
 /* Storage classes are few: held once, not per row (a cache of constants
- * for the process, not state of a view). */
+ * for the process, not state of a view: an object view keeps the pointer
+ * after its listing is gone). */
 static char *intern_class(const char *s)
 {
 	static char *seen[16];
@@ -40,22 +49,12 @@ static char *intern_class(const char *s)
 	return seen[nseen++] = xstrdup(s);
 }
 
-static void brow_free(struct brow *r)
-{
-	free(r->key);
-	free(r->etag);
-	r->key = r->etag = NULL;
-}
-
 /* Drops the rows and any request; bucket and prefix stay. */
 static void rows_clear(struct listing *l)
 {
 	s3c_cancel(l->req);
 	l->req = NULL;
-	for (size_t i = 0; i < l->npre; i++)
-		brow_free(&l->pre[i]);
-	for (size_t i = 0; i < l->nobj; i++)
-		brow_free(&l->obj[i]);
+	arena_free(&l->strings);
 	free(l->pre);
 	free(l->obj);
 	l->pre = l->obj = NULL;
@@ -99,12 +98,13 @@ struct listing *bk_nearest_listing(struct panel *p)
 	return NULL;
 }
 
+/* The row points at the page's strings: list_page adopts them. */
 static void row_from_object(struct brow *r, const struct s3_object *o)
 {
-	r->key = xstrdup(o->key);
+	r->key = o->key;
 	r->size = o->size;
 	r->mtime_ms = o->last_modified_ms;
-	r->etag = o->etag && *o->etag ? xstrdup(o->etag) : NULL;
+	r->etag = *o->etag ? o->etag : NULL;
 	r->sclass = intern_class(o->storage_class);
 	r->prefix = false;
 	r->key_nul = o->key_nul || strchr(o->key, S3_KEY_NUL);
@@ -119,7 +119,7 @@ static void add_prefixes(struct listing *l, const struct s3_list_page *pg)
 	for (size_t i = 0; i < pg->nprefixes; i++) {
 		struct brow *r = &l->pre[l->npre++];
 		memset(r, 0, sizeof *r);
-		r->key = xstrdup(pg->prefixes[i]);
+		r->key = pg->prefixes[i];
 		r->size = -1;
 		r->prefix = true;
 		r->key_nul = strchr(r->key, S3_KEY_NUL) != NULL;
@@ -164,10 +164,14 @@ static bool list_page(const struct s3_list_page *pg, bool last, const struct mlc
 	if (pg) {
 		add_prefixes(l, pg);
 		add_objects(l, pg);
+		arena_adopt(&l->strings, pg->strings); /* the rows point into it */
 		l->pages++;
 		if (l->pages == 1) {
 			/* What the user asked for: on screen in this turn. */
 			app_dirty_now();
+			int64_t t[4] = {pg->t_first_us, pg->t_last_us, pg->t_done_us, now_us()};
+			for (int i = 0; i < 4; i++)
+				l->page1_us[i] = t[i] ? t[i] - l->t0_us : -1;
 			log_info("buckets: s3://%s/%s: first page (%zu rows) in %lld ms", l->bucket,
 				 l->prefix, l->npre + l->nobj, (long long)(mono_ms() - l->t0));
 		}
@@ -199,6 +203,8 @@ void bk_relist(struct listing *l)
 	struct s3c_list_opts o = {
 	    .prefix = l->prefix[0] ? l->prefix : NULL, .delimiter = "/", .max_keys = 1000};
 	l->t0 = mono_ms();
+	l->t0_us = now_us();
+	l->page1_drawn = false;
 	l->req = s3c_list(l->t, l->bucket, &o, list_page, l);
 	bump(l);
 }
@@ -347,9 +353,24 @@ static void ls_title(struct view *v, char *out, size_t n)
 }
 
 /* Right of the breadcrumb: "2 prefixes · 12 objects · 3.1 MB  listing… page 3". */
+/* Where the first page's time went, once it is on screen: the request
+ * until its first byte (the server), to its last byte, the parse of what
+ * was left, the hand-over, the draw. */
+static void log_page1_drawn(struct listing *l)
+{
+	const int64_t *t = l->page1_us;
+	l->page1_drawn = true;
+	log_debug("buckets: s3://%s/%s: first page on screen in %.1f ms: first byte %.1f, last "
+		  "byte %.1f, parsed %.1f, handed over %.1f (ms after it was asked for)",
+		  l->bucket, l->prefix, (now_us() - l->t0_us) / 1e3, t[0] / 1e3, t[1] / 1e3,
+		  t[2] / 1e3, t[3] / 1e3);
+}
+
 static void ls_status(struct view *v, char *out, size_t n)
 {
-	const struct listing *l = v->priv;
+	struct listing *l = v->priv;
+	if (l->pages && !l->page1_drawn)
+		log_page1_drawn(l);
 	char a[32], b[32], c[32], pre[48] = "", more[96] = "";
 	fmt_count(a, sizeof a, (long long)l->nobj);
 	fmt_bytes(b, sizeof b, (uint64_t)l->bytes);

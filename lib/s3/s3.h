@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/core/arena.h"
 #include "lib/core/err.h"
 #include "lib/core/http.h"
 
@@ -115,20 +116,27 @@ void s3_list_request_opts(const struct target *t, const char *bucket, const stru
  * s3_key_refused's message. Never a truncated name. */
 #define S3_KEY_NUL '\xff'
 
+/* One row of a page. Its strings live in the page's arena (page.strings):
+ * written in place by the parser, never freed one by one. */
 struct s3_object {
 	char *key;		  /* URL-decoded when the page said EncodingType url */
 	bool key_nul;		  /* the key holds a NUL (stored as S3_KEY_NUL): not actionable */
 	int64_t size;		  /* -1 when absent */
 	int64_t last_modified_ms; /* epoch ms, 0 when absent or unparsable */
 	char *etag;		  /* as sent, quotes included; "" when absent */
-	char *storage_class;	  /* "" when absent */
+	char *storage_class;	  /* "" when absent; one string per class per page */
 };
 
-/* One parsed page. Everything is owned by the parser that produced it. */
+/* One parsed page, owned by the parser that produced it: the arrays until
+ * s3_list_parser_free, the strings (keys, ETags, classes, prefixes, the
+ * token) in *strings, one allocation per ARENA_CHUNK bytes of them. A
+ * consumer that keeps rows past the page takes the strings over with
+ * arena_adopt(its arena, page->strings) and copies the array entries it
+ * wants: no string is copied or allocated per row. */
 struct s3_list_page {
 	struct s3_object *objects;
 	size_t nobjects;
-	char **prefixes; /* CommonPrefixes/Prefix, in document order */
+	char **prefixes; /* CommonPrefixes/Prefix, in document order, NULL-terminated */
 	size_t nprefixes;
 	bool is_truncated;
 	char *next_token; /* NextContinuationToken, NULL when absent */
@@ -137,6 +145,11 @@ struct s3_list_page {
 	/* Set by s3c on the last page of a walk that stopped at its cap (rows
 	 * or bytes) with more on the server: the objects listed; else 0. */
 	long stopped_at;
+	struct arena *strings; /* every string above (never NULL) */
+	/* CLOCK_MONOTONIC in µs, for the debug log's account of a listing:
+	 * when the first and the last chunk were fed, and when the final feed
+	 * completed the page; 0 before. */
+	int64_t t_first_us, t_last_us, t_done_us;
 };
 
 /* Whether key (or a prefix) holds S3_KEY_NUL: then err (may be NULL) says

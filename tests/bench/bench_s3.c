@@ -11,6 +11,10 @@
  *                                as page-NNN.xml (for tests/bench/s3replay.py)
  *   cpu URL BUCKET [ROUNDS]      client CPU (user+sys) and peak RSS, each
  *                                walk in a fresh child process, best of ROUNDS
+ *   page URL BUCKET ROUNDS PREFIX  the first page of PREFIX (delimiter /) by
+ *                                libcurl + expat, ROUNDS fresh connections
+ *   walk URL BUCKET [ROUNDS]     ROUNDS console walks in this process, to profile
+ *                                (BENCH_S3_WALK_FLOOR=1: the floor's, with expat)
  *   du URL BUCKET                count and size per top-level prefix: one walk
  *                                per prefix in turn, all at once, and one per
  *                                second-level prefix all at once
@@ -91,6 +95,7 @@ struct floor {
 	struct buf token_text; /* FLOOR_EXPAT: NextContinuationToken's text */
 	char *token;	       /* for the next page */
 	const char *capture_dir;
+	const char *prefix, *delimiter; /* page mode: one prefix, as a listing asks */
 	long keys, pages;
 	bool done;
 };
@@ -161,8 +166,11 @@ static void floor_free(struct floor *f)
 /* Fetches the next page (f->done once the last one is in); -1 on failure. */
 static int floor_step(struct floor *f)
 {
-	struct s3_list_opts lo = {
-	    .continuation_token = f->token, .max_keys = PAGE_KEYS, .encoding_url = true};
+	struct s3_list_opts lo = {.prefix = f->prefix,
+				  .delimiter = f->delimiter,
+				  .continuation_token = f->token,
+				  .max_keys = PAGE_KEYS,
+				  .encoding_url = true};
 	struct http_opts o;
 	const char *headers[5];
 	struct s3_scratch sc;
@@ -243,27 +251,16 @@ static long floor_walk(enum floor_mode mode, const char *capture_dir)
 
 /* ---- the console's walk ----------------------------------------------------- */
 
-/* A row as a panel holds it: key and ETag copied, the storage class
- * interned (a bucket holds a handful), size and date as numbers. */
+/* A row as a panel holds it (panels/buckets_list.c): size and date as
+ * numbers, the strings where the page put them, their chunks adopted by
+ * the walk's arena (no string copied or allocated per row). */
 struct row {
-	char *key;
-	char *etag;
+	const char *key;
+	const char *etag;
 	const char *storage_class;
 	int64_t size;
 	int64_t mtime_ms;
 };
-
-static const char *intern_class(const char *s)
-{
-	static char *seen[16];
-	static size_t n;
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(seen[i], s))
-			return seen[i];
-	if (n == ARRAY_LEN(seen))
-		return "?";
-	return seen[n++] = xstrdup(s);
-}
 
 struct walk {
 	double t0, t_all;
@@ -271,9 +268,9 @@ struct walk {
 	bool hold;
 	struct row *rows;
 	size_t n, cap;
+	struct arena strings; /* the rows' strings, adopted page by page */
 	long keys;
 	int64_t bytes;
-	size_t row_strings; /* bytes held in the rows' strings */
 	/* du */
 	int top; /* accumulator index (du) */
 	struct du *du;
@@ -328,14 +325,14 @@ static bool on_page(const struct s3_list_page *pg, bool last, const struct mlc_e
 		w->bytes += o->size > 0 ? o->size : 0;
 		if (!w->hold)
 			continue;
-		struct row *r = &w->rows[w->n++];
-		r->key = xstrdup(o->key);
-		r->etag = xstrdup(o->etag);
-		r->storage_class = intern_class(o->storage_class);
-		r->size = o->size;
-		r->mtime_ms = o->last_modified_ms;
-		w->row_strings += strlen(o->key) + strlen(o->etag) + 2;
+		w->rows[w->n++] = (struct row){.key = o->key,
+					       .etag = o->etag,
+					       .storage_class = o->storage_class,
+					       .size = o->size,
+					       .mtime_ms = o->last_modified_ms};
 	}
+	if (w->hold)
+		arena_adopt(&w->strings, pg->strings);
 	if (w->discover)
 		du_discovered(w, pg);
 	if (last && w->hold) /* as a panel does once loaded: shrink to fit */
@@ -364,10 +361,7 @@ static void walk_start(struct walk *w, const char *prefix, const char *delimiter
 
 static void walk_rows_free(struct walk *w)
 {
-	for (size_t i = 0; i < w->n; i++) {
-		free(w->rows[i].key);
-		free(w->rows[i].etag);
-	}
+	arena_free(&w->strings);
 	free(w->rows);
 	w->rows = NULL;
 	w->n = w->cap = 0;
@@ -648,13 +642,57 @@ static int mode_list(int rounds, const char *capture_dir)
 	return 0;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The median of v[0..n) (sorts v). */
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof *v, cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+#define CPU_MAX_ROUNDS 64
+
+/* ---- page: the floor of a listing's first page ------------------------------ */
+
+/* The first page of PREFIX as the console's listing view asks for it
+ * (delimiter "/", 1000 keys, encoding-type url), fetched and parsed with
+ * expat by libcurl on a fresh connection, ROUNDS times: what the server
+ * and the least client need, for tests/bench/s3.sh to set beside the
+ * console's "first page on screen". Prints each time and the median. */
+static int mode_page(const char *prefix, int rounds)
+{
+	double t[CPU_MAX_ROUNDS];
+	rounds = MLC_MIN(rounds, CPU_MAX_ROUNDS);
+	printf("floor first page of %s:", prefix);
+	for (int r = 0; r < rounds; r++) {
+		struct floor f;
+		floor_init(&f, FLOOR_EXPAT, NULL);
+		f.prefix = prefix;
+		f.delimiter = "/";
+		double t0 = now_ms();
+		int rc = floor_step(&f);
+		t[r] = now_ms() - t0;
+		floor_free(&f);
+		if (rc < 0)
+			return 1;
+		printf(" %.1f", t[r]);
+	}
+	printf(" ms; median %.1f ms\n", median(t, rounds));
+	return 0;
+}
+
 /* ---- cpu: client cost with the server's removed ----------------------------- */
 
 struct cpu_result {
 	double user, sys, wall;
 	long hwm_kb, hwm0_kb;
 	long keys;
-	size_t row_strings, rows;
+	size_t row_strings, rows, chunks; /* the rows' string arena */
 	int ok;
 };
 
@@ -680,7 +718,8 @@ static void cpu_child(enum cpu_who who, struct cpu_result *res)
 	res->user = u1 - u0;
 	res->sys = s1 - s0;
 	res->rows = w.n;
-	res->row_strings = w.row_strings;
+	res->row_strings = w.strings.bytes;
+	res->chunks = w.strings.nchunks;
 	res->ok = res->keys >= 0;
 }
 
@@ -710,6 +749,10 @@ static int run_child(enum cpu_who who, struct cpu_result *res)
 	return rd == (ssize_t)sizeof *res && res->ok ? 0 : -1;
 }
 
+/* Rounds interleave the three clients (console, floor, floor with expat),
+ * so that a burst of load on this shared machine hits all three alike; the
+ * ratio is taken within each round and its median printed, beside each
+ * client's median and best CPU. */
 static int mode_cpu(int rounds)
 {
 	static const char *const names[] = {
@@ -717,34 +760,43 @@ static int mode_cpu(int rounds)
 	    [CPU_FLOOR] = "floor: libcurl, count",
 	    [CPU_FLOOR_EXPAT] = "floor: libcurl + expat parse",
 	};
-	struct cpu_result best[3];
-	printf("%-36s %8s %8s %7s %7s %9s %12s\n", "client, all keys", "keys", "CPU (s)", "user",
-	       "sys", "wall (ms)", "peak RSS");
-	for (int who = 0; who < 3; who++) {
+	struct cpu_result best[3], last[3];
+	double cpu[3][CPU_MAX_ROUNDS], ratio[CPU_MAX_ROUNDS];
+	rounds = MLC_MIN(rounds, CPU_MAX_ROUNDS);
+	for (int who = 0; who < 3; who++)
 		best[who].user = 1e18;
-		for (int r = 0; r < rounds; r++) {
-			struct cpu_result res;
-			if (run_child((enum cpu_who)who, &res) < 0) {
+	for (int r = 0; r < rounds; r++) {
+		for (int who = 0; who < 3; who++) {
+			if (run_child((enum cpu_who)who, &last[who]) < 0) {
 				fprintf(stderr, "cpu: %s failed\n", names[who]);
 				return 1;
 			}
-			if (res.user + res.sys < best[who].user + best[who].sys)
-				best[who] = res;
+			cpu[who][r] = last[who].user + last[who].sys;
+			if (cpu[who][r] < best[who].user + best[who].sys)
+				best[who] = last[who];
 		}
+		ratio[r] = cpu[CPU_OURS][r] / cpu[CPU_FLOOR_EXPAT][r];
+	}
+	printf("%-36s %8s %8s %8s %7s %7s %9s %12s\n", "client, all keys", "keys", "CPU med",
+	       "CPU best", "user", "sys", "wall (ms)", "peak RSS");
+	double med[3];
+	for (int who = 0; who < 3; who++) {
 		struct cpu_result *b = &best[who];
-		printf("%-36s %8ld %8.3f %7.3f %7.3f %9.0f %9.1f MB\n", names[who], b->keys,
-		       b->user + b->sys, b->user, b->sys, b->wall, b->hwm_kb / 1024.0);
+		med[who] = median(cpu[who], rounds);
+		printf("%-36s %8ld %8.3f %8.3f %7.3f %7.3f %9.0f %9.1f MB\n", names[who], b->keys,
+		       med[who], b->user + b->sys, b->user, b->sys, b->wall, b->hwm_kb / 1024.0);
 	}
 	struct cpu_result *o = &best[CPU_OURS];
-	printf("console: %.3f s of CPU (target <= 0.2 s), %.2fx the floor, %.2fx the floor with "
-	       "expat\n",
-	       o->user + o->sys, (o->user + o->sys) / (best[1].user + best[1].sys),
-	       (o->user + o->sys) / (best[2].user + best[2].sys));
+	printf("console: %.3f s of CPU (median of %d), %.2fx the floor without a parse\n",
+	       med[CPU_OURS], rounds, med[CPU_OURS] / med[CPU_FLOOR]);
+	printf("ratio console/parse floor: %.2fx (median of %d rounds, each paired; target <= "
+	       "1.2x)\n",
+	       median(ratio, rounds), rounds);
 	printf("console: peak RSS %.1f MB with %zu rows held (target <= 30 MB); %.1f MB before the "
-	       "walk, rows %zu B each (%zu B of it key + ETag text)\n",
+	       "walk, rows %zu B each (%zu B of it strings, in %zu chunks)\n",
 	       o->hwm_kb / 1024.0, o->rows, o->hwm0_kb / 1024.0,
 	       o->rows ? (size_t)(o->hwm_kb - o->hwm0_kb) * 1024 / o->rows : 0,
-	       o->rows ? o->row_strings / o->rows : 0);
+	       o->rows ? o->row_strings / o->rows : 0, o->chunks);
 	return 0;
 }
 
@@ -753,8 +805,8 @@ int main(int argc, char **argv)
 	if (argc < 4) {
 		fprintf(
 		    stderr,
-		    "usage: %s list URL BUCKET [ROUNDS [DIR]] | cpu URL BUCKET [ROUNDS] | du URL "
-		    "BUCKET\n",
+		    "usage: %s list URL BUCKET [ROUNDS [DIR]] | cpu URL BUCKET [ROUNDS] | page URL "
+		    "BUCKET ROUNDS PREFIX | walk URL BUCKET [ROUNDS] | du URL BUCKET\n",
 		    argv[0]);
 		return 2;
 	}
@@ -780,6 +832,19 @@ int main(int argc, char **argv)
 		rc = mode_list(rounds, argc > 5 ? argv[5] : NULL);
 	} else if (!strcmp(mode, "du")) {
 		rc = mode_du();
+	} else if (!strcmp(mode, "page")) {
+		rc = argc > 5 ? mode_page(argv[5], rounds) : 2;
+	} else if (!strcmp(mode, "walk")) {
+		/* ROUNDS console walks, rows held, in this process: for perf */
+		struct walk w = {0};
+		rc = 0;
+		for (int r = 0; r < rounds && rc == 0; r++) {
+			if (getenv("BENCH_S3_WALK_FLOOR"))
+				rc = floor_walk(FLOOR_EXPAT, NULL) < 0;
+			else
+				rc = ours_walk(&w, true) < 0;
+			walk_rows_free(&w);
+		}
 	} else {
 		fprintf(stderr, "%s: unknown mode %s\n", argv[0], mode);
 		rc = 2;

@@ -10,7 +10,12 @@
 #    peers (BENCH_S3_PEERS: aws s3cmd boto3 curl) each walking the same
 #    bucket; then du per top-level prefix (build/bench_s3 du).
 #  - Replay: the floor's pages, captured during the listing, served by
-#    tests/bench/s3replay.py: the clients' own CPU and peak RSS.
+#    tests/bench/s3replay.py: the clients' own CPU and peak RSS; the
+#    console's CPU as a ratio to the libcurl + expat floor, the median of
+#    BENCH_S3_CPU_ROUNDS (9) paired rounds (target <= 1.2x).
+#  - In the console: the first page of BENCH_S3_FIRST (6) prefixes on
+#    screen, each beside the same request by libcurl + expat just before
+#    and after it; the median difference and ratio (target <= +20 ms).
 # s3rver 5 signs a bucket's path as /bucket whatever was sent, and s3cmd
 # sends /bucket/: s3cmd walks a second s3rver on the same directory started
 # with --allow-mismatched-signatures (same code, same data, same cost).
@@ -180,7 +185,7 @@ if [ -z "$rport" ]; then
 fi
 RURL=http://127.0.0.1:$rport
 s3cmd_cfg "$rport" "$S3W/s3cfg-$rport"
-build/bench_s3 cpu "$RURL" bench 3 | tee "$S3W/cpu.txt" | sed 's/^/  /'
+build/bench_s3 cpu "$RURL" bench "${BENCH_S3_CPU_ROUNDS:-9}" | tee "$S3W/cpu.txt" | sed 's/^/  /'
 ours_cpu=$(awk '/^console \(s3c_list/ {print $6}' "$S3W/cpu.txt")
 printf "  %-36s %8s %8s %7s %7s %9s %12s %10s\n" "peer (whole process), all keys" "keys" "CPU (s)" "user" "sys" "wall (ms)" "peak RSS" "x console"
 while read -r p; do
@@ -202,19 +207,42 @@ CLOG=$S3W/console.log
 rm -f "$CLOG" "$S3W/keys.txt"
 tm new-session -d -s s3c -x 120 -y 40 "MLC_KEY_TRACE=$S3W/keys.txt $MLC -c $DIR/mlconsole.ini --log $CLOG"
 sleep 2
-per_page=$(awk -v f="$floor_ms" -v k="$S3K" 'BEGIN {printf "%.0f", f / (k / 1000)}')
-for i in 1 2 3; do
-	tm send-keys -t s3c ":cd s3://bench/raw/2026/0$i/" Enter
-	for _ in $(seq 300); do
-		grep -q "s3://bench/raw/2026/0$i/: .* pages in" "$CLOG" 2>/dev/null && break
+# The first page on screen, paired with the floor of the very same request
+# (build/bench_s3 page: libcurl + expat on a fresh connection) just before
+# and just after it: a first page with a delimiter costs s3rver more than a
+# page of the flat walk, and its cost drifts with the machine's load. The
+# console's account of each (first byte, last byte, parsed, drawn) is its
+# debug log line.
+S3FIRST=${BENCH_S3_FIRST:-6}
+tm send-keys -t s3c ":cd s3://bench/" Enter # warm-up: the panel and its buckets
+for _ in $(seq 300); do
+	grep -q "s3://bench/: first page on screen" "$CLOG" 2>/dev/null && break
+	sleep 0.1
+done
+floor_page() { build/bench_s3 page "$S3URL" bench 1 "$1" | sed -n 's/.*median \([0-9.]*\) ms$/\1/p'; }
+: >"$S3W/first.txt"
+for i in $(seq 1 "$S3FIRST"); do
+	m=$(printf %02d $(((i - 1) % 12 + 1)))
+	p=raw/2026/$m/
+	before=$(floor_page "$p")
+	tm send-keys -t s3c ":cd s3://bench/$p" Enter
+	for _ in $(seq 600); do
+		[ "$(grep -c "s3://bench/$p: .* pages in" "$CLOG" 2>/dev/null)" -ge $(((i - 1) / 12 + 1)) ] && break
 		sleep 0.1
 	done
+	after=$(floor_page "$p")
+	line=$(grep "s3://bench/$p: first page on screen" "$CLOG" | tail -1)
+	ms=$(echo "$line" | sed -n 's/.*on screen in \([0-9.]*\) ms: first byte \([0-9.]*\), last byte \([0-9.]*\), parsed \([0-9.]*\),.*/\1 \2 \3 \4/p')
+	[ -n "$ms" ] && [ -n "$before" ] && [ -n "$after" ] || { echo "  $p: no measure (see $CLOG)"; continue; }
+	read -r shown first last parsed <<<"$ms"
+	echo "$shown $before $after" >>"$S3W/first.txt"
+	printf "  first page of s3://bench/%s on screen in %s ms (first byte %s, last %s, parsed %s); libcurl + expat: %s ms before, %s ms after\n" \
+		"$p" "$shown" "$first" "$last" "$parsed" "$before" "$after"
 done
-sed -n 's/.*buckets: s3:\/\/bench\/raw\/2026\/0\([0-9]\)\/: first page (\([0-9]*\) rows) in \([0-9]*\) ms.*/\1 \2 \3/p' "$CLOG" |
-	while read -r m rows ms; do
-		printf "  first page of s3://bench/raw/2026/0%s/ (%s rows) on screen in %s ms; one page costs the floor %s ms (target: <= +20 ms)\n" \
-			"$m" "$rows" "$ms" "$per_page"
-	done
+awk '{ f = ($2 + $3) / 2; c[NR] = $1; fl[NR] = f; d[NR] = $1 - f; r[NR] = $1 / f }
+function med(a, n,   i, j, t) { for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+END { if (NR) printf "  first page on screen: median %.0f ms against the same request by libcurl + expat, median %.0f ms: %+.0f ms (median of %d pairs; target <= +20 ms), ratio %.2fx\n", med(c, NR), med(fl, NR), med(d, NR), NR, med(r, NR) }' "$S3W/first.txt"
 grep -o 's3://bench/raw/2026/01/: [0-9]* prefixes, [0-9]* objects, [0-9]* pages in [0-9]* ms' "$CLOG" | sed 's/^/  whole listing: /'
 : >"$S3W/keys.txt"
 tm send-keys -t s3c ":du s3://bench/" Enter
