@@ -52,6 +52,7 @@ static void on_round(struct pg_snapshot *snap, const struct mlc_err *err, void *
 		s->snap = snap;
 		s->ok_wall = wall_ms();
 		mlc_err_clear(&s->err);
+		db_expect_due(s); /* in the same turn: a script waits for both */
 	} else {
 		s->err = *err;
 	}
@@ -541,6 +542,7 @@ static void db_close(struct panel *p)
 	for (int i = 0; P && i < P->nsrv; i++) {
 		struct dbsrv *s = &P->srv[i];
 		pgstat_round_cancel(s->round);
+		db_expect_free(s);
 		pgc_conn_free(s->conn);
 		pgstat_snapshot_free(s->snap);
 		uv_timer_stop(s->timer);

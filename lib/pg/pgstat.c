@@ -32,7 +32,11 @@ const char PGSTAT_SQL_DATABASES[] =
     " FROM pg_database d LEFT JOIN pg_stat_database s ON s.datid = d.oid"
     " WHERE NOT d.datistemplate ORDER BY d.datname";
 
-const char PGSTAT_SQL_EXTENSIONS[] = "SELECT extname, extversion FROM pg_extension ORDER BY 1";
+/* The database's name on every row, and on a row of its own (NULL
+ * extension, skipped by the parser) when it has none. */
+const char PGSTAT_SQL_EXTENSIONS[] =
+    "SELECT e.extname, e.extversion, current_database()"
+    " FROM (VALUES (1)) one(x) LEFT JOIN pg_extension e ON true ORDER BY 1";
 
 /* Client backends but this one; for each the lock it waits for and, for a
  * blocker, the modes it holds on what others wait for. Without pg_monitor
