@@ -521,6 +521,7 @@ static void db_open(struct panel *p)
 		if (s->refresh_ms < 500)
 			s->refresh_ms = 2000;
 		s->timeout_ms = t->timeout_ms > 0 ? t->timeout_ms : 5000;
+		s->idle_xact_ms = t->idle_xact_ms > 0 ? t->idle_xact_ms : 60000;
 		uv_timer_t *tm = xcalloc(1, sizeof *tm);
 		uv_timer_init(loop_get(), tm);
 		tm->data = s;

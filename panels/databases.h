@@ -31,6 +31,7 @@ struct dbsrv {
 	unsigned long gen;	  /* bumped when snap or err change */
 	bool polling;		  /* the timer runs */
 	long refresh_ms, timeout_ms;
+	long idle_xact_ms; /* idle in transaction this long is highlighted */
 	/* The expected extensions, read in every database that expects one
 	 * and every database shown (lib/pg/pgexpect, as `check` reads them):
 	 * again after DB_EXPECT_MS or on r. */
