@@ -226,6 +226,8 @@ static void act_reload(struct view *v)
 
 /* ---- query view --------------------------------------------------------- */
 
+enum { QV_HEAD = 8 }; /* the lines before the query */
+
 struct qview {
 	int pid;
 	char **lines;
@@ -293,6 +295,11 @@ static int act_open(struct view *v, int row)
 	add_fmt(q, "app", b->app);
 	add_fmt(q, "client", b->client);
 	add_fmt(q, "state", b->state);
+	char extra[64];
+	snprintf(extra, sizeof extra, "%d", b->workers);
+	add_fmt(q, "workers", b->workers >= 0 ? extra : NULL);
+	snprintf(extra, sizeof extra, "%lld", b->query_id);
+	add_fmt(q, "query_id", b->has_query_id ? extra : NULL);
 	add_line(q, "", 0);
 	const char *s = b->query ? b->query : "";
 	for (;;) {
@@ -329,7 +336,7 @@ static void q_cell(struct view *v, int row, int col, struct cell *out)
 {
 	struct qview *q = v->priv;
 	snprintf(out->text, sizeof out->text, "%s", q->lines[row]);
-	out->role = row < 6 ? ROLE_DIM : ROLE_NORMAL;
+	out->role = row < QV_HEAD ? ROLE_DIM : ROLE_NORMAL;
 }
 
 static void q_title(struct view *v, char *out, size_t n)

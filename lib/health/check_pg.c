@@ -1,6 +1,6 @@
 /* lib/health/check_pg.c — `check` for a [postgres] target: connect, then
  * the expected databases and extensions read and judged by lib/pg/pgexpect
- * (the server's databases from PGSTAT_SQL_DATABASES, the extensions of
+ * (the server's databases from PGQ_DATABASES, the extensions of
  * every database one is expected in, one connection per database, all on
  * the loop): the same code and queries the Databases panel shows. Never
  * draws. */
@@ -88,9 +88,15 @@ static void pg_connected(const struct pgc_result *r, const struct mlc_err *err, 
 		pg_finish(p);
 		return;
 	}
-	const char *v = r->nrows > 0 ? r->value(r, 0, 0) : NULL;
-	check_settle(p->run, p->first, true, ms, "connected, server %s", v ? v : "?");
-	pgc_query(p->pg, PGSTAT_SQL_DATABASES, NULL, 0, 5000, pg_dbs, p);
+	struct pg_server_stat st;
+	struct mlc_err perr;
+	if (pgstat_parse_server(r, &st, &perr) < 0) {
+		check_fail_all(p, ms, perr.msg);
+		pg_finish(p);
+		return;
+	}
+	check_settle(p->run, p->first, true, ms, "connected, server %s", st.version);
+	pgc_query(p->pg, pgstat_sql(PGQ_DATABASES, st.version_num), NULL, 0, 5000, pg_dbs, p);
 }
 
 void check_pg(struct check_run *run, const struct target *t)
@@ -115,6 +121,5 @@ void check_pg(struct check_run *run, const struct target *t)
 	    .statement_timeout_ms = 5000,
 	};
 	p->pg = pgc_conn_new(&o);
-	pgc_query(p->pg, "SELECT current_setting('server_version')", NULL, 0, 8000, pg_connected,
-		  p);
+	pgc_query(p->pg, PGSTAT_SQL_SERVER, NULL, 0, 8000, pg_connected, p);
 }
