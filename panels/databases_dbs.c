@@ -66,7 +66,9 @@ static char **shown_dbs(const struct pg_snapshot *sn)
 
 void db_expect_due(struct dbsrv *s)
 {
-	if (s->xlook || !s->snap || mono_ms() - s->dbs_seen_mono > 3 * s->refresh_ms)
+	/* the last answer stays while the server fails (stale beats empty) */
+	if (s->xlook || !s->snap || s->err.code != MLC_OK ||
+	    mono_ms() - s->dbs_seen_mono > 3 * s->refresh_ms)
 		return;
 	if (s->xfound && !s->xstale && mono_ms() - s->xfound_mono < DB_EXPECT_MS)
 		return;

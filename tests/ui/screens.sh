@@ -31,6 +31,10 @@
 #                            and sits idle (in its transaction when SQL began
 #                            one) until the run is over; the run starts once
 #                            the server has had it idle for 0.2 s
+#   # pgproxy: on            a tests/ui/pgproxy.py in front of the stack's
+#                            PostgreSQL for the run (its port is @PGPROXY_PORT@
+#                            in config-sed): the script stops and starts the
+#                            server by writing @DIR@/stop and @DIR@/start
 #   # after: psql SQL        run SQL once the run is over
 # A script may save intermediate screens as @OUT@.1, @OUT@.2 …: each is
 # compared with NAME.1.expected, NAME.2.expected … as well.
@@ -115,7 +119,13 @@ for script in "$DIR"/${ONLY:-*}.script; do
 		cfg=$WORK/$name.cfg.ini
 	fi
 	mkdir -p "$WORK/$name.dir"
-	cfgsed=$(sed -n 's/^# config-sed: *//p' "$script")
+	pgproxy_pid='' pgproxy_port=''
+	if [ -n "$(sed -n 's/^# pgproxy: *//p' "$script")" ]; then
+		exec {pgproxy_fd}< <(exec python3 tests/ui/pgproxy.py "$PG_PORT" "$STACK" "$WORK/$name.dir" 2>"$WORK/$name.pgproxy.err")
+		pgproxy_pid=$!
+		read -r pgproxy_port <&"$pgproxy_fd"
+	fi
+	cfgsed=$(sed -n 's/^# config-sed: *//p' "$script" | sed "s|@PGPROXY_PORT@|$pgproxy_port|g")
 	if [ -n "$cfgsed" ]; then
 		sed -e "$cfgsed" "$cfg" >"$WORK/$name.ini"
 		chmod 600 "$WORK/$name.ini"
@@ -154,6 +164,11 @@ for script in "$DIR"/${ONLY:-*}.script; do
 		exec {sigv4_fd}<&-
 	fi
 	for s in $stops; do tests/stack/stack start "$STACK" "$s" >/dev/null 2>&1; done
+	if [ -n "$pgproxy_pid" ]; then
+		kill "$pgproxy_pid" 2>/dev/null
+		exec {pgproxy_fd}<&-
+		tests/stack/stack start "$STACK" postgres >/dev/null 2>&1
+	fi
 	sed -n 's/^# after: psql *//p' "$script" | while IFS= read -r sql; do
 		stack_psql "$sql" >/dev/null 2>&1
 	done
