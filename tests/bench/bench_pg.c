@@ -146,11 +146,13 @@ static void floor_bench(const char *conninfo, int version, int rounds, double *w
 }
 
 /* The server's execution time of one round: EXPLAIN ANALYZE of each query
- * ("Execution Time: 1.234 ms" on the last line), median over rounds. */
-static double server_ms(const char *conninfo, int version, int rounds)
+ * ("Execution Time: 1.234 ms" on the last line), median over rounds; each
+ * query's median into per[]. */
+static double server_ms(const char *conninfo, int version, int rounds, double *per)
 {
 	PGconn *pg = floor_connect(conninfo);
 	double *v = xcalloc((size_t)rounds, sizeof *v);
+	double *pq = xcalloc(ARRAY_LEN(round_q) * (size_t)rounds, sizeof *pq);
 	for (int i = 0; i < rounds; i++) {
 		for (size_t q = 0; q < ARRAY_LEN(round_q); q++) {
 			char *sql = xasprintf("EXPLAIN (ANALYZE, TIMING OFF) %s",
@@ -160,14 +162,20 @@ static double server_ms(const char *conninfo, int version, int rounds)
 			for (int row = 0; row < PQntuples(r); row++) {
 				const char *line = PQgetvalue(r, row, 0);
 				const char *et = strstr(line, "Execution Time: ");
-				if (et)
-					v[i] += strtod(et + 16, NULL);
+				if (!et)
+					continue;
+				double ms = strtod(et + 16, NULL);
+				v[i] += ms;
+				pq[q * (size_t)rounds + (size_t)i] = ms;
 			}
 			PQclear(r);
 		}
 	}
+	for (size_t q = 0; q < ARRAY_LEN(round_q); q++)
+		per[q] = median(pq + q * (size_t)rounds, rounds);
 	double m = median(v, rounds);
 	free(v);
+	free(pq);
 	PQfinish(pg);
 	return m;
 }
@@ -185,15 +193,17 @@ int main(int argc, char **argv)
 	int version, nbk, ndbs;
 	console(argv[1], rounds, &cw, &cc, &first, &version, &nbk, &ndbs);
 	floor_bench(argv[1], version, rounds, &fw, &fc);
-	double srv = server_ms(argv[1], version, rounds);
+	double per[ARRAY_LEN(round_q)];
+	double srv = server_ms(argv[1], version, rounds, per);
 	printf("  server %d: %d backends, %d databases; median of %d refreshes\n", version, nbk,
 	       ndbs, rounds);
 	printf("  %-34s wall %7.2f ms   client CPU %6.2f ms\n", "mlconsole poll round", cw, cc);
 	printf("  %-34s wall %7.2f ms   client CPU %6.2f ms   (%.1fx wall, %.1fx CPU)\n",
 	       "floor (blocking libpq, same SQL)", fw, fc, fw > 0 ? cw / fw : 0,
 	       fc > 0 ? cc / fc : 0);
-	printf("  %-34s %7.2f ms per refresh (EXPLAIN ANALYZE, summed)\n", "server execution time",
-	       srv);
+	printf("  %-34s %7.2f ms per refresh (EXPLAIN ANALYZE, summed: server %.2f, databases "
+	       "%.2f, extensions %.2f, activity %.2f, io %.2f)\n",
+	       "server execution time", srv, per[0], per[1], per[2], per[3], per[4]);
 	printf("  %-34s %7.2f ms (goal <= 50 ms)\n", "first full round, connection up", first);
 	loop_shutdown();
 	return 0;
