@@ -52,6 +52,7 @@ static void on_round(struct pg_snapshot *snap, const struct mlc_err *err, void *
 		s->snap = snap;
 		s->ok_wall = wall_ms();
 		mlc_err_clear(&s->err);
+		db_expect_due(s); /* in the same turn: a script waits for both */
 	} else {
 		s->err = *err;
 	}
@@ -520,6 +521,7 @@ static void db_open(struct panel *p)
 		if (s->refresh_ms < 500)
 			s->refresh_ms = 2000;
 		s->timeout_ms = t->timeout_ms > 0 ? t->timeout_ms : 5000;
+		s->idle_xact_ms = t->idle_xact_ms > 0 ? t->idle_xact_ms : 60000;
 		uv_timer_t *tm = xcalloc(1, sizeof *tm);
 		uv_timer_init(loop_get(), tm);
 		tm->data = s;
@@ -541,6 +543,7 @@ static void db_close(struct panel *p)
 	for (int i = 0; P && i < P->nsrv; i++) {
 		struct dbsrv *s = &P->srv[i];
 		pgstat_round_cancel(s->round);
+		db_expect_free(s);
 		pgc_conn_free(s->conn);
 		pgstat_snapshot_free(s->snap);
 		uv_timer_stop(s->timer);

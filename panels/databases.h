@@ -14,6 +14,7 @@
 
 #include "lib/core/config.h"
 #include "lib/core/err.h"
+#include "lib/pg/pgexpect.h"
 #include "lib/pg/pgstat.h"
 #include "tui/panel.h"
 #include "tui/view.h"
@@ -30,6 +31,19 @@ struct dbsrv {
 	unsigned long gen;	  /* bumped when snap or err change */
 	bool polling;		  /* the timer runs */
 	long refresh_ms, timeout_ms;
+	long idle_xact_ms; /* idle in transaction this long is highlighted */
+	/* The expected extensions, read in every database that expects one
+	 * and every database shown (lib/pg/pgexpect, as `check` reads them):
+	 * again after DB_EXPECT_MS or on r. */
+	struct pgexpect_lookup *xlook;
+	struct pgexpect_found *xfound; /* the last answer, or NULL */
+	int64_t xfound_mono;
+	bool xstale;	       /* r asked for a fresh lookup */
+	int64_t dbs_seen_mono; /* the Databases view was last drawn */
+	/* pgexpect's verdict on snap and xfound, made when gen moves */
+	struct pgexpect_row *xrows;
+	int nxrows;
+	unsigned long xrows_gen;
 };
 
 struct dbp {
@@ -50,6 +64,15 @@ void db_poll_now(struct dbsrv *s);
 void db_empty_text(struct dbsrv *s, char *out, size_t n);
 void db_stale_status(struct dbsrv *s, char *out, size_t n);
 void db_stale_detail(struct dbsrv *s, char *out, size_t n);
+/* The verdict on s's expected databases and extensions (rows of
+ * pgexpect_judge, borrowed until the next poll), refreshed when due; the
+ * count. Extension rows are left out until the first lookup answers. */
+int db_expect_rows(struct dbsrv *s, const struct pgexpect_row **out);
+/* After a poll: starts the lookup when it is due and the Databases view
+ * of s is on screen. */
+void db_expect_due(struct dbsrv *s);
+/* Stops the lookup and frees what it found. */
+void db_expect_free(struct dbsrv *s);
 /* Pushes the Activity / Lock tree view of server i. */
 void db_push_activity(struct panel *p, int i);
 void db_push_locks(struct panel *p, int i);

@@ -24,16 +24,19 @@ static bool is_lock_wait(const struct pg_backend *b)
 	return b->nblockers > 0 || (b->wait_type && strcmp(b->wait_type, "Lock") == 0);
 }
 
-static bool is_idle_xact_long(const struct pg_backend *b)
+/* Idle in transaction (aborted or not) for longer than the target's
+ * idle_xact (default a minute): it holds its locks and snapshot. */
+static bool is_idle_xact_long(const struct dbsrv *s, const struct pg_backend *b)
 {
-	return b->state && str_starts(b->state, "idle in transaction") && b->state_age_s >= 60;
+	return b->state && str_starts(b->state, "idle in transaction") && b->state_age_s >= 0 &&
+	       b->state_age_s * 1000 >= (double)s->idle_xact_ms;
 }
 
-static enum role backend_role(const struct pg_backend *b)
+static enum role backend_role(const struct dbsrv *s, const struct pg_backend *b)
 {
 	if (is_lock_wait(b))
 		return ROLE_ERR;
-	if (is_idle_xact_long(b))
+	if (is_idle_xact_long(s, b))
 		return ROLE_WARN;
 	return ROLE_NORMAL;
 }
@@ -141,10 +144,11 @@ static void backend_cell(const struct pg_backend *b, int col, struct cell *out)
 
 static void act_cell(struct view *v, int row, int col, struct cell *out)
 {
-	const struct pg_backend *b = backend_at(db_server(v), row);
+	struct dbsrv *s = db_server(v);
+	const struct pg_backend *b = backend_at(s, row);
 	if (!b)
 		return;
-	out->role = backend_role(b);
+	out->role = backend_role(s, b);
 	backend_cell(b, col, out);
 }
 
@@ -165,7 +169,8 @@ static void blockers_text(const struct pg_backend *b, char *out, size_t n)
 
 static void act_detail(struct view *v, int row, char *out, size_t n, enum role *role)
 {
-	const struct pg_backend *b = backend_at(db_server(v), row);
+	struct dbsrv *s = db_server(v);
+	const struct pg_backend *b = backend_at(s, row);
 	*role = ROLE_DIM;
 	if (!b)
 		return;
@@ -179,12 +184,14 @@ static void act_detail(struct view *v, int row, char *out, size_t n, enum role *
 		snprintf(out, n, "pid %d waits for %s on %s, blocked by %s (L: lock tree)", b->pid,
 			 mode, rel, pids);
 		*role = ROLE_ERR;
-	} else if (is_idle_xact_long(b)) {
-		char age[32];
+	} else if (is_idle_xact_long(s, b)) {
+		char age[32], over[32];
 		fmt_age(age, sizeof age, (long)(b->state_age_s * 1000));
+		fmt_age(over, sizeof over, s->idle_xact_ms);
 		snprintf(out, n,
-			 "pid %d idle in transaction for %s: it holds its locks and snapshot",
-			 b->pid, age);
+			 "pid %d idle in transaction for %s (over %s): it holds its locks and "
+			 "snapshot",
+			 b->pid, age, over);
 		*role = ROLE_WARN;
 	} else {
 		snprintf(out, n, "pid %d: Enter shows the whole query", b->pid);
@@ -218,6 +225,8 @@ static void act_reload(struct view *v)
 }
 
 /* ---- query view --------------------------------------------------------- */
+
+enum { QV_HEAD = 8 }; /* the lines before the query */
 
 struct qview {
 	int pid;
@@ -286,6 +295,11 @@ static int act_open(struct view *v, int row)
 	add_fmt(q, "app", b->app);
 	add_fmt(q, "client", b->client);
 	add_fmt(q, "state", b->state);
+	char extra[64];
+	snprintf(extra, sizeof extra, "%d", b->workers);
+	add_fmt(q, "workers", b->workers >= 0 ? extra : NULL);
+	snprintf(extra, sizeof extra, "%lld", b->query_id);
+	add_fmt(q, "query_id", b->has_query_id ? extra : NULL);
 	add_line(q, "", 0);
 	const char *s = b->query ? b->query : "";
 	for (;;) {
@@ -322,7 +336,7 @@ static void q_cell(struct view *v, int row, int col, struct cell *out)
 {
 	struct qview *q = v->priv;
 	snprintf(out->text, sizeof out->text, "%s", q->lines[row]);
-	out->role = row < 6 ? ROLE_DIM : ROLE_NORMAL;
+	out->role = row < QV_HEAD ? ROLE_DIM : ROLE_NORMAL;
 }
 
 static void q_title(struct view *v, char *out, size_t n)

@@ -1,6 +1,7 @@
 /* panels/databases_dbs.c — the Databases view: one server's databases,
  * with the expected databases and extensions that are absent as rows of
- * their own (Enter: its Tables view, databases_tables.c). */
+ * their own, judged by lib/pg/pgexpect exactly as `check` judges them
+ * (Enter: its Tables view, databases_tables.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,52 +27,93 @@ static const struct column dbs_cols[D_N] = {
     [D_NOTE] = {"NOTE", 4, 0, ALIGN_LEFT, 0, false},
 };
 
-/* A row: a database of the snapshot, or an expected one that is missing. */
-enum dbrow_kind { DR_DB, DR_MISSING_DB, DR_MISSING_EXT };
+/* A row: a database of the snapshot, or an expectation that is not met
+ * (missing, or unknown: its database could not be read). */
+enum dbrow_kind { DR_DB, DR_EXPECT };
 struct dbrow {
 	enum dbrow_kind kind;
 	const struct pg_db_stat *db;
-	const char *name; /* the missing database or extension */
+	const struct pgexpect_row *x;
+	const char *name; /* the database, or the expectation as written */
 };
 
-static bool has_db(const struct pg_snapshot *sn, const char *name)
+/* ---- expectations (lib/pg/pgexpect, the reading `check` makes) ---------- */
+
+enum { DB_EXPECT_MS = 30000 };
+
+static void on_expect(struct pgexpect_found *f, void *arg)
 {
+	struct dbsrv *s = arg;
+	s->xlook = NULL;
+	pgexpect_found_free(s->xfound);
+	s->xfound = f;
+	s->xfound_mono = mono_ms();
+	s->gen++;
+	app_dirty();
+}
+
+/* Every database the poll saw that takes connections: their extensions
+ * go in the NOTE column. */
+static char **shown_dbs(const struct pg_snapshot *sn)
+{
+	char **v = xcalloc((size_t)sn->ndbs + 1, sizeof *v);
+	int k = 0;
 	for (int i = 0; i < sn->ndbs; i++)
-		if (strcmp(sn->dbs[i].name, name) == 0)
-			return true;
-	return false;
+		if (sn->dbs[i].allow_conn)
+			v[k++] = xstrdup(sn->dbs[i].name);
+	return v;
 }
 
-static bool has_ext(const struct pg_snapshot *sn, const char *name)
+void db_expect_due(struct dbsrv *s)
 {
-	for (int i = 0; i < sn->nexts; i++)
-		if (strcmp(sn->exts[i].name, name) == 0)
-			return true;
-	return false;
+	/* the last answer stays while the server fails (stale beats empty) */
+	if (s->xlook || !s->snap || s->err.code != MLC_OK ||
+	    mono_ms() - s->dbs_seen_mono > 3 * s->refresh_ms)
+		return;
+	if (s->xfound && !s->xstale && mono_ms() - s->xfound_mono < DB_EXPECT_MS)
+		return;
+	s->xstale = false;
+	char **also = shown_dbs(s->snap);
+	struct pgexpect_opts o = {
+	    .conninfo = s->t->conninfo ? s->t->conninfo : "",
+	    .password = s->t->password,
+	    .databases = s->t->databases,
+	    .extensions = s->t->extensions,
+	    .also = also,
+	    .timeout_ms = s->timeout_ms,
+	};
+	s->xlook = pgexpect_lookup_start(&o, on_expect, s);
+	strv_free(also);
 }
 
-/* Whether an expected extension ("vector", or "vector_db:vector") is
- * known to be missing from what this poll sees: the polling connection's
- * database only. A bare name may live in any listed database (as `check`
- * reads it), so it is claimed missing only when no other database is
- * listed; DB:EXT only when DB is the polled one. */
-static bool ext_missing_here(const struct dbsrv *s, const struct pg_snapshot *sn, const char *want)
+int db_expect_rows(struct dbsrv *s, const struct pgexpect_row **out)
 {
-	const char *colon = strchr(want, ':');
-	if (colon) {
-		size_t dl = (size_t)(colon - want);
-		if (strlen(sn->srv.dbname) != dl || strncmp(sn->srv.dbname, want, dl) != 0)
-			return false;
-		return !has_ext(sn, colon + 1);
+	db_expect_due(s);
+	if (s->xrows_gen != s->gen || !s->xrows) {
+		pgexpect_rows_free(s->xrows, s->nxrows);
+		const struct pg_snapshot *sn = s->snap;
+		s->nxrows = pgexpect_judge(s->t->databases, s->t->extensions, sn ? sn->dbs : NULL,
+					   sn ? sn->ndbs : 0, sn ? NULL : "not polled yet",
+					   s->xfound, &s->xrows);
+		s->xrows_gen = s->gen;
 	}
-	size_t nd = strv_len(s->t->databases);
-	if (nd > 1 || (nd == 1 && strcmp(s->t->databases[0], sn->srv.dbname) != 0))
-		return false;
-	return !has_ext(sn, want);
+	*out = s->xrows;
+	return s->nxrows;
+}
+
+void db_expect_free(struct dbsrv *s)
+{
+	pgexpect_lookup_cancel(s->xlook);
+	s->xlook = NULL;
+	pgexpect_found_free(s->xfound);
+	s->xfound = NULL;
+	pgexpect_rows_free(s->xrows, s->nxrows);
+	s->xrows = NULL;
+	s->nxrows = 0;
 }
 
 /* Row i of the view, or the count of rows when i < 0. */
-static int dbrow_at(const struct dbsrv *s, int i, struct dbrow *out)
+static int dbrow_at(struct dbsrv *s, int i, struct dbrow *out)
 {
 	const struct pg_snapshot *sn = s ? s->snap : NULL;
 	if (!sn)
@@ -79,19 +121,19 @@ static int dbrow_at(const struct dbsrv *s, int i, struct dbrow *out)
 	int n = 0;
 	for (int k = 0; k < sn->ndbs; k++, n++)
 		if (n == i) {
-			*out = (struct dbrow){DR_DB, &sn->dbs[k], sn->dbs[k].name};
+			*out = (struct dbrow){DR_DB, &sn->dbs[k], NULL, sn->dbs[k].name};
 			return n;
 		}
-	for (size_t k = 0; k < strv_len(s->t->databases); k++)
-		if (!has_db(sn, s->t->databases[k]) && n++ == i) {
-			*out = (struct dbrow){DR_MISSING_DB, NULL, s->t->databases[k]};
+	const struct pgexpect_row *x;
+	int nx = db_expect_rows(s, &x);
+	for (int k = 0; k < nx; k++) {
+		if (x[k].state == PGX_OK || (x[k].is_ext && !s->xfound))
+			continue;
+		if (n++ == i) {
+			*out = (struct dbrow){DR_EXPECT, NULL, &x[k], x[k].spec};
 			return i;
 		}
-	for (size_t k = 0; k < strv_len(s->t->extensions); k++)
-		if (ext_missing_here(s, sn, s->t->extensions[k]) && n++ == i) {
-			*out = (struct dbrow){DR_MISSING_EXT, NULL, s->t->extensions[k]};
-			return i;
-		}
+	}
 	return n;
 }
 
@@ -105,6 +147,8 @@ static int dbs_nrows(struct view *v)
 {
 	struct dbsrv *s = db_server(v);
 	db_touch(s);
+	if (s)
+		s->dbs_seen_mono = mono_ms();
 	return dbrow_at(s, -1, NULL);
 }
 
@@ -114,26 +158,38 @@ static unsigned long dbs_generation(struct view *v)
 	return s ? s->gen : 0;
 }
 
-/* The polled database's extensions ("pgcrypto 1.3, vector 0.7.0"). */
-static void ext_list(const struct pg_snapshot *sn, char *out, size_t n)
+/* A database's extensions ("pgcrypto 1.3, vector 0.7.0"): from the
+ * lookup, else from the poll for the polled database, else nothing. */
+static void ext_list(const struct dbsrv *s, const char *db, char *out, size_t n)
 {
+	const struct pgexpect_db *x = pgexpect_db_of(s->xfound, db);
+	const struct pg_ext *e = NULL;
+	int ne = 0;
+	if (x && !x->err) {
+		e = x->exts;
+		ne = x->nexts;
+	} else if (strcmp(db, s->snap->srv.dbname) == 0) {
+		e = s->snap->exts;
+		ne = s->snap->nexts;
+	}
 	struct buf b;
 	buf_init(&b);
-	for (int i = 0; i < sn->nexts; i++)
-		buf_printf(&b, "%s%s %s", i ? ", " : "", sn->exts[i].name,
-			   sn->exts[i].version ? sn->exts[i].version : "");
+	for (int i = 0; i < ne; i++)
+		buf_printf(&b, "%s%s %s", i ? ", " : "", e[i].name,
+			   e[i].version ? e[i].version : "");
 	san_into(out, n, b.data ? b.data : "", b.len);
 	buf_free(&b);
 }
 
 static void missing_cell(struct dbsrv *s, const struct dbrow *r, int col, struct cell *out)
 {
-	out->role = ROLE_ERR;
+	bool unknown = r->x->state == PGX_UNKNOWN;
+	out->role = unknown ? ROLE_WARN : ROLE_ERR;
 	if (col == D_NAME) {
 		char safe[200];
 		san_into(safe, sizeof safe, r->name, strlen(r->name));
-		snprintf(out->text, sizeof out->text, "%s%s missing",
-			 r->kind == DR_MISSING_EXT ? "extension " : "", safe);
+		snprintf(out->text, sizeof out->text, "%s%s %s", r->x->is_ext ? "extension " : "",
+			 safe, unknown ? "unknown" : "missing");
 	} else if (col == D_NOTE) {
 		char safe[200];
 		san_into(safe, sizeof safe, s->t->name, strlen(s->t->name));
@@ -189,8 +245,8 @@ static void dbs_cell(struct view *v, int row, int col, struct cell *out)
 	case D_NOTE:
 		if (!d->allow_conn)
 			snprintf(out->text, sizeof out->text, "connections not allowed");
-		else if (strcmp(d->name, s->snap->srv.dbname) == 0)
-			ext_list(s->snap, out->text, sizeof out->text);
+		else
+			ext_list(s, d->name, out->text, sizeof out->text);
 		out->role = ROLE_DIM;
 		break;
 	}
@@ -200,6 +256,25 @@ static void dbs_title(struct view *v, char *out, size_t n)
 {
 	struct dbsrv *s = db_server(v);
 	san_into(out, n, s ? s->t->name : "", s ? strlen(s->t->name) : 0);
+}
+
+/* "PostgreSQL 15.4, up 3d2h, 12/100 connections, primary, WAL 1.2 MB/s,
+ * checkpoints 1 timed 0 requested" (the last two from the second poll). */
+static void server_line(const struct pg_snapshot *sn, char *out, size_t n)
+{
+	const struct pg_server_stat *st = &sn->srv;
+	char up[32], ver[64], wal[32] = "";
+	fmt_age(up, sizeof up, (long)(st->uptime_s * 1000));
+	san_into(ver, sizeof ver, st->version, strlen(st->version));
+	int k = snprintf(out, n, "PostgreSQL %s, up %s, %ld/%ld connections, %s", ver, up,
+			 st->connections, st->max_connections, st->standby ? "standby" : "primary");
+	if (sn->wal_bps >= 0 && k >= 0 && (size_t)k < n) {
+		fmt_bytes(wal, sizeof wal, (uint64_t)sn->wal_bps);
+		k += snprintf(out + k, n - (size_t)k, ", WAL %s/s", wal);
+	}
+	if (sn->ckpt_timed_delta >= 0 && sn->ckpt_req_delta >= 0 && k >= 0 && (size_t)k < n)
+		snprintf(out + k, n - (size_t)k, ", checkpoints %lld timed %lld requested",
+			 sn->ckpt_timed_delta, sn->ckpt_req_delta);
 }
 
 static void dbs_detail(struct view *v, int row, char *out, size_t n, enum role *role)
@@ -215,21 +290,15 @@ static void dbs_detail(struct view *v, int row, char *out, size_t n, enum role *
 	if (!s || !s->snap)
 		return;
 	if (row >= 0 && dbrow_at(s, row, &r) == row && r.kind != DR_DB) {
-		char name[200], srv[200];
-		san_into(name, sizeof name, r.name, strlen(r.name));
+		char text[300], srv[200];
+		san_into(text, sizeof text, r.x->text, strlen(r.x->text));
 		san_into(srv, sizeof srv, s->t->name, strlen(s->t->name));
-		snprintf(out, n, "%s %s: missing (expected by [postgres %s], %s)",
-			 r.kind == DR_MISSING_DB ? "database" : "extension", name, srv,
-			 r.kind == DR_MISSING_DB ? "databases =" : "extensions =");
-		*role = ROLE_ERR;
+		snprintf(out, n, "%s (expected by [postgres %s], %s)", text, srv,
+			 r.x->is_ext ? "extensions =" : "databases =");
+		*role = r.x->state == PGX_UNKNOWN ? ROLE_WARN : ROLE_ERR;
 		return;
 	}
-	const struct pg_server_stat *st = &s->snap->srv;
-	char up[32], ver[64];
-	fmt_age(up, sizeof up, (long)(st->uptime_s * 1000));
-	san_into(ver, sizeof ver, st->version, strlen(st->version));
-	snprintf(out, n, "PostgreSQL %s, up %s, %ld/%ld connections, %s", ver, up, st->connections,
-		 st->max_connections, st->standby ? "standby" : "primary");
+	server_line(s->snap, out, n);
 }
 
 static void dbs_empty(struct view *v, char *out, size_t n)
@@ -251,14 +320,17 @@ static void dbs_copy(struct view *v, int row, char *out, size_t n)
 
 static void dbs_reload(struct view *v)
 {
-	db_poll_now(db_server(v));
+	struct dbsrv *s = db_server(v);
+	if (s)
+		s->xstale = true;
+	db_poll_now(s);
 }
 
 static int dbs_open(struct view *v, int row)
 {
 	struct dbrow r;
 	if (dbrow_at(db_server(v), row, &r) != row || r.kind != DR_DB) {
-		app_message(ROLE_ERR, "this database is missing: no tables to show");
+		app_message(ROLE_ERR, "not a database of the server: nothing to open");
 		return P_REDRAW;
 	}
 	db_push_tables(v->panel, (int)(intptr_t)v->priv, r.name);

@@ -3,7 +3,9 @@
  * read-write connection of its own, never the polling one; the answer or
  * the server's error shown and recorded in the audit log) and :sql (a
  * read-only session with a statement timeout; the first 1,000 rows as a
- * table). */
+ * table). A read-only transaction still lets pg_terminate_backend and
+ * friends run, so :sql is a mutation too: refused under --readonly,
+ * confirmed by a dialog naming server, database and statement, audited. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,6 +116,7 @@ void db_signal_ask(struct dbsrv *s, const struct pg_backend *b, bool terminate)
 enum { SQL_MAX_ROWS = 1000 };
 
 struct sqlres {
+	const struct target *t;
 	char *db, *sql;
 	struct pgc_conn *conn;
 	struct pgc_query *q;
@@ -125,11 +128,26 @@ struct sqlres {
 	unsigned long gen;
 };
 
+/* "sql on mlflowdb: SELECT …" → "3 rows" / the server's error. */
+static void sql_audit(const struct sqlres *R, const struct pgc_result *r, const struct mlc_err *err)
+{
+	char q[512], res[300];
+	pgstat_oneline(q, sizeof q, R->sql);
+	char *req = xasprintf("sql on %s: %s", R->db ? R->db : "(conninfo's database)", q);
+	if (err)
+		san_into(res, sizeof res, err->msg, strlen(err->msg));
+	else
+		snprintf(res, sizeof res, "%d rows", r->nrows);
+	log_audit(R->t->name, req, res);
+	free(req);
+}
+
 static void sql_answer(const struct pgc_result *r, const struct mlc_err *err, void *arg)
 {
 	struct sqlres *R = arg;
 	R->q = NULL;
 	R->done = true;
+	sql_audit(R, r, err);
 	if (err) {
 		R->err = *err;
 	} else {
@@ -150,23 +168,12 @@ static void sql_answer(const struct pgc_result *r, const struct mlc_err *err, vo
 	app_dirty_now();
 }
 
-int db_run_sql(struct panel *p, int i, const char *db, const char *sql)
+/* Runs the confirmed statement: a session of its own on db. */
+static void sql_start(struct panel *p, int i, const char *db, const char *sql)
 {
-	struct dbp *P = dbp_of(p);
-	if (i < 0 || i >= P->nsrv)
-		return -1;
-	if (!sql || !*sql) {
-		app_message(ROLE_ERR, "usage: sql SELECT ...");
-		return -1;
-	}
-	if (!pgstat_sql_is_read(sql)) {
-		app_message(ROLE_ERR,
-			    ":sql runs one reading statement (SELECT, WITH, VALUES, TABLE, "
-			    "SHOW, EXPLAIN) in a read-only transaction");
-		return -1;
-	}
-	struct dbsrv *s = &P->srv[i];
+	struct dbsrv *s = &dbp_of(p)->srv[i];
 	struct sqlres *R = xcalloc(1, sizeof *R);
+	R->t = s->t;
 	R->db = db ? xstrdup(db) : NULL;
 	R->sql = xstrdup(sql);
 	char *ci = db ? pgstat_conninfo_for_db(s->t->conninfo, db)
@@ -185,8 +192,69 @@ int db_run_sql(struct panel *p, int i, const char *db, const char *sql)
 		free(R->db);
 		free(R->sql);
 		free(R);
+	}
+}
+
+struct sqlask {
+	struct panel *p;
+	int i;
+	char *db, *sql;
+};
+
+static void sql_confirmed(void *arg, bool yes)
+{
+	struct sqlask *a = arg;
+	if (yes)
+		sql_start(a->p, a->i, a->db, a->sql);
+	else
+		app_message(ROLE_DIM, ":sql not run");
+	free(a->db);
+	free(a->sql);
+	free(a);
+}
+
+int db_run_sql(struct panel *p, int i, const char *db, const char *sql)
+{
+	struct dbp *P = dbp_of(p);
+	if (i < 0 || i >= P->nsrv)
+		return -1;
+	if (app_readonly()) {
+		/* a read-only transaction still runs pg_terminate_backend */
+		app_message(ROLE_ERR,
+			    "read-only mode: sql is disabled (--readonly or readonly = true)");
 		return -1;
 	}
+	if (!sql || !*sql) {
+		app_message(ROLE_ERR, "usage: sql SELECT ...");
+		return -1;
+	}
+	if (!pgstat_sql_is_read(sql)) {
+		app_message(ROLE_ERR,
+			    ":sql runs one reading statement (SELECT, WITH, VALUES, TABLE, "
+			    "SHOW, EXPLAIN) in a read-only transaction");
+		return -1;
+	}
+	char name[128], dbn[128] = "(the conninfo's)", q[256];
+	san_into(name, sizeof name, P->srv[i].t->name, strlen(P->srv[i].t->name));
+	if (db)
+		san_into(dbn, sizeof dbn, db, strlen(db));
+	pgstat_oneline(q, sizeof q, sql);
+	char srv[160], dbl[160], ql[300];
+	snprintf(srv, sizeof srv, "server    %s", name);
+	snprintf(dbl, sizeof dbl, "database  %s", dbn);
+	snprintf(ql, sizeof ql, "sql       %.255s", q);
+	struct sqlask *a = xcalloc(1, sizeof *a);
+	*a = (struct sqlask){p, i, db ? xstrdup(db) : NULL, xstrdup(sql)};
+	struct dialog d = {
+	    .title = "Run this statement?",
+	    .lines = {srv, dbl, ql, "",
+		      "It runs in a read-only transaction with a 10 s statement timeout;",
+		      "functions such as pg_terminate_backend still act.", NULL},
+	    .action = "run it",
+	    .done = sql_confirmed,
+	    .arg = a,
+	};
+	app_confirm(&d);
 	return 0;
 }
 

@@ -48,6 +48,7 @@ struct target {
 	char *conninfo;
 	char **databases;  /* expected databases (check) */
 	char **extensions; /* expected extensions (check) */
+	long idle_xact_ms; /* idle in transaction this long is highlighted; 0 → 60 s */
 	/* node */
 	char *host;
 	int port;

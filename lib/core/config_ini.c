@@ -68,6 +68,7 @@ static const struct key_def target_keys[] = {
     {"conninfo", F_STR, F(conninfo)},
     {"databases", F_LIST, F(databases)},
     {"extensions", F_LIST, F(extensions)},
+    {"idle_xact", F_DURATION, F(idle_xact_ms)},
     {"host", F_STR, F(host)},
     {"port", F_INT, F(port)},
     {"user", F_STR, F(user)},

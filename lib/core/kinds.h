@@ -21,7 +21,7 @@ struct config;
 	  .keys = "url endpoint ca_file insecure access_key secret_key session_token region "      \
 		  "virtual_host buckets multipart_threshold part_size concurrency")                \
 	X(POSTGRES, .section = "postgres", .env = kind_env_postgres,                               \
-	  .keys = "password conninfo databases extensions")                                        \
+	  .keys = "password conninfo databases extensions idle_xact")                              \
 	X(RAY, .section = "ray", .env = kind_env_ray,                                              \
 	  .keys = "url dashboard prometheus ca_file insecure")                                     \
 	X(PREFECT, .section = "prefect", .env = kind_env_prefect,                                  \

@@ -1,8 +1,9 @@
 /* lib/pg/pgstat.c — the polling SQL and its pure parsers (server,
  * databases, extensions, activity), rates between snapshots, application
- * labels and the lock tree. No I/O: everything here is unit-tested on
+ * labels and the lock tree (the SQL is in pgstat_sql.c). No I/O: everything here is unit-tested on
  * captured rows. */
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -11,55 +12,6 @@
 #include "lib/core/util.h"
 #include "lib/pg/pgstat.h"
 #include "lib/pg/pgstat_int.h"
-
-/* Works from PostgreSQL 12 on, with the privileges of a plain role. */
-const char PGSTAT_SQL_SERVER[] =
-    "SELECT current_setting('server_version'), current_setting('server_version_num'),"
-    " current_database(),"
-    " extract(epoch FROM now() - pg_postmaster_start_time())::float8,"
-    " (SELECT sum(numbackends) FROM pg_stat_database),"
-    " current_setting('max_connections'), pg_is_in_recovery(),"
-    " CASE WHEN pg_is_in_recovery() THEN"
-    " extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8 END,"
-    " (SELECT max(age(datfrozenxid)) FROM pg_database),"
-    " extract(epoch FROM now())::float8";
-
-const char PGSTAT_SQL_DATABASES[] =
-    "SELECT d.datname, pg_get_userbyid(d.datdba),"
-    " CASE WHEN has_database_privilege(d.oid, 'CONNECT') THEN pg_database_size(d.oid) END,"
-    " s.numbackends, s.xact_commit, s.xact_rollback, s.blks_read, s.blks_hit,"
-    " s.temp_bytes, s.deadlocks, age(d.datfrozenxid), d.datallowconn"
-    " FROM pg_database d LEFT JOIN pg_stat_database s ON s.datid = d.oid"
-    " WHERE NOT d.datistemplate ORDER BY d.datname";
-
-const char PGSTAT_SQL_EXTENSIONS[] = "SELECT extname, extversion FROM pg_extension ORDER BY 1";
-
-/* Client backends but this one; for each the lock it waits for and, for a
- * blocker, the modes it holds on what others wait for. Without pg_monitor
- * another role's backend has no backend_type (nor state, times, query):
- * it is kept when it has a role and a database (a client, not a
- * launcher), shown as <insufficient privilege>. */
-const char PGSTAT_SQL_ACTIVITY[] =
-    "WITH a AS (SELECT *, pg_blocking_pids(pid) AS bp FROM pg_stat_activity"
-    " WHERE (backend_type = 'client backend' OR (backend_type IS NULL AND usename IS NOT NULL"
-    " AND datname IS NOT NULL))"
-    " AND pid <> pg_backend_pid()),"
-    " w AS (SELECT DISTINCT ON (pid) pid, mode, locktype, relation, transactionid"
-    " FROM pg_locks WHERE NOT granted ORDER BY pid, locktype),"
-    " b AS (SELECT DISTINCT unnest(bp) AS pid FROM a)"
-    " SELECT a.pid, a.datname, a.usename, a.application_name,"
-    " COALESCE(host(a.client_addr), CASE WHEN a.client_port = -1 THEN 'local' END),"
-    " a.state, a.wait_event_type, a.wait_event,"
-    " extract(epoch FROM now() - a.query_start)::float8,"
-    " extract(epoch FROM now() - a.xact_start)::float8,"
-    " extract(epoch FROM now() - a.state_change)::float8,"
-    " array_to_string(a.bp, ' '), w.mode, w.locktype, w.relation::regclass::text,"
-    " CASE WHEN a.pid IN (SELECT pid FROM b) THEN (SELECT string_agg(DISTINCT g.mode, ',')"
-    " FROM pg_locks g WHERE g.pid = a.pid AND g.granted AND"
-    " (g.relation IN (SELECT relation FROM w) OR"
-    " g.transactionid IN (SELECT transactionid FROM w))) END,"
-    " a.query"
-    " FROM a LEFT JOIN w ON w.pid = a.pid ORDER BY a.pid";
 
 static const char *val(const struct pgc_result *r, int row, int col)
 {
@@ -89,6 +41,20 @@ static double num_d(const char *s)
 	return *end || !(v >= 0 && v < 1e15) ? -1 : v;
 }
 
+/* A signed 64-bit cell (query_id hashes are negative half the time). */
+static bool signed_ll(const char *s, long long *out)
+{
+	if (!s || !*s)
+		return false;
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (*end || errno)
+		return false;
+	*out = v;
+	return true;
+}
+
 static bool is_true(const char *s)
 {
 	return s && (strcmp(s, "t") == 0 || strcmp(s, "true") == 0);
@@ -109,6 +75,7 @@ int pgstat_parse_server(const struct pgc_result *r, struct pg_server_stat *out, 
 	if (r->nrows < 1)
 		return mlc_err_set(err, MLC_ERR_PROTO, 0, "server: no row");
 	memset(out, 0, sizeof *out);
+	out->ckpt_timed = out->ckpt_req = out->wal_bytes = -1; /* PGQ_IO's */
 	strlcpy_m(out->version, val(r, 0, 0) ? val(r, 0, 0) : "", sizeof out->version);
 	out->version_num = (int)pgstat_cell_ll(val(r, 0, 1));
 	strlcpy_m(out->dbname, val(r, 0, 2) ? val(r, 0, 2) : "", sizeof out->dbname);
@@ -119,6 +86,18 @@ int pgstat_parse_server(const struct pgc_result *r, struct pg_server_stat *out, 
 	out->replay_lag_s = num_d(val(r, 0, 7));
 	out->frozen_age = pgstat_cell_ll(val(r, 0, 8));
 	out->now_s = num_d(val(r, 0, 9));
+	return 0;
+}
+
+int pgstat_parse_io(const struct pgc_result *r, struct pg_server_stat *out, struct mlc_err *err)
+{
+	if (want_cols(r, 3, "io", err))
+		return -1;
+	if (r->nrows < 1)
+		return mlc_err_set(err, MLC_ERR_PROTO, 0, "io: no row");
+	out->ckpt_timed = pgstat_cell_ll(val(r, 0, 0));
+	out->ckpt_req = pgstat_cell_ll(val(r, 0, 1));
+	out->wal_bytes = pgstat_cell_ll(val(r, 0, 2));
 	return 0;
 }
 
@@ -143,6 +122,8 @@ int pgstat_parse_databases(const struct pgc_result *r, struct pg_db_stat **out, 
 			*c[j] = pgstat_cell_ll(val(r, i, 4 + j));
 		x->xid_age = pgstat_cell_ll(val(r, i, 10));
 		x->allow_conn = is_true(val(r, i, 11));
+		x->sessions = pgstat_cell_ll(val(r, i, 12));
+		x->sessions_lost = pgstat_cell_ll(val(r, i, 13));
 		x->tps = x->rollbacks_ps = -1;
 	}
 	pgstat_dbs_free(*out, *n);
@@ -222,6 +203,9 @@ int pgstat_parse_activity(const struct pgc_result *r, struct pg_backend **out, i
 		x->wait_rel = pgstat_cell_dup(val(r, i, 14));
 		x->held_mode = pgstat_cell_dup(val(r, i, 15));
 		x->query = pgstat_cell_dup(val(r, i, 16));
+		long long w = pgstat_cell_ll(val(r, i, 17));
+		x->workers = w >= 0 && w < 1000000 ? (int)w : -1;
+		x->has_query_id = signed_ll(val(r, i, 18), &x->query_id);
 	}
 	pgstat_backends_free(*out, *n);
 	*out = b;
@@ -278,6 +262,24 @@ static double rate(long long now, long long before, double dt)
 	return (double)(now - before) / dt;
 }
 
+static long long delta(long long now, long long before)
+{
+	return now < 0 || before < 0 || now < before ? -1 : now - before;
+}
+
+/* WAL bytes/s and checkpoints since prev: unknown without prev, across a
+ * restart or reset (a counter that went back), or on a standby. */
+static void io_rates(struct pg_snapshot *cur, const struct pg_snapshot *prev, double dt)
+{
+	cur->wal_bps = -1;
+	cur->ckpt_timed_delta = cur->ckpt_req_delta = -1;
+	if (!prev)
+		return;
+	cur->wal_bps = rate(cur->srv.wal_bytes, prev->srv.wal_bytes, dt);
+	cur->ckpt_timed_delta = delta(cur->srv.ckpt_timed, prev->srv.ckpt_timed);
+	cur->ckpt_req_delta = delta(cur->srv.ckpt_req, prev->srv.ckpt_req);
+}
+
 void pgstat_rates(struct pg_snapshot *cur, const struct pg_snapshot *prev)
 {
 	double dt = prev ? cur->srv.now_s - prev->srv.now_s : 0;
@@ -309,6 +311,7 @@ void pgstat_rates(struct pg_snapshot *cur, const struct pg_snapshot *prev)
 	cur->tps = rates_ok ? tps : -1;
 	cur->rollbacks_ps = rates_ok ? rb : -1;
 	cur->hit_ratio = hit + read > 0 ? hit / (hit + read) : -1;
+	io_rates(cur, prev, dt);
 }
 
 static bool has_word(const char *s, const char *w)

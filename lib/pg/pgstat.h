@@ -29,6 +29,9 @@ struct pg_server_stat {
 	double replay_lag_s;  /* standby only; -1 unknown */
 	long long frozen_age; /* oldest datfrozenxid age, templates included */
 	double now_s;	      /* server clock (epoch s) when polled */
+	/* PGQ_IO: checkpoints so far, WAL written (bytes; before 14 the WAL
+	 * position, a standby's unknown) */
+	long long ckpt_timed, ckpt_req, wal_bytes;
 };
 
 struct pg_db_stat {
@@ -38,6 +41,8 @@ struct pg_db_stat {
 	long long commits, rollbacks, blks_read, blks_hit, temp_bytes, deadlocks;
 	long long xid_age;
 	bool allow_conn;
+	/* 14 on: sessions opened, and those abandoned, fatal or killed; -1 before */
+	long long sessions, sessions_lost;
 	/* Derived between two snapshots (pgstat_rates); -1 until then. */
 	double tps, rollbacks_ps;
 };
@@ -55,6 +60,9 @@ struct pg_backend {
 	char *wait_mode, *wait_locktype, *wait_rel; /* the lock it waits for */
 	char *held_mode;			    /* locks it holds that someone waits for */
 	char *query;
+	int workers;	   /* its parallel workers (13 on); -1 unknown */
+	bool has_query_id; /* 14 on, with compute_query_id */
+	long long query_id;
 };
 
 /* One poll of a server (pgstat_poll). */
@@ -68,14 +76,30 @@ struct pg_snapshot {
 	int nbk;
 	/* Derived from the databases (pgstat_rates): server totals. */
 	double tps, rollbacks_ps, hit_ratio; /* -1 unknown */
+	/* Derived from the server's PGQ_IO counters: WAL bytes/s, and the
+	 * checkpoints since the previous poll; -1 unknown */
+	double wal_bps;
+	long long ckpt_timed_delta, ckpt_req_delta;
 };
 
-/* The SQL of each poll: one statement each, no parameters. */
+/* ---- pgstat_sql.c ------------------------------------------------------ */
+
+/* The SQL of each poll, one statement each, no parameters, in the form the
+ * server's version takes (server_version_num: 120000 … 170000; 0 when not
+ * known yet gives the oldest form). Every form yields the same columns: a
+ * version without one selects NULL there. */
+enum pgstat_query {
+	PGQ_SERVER,	    /* version-independent: it tells the version */
+	PGQ_DATABASES,	    /* 14: session counters */
+	PGQ_EXTENSIONS,	    /* of the connection's database */
+	PGQ_ACTIVITY,	    /* 13: parallel workers by leader_pid; 14: query_id */
+	PGQ_IO,		    /* checkpoints (17: pg_stat_checkpointer), WAL (14: pg_stat_wal) */
+	PGQ_TABLES,	    /* per database: the tables, biggest first */
+	PGQ_VECTOR_INDEXES, /* per database: pgvector's indexes */
+};
+const char *pgstat_sql(enum pgstat_query q, int version_num);
 extern const char PGSTAT_SQL_SERVER[];
-extern const char PGSTAT_SQL_DATABASES[];
 extern const char PGSTAT_SQL_EXTENSIONS[];
-extern const char PGSTAT_SQL_ACTIVITY[];
-/* Per database (on a connection to it): the tables, biggest first. */
 extern const char PGSTAT_SQL_TABLES[];
 
 /* Parsers: 0, or -MLC_ERR_PROTO with err when the result does not have
@@ -89,6 +113,8 @@ int pgstat_parse_extensions(const struct pgc_result *r, struct pg_ext **out, int
 			    struct mlc_err *err);
 int pgstat_parse_activity(const struct pgc_result *r, struct pg_backend **out, int *n,
 			  struct mlc_err *err);
+/* PGQ_IO's row into out's ckpt_timed, ckpt_req and wal_bytes. */
+int pgstat_parse_io(const struct pgc_result *r, struct pg_server_stat *out, struct mlc_err *err);
 
 void pgstat_dbs_free(struct pg_db_stat *d, int n);
 void pgstat_exts_free(struct pg_ext *e, int n);
@@ -136,9 +162,9 @@ int pgstat_parse_tables(const struct pgc_result *r, struct pg_table_stat **out, 
 			struct mlc_err *err);
 void pgstat_tables_free(struct pg_table_stat *t, int n);
 
-/* pgvector's indexes (ivfflat, hnsw) of one database, biggest first: on
- * the same per-database connection, after the tables. Without pgvector
- * the result is empty. */
+/* pgvector's indexes (ivfflat, hnsw) of one database, biggest first
+ * (PGQ_VECTOR_INDEXES): on the same per-database connection, after the
+ * tables. Without pgvector the result is empty. */
 extern const char PGSTAT_SQL_VECTOR_INDEXES[];
 struct pg_vindex {
 	char *schema, *name, *table, *method; /* method: "ivfflat", "hnsw" */
@@ -170,8 +196,9 @@ char *pgstat_conninfo_for_db(const char *conninfo, const char *db);
 
 /* ---- pgstat_poll.c ----------------------------------------------------- */
 
-/* One batched round on c: the server, databases, extensions and activity
- * queries queued at once, run one after another on that connection. done
+/* One round on c: the server query, then (in the form its version takes)
+ * the databases, extensions, activity and I/O queries queued at once, run
+ * one after another on that connection. done
  * gets the new snapshot (the caller owns it, rates not yet computed) or
  * NULL and the first error, exactly once, unless cancelled first. */
 struct pgstat_round;

@@ -1,5 +1,6 @@
-/* lib/pg/pgstat_poll.c — one batched poll round (four queries queued at
- * once on one connection, answered in order) and a backend signal. */
+/* lib/pg/pgstat_poll.c — one poll round (the server query, then the
+ * rest in the form the server's version takes, queued at once on the same
+ * connection and answered in order) and a backend signal. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,9 +8,11 @@
 #include "lib/core/util.h"
 #include "lib/pg/pgstat.h"
 
-enum { Q_SERVER, Q_DATABASES, Q_EXTENSIONS, Q_ACTIVITY, Q_COUNT };
+enum { Q_SERVER, Q_DATABASES, Q_EXTENSIONS, Q_ACTIVITY, Q_IO, Q_COUNT };
 
 struct pgstat_round {
+	struct pgc_conn *c;
+	long timeout_ms;
 	struct pg_snapshot *snap;
 	struct pgc_query *q[Q_COUNT];
 	int pending;
@@ -52,10 +55,14 @@ static int parse_one(struct pgstat_round *r, int which, const struct pgc_result 
 		return pgstat_parse_databases(res, &s->dbs, &s->ndbs, &r->err);
 	case Q_EXTENSIONS:
 		return pgstat_parse_extensions(res, &s->exts, &s->nexts, &r->err);
+	case Q_IO:
+		return pgstat_parse_io(res, &s->srv, &r->err);
 	default:
 		return pgstat_parse_activity(res, &s->bk, &s->nbk, &r->err);
 	}
 }
+
+static void queue_rest(struct pgstat_round *r);
 
 /* Every query's arg is the round; one callback per query says which. */
 static void answer(struct pgstat_round *r, int which, const struct pgc_result *res,
@@ -63,12 +70,16 @@ static void answer(struct pgstat_round *r, int which, const struct pgc_result *r
 {
 	r->q[which] = NULL;
 	r->pending--;
+	if (which == Q_SERVER && !err && parse_one(r, which, res) == 0) {
+		queue_rest(r); /* the version is known now */
+		return;
+	}
 	if (err) {
 		if (r->err.code == MLC_OK)
 			r->err = *err;
 		round_cancel_rest(r);
 		r->pending = 0;
-	} else if (r->err.code == MLC_OK && parse_one(r, which, res) != 0) {
+	} else if (which != Q_SERVER && r->err.code == MLC_OK && parse_one(r, which, res) != 0) {
 		round_cancel_rest(r);
 		r->pending = 0;
 	}
@@ -86,21 +97,33 @@ ANSWER_CB(0)
 ANSWER_CB(1)
 ANSWER_CB(2)
 ANSWER_CB(3)
+ANSWER_CB(4)
+
+static const pgc_query_cb cbs[Q_COUNT] = {answer_0, answer_1, answer_2, answer_3, answer_4};
+
+static void queue_rest(struct pgstat_round *r)
+{
+	static const enum pgstat_query which[Q_COUNT] = {PGQ_SERVER, PGQ_DATABASES, PGQ_EXTENSIONS,
+							 PGQ_ACTIVITY, PGQ_IO};
+	int v = r->snap->srv.version_num;
+	r->pending = Q_COUNT - 1;
+	for (int i = Q_DATABASES; i < Q_COUNT; i++)
+		r->q[i] =
+		    pgc_query(r->c, pgstat_sql(which[i], v), NULL, 0, r->timeout_ms, cbs[i], r);
+}
 
 struct pgstat_round *pgstat_round_start(struct pgc_conn *c, long timeout_ms, pgstat_round_cb done,
 					void *arg)
 {
-	static const char *const sql[Q_COUNT] = {PGSTAT_SQL_SERVER, PGSTAT_SQL_DATABASES,
-						 PGSTAT_SQL_EXTENSIONS, PGSTAT_SQL_ACTIVITY};
-	static const pgc_query_cb cbs[Q_COUNT] = {answer_0, answer_1, answer_2, answer_3};
 	struct pgstat_round *r = xcalloc(1, sizeof *r);
+	r->c = c;
+	r->timeout_ms = timeout_ms;
 	r->snap = xcalloc(1, sizeof *r->snap);
-	r->snap->tps = r->snap->rollbacks_ps = r->snap->hit_ratio = -1;
+	r->snap->tps = r->snap->rollbacks_ps = r->snap->hit_ratio = r->snap->wal_bps = -1;
 	r->done = done;
 	r->arg = arg;
-	r->pending = Q_COUNT;
-	for (int i = 0; i < Q_COUNT; i++)
-		r->q[i] = pgc_query(c, sql[i], NULL, 0, timeout_ms, cbs[i], r);
+	r->pending = 1;
+	r->q[Q_SERVER] = pgc_query(c, PGSTAT_SQL_SERVER, NULL, 0, timeout_ms, cbs[Q_SERVER], r);
 	return r;
 }
 

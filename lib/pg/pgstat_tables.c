@@ -1,4 +1,4 @@
-/* lib/pg/pgstat_tables.c — the Tables view's SQL and parser, a copied
+/* lib/pg/pgstat_tables.c — the Tables view's parser, a copied
  * result for :sql, the read-only check of its text, and a conninfo pointed
  * at another database. Pure. */
 #include <ctype.h>
@@ -9,29 +9,6 @@
 #include "lib/core/util.h"
 #include "lib/pg/pgstat.h"
 #include "lib/pg/pgstat_int.h"
-
-const char PGSTAT_SQL_TABLES[] =
-    "SELECT n.nspname, c.relname, pg_total_relation_size(c.oid), pg_relation_size(c.oid),"
-    " pg_indexes_size(c.oid),"
-    " CASE WHEN c.reltoastrelid <> 0 THEN pg_total_relation_size(c.reltoastrelid) ELSE 0 END,"
-    " s.n_live_tup, s.n_dead_tup,"
-    " to_char(s.last_vacuum, 'YYYY-MM-DD HH24:MI'),"
-    " to_char(s.last_autovacuum, 'YYYY-MM-DD HH24:MI'),"
-    " to_char(GREATEST(s.last_analyze, s.last_autoanalyze), 'YYYY-MM-DD HH24:MI'),"
-    " s.seq_scan, s.idx_scan"
-    " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-    " LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid"
-    " WHERE c.relkind IN ('r', 'm', 'p') AND n.nspname <> 'information_schema'"
-    " AND n.nspname NOT LIKE 'pg\\_%'"
-    " ORDER BY 3 DESC NULLS LAST, 1, 2 LIMIT 2000";
-
-const char PGSTAT_SQL_VECTOR_INDEXES[] =
-    "SELECT n.nspname, c.relname, t.relname, am.amname, pg_relation_size(c.oid),"
-    " array_to_string(c.reloptions, ',')"
-    " FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
-    " JOIN pg_class t ON t.oid = i.indrelid JOIN pg_am am ON am.oid = c.relam"
-    " JOIN pg_namespace n ON n.oid = c.relnamespace"
-    " WHERE am.amname IN ('ivfflat', 'hnsw') ORDER BY 5 DESC NULLS LAST, 1, 2";
 
 int pgstat_parse_tables(const struct pgc_result *r, struct pg_table_stat **out, int *n,
 			struct mlc_err *err)

@@ -106,11 +106,14 @@ static void others(const struct pgc_result *r, const char *text)
 	struct pg_server_stat st;
 	(void)pgstat_parse_server(r, &st, NULL);
 	struct pg_snapshot *s = xcalloc(1, sizeof *s), *p = xcalloc(1, sizeof *p);
+	(void)pgstat_parse_io(r, &s->srv, NULL);
+	(void)pgstat_parse_io(r, &p->srv, NULL);
 	if (pgstat_parse_databases(r, &s->dbs, &s->ndbs, NULL) == 0 &&
 	    pgstat_parse_databases(r, &p->dbs, &p->ndbs, NULL) == 0) {
 		s->srv.now_s = 2;
 		p->srv.now_s = 1;
 		pgstat_rates(s, p);
+		FUZZ_CHECK(s->wal_bps == -1 || s->wal_bps >= 0, "a rate is unknown or positive");
 	}
 	(void)pgstat_parse_extensions(r, &s->exts, &s->nexts, NULL);
 	pgstat_snapshot_free(s);
@@ -144,7 +147,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	activity(&f.r);
 	others(&f.r, text);
 	release(&f);
-	build(&f, s, len, 17); /* the activity shape whatever the first byte */
+	build(&f, s, len, 19); /* the activity shape whatever the first byte */
 	activity(&f.r);
 	release(&f);
 	free(text);

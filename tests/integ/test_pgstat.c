@@ -157,11 +157,23 @@ Test(pgstat, one_round)
 		plpgsql |= strcmp(s->exts[i].name, "plpgsql") == 0;
 	}
 	cr_assert(mlflowdb && vector_db && plpgsql && !pgcrypto);
+	/* 15's forms: pg_stat_wal and pg_stat_bgwriter answer, the session
+	 * counters (14) and parallel workers (13) are known */
+	cr_assert_gt(s->srv.wal_bytes, 0);
+	cr_assert_geq(s->srv.ckpt_timed, 0);
+	cr_assert_geq(s->srv.ckpt_req, 0);
+	for (int i = 0; i < s->ndbs; i++)
+		if (strcmp(s->dbs[i].name, "mlflowdb") == 0) /* this session counts */
+			cr_assert(s->dbs[i].sessions > 0 && s->dbs[i].sessions_lost >= 0);
+	for (int i = 0; i < s->nbk; i++)
+		cr_assert_geq(s->bk[i].workers, 0, "pid %d", s->bk[i].pid);
 	/* the second round gives rates */
 	struct pg_snapshot *s2 = poll_once(c);
 	pgstat_rates(s2, s);
 	cr_assert_geq(s2->tps, 0);
 	cr_assert_gt(s2->hit_ratio, 0);
+	cr_assert_geq(s2->wal_bps, 0);
+	cr_assert_geq(s2->ckpt_req_delta, 0);
 	pgstat_snapshot_free(s);
 	pgstat_snapshot_free(s2);
 	pgc_conn_free(c);

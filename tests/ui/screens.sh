@@ -27,6 +27,14 @@
 #   # session: APP SQL       then hold a psql session named APP running SQL
 #                            in the background (each started once the one
 #                            before is active on the server) until the run is over
+#   # idle-session: APP SQL  then hold a psql session named APP that ran SQL
+#                            and sits idle (in its transaction when SQL began
+#                            one) until the run is over; the run starts once
+#                            the server has had it idle for 0.2 s
+#   # pgproxy: on            a tests/ui/pgproxy.py in front of the stack's
+#                            PostgreSQL for the run (its port is @PGPROXY_PORT@
+#                            in config-sed): the script stops and starts the
+#                            server by writing @DIR@/stop and @DIR@/start
 #   # after: psql SQL        run SQL once the run is over
 # A script may save intermediate screens as @OUT@.1, @OUT@.2 …: each is
 # compared with NAME.1.expected, NAME.2.expected … as well.
@@ -57,6 +65,16 @@ sed -e 's/^\[general\]$/[general]\nslow = 60s/' -e 's/^roles = /timeout = 30s\nr
 	"$STACK/mlconsole.ini" >"$WORK/screens.ini"
 chmod 600 "$WORK/screens.ini"
 CFG=$WORK/screens.ini
+
+# Waits (polling the server, at most a few hundred tries) until the session
+# named APP is in the state the SQL condition COND describes.
+wait_session() {
+	for _ in $(seq 500); do
+		n=$(PGPASSWORD=$(cat "$PGPASSWORD_FILE") "$PSQL" -X -At -h 127.0.0.1 -p "$PG_PORT" -U mlflow \
+			-d mlflowdb -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = '$1' AND $2" 2>/dev/null)
+		[ "${n:-0}" -ge 1 ] && return
+	done
+}
 
 port_of() {
 	case $1 in
@@ -101,7 +119,13 @@ for script in "$DIR"/${ONLY:-*}.script; do
 		cfg=$WORK/$name.cfg.ini
 	fi
 	mkdir -p "$WORK/$name.dir"
-	cfgsed=$(sed -n 's/^# config-sed: *//p' "$script")
+	pgproxy_pid='' pgproxy_port=''
+	if [ -n "$(sed -n 's/^# pgproxy: *//p' "$script")" ]; then
+		exec {pgproxy_fd}< <(exec python3 tests/ui/pgproxy.py "$PG_PORT" "$STACK" "$WORK/$name.dir" 2>"$WORK/$name.pgproxy.err")
+		pgproxy_pid=$!
+		read -r pgproxy_port <&"$pgproxy_fd"
+	fi
+	cfgsed=$(sed -n 's/^# config-sed: *//p' "$script" | sed "s|@PGPROXY_PORT@|$pgproxy_port|g")
 	if [ -n "$cfgsed" ]; then
 		sed -e "$cfgsed" "$cfg" >"$WORK/$name.ini"
 		chmod 600 "$WORK/$name.ini"
@@ -117,13 +141,19 @@ for script in "$DIR"/${ONLY:-*}.script; do
 		sessions+=($!)
 		# the next session starts once this one is on the server (its
 		# backend running or waiting), so a blocking chain forms in order
-		app=${line%% *}
-		for _ in $(seq 200); do
-			n=$(PGPASSWORD=$(cat "$PGPASSWORD_FILE") "$PSQL" -X -At -h 127.0.0.1 -p "$PG_PORT" -U mlflow \
-				-d mlflowdb -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = '$app' AND state = 'active'" 2>/dev/null)
-			[ "${n:-0}" -ge 1 ] && break
-		done
+		wait_session "${line%% *}" "state = 'active'"
 	done < <(sed -n 's/^# session: *//p' "$script")
+	idle_fds=()
+	while IFS= read -r line; do
+		[ -n "$line" ] || continue
+		app=${line%% *}
+		exec {fd}> >(PGAPPNAME=$app PGPASSWORD=$(cat "$PGPASSWORD_FILE") "$PSQL" -X -q -h 127.0.0.1 \
+			-p "$PG_PORT" -U mlflow -d mlflowdb -f - >/dev/null 2>&1)
+		sessions+=($!)
+		idle_fds+=("$fd")
+		printf '%s;\n' "${line#* }" >&"$fd"
+		wait_session "$app" "state LIKE 'idle%' AND state_change < now() - interval '0.2 s'"
+	done < <(sed -n 's/^# idle-session: *//p' "$script")
 	sed -e "s|@OUT@|$WORK/$name.screen|g" -e "s|@DIR@|$WORK/$name.dir|g" "$script" >"$WORK/$name.script"
 	# shellcheck disable=SC2086
 	"$MLC" -c "$cfg" --log "$WORK/$name.log" --script "$WORK/$name.script" --size "${size:-100x30}" $args \
@@ -134,9 +164,15 @@ for script in "$DIR"/${ONLY:-*}.script; do
 		exec {sigv4_fd}<&-
 	fi
 	for s in $stops; do tests/stack/stack start "$STACK" "$s" >/dev/null 2>&1; done
+	if [ -n "$pgproxy_pid" ]; then
+		kill "$pgproxy_pid" 2>/dev/null
+		exec {pgproxy_fd}<&-
+		tests/stack/stack start "$STACK" postgres >/dev/null 2>&1
+	fi
 	sed -n 's/^# after: psql *//p' "$script" | while IFS= read -r sql; do
 		stack_psql "$sql" >/dev/null 2>&1
 	done
+	for fd in "${idle_fds[@]}"; do exec {fd}>&-; done
 	for p in "${sessions[@]}"; do kill "$p" 2>/dev/null; done
 	wait "${sessions[@]}" 2>/dev/null
 	for s in $(sed -n 's/^# after: reset *//p' "$script"); do

@@ -469,3 +469,102 @@ Test(pgstat, oneline)
 	cr_assert(inert(out));
 	cr_assert_lt(strlen(out), 8);
 }
+
+/* ---- per version (pgstat_sql.c) ------------------------------------------ */
+
+static bool has(const char *sql, const char *what)
+{
+	return strstr(sql, what) != NULL;
+}
+
+Test(pgstat, sql_per_version_12_14_17)
+{
+	/* 12: no leader_pid, no query_id, no session counters, no pg_stat_wal */
+	const char *a12 = pgstat_sql(PGQ_ACTIVITY, 120017);
+	cr_assert(!has(a12, "leader_pid") && !has(a12, "query_id"), "%s", a12);
+	cr_assert(has(a12, "pg_blocking_pids(pid)"));
+	cr_assert(!has(pgstat_sql(PGQ_DATABASES, 120017), "sessions"));
+	const char *io12 = pgstat_sql(PGQ_IO, 120017);
+	cr_assert(has(io12, "pg_stat_bgwriter") && has(io12, "checkpoints_timed"), "%s", io12);
+	cr_assert(has(io12, "pg_current_wal_lsn()") && !has(io12, "pg_stat_wal"), "%s", io12);
+	/* 13: parallel workers by leader_pid, still no query_id */
+	const char *a13 = pgstat_sql(PGQ_ACTIVITY, 130000);
+	cr_assert(has(a13, "leader_pid") && !has(a13, "query_id"), "%s", a13);
+	/* 14: query_id, session counters, pg_stat_wal; checkpoints still in bgwriter */
+	const char *a14 = pgstat_sql(PGQ_ACTIVITY, 140011);
+	cr_assert(has(a14, "leader_pid") && has(a14, "a.query_id"), "%s", a14);
+	cr_assert(has(pgstat_sql(PGQ_DATABASES, 140011), "s.sessions_abandoned"));
+	const char *io14 = pgstat_sql(PGQ_IO, 140011);
+	cr_assert(has(io14, "pg_stat_wal") && has(io14, "pg_stat_bgwriter"), "%s", io14);
+	cr_assert(!has(io14, "pg_current_wal_lsn"));
+	/* 15 and 16 read as 14 */
+	cr_assert_eq(pgstat_sql(PGQ_IO, 160004), io14);
+	cr_assert_eq(pgstat_sql(PGQ_ACTIVITY, 150020), a14);
+	/* 17: the checkpointer's own view, pg_stat_bgwriter lost those columns */
+	const char *io17 = pgstat_sql(PGQ_IO, 170002);
+	cr_assert(has(io17, "pg_stat_checkpointer") && has(io17, "num_requested"), "%s", io17);
+	cr_assert(!has(io17, "checkpoints_timed") && !has(io17, "pg_stat_bgwriter"), "%s", io17);
+	cr_assert_eq(pgstat_sql(PGQ_ACTIVITY, 170002), a14);
+	/* unknown (0): the oldest form, which every supported server runs */
+	cr_assert_eq(pgstat_sql(PGQ_IO, 0), io12);
+	cr_assert_eq(pgstat_sql(PGQ_ACTIVITY, 0), a12);
+	cr_assert_eq(pgstat_sql(PGQ_SERVER, 170000), pgstat_sql(PGQ_SERVER, 120000));
+}
+
+Test(pgstat, io_and_its_rates)
+{
+	struct rows *x = load("io-15.copy");
+	struct pg_snapshot a = {0}, b = {0};
+	struct mlc_err err;
+	cr_assert_eq(pgstat_parse_io(&x->r, &a.srv, &err), 0, "%s", err.msg);
+	cr_assert_eq(a.srv.ckpt_timed, 1);
+	cr_assert_eq(a.srv.ckpt_req, 9);
+	cr_assert_eq(a.srv.wal_bytes, 13912502);
+	b.srv = a.srv;
+	a.srv.now_s = 100;
+	b.srv.now_s = 102;
+	b.srv.wal_bytes += 2 * 65536;
+	b.srv.ckpt_req += 1;
+	pgstat_rates(&b, &a);
+	cr_assert_float_eq(b.wal_bps, 65536, 1e-6);
+	cr_assert_eq(b.ckpt_timed_delta, 0);
+	cr_assert_eq(b.ckpt_req_delta, 1);
+	/* a restart resets the counters: unknown, not negative */
+	b.srv.wal_bytes = 10;
+	pgstat_rates(&b, &a);
+	cr_assert_eq(b.wal_bps, -1);
+	pgstat_rates(&b, NULL);
+	cr_assert_eq(b.wal_bps, -1);
+	cr_assert_eq(b.ckpt_req_delta, -1);
+	x->r.ncols = 2;
+	cr_assert_lt(pgstat_parse_io(&x->r, &a.srv, &err), 0);
+	x->r.ncols = 3; /* unload frees every column name */
+	unload(x);
+}
+
+/* The databases of a capture, parsed (the test frees them). */
+static struct pg_db_stat *dbs_of(const char *name, int *n)
+{
+	struct rows *x = load(name);
+	struct pg_db_stat *d = NULL;
+	*n = 0;
+	cr_assert_eq(pgstat_parse_databases(&x->r, &d, n, NULL), 0, "%s", name);
+	unload(x);
+	return d;
+}
+
+Test(pgstat, databases_session_counters_14)
+{
+	int n;
+	struct pg_db_stat *d = dbs_of("databases-15.copy", &n);
+	cr_assert_eq(n, 4);
+	cr_assert_str_eq(d[1].name, "mlflowdb");
+	cr_assert_eq(d[1].sessions, 530);
+	cr_assert_eq(d[1].sessions_lost, 22);
+	pgstat_dbs_free(d, n);
+	/* 12's capture has no such columns: unknown */
+	d = dbs_of("databases.copy", &n);
+	cr_assert_eq(d[0].sessions, -1);
+	cr_assert_eq(d[0].sessions_lost, -1);
+	pgstat_dbs_free(d, n);
+}

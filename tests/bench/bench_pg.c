@@ -1,0 +1,210 @@
+/* tests/bench/bench_pg.c — the cost of one Databases poll: the console's
+ * round (lib/pg/pgstat_poll.c on the loop: the server query, then the
+ * rest in its version's form, every answer parsed into the snapshot, the
+ * rates and the lock tree derived, as the panel does per refresh) beside
+ * the floor (a minimal blocking libpq loop sending the same SQL and
+ * dropping the answers), and the server's own time for those queries
+ * (EXPLAIN (ANALYZE) execution times, summed). Prints, per refresh: wall
+ * and client CPU of each (median of ROUNDS), the server ms, the time of
+ * the first full round after the connection is up, and the rows read.
+ * Usage: bench_pg CONNINFO [ROUNDS]   (the password from PGPASSWORD) */
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "lib/core/loop.h"
+#include "lib/core/util.h"
+#include "lib/pg/pgc.h"
+#include "lib/pg/pgstat.h"
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static double cpu_ms(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof *v, cmp_d);
+	return n ? v[n / 2] : 0;
+}
+
+static const enum pgstat_query round_q[] = {PGQ_SERVER, PGQ_DATABASES, PGQ_EXTENSIONS,
+					    PGQ_ACTIVITY, PGQ_IO};
+
+/* ---- the console's round ------------------------------------------------ */
+
+struct polled {
+	volatile bool done;
+	struct pg_snapshot *s;
+};
+
+static void on_round(struct pg_snapshot *s, const struct mlc_err *err, void *arg)
+{
+	struct polled *p = arg;
+	p->done = true;
+	p->s = s;
+	if (err)
+		fprintf(stderr, "round: %s\n", err->msg);
+}
+
+static struct pg_snapshot *round_once(struct pgc_conn *c, struct pg_snapshot *prev)
+{
+	struct polled p = {0};
+	pgstat_round_start(c, 10000, on_round, &p);
+	while (!p.done)
+		uv_run(loop_get(), UV_RUN_ONCE);
+	if (!p.s)
+		exit(1);
+	pgstat_rates(p.s, prev);
+	int *order = xcalloc((size_t)p.s->nbk + 1, sizeof *order);
+	int *depth = xcalloc((size_t)p.s->nbk + 1, sizeof *depth);
+	pgstat_lock_tree(p.s->bk, p.s->nbk, order, depth);
+	free(order);
+	free(depth);
+	return p.s;
+}
+
+static void console(const char *conninfo, int rounds, double *wall, double *cpu, double *first,
+		    int *version, int *nbk, int *ndbs)
+{
+	struct pgc_opts o = {.conninfo = conninfo};
+	struct pgc_conn *c = pgc_conn_new(&o);
+	struct pg_snapshot *prev = round_once(c, NULL); /* connects */
+	double t0 = now_ms();
+	struct pg_snapshot *s = round_once(c, prev); /* the first after the connection is up */
+	*first = now_ms() - t0;
+	pgstat_snapshot_free(prev);
+	prev = s;
+	double *w = xcalloc((size_t)rounds, sizeof *w), *u = xcalloc((size_t)rounds, sizeof *u);
+	for (int i = 0; i < rounds; i++) {
+		double a = now_ms(), b = cpu_ms();
+		s = round_once(c, prev);
+		w[i] = now_ms() - a;
+		u[i] = cpu_ms() - b;
+		pgstat_snapshot_free(prev);
+		prev = s;
+	}
+	*version = prev->srv.version_num;
+	*nbk = prev->nbk;
+	*ndbs = prev->ndbs;
+	*wall = median(w, rounds);
+	*cpu = median(u, rounds);
+	pgstat_snapshot_free(prev);
+	pgc_conn_free(c);
+	free(w);
+	free(u);
+}
+
+/* ---- the floor: blocking libpq, the same SQL, answers dropped ----------- */
+
+static PGconn *floor_connect(const char *conninfo)
+{
+	PGconn *pg = PQconnectdb(conninfo);
+	if (PQstatus(pg) != CONNECTION_OK) {
+		fprintf(stderr, "floor: %s", PQerrorMessage(pg));
+		exit(1);
+	}
+	PQclear(PQexec(pg, "SET default_transaction_read_only = on"));
+	return pg;
+}
+
+static void floor_bench(const char *conninfo, int version, int rounds, double *wall, double *cpu)
+{
+	PGconn *pg = floor_connect(conninfo);
+	double *w = xcalloc((size_t)rounds, sizeof *w), *u = xcalloc((size_t)rounds, sizeof *u);
+	for (int i = 0; i < rounds; i++) {
+		double a = now_ms(), b = cpu_ms();
+		for (size_t q = 0; q < ARRAY_LEN(round_q); q++)
+			PQclear(PQexec(pg, pgstat_sql(round_q[q], version)));
+		w[i] = now_ms() - a;
+		u[i] = cpu_ms() - b;
+	}
+	*wall = median(w, rounds);
+	*cpu = median(u, rounds);
+	free(w);
+	free(u);
+	PQfinish(pg);
+}
+
+/* The server's execution time of one round: EXPLAIN ANALYZE of each query
+ * ("Execution Time: 1.234 ms" on the last line), median over rounds; each
+ * query's median into per[]. */
+static double server_ms(const char *conninfo, int version, int rounds, double *per)
+{
+	PGconn *pg = floor_connect(conninfo);
+	double *v = xcalloc((size_t)rounds, sizeof *v);
+	double *pq = xcalloc(ARRAY_LEN(round_q) * (size_t)rounds, sizeof *pq);
+	for (int i = 0; i < rounds; i++) {
+		for (size_t q = 0; q < ARRAY_LEN(round_q); q++) {
+			char *sql = xasprintf("EXPLAIN (ANALYZE, TIMING OFF) %s",
+					      pgstat_sql(round_q[q], version));
+			PGresult *r = PQexec(pg, sql);
+			free(sql);
+			for (int row = 0; row < PQntuples(r); row++) {
+				const char *line = PQgetvalue(r, row, 0);
+				const char *et = strstr(line, "Execution Time: ");
+				if (!et)
+					continue;
+				double ms = strtod(et + 16, NULL);
+				v[i] += ms;
+				pq[q * (size_t)rounds + (size_t)i] = ms;
+			}
+			PQclear(r);
+		}
+	}
+	for (size_t q = 0; q < ARRAY_LEN(round_q); q++)
+		per[q] = median(pq + q * (size_t)rounds, rounds);
+	double m = median(v, rounds);
+	free(v);
+	free(pq);
+	PQfinish(pg);
+	return m;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: bench_pg CONNINFO [ROUNDS]\n");
+		return 2;
+	}
+	int rounds = argc > 2 ? atoi(argv[2]) : 50;
+	if (rounds < 1)
+		rounds = 1;
+	double cw, cc, first, fw, fc;
+	int version, nbk, ndbs;
+	console(argv[1], rounds, &cw, &cc, &first, &version, &nbk, &ndbs);
+	floor_bench(argv[1], version, rounds, &fw, &fc);
+	double per[ARRAY_LEN(round_q)];
+	double srv = server_ms(argv[1], version, rounds, per);
+	printf("  server %d: %d backends, %d databases; median of %d refreshes\n", version, nbk,
+	       ndbs, rounds);
+	printf("  %-34s wall %7.2f ms   client CPU %6.2f ms\n", "mlconsole poll round", cw, cc);
+	printf("  %-34s wall %7.2f ms   client CPU %6.2f ms   (%.1fx wall, %.1fx CPU)\n",
+	       "floor (blocking libpq, same SQL)", fw, fc, fw > 0 ? cw / fw : 0,
+	       fc > 0 ? cc / fc : 0);
+	printf("  %-34s %7.2f ms per refresh (EXPLAIN ANALYZE, summed: server %.2f, databases "
+	       "%.2f, extensions %.2f, activity %.2f, io %.2f)\n",
+	       "server execution time", srv, per[0], per[1], per[2], per[3], per[4]);
+	printf("  %-34s %7.2f ms (goal <= 50 ms)\n", "first full round, connection up", first);
+	loop_shutdown();
+	return 0;
+}
