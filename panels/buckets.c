@@ -15,6 +15,7 @@
 #include "lib/core/sanitize.h"
 #include "lib/core/util.h"
 #include "mlflowp.h"
+#include "transfer.h"
 #include "tui/app.h"
 #include "tui/canvas.h"
 #include "tui/cmd.h"
@@ -289,7 +290,16 @@ static void complete_uri(struct panel *p, const char *args, const char *word, st
 		cmd_cand_add(out, "..");
 }
 
+/* :cancel — the downloads of this panel in flight, after a dialog. */
+static int cmd_cancel(struct panel *p, const char *args)
+{
+	xfer_cancel_ask(p->priv);
+	return 0;
+}
+
 static const struct cmd_entry bk_cmds[] = {
+    {"cancel", NULL, "", "cancel this panel's downloads in flight (asks; the part files are kept)",
+     CMD_ARG_NONE, cmd_cancel, NULL},
     {"cd", NULL, "s3://BUCKET/PREFIX/",
      "jump to a bucket's prefix (also: .. up, / the bucket list, a relative prefix)", CMD_ARG_TEXT,
      cmd_cd, complete_uri},

@@ -471,7 +471,17 @@ static int cmd_server(struct panel *p, const char *args)
 	return mlp_server_cmd(p, args, xp_choose);
 }
 
+/* :cancel — the artifact downloads of this panel in flight, after a
+ * dialog. */
+static int cmd_cancel(struct panel *p, const char *args)
+{
+	xfer_cancel_ask(p->priv);
+	return 0;
+}
+
 static const struct cmd_entry xp_cmds[] = {
+    {"cancel", NULL, "", "cancel this panel's downloads in flight (asks; the part files are kept)",
+     CMD_ARG_NONE, cmd_cancel, NULL},
     {"server", NULL, "NAME", "the MLflow server shown (with several [mlflow NAME] sections)",
      CMD_ARG_TEXT, cmd_server, mlp_complete_server},
     {"filter", NULL, "EXPR",

@@ -68,30 +68,83 @@ static void xfer_free(struct xfer *x)
 	free(x);
 }
 
-void xfer_cancel_owner(const void *owner)
+/* Stops x's download if it runs, with an audit line saying why. */
+static void cancel_one(struct xfer *x, const char *why)
 {
+	if (!x->handle)
+		return;
+	x->s.cancel(x->handle);
+	x->handle = NULL;
+	char *req = xasprintf("%s to %s", x->request, x->path);
+	char *meta = dl_meta_path(x->path);
+	char *res =
+	    xasprintf("cancelled: %s%s", why,
+		      access(meta, F_OK) == 0 ? " (the part file is kept: d again resumes)" : "");
+	log_audit(x->target, req, res);
+	free(res);
+	free(meta);
+	free(req);
+}
+
+/* Cancels and frees owner's downloads; running ones only when all is
+ * false (a prompt or dialog still open for one is left to finish). */
+static int cancel_all(const void *owner, const char *why, bool all)
+{
+	int n = 0;
 	struct xfer **pp = &xfers;
 	while (*pp) {
 		struct xfer *x = *pp;
-		if (x->s.owner != owner) {
+		if (x->s.owner != owner || (!all && !x->handle)) {
 			pp = &x->next;
 			continue;
 		}
-		if (x->handle) {
-			x->s.cancel(x->handle);
-			char *req = xasprintf("%s to %s", x->request, x->path);
-			char *meta = dl_meta_path(x->path);
-			bool kept = access(meta, F_OK) == 0;
-			log_audit(x->target, req,
-				  kept ? "cancelled: the panel closed (the part file is kept: d "
-					 "again resumes)"
-				       : "cancelled: the panel closed");
-			free(meta);
-			free(req);
-		}
-		x->handle = NULL;
+		n += x->handle != NULL;
+		cancel_one(x, why);
 		xfer_free(x); /* unlinks *pp */
 	}
+	return n;
+}
+
+void xfer_cancel_owner(const void *owner)
+{
+	cancel_all(owner, "the panel closed", true);
+}
+
+static void cancel_answered(void *arg, bool yes)
+{
+	if (!yes) {
+		app_message(ROLE_DIM, "downloads kept running");
+		return;
+	}
+	int n = cancel_all(arg, "by the user", false);
+	app_message(ROLE_OK, "cancelled %d download%s: the part files are kept (d again resumes)",
+		    n, n == 1 ? "" : "s");
+}
+
+void xfer_cancel_ask(const void *owner)
+{
+	struct buf b;
+	buf_init(&b);
+	int n = 0;
+	for (struct xfer *x = xfers; x; x = x->next)
+		if (x->s.owner == owner && x->handle && n++ < 3)
+			buf_printf(&b, "%s%s", b.len ? ", " : "", x->label);
+	if (!n) {
+		app_message(ROLE_DIM, "no download running here");
+		buf_free(&b);
+		return;
+	}
+	char line0[600];
+	snprintf(line0, sizeof line0, "%d download%s in flight: %s%s", n, n == 1 ? "" : "s", b.data,
+		 n > 3 ? ", …" : "");
+	struct dialog d = {
+	    .title = "Cancel downloads",
+	    .lines = {line0, "The part files are kept: d on the same object resumes.", NULL},
+	    .action = "stop the downloads",
+	    .done = cancel_answered,
+	    .arg = (void *)owner};
+	app_confirm(&d);
+	buf_free(&b);
 }
 
 static void on_progress(int64_t now, int64_t total, void *arg)

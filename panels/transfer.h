@@ -44,9 +44,13 @@ struct xfer_src {
  * name that starts with a dot is not offered: the prompt says it is a
  * dotfile and writing one is confirmed), then downloads. */
 void xfer_download(const struct xfer_src *s);
-/* Stops every download of owner (its part files removed) and frees them;
- * the done messages are not shown. */
+/* Stops every download of owner and frees them (a resumable part file is
+ * kept: d on the same object resumes); the done messages are not shown. */
 void xfer_cancel_owner(const void *owner);
+/* `:cancel`: a dialog naming owner's downloads in flight, then, on yes,
+ * stops them as xfer_cancel_owner does, audited as the user's; says so
+ * when none runs. */
+void xfer_cancel_ask(const void *owner);
 
 /* The message line while bytes move: "VERB LABEL  [████░░] 40%  4 MB of
  * 10 MB", at most every 100 ms (*last_ms keeps the time; a finished
