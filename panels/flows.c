@@ -426,7 +426,7 @@ static void fl_close(struct panel *p)
 	apireq_cancel(f->p_req);
 	apireq_cancel(f->p_flows_req);
 	apireq_cancel(f->p_deps_req);
-	apireq_cancel(f->a_req);
+	airflowc_cancel(f->a_req);
 	fl_act_close(f);
 	fl_runs_free(&f->pr, &f->npr);
 	fl_runs_free(&f->ar, &f->nar);

@@ -51,7 +51,8 @@ struct flows {
 	/* Each backend's runs as last loaded, and the merged list shown. */
 	struct fl_run *pr, *ar;
 	size_t npr, nar;
-	struct apireq *p_req, *p_flows_req, *p_deps_req, *a_req;
+	struct apireq *p_req, *p_flows_req, *p_deps_req;
+	struct airflowc_req *a_req;
 	int p_offset, a_offset;	      /* the page being loaded */
 	struct fl_run *p_acc, *a_acc; /* pages loaded so far */
 	size_t np_acc, na_acc;
@@ -64,6 +65,7 @@ struct flows {
 	unsigned long gen;
 	/* The one write in flight, and what its dialog named. */
 	struct apireq *w_req;
+	struct airflowc_req *aw_req;
 	char w_target[64], w_call[300];
 };
 

@@ -41,7 +41,9 @@ static void ask_free(void)
 void fl_act_close(struct flows *f)
 {
 	apireq_cancel(f->w_req);
+	airflowc_cancel(f->aw_req);
 	f->w_req = NULL;
+	f->aw_req = NULL;
 	ask_free();
 }
 
@@ -50,6 +52,7 @@ void fl_act_close(struct flows *f)
 static void finish(struct flows *f, enum role role, const char *answer)
 {
 	f->w_req = NULL;
+	f->aw_req = NULL;
 	const struct target *t =
 	    fl_target(strstr(f->w_call, "set_state") ? FB_PREFECT : FB_AIRFLOW);
 	log_audit(t ? t->name : "?", f->w_call, answer);
@@ -121,9 +124,9 @@ static void confirmed(void *arg, bool yes)
 					: "Retry requested from mlconsole",
 		    set_state_done, f);
 	else if (a->what == W_TRIGGER)
-		f->w_req = airflowc_trigger(&f->ac, a->dag, trigger_done, f);
+		f->aw_req = airflowc_trigger(&f->ac, a->dag, trigger_done, f);
 	else
-		f->w_req = airflowc_pause(&f->ac, a->dag, a->what == W_PAUSE, pause_done, f);
+		f->aw_req = airflowc_pause(&f->ac, a->dag, a->what == W_PAUSE, pause_done, f);
 	asked = a;
 	ask_free();
 }
@@ -132,7 +135,7 @@ static void confirmed(void *arg, bool yes)
 static int ask(struct flows *f, const struct fl_run *r, int what, const char *title,
 	       const char *action, const char *call, const char *body)
 {
-	if (f->w_req) {
+	if (f->w_req || f->aw_req) {
 		app_message(ROLE_WARN, "a write is in flight: wait for its answer");
 		return P_HANDLED;
 	}
@@ -201,10 +204,11 @@ static int fl_act_trigger(struct flows *f, const struct fl_run *r)
 	if (!r || wrong_backend(r, FB_AIRFLOW, "trigger"))
 		return P_HANDLED;
 	char *path = airflow_trigger_path(r->flow), *call = xasprintf("POST …%s", path);
-	int rc = ask(f, r, W_TRIGGER, "Trigger a new DAG run?", "trigger the DAG", call,
-		     "{\"conf\":{}}");
+	char *body = airflow_trigger_body(f->ac.api);
+	int rc = ask(f, r, W_TRIGGER, "Trigger a new DAG run?", "trigger the DAG", call, body);
 	free(path);
 	free(call);
+	free(body);
 	return rc;
 }
 

@@ -28,6 +28,7 @@ struct fl_detail {
 	struct flows *f;
 	struct fl_run run; /* a copy: the runs may reload under it */
 	struct apireq *st_req, *t_req;
+	struct airflowc_req *at_req;
 	struct prefect_states states;
 	struct prefect_task_runs ptasks;
 	struct airflow_tis tis;
@@ -184,6 +185,7 @@ static void tasks_done(void *res, const struct mlc_err *err, void *arg)
 {
 	struct fl_detail *d = arg;
 	d->t_req = NULL;
+	d->at_req = NULL;
 	if (err)
 		snprintf(d->err, sizeof d->err, "%s", err->msg);
 	else if (d->run.be == FB_PREFECT) {
@@ -201,6 +203,9 @@ static void load(struct fl_detail *d)
 	struct flows *f = d->f;
 	apireq_cancel(d->st_req);
 	apireq_cancel(d->t_req);
+	airflowc_cancel(d->at_req);
+	d->t_req = NULL;
+	d->at_req = NULL;
 	prefect_states_free(&d->states);
 	prefect_task_runs_free(&d->ptasks);
 	airflow_tis_free(&d->tis);
@@ -209,7 +214,7 @@ static void load(struct fl_detail *d)
 		d->st_req = prefectc_states(&f->pc, d->run.id, states_done, d);
 		d->t_req = prefectc_task_runs(&f->pc, d->run.id, tasks_done, d);
 	} else if (d->run.be == FB_AIRFLOW && f->have_ac) {
-		d->t_req = airflowc_tis(&f->ac, d->run.flow, d->run.id, tasks_done, d);
+		d->at_req = airflowc_tis(&f->ac, d->run.flow, d->run.id, tasks_done, d);
 	}
 	build(d);
 }
@@ -287,7 +292,7 @@ static void dv_detail(struct view *v, int row, char *out, size_t n, enum role *r
 	*role = ROLE_ERR;
 	if (d->err[0])
 		snprintf(out, n, "%s", d->err);
-	else if (d->st_req || d->t_req) {
+	else if (d->st_req || d->t_req || d->at_req) {
 		*role = ROLE_DIM;
 		snprintf(out, n, "loading…");
 	}
@@ -310,6 +315,7 @@ static void dv_close(struct view *v)
 	struct fl_detail *d = d_of(v);
 	apireq_cancel(d->st_req);
 	apireq_cancel(d->t_req);
+	airflowc_cancel(d->at_req);
 	prefect_states_free(&d->states);
 	prefect_task_runs_free(&d->ptasks);
 	airflow_tis_free(&d->tis);

@@ -232,7 +232,7 @@ static void a_page_done(void *res, const struct mlc_err *err, void *arg)
 		r.params = a->conf;
 		r.message = a->note;
 		r.start_ms = a->start_ms;
-		r.expected_ms = a->logical_ms;
+		r.expected_ms = a->logical_ms ? a->logical_ms : a->run_after_ms;
 		r.end_ms = a->end_ms;
 		if (a->start_ms)
 			r.dur_s = ((a->end_ms ? a->end_ms : wall_ms()) - a->start_ms) / 1000.0;

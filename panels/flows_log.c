@@ -31,6 +31,7 @@ struct fl_log {
 	char *run_id, *dag_id, *task_id, *title;
 	int try_number;
 	struct apireq *req;
+	struct airflowc_req *areq;
 	int offset; /* Prefect: the next page */
 	struct lline *lines;
 	int n;
@@ -147,7 +148,7 @@ static void prefect_page(struct fl_log *l)
 static void airflow_done(void *res, const struct mlc_err *err, void *arg)
 {
 	struct fl_log *l = arg;
-	l->req = NULL;
+	l->areq = NULL;
 	if (err)
 		snprintf(l->err, sizeof l->err, "%s", err->msg);
 	else
@@ -159,15 +160,18 @@ static void airflow_done(void *res, const struct mlc_err *err, void *arg)
 static void load(struct fl_log *l)
 {
 	apireq_cancel(l->req);
+	airflowc_cancel(l->areq);
+	airflowc_cancel(l->areq);
 	l->req = NULL;
+	l->areq = NULL;
 	lines_free(l);
 	l->offset = 0;
 	l->err[0] = '\0';
 	if (l->be == FB_PREFECT && l->f->have_pc)
 		prefect_page(l);
 	else if (l->be == FB_AIRFLOW && l->f->have_ac)
-		l->req = airflowc_log(&l->f->ac, l->dag_id, l->run_id, l->task_id, l->try_number,
-				      airflow_done, l);
+		l->areq = airflowc_log(&l->f->ac, l->dag_id, l->run_id, l->task_id, l->try_number,
+				       airflow_done, l);
 	l->gen++;
 }
 
@@ -282,7 +286,7 @@ static void lv_cell(struct view *v, int row, int col, struct cell *out)
 static void lv_status(struct view *v, char *out, size_t n)
 {
 	struct fl_log *l = lg_of(v);
-	snprintf(out, n, "%d lines%s", l->n, l->req ? "  loading…" : "");
+	snprintf(out, n, "%d lines%s", l->n, l->req || l->areq ? "  loading…" : "");
 	if (l->dropped) {
 		size_t k = strlen(out);
 		snprintf(out + k, n - k, " (the %ld before them dropped: window %d)", l->dropped,
@@ -301,7 +305,10 @@ static void lv_detail(struct view *v, int row, char *out, size_t n, enum role *r
 static void lv_empty(struct view *v, char *out, size_t n)
 {
 	struct fl_log *l = lg_of(v);
-	snprintf(out, n, "%s", l->err[0] ? l->err : l->req ? "loading…" : "no log lines");
+	snprintf(out, n, "%s",
+		 l->err[0]	     ? l->err
+		 : l->req || l->areq ? "loading…"
+				     : "no log lines");
 }
 
 static void lv_copy(struct view *v, int row, char *out, size_t n)
@@ -320,6 +327,7 @@ static void lv_close(struct view *v)
 {
 	struct fl_log *l = lg_of(v);
 	apireq_cancel(l->req);
+	airflowc_cancel(l->areq);
 	lines_free(l);
 	free(l->run_id);
 	free(l->dag_id);

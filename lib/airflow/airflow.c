@@ -1,4 +1,4 @@
-/* lib/airflow/airflow.c — Airflow 2 paths, bodies and parsers (see
+/* lib/airflow/airflow.c — Airflow 2 and 3 paths, bodies and parsers (see
  * airflow.h). Members may be null or absent; one of the wrong type fails
  * the page with its JSON path. Never performs I/O. */
 #include "lib/airflow/airflow.h"
@@ -77,6 +77,7 @@ void airflow_run_free(struct airflow_run *r)
 	free(r->state);
 	free(r->run_type);
 	free(r->note);
+	free(r->display_name);
 	free(r->conf);
 	memset(r, 0, sizeof *r);
 }
@@ -92,9 +93,11 @@ static int one_run(json_t *o, const char *path, struct airflow_run *r, struct ml
 	r->state = rstr(&d, "state");
 	r->run_type = rstr(&d, "run_type");
 	r->note = rstr(&d, "note");
+	r->display_name = rstr(&d, "dag_display_name");
 	r->logical_ms = rtime(&d, "logical_date");
 	if (!r->logical_ms)
 		r->logical_ms = rtime(&d, "execution_date");
+	r->run_after_ms = rtime(&d, "run_after");
 	r->start_ms = rtime(&d, "start_date");
 	r->end_ms = rtime(&d, "end_date");
 	json_t *conf = json_object_get(o, "conf");
@@ -238,6 +241,129 @@ int airflow_parse_dag(struct airflow_dag *out, const char *body, size_t len, str
 	return d.rc ? -MLC_ERR_PARSE : 0;
 }
 
+/* A member that is a string, or "" (a log entry's optional fields). */
+static const char *ostr(json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+	return v ? v : "";
+}
+
+/* An entry's error_detail: [{exc_type, exc_value, frames: [{filename,
+ * lineno, name}]}], as Python prints a traceback, one line each. */
+static void log_error_detail(struct buf *b, json_t *detail)
+{
+	size_t i, j;
+	json_t *e, *fr;
+	json_array_foreach(detail, i, e)
+	{
+		json_array_foreach(json_object_get(e, "frames"), j, fr)
+		{
+			json_t *ln = json_object_get(fr, "lineno");
+			buf_printf(b, "  File \"%s\", line %lld, in %s\n", ostr(fr, "filename"),
+				   json_is_integer(ln) ? (long long)json_integer_value(ln) : 0LL,
+				   ostr(fr, "name"));
+		}
+		buf_printf(b, "%s: %s\n", ostr(e, "exc_type"), ostr(e, "exc_value"));
+	}
+}
+
+/* One structured entry as "[TS] {LOGGER} LEVEL - EVENT" (the v1 text
+ * shape the log view reads levels and times from); "::group::"
+ * markers as their title, "::endgroup::" dropped. */
+static void log_entry(struct buf *b, json_t *e)
+{
+	if (json_is_string(e)) {
+		buf_printf(b, "%s\n", json_string_value(e));
+		return;
+	}
+	const char *ev = ostr(e, "event"), *ts = ostr(e, "timestamp");
+	const char *lv = ostr(e, "level"), *lg = ostr(e, "logger");
+	if (!strcmp(ev, "::endgroup::"))
+		return;
+	if (!strncmp(ev, "::group::", 9))
+		ev += 9;
+	if (*ts)
+		buf_printf(b, "[%s] ", ts);
+	if (*lv) {
+		char up[16];
+		size_t k = 0;
+		for (; lv[k] && k < sizeof up - 1; k++)
+			up[k] = (char)(lv[k] >= 'a' && lv[k] <= 'z' ? lv[k] - 32 : lv[k]);
+		up[k] = '\0';
+		buf_printf(b, "{%s} %s - ", *lg ? lg : "task", up);
+	}
+	buf_printf(b, "%s\n", ev);
+	json_t *d = json_object_get(e, "error_detail");
+	if (json_is_array(d))
+		log_error_detail(b, d);
+}
+
+int airflow_parse_log_v2(char **text, size_t *len, char **token, const char *body, size_t blen,
+			 struct mlc_err *err)
+{
+	*text = NULL;
+	*len = 0;
+	*token = NULL;
+	json_t *root = jsonx_load(body, blen, WHO, err);
+	if (!root)
+		return -MLC_ERR_PARSE;
+	json_t *c = json_object_get(root, "content"),
+	       *t = json_object_get(root, "continuation_token");
+	int rc = !json_is_object(root) ? wrong(err, "(root)", NULL, "object")
+		 : !json_is_array(c)   ? wrong(err, "", "content", "array")
+		 : t && !json_is_null(t) && !json_is_string(t)
+		     ? wrong(err, "", "continuation_token", "string")
+		     : 0;
+	size_t i;
+	json_t *e;
+	json_array_foreach(rc ? NULL : c, i, e)
+	{
+		if (!json_is_object(e) && !json_is_string(e)) {
+			char path[32];
+			snprintf(path, sizeof path, "content[%zu]", i);
+			rc = wrong(err, path, NULL, "object or string");
+			break;
+		}
+	}
+	if (!rc) {
+		struct buf b;
+		buf_init(&b);
+		json_array_foreach(c, i, e) log_entry(&b, e);
+		*len = b.len;
+		char *d = buf_steal(&b);
+		*text = d ? d : xstrdup("");
+		*token = json_is_string(t) ? jsonx_strdup(t) : NULL;
+	}
+	json_decref(root);
+	return rc ? -MLC_ERR_PARSE : 0;
+}
+
+/* A root object's required string member key, copied into *out. */
+static int root_string(char **out, const char *key, const char *body, size_t len,
+		       struct mlc_err *err)
+{
+	*out = NULL;
+	json_t *root = jsonx_load(body, len, WHO, err);
+	if (!root)
+		return -MLC_ERR_PARSE;
+	json_t *v = json_object_get(root, key);
+	int rc = json_is_string(v) ? 0 : wrong(err, "", key, "string");
+	if (!rc)
+		*out = jsonx_strdup(v);
+	json_decref(root);
+	return rc ? -MLC_ERR_PARSE : 0;
+}
+
+int airflow_parse_token(char **token, const char *body, size_t len, struct mlc_err *err)
+{
+	return root_string(token, "access_token", body, len, err);
+}
+
+int airflow_parse_api_version(char **version, const char *body, size_t len, struct mlc_err *err)
+{
+	return root_string(version, "version", body, len, err);
+}
+
 void airflow_runs_free(struct airflow_runs *p)
 {
 	for (size_t i = 0; i < p->n; i++)
@@ -262,10 +388,10 @@ void airflow_dag_free(struct airflow_dag *d)
 
 /* ---- paths and bodies ----------------------------------------------------- */
 
-char *airflow_runs_path(int limit, int offset)
+char *airflow_runs_path(enum airflow_api api, int limit, int offset)
 {
-	return xasprintf("/dags/~/dagRuns?limit=%d&offset=%d&order_by=-execution_date", limit,
-			 offset);
+	return xasprintf("/dags/~/dagRuns?limit=%d&offset=%d&order_by=-%s", limit, offset,
+			 api == AIRFLOW_API_V2 ? "run_after" : "execution_date");
 }
 
 /* "/dags/D[/dagRuns/R[/taskInstances/T]]" with each id percent-encoded. */
@@ -314,9 +440,19 @@ char *airflow_pause_path(const char *dag_id)
 	return out;
 }
 
-char *airflow_trigger_body(void)
+char *airflow_trigger_body(enum airflow_api api)
 {
-	return xstrdup("{\"conf\":{}}");
+	return xstrdup(api == AIRFLOW_API_V2 ? "{\"logical_date\":null,\"conf\":{}}"
+					     : "{\"conf\":{}}");
+}
+
+char *airflow_token_body(const char *username, const char *password)
+{
+	json_t *o = json_object(), *u = json_string(username ? username : ""),
+	       *p = json_string(password ? password : "");
+	json_object_set_new(o, "username", u ? u : json_string(""));
+	json_object_set_new(o, "password", p ? p : json_string(""));
+	return jsonx_dump(o);
 }
 
 char *airflow_pause_body(bool paused)

@@ -14,9 +14,8 @@
 #include "lib/core/http.h"
 #include "lib/core/util.h"
 #include "lib/prefect/prefectc.h"
+#include "flows_got.h"
 #include "stackenv.h"
-
-#define WAIT_MS 30000
 
 static struct target PT, AT;
 static struct prefectc P;
@@ -46,48 +45,6 @@ static void teardown(void)
 }
 
 TestSuite(flowsc, .init = setup, .fini = teardown, .timeout = 60);
-
-/* One call's outcome: the result moved out by take, or the error. */
-struct got {
-	volatile bool done;
-	int calls;
-	struct mlc_err err;
-	bool ok;
-	size_t size;
-	char res[256]; /* the result struct, moved here (every one fits) */
-};
-
-static void got_cb(void *res, const struct mlc_err *err, void *arg)
-{
-	struct got *g = arg;
-	g->calls++;
-	g->ok = !err;
-	if (err)
-		g->err = *err;
-	else if (res) {
-		memcpy(g->res, res, g->size);
-		memset(res, 0, g->size); /* ours now */
-	}
-	g->done = true;
-}
-
-#define WAIT(g) cr_assert(stackenv_run_until(&(g).done, WAIT_MS), "no answer")
-
-static void reset_done(const struct http_resp *r, const struct mlc_err *err, void *arg)
-{
-	*(volatile bool *)arg = true;
-}
-
-/* The simulator's world back to its start (after a write). */
-static void sim_reset(const char *port_key)
-{
-	volatile bool done = false;
-	char *url = xasprintf("http://127.0.0.1:%s/__sim/reset", stackenv(port_key));
-	struct http_opts o = {.url = url};
-	http_request(&o, reset_done, (void *)&done);
-	free(url);
-	cr_assert(stackenv_run_until(&done, WAIT_MS));
-}
 
 Test(flowsc, prefect_runs_state_filter_and_flow_join)
 {

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Apache Airflow 2.9 stable REST API simulator (base path /api/v1), Python 3 stdlib only.
+"""Apache Airflow 2.9 stable REST API simulator (base path /api/v1), Python 3 stdlib only;
+with --v3 or in the request mode v3, Airflow 3's /api/v2 (airflow_v3.py).
 
 Built on tests/fixtures/airflow/ (see its README: the JSON examples there are
 spec-derived from Airflow 2.9.3, v1.yaml is the real spec).  Every fixture
@@ -46,7 +47,7 @@ Seed (captured objects fixed; --seed N varies the generated timings):
   heartbeats follow the real clock.  --scheduler-down: scheduler unhealthy with a
   stale heartbeat and the triggerer never run (health-scheduler-down.json).
 
-Left out: 403/RBAC (one user, all rights), session and JWT auth, Airflow 3 /api/v2,
+Left out: 403/RBAC (one user, all rights), session auth,
 /dags/{id}/details, tasks, clear, setNote, xcom, datasets, pools, variables,
 connections, config, import errors, event logs, users/roles; nothing moves on its
 own (a triggered run stays queued), and deleted objects are not simulated.
@@ -67,6 +68,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import simcommon  # noqa: E402
+import airflow_v3  # noqa: E402
 from simcommon import Response  # noqa: E402
 
 UTC = datetime.timezone.utc
@@ -189,6 +191,8 @@ class AirflowApp(simcommon.App):
     def add_arguments(parser):
         parser.add_argument("--user", default="admin", help="basic-auth user (default admin)")
         parser.add_argument("--password", default="admin", help="basic-auth password (default admin)")
+        parser.add_argument("--v3", action="store_true",
+                            help="speak Airflow 3's /api/v2 (bearer tokens from /auth/token)")
         parser.add_argument("--scheduler-down", action="store_true",
                             help="/health reports the scheduler unhealthy (stale heartbeat)")
 
@@ -197,6 +201,8 @@ class AirflowApp(simcommon.App):
         self.user = getattr(args, "user", "admin")
         self.password = getattr(args, "password", "admin")
         self.scheduler_down = getattr(args, "scheduler_down", False)
+        self.v3 = getattr(args, "v3", False)
+        self.face3 = airflow_v3.V3(self, sign_dumps, parse_dt)
         self.lock = threading.RLock()
         self.rng = random.Random(args.seed)
         self._seed()
@@ -206,6 +212,7 @@ class AirflowApp(simcommon.App):
         with self.lock:
             self.rng = random.Random(self.args.seed)
             self._seed()
+            self.face3.reset()
 
     # ================================================================ seed
     def jit(self, base, lo, hi):
@@ -571,7 +578,14 @@ class AirflowApp(simcommon.App):
     ]
     _compiled = None
 
+    @staticmethod
+    def FX_V2(name):
+        return FX(os.path.join("v2", name))
+
     def handle(self, req):
+        if req.mode == "v3" or (self.v3 and req.mode is None):
+            with self.lock:
+                return self.face3.handle(req)
         with self.lock:
             try:
                 return self._handle(req)

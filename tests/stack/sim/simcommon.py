@@ -82,8 +82,8 @@ MODES = ("ok", "error500", "hang", "hostile")
 # API call answers 302 to a login page; poisoned = a NUL and a lone surrogate
 # escaped in one experiment's strings; degraded = the service answers but
 # reports a degraded state: Airflow's scheduler down, a Prefect work pool
-# NOT_READY).
-REQUEST_MODES = ("endless", "redirect", "poisoned", "degraded")
+# NOT_READY; v3 = the Airflow simulator speaks Airflow 3's /api/v2).
+REQUEST_MODES = ("endless", "redirect", "poisoned", "degraded", "v3")
 
 # Hostile payload.  Put in front of and behind a string so that truncating
 # clients still meet part of it.
