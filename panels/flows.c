@@ -441,8 +441,20 @@ static void fl_close(struct panel *p)
 	p->priv = NULL;
 }
 
-static const struct view_ops *const flows_views[] = {&fl_runs_view, &fl_detail_view, &fl_log_view,
-						     NULL};
+static const struct view_ops *const flows_views[] = {
+    &fl_runs_view, &fl_detail_view, &fl_log_view, &fl_deployments_view,
+    &fl_dags_view, &fl_pools_view,  NULL};
+
+static const struct cmd_entry flows_cmds[] = {
+    {"deployments", NULL, "",
+     "Prefect deployments: schedule, paused, work pool and queue, last and late runs", CMD_ARG_NONE,
+     fl_cmd_deployments, NULL},
+    {"dags", NULL, "", "Airflow DAGs: paused, schedule, next and last run, tags, import errors",
+     CMD_ARG_NONE, fl_cmd_dags, NULL},
+    {"pools", NULL, "",
+     "Prefect work pools and queues (status, concurrency, last poll); Airflow pools (slots)",
+     CMD_ARG_NONE, fl_cmd_pools, NULL},
+};
 
 static const struct panel_ops flows_ops = {
     .name = "flows",
@@ -450,6 +462,8 @@ static const struct panel_ops flows_ops = {
     .digit = 7,
     .open = fl_open,
     .close = fl_close,
+    .cmds = flows_cmds,
+    .ncmds = ARRAY_LEN(flows_cmds),
     .views = flows_views,
 };
 

@@ -96,6 +96,11 @@ extern const struct view_ops fl_log_view;
 void fl_log_push_prefect(struct flows *f, const struct fl_run *r);
 void fl_log_push_airflow(struct flows *f, const char *dag_id, const char *run_id,
 			 const char *task_id, int try_number);
+/* flows_lists.c: :deployments, :dags, :pools (commands of the panel). */
+extern const struct view_ops fl_deployments_view, fl_dags_view, fl_pools_view;
+int fl_cmd_deployments(struct panel *p, const char *args);
+int fl_cmd_dags(struct panel *p, const char *args);
+int fl_cmd_pools(struct panel *p, const char *args);
 /* The head of the priv of every view that shows a run (the runs list, a
  * run's detail): how the write actions find the run a key is about. */
 struct fl_vhead {

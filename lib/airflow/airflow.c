@@ -12,61 +12,52 @@
 #include "lib/core/isotime.h"
 #include "lib/core/jsonx.h"
 #include "lib/core/util.h"
+#include "lib/airflow/airflow_int.h"
 
-#define WHO "airflow"
-
-static int wrong(struct mlc_err *err, const char *path, const char *key, const char *want)
+int airflow_wrong(struct mlc_err *err, const char *path, const char *key, const char *want)
 {
 	return mlc_err_set(err, MLC_ERR_PARSE, 0, WHO ": %s%s%s: expected %s", path,
 			   *path && key ? "." : "", key ? key : "", want);
 }
 
-/* Reads the members of one object, remembering the first error. */
-struct rd {
-	json_t *o;
-	const char *path;
-	struct mlc_err *err;
-	int rc;
-};
-
-static json_t *member(struct rd *r, const char *key, int (*is)(const json_t *), const char *want)
+json_t *airflow_member(struct rd *r, const char *key, int (*is)(const json_t *), const char *want)
 {
 	json_t *v = json_object_get(r->o, key);
 	if (!v || json_is_null(v) || r->rc)
 		return NULL;
 	if (!is(v)) {
-		r->rc = wrong(r->err, r->path, key, want);
+		r->rc = airflow_wrong(r->err, r->path, key, want);
 		return NULL;
 	}
 	return v;
 }
 
-static int is_str(const json_t *v)
+int airflow_is_str(const json_t *v)
 {
 	return json_is_string(v);
 }
-static int is_num(const json_t *v)
+int airflow_is_num(const json_t *v)
 {
 	return json_is_number(v);
 }
-static int is_int(const json_t *v)
+int airflow_is_int(const json_t *v)
 {
 	return json_is_integer(v);
 }
-static int is_bool(const json_t *v)
+int airflow_is_bool(const json_t *v)
 {
 	return json_is_boolean(v);
 }
 
-static char *rstr(struct rd *r, const char *key)
+char *airflow_rstr(struct rd *r, const char *key)
 {
-	json_t *v = member(r, key, is_str, "string");
+	json_t *v = airflow_member(r, key, airflow_is_str, "string");
 	return v ? jsonx_strdup(v) : NULL;
 }
 
-static int64_t rtime(struct rd *r, const char *key)
+int64_t airflow_rtime(struct rd *r, const char *key)
 {
-	json_t *v = member(r, key, is_str, "string");
+	json_t *v = airflow_member(r, key, airflow_is_str, "string");
 	return v ? iso_time_ms(json_string_value(v)) : 0;
 }
 
@@ -86,25 +77,25 @@ static int one_run(json_t *o, const char *path, struct airflow_run *r, struct ml
 {
 	memset(r, 0, sizeof *r);
 	if (!json_is_object(o))
-		return wrong(err, path, NULL, "object");
+		return airflow_wrong(err, path, NULL, "object");
 	struct rd d = {o, path, err, 0};
-	r->dag_id = rstr(&d, "dag_id");
-	r->run_id = rstr(&d, "dag_run_id");
-	r->state = rstr(&d, "state");
-	r->run_type = rstr(&d, "run_type");
-	r->note = rstr(&d, "note");
-	r->display_name = rstr(&d, "dag_display_name");
-	r->logical_ms = rtime(&d, "logical_date");
+	r->dag_id = airflow_rstr(&d, "dag_id");
+	r->run_id = airflow_rstr(&d, "dag_run_id");
+	r->state = airflow_rstr(&d, "state");
+	r->run_type = airflow_rstr(&d, "run_type");
+	r->note = airflow_rstr(&d, "note");
+	r->display_name = airflow_rstr(&d, "dag_display_name");
+	r->logical_ms = airflow_rtime(&d, "logical_date");
 	if (!r->logical_ms)
-		r->logical_ms = rtime(&d, "execution_date");
-	r->run_after_ms = rtime(&d, "run_after");
-	r->start_ms = rtime(&d, "start_date");
-	r->end_ms = rtime(&d, "end_date");
+		r->logical_ms = airflow_rtime(&d, "execution_date");
+	r->run_after_ms = airflow_rtime(&d, "run_after");
+	r->start_ms = airflow_rtime(&d, "start_date");
+	r->end_ms = airflow_rtime(&d, "end_date");
 	json_t *conf = json_object_get(o, "conf");
 	if (json_is_object(conf) && json_object_size(conf))
 		r->conf = jsonx_dump(json_incref(conf));
 	if (!d.rc && (!r->dag_id || !r->run_id))
-		d.rc = wrong(err, path, r->dag_id ? "dag_run_id" : "dag_id", "string");
+		d.rc = airflow_wrong(err, path, r->dag_id ? "dag_run_id" : "dag_id", "string");
 	if (d.rc)
 		airflow_run_free(r);
 	return d.rc;
@@ -122,32 +113,31 @@ static int one_ti(json_t *o, const char *path, struct airflow_ti *t, struct mlc_
 {
 	memset(t, 0, sizeof *t);
 	if (!json_is_object(o))
-		return wrong(err, path, NULL, "object");
+		return airflow_wrong(err, path, NULL, "object");
 	struct rd d = {o, path, err, 0};
-	t->task_id = rstr(&d, "task_id");
-	t->state = rstr(&d, "state");
-	t->operator_name = rstr(&d, "operator");
-	t->hostname = rstr(&d, "hostname");
-	json_t *v = member(&d, "try_number", is_int, "integer");
+	t->task_id = airflow_rstr(&d, "task_id");
+	t->state = airflow_rstr(&d, "state");
+	t->operator_name = airflow_rstr(&d, "operator");
+	t->hostname = airflow_rstr(&d, "hostname");
+	json_t *v = airflow_member(&d, "try_number", airflow_is_int, "integer");
 	t->try_number = v ? (int)json_integer_value(v) : 0;
-	v = member(&d, "max_tries", is_int, "integer");
+	v = airflow_member(&d, "max_tries", airflow_is_int, "integer");
 	t->max_tries = v ? (int)json_integer_value(v) : 0;
-	v = member(&d, "duration", is_num, "number");
+	v = airflow_member(&d, "duration", airflow_is_num, "number");
 	t->duration = v ? json_number_value(v) : -1;
-	t->start_ms = rtime(&d, "start_date");
-	t->end_ms = rtime(&d, "end_date");
+	t->start_ms = airflow_rtime(&d, "start_date");
+	t->end_ms = airflow_rtime(&d, "end_date");
 	if (!d.rc && !t->task_id)
-		d.rc = wrong(err, path, "task_id", "string");
+		d.rc = airflow_wrong(err, path, "task_id", "string");
 	if (d.rc)
 		ti_free(t);
 	return d.rc;
 }
 
 /* A page {"KEY": [...], "total_entries": N}: each element through one. */
-typedef int (*one_fn)(json_t *o, const char *path, void *item, struct mlc_err *err);
-static int parse_page(const char *body, size_t len, const char *key, size_t sz, one_fn one,
-		      void (*free_one)(void *), void **items, size_t *n, long *total,
-		      struct mlc_err *err)
+int airflow_parse_page(const char *body, size_t len, const char *key, size_t sz, one_fn one,
+		       void (*free_one)(void *), void **items, size_t *n, long *total,
+		       struct mlc_err *err)
 {
 	*items = NULL;
 	*n = 0;
@@ -156,9 +146,9 @@ static int parse_page(const char *body, size_t len, const char *key, size_t sz, 
 	if (!root)
 		return -MLC_ERR_PARSE;
 	json_t *arr = json_object_get(root, key), *tot = json_object_get(root, "total_entries");
-	int rc = !json_is_object(root)		? wrong(err, "(root)", NULL, "object")
-		 : !json_is_array(arr)		? wrong(err, "", key, "array")
-		 : tot && !json_is_integer(tot) ? wrong(err, "", "total_entries", "integer")
+	int rc = !json_is_object(root)		? airflow_wrong(err, "(root)", NULL, "object")
+		 : !json_is_array(arr)		? airflow_wrong(err, "", key, "array")
+		 : tot && !json_is_integer(tot) ? airflow_wrong(err, "", "total_entries", "integer")
 						: 0;
 	size_t cnt = rc ? 0 : json_array_size(arr);
 	char *v = xcalloc(cnt ? cnt : 1, sz);
@@ -200,14 +190,14 @@ static void ti_free_v(void *item)
 
 int airflow_parse_runs(struct airflow_runs *out, const char *body, size_t len, struct mlc_err *err)
 {
-	return parse_page(body, len, "dag_runs", sizeof *out->items, run_v, run_free_v,
-			  (void **)&out->items, &out->n, &out->total, err);
+	return airflow_parse_page(body, len, "dag_runs", sizeof *out->items, run_v, run_free_v,
+				  (void **)&out->items, &out->n, &out->total, err);
 }
 
 int airflow_parse_tis(struct airflow_tis *out, const char *body, size_t len, struct mlc_err *err)
 {
-	return parse_page(body, len, "task_instances", sizeof *out->items, ti_v, ti_free_v,
-			  (void **)&out->items, &out->n, &out->total, err);
+	return airflow_parse_page(body, len, "task_instances", sizeof *out->items, ti_v, ti_free_v,
+				  (void **)&out->items, &out->n, &out->total, err);
 }
 
 int airflow_parse_run(struct airflow_run *out, const char *body, size_t len, struct mlc_err *err)
@@ -229,12 +219,12 @@ int airflow_parse_dag(struct airflow_dag *out, const char *body, size_t len, str
 		return -MLC_ERR_PARSE;
 	struct rd d = {root, "(root)", err, 0};
 	if (!json_is_object(root))
-		d.rc = wrong(err, "(root)", NULL, "object");
-	out->dag_id = rstr(&d, "dag_id");
-	json_t *p = member(&d, "is_paused", is_bool, "boolean");
+		d.rc = airflow_wrong(err, "(root)", NULL, "object");
+	out->dag_id = airflow_rstr(&d, "dag_id");
+	json_t *p = airflow_member(&d, "is_paused", airflow_is_bool, "boolean");
 	out->is_paused = p && json_is_true(p);
 	if (!d.rc && !out->dag_id)
-		d.rc = wrong(err, "", "dag_id", "string");
+		d.rc = airflow_wrong(err, "", "dag_id", "string");
 	json_decref(root);
 	if (d.rc)
 		airflow_dag_free(out);
@@ -309,10 +299,10 @@ int airflow_parse_log_v2(char **text, size_t *len, char **token, const char *bod
 		return -MLC_ERR_PARSE;
 	json_t *c = json_object_get(root, "content"),
 	       *t = json_object_get(root, "continuation_token");
-	int rc = !json_is_object(root) ? wrong(err, "(root)", NULL, "object")
-		 : !json_is_array(c)   ? wrong(err, "", "content", "array")
+	int rc = !json_is_object(root) ? airflow_wrong(err, "(root)", NULL, "object")
+		 : !json_is_array(c)   ? airflow_wrong(err, "", "content", "array")
 		 : t && !json_is_null(t) && !json_is_string(t)
-		     ? wrong(err, "", "continuation_token", "string")
+		     ? airflow_wrong(err, "", "continuation_token", "string")
 		     : 0;
 	size_t i;
 	json_t *e;
@@ -321,7 +311,7 @@ int airflow_parse_log_v2(char **text, size_t *len, char **token, const char *bod
 		if (!json_is_object(e) && !json_is_string(e)) {
 			char path[32];
 			snprintf(path, sizeof path, "content[%zu]", i);
-			rc = wrong(err, path, NULL, "object or string");
+			rc = airflow_wrong(err, path, NULL, "object or string");
 			break;
 		}
 	}
@@ -347,7 +337,7 @@ static int root_string(char **out, const char *key, const char *body, size_t len
 	if (!root)
 		return -MLC_ERR_PARSE;
 	json_t *v = json_object_get(root, key);
-	int rc = json_is_string(v) ? 0 : wrong(err, "", key, "string");
+	int rc = json_is_string(v) ? 0 : airflow_wrong(err, "", key, "string");
 	if (!rc)
 		*out = jsonx_strdup(v);
 	json_decref(root);

@@ -51,6 +51,30 @@ struct airflow_dag {
 	bool is_paused;
 };
 
+/* A DAG as the list shows it (GET /dags): schedule as one line ("0 3 * *
+ * 1", "every 1h", "At 02:00"; NULL: none), tags "a b", next run (epoch
+ * ms, 0: none), import errors. */
+struct airflow_dag_info {
+	char *dag_id, *schedule, *tags;
+	bool paused, import_errors;
+	int64_t next_ms;
+};
+struct airflow_dags {
+	struct airflow_dag_info *items;
+	size_t n;
+	long total;
+};
+/* A pool (GET /pools) and its slots. */
+struct airflow_pool {
+	char *name;
+	long slots, open, occupied, running, queued, deferred;
+};
+struct airflow_pools {
+	struct airflow_pool *items;
+	size_t n;
+	long total;
+};
+
 /* Parsers: 0, or -MLC_ERR_PARSE with err naming the JSON path
  * ("airflow: dag_runs[2].state: expected string"); out holds nothing to
  * free after an error. */
@@ -72,6 +96,12 @@ int airflow_parse_token(char **token, const char *body, size_t len, struct mlc_e
 /* /version's answer (either API): *version its version (new string). */
 int airflow_parse_api_version(char **version, const char *body, size_t len, struct mlc_err *err);
 
+int airflow_parse_dags(struct airflow_dags *out, const char *body, size_t len, struct mlc_err *err);
+int airflow_parse_pools(struct airflow_pools *out, const char *body, size_t len,
+			struct mlc_err *err);
+void airflow_dags_free(struct airflow_dags *p);
+void airflow_pools_free(struct airflow_pools *p);
+
 void airflow_run_free(struct airflow_run *r);
 void airflow_runs_free(struct airflow_runs *p);
 void airflow_tis_free(struct airflow_tis *p);
@@ -85,6 +115,9 @@ void airflow_dag_free(struct airflow_dag *d);
  *   trigger: /dags/D/dagRuns;  pause: /dags/D?update_mask=is_paused */
 char *airflow_runs_path(enum airflow_api api, int limit, int offset);
 char *airflow_tis_path(const char *dag_id, const char *run_id);
+/* /dags?limit=L&offset=O&order_by=dag_id and /pools?limit=100. */
+char *airflow_dags_path(int limit, int offset);
+char *airflow_pools_path(void);
 char *airflow_log_path(const char *dag_id, const char *run_id, const char *task_id, int try_number);
 char *airflow_trigger_path(const char *dag_id);
 char *airflow_pause_path(const char *dag_id);

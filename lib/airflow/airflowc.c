@@ -10,7 +10,7 @@
 
 #include "lib/core/util.h"
 
-enum af_op { AF_RUNS, AF_TIS, AF_LOG, AF_TRIGGER, AF_PAUSE };
+enum af_op { AF_RUNS, AF_TIS, AF_LOG, AF_TRIGGER, AF_PAUSE, AF_DAGS, AF_POOLS };
 
 struct airflowc_req {
 	struct airflowc *c;
@@ -114,6 +114,18 @@ static void send(struct airflowc_req *q)
 		s.res_size = sizeof(struct airflow_runs);
 		s.parse = P(airflow_parse_runs);
 		s.free = F(airflow_runs_free);
+		break;
+	case AF_DAGS:
+		s.path = airflow_dags_path(q->n1, q->n2);
+		s.res_size = sizeof(struct airflow_dags);
+		s.parse = P(airflow_parse_dags);
+		s.free = F(airflow_dags_free);
+		break;
+	case AF_POOLS:
+		s.path = airflow_pools_path();
+		s.res_size = sizeof(struct airflow_pools);
+		s.parse = P(airflow_parse_pools);
+		s.free = F(airflow_pools_free);
 		break;
 	case AF_TIS:
 		s.path = airflow_tis_path(q->dag, q->run);
@@ -337,14 +349,21 @@ static struct airflowc_req *call(struct airflowc *c, enum af_op op, const char *
 	return q;
 }
 
-struct airflowc_req *airflowc_runs(struct airflowc *c, int limit, int offset, apireq_cb cb,
-				   void *arg)
+/* A page of op (runs, DAGs). */
+static struct airflowc_req *page(struct airflowc *c, enum af_op op, int limit, int offset,
+				 apireq_cb cb, void *arg)
 {
-	struct airflowc_req *q = call(c, AF_RUNS, NULL, NULL, NULL, cb, arg);
+	struct airflowc_req *q = call(c, op, NULL, NULL, NULL, cb, arg);
 	q->n1 = limit;
 	q->n2 = offset;
 	submit(q);
 	return q;
+}
+
+struct airflowc_req *airflowc_runs(struct airflowc *c, int limit, int offset, apireq_cb cb,
+				   void *arg)
+{
+	return page(c, AF_RUNS, limit, offset, cb, arg);
 }
 
 struct airflowc_req *airflowc_tis(struct airflowc *c, const char *dag_id, const char *run_id,
@@ -377,6 +396,19 @@ struct airflowc_req *airflowc_pause(struct airflowc *c, const char *dag_id, bool
 {
 	struct airflowc_req *q = call(c, AF_PAUSE, dag_id, NULL, NULL, cb, arg);
 	q->paused = paused;
+	submit(q);
+	return q;
+}
+
+struct airflowc_req *airflowc_dags(struct airflowc *c, int limit, int offset, apireq_cb cb,
+				   void *arg)
+{
+	return page(c, AF_DAGS, limit, offset, cb, arg);
+}
+
+struct airflowc_req *airflowc_pools(struct airflowc *c, apireq_cb cb, void *arg)
+{
+	struct airflowc_req *q = call(c, AF_POOLS, NULL, NULL, NULL, cb, arg);
 	submit(q);
 	return q;
 }

@@ -62,6 +62,11 @@ void airflowc_cancel(struct airflowc_req *q);
 /* struct airflow_runs: one page of the runs of every DAG, newest first. */
 struct airflowc_req *airflowc_runs(struct airflowc *c, int limit, int offset, apireq_cb cb,
 				   void *arg);
+/* struct airflow_dags: one page of the DAGs, by dag_id. */
+struct airflowc_req *airflowc_dags(struct airflowc *c, int limit, int offset, apireq_cb cb,
+				   void *arg);
+/* struct airflow_pools: the pools (100 at most). */
+struct airflowc_req *airflowc_pools(struct airflowc *c, apireq_cb cb, void *arg);
 /* struct airflow_tis: the task instances of one run. */
 struct airflowc_req *airflowc_tis(struct airflowc *c, const char *dag_id, const char *run_id,
 				  apireq_cb cb, void *arg);

@@ -125,3 +125,17 @@ struct apireq *prefectc_set_state(struct prefectc *c, const char *run_id, const 
 		     sizeof(struct prefect_set_state), P(prefect_parse_set_state),
 		     F(prefect_set_state_free), cb, arg);
 }
+
+struct apireq *prefectc_deployment_list(struct prefectc *c, apireq_cb cb, void *arg)
+{
+	return start(c, "/deployments/filter", prefect_list_body(200, 0),
+		     sizeof(struct prefect_deployments), P(prefect_parse_deployments),
+		     F(prefect_deployments_free), cb, arg);
+}
+
+struct apireq *prefectc_work_pools(struct prefectc *c, bool queues, apireq_cb cb, void *arg)
+{
+	return start(c, queues ? "/work_queues/filter" : "/work_pools/filter",
+		     prefect_list_body(200, 0), sizeof(struct prefect_pools),
+		     P(prefect_parse_pools), F(prefect_pools_free), cb, arg);
+}

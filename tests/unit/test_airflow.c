@@ -234,3 +234,49 @@ Test(airflow, v2_token_and_version)
 	cr_assert_not_null(strstr(e.msg, "access_token: expected string"), "%s", e.msg);
 	cr_assert_null(s);
 }
+
+Test(airflow, dags_and_pools)
+{
+	struct airflow_dags d;
+	PARSE_FX(airflow_parse_dags, &d, FX "dags.json");
+	cr_assert_eq(d.n, 4);
+	cr_assert_str_eq(d.items[0].dag_id, "batch_scoring_hourly");
+	cr_assert(d.items[0].paused);
+	cr_assert_str_eq(d.items[0].schedule, "every 1h"); /* TimeDelta, no description */
+	cr_assert_str_eq(d.items[0].tags, "ml inference");
+	cr_assert_eq(d.items[0].next_ms, iso_time_ms("2024-02-05T09:00:00+00:00"));
+	cr_assert_str_eq(d.items[1].schedule, "At 01:30");
+	cr_assert_null(d.items[3].tags);
+	cr_assert_eq(d.items[3].next_ms, 0);
+	cr_assert_not(d.items[3].import_errors);
+	airflow_dags_free(&d);
+	struct mlc_err e;
+	const char v2[] =
+	    "{\"dags\":[{\"dag_id\":\"x\",\"is_paused\":false,\"timetable_summary\":"
+	    "\"0 3 * * *\",\"next_dagrun_logical_date\":null,\"next_dagrun_run_after\":"
+	    "\"2025-01-02T03:00:00Z\",\"has_import_errors\":true,\"tags\":[{\"name\":"
+	    "\"a\",\"dag_id\":\"x\"}]}],\"total_entries\":1}";
+	cr_assert_eq(airflow_parse_dags(&d, LIT(v2), &e), 0, "%s", e.msg);
+	cr_assert_str_eq(d.items[0].schedule, "0 3 * * *");
+	cr_assert_eq(d.items[0].next_ms, iso_time_ms("2025-01-02T03:00:00Z"));
+	cr_assert(d.items[0].import_errors);
+	cr_assert_str_eq(d.items[0].tags, "a");
+	airflow_dags_free(&d);
+	cr_assert_lt(
+	    airflow_parse_dags(&d, LIT("{\"dags\":[{\"dag_id\":\"x\",\"is_paused\":\"no\"}]}"), &e),
+	    0);
+	cr_assert_not_null(strstr(e.msg, "dags[0].is_paused: expected boolean"), "%s", e.msg);
+	struct airflow_pools p;
+	PARSE_FX(airflow_parse_pools, &p, FX "pools.json");
+	cr_assert_eq(p.n, 3);
+	cr_assert_eq(p.total, 3);
+	cr_assert_str_eq(p.items[1].name, "gpu_pool");
+	cr_assert_eq(p.items[1].slots, 2);
+	cr_assert_eq(p.items[1].open, 0);
+	cr_assert_eq(p.items[1].queued, 3);
+	cr_assert_eq(p.items[0].running, 2);
+	airflow_pools_free(&p);
+	cr_assert_lt(
+	    airflow_parse_pools(&p, LIT("{\"pools\":[{\"name\":\"a\",\"slots\":1.5}]}"), &e), 0);
+	cr_assert_not_null(strstr(e.msg, "pools[0].slots: expected integer"), "%s", e.msg);
+}

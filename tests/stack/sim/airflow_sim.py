@@ -16,6 +16,7 @@ Simulated:
   GET   /api/v1/dags                 limit/offset/order_by(dag_id)/tags/only_active/
                                      paused/dag_id_pattern/fields
   GET   /api/v1/dags/{dag_id}        PATCH (is_paused, update_mask)
+  GET   /api/v1/pools                 the fixture's pools (pools.json), limit/offset
   PATCH /api/v1/dags?dag_id_pattern=  (bulk pause)
   GET   /api/v1/dags/{dag_id}/dagRuns     ('~' = all DAGs) state=a,b, *_gte/_lte,
                                           order_by (id, state, dag_id, execution_date,
@@ -48,7 +49,7 @@ Seed (captured objects fixed; --seed N varies the generated timings):
   stale heartbeat and the triggerer never run (health-scheduler-down.json).
 
 Left out: 403/RBAC (one user, all rights), session auth,
-/dags/{id}/details, tasks, clear, setNote, xcom, datasets, pools, variables,
+/dags/{id}/details, tasks, clear, setNote, xcom, datasets, variables,
 connections, config, import errors, event logs, users/roles; nothing moves on its
 own (a triggered run stays queued), and deleted objects are not simulated.
 """
@@ -566,7 +567,7 @@ class AirflowApp(simcommon.App):
         (set(), r"/dags/(?P<dag_id>[^/]+)/clearTaskInstances", None, True, {"POST"}),
         (set(), r"/dags/(?P<dag_id>[^/]+)/dagRuns/(?P<run_id>[^/]+)/clear", None, True, {"POST"}),
         (set(), r"/dags/(?P<dag_id>[^/]+)/dagRuns/(?P<run_id>[^/]+)/setNote", None, True, {"PATCH"}),
-        (set(), r"/pools", None, True, {"GET", "POST"}),
+        ({"GET"}, r"/pools", "h_pools", True, {"GET", "POST"}),
         (set(), r"/variables", None, True, {"GET", "POST"}),
         (set(), r"/connections", None, True, {"GET", "POST"}),
         (set(), r"/importErrors", None, True, {"GET"}),
@@ -1100,6 +1101,15 @@ class AirflowApp(simcommon.App):
         r["_updated"] = iso(now)
         self._gen_tis(r, [None] * len(self.DAG_TASKS.get(dag_id, [])))
         return self.json_resp(req, 200, self.public(r))
+
+    # ---- pools: the fixture's, as they are (nothing moves)
+    def h_pools(self, req, method, auth, p):
+        limit = self.q_int(req, "limit", 100)
+        offset = self.q_int(req, "offset", 0, minimum=0)
+        self.check_auth(req)
+        limit = self.check_limit(limit)
+        pools = FX("pools.json")["pools"]
+        return self.json_resp(req, 200, {"pools": pools[offset:offset + limit], "total_entries": len(pools)})
 
     # ---- task instances
     def _ti_filters(self, req):

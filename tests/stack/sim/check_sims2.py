@@ -20,7 +20,7 @@ What is checked:
   create_flow_run shape; seed determinism; --hostile.
 * Airflow: /health and /version without auth, basic auth (401 body +
   WWW-Authenticate), every fixture response (runs, batch list, task instances,
-  plain log) byte for byte, JSON log content, limit/offset/total_entries,
+  plain log, pools) byte for byte, JSON log content, limit/offset/total_entries,
   order_by, 400/404 bodies, pause, trigger + 409, run state change,
   --scheduler-down.
 * Airflow --v3: /api/v2 on the v2 fixtures: version, monitor/health, v1 gone,
@@ -555,6 +555,11 @@ class AirflowRead(SimCase):
         from datetime import datetime, timezone
         age = (datetime.now(timezone.utc) - datetime.fromisoformat(hb)).total_seconds()
         self.assertLess(abs(age), 60)
+
+    def test_pools_as_the_fixture(self):
+        status, h, body = self.get("/pools?limit=100")
+        self.assertEqual((status, body), (200, fixture("airflow", "pools.json")))
+        self.assertEqual(self.get("/pools", auth=False)[0], 401)
 
     def test_basic_auth(self):
         for headers in ({}, {"Authorization": "Basic " + base64.b64encode(b"admin:wrong").decode()},
