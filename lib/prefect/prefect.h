@@ -156,8 +156,11 @@ char *prefect_flows_body(const char *const *ids, size_t n);
 char *prefect_deployments_body(const char *const *ids, size_t n);
 /* task_runs/filter of one flow run, oldest first. */
 char *prefect_task_runs_body(const char *flow_run_id);
-/* logs/filter of one flow run, oldest first, limit from offset. */
-char *prefect_logs_body(const char *flow_run_id, int limit, int offset);
+/* logs/filter of one flow run, oldest first, limit lines from the time
+ * after_ms on (epoch ms; 0: from the start). Prefect's after_ includes that
+ * time: the caller skips the lines at it that it holds. Paging by time,
+ * not offset, keeps a followed log right while lines are added. */
+char *prefect_logs_body(const char *flow_run_id, int64_t after_ms, int limit);
 /* A plain list page ({"limit":L,"offset":O}): deployments, work pools,
  * work queues. */
 char *prefect_list_body(int limit, int offset);

@@ -108,10 +108,10 @@ struct apireq *prefectc_task_runs(struct prefectc *c, const char *run_id, apireq
 		     F(prefect_task_runs_free), cb, arg);
 }
 
-struct apireq *prefectc_logs(struct prefectc *c, const char *run_id, int limit, int offset,
+struct apireq *prefectc_logs(struct prefectc *c, const char *run_id, int64_t after_ms, int limit,
 			     apireq_cb cb, void *arg)
 {
-	return start(c, "/logs/filter", prefect_logs_body(run_id, limit, offset),
+	return start(c, "/logs/filter", prefect_logs_body(run_id, after_ms, limit),
 		     sizeof(struct prefect_logs), P(prefect_parse_logs), F(prefect_logs_free), cb,
 		     arg);
 }

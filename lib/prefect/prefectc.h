@@ -50,8 +50,9 @@ struct apireq *prefectc_work_pools(struct prefectc *c, bool queues, apireq_cb cb
 struct apireq *prefectc_states(struct prefectc *c, const char *run_id, apireq_cb cb, void *arg);
 /* struct prefect_task_runs of one flow run. */
 struct apireq *prefectc_task_runs(struct prefectc *c, const char *run_id, apireq_cb cb, void *arg);
-/* struct prefect_logs: limit lines of one flow run from offset. */
-struct apireq *prefectc_logs(struct prefectc *c, const char *run_id, int limit, int offset,
+/* struct prefect_logs: limit lines of one flow run from after_ms on (see
+ * prefect_logs_body). */
+struct apireq *prefectc_logs(struct prefectc *c, const char *run_id, int64_t after_ms, int limit,
 			     apireq_cb cb, void *arg);
 /* struct prefect_set_state: POST flow_runs/ID/set_state with type and
  * message. A REJECT or ABORT is a result, not an error. */

@@ -162,9 +162,14 @@ Test(prefect, bodies)
 	s = prefect_set_state_body("CANCELLING", "from mlconsole");
 	cr_assert_str_eq(s, "{\"state\":{\"type\":\"CANCELLING\",\"message\":\"from mlconsole\"}}");
 	free(s);
-	s = prefect_logs_body("r1", 200, 400);
-	cr_assert_str_eq(s, "{\"sort\":\"TIMESTAMP_ASC\",\"limit\":200,\"offset\":400,"
+	s = prefect_logs_body("r1", 0, 200);
+	cr_assert_str_eq(s, "{\"sort\":\"TIMESTAMP_ASC\",\"limit\":200,"
 			    "\"logs\":{\"flow_run_id\":{\"any_\":[\"r1\"]}}}");
+	free(s);
+	s = prefect_logs_body("r1", iso_time_ms("2026-11-23T17:49:46.123Z"), 500);
+	cr_assert_str_eq(s, "{\"sort\":\"TIMESTAMP_ASC\",\"limit\":200,"
+			    "\"logs\":{\"flow_run_id\":{\"any_\":[\"r1\"]},\"timestamp\":{"
+			    "\"after_\":\"2026-11-23T17:49:46.123000+00:00\"}}}");
 	free(s);
 }
 
