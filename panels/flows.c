@@ -53,8 +53,8 @@ const struct fl_run *fl_run_at(const struct flows *f, int i)
 
 void fl_run_free(struct fl_run *r)
 {
-	char **s[] = {&r->id,	&r->flow,  &r->flow_id, &r->dep_id, &r->deployment,
-		      &r->name, &r->state, &r->where,	&r->params, &r->message};
+	char **s[] = {&r->id,	 &r->flow,  &r->flow_id, &r->dep_id,  &r->deployment, &r->name,
+		      &r->state, &r->where, &r->params,	 &r->message, &r->tags};
 	for (size_t i = 0; i < ARRAY_LEN(s); i++)
 		free(*s[i]);
 	memset(r, 0, sizeof *r);
@@ -78,6 +78,7 @@ void fl_run_copy(struct fl_run *dst, const struct fl_run *src)
 	dst->where = fl_dup(src->where);
 	dst->params = fl_dup(src->params);
 	dst->message = fl_dup(src->message);
+	dst->tags = fl_dup(src->tags);
 }
 
 void fl_runs_free(struct fl_run **v, size_t *n)
@@ -385,6 +386,8 @@ static const struct view_action runs_actions[] = {
      rv_logs},
     {"state-filter", "f", "state", "cycle the state filter: failed, late, running, all", 0,
      rv_filter_next},
+    {"mlflow", "M", NULL, "open the MLflow run this run names (parameters, tags, message)",
+     ACT_F_SELECTION, fl_a_mlflow},
     FL_WRITE_ACTIONS,
     {"filter", "/", "filter", NULL, 0, NULL},
     {"sort", "s", "sort", NULL, 0, NULL},

@@ -34,6 +34,7 @@ struct fl_run {
 	char *state;	  /* the state's own name: Late, Retrying, upstream_failed */
 	char *where;	  /* work pool/queue; Airflow: run type */
 	char *params;	  /* JSON or NULL */
+	char *tags;	  /* Prefect: space-separated, or NULL */
 	char *message;	  /* the state's message, or NULL */
 	enum fl_class cls;
 	int64_t start_ms, expected_ms, end_ms;
@@ -87,6 +88,12 @@ void fl_dur(char *out, size_t n, double secs);
 enum fl_class fl_prefect_class(const char *type, const char *name);
 enum fl_class fl_airflow_class(const char *state);
 enum role fl_class_role(enum fl_class c);
+
+/* The MLflow run a run names (32 hex digits in its parameters, tags or
+ * state message, as mlflow_run_id=… or runs:/ID/…): true with out set. */
+bool fl_mlflow_run_id(const struct fl_run *r, char out[33]);
+/* M on a run (runs, detail): opens that MLflow run in Experiments. */
+int fl_a_mlflow(struct view *v, int row);
 
 /* flows_detail.c: Enter on a run. */
 extern const struct view_ops fl_detail_view;

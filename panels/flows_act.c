@@ -6,6 +6,7 @@
  * orchestration's ACCEPT / REJECT / ABORT and its reason; Airflow trigger
  * (POST dagRuns) and pause / unpause (PATCH is_paused). One write at a
  * time, its state in struct flows. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -256,4 +257,44 @@ int fl_a_pause(struct view *v, int row)
 int fl_a_unpause(struct view *v, int row)
 {
 	return fl_act_pause(fl_of(v), run_of(v, row), false);
+}
+
+/* 32 lowercase hex digits not inside a longer run of them. */
+static bool hex32_at(const char *s, const char *start)
+{
+	if (s > start && isxdigit((unsigned char)s[-1]))
+		return false;
+	for (int i = 0; i < 32; i++)
+		if (!isdigit((unsigned char)s[i]) && !(s[i] >= 'a' && s[i] <= 'f'))
+			return false;
+	return !isxdigit((unsigned char)s[32]);
+}
+
+bool fl_mlflow_run_id(const struct fl_run *r, char out[33])
+{
+	const char *where[] = {r->params, r->tags, r->message};
+	for (size_t i = 0; i < ARRAY_LEN(where); i++)
+		for (const char *p = where[i]; p && *p; p++)
+			if (hex32_at(p, where[i])) {
+				memcpy(out, p, 32);
+				out[32] = '\0';
+				return true;
+			}
+	return false;
+}
+
+int fl_a_mlflow(struct view *v, int row)
+{
+	const struct fl_run *r = run_of(v, row);
+	char id[33];
+	if (!r)
+		return P_HANDLED;
+	if (!fl_mlflow_run_id(r, id)) {
+		app_message(ROLE_WARN,
+			    "no MLflow run id in this run's parameters, tags or message");
+		return P_HANDLED;
+	}
+	if (!app_goto("experiments", "run", id))
+		app_message(ROLE_ERR, "the Experiments panel did not open run %s", id);
+	return P_REDRAW;
 }

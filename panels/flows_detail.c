@@ -164,6 +164,9 @@ static void build(struct fl_detail *d)
 	task_rows(d);
 	add(d, "param", d->run.be == FB_PREFECT ? "parameters" : "conf", d->run.params,
 	    ROLE_NORMAL);
+	char mlflow[33];
+	if (fl_mlflow_run_id(&d->run, mlflow))
+		add(d, "link", "mlflow run (M)", mlflow, ROLE_MARK);
 	d->gen++;
 	app_dirty();
 }
@@ -342,6 +345,8 @@ static int dv_logs(struct view *v, int row)
 
 static const struct view_action detail_actions[] = {
     {"logs", "l", "logs", "the run's log; Airflow: the selected task's last try", 0, dv_logs},
+    {"mlflow", "M", NULL, "open the MLflow run this run names (parameters, tags, message)", 0,
+     fl_a_mlflow},
     FL_WRITE_ACTIONS,
     {"filter", "/", "filter", NULL, 0, NULL},
     {"refresh", "r", "refresh", NULL, 0, NULL},

@@ -159,6 +159,7 @@ static struct fl_run from_prefect(struct prefect_run *p)
 	r.cls = fl_prefect_class(p->state_type, p->state_name);
 	r.message = p->state_message;
 	r.params = p->parameters;
+	r.tags = p->tags;
 	r.start_ms = p->start_ms;
 	r.expected_ms = p->expected_ms;
 	r.end_ms = p->end_ms;
@@ -169,6 +170,7 @@ static struct fl_run from_prefect(struct prefect_run *p)
 				    p->work_queue ? p->work_queue : "-");
 	/* moved: what is left is freed by the client */
 	p->id = p->name = p->flow_id = p->deployment_id = p->state_message = p->parameters = NULL;
+	p->tags = NULL;
 	if (p->state_name)
 		p->state_name = NULL;
 	return r;
