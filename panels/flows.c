@@ -421,11 +421,13 @@ static void fl_open(struct panel *p)
 	struct fl_vhead *h = xcalloc(1, sizeof *h);
 	h->run = row_run;
 	view_push(p, &fl_runs_view, h);
+	fl_refresh_start(f);
 }
 
 static void fl_close(struct panel *p)
 {
 	struct flows *f = p->priv;
+	fl_refresh_stop(f);
 	apireq_cancel(f->p_req);
 	apireq_cancel(f->p_flows_req);
 	apireq_cancel(f->p_deps_req);

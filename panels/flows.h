@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <uv.h>
+
 #include "lib/airflow/airflowc.h"
 #include "lib/prefect/prefectc.h"
 #include "tui/panel.h"
@@ -64,9 +66,17 @@ struct flows {
 	int nrows;
 	enum fl_filter filter;
 	unsigned long gen;
+	/* Auto refresh: the runs again every refresh_ms (the [prefect] or
+	 * [airflow] refresh, the shorter; else 10 s) when nothing is in flight; the selected run
+	 * (keep_be, keep_id) stays selected across the reload. */
+	uv_timer_t *timer;
+	long refresh_ms;
+	enum fl_backend keep_be;
+	char keep_id[128];
 	/* The one write in flight, and what its dialog named. */
 	struct apireq *w_req;
 	struct airflowc_req *aw_req;
+	enum fl_backend w_be;
 	char w_target[64], w_call[300];
 };
 
@@ -123,6 +133,11 @@ int fl_a_trigger(struct view *v, int row);
 int fl_a_pause(struct view *v, int row);
 int fl_a_unpause(struct view *v, int row);
 void fl_act_close(struct flows *f);
+/* N on a deployment: run it now (create_flow_run), after a dialog. */
+int fl_act_create(struct flows *f, const char *deployment_id, const char *name);
+/* X on a task instance: asks Airflow what clearing it would clear (a dry
+ * run), shows that list in the dialog, and clears on yes. */
+int fl_act_clear(struct flows *f, const char *dag_id, const char *run_id, const char *task_id);
 /* clang-format off */
 #define FL_ACT_W (ACT_F_WRITES | ACT_F_CONFIRM)
 #define FL_WRITE_ACTIONS \
@@ -136,6 +151,11 @@ void fl_act_close(struct flows *f);
 /* flows_load.c: both backends' runs, merged into the rows of the runs
  * view by fl_rebuild (filtered by f->filter, newest first). */
 void fl_rebuild(struct flows *f);
+/* Remembers the run selected in the runs view (before its rows go). */
+void fl_remember_selection(struct flows *f);
+/* Starts the auto refresh timer (fl_open), stops and frees it (fl_close). */
+void fl_refresh_start(struct flows *f);
+void fl_refresh_stop(struct flows *f);
 /* When a run started, or was expected to. */
 int64_t fl_run_when(const struct fl_run *r);
 void fl_runs_free(struct fl_run **v, size_t *n);

@@ -343,11 +343,26 @@ static int dv_logs(struct view *v, int row)
 	return P_REDRAW;
 }
 
+/* X on an Airflow task row: clear it and what follows it (a dry run
+ * first, its list in the dialog). */
+static int dv_clear(struct view *v, int row)
+{
+	struct fl_detail *d = d_of(v);
+	if (d->run.be != FB_AIRFLOW || row < 0 || row >= d->nrows || !d->rows[row].task_id) {
+		app_message(ROLE_WARN, "clear is an Airflow action on a task: select a task row");
+		return P_HANDLED;
+	}
+	return fl_act_clear(d->f, d->run.flow, d->run.id, d->rows[row].task_id);
+}
+
 static const struct view_action detail_actions[] = {
     {"logs", "l", "logs", "the run's log; Airflow: the selected task's last try", 0, dv_logs},
     {"mlflow", "M", NULL, "open the MLflow run this run names (parameters, tags, message)", 0,
      fl_a_mlflow},
     FL_WRITE_ACTIONS,
+    {"clear", "X", NULL,
+     "Airflow: clear the selected task instance and its downstream (lists them first)",
+     FL_ACT_W | ACT_F_SELECTION, dv_clear},
     {"filter", "/", "filter", NULL, 0, NULL},
     {"refresh", "r", "refresh", NULL, 0, NULL},
 };

@@ -509,23 +509,37 @@ static void lv_close(struct view *v)
 	free(l);
 }
 
-static const struct view_action list_actions[] = {
-    {"filter", "/", "filter", NULL, 0, NULL},
-    {"sort", "s", "sort", NULL, 0, NULL},
-    {"refresh", "r", "refresh", NULL, 0, NULL},
-};
+/* N on a deployment: a flow run of it now. */
+static int lv_run_now(struct view *v, int row)
+{
+	struct fl_list *l = ls_of(v);
+	if (row < 0 || (size_t)row >= l->deps.n)
+		return P_HANDLED;
+	return fl_act_create(l->f, l->deps.items[row].id, l->deps.items[row].name);
+}
 
-#define LIST_VIEW(NAME)                                                                            \
+#define LIST_ACTIONS                                                                               \
+	{"filter", "/", "filter", NULL, 0, NULL}, {"sort", "s", "sort", NULL, 0, NULL},            \
+	{                                                                                          \
+		"refresh", "r", "refresh", NULL, 0, NULL                                           \
+	}
+static const struct view_action list_actions[] = {LIST_ACTIONS};
+static const struct view_action dep_actions[] = {
+    {"run-now", "N", "run now", "Prefect: a flow run of the deployment now (create_flow_run)",
+     FL_ACT_W | ACT_F_SELECTION, lv_run_now},
+    LIST_ACTIONS};
+
+#define LIST_VIEW(NAME, ACTIONS)                                                                   \
 	{                                                                                          \
 		.name = NAME, .title = lv_title, .columns = lv_columns, .nrows = lv_nrows,         \
 		.cell = lv_cell, .generation = lv_generation, .detail = lv_detail,                 \
 		.empty_text = lv_empty, .reload = lv_reload, .status = lv_status,                  \
-		.close = lv_close, .actions = list_actions, .nactions = ARRAY_LEN(list_actions)    \
+		.close = lv_close, .actions = ACTIONS, .nactions = ARRAY_LEN(ACTIONS)              \
 	}
 
-const struct view_ops fl_deployments_view = LIST_VIEW("deployments");
-const struct view_ops fl_dags_view = LIST_VIEW("dags");
-const struct view_ops fl_pools_view = LIST_VIEW("pools");
+const struct view_ops fl_deployments_view = LIST_VIEW("deployments", dep_actions);
+const struct view_ops fl_dags_view = LIST_VIEW("dags", list_actions);
+const struct view_ops fl_pools_view = LIST_VIEW("pools", list_actions);
 
 /* The command: the list on top of the runs (whatever was above them
  * goes), loaded at once. */

@@ -127,6 +127,13 @@ char *airflow_pause_path(const char *dag_id);
  * ({"username":U,"password":P}, escaped by jansson). */
 char *airflow_trigger_body(enum airflow_api api);
 char *airflow_token_body(const char *username, const char *password);
+/* Clearing one task instance of a run and what follows it, as Airflow's UI
+ * does: POST /dags/D/clearTaskInstances with {"dry_run":B,"task_ids":[T],
+ * "dag_run_id":R,"only_failed":false,"include_downstream":true,
+ * "reset_dag_runs":true}; the answer lists the task instances cleared (or
+ * that would be, dry) and parses with airflow_parse_tis. */
+char *airflow_clear_path(const char *dag_id);
+char *airflow_clear_body(const char *run_id, const char *task_id, bool dry_run);
 char *airflow_pause_body(bool paused);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "lib/airflow/airflow.h"
 #include "lib/airflow/airflow_int.h"
+#include "lib/core/http.h"
 #include "lib/core/jsonx.h"
 #include "lib/core/util.h"
 
@@ -162,6 +163,22 @@ void airflow_pools_free(struct airflow_pools *p)
 char *airflow_dags_path(int limit, int offset)
 {
 	return xasprintf("/dags?limit=%d&offset=%d&order_by=dag_id", limit, offset);
+}
+
+char *airflow_clear_path(const char *dag_id)
+{
+	char *d = http_urlencode(dag_id, false), *p = xasprintf("/dags/%s/clearTaskInstances", d);
+	free(d);
+	return p;
+}
+
+char *airflow_clear_body(const char *run_id, const char *task_id, bool dry_run)
+{
+	json_t *r = json_string(run_id), *t = json_string(task_id);
+	json_t *o = json_pack("{s:b,s:[o],s:o,s:b,s:b,s:b}", "dry_run", dry_run, "task_ids",
+			      t ? t : json_string(""), "dag_run_id", r ? r : json_string(""),
+			      "only_failed", 0, "include_downstream", 1, "reset_dag_runs", 1);
+	return jsonx_dump(o);
 }
 
 char *airflow_pools_path(void)

@@ -10,14 +10,14 @@
 
 #include "lib/core/util.h"
 
-enum af_op { AF_RUNS, AF_TIS, AF_LOG, AF_TRIGGER, AF_PAUSE, AF_DAGS, AF_POOLS };
+enum af_op { AF_RUNS, AF_TIS, AF_LOG, AF_TRIGGER, AF_PAUSE, AF_DAGS, AF_POOLS, AF_CLEAR };
 
 struct airflowc_req {
 	struct airflowc *c;
 	enum af_op op;
 	char *dag, *run, *task;
-	int n1, n2; /* runs: limit, offset; log: try */
-	bool paused;
+	int n1, n2;  /* runs: limit, offset; log: try */
+	bool paused; /* pause: the new is_paused; clear: dry_run */
 	apireq_cb cb;
 	void *arg;
 	struct apireq *r; /* NULL while waiting */
@@ -126,6 +126,13 @@ static void send(struct airflowc_req *q)
 		s.res_size = sizeof(struct airflow_pools);
 		s.parse = P(airflow_parse_pools);
 		s.free = F(airflow_pools_free);
+		break;
+	case AF_CLEAR:
+		s.path = airflow_clear_path(q->dag);
+		s.body = body = airflow_clear_body(q->run, q->task, q->paused);
+		s.res_size = sizeof(struct airflow_tis);
+		s.parse = P(airflow_parse_tis);
+		s.free = F(airflow_tis_free);
 		break;
 	case AF_TIS:
 		s.path = airflow_tis_path(q->dag, q->run);
@@ -409,6 +416,15 @@ struct airflowc_req *airflowc_dags(struct airflowc *c, int limit, int offset, ap
 struct airflowc_req *airflowc_pools(struct airflowc *c, apireq_cb cb, void *arg)
 {
 	struct airflowc_req *q = call(c, AF_POOLS, NULL, NULL, NULL, cb, arg);
+	submit(q);
+	return q;
+}
+
+struct airflowc_req *airflowc_clear(struct airflowc *c, const char *dag_id, const char *run_id,
+				    const char *task_id, bool dry_run, apireq_cb cb, void *arg)
+{
+	struct airflowc_req *q = call(c, AF_CLEAR, dag_id, run_id, task_id, cb, arg);
+	q->paused = dry_run;
 	submit(q);
 	return q;
 }

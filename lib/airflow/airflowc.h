@@ -74,6 +74,11 @@ struct airflowc_req *airflowc_tis(struct airflowc *c, const char *dag_id, const 
  * text/plain; v2: the JSON entries). */
 struct airflowc_req *airflowc_log(struct airflowc *c, const char *dag_id, const char *run_id,
 				  const char *task_id, int try_number, apireq_cb cb, void *arg);
+/* struct airflow_tis: clear task_id of run_id and its downstream tasks
+ * (airflow_clear_body); with dry_run nothing changes and the answer lists
+ * what would be cleared. */
+struct airflowc_req *airflowc_clear(struct airflowc *c, const char *dag_id, const char *run_id,
+				    const char *task_id, bool dry_run, apireq_cb cb, void *arg);
 /* struct airflow_run: POST a new run of dag_id (conf {}). */
 struct airflowc_req *airflowc_trigger(struct airflowc *c, const char *dag_id, apireq_cb cb,
 				      void *arg);

@@ -139,3 +139,12 @@ struct apireq *prefectc_work_pools(struct prefectc *c, bool queues, apireq_cb cb
 		     prefect_list_body(200, 0), sizeof(struct prefect_pools),
 		     P(prefect_parse_pools), F(prefect_pools_free), cb, arg);
 }
+
+struct apireq *prefectc_create_flow_run(struct prefectc *c, const char *deployment_id, apireq_cb cb,
+					void *arg)
+{
+	char path[200];
+	id_path(path, sizeof path, "/deployments/", deployment_id, "/create_flow_run");
+	return start(c, path, xstrdup(PREFECT_CREATE_BODY), sizeof(struct prefect_run),
+		     P(prefect_parse_run), F(prefect_run_free), cb, arg);
+}

@@ -40,6 +40,11 @@ struct apireq *prefectc_flows(struct prefectc *c, const char *const *ids, size_t
 /* struct prefect_flows (id, name): the deployments of ids. */
 struct apireq *prefectc_deployments(struct prefectc *c, const char *const *ids, size_t n,
 				    apireq_cb cb, void *arg);
+/* struct prefect_run: POST deployments/ID/create_flow_run with
+ * PREFECT_CREATE_BODY (a run of the deployment as it is, scheduled now). */
+#define PREFECT_CREATE_BODY "{\"tags\":[\"mlconsole\"]}"
+struct apireq *prefectc_create_flow_run(struct prefectc *c, const char *deployment_id, apireq_cb cb,
+					void *arg);
 /* struct prefect_deployments: every deployment (one deployments/filter
  * page of 200). */
 struct apireq *prefectc_deployment_list(struct prefectc *c, apireq_cb cb, void *arg);

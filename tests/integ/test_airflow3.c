@@ -175,3 +175,35 @@ Test(airflow3, cancelled_while_the_probe_runs)
 	airflow_runs_free(r);
 	airflowc_free(&c);
 }
+
+Test(airflow3, clear_dry_run_lists_the_downstream)
+{
+	struct target t = tgt(v3url, "admin");
+	struct airflowc c;
+	airflowc_init(&c, &t);
+	struct got g = {.size = sizeof(struct airflow_tis)};
+	airflowc_clear(&c, "ml_train_churn", "scheduled__2024-01-22T03:00:00+00:00", "train_model",
+		       true, got_cb, &g);
+	WAIT(g);
+	cr_assert(g.ok, "%s", g.err.msg);
+	struct airflow_tis *x = (void *)g.res;
+	cr_assert_eq(x->n, 4);
+	static const char *const want[] = {"train_model", "evaluate_model", "register_model",
+					   "notify_slack"};
+	for (size_t i = 0; i < 4; i++)
+		cr_assert_str_eq(x->items[i].task_id, want[i]);
+	airflow_tis_free(x);
+	/* a dry run changes nothing */
+	struct got h = {.size = sizeof(struct airflow_tis)};
+	airflowc_tis(&c, "ml_train_churn", "scheduled__2024-01-22T03:00:00+00:00", got_cb, &h);
+	WAIT(h);
+	cr_assert(h.ok, "%s", h.err.msg);
+	x = (void *)h.res;
+	bool failed = false;
+	for (size_t i = 0; i < x->n; i++)
+		failed |= !strcmp(x->items[i].task_id, "train_model") && x->items[i].state &&
+			  !strcmp(x->items[i].state, "failed");
+	cr_assert(failed);
+	airflow_tis_free(x);
+	airflowc_free(&c);
+}

@@ -87,6 +87,14 @@ Test(airflow, paths_percent_encode_ids)
 	p = airflow_trigger_body(AIRFLOW_API_V2);
 	cr_assert_str_eq(p, "{\"logical_date\":null,\"conf\":{}}");
 	free(p);
+	p = airflow_clear_path("a b");
+	cr_assert_str_eq(p, "/dags/a%20b/clearTaskInstances");
+	free(p);
+	p = airflow_clear_body("scheduled__2024-01-22T03:00:00+00:00", "train_model", true);
+	cr_assert_str_eq(p, "{\"dry_run\":true,\"task_ids\":[\"train_model\"],\"dag_run_id\":"
+			    "\"scheduled__2024-01-22T03:00:00+00:00\",\"only_failed\":false,"
+			    "\"include_downstream\":true,\"reset_dag_runs\":true}");
+	free(p);
 	p = airflow_token_body("admin", "p\"w\\d");
 	cr_assert_str_eq(p, "{\"username\":\"admin\",\"password\":\"p\\\"w\\\\d\"}");
 	free(p);

@@ -17,6 +17,8 @@ Simulated:
                                      paused/dag_id_pattern/fields
   GET   /api/v1/dags/{dag_id}        PATCH (is_paused, update_mask)
   GET   /api/v1/pools                 the fixture's pools (pools.json), limit/offset
+  POST  /api/v1/dags/{dag_id}/clearTaskInstances  dry_run, task_ids, dag_run_id, only_failed,
+        include_downstream (the DAG's tasks as one chain), reset_dag_runs
   PATCH /api/v1/dags?dag_id_pattern=  (bulk pause)
   GET   /api/v1/dags/{dag_id}/dagRuns     ('~' = all DAGs) state=a,b, *_gte/_lte,
                                           order_by (id, state, dag_id, execution_date,
@@ -49,7 +51,7 @@ Seed (captured objects fixed; --seed N varies the generated timings):
   stale heartbeat and the triggerer never run (health-scheduler-down.json).
 
 Left out: 403/RBAC (one user, all rights), session auth,
-/dags/{id}/details, tasks, clear, setNote, xcom, datasets, variables,
+/dags/{id}/details, tasks, dagRuns/{id}/clear, setNote, xcom, datasets, variables,
 connections, config, import errors, event logs, users/roles; nothing moves on its
 own (a triggered run stays queued), and deleted objects are not simulated.
 """
@@ -564,7 +566,7 @@ class AirflowApp(simcommon.App):
         (set(), r"/dags/(?P<dag_id>[^/]+)/details", None, True, {"GET"}),
         (set(), r"/dags/(?P<dag_id>[^/]+)/tasks", None, True, {"GET"}),
         (set(), r"/dags/(?P<dag_id>[^/]+)/tasks/(?P<task_id>[^/]+)", None, True, {"GET"}),
-        (set(), r"/dags/(?P<dag_id>[^/]+)/clearTaskInstances", None, True, {"POST"}),
+        ({"POST"}, r"/dags/(?P<dag_id>[^/]+)/clearTaskInstances", "h_clear", True, {"POST"}),
         (set(), r"/dags/(?P<dag_id>[^/]+)/dagRuns/(?P<run_id>[^/]+)/clear", None, True, {"POST"}),
         (set(), r"/dags/(?P<dag_id>[^/]+)/dagRuns/(?P<run_id>[^/]+)/setNote", None, True, {"PATCH"}),
         ({"GET"}, r"/pools", "h_pools", True, {"GET", "POST"}),
@@ -1101,6 +1103,40 @@ class AirflowApp(simcommon.App):
         r["_updated"] = iso(now)
         self._gen_tis(r, [None] * len(self.DAG_TASKS.get(dag_id, [])))
         return self.json_resp(req, 200, self.public(r))
+
+    # ---- clearing task instances (the tasks of a DAG are one chain here:
+    # downstream of a task is every task after it)
+    def h_clear(self, req, method, auth, p):
+        body = self.json_body(req)
+        if not isinstance(body, dict):
+            raise bad_request("%r is not of type 'object'" % (body,))
+        self.check_auth(req)
+        dag_id = p["dag_id"]
+        if dag_id not in self.dags:
+            raise not_found("DAG not found", "DAG with dag_id: '%s' not found" % dag_id)
+        dry, task_ids = body.get("dry_run", True), body.get("task_ids")
+        only_failed, run_id = body.get("only_failed", True), body.get("dag_run_id")
+        order = [t[0] for t in self.DAG_TASKS.get(dag_id, [])]
+        names = set(task_ids or order)
+        if task_ids and body.get("include_downstream"):
+            known = [order.index(t) for t in task_ids if t in order]
+            if known:
+                names |= set(order[min(known):])
+        picked = []
+        for r in self.runs:
+            if r["dag_id"] != dag_id or (run_id is not None and r["dag_run_id"] != run_id):
+                continue
+            for t in self.tis.get((dag_id, r["dag_run_id"]), []):
+                if t["task_id"] in names and (not only_failed or t["state"] in ("failed", "upstream_failed")):
+                    picked.append((r, t))
+        if not dry:
+            for r, t in picked:
+                t.update(state=None, start_date=None, end_date=None, duration=None)
+                if body.get("reset_dag_runs", True):
+                    r.update(state="queued", end_date=None)
+        refs = [{"dag_id": dag_id, "dag_run_id": r["dag_run_id"], "execution_date": r["execution_date"],
+                 "task_id": t["task_id"]} for r, t in picked]
+        return self.json_resp(req, 200, {"task_instances": refs})
 
     # ---- pools: the fixture's, as they are (nothing moves)
     def h_pools(self, req, method, auth, p):
