@@ -349,11 +349,6 @@ int airflow_parse_token(char **token, const char *body, size_t len, struct mlc_e
 	return root_string(token, "access_token", body, len, err);
 }
 
-int airflow_parse_api_version(char **version, const char *body, size_t len, struct mlc_err *err)
-{
-	return root_string(version, "version", body, len, err);
-}
-
 void airflow_runs_free(struct airflow_runs *p)
 {
 	for (size_t i = 0; i < p->n; i++)

@@ -93,8 +93,13 @@ int airflow_parse_log_v2(char **text, size_t *len, char **token, const char *bod
 			 struct mlc_err *err);
 /* /auth/token's answer: *token the access_token (new string). */
 int airflow_parse_token(char **token, const char *body, size_t len, struct mlc_err *err);
-/* /version's answer (either API): *version its version (new string). */
-int airflow_parse_api_version(char **version, const char *body, size_t len, struct mlc_err *err);
+/* /version (v1 and v2) → its version into out. /health (v2:
+ * /monitor/health): an error when the metadatabase is not "healthy" (the
+ * API cannot work), why set when only the scheduler is not (the API
+ * answers, DAG runs do not start). The Overview's probe, `check` and the
+ * client's version probe read them. */
+int airflow_parse_version(const char *body, size_t len, char *out, size_t n, struct mlc_err *err);
+int airflow_parse_health(const char *body, size_t len, char *why, size_t n, struct mlc_err *err);
 
 int airflow_parse_dags(struct airflow_dags *out, const char *body, size_t len, struct mlc_err *err);
 int airflow_parse_pools(struct airflow_pools *out, const char *body, size_t len,

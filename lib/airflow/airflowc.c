@@ -241,9 +241,13 @@ static int parse_token(void *res, const char *b, size_t n, struct mlc_err *e)
 	return airflow_parse_token(res, b, n, e);
 }
 
+struct version {
+	char v[64];
+};
+
 static int parse_version(void *res, const char *b, size_t n, struct mlc_err *e)
 {
-	return airflow_parse_api_version(res, b, n, e);
+	return airflow_parse_version(b, n, ((struct version *)res)->v, sizeof(struct version), e);
 }
 
 /* The API is known: its base, and on v2 the token to send. */
@@ -285,8 +289,8 @@ static void prepare(struct airflowc *c)
 				.res_size = sizeof(char *)};
 	if (c->api == AIRFLOW_API_UNKNOWN) {
 		s.path = "/api/v2/version";
+		s.res_size = sizeof(struct version);
 		s.parse = parse_version;
-		s.free = free_token;
 		c->prep = apireq_start(&s, probe_done, c);
 		return;
 	}

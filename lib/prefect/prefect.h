@@ -132,6 +132,15 @@ int prefect_parse_deployments(struct prefect_deployments *out, const char *body,
 /* Work pools and work queues alike. */
 int prefect_parse_pools(struct prefect_pools *out, const char *body, size_t len,
 			struct mlc_err *err);
+/* For the Overview and `check`: /api/admin/version → a bare JSON string;
+ * /api/health → true; POST /api/work_pools/filter: why names the pools
+ * whose status is NOT_READY (no worker polls them), "" when none is
+ * (PAUSED is a choice, not a fault); negative on a malformed answer. */
+int prefect_parse_version(const char *body, size_t len, char *out, size_t n, struct mlc_err *err);
+int prefect_parse_health(const char *body, size_t len, struct mlc_err *err);
+int prefect_parse_work_pools(const char *body, size_t len, char *why, size_t n,
+			     struct mlc_err *err);
+
 void prefect_deployment_free(struct prefect_deployment *x);
 void prefect_deployments_free(struct prefect_deployments *p);
 void prefect_pool_free(struct prefect_pool *x);
