@@ -100,6 +100,11 @@ int airflow_parse_token(char **token, const char *body, size_t len, struct mlc_e
  * client's version probe read them. */
 int airflow_parse_version(const char *body, size_t len, char *out, size_t n, struct mlc_err *err);
 int airflow_parse_health(const char *body, size_t len, char *why, size_t n, struct mlc_err *err);
+/* Where the health (or version) answer is below a configured url: …/api/v1
+ * is Airflow 2 (/health, /version), …/api/v2 Airflow 3 (/monitor/health,
+ * /version), and a server root Airflow 3 (/api/v2/monitor/health,
+ * /api/v2/version; Airflow 2 is configured with its /api/v1). */
+const char *airflow_probe_path(const char *url, bool health);
 
 int airflow_parse_dags(struct airflow_dags *out, const char *body, size_t len, struct mlc_err *err);
 int airflow_parse_pools(struct airflow_pools *out, const char *body, size_t len,

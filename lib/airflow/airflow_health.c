@@ -43,3 +43,15 @@ int airflow_parse_health(const char *body, size_t len, char *why, size_t n, stru
 	json_decref(j);
 	return rc;
 }
+
+const char *airflow_probe_path(const char *url, bool health)
+{
+	size_t n = url ? strlen(url) : 0;
+	while (n && url[n - 1] == '/')
+		n--;
+	if (n >= 7 && !strncmp(url + n - 7, "/api/v1", 7))
+		return health ? "/health" : "/version";
+	if (n >= 7 && !strncmp(url + n - 7, "/api/v2", 7))
+		return health ? "/monitor/health" : "/version";
+	return health ? "/api/v2/monitor/health" : "/api/v2/version";
+}

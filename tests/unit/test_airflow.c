@@ -291,3 +291,14 @@ Test(airflow, dags_and_pools)
 	    airflow_parse_pools(&p, LIT("{\"pools\":[{\"name\":\"a\",\"slots\":1.5}]}"), &e), 0);
 	cr_assert_not_null(strstr(e.msg, "pools[0].slots: expected integer"), "%s", e.msg);
 }
+
+Test(airflow, probe_paths_by_url)
+{
+	cr_assert_str_eq(airflow_probe_path("http://h:8080/api/v1", true), "/health");
+	cr_assert_str_eq(airflow_probe_path("http://h:8080/api/v1/", false), "/version");
+	cr_assert_str_eq(airflow_probe_path("http://h:8080/api/v2", true), "/monitor/health");
+	cr_assert_str_eq(airflow_probe_path("http://h:8080/api/v2", false), "/version");
+	cr_assert_str_eq(airflow_probe_path("http://h:8080", true), "/api/v2/monitor/health");
+	cr_assert_str_eq(airflow_probe_path("http://h:8080/", false), "/api/v2/version");
+	cr_assert_str_eq(airflow_probe_path(NULL, true), "/api/v2/monitor/health");
+}
