@@ -177,11 +177,17 @@ static void airflow_done(void *res, const struct mlc_err *err, void *arg)
 	if (err) {
 		snprintf(l->err, sizeof l->err, "%s", err->msg);
 	} else {
-		const char *text = ((struct airflow_text *)res)->text;
-		const char *rest = past_lines(text, l->consumed);
+		const struct airflow_text *x = res;
+		/* after a continuation token every line is new; else the lines
+		 * past those consumed are */
+		const char *rest = l->token ? x->text : past_lines(x->text, l->consumed);
 		if (*rest)
 			push_text(l, 0, 0, rest, airflow_level);
-		l->consumed = count_lines(text);
+		l->consumed = l->token ? l->consumed + count_lines(x->text) : count_lines(x->text);
+		if (x->token) {
+			free(l->token);
+			l->token = xstrdup(x->token);
+		}
 		l->err[0] = '\0';
 	}
 	changed(l, l->n != before || l->dropped != dropped);
@@ -195,8 +201,8 @@ static void poll_once(struct fl_log *l)
 	if (l->be == FB_PREFECT && l->f->have_pc)
 		prefect_page(l);
 	else if (l->be == FB_AIRFLOW && l->f->have_ac)
-		l->areq = airflowc_log(&l->f->ac, l->dag_id, l->run_id, l->task_id, l->try_number,
-				       airflow_done, l);
+		l->areq = airflowc_log_after(&l->f->ac, l->dag_id, l->run_id, l->task_id,
+					     l->try_number, l->token, airflow_done, l);
 }
 
 void fl_log_load(struct fl_log *l)
@@ -209,6 +215,8 @@ void fl_log_load(struct fl_log *l)
 	l->last_ts = 0;
 	l->at_last = 0;
 	l->consumed = 0;
+	free(l->token);
+	l->token = NULL;
 	l->err[0] = '\0';
 	poll_once(l);
 	l->gen++;
@@ -257,6 +265,7 @@ void fl_log_free(struct fl_log *l)
 	free(l->task_id);
 	free(l->title);
 	free(l->search);
+	free(l->token);
 	free(l);
 }
 

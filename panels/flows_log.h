@@ -31,6 +31,7 @@ struct fl_log {
 	int64_t last_ts;
 	int at_last;
 	long consumed;
+	char *token;	     /* Airflow 3: the log's continuation_token, or NULL */
 	struct lline *lines; /* a ring of LOG_WINDOW from head: see fl_log_line */
 	int head, n;
 	long dropped; /* the oldest lines dropped past LOG_WINDOW */

@@ -409,6 +409,16 @@ char *airflow_log_path(const char *dag_id, const char *run_id, const char *task_
 	return out;
 }
 
+char *airflow_log_next_path(const char *dag_id, const char *run_id, const char *task_id,
+			    int try_number, const char *token)
+{
+	char *p = ids_path(dag_id, run_id, task_id), *t = http_urlencode(token, false);
+	char *out = xasprintf("%s/logs/%d?token=%s", p, try_number, t);
+	free(p);
+	free(t);
+	return out;
+}
+
 char *airflow_trigger_path(const char *dag_id)
 {
 	char *p = ids_path(dag_id, NULL, NULL);

@@ -129,6 +129,10 @@ char *airflow_tis_path(const char *dag_id, const char *run_id);
 char *airflow_dags_path(int limit, int offset);
 char *airflow_pools_path(void);
 char *airflow_log_path(const char *dag_id, const char *run_id, const char *task_id, int try_number);
+/* The same log continued after a v2 continuation_token: ?token=T (what
+ * came after the answer that gave T). */
+char *airflow_log_next_path(const char *dag_id, const char *run_id, const char *task_id,
+			    int try_number, const char *token);
 char *airflow_trigger_path(const char *dag_id);
 char *airflow_pause_path(const char *dag_id);
 /* Bodies: the trigger ({"conf":{}}, a run id chosen by the server; v2

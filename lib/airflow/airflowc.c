@@ -15,9 +15,9 @@ enum af_op { AF_RUNS, AF_TIS, AF_LOG, AF_TRIGGER, AF_PAUSE, AF_DAGS, AF_POOLS, A
 struct airflowc_req {
 	struct airflowc *c;
 	enum af_op op;
-	char *dag, *run, *task;
-	int n1, n2;  /* runs: limit, offset; log: try */
-	bool paused; /* pause: the new is_paused; clear: dry_run */
+	char *dag, *run, *task, *token; /* token: a log's continuation (v2) */
+	int n1, n2;			/* runs: limit, offset; log: try */
+	bool paused;			/* pause: the new is_paused; clear: dry_run */
 	apireq_cb cb;
 	void *arg;
 	struct apireq *r; /* NULL while waiting */
@@ -49,6 +49,7 @@ static void req_free(struct airflowc_req *q)
 	free(q->dag);
 	free(q->run);
 	free(q->task);
+	free(q->token);
 	free(q);
 }
 
@@ -141,7 +142,9 @@ static void send(struct airflowc_req *q)
 		s.free = F(airflow_tis_free);
 		break;
 	case AF_LOG:
-		s.path = airflow_log_path(q->dag, q->run, q->task, q->n1);
+		s.path = v2 && q->token
+			     ? airflow_log_next_path(q->dag, q->run, q->task, q->n1, q->token)
+			     : airflow_log_path(q->dag, q->run, q->task, q->n1);
 		s.headers = v2 ? json_hdr : text_hdr;
 		s.res_size = sizeof(struct airflow_text);
 		s.parse = v2 ? parse_log_v2 : parse_text;
@@ -388,8 +391,16 @@ struct airflowc_req *airflowc_tis(struct airflowc *c, const char *dag_id, const 
 struct airflowc_req *airflowc_log(struct airflowc *c, const char *dag_id, const char *run_id,
 				  const char *task_id, int try_number, apireq_cb cb, void *arg)
 {
+	return airflowc_log_after(c, dag_id, run_id, task_id, try_number, NULL, cb, arg);
+}
+
+struct airflowc_req *airflowc_log_after(struct airflowc *c, const char *dag_id, const char *run_id,
+					const char *task_id, int try_number, const char *token,
+					apireq_cb cb, void *arg)
+{
 	struct airflowc_req *q = call(c, AF_LOG, dag_id, run_id, task_id, cb, arg);
 	q->n1 = try_number;
+	q->token = token ? xstrdup(token) : NULL;
 	submit(q);
 	return q;
 }

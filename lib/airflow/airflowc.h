@@ -79,6 +79,11 @@ struct airflowc_req *airflowc_log(struct airflowc *c, const char *dag_id, const 
  * what would be cleared. */
 struct airflowc_req *airflowc_clear(struct airflowc *c, const char *dag_id, const char *run_id,
 				    const char *task_id, bool dry_run, apireq_cb cb, void *arg);
+/* struct airflow_text: what a v2 log holds after the answer that gave
+ * token (its continuation_token); on v1, or token NULL, the whole log. */
+struct airflowc_req *airflowc_log_after(struct airflowc *c, const char *dag_id, const char *run_id,
+					const char *task_id, int try_number, const char *token,
+					apireq_cb cb, void *arg);
 /* struct airflow_run: POST a new run of dag_id (conf {}). */
 struct airflowc_req *airflowc_trigger(struct airflowc *c, const char *dag_id, apireq_cb cb,
 				      void *arg);

@@ -207,3 +207,33 @@ Test(airflow3, clear_dry_run_lists_the_downstream)
 	airflow_tis_free(x);
 	airflowc_free(&c);
 }
+
+/* A v2 log continued from its continuation_token holds only what came
+ * after: nothing, for a task that has finished. */
+Test(airflow3, log_continued_by_its_token)
+{
+	struct target t = tgt(v3url, "admin");
+	struct airflowc c;
+	airflowc_init(&c, &t);
+	const char *run = "scheduled__2024-01-22T03:00:00+00:00";
+	struct got g = {.size = sizeof(struct airflow_text)};
+	airflowc_log_after(&c, "ml_train_churn", run, "train_model", 2, NULL, got_cb, &g);
+	WAIT(g);
+	cr_assert(g.ok, "%s", g.err.msg);
+	struct airflow_text *x = (void *)g.res;
+	cr_assert_gt(x->len, 100);
+	cr_assert_not_null(x->token);
+	char *token = x->token;
+	free(x->text);
+	struct got h = {.size = sizeof(struct airflow_text)};
+	airflowc_log_after(&c, "ml_train_churn", run, "train_model", 2, token, got_cb, &h);
+	WAIT(h);
+	cr_assert(h.ok, "%s", h.err.msg);
+	x = (void *)h.res;
+	cr_assert_str_eq(x->text, "");
+	cr_assert_not_null(x->token);
+	free(x->text);
+	free(x->token);
+	free(token);
+	airflowc_free(&c);
+}

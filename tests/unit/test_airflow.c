@@ -87,6 +87,9 @@ Test(airflow, paths_percent_encode_ids)
 	p = airflow_trigger_body(AIRFLOW_API_V2);
 	cr_assert_str_eq(p, "{\"logical_date\":null,\"conf\":{}}");
 	free(p);
+	p = airflow_log_next_path("d", "r+1", "t", 2, "eyJ.a+b/c=");
+	cr_assert_str_eq(p, "/dags/d/dagRuns/r%2B1/taskInstances/t/logs/2?token=eyJ.a%2Bb%2Fc%3D");
+	free(p);
 	p = airflow_clear_path("a b");
 	cr_assert_str_eq(p, "/dags/a%20b/clearTaskInstances");
 	free(p);

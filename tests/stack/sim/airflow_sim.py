@@ -212,7 +212,7 @@ class AirflowApp(simcommon.App):
         self.scheduler_down = getattr(args, "scheduler_down", False)
         self.v3 = getattr(args, "v3", False)
         self.big_runs = getattr(args, "big_runs", 0)
-        self.face3 = airflow_v3.V3(self, sign_dumps, parse_dt)
+        self.face3 = airflow_v3.V3(self, sign_dumps, parse_dt, sign_loads)
         self.lock = threading.RLock()
         self.rng = random.Random(args.seed)
         self._seed()

@@ -56,9 +56,10 @@ def uuid_of(*parts):
 
 
 class V3(object):
-    def __init__(self, app, sign_dumps, parse_dt):
+    def __init__(self, app, sign_dumps, parse_dt, sign_loads):
         self.app = app
         self.sign_dumps = sign_dumps
+        self.sign_loads = sign_loads
         self.parse_dt = parse_dt
         self.tokens = {}   # token -> epoch it was issued in
         self.epoch = 0
@@ -154,7 +155,7 @@ class V3(object):
         inner = Request(req.method, raw, headers, body, False, "inner")
         inner.hostile = req.hostile
         resp = self.app.handle(inner)
-        return self.convert(sub, resp, trig_null)
+        return self.convert(sub, resp, trig_null, req.arg("token"))
 
     @staticmethod
     def order(v):
@@ -162,7 +163,7 @@ class V3(object):
         f = v.lstrip("-")
         return ("-" if desc else "") + RUN_ORDER.get(f, f)
 
-    def convert(self, sub, resp, trig_null):
+    def convert(self, sub, resp, trig_null, token=None):
         ctype = dict(resp.headers).get("Content-Type", "")
         if resp.status >= 300:
             try:
@@ -174,7 +175,7 @@ class V3(object):
                 return Response(422, dumps(self.app.FX_V2("error-422-limit.json")), "application/json")
             return detail(resp.status, text)
         if "/logs/" in sub:
-            return self.log(sub, resp)
+            return self.log(sub, resp, token)
         if not ctype.startswith("application/json"):
             return resp
         obj = json.loads(resp.body)
@@ -267,14 +268,22 @@ class V3(object):
         return out
 
     # ------------------------------------------------------------ logs: the v1 text as entries
-    def log(self, sub, resp):
+    def log(self, sub, resp, token=None):
+        """With token (a continuation_token): only what came after it, no
+        source group; the new token holds the position in the whole log."""
         text = resp.body.decode("utf-8", "replace")
         host, _, text = text.partition("\n")
+        base = 0
+        if token:
+            try:
+                base = int(self.sign_loads(token).get("log_pos", 0))
+            except (ValueError, TypeError, AttributeError):
+                base = 0
         m = re.match(r"^/dags/([^/]+)/dagRuns/([^/]+)/taskInstances/([^/]+)/logs/(\d+)$", sub)
         src = "/opt/airflow/logs/dag_id=%s/run_id=%s/task_id=%s/attempt=%s.log" % m.groups() \
             if m else "?"
-        entries = [{"event": "::group::Log message source details", "sources": [src]},
-                   {"event": "::endgroup::"}]
+        entries = [] if token else [{"event": "::group::Log message source details",
+                                     "sources": [src]}, {"event": "::endgroup::"}]
         tb = None
         for line in text.split("\n"):
             lm = LINE.match(line)
@@ -298,6 +307,6 @@ class V3(object):
                 tb = None
             elif line and tb is None:
                 entries.append({"event": line})
-        tok = self.sign_dumps({"end_of_log": True, "log_pos": len(text)})
+        tok = self.sign_dumps({"end_of_log": True, "log_pos": base + len(text)})
         return Response(200, dumps({"content": entries, "continuation_token": tok}),
                         "application/json")
