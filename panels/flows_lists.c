@@ -30,7 +30,7 @@ struct fl_part {
 	void (*then)(struct fl_list *l); /* after a success, or NULL */
 };
 
-enum { PT_MAIN, PT_QUEUES, PT_FLOWS, PT_AIRFLOW, PT_COUNT };
+enum { PT_MAIN, PT_QUEUES, PT_FLOWS, PT_AIRFLOW, PT_HEALTH, PT_COUNT };
 
 struct fl_list {
 	struct flows *f;
@@ -41,6 +41,8 @@ struct fl_list {
 	struct prefect_pools ppools, pqueues;
 	struct airflow_dags dags;
 	struct airflow_pools apools;
+	struct airflow_components acomp; /* Airflow's health components */
+	int ncomp;			 /* those present */
 	char err[256];
 	unsigned long gen;
 };
@@ -98,6 +100,18 @@ static void dags_free_v(void *p)
 static void apools_free_v(void *p)
 {
 	airflow_pools_free(p);
+}
+static void comp_free_v(void *p)
+{
+	airflow_components_free(p);
+}
+
+/* After the health answer: how many of its components are rows. */
+static void comp_then(struct fl_list *l)
+{
+	l->ncomp = 0;
+	for (int i = 0; i < AIRFLOW_COMPONENTS; i++)
+		l->ncomp += l->acomp.present[i];
 }
 
 /* Sets part i up for its next request: where the answer goes. */
@@ -161,6 +175,9 @@ static void load(struct fl_list *l)
 	if (l->kind == FL_POOLS && ac) {
 		pt = part(l, PT_AIRFLOW, &l->apools, sizeof l->apools, apools_free_v, true);
 		pt->req = airflowc_pools(&f->ac, part_done, pt);
+		pt = part(l, PT_HEALTH, &l->acomp, sizeof l->acomp, comp_free_v, true);
+		pt->then = comp_then;
+		pt->req = airflowc_health(&f->ac, part_done, pt);
 	}
 	l->gen++;
 	app_dirty();
@@ -392,6 +409,41 @@ static void airflow_pool_cell(const struct airflow_pool *p, int col, struct cell
 	}
 }
 
+/* The k-th present health component of Airflow as a row. */
+static void component_cell(const struct airflow_components *c, int k, int col, struct cell *out)
+{
+	int i = 0;
+	for (; i < AIRFLOW_COMPONENTS && (!c->present[i] || k-- > 0); i++)
+		;
+	if (i == AIRFLOW_COMPONENTS)
+		return;
+	const char *st = c->status[i];
+	char t[32], *s;
+	switch (col) {
+	case O_BACKEND:
+		fl_cell(out, "airflow", ROLE_DIM);
+		break;
+	case O_KIND:
+		fl_cell(out, "component", ROLE_DIM);
+		break;
+	case O_NAME:
+		fl_cell(out, c->name[i], ROLE_NORMAL);
+		break;
+	case O_STATUS:
+		fl_cell(out, st ? st : "never ran",
+			!st			 ? ROLE_DIM
+			: !strcmp(st, "healthy") ? ROLE_OK
+						 : ROLE_ERR);
+		break;
+	case O_USE:
+		fl_time(t, sizeof t, c->heartbeat_ms[i]);
+		s = c->heartbeat_ms[i] ? xasprintf("last heartbeat %s", t) : NULL;
+		fl_cell(out, s, ROLE_DIM);
+		free(s);
+		break;
+	}
+}
+
 static void pool_cell(struct fl_list *l, int row, int col, struct cell *out)
 {
 	size_t i = (size_t)row;
@@ -399,8 +451,10 @@ static void pool_cell(struct fl_list *l, int row, int col, struct cell *out)
 		prefect_pool_cell(&l->ppools.items[i], false, col, out);
 	else if ((i -= l->ppools.n) < l->pqueues.n)
 		prefect_pool_cell(&l->pqueues.items[i], true, col, out);
+	else if ((i -= l->pqueues.n) < l->apools.n)
+		airflow_pool_cell(&l->apools.items[i], col, out);
 	else
-		airflow_pool_cell(&l->apools.items[i - l->pqueues.n], col, out);
+		component_cell(&l->acomp, (int)(i - l->apools.n), col, out);
 }
 
 /* ---- the views -------------------------------------------------------------- */
@@ -436,7 +490,7 @@ static int lv_nrows(struct view *v)
 	case FL_DAGS:
 		return (int)l->dags.n;
 	default:
-		return (int)(l->ppools.n + l->pqueues.n + l->apools.n);
+		return (int)(l->ppools.n + l->pqueues.n + l->apools.n) + l->ncomp;
 	}
 }
 
@@ -506,6 +560,7 @@ static void lv_close(struct view *v)
 	prefect_pools_free(&l->pqueues);
 	airflow_dags_free(&l->dags);
 	airflow_pools_free(&l->apools);
+	airflow_components_free(&l->acomp);
 	free(l);
 }
 

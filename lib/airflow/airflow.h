@@ -105,6 +105,20 @@ int airflow_parse_health(const char *body, size_t len, char *why, size_t n, stru
  * /version), and a server root Airflow 3 (/api/v2/monitor/health,
  * /api/v2/version; Airflow 2 is configured with its /api/v1). */
 const char *airflow_probe_path(const char *url, bool health);
+/* The health answer's components as rows (the :pools view): status
+ * (healthy, unhealthy, or NULL: never ran) and the last heartbeat (epoch
+ * ms, 0: none); present false for one the server does not report (v1 has
+ * no dag_processor before 2.10). name borrowed, status owned. */
+#define AIRFLOW_COMPONENTS 4
+struct airflow_components {
+	const char *name[AIRFLOW_COMPONENTS];
+	char *status[AIRFLOW_COMPONENTS];
+	int64_t heartbeat_ms[AIRFLOW_COMPONENTS];
+	bool present[AIRFLOW_COMPONENTS];
+};
+int airflow_parse_components(struct airflow_components *out, const char *body, size_t len,
+			     struct mlc_err *err);
+void airflow_components_free(struct airflow_components *c);
 
 int airflow_parse_dags(struct airflow_dags *out, const char *body, size_t len, struct mlc_err *err);
 int airflow_parse_pools(struct airflow_pools *out, const char *body, size_t len,

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lib/airflow/airflow.h"
+#include "lib/core/isotime.h"
 #include "lib/core/jsonx.h"
 #include "lib/core/util.h"
 
@@ -54,4 +55,42 @@ const char *airflow_probe_path(const char *url, bool health)
 	if (n >= 7 && !strncmp(url + n - 7, "/api/v2", 7))
 		return health ? "/monitor/health" : "/version";
 	return health ? "/api/v2/monitor/health" : "/api/v2/version";
+}
+
+static const char *const component_names[AIRFLOW_COMPONENTS] = {"metadatabase", "scheduler",
+								"triggerer", "dag_processor"};
+
+int airflow_parse_components(struct airflow_components *out, const char *body, size_t len,
+			     struct mlc_err *err)
+{
+	memset(out, 0, sizeof *out);
+	json_t *j = jsonx_load(body, len, "airflow /health", err);
+	if (!j)
+		return -MLC_ERR_PARSE;
+	if (!json_is_object(j)) {
+		json_decref(j);
+		return mlc_err_set(err, MLC_ERR_PARSE, 0, "airflow /health: expected an object");
+	}
+	for (int i = 0; i < AIRFLOW_COMPONENTS; i++) {
+		json_t *c = json_object_get(j, component_names[i]);
+		out->name[i] = component_names[i];
+		if (!json_is_object(c))
+			continue;
+		out->present[i] = true;
+		json_t *st = json_object_get(c, "status");
+		out->status[i] = json_is_string(st) ? jsonx_strdup(st) : NULL;
+		const char *key;
+		json_t *v;
+		json_object_foreach(c, key, v) if (strstr(key, "heartbeat") && json_is_string(v))
+		    out->heartbeat_ms[i] = iso_time_ms(json_string_value(v));
+	}
+	json_decref(j);
+	return 0;
+}
+
+void airflow_components_free(struct airflow_components *c)
+{
+	for (int i = 0; i < AIRFLOW_COMPONENTS; i++)
+		free(c->status[i]);
+	memset(c, 0, sizeof *c);
 }

@@ -10,7 +10,17 @@
 
 #include "lib/core/util.h"
 
-enum af_op { AF_RUNS, AF_TIS, AF_LOG, AF_TRIGGER, AF_PAUSE, AF_DAGS, AF_POOLS, AF_CLEAR };
+enum af_op {
+	AF_RUNS,
+	AF_TIS,
+	AF_LOG,
+	AF_TRIGGER,
+	AF_PAUSE,
+	AF_DAGS,
+	AF_POOLS,
+	AF_CLEAR,
+	AF_HEALTH
+};
 
 struct airflowc_req {
 	struct airflowc *c;
@@ -127,6 +137,12 @@ static void send(struct airflowc_req *q)
 		s.res_size = sizeof(struct airflow_pools);
 		s.parse = P(airflow_parse_pools);
 		s.free = F(airflow_pools_free);
+		break;
+	case AF_HEALTH:
+		s.path = xstrdup(v2 ? "/monitor/health" : "/health");
+		s.res_size = sizeof(struct airflow_components);
+		s.parse = P(airflow_parse_components);
+		s.free = F(airflow_components_free);
 		break;
 	case AF_CLEAR:
 		s.path = airflow_clear_path(q->dag);
@@ -440,6 +456,13 @@ struct airflowc_req *airflowc_clear(struct airflowc *c, const char *dag_id, cons
 {
 	struct airflowc_req *q = call(c, AF_CLEAR, dag_id, run_id, task_id, cb, arg);
 	q->paused = dry_run;
+	submit(q);
+	return q;
+}
+
+struct airflowc_req *airflowc_health(struct airflowc *c, apireq_cb cb, void *arg)
+{
+	struct airflowc_req *q = call(c, AF_HEALTH, NULL, NULL, NULL, cb, arg);
 	submit(q);
 	return q;
 }

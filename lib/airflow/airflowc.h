@@ -67,6 +67,9 @@ struct airflowc_req *airflowc_dags(struct airflowc *c, int limit, int offset, ap
 				   void *arg);
 /* struct airflow_pools: the pools (100 at most). */
 struct airflowc_req *airflowc_pools(struct airflowc *c, apireq_cb cb, void *arg);
+/* struct airflow_components: the health answer (v1 /health, v2
+ * /monitor/health). */
+struct airflowc_req *airflowc_health(struct airflowc *c, apireq_cb cb, void *arg);
 /* struct airflow_tis: the task instances of one run. */
 struct airflowc_req *airflowc_tis(struct airflowc *c, const char *dag_id, const char *run_id,
 				  apireq_cb cb, void *arg);

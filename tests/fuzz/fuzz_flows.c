@@ -122,6 +122,9 @@ static void airflow(const char *body, size_t size)
 	char why[64] = "";
 	check_err(airflow_parse_health(body, size, why, sizeof why, &e), &e);
 	FUZZ_CHECK(strlen(why) < sizeof why, "why fits");
+	struct airflow_components comp;
+	check_err(airflow_parse_components(&comp, body, size, &e), &e);
+	airflow_components_free(&comp);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -305,3 +305,25 @@ Test(airflow, probe_paths_by_url)
 	cr_assert_str_eq(airflow_probe_path("http://h:8080/", false), "/api/v2/version");
 	cr_assert_str_eq(airflow_probe_path(NULL, true), "/api/v2/monitor/health");
 }
+
+Test(airflow, health_components)
+{
+	struct airflow_components c;
+	PARSE_FX(airflow_parse_components, &c, FX "health.json");
+	cr_assert(c.present[0] && c.present[1] && c.present[2] && c.present[3]);
+	cr_assert_str_eq(c.name[1], "scheduler");
+	cr_assert_str_eq(c.status[1], "healthy");
+	cr_assert_eq(c.heartbeat_ms[1], iso_time_ms("2024-02-05T10:15:02.104832+00:00"));
+	cr_assert_null(c.status[3]); /* dag_processor never ran */
+	cr_assert_eq(c.heartbeat_ms[3], 0);
+	cr_assert_eq(c.heartbeat_ms[0], 0);
+	airflow_components_free(&c);
+	struct mlc_err e;
+	cr_assert_eq(
+	    airflow_parse_components(&c, LIT("{\"scheduler\":{\"status\":\"unhealthy\"}}"), &e), 0);
+	cr_assert(!c.present[0] && c.present[1] && !c.present[3]);
+	cr_assert_str_eq(c.status[1], "unhealthy");
+	airflow_components_free(&c);
+	cr_assert_lt(airflow_parse_components(&c, LIT("[]"), &e), 0);
+	cr_assert_not_null(strstr(e.msg, "expected an object"), "%s", e.msg);
+}
