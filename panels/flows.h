@@ -118,6 +118,15 @@ extern const struct view_ops fl_deployments_view, fl_dags_view, fl_pools_view;
 int fl_cmd_deployments(struct panel *p, const char *args);
 int fl_cmd_dags(struct panel *p, const char *args);
 int fl_cmd_pools(struct panel *p, const char *args);
+/* flows_pools.c: the :pools view's columns and cells (row over the Prefect
+ * pools, then queues, then Airflow pools, then Airflow's components that
+ * are present). */
+const struct column *fl_pool_columns(int *n);
+/* A count cell, sorted as a number; none when v < 0. */
+void fl_num_cell(struct cell *out, long v, const char *none, enum role role);
+void fl_pool_cell(const struct prefect_pools *pools, const struct prefect_pools *queues,
+		  const struct airflow_pools *apools, const struct airflow_components *comp,
+		  int row, int col, struct cell *out);
 /* The head of the priv of every view that shows a run (the runs list, a
  * run's detail): how the write actions find the run a key is about. */
 struct fl_vhead {
