@@ -130,12 +130,15 @@ static int state_of(struct at *a, json_t *o, char **type, char **name, char **me
 		return 0;
 	size_t pl = strlen(a->path);
 	snprintf(a->path + pl, sizeof a->path - pl, ".state");
-	char *t, *nm;
+	char *t = NULL, *nm = NULL;
 	int rc = get_str(a, st, "type", &t) || get_str(a, st, "name", &nm) ||
 		 get_str(a, st, "message", message);
 	a->path[pl] = '\0';
-	if (rc)
+	if (rc) { /* what was read before the wrong member is ours to free */
+		free(t);
+		free(nm);
 		return -MLC_ERR_PARSE;
+	}
 	/* The nested state is the newer one when both are there. */
 	if (t) {
 		free(*type);

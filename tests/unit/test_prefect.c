@@ -278,3 +278,19 @@ Test(prefect, deployments_pools_queues)
 	cr_assert_lt(prefect_parse_pools(&p, "[{\"name\":7}]", 12, &e), 0);
 	cr_assert_not_null(strstr(e.msg, "[0].name: expected string"), "%s", e.msg);
 }
+
+/* A nested state whose name has the wrong type after a good type: the
+ * type read before it is freed (fuzz_flows found the leak; without the fix
+ * LeakSanitizer reports 768 bytes for this test in build-asan). */
+Test(prefect, wrong_state_member_frees_what_was_read)
+{
+	struct prefect_runs r;
+	struct mlc_err e;
+	const char body[] = "[{\"id\":\"a\",\"state\":{\"type\":\"FAILED\",\"name\":7}}]";
+	cr_assert_lt(prefect_parse_runs(&r, body, sizeof body - 1, &e), 0);
+	cr_assert_not_null(strstr(e.msg, "[0].state.name: expected string"), "%s", e.msg);
+	const char body2[] =
+	    "[{\"id\":\"a\",\"state\":{\"type\":\"F\",\"name\":\"f\",\"message\":1}}]";
+	cr_assert_lt(prefect_parse_runs(&r, body2, sizeof body2 - 1, &e), 0);
+	cr_assert_not_null(strstr(e.msg, "message: expected string"), "%s", e.msg);
+}
