@@ -207,7 +207,7 @@ fuzz:
 	  run config tests/fuzz/ini.dict tests/fuzz/corpus/config; \
 	  run sanitize "" tests/fuzz/corpus/sanitize; \
 	  run mlflow tests/fuzz/json.dict tests/fixtures/mlflow; \
-	  run flows tests/fuzz/json.dict tests/fixtures/prefect tests/fixtures/airflow; \
+	  run flows tests/fuzz/json.dict tests/fixtures/prefect tests/fixtures/airflow tests/fixtures/airflow/v2; \
 	  run pgstat "" tests/fixtures/pg; \
 	  run nodes tests/fuzz/json.dict tests/fixtures/nodes tests/fixtures/nodes/head tests/fixtures/nodes/worker2; \
 	  run nodeact "" tests/fuzz/corpus/nodeact; \

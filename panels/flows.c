@@ -53,8 +53,8 @@ const struct fl_run *fl_run_at(const struct flows *f, int i)
 
 void fl_run_free(struct fl_run *r)
 {
-	char **s[] = {&r->id,	&r->flow,  &r->flow_id, &r->dep_id, &r->deployment,
-		      &r->name, &r->state, &r->where,	&r->params, &r->message};
+	char **s[] = {&r->id,	 &r->flow,  &r->flow_id, &r->dep_id,  &r->deployment, &r->name,
+		      &r->state, &r->where, &r->params,	 &r->message, &r->tags};
 	for (size_t i = 0; i < ARRAY_LEN(s); i++)
 		free(*s[i]);
 	memset(r, 0, sizeof *r);
@@ -78,6 +78,7 @@ void fl_run_copy(struct fl_run *dst, const struct fl_run *src)
 	dst->where = fl_dup(src->where);
 	dst->params = fl_dup(src->params);
 	dst->message = fl_dup(src->message);
+	dst->tags = fl_dup(src->tags);
 }
 
 void fl_runs_free(struct fl_run **v, size_t *n)
@@ -385,6 +386,8 @@ static const struct view_action runs_actions[] = {
      rv_logs},
     {"state-filter", "f", "state", "cycle the state filter: failed, late, running, all", 0,
      rv_filter_next},
+    {"mlflow", "M", NULL, "open the MLflow run this run names (parameters, tags, message)",
+     ACT_F_SELECTION, fl_a_mlflow},
     FL_WRITE_ACTIONS,
     {"filter", "/", "filter", NULL, 0, NULL},
     {"sort", "s", "sort", NULL, 0, NULL},
@@ -418,15 +421,17 @@ static void fl_open(struct panel *p)
 	struct fl_vhead *h = xcalloc(1, sizeof *h);
 	h->run = row_run;
 	view_push(p, &fl_runs_view, h);
+	fl_refresh_start(f);
 }
 
 static void fl_close(struct panel *p)
 {
 	struct flows *f = p->priv;
+	fl_refresh_stop(f);
 	apireq_cancel(f->p_req);
 	apireq_cancel(f->p_flows_req);
 	apireq_cancel(f->p_deps_req);
-	apireq_cancel(f->a_req);
+	airflowc_cancel(f->a_req);
 	fl_act_close(f);
 	fl_runs_free(&f->pr, &f->npr);
 	fl_runs_free(&f->ar, &f->nar);
@@ -441,8 +446,20 @@ static void fl_close(struct panel *p)
 	p->priv = NULL;
 }
 
-static const struct view_ops *const flows_views[] = {&fl_runs_view, &fl_detail_view, &fl_log_view,
-						     NULL};
+static const struct view_ops *const flows_views[] = {
+    &fl_runs_view, &fl_detail_view, &fl_log_view, &fl_deployments_view,
+    &fl_dags_view, &fl_pools_view,  NULL};
+
+static const struct cmd_entry flows_cmds[] = {
+    {"deployments", NULL, "",
+     "Prefect deployments: schedule, paused, work pool and queue, last and late runs", CMD_ARG_NONE,
+     fl_cmd_deployments, NULL},
+    {"dags", NULL, "", "Airflow DAGs: paused, schedule, next and last run, tags, import errors",
+     CMD_ARG_NONE, fl_cmd_dags, NULL},
+    {"pools", NULL, "",
+     "Prefect work pools and queues (status, concurrency, last poll); Airflow pools (slots)",
+     CMD_ARG_NONE, fl_cmd_pools, NULL},
+};
 
 static const struct panel_ops flows_ops = {
     .name = "flows",
@@ -450,6 +467,8 @@ static const struct panel_ops flows_ops = {
     .digit = 7,
     .open = fl_open,
     .close = fl_close,
+    .cmds = flows_cmds,
+    .ncmds = ARRAY_LEN(flows_cmds),
     .views = flows_views,
 };
 

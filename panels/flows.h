@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <uv.h>
+
 #include "lib/airflow/airflowc.h"
 #include "lib/prefect/prefectc.h"
 #include "tui/panel.h"
@@ -34,6 +36,7 @@ struct fl_run {
 	char *state;	  /* the state's own name: Late, Retrying, upstream_failed */
 	char *where;	  /* work pool/queue; Airflow: run type */
 	char *params;	  /* JSON or NULL */
+	char *tags;	  /* Prefect: space-separated, or NULL */
 	char *message;	  /* the state's message, or NULL */
 	enum fl_class cls;
 	int64_t start_ms, expected_ms, end_ms;
@@ -51,7 +54,8 @@ struct flows {
 	/* Each backend's runs as last loaded, and the merged list shown. */
 	struct fl_run *pr, *ar;
 	size_t npr, nar;
-	struct apireq *p_req, *p_flows_req, *p_deps_req, *a_req;
+	struct apireq *p_req, *p_flows_req, *p_deps_req;
+	struct airflowc_req *a_req;
 	int p_offset, a_offset;	      /* the page being loaded */
 	struct fl_run *p_acc, *a_acc; /* pages loaded so far */
 	size_t np_acc, na_acc;
@@ -62,8 +66,17 @@ struct flows {
 	int nrows;
 	enum fl_filter filter;
 	unsigned long gen;
+	/* Auto refresh: the runs again every refresh_ms (the [prefect] or
+	 * [airflow] refresh, the shorter; else 10 s) when nothing is in flight; the selected run
+	 * (keep_be, keep_id) stays selected across the reload. */
+	uv_timer_t *timer;
+	long refresh_ms;
+	enum fl_backend keep_be;
+	char keep_id[128];
 	/* The one write in flight, and what its dialog named. */
 	struct apireq *w_req;
+	struct airflowc_req *aw_req;
+	enum fl_backend w_be;
 	char w_target[64], w_call[300];
 };
 
@@ -86,6 +99,12 @@ enum fl_class fl_prefect_class(const char *type, const char *name);
 enum fl_class fl_airflow_class(const char *state);
 enum role fl_class_role(enum fl_class c);
 
+/* The MLflow run a run names (32 hex digits in its parameters, tags or
+ * state message, as mlflow_run_id=… or runs:/ID/…): true with out set. */
+bool fl_mlflow_run_id(const struct fl_run *r, char out[33]);
+/* M on a run (runs, detail): opens that MLflow run in Experiments. */
+int fl_a_mlflow(struct view *v, int row);
+
 /* flows_detail.c: Enter on a run. */
 extern const struct view_ops fl_detail_view;
 void fl_detail_push(struct flows *f, const struct fl_run *r);
@@ -94,6 +113,20 @@ extern const struct view_ops fl_log_view;
 void fl_log_push_prefect(struct flows *f, const struct fl_run *r);
 void fl_log_push_airflow(struct flows *f, const char *dag_id, const char *run_id,
 			 const char *task_id, int try_number);
+/* flows_lists.c: :deployments, :dags, :pools (commands of the panel). */
+extern const struct view_ops fl_deployments_view, fl_dags_view, fl_pools_view;
+int fl_cmd_deployments(struct panel *p, const char *args);
+int fl_cmd_dags(struct panel *p, const char *args);
+int fl_cmd_pools(struct panel *p, const char *args);
+/* flows_pools.c: the :pools view's columns and cells (row over the Prefect
+ * pools, then queues, then Airflow pools, then Airflow's components that
+ * are present). */
+const struct column *fl_pool_columns(int *n);
+/* A count cell, sorted as a number; none when v < 0. */
+void fl_num_cell(struct cell *out, long v, const char *none, enum role role);
+void fl_pool_cell(const struct prefect_pools *pools, const struct prefect_pools *queues,
+		  const struct airflow_pools *apools, const struct airflow_components *comp,
+		  int row, int col, struct cell *out);
 /* The head of the priv of every view that shows a run (the runs list, a
  * run's detail): how the write actions find the run a key is about. */
 struct fl_vhead {
@@ -109,6 +142,11 @@ int fl_a_trigger(struct view *v, int row);
 int fl_a_pause(struct view *v, int row);
 int fl_a_unpause(struct view *v, int row);
 void fl_act_close(struct flows *f);
+/* N on a deployment: run it now (create_flow_run), after a dialog. */
+int fl_act_create(struct flows *f, const char *deployment_id, const char *name);
+/* X on a task instance: asks Airflow what clearing it would clear (a dry
+ * run), shows that list in the dialog, and clears on yes. */
+int fl_act_clear(struct flows *f, const char *dag_id, const char *run_id, const char *task_id);
 /* clang-format off */
 #define FL_ACT_W (ACT_F_WRITES | ACT_F_CONFIRM)
 #define FL_WRITE_ACTIONS \
@@ -122,6 +160,11 @@ void fl_act_close(struct flows *f);
 /* flows_load.c: both backends' runs, merged into the rows of the runs
  * view by fl_rebuild (filtered by f->filter, newest first). */
 void fl_rebuild(struct flows *f);
+/* Remembers the run selected in the runs view (before its rows go). */
+void fl_remember_selection(struct flows *f);
+/* Starts the auto refresh timer (fl_open), stops and frees it (fl_close). */
+void fl_refresh_start(struct flows *f);
+void fl_refresh_stop(struct flows *f);
 /* When a run started, or was expected to. */
 int64_t fl_run_when(const struct fl_run *r);
 void fl_runs_free(struct fl_run **v, size_t *n);

@@ -28,6 +28,7 @@ struct fl_detail {
 	struct flows *f;
 	struct fl_run run; /* a copy: the runs may reload under it */
 	struct apireq *st_req, *t_req;
+	struct airflowc_req *at_req;
 	struct prefect_states states;
 	struct prefect_task_runs ptasks;
 	struct airflow_tis tis;
@@ -163,6 +164,9 @@ static void build(struct fl_detail *d)
 	task_rows(d);
 	add(d, "param", d->run.be == FB_PREFECT ? "parameters" : "conf", d->run.params,
 	    ROLE_NORMAL);
+	char mlflow[33];
+	if (fl_mlflow_run_id(&d->run, mlflow))
+		add(d, "link", "mlflow run (M)", mlflow, ROLE_MARK);
 	d->gen++;
 	app_dirty();
 }
@@ -184,6 +188,7 @@ static void tasks_done(void *res, const struct mlc_err *err, void *arg)
 {
 	struct fl_detail *d = arg;
 	d->t_req = NULL;
+	d->at_req = NULL;
 	if (err)
 		snprintf(d->err, sizeof d->err, "%s", err->msg);
 	else if (d->run.be == FB_PREFECT) {
@@ -201,6 +206,9 @@ static void load(struct fl_detail *d)
 	struct flows *f = d->f;
 	apireq_cancel(d->st_req);
 	apireq_cancel(d->t_req);
+	airflowc_cancel(d->at_req);
+	d->t_req = NULL;
+	d->at_req = NULL;
 	prefect_states_free(&d->states);
 	prefect_task_runs_free(&d->ptasks);
 	airflow_tis_free(&d->tis);
@@ -209,7 +217,7 @@ static void load(struct fl_detail *d)
 		d->st_req = prefectc_states(&f->pc, d->run.id, states_done, d);
 		d->t_req = prefectc_task_runs(&f->pc, d->run.id, tasks_done, d);
 	} else if (d->run.be == FB_AIRFLOW && f->have_ac) {
-		d->t_req = airflowc_tis(&f->ac, d->run.flow, d->run.id, tasks_done, d);
+		d->at_req = airflowc_tis(&f->ac, d->run.flow, d->run.id, tasks_done, d);
 	}
 	build(d);
 }
@@ -287,7 +295,7 @@ static void dv_detail(struct view *v, int row, char *out, size_t n, enum role *r
 	*role = ROLE_ERR;
 	if (d->err[0])
 		snprintf(out, n, "%s", d->err);
-	else if (d->st_req || d->t_req) {
+	else if (d->st_req || d->t_req || d->at_req) {
 		*role = ROLE_DIM;
 		snprintf(out, n, "loading…");
 	}
@@ -310,6 +318,7 @@ static void dv_close(struct view *v)
 	struct fl_detail *d = d_of(v);
 	apireq_cancel(d->st_req);
 	apireq_cancel(d->t_req);
+	airflowc_cancel(d->at_req);
 	prefect_states_free(&d->states);
 	prefect_task_runs_free(&d->ptasks);
 	airflow_tis_free(&d->tis);
@@ -334,9 +343,26 @@ static int dv_logs(struct view *v, int row)
 	return P_REDRAW;
 }
 
+/* X on an Airflow task row: clear it and what follows it (a dry run
+ * first, its list in the dialog). */
+static int dv_clear(struct view *v, int row)
+{
+	struct fl_detail *d = d_of(v);
+	if (d->run.be != FB_AIRFLOW || row < 0 || row >= d->nrows || !d->rows[row].task_id) {
+		app_message(ROLE_WARN, "clear is an Airflow action on a task: select a task row");
+		return P_HANDLED;
+	}
+	return fl_act_clear(d->f, d->run.flow, d->run.id, d->rows[row].task_id);
+}
+
 static const struct view_action detail_actions[] = {
     {"logs", "l", "logs", "the run's log; Airflow: the selected task's last try", 0, dv_logs},
+    {"mlflow", "M", NULL, "open the MLflow run this run names (parameters, tags, message)", 0,
+     fl_a_mlflow},
     FL_WRITE_ACTIONS,
+    {"clear", "X", NULL,
+     "Airflow: clear the selected task instance and its downstream (lists them first)",
+     FL_ACT_W | ACT_F_SELECTION, dv_clear},
     {"filter", "/", "filter", NULL, 0, NULL},
     {"refresh", "r", "refresh", NULL, 0, NULL},
 };

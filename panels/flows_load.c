@@ -10,7 +10,9 @@
 #include <string.h>
 
 #include "flows.h"
+#include "lib/core/loop.h"
 #include "lib/core/util.h"
+#include "tui/app.h"
 
 #define MAX_RUNS 1000 /* per backend: the newest ones */
 
@@ -54,7 +56,65 @@ void fl_rebuild(struct flows *f)
 			f->rows[f->nrows++] = (int)i;
 	sort_f = f;
 	qsort(f->rows, (size_t)f->nrows, sizeof *f->rows, by_when_desc);
+	struct view *v = view_at(f->p, 0);
+	for (int i = 0; v && f->keep_id[0] && i < f->nrows; i++) {
+		const struct fl_run *r = fl_run_at(f, f->rows[i]);
+		if (r->be == f->keep_be && r->id && !strcmp(r->id, f->keep_id)) {
+			view_select_row(v, i);
+			break;
+		}
+	}
 	fl_bump(f);
+}
+
+void fl_remember_selection(struct flows *f)
+{
+	struct view *v = view_at(f->p, 0);
+	int row = v ? table_selected(&v->table) : -1;
+	const struct fl_run *r = row >= 0 && row < f->nrows ? fl_run_at(f, f->rows[row]) : NULL;
+	snprintf(f->keep_id, sizeof f->keep_id, "%s", r && r->id ? r->id : "");
+	f->keep_be = r ? r->be : FB_PREFECT;
+}
+
+static bool busy(const struct flows *f)
+{
+	return f->p_req || f->a_req || f->p_flows_req || f->p_deps_req || f->w_req || f->aw_req;
+}
+
+static void on_refresh(uv_timer_t *t)
+{
+	struct flows *f = t->data;
+	if (!busy(f) && (f->p_loaded || f->a_loaded))
+		fl_load(f);
+}
+
+void fl_refresh_start(struct flows *f)
+{
+	long ms = 0;
+	for (int be = FB_PREFECT; be <= FB_AIRFLOW; be++) {
+		const struct target *t = fl_target((enum fl_backend)be);
+		if (t && t->refresh_ms > 0 && (!ms || t->refresh_ms < ms))
+			ms = t->refresh_ms;
+	}
+	f->refresh_ms = ms >= 1000 ? ms : 10000;
+	f->timer = xcalloc(1, sizeof *f->timer);
+	uv_timer_init(loop_get(), f->timer);
+	f->timer->data = f;
+	uv_timer_start(f->timer, on_refresh, (uint64_t)f->refresh_ms, (uint64_t)f->refresh_ms);
+}
+
+static void free_handle(uv_handle_t *h)
+{
+	free(h);
+}
+
+void fl_refresh_stop(struct flows *f)
+{
+	if (!f->timer)
+		return;
+	uv_timer_stop(f->timer);
+	uv_close((uv_handle_t *)f->timer, free_handle);
+	f->timer = NULL;
 }
 
 /* ---- Prefect: pages of runs, each joined to its flows' names ---------------- */
@@ -70,6 +130,7 @@ static void p_failed(struct flows *f, const struct mlc_err *err)
 
 static void p_finish(struct flows *f)
 {
+	fl_remember_selection(f);
 	fl_runs_free(&f->pr, &f->npr);
 	f->pr = f->p_acc;
 	f->npr = f->np_acc;
@@ -159,6 +220,7 @@ static struct fl_run from_prefect(struct prefect_run *p)
 	r.cls = fl_prefect_class(p->state_type, p->state_name);
 	r.message = p->state_message;
 	r.params = p->parameters;
+	r.tags = p->tags;
 	r.start_ms = p->start_ms;
 	r.expected_ms = p->expected_ms;
 	r.end_ms = p->end_ms;
@@ -169,6 +231,7 @@ static struct fl_run from_prefect(struct prefect_run *p)
 				    p->work_queue ? p->work_queue : "-");
 	/* moved: what is left is freed by the client */
 	p->id = p->name = p->flow_id = p->deployment_id = p->state_message = p->parameters = NULL;
+	p->tags = NULL;
 	if (p->state_name)
 		p->state_name = NULL;
 	return r;
@@ -232,7 +295,7 @@ static void a_page_done(void *res, const struct mlc_err *err, void *arg)
 		r.params = a->conf;
 		r.message = a->note;
 		r.start_ms = a->start_ms;
-		r.expected_ms = a->logical_ms;
+		r.expected_ms = a->logical_ms ? a->logical_ms : a->run_after_ms;
 		r.end_ms = a->end_ms;
 		if (a->start_ms)
 			r.dur_s = ((a->end_ms ? a->end_ms : wall_ms()) - a->start_ms) / 1000.0;
@@ -244,6 +307,7 @@ static void a_page_done(void *res, const struct mlc_err *err, void *arg)
 		a_next(f);
 		return;
 	}
+	fl_remember_selection(f);
 	fl_runs_free(&f->ar, &f->nar);
 	f->ar = f->a_acc;
 	f->nar = f->na_acc;

@@ -1,71 +1,52 @@
-/* panels/flows_log.c — a run's log (`l`): Prefect's logs/filter of a flow
- * run, paged in 200 lines at a time, oldest first, with the numeric levels
- * named and coloured; Airflow's log of one try of a task instance as text,
- * levels read from the lines. The view keeps a bounded window of the
- * newest LOG_WINDOW lines (what was dropped is said beside the
- * breadcrumb). `/` filters like every list. State: struct fl_log, the
- * view's priv; its request is cancelled when it closes. */
+/* panels/flows_log.c — loading a run's log (`l`): Prefect's logs/filter
+ * of a flow run, paged 200 lines at a time by timestamp, oldest first, with
+ * the numeric levels named; Airflow's log of one try of a task instance as
+ * text (Airflow 3: its entries as lines), levels read from the lines. The
+ * view keeps a bounded window of the newest LOG_WINDOW lines (what was
+ * dropped is said beside the breadcrumb). Following (F) asks again every
+ * FOLLOW_MS: Prefect for the lines after the newest held, Airflow for the
+ * log, of which the lines past those consumed are new. State: struct
+ * fl_log (flows_log.h), the view's priv; the view is in flows_logview.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "flows.h"
+#include "flows_log.h"
 #include "lib/core/isotime.h"
+#include "lib/core/loop.h"
 #include "lib/core/sanitize.h"
 #include "lib/core/util.h"
 #include "tui/app.h"
 
-#define LOG_WINDOW 5000
-#define LOG_PAGE   200
-
-struct lline {
-	int64_t ts_ms;
-	int level; /* Python's: 10 DEBUG … 50 CRITICAL; 0 unknown */
-	char *text;
-};
-
-struct fl_log {
-	struct flows *f;
-	enum fl_backend be;
-	char *run_id, *dag_id, *task_id, *title;
-	int try_number;
-	struct apireq *req;
-	int offset; /* Prefect: the next page */
-	struct lline *lines;
-	int n;
-	long dropped;
-	char err[256];
-	unsigned long gen;
-};
-
-static struct fl_log *lg_of(struct view *v)
-{
-	return v->priv;
-}
+#define FOLLOW_MS 2000
 
 static void lines_free(struct fl_log *l)
 {
 	for (int i = 0; i < l->n; i++)
-		free(l->lines[i].text);
+		free(fl_log_line(l, i)->text);
 	free(l->lines);
 	l->lines = NULL;
 	l->n = 0;
+	l->head = 0;
 	l->dropped = 0;
 }
 
-/* Appends one line, dropping the oldest past the window. */
+/* Appends one line; past the window the oldest is dropped (a ring: the
+ * cost of a line does not grow with the window). */
 static void push_line(struct fl_log *l, int64_t ts, int level, const char *s, size_t len)
 {
-	if (l->n == LOG_WINDOW) {
-		free(l->lines[0].text);
-		memmove(l->lines, l->lines + 1, (size_t)(l->n - 1) * sizeof *l->lines);
-		l->n--;
-		l->dropped++;
-	}
 	if (!l->lines)
 		l->lines = xcalloc(LOG_WINDOW, sizeof *l->lines);
-	l->lines[l->n++] = (struct lline){ts, level, xstrndup(s, len)};
+	struct lline ln = {ts, level, xstrndup(s, len)};
+	if (l->n == LOG_WINDOW) {
+		free(l->lines[l->head].text);
+		l->lines[l->head] = ln;
+		l->head = (l->head + 1) % LOG_WINDOW;
+		l->dropped++;
+		return;
+	}
+	l->lines[(l->head + l->n++) % LOG_WINDOW] = ln;
 }
 
 /* Each line of text (a message may hold several) as rows. With lv (a text
@@ -120,69 +101,182 @@ static int airflow_level(const char *s, size_t len)
 
 static void prefect_page(struct fl_log *l);
 
+/* Keeps the newest line selected while following. */
+static void changed(struct fl_log *l, bool grew)
+{
+	l->gen++;
+	if (grew && l->follow && l->v)
+		view_select_row(l->v, l->n - 1);
+	app_dirty();
+}
+
+/* A page of lines from last_ts on: those at last_ts already held are
+ * skipped; a full page asks for the next one. */
 static void prefect_done(void *res, const struct mlc_err *err, void *arg)
 {
 	struct fl_log *l = arg;
 	l->req = NULL;
+	int before = l->n;
+	long dropped = l->dropped;
+	bool more = false;
 	if (err) {
 		snprintf(l->err, sizeof l->err, "%s", err->msg);
 	} else {
 		const struct prefect_logs *pg = res;
-		for (size_t i = 0; i < pg->n; i++)
-			push_text(l, pg->items[i].ts_ms, pg->items[i].level, pg->items[i].message,
-				  NULL);
-		l->offset += (int)pg->n;
-		if (pg->n == LOG_PAGE)
-			prefect_page(l);
+		int skip = l->at_last;
+		size_t added = 0;
+		for (size_t i = 0; i < pg->n; i++) {
+			const struct prefect_log *g = &pg->items[i];
+			if (g->ts_ms == l->last_ts && skip > 0) {
+				skip--;
+				continue;
+			}
+			push_text(l, g->ts_ms, g->level, g->message, NULL);
+			l->at_last = g->ts_ms == l->last_ts ? l->at_last + 1 : 1;
+			l->last_ts = g->ts_ms;
+			added++;
+		}
+		l->err[0] = '\0';
+		more = pg->n == LOG_PAGE && added;
 	}
-	l->gen++;
-	app_dirty();
+	changed(l, l->n != before || l->dropped != dropped);
+	if (more)
+		prefect_page(l);
 }
 
 static void prefect_page(struct fl_log *l)
 {
-	l->req = prefectc_logs(&l->f->pc, l->run_id, LOG_PAGE, l->offset, prefect_done, l);
+	l->req = prefectc_logs(&l->f->pc, l->run_id, l->last_ts, LOG_PAGE, prefect_done, l);
+}
+
+/* The text past its first `lines` lines (those already consumed). */
+static const char *past_lines(const char *text, long lines)
+{
+	const char *p = text;
+	for (long i = 0; i < lines && *p; i++) {
+		const char *nl = strchr(p, '\n');
+		p = nl ? nl + 1 : p + strlen(p);
+	}
+	return p;
+}
+
+static long count_lines(const char *text)
+{
+	long n = 0;
+	for (const char *p = text; *p; p++)
+		n += *p == '\n';
+	return n + (*text && text[strlen(text) - 1] != '\n');
 }
 
 static void airflow_done(void *res, const struct mlc_err *err, void *arg)
 {
 	struct fl_log *l = arg;
-	l->req = NULL;
-	if (err)
+	l->areq = NULL;
+	int before = l->n;
+	long dropped = l->dropped;
+	if (err) {
 		snprintf(l->err, sizeof l->err, "%s", err->msg);
-	else
-		push_text(l, 0, 0, ((struct airflow_text *)res)->text, airflow_level);
-	l->gen++;
-	app_dirty();
+	} else {
+		const struct airflow_text *x = res;
+		/* after a continuation token every line is new; else the lines
+		 * past those consumed are */
+		const char *rest = l->token ? x->text : past_lines(x->text, l->consumed);
+		if (*rest)
+			push_text(l, 0, 0, rest, airflow_level);
+		l->consumed = l->token ? l->consumed + count_lines(x->text) : count_lines(x->text);
+		if (x->token) {
+			free(l->token);
+			l->token = xstrdup(x->token);
+		}
+		l->err[0] = '\0';
+	}
+	changed(l, l->n != before || l->dropped != dropped);
 }
 
-static void load(struct fl_log *l)
+/* One more look for new lines (unless one is in flight). */
+static void poll_once(struct fl_log *l)
 {
-	apireq_cancel(l->req);
-	l->req = NULL;
-	lines_free(l);
-	l->offset = 0;
-	l->err[0] = '\0';
+	if (l->req || l->areq)
+		return;
 	if (l->be == FB_PREFECT && l->f->have_pc)
 		prefect_page(l);
 	else if (l->be == FB_AIRFLOW && l->f->have_ac)
-		l->req = airflowc_log(&l->f->ac, l->dag_id, l->run_id, l->task_id, l->try_number,
-				      airflow_done, l);
+		l->areq = airflowc_log_after(&l->f->ac, l->dag_id, l->run_id, l->task_id,
+					     l->try_number, l->token, airflow_done, l);
+}
+
+void fl_log_load(struct fl_log *l)
+{
+	apireq_cancel(l->req);
+	airflowc_cancel(l->areq);
+	l->req = NULL;
+	l->areq = NULL;
+	lines_free(l);
+	l->last_ts = 0;
+	l->at_last = 0;
+	l->consumed = 0;
+	free(l->token);
+	l->token = NULL;
+	l->err[0] = '\0';
+	poll_once(l);
 	l->gen++;
+}
+
+static void on_timer(uv_timer_t *t)
+{
+	poll_once(t->data);
+}
+
+void fl_log_follow(struct fl_log *l, bool on)
+{
+	l->follow = on;
+	if (!on) {
+		if (l->timer)
+			uv_timer_stop(l->timer);
+		return;
+	}
+	if (!l->timer) {
+		l->timer = xcalloc(1, sizeof *l->timer);
+		uv_timer_init(loop_get(), l->timer);
+		l->timer->data = l;
+	}
+	uv_timer_start(l->timer, on_timer, FOLLOW_MS, FOLLOW_MS);
+	if (l->v && l->n)
+		view_select_row(l->v, l->n - 1);
+	poll_once(l);
+}
+
+static void free_handle(uv_handle_t *h)
+{
+	free(h);
+}
+
+void fl_log_free(struct fl_log *l)
+{
+	apireq_cancel(l->req);
+	airflowc_cancel(l->areq);
+	if (l->timer) {
+		uv_timer_stop(l->timer);
+		uv_close((uv_handle_t *)l->timer, free_handle);
+	}
+	lines_free(l);
+	free(l->run_id);
+	free(l->dag_id);
+	free(l->task_id);
+	free(l->title);
+	free(l->search);
+	free(l->token);
+	free(l);
 }
 
 static void push(struct flows *f, struct fl_log *l)
 {
 	l->f = f;
-	if (!view_push(f->p, &fl_log_view, l)) {
-		free(l->run_id);
-		free(l->dag_id);
-		free(l->task_id);
-		free(l->title);
-		free(l);
+	if (!(l->v = view_push(f->p, &fl_log_view, l))) {
+		fl_log_free(l);
 		return;
 	}
-	load(l);
+	fl_log_load(l);
 }
 
 void fl_log_push_prefect(struct flows *f, const struct fl_run *r)
@@ -206,146 +300,3 @@ void fl_log_push_airflow(struct flows *f, const char *dag_id, const char *run_id
 	l->title = xasprintf("log of %s try %d", task_id, try_number);
 	push(f, l);
 }
-
-/* ---- the view --------------------------------------------------------------- */
-
-enum { L_TIME, L_LEVEL, L_TEXT, L_COUNT };
-static const struct column log_cols[L_COUNT] = {
-    [L_TIME] = {"TIME (UTC)", 12, 12, ALIGN_LEFT, 1, false},
-    [L_LEVEL] = {"LEVEL", 8, 8, ALIGN_LEFT, 2, false},
-    [L_TEXT] = {"MESSAGE", 10, 0, ALIGN_LEFT, 0, false},
-};
-
-static void lv_title(struct view *v, char *out, size_t n)
-{
-	const char *t = lg_of(v)->title;
-	san_into(out, n, t, strlen(t));
-}
-
-static const struct column *lv_columns(struct view *v, int *n)
-{
-	*n = L_COUNT;
-	return log_cols;
-}
-
-static int lv_nrows(struct view *v)
-{
-	return lg_of(v)->n;
-}
-
-static unsigned long lv_generation(struct view *v)
-{
-	return lg_of(v)->gen;
-}
-
-static enum role level_role(int lv)
-{
-	return lv >= 40 ? ROLE_ERR : lv >= 30 ? ROLE_WARN : lv >= 20 ? ROLE_NORMAL : ROLE_DIM;
-}
-
-static const char *level_name(int lv)
-{
-	return lv >= 50	  ? "CRITICAL"
-	       : lv >= 40 ? "ERROR"
-	       : lv >= 30 ? "WARNING"
-	       : lv >= 20 ? "INFO"
-	       : lv >= 10 ? "DEBUG"
-			  : "";
-}
-
-static void lv_cell(struct view *v, int row, int col, struct cell *out)
-{
-	struct fl_log *l = lg_of(v);
-	fl_cell(out, NULL, ROLE_NORMAL);
-	if (row < 0 || row >= l->n)
-		return;
-	const struct lline *ln = &l->lines[row];
-	char t[32] = "";
-	if (col == L_TIME && ln->ts_ms > 0) {
-		time_t s = (time_t)(ln->ts_ms / 1000);
-		struct tm tm;
-		gmtime_r(&s, &tm);
-		size_t k = strftime(t, sizeof t, "%H:%M:%S", &tm);
-		snprintf(t + k, sizeof t - k, ".%03d", (int)(ln->ts_ms % 1000));
-	}
-	if (col == L_TIME)
-		fl_cell(out, t[0] ? t : NULL, ROLE_DIM);
-	else if (col == L_LEVEL)
-		fl_cell(out, level_name(ln->level), level_role(ln->level));
-	else {
-		fl_cell(out, ln->text, level_role(ln->level));
-		if (!ln->text[0])
-			out->text[0] = '\0';
-	}
-}
-
-static void lv_status(struct view *v, char *out, size_t n)
-{
-	struct fl_log *l = lg_of(v);
-	snprintf(out, n, "%d lines%s", l->n, l->req ? "  loading…" : "");
-	if (l->dropped) {
-		size_t k = strlen(out);
-		snprintf(out + k, n - k, " (the %ld before them dropped: window %d)", l->dropped,
-			 LOG_WINDOW);
-	}
-}
-
-static void lv_detail(struct view *v, int row, char *out, size_t n, enum role *role)
-{
-	struct fl_log *l = lg_of(v);
-	*role = ROLE_ERR;
-	if (l->err[0])
-		snprintf(out, n, "%s", l->err);
-}
-
-static void lv_empty(struct view *v, char *out, size_t n)
-{
-	struct fl_log *l = lg_of(v);
-	snprintf(out, n, "%s", l->err[0] ? l->err : l->req ? "loading…" : "no log lines");
-}
-
-static void lv_copy(struct view *v, int row, char *out, size_t n)
-{
-	struct fl_log *l = lg_of(v);
-	if (row >= 0 && row < l->n)
-		san_into(out, n, l->lines[row].text, strlen(l->lines[row].text));
-}
-
-static void lv_reload(struct view *v)
-{
-	load(lg_of(v));
-}
-
-static void lv_close(struct view *v)
-{
-	struct fl_log *l = lg_of(v);
-	apireq_cancel(l->req);
-	lines_free(l);
-	free(l->run_id);
-	free(l->dag_id);
-	free(l->task_id);
-	free(l->title);
-	free(l);
-}
-
-static const struct view_action log_actions[] = {
-    {"filter", "/", "search", NULL, 0, NULL},
-    {"refresh", "r", "reload", NULL, 0, NULL},
-};
-
-const struct view_ops fl_log_view = {
-    .name = "log",
-    .title = lv_title,
-    .columns = lv_columns,
-    .nrows = lv_nrows,
-    .cell = lv_cell,
-    .generation = lv_generation,
-    .detail = lv_detail,
-    .empty_text = lv_empty,
-    .copy_text = lv_copy,
-    .reload = lv_reload,
-    .status = lv_status,
-    .close = lv_close,
-    .actions = log_actions,
-    .nactions = ARRAY_LEN(log_actions),
-};

@@ -224,7 +224,9 @@ static void http_check(struct check_run *run, const struct target *t, int kind, 
 static void check_http_kind(struct check_run *run, const struct target *t)
 {
 	const struct health_kind *hk = health_kind(t->kind);
-	http_check(run, t, K_HEALTH, hk->http.health_path, hk->http.label, NULL);
+	http_check(run, t, K_HEALTH,
+		   hk->http.path_for ? hk->http.path_for(t, true) : hk->http.health_path,
+		   hk->http.label, NULL);
 	if (hk->extra.path)
 		http_check(run, t, K_EXTRA, hk->extra.path, hk->extra.label, hk->extra.body);
 }

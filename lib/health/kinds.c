@@ -52,6 +52,10 @@ static int h_prefect(const struct target *t, const struct http_resp *r, char *wh
 {
 	return prefect_parse_health(r->body, r->body_len, e);
 }
+static const char *p_airflow(const struct target *t, bool health)
+{
+	return airflow_probe_path(t->url, health);
+}
 static int h_airflow(const struct target *t, const struct http_resp *r, char *why, size_t n,
 		     struct mlc_err *e)
 {
@@ -167,7 +171,7 @@ static const struct health_kind kinds[TK_COUNT] = {
     [TK_AIRFLOW] = {.probe = &http_probe_ops,
 		    .timeout_ms = 5000,
 		    .http = {"/health", h_airflow, false, "/version", v_airflow, "health",
-			     "metadatabase and scheduler healthy"}},
+			     "metadatabase and scheduler healthy", .path_for = p_airflow}},
     [TK_PROMETHEUS] = {.probe = &http_probe_ops,
 		       .timeout_ms = 5000,
 		       .http = {"/-/healthy", NULL, false, "/api/v1/status/buildinfo", v_prom,

@@ -46,6 +46,9 @@ struct hk_http {
 	const char *state_path;
 	hk_health_fn state;
 	const char *state_body;
+	/* Optional: the health (health true) or version path for t, when it
+	 * depends on t's url (Airflow 2 or 3); NULL: the paths above. */
+	const char *(*path_for)(const struct target *t, bool health);
 };
 
 struct health_kind {

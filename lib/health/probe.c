@@ -56,8 +56,10 @@ void probe_sshc_opts(const struct target *t, long timeout_ms, struct sshc_opts *
 
 static void http_step(struct source *s);
 
-static const char *http_path(const struct http_probe *p)
+static const char *http_path(const struct http_probe *p, const struct target *t)
 {
+	if (p->kind->path_for && p->step != STEP_STATE)
+		return p->kind->path_for(t, p->step == STEP_HEALTH);
 	return p->step == STEP_HEALTH  ? p->kind->health_path
 	       : p->step == STEP_STATE ? p->kind->state_path
 				       : p->kind->version_path;
@@ -91,7 +93,7 @@ static void http_done(const struct http_resp *r, const struct mlc_err *err, void
 		http_step(s);
 		return;
 	}
-	const char *path = http_path(p);
+	const char *path = http_path(p, s->target);
 	if (err) {
 		e = *err;
 	} else if (p->step == STEP_STATE) {
@@ -137,7 +139,7 @@ static void http_step(struct source *s)
 	struct http_probe *p = s->priv;
 	const struct target *t = s->target;
 	struct http_opts o;
-	const char *path = http_path(p);
+	const char *path = http_path(p, t);
 	if (t->kind == TK_S3 && p->step == STEP_MINIO_LIVE) {
 		char *url = target_url(t, MINIO_LIVE);
 		target_http_opts(t, s->timeout_ms, url, &o);

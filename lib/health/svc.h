@@ -8,7 +8,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "lib/airflow/airflow.h"
 #include "lib/core/err.h"
+#include "lib/prefect/prefect.h"
 
 /* MLflow /version: a bare text body ("2.12.2"). */
 int mlflow_parse_version(const char *body, size_t len, char *out, size_t n, struct mlc_err *err);
@@ -25,21 +27,9 @@ int ray_parse_nodes(const char *body, size_t len, int *alive, int *dead, struct 
 /* Prometheus /api/v1/status/buildinfo → data.version. */
 int prom_parse_buildinfo(const char *body, size_t len, char *out, size_t n, struct mlc_err *err);
 
-/* Prefect /api/admin/version → a bare JSON string; /api/health → true. */
-int prefect_parse_version(const char *body, size_t len, char *out, size_t n, struct mlc_err *err);
-int prefect_parse_health(const char *body, size_t len, struct mlc_err *err);
-
-/* Prefect POST /api/work_pools/filter: why names the pools whose status is
- * NOT_READY (no worker polls them), "" when none is; PAUSED is a choice,
- * not a fault. Negative on a malformed answer. */
-int prefect_parse_work_pools(const char *body, size_t len, char *why, size_t n,
-			     struct mlc_err *err);
-
-/* Airflow /api/v1/version → version; /api/v1/health: an error when the
- * metadatabase is not "healthy" (the API cannot work), why set when only the
- * scheduler is not (the API answers, DAG runs do not start). */
-int airflow_parse_version(const char *body, size_t len, char *out, size_t n, struct mlc_err *err);
-int airflow_parse_health(const char *body, size_t len, char *why, size_t n, struct mlc_err *err);
+/* Prefect's and Airflow's (prefect_parse_version, prefect_parse_health,
+ * prefect_parse_work_pools, airflow_parse_version, airflow_parse_health)
+ * are their clients' own, in lib/prefect/prefect.h and lib/airflow/airflow.h. */
 
 /* A generic [http] target: "version" of a JSON object answer (Grafana's
  * /api/health, Jupyter's /api) into out; "" when the answer has none, which

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lib/core/isotime.h"
 #include "lib/core/jsonx.h"
@@ -129,12 +130,15 @@ static int state_of(struct at *a, json_t *o, char **type, char **name, char **me
 		return 0;
 	size_t pl = strlen(a->path);
 	snprintf(a->path + pl, sizeof a->path - pl, ".state");
-	char *t, *nm;
+	char *t = NULL, *nm = NULL;
 	int rc = get_str(a, st, "type", &t) || get_str(a, st, "name", &nm) ||
 		 get_str(a, st, "message", message);
 	a->path[pl] = '\0';
-	if (rc)
+	if (rc) { /* what was read before the wrong member is ours to free */
+		free(t);
+		free(nm);
 		return -MLC_ERR_PARSE;
+	}
 	/* The nested state is the newer one when both are there. */
 	if (t) {
 		free(*type);
@@ -483,11 +487,20 @@ char *prefect_task_runs_body(const char *flow_run_id)
 				    "limit", 200, "flow_runs", "id", any_of(&flow_run_id, 1)));
 }
 
-char *prefect_logs_body(const char *flow_run_id, int limit, int offset)
+char *prefect_logs_body(const char *flow_run_id, int64_t after_ms, int limit)
 {
-	return jsonx_dump(json_pack("{s:s, s:i, s:i, s:{s:o}}", "sort", "TIMESTAMP_ASC", "limit",
-				    MLC_MIN(limit, 200), "offset", offset, "logs", "flow_run_id",
-				    any_of(&flow_run_id, 1)));
+	json_t *logs = json_pack("{s:o}", "flow_run_id", any_of(&flow_run_id, 1));
+	if (after_ms > 0) {
+		char ts[48];
+		time_t s = (time_t)(after_ms / 1000);
+		struct tm tm;
+		gmtime_r(&s, &tm);
+		size_t k = strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(ts + k, sizeof ts - k, ".%03d000+00:00", (int)(after_ms % 1000));
+		json_object_set_new(logs, "timestamp", json_pack("{s:s}", "after_", ts));
+	}
+	return jsonx_dump(json_pack("{s:s, s:i, s:o}", "sort", "TIMESTAMP_ASC", "limit",
+				    MLC_MIN(limit, 200), "logs", logs));
 }
 
 char *prefect_set_state_body(const char *type, const char *message)

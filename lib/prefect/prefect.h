@@ -6,6 +6,7 @@
 #ifndef MLC_PREFECT_H
 #define MLC_PREFECT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -80,6 +81,31 @@ struct prefect_set_state {
 	char *status, *reason, *state_type, *state_name;
 };
 
+/* A deployment (deployments/filter): its schedule as one line ("cron 0 3 *
+ * * 1", "every 1h", "rrule …"; NULL: none), paused (2.14: not
+ * is_schedule_active), its work pool and queue, status READY | NOT_READY. */
+struct prefect_deployment {
+	char *id, *name, *flow_id, *schedule, *work_pool, *work_queue, *status, *tags;
+	bool paused;
+};
+struct prefect_deployments {
+	struct prefect_deployment *items;
+	size_t n;
+};
+/* A work pool (work_pools/filter) or a work queue (work_queues/filter;
+ * pool: its work_pool_name). status READY | NOT_READY | PAUSED, or NULL;
+ * concurrency -1 when unlimited; last_polled_ms 0 when never (queues). */
+struct prefect_pool {
+	char *name, *type, *status, *pool;
+	bool paused;
+	long concurrency;
+	int64_t last_polled_ms;
+};
+struct prefect_pools {
+	struct prefect_pool *items;
+	size_t n;
+};
+
 /* Parsers: 0, or -MLC_ERR_PARSE with err naming the JSON path
  * ("prefect: [3].state.type: expected string"). out is zeroed first and
  * holds nothing to free after an error. */
@@ -101,6 +127,25 @@ int prefect_parse_set_state(struct prefect_set_state *out, const char *body, siz
  * caller sanitizes); "" when the body has no such list. */
 void prefect_422_detail(const char *body, size_t len, char *out, size_t n);
 
+int prefect_parse_deployments(struct prefect_deployments *out, const char *body, size_t len,
+			      struct mlc_err *err);
+/* Work pools and work queues alike. */
+int prefect_parse_pools(struct prefect_pools *out, const char *body, size_t len,
+			struct mlc_err *err);
+/* For the Overview and `check`: /api/admin/version → a bare JSON string;
+ * /api/health → true; POST /api/work_pools/filter: why names the pools
+ * whose status is NOT_READY (no worker polls them), "" when none is
+ * (PAUSED is a choice, not a fault); negative on a malformed answer. */
+int prefect_parse_version(const char *body, size_t len, char *out, size_t n, struct mlc_err *err);
+int prefect_parse_health(const char *body, size_t len, struct mlc_err *err);
+int prefect_parse_work_pools(const char *body, size_t len, char *why, size_t n,
+			     struct mlc_err *err);
+
+void prefect_deployment_free(struct prefect_deployment *x);
+void prefect_deployments_free(struct prefect_deployments *p);
+void prefect_pool_free(struct prefect_pool *x);
+void prefect_pools_free(struct prefect_pools *p);
+
 void prefect_run_free(struct prefect_run *r);
 void prefect_runs_free(struct prefect_runs *p);
 void prefect_flows_free(struct prefect_flows *p);
@@ -120,8 +165,14 @@ char *prefect_flows_body(const char *const *ids, size_t n);
 char *prefect_deployments_body(const char *const *ids, size_t n);
 /* task_runs/filter of one flow run, oldest first. */
 char *prefect_task_runs_body(const char *flow_run_id);
-/* logs/filter of one flow run, oldest first, limit from offset. */
-char *prefect_logs_body(const char *flow_run_id, int limit, int offset);
+/* logs/filter of one flow run, oldest first, limit lines from the time
+ * after_ms on (epoch ms; 0: from the start). Prefect's after_ includes that
+ * time: the caller skips the lines at it that it holds. Paging by time,
+ * not offset, keeps a followed log right while lines are added. */
+char *prefect_logs_body(const char *flow_run_id, int64_t after_ms, int limit);
+/* A plain list page ({"limit":L,"offset":O}): deployments, work pools,
+ * work queues. */
+char *prefect_list_body(int limit, int offset);
 /* set_state: {"state":{"type":TYPE,"message":MESSAGE}}. */
 char *prefect_set_state_body(const char *type, const char *message);
 

@@ -108,10 +108,10 @@ struct apireq *prefectc_task_runs(struct prefectc *c, const char *run_id, apireq
 		     F(prefect_task_runs_free), cb, arg);
 }
 
-struct apireq *prefectc_logs(struct prefectc *c, const char *run_id, int limit, int offset,
+struct apireq *prefectc_logs(struct prefectc *c, const char *run_id, int64_t after_ms, int limit,
 			     apireq_cb cb, void *arg)
 {
-	return start(c, "/logs/filter", prefect_logs_body(run_id, limit, offset),
+	return start(c, "/logs/filter", prefect_logs_body(run_id, after_ms, limit),
 		     sizeof(struct prefect_logs), P(prefect_parse_logs), F(prefect_logs_free), cb,
 		     arg);
 }
@@ -124,4 +124,27 @@ struct apireq *prefectc_set_state(struct prefectc *c, const char *run_id, const 
 	return start(c, path, prefect_set_state_body(type, message),
 		     sizeof(struct prefect_set_state), P(prefect_parse_set_state),
 		     F(prefect_set_state_free), cb, arg);
+}
+
+struct apireq *prefectc_deployment_list(struct prefectc *c, apireq_cb cb, void *arg)
+{
+	return start(c, "/deployments/filter", prefect_list_body(200, 0),
+		     sizeof(struct prefect_deployments), P(prefect_parse_deployments),
+		     F(prefect_deployments_free), cb, arg);
+}
+
+struct apireq *prefectc_work_pools(struct prefectc *c, bool queues, apireq_cb cb, void *arg)
+{
+	return start(c, queues ? "/work_queues/filter" : "/work_pools/filter",
+		     prefect_list_body(200, 0), sizeof(struct prefect_pools),
+		     P(prefect_parse_pools), F(prefect_pools_free), cb, arg);
+}
+
+struct apireq *prefectc_create_flow_run(struct prefectc *c, const char *deployment_id, apireq_cb cb,
+					void *arg)
+{
+	char path[200];
+	id_path(path, sizeof path, "/deployments/", deployment_id, "/create_flow_run");
+	return start(c, path, xstrdup(PREFECT_CREATE_BODY), sizeof(struct prefect_run),
+		     P(prefect_parse_run), F(prefect_run_free), cb, arg);
 }

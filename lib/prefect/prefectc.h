@@ -6,6 +6,7 @@
 #ifndef MLC_PREFECTC_H
 #define MLC_PREFECTC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "lib/core/apireq.h"
@@ -39,12 +40,24 @@ struct apireq *prefectc_flows(struct prefectc *c, const char *const *ids, size_t
 /* struct prefect_flows (id, name): the deployments of ids. */
 struct apireq *prefectc_deployments(struct prefectc *c, const char *const *ids, size_t n,
 				    apireq_cb cb, void *arg);
+/* struct prefect_run: POST deployments/ID/create_flow_run with
+ * PREFECT_CREATE_BODY (a run of the deployment as it is, scheduled now). */
+#define PREFECT_CREATE_BODY "{\"tags\":[\"mlconsole\"]}"
+struct apireq *prefectc_create_flow_run(struct prefectc *c, const char *deployment_id, apireq_cb cb,
+					void *arg);
+/* struct prefect_deployments: every deployment (one deployments/filter
+ * page of 200). */
+struct apireq *prefectc_deployment_list(struct prefectc *c, apireq_cb cb, void *arg);
+/* struct prefect_pools: the work pools (work_pools/filter), or with
+ * queues the work queues of every pool (work_queues/filter); 200 at most. */
+struct apireq *prefectc_work_pools(struct prefectc *c, bool queues, apireq_cb cb, void *arg);
 /* struct prefect_states: GET flow_run_states/?flow_run_id=ID. */
 struct apireq *prefectc_states(struct prefectc *c, const char *run_id, apireq_cb cb, void *arg);
 /* struct prefect_task_runs of one flow run. */
 struct apireq *prefectc_task_runs(struct prefectc *c, const char *run_id, apireq_cb cb, void *arg);
-/* struct prefect_logs: limit lines of one flow run from offset. */
-struct apireq *prefectc_logs(struct prefectc *c, const char *run_id, int limit, int offset,
+/* struct prefect_logs: limit lines of one flow run from after_ms on (see
+ * prefect_logs_body). */
+struct apireq *prefectc_logs(struct prefectc *c, const char *run_id, int64_t after_ms, int limit,
 			     apireq_cb cb, void *arg);
 /* struct prefect_set_state: POST flow_runs/ID/set_state with type and
  * message. A REJECT or ABORT is a result, not an error. */

@@ -14,9 +14,8 @@
 #include "lib/core/http.h"
 #include "lib/core/util.h"
 #include "lib/prefect/prefectc.h"
+#include "flows_got.h"
 #include "stackenv.h"
-
-#define WAIT_MS 30000
 
 static struct target PT, AT;
 static struct prefectc P;
@@ -46,48 +45,6 @@ static void teardown(void)
 }
 
 TestSuite(flowsc, .init = setup, .fini = teardown, .timeout = 60);
-
-/* One call's outcome: the result moved out by take, or the error. */
-struct got {
-	volatile bool done;
-	int calls;
-	struct mlc_err err;
-	bool ok;
-	size_t size;
-	char res[256]; /* the result struct, moved here (every one fits) */
-};
-
-static void got_cb(void *res, const struct mlc_err *err, void *arg)
-{
-	struct got *g = arg;
-	g->calls++;
-	g->ok = !err;
-	if (err)
-		g->err = *err;
-	else if (res) {
-		memcpy(g->res, res, g->size);
-		memset(res, 0, g->size); /* ours now */
-	}
-	g->done = true;
-}
-
-#define WAIT(g) cr_assert(stackenv_run_until(&(g).done, WAIT_MS), "no answer")
-
-static void reset_done(const struct http_resp *r, const struct mlc_err *err, void *arg)
-{
-	*(volatile bool *)arg = true;
-}
-
-/* The simulator's world back to its start (after a write). */
-static void sim_reset(const char *port_key)
-{
-	volatile bool done = false;
-	char *url = xasprintf("http://127.0.0.1:%s/__sim/reset", stackenv(port_key));
-	struct http_opts o = {.url = url};
-	http_request(&o, reset_done, (void *)&done);
-	free(url);
-	cr_assert(stackenv_run_until(&done, WAIT_MS));
-}
 
 Test(flowsc, prefect_runs_state_filter_and_flow_join)
 {
@@ -203,4 +160,57 @@ Test(flowsc, airflow_pause_and_unpause)
 		airflow_dag_free(d);
 	}
 	sim_reset("AIRFLOW_PORT");
+}
+
+/* A log read in pages of 7 by timestamp (after_ includes the time: the
+ * lines at it already held are skipped) is the log read at once. */
+Test(flowsc, prefect_logs_paged_by_timestamp)
+{
+	struct got g = {.size = sizeof(struct prefect_runs)};
+	const char *types[] = {"FAILED", NULL};
+	prefectc_runs(&P, types, 200, 0, got_cb, &g);
+	WAIT(g);
+	cr_assert(g.ok, "%s", g.err.msg);
+	struct prefect_runs *runs = (void *)g.res;
+	cr_assert_geq(runs->n, 1);
+	char *id = xstrdup(runs->items[0].id);
+	prefect_runs_free(runs);
+	struct got a = {.size = sizeof(struct prefect_logs)};
+	prefectc_logs(&P, id, 0, 200, got_cb, &a);
+	WAIT(a);
+	cr_assert(a.ok, "%s", a.err.msg);
+	struct prefect_logs all = *(struct prefect_logs *)a.res;
+	cr_assert_gt(all.n, 20);
+	size_t seen = 0;
+	int64_t last = 0;
+	int at_last = 0;
+	for (int pages = 0; pages < 100; pages++) {
+		struct got p = {.size = sizeof(struct prefect_logs)};
+		prefectc_logs(&P, id, last, 7, got_cb, &p);
+		WAIT(p);
+		cr_assert(p.ok, "%s", p.err.msg);
+		struct prefect_logs *pg = (void *)p.res;
+		size_t added = 0;
+		int skip = at_last;
+		for (size_t i = 0; i < pg->n; i++) {
+			if (pg->items[i].ts_ms == last && skip > 0) {
+				skip--;
+				continue;
+			}
+			cr_assert_lt(seen, all.n);
+			cr_assert_str_eq(pg->items[i].message, all.items[seen].message, "line %zu",
+					 seen);
+			at_last = pg->items[i].ts_ms == last ? at_last + 1 : 1;
+			last = pg->items[i].ts_ms;
+			seen++;
+			added++;
+		}
+		size_t n = pg->n;
+		prefect_logs_free(pg);
+		if (n < 7 || !added)
+			break;
+	}
+	cr_assert_eq(seen, all.n);
+	prefect_logs_free(&all);
+	free(id);
 }

@@ -48,11 +48,14 @@ stack_psql() {
 		-d mlflowdb -c "$1"
 }
 # For screens of a live PostgreSQL: every number (with its unit: 12.4 MB,
-# 99%, 4m12s, 27,451) becomes N, and so does a lone "-" (a rate before
+# 99%, 4m12s, 27,451; a time's fraction of a second; the year of an Airflow
+# run id, manual__2026-…) becomes N, and so does a lone "-" (a rate before
 # the second poll: a slow run polls twice), runs of blanks one blank.
 mask_numbers() {
 	perl -CSD -pe '
 		s/YYYY-MM-DD HH:MM/DATE/g;
+		s/(?<=HH:MM:SS)\.\d+/.N/g;
+		s/(?<=__)\d{4}(?=-)/N/g;
 		s/(?<![\w.])\d[\d,.]*(?: ?[KMGTP]?B\b|%|(?:[smhd]\d*)+\b)?/N/g;
 		s/(?<= )-(?= |$)/N/g;
 		s/ +/ /g;

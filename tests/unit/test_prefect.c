@@ -162,9 +162,14 @@ Test(prefect, bodies)
 	s = prefect_set_state_body("CANCELLING", "from mlconsole");
 	cr_assert_str_eq(s, "{\"state\":{\"type\":\"CANCELLING\",\"message\":\"from mlconsole\"}}");
 	free(s);
-	s = prefect_logs_body("r1", 200, 400);
-	cr_assert_str_eq(s, "{\"sort\":\"TIMESTAMP_ASC\",\"limit\":200,\"offset\":400,"
+	s = prefect_logs_body("r1", 0, 200);
+	cr_assert_str_eq(s, "{\"sort\":\"TIMESTAMP_ASC\",\"limit\":200,"
 			    "\"logs\":{\"flow_run_id\":{\"any_\":[\"r1\"]}}}");
+	free(s);
+	s = prefect_logs_body("r1", iso_time_ms("2026-11-23T17:49:46.123Z"), 500);
+	cr_assert_str_eq(s, "{\"sort\":\"TIMESTAMP_ASC\",\"limit\":200,"
+			    "\"logs\":{\"flow_run_id\":{\"any_\":[\"r1\"]},\"timestamp\":{"
+			    "\"after_\":\"2026-11-23T17:49:46.123000+00:00\"}}}");
 	free(s);
 }
 
@@ -213,4 +218,79 @@ Test(prefect, hostile_bodies)
 	struct prefect_set_state s;
 	cr_assert_lt(prefect_parse_set_state(&s, LIT("{\"state\":null}"), &e), 0);
 	cr_assert_not_null(strstr(e.msg, "status"), "%s", e.msg);
+}
+
+Test(prefect, deployments_pools_queues)
+{
+	struct prefect_deployments d;
+	PARSE_FX(prefect_parse_deployments, &d, FX "deployments-filter.json");
+	cr_assert_eq(d.n, 3);
+	cr_assert_str_eq(d.items[0].name, "churn-weekly");
+	cr_assert_str_eq(d.items[0].schedule, "cron 0 3 * * 1");
+	cr_assert_not(d.items[0].paused);
+	cr_assert_str_eq(d.items[0].work_pool, "default-agent-pool");
+	cr_assert_str_eq(d.items[0].work_queue, "ml");
+	cr_assert_str_eq(d.items[0].tags, "ml churn");
+	cr_assert_str_eq(d.items[0].status, "NOT_READY");
+	cr_assert(d.items[1].paused); /* is_schedule_active false */
+	cr_assert_str_eq(d.items[2].schedule, "every 1h");
+	prefect_deployments_free(&d);
+	struct prefect_pools p;
+	PARSE_FX(prefect_parse_pools, &p, FX "work-pools-filter.json");
+	cr_assert_eq(p.n, 2);
+	cr_assert_null(p.items[0].status);
+	cr_assert_eq(p.items[0].concurrency, -1);
+	cr_assert_str_eq(p.items[0].type, "prefect-agent");
+	cr_assert(p.items[1].paused);
+	cr_assert_eq(p.items[1].concurrency, 2);
+	prefect_pools_free(&p);
+	PARSE_FX(prefect_parse_pools, &p, FX "work-queues-filter.json");
+	cr_assert_eq(p.n, 4);
+	cr_assert_str_eq(p.items[3].name, "ml");
+	cr_assert_str_eq(p.items[3].pool, "default-agent-pool");
+	cr_assert_eq(p.items[3].concurrency, 4);
+	cr_assert_eq(p.items[3].last_polled_ms, 0);
+	prefect_pools_free(&p);
+	/* 2.19+: a schedules list and paused; hostile and wrong shapes */
+	struct mlc_err e;
+	const char later[] = "[{\"id\":\"i\",\"name\":\"n\",\"paused\":true,\"schedule\":null,"
+			     "\"schedules\":[{\"schedule\":{\"interval\":90.0},\"active\":true}],"
+			     "\"last_polled\":\"2024-01-01T00:00:00Z\"}]";
+	cr_assert_eq(prefect_parse_deployments(&d, later, sizeof later - 1, &e), 0, "%s", e.msg);
+	cr_assert(d.items[0].paused);
+	cr_assert_str_eq(d.items[0].schedule, "every 90s");
+	prefect_deployments_free(&d);
+	static const struct {
+		const char *body, *want;
+	} bad[] = {
+	    {"{}", "(root): expected array"},
+	    {"[1]", "[0]: expected object"},
+	    {"[{\"id\":\"i\"}]", "[0].name: expected string"},
+	    {"[{\"id\":\"i\",\"name\":\"n\",\"tags\":\"x\"}]", "[0].tags: expected array"},
+	    {"[{\"id\":\"i\",\"name\":\"n\",\"paused\":1}]", "[0].paused: expected boolean"},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+		cr_assert_lt(prefect_parse_deployments(&d, bad[i].body, strlen(bad[i].body), &e),
+			     0);
+		cr_assert_not_null(strstr(e.msg, bad[i].want), "%s -> %s", bad[i].body, e.msg);
+		cr_assert_null(d.items);
+	}
+	cr_assert_lt(prefect_parse_pools(&p, "[{\"name\":7}]", 12, &e), 0);
+	cr_assert_not_null(strstr(e.msg, "[0].name: expected string"), "%s", e.msg);
+}
+
+/* A nested state whose name has the wrong type after a good type: the
+ * type read before it is freed (fuzz_flows found the leak; without the fix
+ * LeakSanitizer reports 768 bytes for this test in build-asan). */
+Test(prefect, wrong_state_member_frees_what_was_read)
+{
+	struct prefect_runs r;
+	struct mlc_err e;
+	const char body[] = "[{\"id\":\"a\",\"state\":{\"type\":\"FAILED\",\"name\":7}}]";
+	cr_assert_lt(prefect_parse_runs(&r, body, sizeof body - 1, &e), 0);
+	cr_assert_not_null(strstr(e.msg, "[0].state.name: expected string"), "%s", e.msg);
+	const char body2[] =
+	    "[{\"id\":\"a\",\"state\":{\"type\":\"F\",\"name\":\"f\",\"message\":1}}]";
+	cr_assert_lt(prefect_parse_runs(&r, body2, sizeof body2 - 1, &e), 0);
+	cr_assert_not_null(strstr(e.msg, "message: expected string"), "%s", e.msg);
 }

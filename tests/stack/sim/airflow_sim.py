@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Apache Airflow 2.9 stable REST API simulator (base path /api/v1), Python 3 stdlib only.
+"""Apache Airflow 2.9 stable REST API simulator (base path /api/v1), Python 3 stdlib only;
+with --v3 or in the request mode v3, Airflow 3's /api/v2 (airflow_v3.py).
 
 Built on tests/fixtures/airflow/ (see its README: the JSON examples there are
 spec-derived from Airflow 2.9.3, v1.yaml is the real spec).  Every fixture
@@ -15,6 +16,9 @@ Simulated:
   GET   /api/v1/dags                 limit/offset/order_by(dag_id)/tags/only_active/
                                      paused/dag_id_pattern/fields
   GET   /api/v1/dags/{dag_id}        PATCH (is_paused, update_mask)
+  GET   /api/v1/pools                 the fixture's pools (pools.json), limit/offset
+  POST  /api/v1/dags/{dag_id}/clearTaskInstances  dry_run, task_ids, dag_run_id, only_failed,
+        include_downstream (the DAG's tasks as one chain), reset_dag_runs
   PATCH /api/v1/dags?dag_id_pattern=  (bulk pause)
   GET   /api/v1/dags/{dag_id}/dagRuns     ('~' = all DAGs) state=a,b, *_gte/_lte,
                                           order_by (id, state, dag_id, execution_date,
@@ -46,14 +50,15 @@ Seed (captured objects fixed; --seed N varies the generated timings):
   heartbeats follow the real clock.  --scheduler-down: scheduler unhealthy with a
   stale heartbeat and the triggerer never run (health-scheduler-down.json).
 
-Left out: 403/RBAC (one user, all rights), session and JWT auth, Airflow 3 /api/v2,
-/dags/{id}/details, tasks, clear, setNote, xcom, datasets, pools, variables,
+Left out: 403/RBAC (one user, all rights), session auth,
+/dags/{id}/details, tasks, dagRuns/{id}/clear, setNote, xcom, datasets, variables,
 connections, config, import errors, event logs, users/roles; nothing moves on its
 own (a triggered run stays queued), and deleted objects are not simulated.
 """
 
 import base64
 import copy
+import functools
 import datetime
 import hashlib
 import hmac
@@ -67,6 +72,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import simcommon  # noqa: E402
+import airflow_v3  # noqa: E402
 from simcommon import Response  # noqa: E402
 
 UTC = datetime.timezone.utc
@@ -88,7 +94,9 @@ def FX(name):
 
 # ------------------------------------------------------------------ time
 
+@functools.lru_cache(maxsize=65536)
 def parse_dt(s):
+    """An ISO time (cached: a 10,000-run listing sorts by it on every page)."""
     if s is None:
         return None
     t = s.strip()
@@ -189,6 +197,11 @@ class AirflowApp(simcommon.App):
     def add_arguments(parser):
         parser.add_argument("--user", default="admin", help="basic-auth user (default admin)")
         parser.add_argument("--password", default="admin", help="basic-auth password (default admin)")
+        parser.add_argument("--big-runs", type=int, default=0, metavar="N",
+                            help="N more runs of batch_scoring_hourly, hourly back from the seeded ones "
+                                 "(the benchmark's 10,000)")
+        parser.add_argument("--v3", action="store_true",
+                            help="speak Airflow 3's /api/v2 (bearer tokens from /auth/token)")
         parser.add_argument("--scheduler-down", action="store_true",
                             help="/health reports the scheduler unhealthy (stale heartbeat)")
 
@@ -197,15 +210,21 @@ class AirflowApp(simcommon.App):
         self.user = getattr(args, "user", "admin")
         self.password = getattr(args, "password", "admin")
         self.scheduler_down = getattr(args, "scheduler_down", False)
+        self.v3 = getattr(args, "v3", False)
+        self.big_runs = getattr(args, "big_runs", 0)
+        self.face3 = airflow_v3.V3(self, sign_dumps, parse_dt, sign_loads)
         self.lock = threading.RLock()
         self.rng = random.Random(args.seed)
         self._seed()
+        self._seed_big()
 
     def reset(self):
         """Back to the seeded world (after a screen test's trigger or pause)."""
         with self.lock:
             self.rng = random.Random(self.args.seed)
             self._seed()
+            self._seed_big()
+            self.face3.reset()
 
     # ================================================================ seed
     def jit(self, base, lo, hi):
@@ -344,6 +363,24 @@ class AirflowApp(simcommon.App):
         r = fx_runs["manual__2024-02-05T10:01:02.118844+00:00"]
         self._add_run(r)
         self._gen_tis(r, [None] * 6)
+
+    def _seed_big(self):
+        """--big-runs N: successful hourly runs of batch_scoring_hourly before
+        the seeded ones (no task instances): what the benchmark pages through."""
+        base = datetime.datetime(2024, 1, 1, tzinfo=UTC)
+        for i in range(self.big_runs):
+            ld = base - datetime.timedelta(hours=i + 1)
+            start = ld + datetime.timedelta(hours=1, seconds=3)
+            r = {"conf": {}, "dag_id": "batch_scoring_hourly", "dag_run_id": "scheduled__" + iso(ld),
+                 "data_interval_end": iso(ld + datetime.timedelta(hours=1)), "data_interval_start": iso(ld),
+                 "end_date": iso(start + datetime.timedelta(seconds=250)), "execution_date": iso(ld),
+                 "external_trigger": False, "last_scheduling_decision": iso(start + datetime.timedelta(seconds=251)),
+                 "logical_date": iso(ld), "note": None, "run_type": "scheduled", "start_date": iso(start),
+                 "state": "success"}
+            r["_id"] = self._next_id
+            self._next_id += 1
+            r["_updated"] = r["end_date"]
+            self.runs.append(r)
 
     def _add_run(self, r):
         r = copy.deepcopy(r)
@@ -556,10 +593,10 @@ class AirflowApp(simcommon.App):
         (set(), r"/dags/(?P<dag_id>[^/]+)/details", None, True, {"GET"}),
         (set(), r"/dags/(?P<dag_id>[^/]+)/tasks", None, True, {"GET"}),
         (set(), r"/dags/(?P<dag_id>[^/]+)/tasks/(?P<task_id>[^/]+)", None, True, {"GET"}),
-        (set(), r"/dags/(?P<dag_id>[^/]+)/clearTaskInstances", None, True, {"POST"}),
+        ({"POST"}, r"/dags/(?P<dag_id>[^/]+)/clearTaskInstances", "h_clear", True, {"POST"}),
         (set(), r"/dags/(?P<dag_id>[^/]+)/dagRuns/(?P<run_id>[^/]+)/clear", None, True, {"POST"}),
         (set(), r"/dags/(?P<dag_id>[^/]+)/dagRuns/(?P<run_id>[^/]+)/setNote", None, True, {"PATCH"}),
-        (set(), r"/pools", None, True, {"GET", "POST"}),
+        ({"GET"}, r"/pools", "h_pools", True, {"GET", "POST"}),
         (set(), r"/variables", None, True, {"GET", "POST"}),
         (set(), r"/connections", None, True, {"GET", "POST"}),
         (set(), r"/importErrors", None, True, {"GET"}),
@@ -571,7 +608,14 @@ class AirflowApp(simcommon.App):
     ]
     _compiled = None
 
+    @staticmethod
+    def FX_V2(name):
+        return FX(os.path.join("v2", name))
+
     def handle(self, req):
+        if req.mode == "v3" or (self.v3 and req.mode is None):
+            with self.lock:
+                return self.face3.handle(req)
         with self.lock:
             try:
                 return self._handle(req)
@@ -1086,6 +1130,49 @@ class AirflowApp(simcommon.App):
         r["_updated"] = iso(now)
         self._gen_tis(r, [None] * len(self.DAG_TASKS.get(dag_id, [])))
         return self.json_resp(req, 200, self.public(r))
+
+    # ---- clearing task instances (the tasks of a DAG are one chain here:
+    # downstream of a task is every task after it)
+    def h_clear(self, req, method, auth, p):
+        body = self.json_body(req)
+        if not isinstance(body, dict):
+            raise bad_request("%r is not of type 'object'" % (body,))
+        self.check_auth(req)
+        dag_id = p["dag_id"]
+        if dag_id not in self.dags:
+            raise not_found("DAG not found", "DAG with dag_id: '%s' not found" % dag_id)
+        dry, task_ids = body.get("dry_run", True), body.get("task_ids")
+        only_failed, run_id = body.get("only_failed", True), body.get("dag_run_id")
+        order = [t[0] for t in self.DAG_TASKS.get(dag_id, [])]
+        names = set(task_ids or order)
+        if task_ids and body.get("include_downstream"):
+            known = [order.index(t) for t in task_ids if t in order]
+            if known:
+                names |= set(order[min(known):])
+        picked = []
+        for r in self.runs:
+            if r["dag_id"] != dag_id or (run_id is not None and r["dag_run_id"] != run_id):
+                continue
+            for t in self.tis.get((dag_id, r["dag_run_id"]), []):
+                if t["task_id"] in names and (not only_failed or t["state"] in ("failed", "upstream_failed")):
+                    picked.append((r, t))
+        if not dry:
+            for r, t in picked:
+                t.update(state=None, start_date=None, end_date=None, duration=None)
+                if body.get("reset_dag_runs", True):
+                    r.update(state="queued", end_date=None)
+        refs = [{"dag_id": dag_id, "dag_run_id": r["dag_run_id"], "execution_date": r["execution_date"],
+                 "task_id": t["task_id"]} for r, t in picked]
+        return self.json_resp(req, 200, {"task_instances": refs})
+
+    # ---- pools: the fixture's, as they are (nothing moves)
+    def h_pools(self, req, method, auth, p):
+        limit = self.q_int(req, "limit", 100)
+        offset = self.q_int(req, "offset", 0, minimum=0)
+        self.check_auth(req)
+        limit = self.check_limit(limit)
+        pools = FX("pools.json")["pools"]
+        return self.json_resp(req, 200, {"pools": pools[offset:offset + limit], "total_entries": len(pools)})
 
     # ---- task instances
     def _ti_filters(self, req):

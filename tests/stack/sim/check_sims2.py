@@ -20,9 +20,12 @@ What is checked:
   create_flow_run shape; seed determinism; --hostile.
 * Airflow: /health and /version without auth, basic auth (401 body +
   WWW-Authenticate), every fixture response (runs, batch list, task instances,
-  plain log) byte for byte, JSON log content, limit/offset/total_entries,
+  plain log, pools) byte for byte, JSON log content, limit/offset/total_entries,
   order_by, 400/404 bodies, pause, trigger + 409, run state change,
   --scheduler-down.
+* Airflow --v3: /api/v2 on the v2 fixtures: version, monitor/health, v1 gone,
+  /auth/token and the 401s (missing, wrong, expired after a reset), the key
+  sets of runs, task instances, triggered run, structured log, the 422.
 * Both: /__sim/set modes error500 / hostile / hang / ok and /__sim/requests.
 """
 
@@ -553,6 +556,11 @@ class AirflowRead(SimCase):
         age = (datetime.now(timezone.utc) - datetime.fromisoformat(hb)).total_seconds()
         self.assertLess(abs(age), 60)
 
+    def test_pools_as_the_fixture(self):
+        status, h, body = self.get("/pools?limit=100")
+        self.assertEqual((status, body), (200, fixture("airflow", "pools.json")))
+        self.assertEqual(self.get("/pools", auth=False)[0], 401)
+
     def test_basic_auth(self):
         for headers in ({}, {"Authorization": "Basic " + base64.b64encode(b"admin:wrong").decode()},
                         {"Authorization": "Bearer abc"}, {"Authorization": "Basic !!!"}):
@@ -798,6 +806,72 @@ class AirflowSchedulerDown(SimCase):
         hb = datetime.fromisoformat(data["scheduler"]["latest_scheduler_heartbeat"])
         self.assertGreater((datetime.now(timezone.utc) - hb).total_seconds(), 60)
 
+
+
+class AirflowV3(SimCase):
+    """airflow_sim.py --v3: Airflow 3's /api/v2 on the v2 fixtures."""
+    script = "airflow_sim.py"
+    args = ("--user", "admin", "--password", "admin", "--v3")
+
+    def token(self):
+        status, h, body = self.sim.request("POST", "/auth/token", {"username": "admin", "password": "admin"})
+        self.assertEqual(status, 201)
+        return json.loads(body)["access_token"]
+
+    def get(self, path, token):
+        return self.sim.request("GET", "/api/v2" + path, None, {"Authorization": "Bearer " + token})
+
+    def test_public_and_v1_gone(self):
+        status, h, body = self.sim.request("GET", "/api/v2/version")
+        self.assertEqual((status, body), (200, fixture("airflow", "v2", "version.json")))
+        status, h, body = self.sim.request("GET", "/api/v2/monitor/health")
+        self.assertEqual(sorted(json.loads(body)), sorted(fixture_json("airflow", "v2", "health.json")))
+        status, h, body = self.sim.request("GET", "/api/v1/version")
+        self.assertEqual((status, json.loads(body)), (404, {"detail": "Not Found"}))
+
+    def test_token_and_its_errors(self):
+        status, h, body = self.sim.request("POST", "/auth/token", {"username": "admin", "password": "x"})
+        self.assertEqual((status, body), (401, fixture("airflow", "v2", "error-401-invalid-credentials.json")))
+        status, h, body = self.sim.request("GET", "/api/v2/dags/~/dagRuns")
+        self.assertEqual((status, body), (401, fixture("airflow", "v2", "error-401-not-authenticated.json")))
+        self.assertEqual(h["WWW-Authenticate"], "Bearer")
+        status, h, body = self.sim.request("GET", "/api/v2/dags/~/dagRuns", None, AUTH)
+        self.assertEqual(status, 401)  # basic auth is not v2's
+        tok = self.token()
+        self.assertEqual(self.get("/dags/~/dagRuns?limit=1", tok)[0], 200)
+        self.sim.request("GET", "/__sim/reset")
+        status, h, body = self.get("/dags/~/dagRuns?limit=1", tok)
+        self.assertEqual((status, body), (401, fixture("airflow", "v2", "error-401-token-expired.json")))
+        self.assertEqual(self.get("/dags/~/dagRuns?limit=1", self.token())[0], 200)
+
+    def test_shapes_as_the_fixtures(self):
+        tok = self.token()
+        runs = json.loads(self.get("/dags/~/dagRuns?limit=5&order_by=-run_after", tok)[2])
+        want = fixture_json("airflow", "v2", "dag-runs-page1.json")
+        self.assertEqual(sorted(runs), sorted(want))
+        for r in runs["dag_runs"]:
+            self.assertEqual(sorted(r), sorted(want["dag_runs"][0]))
+            self.assertNotIn("execution_date", r)
+        after = [r["run_after"] for r in runs["dag_runs"]]
+        self.assertEqual(after, sorted(after, reverse=True))
+        tis = json.loads(self.get("/dags/ml_train_churn/dagRuns/%s/taskInstances" % RUN_0122, tok)[2])
+        self.assertEqual(sorted(tis["task_instances"][0]),
+                         sorted(fixture_json("airflow", "v2", "task-instances.json")["task_instances"][0]))
+        log = json.loads(self.get("/dags/ml_train_churn/dagRuns/%s/taskInstances/train_model/logs/2?full_content=true"
+                                  % RUN_0122, tok)[2])
+        self.assertEqual(sorted(log), ["content", "continuation_token"])
+        self.assertEqual(log["content"][0]["event"], "::group::Log message source details")
+        levels = {e.get("level") for e in log["content"]}
+        self.assertTrue({"info", "error"} <= levels, levels)
+        status, h, body = self.get("/dags/~/dagRuns?limit=-1", tok)
+        self.assertEqual((status, body), (422, fixture("airflow", "v2", "error-422-limit.json")))
+        status, h, body = self.sim.request("POST", "/api/v2/dags/model_eval_on_demand/dagRuns",
+                                           {"logical_date": None, "conf": {}}, {"Authorization": "Bearer " + tok})
+        self.assertEqual(status, 200)
+        r = json.loads(body)
+        self.assertEqual(sorted(r), sorted(fixture_json("airflow", "v2", "dag-run-triggered.json")))
+        self.assertIsNone(r["logical_date"])
+        self.sim.request("GET", "/__sim/reset")
 
 if __name__ == "__main__":
     unittest.main(verbosity=1)

@@ -91,6 +91,7 @@ HOSTILE_KEYS = {"name", "state_name", "message", "version", "flow_version", "des
                 "work_queue_name", "work_pool_name", "tags"}
 
 FLOW_VERSION = "5f448e4bb440d6fefd071996c50ffef7"
+MLFLOW_RUN_URI = "runs:/4f3a61548b954e1e9e5ce8e717502f3f/model"
 
 
 def FX(name):
@@ -687,8 +688,11 @@ class PrefectApp(simcommon.App):
             self._engine_trace(r, "evaluate", start, end, "COMPLETED", ["COMPLETED"] * 3, r["parameters"])
         exp = self.jitter(CAPTURE_NOW - datetime.timedelta(minutes=6), 0, 30)
         start = self.jitter(exp, 2, 6)
+        # the one running evaluates an MLflow run (the MLflow simulator's
+        # lightgbm-nightly at the stack's seed): the console links to it
         r = self._new_flow_run(d, self.coolname(), exp, "RUNNING", False,
-                               exp - datetime.timedelta(microseconds=133), start, None)
+                               exp - datetime.timedelta(microseconds=133), start, None,
+                               params=dict(d["parameters"], model_uri=MLFLOW_RUN_URI))
         self._engine_trace(r, "evaluate", start, None, "RUNNING", ["COMPLETED", "RUNNING"], r["parameters"])
 
     # ---------------------------------------------------------------- rendering

@@ -84,8 +84,9 @@ MODES = ("ok", "error500", "hang", "hostile")
 # reports a degraded state: Airflow's scheduler down, a Prefect work pool
 # NOT_READY; flap = the Ray dashboard answers the first request of each path,
 # then goes away for two, then is back; grow = a Ray job's log gains lines
-# at each request; loopback = the Ray head's address is 127.0.0.1).
-REQUEST_MODES = ("endless", "redirect", "poisoned", "degraded", "flap", "grow", "loopback")
+# at each request; loopback = the Ray head's address is 127.0.0.1; v3 = the
+# Airflow simulator speaks Airflow 3's /api/v2).
+REQUEST_MODES = ("endless", "redirect", "poisoned", "degraded", "flap", "grow", "loopback", "v3")
 
 # Hostile payload.  Put in front of and behind a string so that truncating
 # clients still meet part of it.
