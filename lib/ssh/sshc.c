@@ -474,6 +474,8 @@ static void lib_init(void)
 	if (!done) {
 		libssh2_init(0);
 		log_info("ssh: libssh2 %s", libssh2_version(0));
+		if (getenv("MLC_SSH_TRACE"))
+			sshc_tracing = true;
 		done = true;
 	}
 }

@@ -71,7 +71,16 @@ const char *sshc_down_reason(const struct sshc_session *s);
  * afterwards). Safe inside any sshc callback. */
 void sshc_close(struct sshc_session *s);
 
+/* Where the time of one exec went: microseconds from the sshc_exec call to
+ * the channel open confirmed, the exec request sent and accepted, the first
+ * byte of output, EOF, and the channel closed with its exit status; 0 for a
+ * phase not reached. */
+struct sshc_phases {
+	int64_t open_us, exec_sent_us, exec_ok_us, first_us, eof_us, close_us;
+};
+
 struct sshc_result {
+	struct sshc_phases phases;
 	int exit_status;      /* -1 when the command died by a signal */
 	char exit_signal[32]; /* "TERM" or "" */
 	char *out;	      /* stdout, NUL-terminated, at most max_bytes */
@@ -146,6 +155,11 @@ int sshc_quote_argn(struct buf *cmd, const char *arg, size_t len);
 /* The key type name a raw SSH public key blob starts with ("ssh-ed25519").
  * Returns 0, or -1 (out "") for a malformed blob. */
 int sshc_key_blob_type(const unsigned char *key, size_t keylen, char *out, size_t n);
+
+/* Tracing: on, every exec logs its phases (see struct sshc_phases) at
+ * debug level when it ends, one line per exec; off by default, on from the
+ * start when MLC_SSH_TRACE is set in the environment. */
+void sshc_set_trace(bool on);
 
 /* Testing only: n > 0 cuts every send to the server to at most n bytes and
  * makes every other send attempt find the socket full (EAGAIN), so that the

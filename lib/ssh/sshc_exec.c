@@ -62,11 +62,31 @@ enum step sshc_lost(struct sshc_session *s, int rc, const char *doing)
 	return STEP_DOWN;
 }
 
+/* Records the first time x reaches a phase (a field of x->phases). */
+static void mark(struct sshc_exec *x, int64_t *phase)
+{
+	if (!*phase)
+		*phase = MLC_MAX(1, sshc_now_us() - x->t0_us);
+}
+
+/* The debug line of one exec's phases, in milliseconds from sshc_exec. */
+static void trace(struct sshc_session *s, struct sshc_exec *x, int exit_status)
+{
+	const struct sshc_phases *p = &x->phases;
+	log_debug("ssh %s: exec \"%.40s\" (exit %d) open %.2f exec-sent %.2f exec-ok %.2f "
+		  "first-byte %.2f eof %.2f closed %.2f ms",
+		  s->label, x->cmd, exit_status, p->open_us / 1e3, p->exec_sent_us / 1e3,
+		  p->exec_ok_us / 1e3, p->first_us / 1e3, p->eof_us / 1e3, p->close_us / 1e3);
+}
+
 static void exec_deliver(struct sshc_session *s, struct sshc_exec *x, int exit_status,
 			 const char *sig, const struct mlc_err *err)
 {
 	struct sshc_result r;
 	memset(&r, 0, sizeof r);
+	if (sshc_tracing)
+		trace(s, x, exit_status);
+	r.phases = x->phases;
 	r.exit_status = exit_status;
 	if (sig)
 		sshc_ascii_into(r.exit_signal, sizeof r.exit_signal, sig, strlen(sig));
@@ -130,6 +150,7 @@ static int read_stream(struct sshc_exec *x, int stream, bool *progress)
 		if (n == 0)
 			return 0;
 		*progress = true;
+		mark(x, &x->phases.first_us);
 		keep(x, stream, tmp, (size_t)n);
 		total += (size_t)n;
 		if (x->cut || total >= SSHC_STEP_BYTES)
@@ -178,6 +199,7 @@ static enum step exec_close(struct sshc_session *s, struct sshc_exec *x, bool pr
 	libssh2_channel_free(x->ch);
 	x->ch = NULL;
 	x->st = XS_DEAD;
+	mark(x, &x->phases.close_us);
 	if (!x->cancelled)
 		exec_deliver(s, x, status, sigbuf, NULL);
 	return STEP_PROGRESS;
@@ -204,6 +226,7 @@ static enum step exec_step(struct sshc_session *s, struct sshc_exec *x)
 		}
 		s->opening = NULL;
 		x->ch = ch;
+		mark(x, &x->phases.open_us);
 		/* cancelled: never run it; a ping runs nothing at all */
 		x->st = (x->cancelled || x->ping) ? XS_CLOSE : x->pump ? XS_READ : XS_EXEC;
 		progress = true;
@@ -213,6 +236,7 @@ static enum step exec_step(struct sshc_session *s, struct sshc_exec *x)
 	if (x->st == XS_EXEC) {
 		x->exec_started = true;
 		int rc = libssh2_channel_exec(x->ch, x->cmd);
+		mark(x, &x->phases.exec_sent_us);
 		if (rc == LIBSSH2_ERROR_EAGAIN)
 			return progress ? STEP_PROGRESS : STEP_BLOCKED;
 		if (rc < 0) {
@@ -220,6 +244,7 @@ static enum step exec_step(struct sshc_session *s, struct sshc_exec *x)
 				return sshc_lost(s, rc, "starting a command");
 			return exec_fail(s, x, rc, "command refused");
 		}
+		mark(x, &x->phases.exec_ok_us);
 		x->st = XS_READ;
 		progress = true;
 	}
@@ -252,6 +277,8 @@ static enum step exec_step(struct sshc_session *s, struct sshc_exec *x)
 				  x->err.data ? x->err.data : "", x->err.len, x->out_arg);
 		}
 		if (x->cancelled || x->cut || libssh2_channel_eof(x->ch)) {
+			if (!x->cancelled && !x->cut)
+				mark(x, &x->phases.eof_us);
 			x->st = XS_CLOSE;
 			progress = true;
 		} else {
@@ -331,6 +358,7 @@ static struct sshc_exec *exec_start(struct sshc_session *s, const char *command,
 	x->deadline = mono_ms() + (timeout_ms > 0 ? timeout_ms : SSHC_EXEC_MS);
 	x->cb = cb;
 	x->arg = arg;
+	x->t0_us = sshc_now_us();
 	buf_init(&x->out);
 	buf_init(&x->err);
 	*s->ops_tail = x;

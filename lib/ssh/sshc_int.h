@@ -68,7 +68,9 @@ struct sshc_exec {
 	struct buf out, err;
 	sshc_exec_cb cb;
 	void *arg;
-	struct loop_defer *defer; /* XS_DEFER: an error found before any I/O */
+	int64_t t0_us;		   /* when sshc_exec was called */
+	struct sshc_phases phases; /* see sshc.h; filled as the exec goes */
+	struct loop_defer *defer;  /* XS_DEFER: an error found before any I/O */
 	struct mlc_err defer_err;
 };
 
@@ -174,6 +176,8 @@ void sshc_pump_free(struct sshc_pump *p);
 /* sshc_io.c: helpers and the socket I/O libssh2 is given */
 void sshc_ascii_into(char *out, size_t n, const char *in, size_t len);
 char *sshc_ascii_dup(const char *in);
+int64_t sshc_now_us(void);
+extern bool sshc_tracing;
 char *sshc_home_dir(void);
 char *sshc_default_user(void);
 const char *sshc_errmsg(struct sshc_session *s);

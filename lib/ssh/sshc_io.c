@@ -18,6 +18,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/core/log.h"
@@ -42,6 +43,21 @@ char *sshc_ascii_dup(const char *in)
 	char *p = xmalloc(n);
 	sshc_ascii_into(p, n, in, n);
 	return p;
+}
+
+/* Monotonic microseconds, for the phases of an exec. */
+int64_t sshc_now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+bool sshc_tracing;
+
+void sshc_set_trace(bool on)
+{
+	sshc_tracing = on;
 }
 
 const char *sshc_errmsg(struct sshc_session *s)

@@ -7,9 +7,8 @@
  *    then one refresh on the open sessions (what runs every 10 s): its CPU
  *    and the bytes sent and received;
  *  - floor: the same commands over one sshc session each, output dropped
- *    (no fleet, no parsing): what inspection cannot be cheaper than;
- *  - fan-out: one command (`uptime`) on the N open sessions at once, beside
- *    the slowest of the same command on each session alone.
+ *    (no fleet, no parsing): what inspection cannot be cheaper than.
+ * The fan-out of one command is bench_fanout.c's.
  * Prints "name value unit" lines for sec_nodes.sh. Needs MLC_STACK_DIR. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +34,8 @@ static const char *env(const char *key)
 	size_t kl = strlen(key);
 	for (char *p = env_buf; *p; p += strcspn(p, "\n") + (p[strcspn(p, "\n")] != 0))
 		if (!strncmp(p, key, kl) && p[kl] == '=') {
-			snprintf(val, sizeof val, "%.*s", (int)strcspn(p + kl + 1, "\n"), p + kl + 1);
+			snprintf(val, sizeof val, "%.*s", (int)strcspn(p + kl + 1, "\n"),
+				 p + kl + 1);
 			return val;
 		}
 	fprintf(stderr, "bench_nodes: %s missing from %s/env\n", key, stack);
@@ -63,8 +63,12 @@ static char user[64], key[512], kh[512];
 
 static struct sshc_opts opts(int i)
 {
-	struct sshc_opts o = {.host = "127.0.0.1", .port = ports[i % 3], .user = user,
-			      .identity = key, .known_hosts = kh, .no_agent = true,
+	struct sshc_opts o = {.host = "127.0.0.1",
+			      .port = ports[i % 3],
+			      .user = user,
+			      .identity = key,
+			      .known_hosts = kh,
+			      .no_agent = true,
 			      .connect_timeout_ms = 30000};
 	return o;
 }
@@ -99,7 +103,8 @@ static void refresh_cost(void)
 		uv_run(loop_get(), UV_RUN_ONCE);
 		all = true;
 		for (int i = 0; i < fl->n && i < 256; i++)
-			all = all && (fl->nodes[i].inflight == 0 && fl->nodes[i].updated_ms != before[i]);
+			all = all &&
+			      (fl->nodes[i].inflight == 0 && fl->nodes[i].updated_ms != before[i]);
 	}
 	double c = cpu_ms() - c0;
 	fleet_traffic(fl, &s1, &r1);
@@ -211,32 +216,6 @@ static double bench_floor(double *cpu)
 	return wall;
 }
 
-/* ---- fan-out: one command on every open session ---- */
-
-static int fan_left;
-static double fan_end;
-
-static void fan_done(const struct sshc_result *res, const struct mlc_err *err, void *arg)
-{
-	if (err || !res || res->exit_status != 0) {
-		fprintf(stderr, "fan-out: %s\n", err ? err->msg : "exit != 0");
-		exit(2);
-	}
-	fan_end = now_ms();
-	fan_left--;
-}
-
-static double fan(int from, int to)
-{
-	fan_left = to - from;
-	double t0 = now_ms();
-	for (int i = from; i < to; i++)
-		sshc_exec(rn[i].s, "uptime", 0, 60000, fan_done, NULL);
-	while (fan_left > 0)
-		uv_run(loop_get(), UV_RUN_ONCE);
-	return fan_end - t0;
-}
-
 static void load_env(void)
 {
 	stack = getenv("MLC_STACK_DIR");
@@ -277,20 +256,9 @@ int main(int argc, char **argv)
 			best_f = w;
 			best_fc = c;
 		}
-		if (round < ROUNDS - 1) {
-			for (int i = 0; i < nnodes; i++)
-				sshc_close(rn[i].s);
-			free(rn);
-		}
-	}
-	/* rn holds the last floor's sessions, up: the fan-out runs on them */
-	double slowest = 1e18, best_fan = 1e18;
-	for (int round = 0; round < ROUNDS; round++) {
-		double s = 0;
 		for (int i = 0; i < nnodes; i++)
-			s = MLC_MAX(s, fan(i, i + 1));
-		slowest = MLC_MIN(slowest, s);
-		best_fan = MLC_MIN(best_fan, fan(0, nnodes));
+			sshc_close(rn[i].s);
+		free(rn);
 	}
 	printf("nodes %d\n", nnodes);
 	printf("inspect_wall %.0f ms\ninspect_cpu %.0f ms\n", best_i, best_ic);
@@ -299,11 +267,6 @@ int main(int argc, char **argv)
 	       "refresh_received %llu B\n",
 	       refresh_wall, refresh_cpu, (unsigned long long)refresh_sent,
 	       (unsigned long long)refresh_recv);
-	printf("fanout_wall %.1f ms\nfanout_slowest_single %.1f ms\nfanout_ratio %.2f\n", best_fan,
-	       slowest, best_fan / slowest);
-	for (int i = 0; i < nnodes; i++)
-		sshc_close(rn[i].s);
-	free(rn);
 	for (int i = 0; i < 8; i++)
 		uv_run(loop_get(), UV_RUN_NOWAIT);
 	loop_shutdown();

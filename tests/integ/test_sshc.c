@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "lib/core/log.h"
 #include "lib/core/loop.h"
 #include "lib/ssh/sshc.h"
 #include "lib/core/util.h"
@@ -213,6 +214,7 @@ struct exec_wait {
 	size_t out_len, err_len;
 	bool truncated;
 	int64_t t_done;
+	struct sshc_phases ph;
 };
 
 static void on_exec(const struct sshc_result *r, const struct mlc_err *err, void *arg)
@@ -233,6 +235,7 @@ static void on_exec(const struct sshc_result *r, const struct mlc_err *err, void
 		w->out_len = r->out_len;
 		w->err_len = r->err_len;
 		w->truncated = r->truncated;
+		w->ph = r->phases;
 		cr_assert_eq(r->out[r->out_len], '\0');
 		cr_assert_eq(r->err[r->err_len], '\0');
 	}
@@ -405,6 +408,56 @@ SSHC_TEST(connect_exec)
 	exec_free(&w);
 	cr_assert_eq(loop_busy(), 0);
 	close_and_check(s);
+}
+
+/* The last log entry that holds text, or NULL. */
+static const char *log_find(const char *text)
+{
+	for (int i = log_count() - 1; i >= 0; i--)
+		if (strstr(log_get(i)->text, text))
+			return log_get(i)->text;
+	return NULL;
+}
+
+SSHC_TEST(exec_phases_and_trace)
+{
+	log_open("", 64);
+	struct sshc_session *s = up_session();
+	sshc_set_trace(true);
+	struct exec_wait w;
+	int64_t t0 = mono_ms();
+	exec_wait(s, "echo hi", 0, 0, &w);
+	int64_t took_us = (mono_ms() - t0 + 1) * 1000;
+	cr_assert_eq(w.status, 0);
+	const struct sshc_phases *p = &w.ph;
+	cr_assert_gt(p->open_us, 0);
+	cr_assert_geq(p->exec_sent_us, p->open_us);
+	cr_assert_geq(p->exec_ok_us, p->exec_sent_us);
+	cr_assert_geq(p->first_us, p->exec_ok_us);
+	cr_assert_geq(p->eof_us, p->first_us);
+	cr_assert_geq(p->close_us, p->eof_us);
+	cr_assert_leq(p->close_us, took_us, "closed at %lld us, the exec took %lld us",
+		      (long long)p->close_us, (long long)took_us);
+	const char *line = log_find("exec \"echo hi\" (exit 0) open ");
+	cr_assert_not_null(line, "no trace line in the log");
+	cr_assert(strstr(line, " first-byte ") && strstr(line, " closed "), "%s", line);
+	exec_free(&w);
+
+	/* a command without output: no first byte, EOF all the same */
+	exec_wait(s, "true", 0, 0, &w);
+	cr_assert_eq(w.ph.first_us, 0);
+	cr_assert_gt(w.ph.eof_us, 0);
+	cr_assert_geq(w.ph.close_us, w.ph.eof_us);
+	exec_free(&w);
+
+	/* tracing off: the phases still come back, the log stays quiet */
+	sshc_set_trace(false);
+	exec_wait(s, "echo quiet", 0, 0, &w);
+	cr_assert_gt(w.ph.close_us, 0);
+	cr_assert_null(log_find("exec \"echo quiet\""));
+	exec_free(&w);
+	close_and_check(s);
+	log_close();
 }
 
 SSHC_TEST(latency)
