@@ -117,7 +117,9 @@ long ws_handshake_check(const char *p, size_t n, const char *key, const char *pa
 	}
 	size_t hl = (size_t)(end - p);
 	int major, minor, status;
-	if (sscanf(p, "HTTP/%d.%d %3d", &major, &minor, &status) != 3)
+	char line[64]; /* p is not NUL-terminated: the status line, bounded */
+	snprintf(line, sizeof line, "%.*s", (int)MLC_MIN(hl, sizeof line - 1), p);
+	if (sscanf(line, "HTTP/%d.%d %3d", &major, &minor, &status) != 3)
 		return mlc_err_set(e, MLC_ERR_PROTO, 0, "%s: not an HTTP answer", path);
 	if (status != 101)
 		return refused(p, n, hl, status, path, eof, e);

@@ -252,3 +252,16 @@ Test(ws, fragments_pings_and_close)
 	cr_assert_eq(ev.ev, WS_EV_PONG);
 	ws_parser_free(&ps);
 }
+
+Test(ws, answer_without_a_nul_is_read_within_its_length)
+{
+	/* the bytes as read from the socket: no NUL after them (ASan checks) */
+	const char *s = "HTTP/1.1 101\r\n\r\n";
+	size_t n = strlen(s);
+	char *p = malloc(n);
+	memcpy(p, s, n);
+	struct mlc_err e = {0};
+	cr_assert_lt(ws_handshake_check(p, n, KEY, "/p", false, &e), 0);
+	cr_assert(strstr(e.msg, "Upgrade"), "%s", e.msg);
+	free(p);
+}
