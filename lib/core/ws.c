@@ -30,7 +30,8 @@ struct ws_conn {
 	curl_socket_t cfd[WS_CPOLL];
 	uv_poll_t *poll; /* the connected socket */
 	int events;
-	struct loop_defer *later; /* a refusal to report, or reading on */
+	struct loop_defer *later; /* a refusal to report */
+	uv_idle_t *more;	  /* reading on next turn, after the poll phase */
 	char key[WS_KEY_LEN + 1];
 	char *path, *url, *hs;
 	struct buf out; /* bytes to send */
@@ -66,6 +67,7 @@ static void conn_free(struct ws_conn *c)
 		close_handle(c->cpoll[i]);
 	close_handle(c->poll);
 	close_handle(c->timer);
+	close_handle(c->more);
 	if (c->multi) {
 		curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, NULL);
 		curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, NULL);
@@ -213,10 +215,12 @@ static int consume(struct ws_conn *c, bool eof)
 	return 0;
 }
 
-static void read_more(void *arg);
+static void read_more(uv_idle_t *h);
 
 /* Reads up to WS_TURN bytes; reading goes on next turn when more may be
- * there (TLS keeps bytes the poll cannot see). */
+ * there (TLS keeps bytes the poll cannot see). An idle handle, not a
+ * zero timer: libuv runs a timer started from a timer at once, in the same
+ * turn, which would starve every other socket until the stream ends. */
 static int do_read(struct ws_conn *c)
 {
 	size_t turn = 0;
@@ -239,15 +243,19 @@ static int do_read(struct ws_conn *c)
 		if (consume(c, got == 0) < 0)
 			return -1;
 	}
-	if (!c->later)
-		c->later = loop_defer(read_more, c);
+	if (!c->more) {
+		c->more = xmalloc(sizeof *c->more);
+		uv_idle_init(loop_get(), c->more);
+		c->more->data = c;
+	}
+	uv_idle_start(c->more, read_more);
 	return 0;
 }
 
-static void read_more(void *arg)
+static void read_more(uv_idle_t *h)
 {
-	struct ws_conn *c = arg;
-	c->later = NULL;
+	struct ws_conn *c = h->data;
+	uv_idle_stop(h);
 	if (do_read(c) == 0)
 		poll_set(c);
 }

@@ -4,7 +4,8 @@
  * (the same text /logs answers), the lines of a running job that arrive
  * one by one until the job ends and the dashboard closes, a 20 MB log
  * through a bounded tail, an older dashboard's 404 reported as a refusal
- * (the fallback to /logs), an unknown job in the server's words, and a
+ * (the fallback to /logs), an unknown job in the server's words, a
+ * request answered while a 100 MB stream runs (the loop never starved), and a
  * cancelled stream that never calls back. */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -184,4 +185,30 @@ Test(raytail, cancelled_never_calls_back)
 	cr_assert_eq(loop_busy(), 0);
 	stop(&s);
 	stop(&t);
+}
+
+static void on_version(void *res, const struct mlc_err *err, void *arg)
+{
+	cr_assert_null(err, "%s", err ? err->msg : "");
+	*(volatile bool *)arg = true;
+}
+
+Test(raytail, a_fast_stream_never_starves_the_loop)
+{
+	/* 100 MB as fast as the simulator sends it: a request started beside
+	 * the stream is answered while the stream still runs */
+	use("bigtail");
+	struct stream s;
+	memset(&s, 0, sizeof s);
+	ray_logtail_init(&s.tail, 5000);
+	rayc_tail(&C, RUN_JOB, on_chunk, on_end, &s);
+	while (s.chunks < 10 && !s.done)
+		uv_run(loop_get(), UV_RUN_ONCE);
+	volatile bool answered = false;
+	rayc_get(&C, RAYC_VERSION, NULL, on_version, (void *)&answered);
+	cr_assert(stackenv_run_until(&answered, WAIT_MS));
+	cr_assert_not(s.done, "the version came after the whole stream: the loop was starved");
+	cr_assert(stackenv_run_until(&s.done, WAIT_MS));
+	cr_assert_not(s.failed, "%s", s.err.msg);
+	stop(&s);
 }
