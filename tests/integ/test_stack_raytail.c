@@ -2,7 +2,7 @@
  * lib/core/ws) against the stack's Ray simulator ($MLC_STACK_DIR/env:
  * RAY_PORT): the log of a finished job streamed whole and then closed
  * (the same text /logs answers), the lines of a running job that arrive
- * one by one until the job ends and the dashboard closes, a 20 MB log
+ * one by one until the job ends and the dashboard closes, a 100 MB log
  * through a bounded tail, an older dashboard's 404 reported as a refusal
  * (the fallback to /logs), an unknown job in the server's words, a
  * request answered while a 100 MB stream runs (the loop never starved), and a
