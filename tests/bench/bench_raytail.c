@@ -1,11 +1,13 @@
 /* tests/bench/bench_raytail.c — memory of following a 100 MB job log: the
  * Ray panel's client (rayc_tail over lib/core/ws, each piece appended to a
  * 5,000-line ray_logtail as the panel does) on the simulator's bigtail
- * mode. Prints the peak RSS (VmHWM) of the process at start, after holding
+ * mode. Prints the peak RSS (VmHWM) of the process at start (libcurl and
+ * OpenSSL loaded), after holding
  * a tail of 5,000 lines of the log's shape alone (no network), and after
  * following the whole 100 MB stream into a fresh tail; with the bytes
  * received, the wall time and the client's CPU.
  * Usage: bench_raytail BASE_URL_IN_BIGTAIL_MODE JOB_ID */
+#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +79,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: bench_raytail BASE_URL JOB_ID\n");
 		return 2;
 	}
+	/* libcurl and OpenSSL loaded first, as in the console: not the tail's */
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	curl_easy_cleanup(curl_easy_init());
 	long start = hwm_kb();
 	/* the tail alone: 5,000 lines of the stream's shape, held */
 	struct ray_logtail alone;
