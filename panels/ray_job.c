@@ -110,10 +110,14 @@ static void stream_chunk(const char *p, size_t n, void *arg)
 		ray_logtail_reset(&jv->tail);
 		jv->fresh = false;
 	}
+	/* the newest line stays selected while it was (a log read over the
+	 * stream arrives in pieces even when it is not followed) */
+	int sel = v->table.restore_row >= 0 ? v->table.restore_row : table_selected(&v->table);
+	bool at_end = !jv->tail.n || sel == (int)jv->tail.n - 1;
 	ray_logtail_append(&jv->tail, p, n);
 	jv->logs_loaded = true;
 	jv->log_err[0] = 0;
-	if ((!jv->tail_selected || jv->follow) && jv->tail.n) {
+	if ((!jv->tail_selected || jv->follow || at_end) && jv->tail.n) {
 		view_select_row(v, (int)jv->tail.n - 1);
 		jv->tail_selected = true;
 	}

@@ -7,7 +7,8 @@ gains while the job runs, then a close frame (1000) when it ends.
 
 Modes (request modes of simcommon): tail (ten fixed lines, then one line
 every 50 ms, 20 lines, then the job "ends": close), bigtail (a generated 100 MB
-log, sent as fast as the socket takes it, then close), notail and grow (an older dashboard: 404, so the client polls
+log, sent as fast as the socket takes it, then close; /logs then answers
+9 MiB, past the client's cap), notail and grow (an older dashboard: 404, so the client polls
 /logs).  Without a mode: the log, then its growth every 0.5 s while the job
 runs, until the client goes away or HANG_LIMIT_S.
 """
@@ -19,6 +20,8 @@ import struct
 import time
 
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+# bigtail's /logs: this line repeated past 9 MiB (the client's cap is 8)
+BIG_HEAD = "(TrainWorker pid=52110) warming up the 100 MB log\n"
 CHUNK = 20000
 LIMIT_S = 60
 
