@@ -212,5 +212,6 @@ fuzz:
 	  run nodes tests/fuzz/json.dict tests/fixtures/nodes tests/fixtures/nodes/head tests/fixtures/nodes/worker2; \
 	  run nodeact "" tests/fuzz/corpus/nodeact; \
 	  run ray tests/fuzz/json.dict tests/fixtures/ray tests/fixtures/prometheus; \
+	  run ws "" tests/fuzz/corpus/ws; \
 	  exit $$fail; \
 	fi

@@ -1,12 +1,16 @@
 /* panels/ray_job.c — one Ray job: its detail above the tail of its logs.
- * The logs come whole from /api/jobs/ID/logs (capped by the client at
- * 8 MiB; the dashboard's /logs/tail is a WebSocket, which lib/core/http
- * does not speak); only the last RP_LOG_LINES lines are kept
+ * The logs come whole from /api/jobs/ID/logs when the view opens (capped
+ * by the client at 8 MiB); only the last RP_LOG_LINES lines are kept
  * (lib/ray/ray_logtail), as the rows of the view, so that `/` searches
- * them, `y` copies one and G is the newest. `F` follows a running job:
- * each refresh appends what the log gained and keeps the newest line
- * selected. SGR colour escapes are dropped and tabs read as spaces; every
- * other control stays visible. */
+ * them, `y` copies one and G is the newest. `F` follows a running job over
+ * the dashboard's /logs/tail WebSocket (rayc_tail: the log from its start,
+ * then what it gains, closed when the job ends), appending each piece to
+ * the tail and keeping the newest line selected: memory is the lines kept,
+ * whatever the log's size. A log over the 8 MiB cap is read the same way.
+ * A dashboard that refuses the upgrade (older ones answer 404) is polled
+ * instead: each refresh asks /logs and appends what the log gained. SGR
+ * colour escapes are dropped and tabs read as spaces; every other control
+ * stays visible. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,19 +32,29 @@ struct job_view {
 	struct ray_job job;	 /* a copy of the list's row, then the detail's answer */
 	struct ray_logtail tail; /* the rows: the log's last RP_LOG_LINES lines */
 	struct rayc_req *rq_job, *rq_logs;
+	struct rayc_tail *rq_tail; /* the /logs/tail stream, while it runs */
 	char err[256], log_err[256];
 	bool logs_loaded, tail_selected;
-	bool follow; /* `F`: each refresh appends what the log gained, the
-			newest line kept selected, until the job ends */
+	bool follow; /* `F`: what the log gains is appended, the newest line
+			kept selected, until the job ends */
+	bool no_ws;  /* the dashboard refused /logs/tail: poll /logs */
+	bool fresh;  /* the stream has sent nothing yet: its first piece
+			starts the tail over (it sends the log from its start) */
 	unsigned long gen;
 };
+
+static void start_stream(struct view *v);
 
 static void got_logs(void *res, const struct mlc_err *err, void *arg)
 {
 	struct view *v = arg;
 	struct job_view *jv = v->priv;
 	jv->rq_logs = NULL;
-	if (err) {
+	if (err && err->code == MLC_ERR_TOO_BIG && !jv->no_ws) {
+		start_stream(v); /* too big whole: its tail, streamed */
+	} else if (jv->rq_tail) {
+		/* the stream has the log from its start: this answer is older */
+	} else if (err) {
 		snprintf(jv->log_err, sizeof jv->log_err, "%s", err->msg);
 	} else {
 		const char *log = *(char **)res;
@@ -88,15 +102,78 @@ static void jd_reload(struct view *v)
 		jv->rq_logs = rayc_get(&c->rc, RAYC_JOB_LOGS, jv->id, got_logs, v);
 }
 
-/* The refresh timer: the job's status every time, its log only while it is
- * followed (the whole log is one request: not asked for nothing). */
+static void stream_chunk(const char *p, size_t n, void *arg)
+{
+	struct view *v = arg;
+	struct job_view *jv = v->priv;
+	if (jv->fresh) {
+		ray_logtail_reset(&jv->tail);
+		jv->fresh = false;
+	}
+	/* the newest line stays selected while it was (a log read over the
+	 * stream arrives in pieces even when it is not followed) */
+	int sel = v->table.restore_row >= 0 ? v->table.restore_row : table_selected(&v->table);
+	bool at_end = !jv->tail.n || sel == (int)jv->tail.n - 1;
+	ray_logtail_append(&jv->tail, p, n);
+	jv->logs_loaded = true;
+	jv->log_err[0] = 0;
+	if ((!jv->tail_selected || jv->follow || at_end) && jv->tail.n) {
+		view_select_row(v, (int)jv->tail.n - 1);
+		jv->tail_selected = true;
+	}
+	jv->gen++;
+	app_dirty();
+}
+
+static void stream_end(const struct mlc_err *err, bool refused, void *arg)
+{
+	struct view *v = arg;
+	struct job_view *jv = v->priv;
+	struct rp_cluster *c = rp_of(v);
+	jv->rq_tail = NULL;
+	if (refused) {
+		/* an older dashboard: poll the whole log as before */
+		jv->no_ws = true;
+		if (!jv->rq_logs)
+			jv->rq_logs = rayc_get(&c->rc, RAYC_JOB_LOGS, jv->id, got_logs, v);
+	} else if (err) {
+		snprintf(jv->log_err, sizeof jv->log_err, "%s", err->msg);
+		if (jv->follow)
+			app_message(ROLE_ERR, "follow: %s", err->msg);
+		jv->follow = false;
+	} else {
+		jv->logs_loaded = true;
+		if (jv->follow)
+			app_message(ROLE_DIM,
+				    "follow: the dashboard closed the log: the job is over");
+		jv->follow = false;
+		if (!jv->rq_job)
+			jv->rq_job = rayc_get(&c->rc, RAYC_JOB, jv->id, got_job, v);
+	}
+	jv->gen++;
+	app_dirty();
+}
+
+/* Streams the log from /logs/tail (from its start, then as it grows). */
+static void start_stream(struct view *v)
+{
+	struct job_view *jv = v->priv;
+	if (jv->rq_tail)
+		return;
+	jv->fresh = true;
+	jv->rq_tail = rayc_tail(&rp_of(v)->rc, jv->id, stream_chunk, stream_end, v);
+}
+
+/* The refresh timer: the job's status every time; its log only while it
+ * is followed on a dashboard without /logs/tail (the whole log is one
+ * request: not asked for nothing). */
 void rp_job_tick(struct view *v)
 {
 	struct job_view *jv = v->priv;
 	struct rp_cluster *c = rp_of(v);
 	if (!jv->rq_job)
 		jv->rq_job = rayc_get(&c->rc, RAYC_JOB, jv->id, got_job, v);
-	if (jv->follow && !jv->rq_logs)
+	if (jv->follow && jv->no_ws && !jv->rq_logs)
 		jv->rq_logs = rayc_get(&c->rc, RAYC_JOB_LOGS, jv->id, got_logs, v);
 }
 
@@ -138,6 +215,8 @@ static void jd_empty(struct view *v, char *out, size_t n)
 		snprintf(out, n, "a driver job: the dashboard keeps logs of submissions only");
 	else if (jv->log_err[0])
 		snprintf(out, n, "%s", jv->log_err);
+	else if (jv->rq_tail && !jv->logs_loaded)
+		snprintf(out, n, "streaming the log's tail…");
 	else
 		snprintf(out, n, "%s", jv->logs_loaded ? "no logs yet" : "loading the logs…");
 }
@@ -203,6 +282,7 @@ static void jd_close(struct view *v)
 	struct job_view *jv = v->priv;
 	rayc_cancel(jv->rq_job);
 	rayc_cancel(jv->rq_logs);
+	rayc_tail_cancel(jv->rq_tail);
 	ray_job_free(&jv->job);
 	ray_logtail_free(&jv->tail);
 	free(jv->id);
@@ -225,7 +305,12 @@ static int jd_follow(struct view *v, int row)
 	if (jv->follow) {
 		if (jv->tail.n)
 			view_select_row(v, (int)jv->tail.n - 1);
+		if (!jv->no_ws)
+			start_stream(v);
 		rp_job_tick(v);
+	} else {
+		rayc_tail_cancel(jv->rq_tail); /* what arrived stays */
+		jv->rq_tail = NULL;
 	}
 	jv->gen++;
 	return P_REDRAW;

@@ -22,6 +22,14 @@ static void clear(struct ray_logtail *t)
 	t->n = 0;
 	t->seen = t->last_off = t->siglen = 0;
 	t->partial = false;
+	free(t->part);
+	t->part = NULL;
+	t->partlen = 0;
+}
+
+void ray_logtail_reset(struct ray_logtail *t)
+{
+	clear(t);
 }
 
 void ray_logtail_free(struct ray_logtail *t)
@@ -122,4 +130,34 @@ int ray_logtail_feed(struct ray_logtail *t, const char *log, size_t len)
 	}
 	split(t, log, from, len);
 	return RAY_LOG_APPENDED;
+}
+
+void ray_logtail_append(struct ray_logtail *t, const char *p, size_t n)
+{
+	if (!n)
+		return;
+	char *joined = NULL;
+	if (t->partial && t->part) {
+		if (t->n)
+			free(t->lines[--t->n]); /* shown unfinished: split again whole */
+		joined = xmalloc(t->partlen + n);
+		memcpy(joined, t->part, t->partlen);
+		memcpy(joined + t->partlen, p, n);
+		p = joined;
+		n += t->partlen;
+	}
+	free(t->part);
+	t->part = NULL;
+	t->partlen = 0;
+	split(t, p, 0, n);
+	if (t->partial) {
+		if (n - t->last_off > RAY_LOG_PART_MAX) {
+			t->partial = false; /* cut: kept as a whole line */
+		} else {
+			t->partlen = n - t->last_off;
+			t->part = xmalloc(t->partlen);
+			memcpy(t->part, p + t->last_off, t->partlen);
+		}
+	}
+	free(joined);
 }

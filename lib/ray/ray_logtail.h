@@ -4,8 +4,9 @@
  * and appended (a last line without its newline is completed by the next
  * answer); a log that no longer begins with what was seen (rotated,
  * another attempt) replaces the tail. At most max lines are kept, the
- * oldest dropped. Lines are raw but for SGR colour escapes (dropped) and
- * tabs (spaces): sanitize before display. Pure: no I/O. */
+ * oldest dropped. The same tail also takes a log streamed in pieces (the
+ * dashboard's /logs/tail WebSocket): ray_logtail_append. Lines are raw but for SGR colour escapes
+ * (dropped) and tabs (spaces): sanitize before display. Pure: no I/O. */
 #ifndef MLC_RAY_LOGTAIL_H
 #define MLC_RAY_LOGTAIL_H
 
@@ -21,7 +22,13 @@ struct ray_logtail {
 	char sig[64];	 /* the log's bytes just before seen: a rotation check */
 	size_t siglen;
 	unsigned long dropped; /* lines dropped from the front, ever */
+	char *part;	       /* appending: the raw bytes of an unfinished last line */
+	size_t partlen;
 };
+
+/* An unfinished line longer than this is cut there (kept as a line): a
+ * log without newlines cannot grow the tail past its bound. */
+#define RAY_LOG_PART_MAX (64u << 10)
 
 enum { RAY_LOG_SAME, RAY_LOG_APPENDED, RAY_LOG_REPLACED };
 
@@ -31,5 +38,11 @@ void ray_logtail_init(struct ray_logtail *t, size_t max);
  * new), RAY_LOG_APPENDED or RAY_LOG_REPLACED. */
 int ray_logtail_feed(struct ray_logtail *t, const char *log, size_t len);
 void ray_logtail_free(struct ray_logtail *t);
+/* Appends a piece of a log streamed from its start: complete lines are
+ * kept, a last line without its newline is shown at once and completed by
+ * the next piece. Memory: the lines kept and one unfinished line. */
+void ray_logtail_append(struct ray_logtail *t, const char *p, size_t n);
+/* Empties the tail (a stream that starts over from the log's start). */
+void ray_logtail_reset(struct ray_logtail *t);
 
 #endif

@@ -73,6 +73,9 @@ char *rayc_path(enum rayc_what w, const char *id)
 	case RAYC_JOB_LOGS:
 		p = xasprintf("/api/jobs/%s/logs", e);
 		break;
+	case RAYC_JOB_TAIL:
+		p = xasprintf("/api/jobs/%s/logs/tail", e);
+		break;
 	case RAYC_JOB_STOP:
 		p = xasprintf("/api/jobs/%s/stop", e);
 		break;
@@ -103,6 +106,8 @@ static int parse(struct rayc_req *r, const char *b, size_t n, struct mlc_err *e)
 		return ray_logs_parse(&r->res.logs, b, n, e);
 	case RAYC_JOB_STOP:
 		return ray_stop_parse(&r->res.stopped, b, n, e);
+	case RAYC_JOB_TAIL:
+		break;
 	case RAYC_SERVE:
 		return ray_serve_parse(&r->res.serve, b, n, e);
 	case RAYC_STATE_NODES:
@@ -138,6 +143,7 @@ static void res_free(struct rayc_req *r)
 		free(r->res.logs);
 		break;
 	case RAYC_JOB_STOP:
+	case RAYC_JOB_TAIL:
 		break;
 	case RAYC_SERVE:
 		ray_serve_free(&r->res.serve);

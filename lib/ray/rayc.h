@@ -19,6 +19,7 @@ enum rayc_what {
 	RAYC_JOBS,	  /* struct ray_jobs */
 	RAYC_JOB,	  /* struct ray_job (id: a submission or job id) */
 	RAYC_JOB_LOGS,	  /* char * (id) */
+	RAYC_JOB_TAIL,	  /* rayc_path only: the WebSocket of rayc_tail (id) */
 	RAYC_JOB_STOP,	  /* bool (id; a POST) */
 	RAYC_SERVE,	  /* struct ray_serve */
 	RAYC_STATE_NODES, /* struct ray_state_nodes (/api/v0/nodes?detail=true) */
@@ -48,5 +49,24 @@ typedef void (*rayc_cb)(void *res, const struct mlc_err *err, void *arg);
 struct rayc_req;
 struct rayc_req *rayc_get(struct rayc *c, enum rayc_what w, const char *id, rayc_cb cb, void *arg);
 void rayc_cancel(struct rayc_req *r);
+
+/* A job's log streamed from /api/jobs/ID/logs/tail, the dashboard's
+ * WebSocket: the log from its start, then what it gains while the job
+ * runs, closed when it ends. on_chunk gets each piece (borrowed for the
+ * call; never the whole log at once: a message is capped at 4 MiB).
+ * on_end runs exactly once, from the loop, never inside rayc_tail, unless
+ * rayc_tail_cancel ran first: err NULL when the dashboard closed the stream
+ * (the job is over); refused true when the dashboard answered the upgrade
+ * with an HTTP status (an older one has no /logs/tail: 404), so that the
+ * caller polls RAYC_JOB_LOGS instead; else err says what broke ("ray:
+ * /api/jobs/x/logs/tail: websocket: reserved bits set"). */
+typedef void (*rayc_chunk_cb)(const char *p, size_t n, void *arg);
+typedef void (*rayc_end_cb)(const struct mlc_err *err, bool refused, void *arg);
+struct rayc_tail;
+struct rayc_tail *rayc_tail(struct rayc *c, const char *id, rayc_chunk_cb on_chunk,
+			    rayc_end_cb on_end, void *arg);
+void rayc_tail_cancel(struct rayc_tail *t);
+/* Bytes received on the stream so far. */
+uint64_t rayc_tail_bytes(const struct rayc_tail *t);
 
 #endif

@@ -44,3 +44,30 @@ awk -v w="$w" -v u="$u" -v s="$s" 'BEGIN { printf "  %-44s %6.0f ms wall, %6.0f 
 	"curl + jq loop (the same four requests)", w * 1000, (u + s) * 1000 }'
 kill "$raysim" 2>/dev/null
 wait "$raysim" 2>/dev/null
+
+# A job log of 100 MB followed (the stack's simulator in bigtail mode: the
+# log generated as fast as the socket takes it, then the close): bench_raytail
+# is the client alone (the peak RSS of holding the 5,000-line tail alone, then
+# after following the stream into it); then the console's peak RSS (GNU
+# time's maximum resident set, that is VmHWM at exit), headless at 120x40,
+# with the job's view open (before) and after F followed the whole log.
+echo "== Ray: a job log of 100 MB followed over /logs/tail"
+RAYTAIL=http://127.0.0.1:$RAY_PORT/__mode/bigtail
+build/bench_raytail "$RAYTAIL" raysubmit_XhRk7v3qPzNwB2aL | sed 's/^/  /'
+sed "s|^dashboard = \(http://127.0.0.1:[0-9]*\)$|dashboard = \1/__mode/bigtail\nrefresh = 1h|" \
+	"$DIR/mlconsole.ini" >"$WORK/raytail.ini"
+chmod 600 "$WORK/raytail.ini"
+printf ':jobs\nj\n<Enter>\n:save-display %s\n' "$WORK/raytail0.screen" >"$WORK/raytail0.script"
+printf ':jobs\nj\n<Enter>\nF\n:save-display %s\n' "$WORK/raytail1.screen" >"$WORK/raytail1.script"
+for k in 0 1; do
+	/usr/bin/time -f %M -o "$WORK/raytail$k.rss" "$MLC" -c "$WORK/raytail.ini" \
+		--log "$WORK/raytail.mlc.log" --script "$WORK/raytail$k.script" --size 120x40 \
+		>/dev/null 2>&1
+done
+kept=$(grep -o '[0-9,]*/[0-9,]*$' "$WORK/raytail1.screen" | tail -1)
+last=$(grep -o 'Done: [0-9]* steps' "$WORK/raytail1.screen")
+awk -v a="$(cat "$WORK/raytail0.rss")" -v b="$(cat "$WORK/raytail1.rss")" -v k="$kept" \
+	-v l="$last" 'BEGIN {
+	printf "  %-44s %6.1f MB\n", "console: peak RSS, the job view open", a / 1024
+	printf "  %-44s %6.1f MB (+%.1f MB; rows %s, last \"%s\")\n", \
+		"console: peak RSS after F followed 100 MB", b / 1024, (b - a) / 1024, k, l }'

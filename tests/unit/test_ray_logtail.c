@@ -87,3 +87,51 @@ Test(ray_logtail, bounded)
 	buf_free(&big);
 	ray_logtail_free(&t);
 }
+
+static void app(struct ray_logtail *t, const char *s)
+{
+	ray_logtail_append(t, s, strlen(s));
+}
+
+Test(ray_logtail, streamed_pieces_join_lines)
+{
+	struct ray_logtail t;
+	ray_logtail_init(&t, 0);
+	app(&t, "a\nb");
+	expect(&t, (const char *[]){"a", "b"}, 2);
+	app(&t, "c\n\x1b[3");
+	expect(&t, (const char *[]){"a", "bc", "\x1b[3"}, 3);
+	app(&t, "1mred\x1b[0m\tx\n");
+	expect(&t, (const char *[]){"a", "bc", "red x"}, 3);
+	app(&t, "");
+	expect(&t, (const char *[]){"a", "bc", "red x"}, 3);
+	ray_logtail_reset(&t);
+	cr_assert_eq(t.n, 0);
+	app(&t, "z\n");
+	expect(&t, (const char *[]){"z"}, 1);
+	ray_logtail_free(&t);
+}
+
+Test(ray_logtail, streamed_log_stays_bounded)
+{
+	struct ray_logtail t;
+	char line[64];
+	ray_logtail_init(&t, 100);
+	for (int i = 0; i < 100000; i++) {
+		snprintf(line, sizeof line, "step %d\n", i);
+		app(&t, line);
+	}
+	cr_assert_eq(t.n, 100);
+	cr_assert_str_eq(t.lines[0], "step 99900");
+	cr_assert_str_eq(t.lines[99], "step 99999");
+	cr_assert_eq(t.dropped, 99900);
+	/* a line that never ends is cut at RAY_LOG_PART_MAX */
+	char *big = malloc(RAY_LOG_PART_MAX / 4);
+	memset(big, 'q', RAY_LOG_PART_MAX / 4);
+	for (int i = 0; i < 8; i++)
+		ray_logtail_append(&t, big, RAY_LOG_PART_MAX / 4);
+	cr_assert_leq(t.partlen, RAY_LOG_PART_MAX);
+	cr_assert_eq(t.n, 100);
+	free(big);
+	ray_logtail_free(&t);
+}

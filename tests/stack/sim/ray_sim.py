@@ -40,13 +40,16 @@ fraud_app RUNNING (model fraud-detector@champion) and summarizer_app DEPLOYING
 (its GPU replica cannot be scheduled).  Times are on the same 2026-11 timeline
 as the MLflow captures; "now" fields use the real clock.
 
+The WebSocket log tail /api/jobs/{id}/logs/tail is ray_tail.py (its modes:
+tail, bigtail, notail; grow answers it 404 as an older dashboard).
+
 Request modes (a base URL ending in /__mode/NAME, see simcommon): flap (the
 panel's refresh paths answer, then 503 twice, then answer again), grow (a job's
 log gains twelve lines at each request), loopback (the head's address is
 127.0.0.1, the stack's [node head]).  --big-cluster NODES,ACTORS grows the
 cluster for the bench.
 
-Leaves out: the WebSocket log tail, /api/jobs/{id}/logs/tail, package upload,
+Leaves out: package upload,
 the rest of the state API (tasks list, objects, placement groups, workers,
 jobs), /api/v0/tasks/summarize?summary_by=lineage, grafana/prometheus proxy
 routes, the dashboard UI, per-node agent ports (:52365) and the autoscaler's
@@ -67,6 +70,7 @@ sys.dont_write_bytecode = True      # keep the source tree free of __pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import simcommon  # noqa: E402
 from simcommon import Response, hostilize  # noqa: E402
+import ray_tail  # noqa: E402
 
 RAY_VERSION = "2.30.0"
 RAY_COMMIT = "97c3c7b3a1c0a3e8e4b8d2f6a8d0c6e2b4f1a9c7"
@@ -655,6 +659,10 @@ class RayApp(simcommon.App):
                 if m != "GET":
                     return self.method_not_allowed(("GET",))
                 return self.h_job_logs(req, parts[0])
+            if len(parts) == 3 and parts[1:] == ["logs", "tail"]:
+                if m != "GET":
+                    return self.method_not_allowed(("GET",))
+                return ray_tail.handle(self, req, parts[0])
             if len(parts) == 2 and parts[1] == "stop":
                 if m != "POST":
                     return self.method_not_allowed(("POST",))
@@ -1040,6 +1048,9 @@ class RayApp(simcommon.App):
                 return self.text(400, "Can only get logs of submission type jobs")
             if req.mode == "grow":
                 return self.out({"logs": self.grown_log(j)})
+            if req.mode == "bigtail":  # the whole log is past the client's 8 MiB cap
+                return self.out({"logs": ray_tail.BIG_HEAD * (9 * 1024 * 1024 // len(
+                    ray_tail.BIG_HEAD) + 1)})
             return self.out({"logs": c.job_logs(j)})
 
     def grown_log(self, j):

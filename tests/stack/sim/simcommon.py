@@ -84,9 +84,11 @@ MODES = ("ok", "error500", "hang", "hostile")
 # reports a degraded state: Airflow's scheduler down, a Prefect work pool
 # NOT_READY; flap = the Ray dashboard answers the first request of each path,
 # then goes away for two, then is back; grow = a Ray job's log gains lines
-# at each request; loopback = the Ray head's address is 127.0.0.1; v3 = the
+# at each request; loopback = the Ray head's address is 127.0.0.1; tail,
+# bigtail, notail = a Ray job's /logs/tail WebSocket (ray_tail.py); v3 = the
 # Airflow simulator speaks Airflow 3's /api/v2).
-REQUEST_MODES = ("endless", "redirect", "poisoned", "degraded", "flap", "grow", "loopback", "v3")
+REQUEST_MODES = ("endless", "redirect", "poisoned", "degraded", "flap", "grow", "loopback",
+                 "tail", "bigtail", "notail", "v3")
 
 # Hostile payload.  Put in front of and behind a string so that truncating
 # clients still meet part of it.
@@ -364,13 +366,22 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header(k, v)
         for k, v in resp.headers:
             self.send_header(k, v)
-        if "content-length" not in have:
+        if "content-length" not in have and resp.status != 101:
             name = "content-length" if app.lowercase_headers else "Content-Length"
             self.send_header(name, str(len(resp.body)))
-        if not app.keep_alive:
+        if not app.keep_alive and resp.status != 101:
             self.send_header("Connection", "close")
             self.close_connection = True
         self.end_headers()
+        stream = getattr(resp, "stream", None)
+        if stream is not None:  # a protocol switch (101): the socket is the stream's
+            self.wfile.flush()
+            self.close_connection = True
+            try:
+                stream(self.connection)
+            except OSError:
+                pass
+            return
         if not head_only and resp.body:
             self.wfile.write(resp.body)
         try:
