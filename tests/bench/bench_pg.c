@@ -7,7 +7,10 @@
  * (EXPLAIN (ANALYZE) execution times, summed). Prints, per refresh: wall
  * and client CPU of each (median of ROUNDS), the server ms, the time of
  * the first full round after the connection is up, and the rows read.
- * Usage: bench_pg CONNINFO [ROUNDS]   (the password from PGPASSWORD) */
+ * Usage: bench_pg CONNINFO [ROUNDS]   (the password from PGPASSWORD)
+ *        bench_pg --hold N CONNINFO: opens N idle sessions (application
+ *        bench-1 … bench-N; the first idle in a transaction), prints
+ *        "held N" and keeps them until its stdin closes. */
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,8 +183,38 @@ static double server_ms(const char *conninfo, int version, int rounds, double *p
 	return m;
 }
 
+/* N idle sessions in one process (200 psql processes would load the
+ * machine the bench measures on). */
+static int hold(int n, const char *conninfo)
+{
+	PGconn **c = xcalloc((size_t)n + 1, sizeof *c);
+	for (int i = 0; i < n; i++) {
+		char app[32];
+		snprintf(app, sizeof app, "bench-%d", i + 1);
+		const char *k[] = {"dbname", "application_name", NULL};
+		const char *v[] = {conninfo, app, NULL};
+		c[i] = PQconnectdbParams(k, v, 1);
+		if (PQstatus(c[i]) != CONNECTION_OK) {
+			fprintf(stderr, "hold %d: %s", i + 1, PQerrorMessage(c[i]));
+			return 1;
+		}
+		PQclear(PQexec(c[i], i == 0 ? "BEGIN; SELECT 1" : "SELECT 1"));
+	}
+	printf("held %d\n", n);
+	fflush(stdout);
+	char buf[256];
+	while (fread(buf, 1, sizeof buf, stdin) > 0)
+		;
+	for (int i = 0; i < n; i++)
+		PQfinish(c[i]);
+	free(c);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 4 && strcmp(argv[1], "--hold") == 0)
+		return hold(atoi(argv[2]), argv[3]);
 	if (argc < 2) {
 		fprintf(stderr, "usage: bench_pg CONNINFO [ROUNDS]\n");
 		return 2;

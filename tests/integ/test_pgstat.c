@@ -142,7 +142,7 @@ Test(pgstat, one_round)
 	struct pg_snapshot *s = poll_once(c);
 	cr_assert_eq(s->srv.version_num / 10000, 15);
 	cr_assert_str_eq(s->srv.dbname, "mlflowdb");
-	cr_assert_eq(s->srv.max_connections, 50);
+	cr_assert_eq(s->srv.max_connections, 300);
 	cr_assert(!s->srv.standby);
 	cr_assert_geq(s->srv.frozen_age, 0);
 	bool mlflowdb = false, vector_db = false, pgcrypto = false, plpgsql = false;
