@@ -127,6 +127,14 @@ void pgstat_snapshot_free(struct pg_snapshot *s);
  * reset) gives unknown. */
 void pgstat_rates(struct pg_snapshot *cur, const struct pg_snapshot *prev);
 
+/* Whether cur's backends show as prev's (the Activity and Lock tree views
+ * need no redraw): the same pids in the same order with the same text,
+ * blockers and worker counts, and the ages those views show (the query's
+ * while active, the state's while idle in a transaction or waiting for a
+ * lock, the transaction's) only grown with the server clock: the same
+ * start times, now_s - age, within a quarter of a second. */
+bool pgstat_backends_same(const struct pg_snapshot *prev, const struct pg_snapshot *cur);
+
 /* The platform's clients by what they send: "MLflow", "Prefect",
  * "Airflow", "psql", "pgAdmin", "mlconsole" from application_name; when
  * that is empty (SQLAlchemy sends none), MLflow, Prefect or Airflow from
