@@ -28,9 +28,10 @@ static bool is_lock_wait(const struct pg_backend *b)
  * idle_xact (default a minute): it holds its locks and snapshot. */
 static bool is_idle_xact_long(const struct dbsrv *s, const struct pg_backend *b)
 {
+	if (!b->state || !str_starts(b->state, "idle in transaction"))
+		return false; /* before the clock: this runs for every cell */
 	double age = db_age_now(s, b->state_age_s);
-	return b->state && str_starts(b->state, "idle in transaction") && age >= 0 &&
-	       age * 1000 >= (double)s->idle_xact_ms;
+	return age >= 0 && age * 1000 >= (double)s->idle_xact_ms;
 }
 
 static enum role backend_role(const struct dbsrv *s, const struct pg_backend *b)
