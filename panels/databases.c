@@ -42,22 +42,38 @@ static void arm(struct dbsrv *s)
 	uv_timer_start(s->timer, on_timer, (uint64_t)s->refresh_ms, 0);
 }
 
+/* The generation of the panel's top view (0 without one). */
+static unsigned long top_generation(void)
+{
+	struct view *top = view_top(&databases_panel);
+	return top && top->ops->generation ? top->ops->generation(top) : 0;
+}
+
+/* A poll that changed nothing the top view shows (idle backends whose
+ * ages only grew) leaves the redraw to the clock's tick. */
 static void on_round(struct pg_snapshot *snap, const struct mlc_err *err, void *arg)
 {
 	struct dbsrv *s = arg;
 	s->round = NULL;
+	unsigned long top0 = top_generation();
+	bool was_ok = s->err.code == MLC_OK;
 	if (snap) {
+		bool same = was_ok && pgstat_backends_same(s->snap, snap);
 		pgstat_rates(snap, s->snap);
 		pgstat_snapshot_free(s->snap);
 		s->snap = snap;
 		s->ok_wall = wall_ms();
 		mlc_err_clear(&s->err);
+		if (!same)
+			s->bk_gen++;
 		db_expect_due(s); /* in the same turn: a script waits for both */
 	} else {
 		s->err = *err;
+		s->bk_gen++;
 	}
 	s->gen++;
-	app_dirty();
+	if (top_generation() != top0 || !view_top(&databases_panel))
+		app_dirty();
 	arm(s);
 }
 
@@ -132,6 +148,13 @@ void db_stale_detail(struct dbsrv *s, char *out, size_t n)
 }
 
 /* ---- cells -------------------------------------------------------------- */
+
+double db_age_now(const struct dbsrv *s, double age)
+{
+	if (age < 0 || !s || s->err.code != MLC_OK)
+		return age;
+	return age + (double)(wall_ms() - s->ok_wall) / 1000.0;
+}
 
 void db_cell_age(struct cell *c, double s)
 {

@@ -29,7 +29,10 @@ struct dbsrv {
 	int64_t ok_wall;	  /* when snap was taken */
 	int64_t seen_mono;	  /* a view of this server was last drawn */
 	unsigned long gen;	  /* bumped when snap or err change */
-	bool polling;		  /* the timer runs */
+	/* bumped when what the Activity and Lock tree views show changes: the
+	 * backends beyond their ages (pgstat_backends_same), or err */
+	unsigned long bk_gen;
+	bool polling; /* the timer runs */
 	long refresh_ms, timeout_ms;
 	long idle_xact_ms; /* idle in transaction this long is highlighted */
 	/* The expected extensions, read in every database that expects one
@@ -94,6 +97,10 @@ void db_cell_count(struct cell *c, long long v);
 void db_cell_rate(struct cell *c, double v);
 void db_cell_bytes(struct cell *c, long long v);
 void db_cell_text(struct cell *c, const char *raw);
+/* A backend's age (seconds, -1 unknown) as of now: the polled age plus
+ * the time since the poll, so that ages move with the clock's redraw
+ * between polls that changed nothing; frozen while the data is stale. */
+double db_age_now(const struct dbsrv *s, double age);
 
 extern const struct view_ops db_servers_view, db_databases_view, db_tables_view, db_activity_view,
     db_query_view, db_locks_view, db_sql_view;

@@ -28,8 +28,10 @@ static bool is_lock_wait(const struct pg_backend *b)
  * idle_xact (default a minute): it holds its locks and snapshot. */
 static bool is_idle_xact_long(const struct dbsrv *s, const struct pg_backend *b)
 {
-	return b->state && str_starts(b->state, "idle in transaction") && b->state_age_s >= 0 &&
-	       b->state_age_s * 1000 >= (double)s->idle_xact_ms;
+	if (!b->state || !str_starts(b->state, "idle in transaction"))
+		return false; /* before the clock: this runs for every cell */
+	double age = db_age_now(s, b->state_age_s);
+	return age >= 0 && age * 1000 >= (double)s->idle_xact_ms;
 }
 
 static enum role backend_role(const struct dbsrv *s, const struct pg_backend *b)
@@ -101,10 +103,11 @@ static int act_nrows(struct view *v)
 static unsigned long act_generation(struct view *v)
 {
 	struct dbsrv *s = db_server(v);
-	return s ? s->gen : 0;
+	return s ? s->bk_gen : 0;
 }
 
-static void backend_cell(const struct pg_backend *b, int col, struct cell *out)
+static void backend_cell(const struct dbsrv *s, const struct pg_backend *b, int col,
+			 struct cell *out)
 {
 	switch (col) {
 	case A_PID:
@@ -129,10 +132,12 @@ static void backend_cell(const struct pg_backend *b, int col, struct cell *out)
 		wait_text(b, out);
 		break;
 	case A_QAGE:
-		db_cell_age(out, b->state && strcmp(b->state, "active") == 0 ? b->query_age_s : -1);
+		db_cell_age(out, b->state && strcmp(b->state, "active") == 0
+				     ? db_age_now(s, b->query_age_s)
+				     : -1);
 		break;
 	case A_XAGE:
-		db_cell_age(out, b->xact_age_s);
+		db_cell_age(out, db_age_now(s, b->xact_age_s));
 		break;
 	case A_QUERY:
 		pgstat_oneline(out->text, sizeof out->text, b->query);
@@ -149,7 +154,7 @@ static void act_cell(struct view *v, int row, int col, struct cell *out)
 	if (!b)
 		return;
 	out->role = backend_role(s, b);
-	backend_cell(b, col, out);
+	backend_cell(s, b, col, out);
 }
 
 static void act_title(struct view *v, char *out, size_t n)
@@ -186,7 +191,7 @@ static void act_detail(struct view *v, int row, char *out, size_t n, enum role *
 		*role = ROLE_ERR;
 	} else if (is_idle_xact_long(s, b)) {
 		char age[32], over[32];
-		fmt_age(age, sizeof age, (long)(b->state_age_s * 1000));
+		fmt_age(age, sizeof age, (long)(db_age_now(s, b->state_age_s) * 1000));
 		fmt_age(over, sizeof over, s->idle_xact_ms);
 		snprintf(out, n,
 			 "pid %d idle in transaction for %s (over %s): it holds its locks and "

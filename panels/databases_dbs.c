@@ -265,7 +265,9 @@ static void server_line(const struct pg_snapshot *sn, char *out, size_t n)
 	const struct pg_server_stat *st = &sn->srv;
 	char up[32], ver[64], wal[32] = "";
 	fmt_age(up, sizeof up, (long)(st->uptime_s * 1000));
-	san_into(ver, sizeof ver, st->version, strlen(st->version));
+	/* "15.18" without the packager's " (Debian 15.18-0+deb12u1)": the line
+	 * fits 80 columns with 3-digit max_connections and a long uptime */
+	san_into(ver, sizeof ver, st->version, strcspn(st->version, " "));
 	int k = snprintf(out, n, "PostgreSQL %s, up %s, %ld/%ld connections, %s", ver, up,
 			 st->connections, st->max_connections, st->standby ? "standby" : "primary");
 	if (sn->wal_bps >= 0 && k >= 0 && (size_t)k < n) {

@@ -16,7 +16,7 @@ struct locks {
 	int srv;
 	int *order, *depth;
 	int n;
-	unsigned long gen; /* the server's gen the tree was built from */
+	unsigned long gen; /* the server's bk_gen the tree was built from */
 	bool built;
 };
 
@@ -31,14 +31,14 @@ static void rebuild(struct view *v)
 {
 	struct locks *L = v->priv;
 	struct dbsrv *s = locks_server(v);
-	if (L->built && s && s->gen == L->gen)
+	if (L->built && s && s->bk_gen == L->gen)
 		return;
 	free(L->order);
 	free(L->depth);
 	L->order = L->depth = NULL;
 	L->n = 0;
 	L->built = true;
-	L->gen = s ? s->gen : 0;
+	L->gen = s ? s->bk_gen : 0;
 	if (!s || !s->snap || s->snap->nbk == 0)
 		return;
 	L->order = xcalloc((size_t)s->snap->nbk, sizeof *L->order);
@@ -88,7 +88,7 @@ static int lk_nrows(struct view *v)
 static unsigned long lk_generation(struct view *v)
 {
 	struct dbsrv *s = locks_server(v);
-	return s ? s->gen : 0;
+	return s ? s->bk_gen : 0;
 }
 
 /* What the root's waiters wait on: the relation of its first waiter. */
@@ -137,7 +137,7 @@ static void lk_cell(struct view *v, int row, int col, struct cell *out)
 					  : root_relation(v, row));
 		break;
 	case K_WAITED:
-		db_cell_age(out, waiting ? b->state_age_s : -1);
+		db_cell_age(out, waiting ? db_age_now(locks_server(v), b->state_age_s) : -1);
 		break;
 	case K_USER:
 		db_cell_text(out, b->user);

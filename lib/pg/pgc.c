@@ -70,6 +70,7 @@ void pgc_close_pg(struct pgc_conn *c)
 		PQclear(c->res);
 		c->res = NULL;
 	}
+	pgc_clear_mres(c);
 	if (c->pg) {
 		PQfinish(c->pg);
 		c->pg = NULL;
@@ -78,13 +79,14 @@ void pgc_close_pg(struct pgc_conn *c)
 	c->connect_deadline = 0;
 }
 
-static void free_query(struct pgc_query *q)
+void pgc_clear_mres(struct pgc_conn *c)
 {
-	free(q->sql);
-	for (int i = 0; i < q->nparams; i++)
-		free(q->params[i]);
-	free(q->params);
-	free(q);
+	for (int i = 0; i < c->nmres; i++)
+		PQclear(c->mres[i]);
+	free(c->mres);
+	c->mres = NULL;
+	c->nmres = 0;
+	c->multi = false;
 }
 
 void pgc_conn_free(struct pgc_conn *c)
@@ -97,12 +99,12 @@ void pgc_conn_free(struct pgc_conn *c)
 	uv_close((uv_handle_t *)c->timer, handle_free);
 	if (c->cur) {
 		loop_busy_dec();
-		free_query(c->cur);
+		pgc_free_query(c->cur);
 	}
 	for (struct pgc_query *q = c->head, *next; q; q = next) {
 		next = q->next;
 		loop_busy_dec();
-		free_query(q);
+		pgc_free_query(q);
 	}
 	for (int i = 0; i < c->nkv; i++) {
 		free(c->keys[i]);
@@ -132,16 +134,6 @@ void pgc_schedule_kick(struct pgc_conn *c)
 {
 	if (!c->kick)
 		c->kick = loop_defer(kick_cb, c);
-}
-
-/* Calls the query's callback and frees it. q is already detached from its
- * connection, which may be freed by the callback: callers touch c no more. */
-static void deliver(struct pgc_query *q, const struct pgc_result *r, const struct mlc_err *err)
-{
-	if (q->cb)
-		q->cb(r, err, q->arg);
-	loop_busy_dec();
-	free_query(q);
 }
 
 void pgc_arm_timer(struct pgc_conn *c)
@@ -176,7 +168,7 @@ void pgc_connect_failed(struct pgc_conn *c, const struct mlc_err *err)
 	if (c->head)
 		pgc_schedule_kick(c);
 	if (q)
-		deliver(q, NULL, &e);
+		pgc_deliver(q, NULL, &e);
 }
 
 void pgc_connect_failed_msg(struct pgc_conn *c, const char *msg)
@@ -211,7 +203,7 @@ static void kick_cb(void *arg)
 		}
 		if (c->head)
 			pgc_schedule_kick(c);
-		deliver(q, NULL, &e);
+		pgc_deliver(q, NULL, &e);
 		return;
 	}
 	c->cur = q;
@@ -263,7 +255,7 @@ int pgc_watch(struct pgc_conn *c, int events)
 
 /* ---- queries ---------------------------------------------------------------- */
 
-static const char *res_value(const struct pgc_result *r, int row, int col)
+const char *pgc_res_value(const struct pgc_result *r, int row, int col)
 {
 	const PGresult *res = r->priv;
 	if (row < 0 || row >= r->nrows || col < 0 || col >= r->ncols || PQgetisnull(res, row, col))
@@ -318,11 +310,26 @@ static void query_done(struct pgc_conn *c, const char *fail)
 		pgc_schedule_kick(c);
 	if (!q) {
 		PQclear(res);
+		pgc_clear_mres(c);
 		return;
+	}
+	PGresult **mres = c->mres;
+	int nmres = c->nmres;
+	c->mres = NULL;
+	c->nmres = 0;
+	c->multi = false;
+	if (e.code || !q->mcb) {
+		for (int i = 0; i < nmres; i++)
+			PQclear(mres[i]);
+		free(mres);
 	}
 	if (e.code) {
 		PQclear(res);
-		deliver(q, NULL, &e);
+		pgc_deliver(q, NULL, &e);
+		return;
+	}
+	if (q->mcb) {
+		pgc_deliver_multi(q, res, mres, nmres);
 		return;
 	}
 	int ncols = PQnfields(res);
@@ -333,10 +340,10 @@ static void query_done(struct pgc_conn *c, const char *fail)
 	    .nrows = PQntuples(res),
 	    .ncols = ncols,
 	    .colnames = names,
-	    .value = res_value,
+	    .value = pgc_res_value,
 	    .priv = res,
 	};
-	deliver(q, &r, NULL);
+	pgc_deliver(q, &r, NULL);
 	free(names);
 	PQclear(res);
 }
@@ -363,6 +370,10 @@ static bool read_step(struct pgc_conn *c)
 			c->res = r;
 		} else if (PQresultStatus(c->res) == PGRES_FATAL_ERROR) {
 			PQclear(r);
+		} else if (c->multi && PQresultStatus(r) != PGRES_FATAL_ERROR) {
+			c->mres = xrealloc(c->mres, (size_t)(c->nmres + 1) * sizeof *c->mres);
+			c->mres[c->nmres++] = c->res; /* a statement's result, kept */
+			c->res = r;
 		} else {
 			PQclear(c->res);
 			c->res = r;
@@ -388,8 +399,11 @@ static bool flush_step(struct pgc_conn *c)
 void pgc_send_query(struct pgc_conn *c)
 {
 	struct pgc_query *q = c->cur;
-	if (!PQsendQueryParams(c->pg, q->sql, q->nparams, NULL, (const char *const *)q->params,
-			       NULL, NULL, 0)) {
+	pgc_clear_mres(c);
+	c->multi = q->mcb != NULL;
+	if (!(c->multi ? PQsendQuery(c->pg, q->sql)
+		       : PQsendQueryParams(c->pg, q->sql, q->nparams, NULL,
+					   (const char *const *)q->params, NULL, NULL, 0))) {
 		if (PQstatus(c->pg) == CONNECTION_BAD) {
 			c->state = ST_BUSY;
 			query_done(c, PQerrorMessage(c->pg));
@@ -406,7 +420,7 @@ void pgc_send_query(struct pgc_conn *c)
 		pgc_arm_timer(c);
 		if (c->head)
 			pgc_schedule_kick(c);
-		deliver(q, NULL, &e);
+		pgc_deliver(q, NULL, &e);
 		return;
 	}
 	c->state = ST_BUSY;
@@ -485,7 +499,7 @@ static void on_timer(uv_timer_t *t)
 			char what[96];
 			snprintf(what, sizeof what, "connect timed out after %ld ms", ms);
 			pgc_conn_err(c, &e, MLC_ERR_TIMEOUT, 0, what);
-			deliver(q, NULL, &e);
+			pgc_deliver(q, NULL, &e);
 			return;
 		}
 	} else if (c->state == ST_BUSY && c->deadline && now >= c->deadline) {
@@ -504,69 +518,8 @@ static void on_timer(uv_timer_t *t)
 		if (c->head)
 			pgc_schedule_kick(c);
 		if (q)
-			deliver(q, NULL, &e);
+			pgc_deliver(q, NULL, &e);
 		return;
 	}
 	pgc_arm_timer(c);
-}
-
-/* ---- public query API ------------------------------------------------------------ */
-
-struct pgc_query *pgc_query(struct pgc_conn *c, const char *sql, const char *const *params,
-			    int nparams, long timeout_ms, pgc_query_cb cb, void *arg)
-{
-	if (!c)
-		return NULL;
-	struct pgc_query *q = xcalloc(1, sizeof *q);
-	q->c = c;
-	q->sql = sql ? xstrdup(sql) : NULL;
-	q->nparams = nparams > 0 ? nparams : 0;
-	q->params = xcalloc((size_t)q->nparams + 1, sizeof *q->params);
-	for (int i = 0; i < q->nparams; i++)
-		q->params[i] = params && params[i] ? xstrdup(params[i]) : NULL;
-	q->timeout_ms = timeout_ms;
-	q->cb = cb;
-	q->arg = arg;
-	if (c->tail)
-		c->tail->next = q;
-	else
-		c->head = q;
-	c->tail = q;
-	loop_busy_inc();
-	pgc_schedule_kick(c);
-	return q;
-}
-
-/* Cancels a query: its callback will not run. A waiting query leaves the
- * queue; a running one is abandoned (its results are read and dropped, and
- * its deadline still bounds it); a connect in progress goes on for the next. */
-void pgc_query_cancel(struct pgc_query *q)
-{
-	if (!q)
-		return;
-	struct pgc_conn *c = q->c;
-	if (c->cur == q) {
-		c->cur = NULL;
-		if (c->state != ST_BUSY) {
-			c->deadline = 0;
-			pgc_arm_timer(c);
-		}
-	} else {
-		int idx = 0;
-		for (struct pgc_query **pp = &c->head; *pp; pp = &(*pp)->next, idx++) {
-			if (*pp != q)
-				continue;
-			*pp = q->next;
-			if (c->tail == q) {
-				c->tail = NULL;
-				for (struct pgc_query *w = c->head; w; w = w->next)
-					c->tail = w;
-			}
-			if (idx < c->fail_count)
-				c->fail_count--;
-			break;
-		}
-	}
-	loop_busy_dec();
-	free_query(q);
 }

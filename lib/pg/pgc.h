@@ -63,6 +63,17 @@ struct pgc_query *pgc_query(struct pgc_conn *c, const char *sql, const char *con
 			    int nparams, long timeout_ms, pgc_query_cb cb, void *arg);
 void pgc_query_cancel(struct pgc_query *q);
 
+/* Several statements (no parameters, separated by ';') sent as one simple
+ * query: one round trip, run in one implicit transaction. cb gets every
+ * statement's result in order (n of them), or NULL, 0 and the first
+ * error; exactly once, as pgc_query's. Cancelled with pgc_query_cancel. */
+typedef void (*pgc_multi_cb)(const struct pgc_result *rs, int n, const struct mlc_err *err,
+			     void *arg);
+struct pgc_query *pgc_query_multi(struct pgc_conn *c, const char *sql, long timeout_ms,
+				  pgc_multi_cb cb, void *arg);
+/* The live connection's server_version_num (150020), 0 when not connected. */
+int pgc_server_version_num(const struct pgc_conn *c);
+
 /* After a successful query: server_version parameter ("15.20"), or "". */
 const char *pgc_server_version(const struct pgc_conn *c);
 /* "host:port/dbname" for display; no password. */

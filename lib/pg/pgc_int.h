@@ -34,6 +34,7 @@ struct pgc_query {
 	int nparams;
 	long timeout_ms;
 	pgc_query_cb cb;
+	pgc_multi_cb mcb; /* instead of cb: pgc_query_multi */
 	void *arg;
 };
 
@@ -79,7 +80,10 @@ struct pgc_conn {
 	struct pgc_query *cur;	       /* being connected for or run; NULL when cancelled */
 	int fail_count;		       /* the first fail_count waiting queries fail with fail_err */
 	struct mlc_err fail_err;
-	PGresult *res; /* result being collected */
+	PGresult *res;	 /* result being collected */
+	bool multi;	 /* the query sent is pgc_query_multi's: */
+	PGresult **mres; /* the results before res, in order */
+	int nmres;
 	char server_version[64];
 };
 
@@ -100,7 +104,15 @@ void pgc_connect_failed(struct pgc_conn *c, const struct mlc_err *err);
 void pgc_connect_failed_msg(struct pgc_conn *c, const char *msg);
 void pgc_schedule_kick(struct pgc_conn *c);
 void pgc_send_query(struct pgc_conn *c);
+void pgc_free_query(struct pgc_query *q);
+/* pgc_result.value over the PGresult in r->priv */
+const char *pgc_res_value(const struct pgc_result *r, int row, int col);
+void pgc_clear_mres(struct pgc_conn *c);
 int pgc_watch(struct pgc_conn *c, int events);
+
+/* pgc_query.c: queueing, cancelling, delivering */
+void pgc_deliver(struct pgc_query *q, const struct pgc_result *r, const struct mlc_err *err);
+void pgc_deliver_multi(struct pgc_query *q, PGresult *last, PGresult **mres, int nmres);
 
 /* pgc_connect.c */
 void pgc_start_connect(struct pgc_conn *c);

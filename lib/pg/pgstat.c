@@ -314,6 +314,59 @@ void pgstat_rates(struct pg_snapshot *cur, const struct pg_snapshot *prev)
 	io_rates(cur, prev, dt);
 }
 
+static bool str_same(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* The same moment: both unknown, or now - age equal within a quarter of
+ * a second (ages show in whole seconds; now is the server query's, a few
+ * ms before the activity query's own now()). */
+static bool start_same(double now_a, double age_a, double now_b, double age_b)
+{
+	if (age_a < 0 || age_b < 0)
+		return age_a < 0 && age_b < 0;
+	double d = (now_a - age_a) - (now_b - age_b);
+	return d > -0.25 && d < 0.25;
+}
+
+static bool backend_same(const struct pg_backend *a, double now_a, const struct pg_backend *b,
+			 double now_b)
+{
+	if (a->pid != b->pid || a->nblockers != b->nblockers || a->workers != b->workers ||
+	    a->has_query_id != b->has_query_id || (a->has_query_id && a->query_id != b->query_id))
+		return false;
+	if (a->nblockers && memcmp(a->blockers, b->blockers, (size_t)a->nblockers * sizeof(int)))
+		return false;
+	const char *sa[] = {
+	    a->db,	   a->user,	 a->app,	   a->client,	a->state,     a->wait_type,
+	    a->wait_event, a->wait_mode, a->wait_locktype, a->wait_rel, a->held_mode, a->query};
+	const char *sb[] = {
+	    b->db,	   b->user,	 b->app,	   b->client,	b->state,     b->wait_type,
+	    b->wait_event, b->wait_mode, b->wait_locktype, b->wait_rel, b->held_mode, b->query};
+	for (size_t i = 0; i < ARRAY_LEN(sa); i++)
+		if (!str_same(sa[i], sb[i]))
+			return false;
+	/* The query's age shows while it runs, the state's while idle in a
+	 * transaction or waiting for a lock; the transaction's always. */
+	bool active = a->state && strcmp(a->state, "active") == 0;
+	bool state_shown = (a->state && strncmp(a->state, "idle in transaction", 19) == 0) ||
+			   a->nblockers > 0 || (a->wait_type && strcmp(a->wait_type, "Lock") == 0);
+	return (!active || start_same(now_a, a->query_age_s, now_b, b->query_age_s)) &&
+	       start_same(now_a, a->xact_age_s, now_b, b->xact_age_s) &&
+	       (!state_shown || start_same(now_a, a->state_age_s, now_b, b->state_age_s));
+}
+
+bool pgstat_backends_same(const struct pg_snapshot *prev, const struct pg_snapshot *cur)
+{
+	if (!prev || !cur || prev->nbk != cur->nbk || prev->srv.now_s < 0 || cur->srv.now_s < 0)
+		return false;
+	for (int i = 0; i < cur->nbk; i++)
+		if (!backend_same(&prev->bk[i], prev->srv.now_s, &cur->bk[i], cur->srv.now_s))
+			return false;
+	return true;
+}
+
 static bool has_word(const char *s, const char *w)
 {
 	return s && strcasestr(s, w) != NULL;

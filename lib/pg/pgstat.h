@@ -127,6 +127,14 @@ void pgstat_snapshot_free(struct pg_snapshot *s);
  * reset) gives unknown. */
 void pgstat_rates(struct pg_snapshot *cur, const struct pg_snapshot *prev);
 
+/* Whether cur's backends show as prev's (the Activity and Lock tree views
+ * need no redraw): the same pids in the same order with the same text,
+ * blockers and worker counts, and the ages those views show (the query's
+ * while active, the state's while idle in a transaction or waiting for a
+ * lock, the transaction's) only grown with the server clock: the same
+ * start times, now_s - age, within a quarter of a second. */
+bool pgstat_backends_same(const struct pg_snapshot *prev, const struct pg_snapshot *cur);
+
 /* The platform's clients by what they send: "MLflow", "Prefect",
  * "Airflow", "psql", "pgAdmin", "mlconsole" from application_name; when
  * that is empty (SQLAlchemy sends none), MLflow, Prefect or Airflow from
@@ -196,12 +204,17 @@ char *pgstat_conninfo_for_db(const char *conninfo, const char *db);
 
 /* ---- pgstat_poll.c ----------------------------------------------------- */
 
-/* One round on c: the server query, then (in the form its version takes)
- * the databases, extensions, activity and I/O queries queued at once, run
- * one after another on that connection. done
+/* One round on c: the server, databases, extensions, activity and I/O
+ * queries. On a live connection, in the forms its server's version takes,
+ * as one simple query (pgstat_round_sql: one round trip); else the server
+ * query, then the rest in its version's form queued at once, run one
+ * after another on that connection. done
  * gets the new snapshot (the caller owns it, rates not yet computed) or
  * NULL and the first error, exactly once, unless cancelled first. */
 struct pgstat_round;
+/* The round's five statements for version_num, ';'-separated: a new
+ * string the caller frees. */
+char *pgstat_round_sql(int version_num);
 typedef void (*pgstat_round_cb)(struct pg_snapshot *s, const struct mlc_err *err, void *arg);
 struct pgstat_round *pgstat_round_start(struct pgc_conn *c, long timeout_ms, pgstat_round_cb done,
 					void *arg);

@@ -1,6 +1,9 @@
-/* lib/pg/pgstat_poll.c — one poll round (the server query, then the
- * rest in the form the server's version takes, queued at once on the same
- * connection and answered in order) and a backend signal. */
+/* lib/pg/pgstat_poll.c — one poll round and a backend signal. On a live
+ * connection (its version known) the round is one simple query of five
+ * statements, in the forms that version takes: one round trip, one
+ * transaction (the same now() and stats snapshot throughout). Otherwise
+ * the server query first, then the rest in its version's form, queued at
+ * once on the same connection and answered in order. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +12,8 @@
 #include "lib/pg/pgstat.h"
 
 enum { Q_SERVER, Q_DATABASES, Q_EXTENSIONS, Q_ACTIVITY, Q_IO, Q_COUNT };
+static const enum pgstat_query round_sql[Q_COUNT] = {PGQ_SERVER, PGQ_DATABASES, PGQ_EXTENSIONS,
+						     PGQ_ACTIVITY, PGQ_IO};
 
 struct pgstat_round {
 	struct pgc_conn *c;
@@ -103,13 +108,35 @@ static const pgc_query_cb cbs[Q_COUNT] = {answer_0, answer_1, answer_2, answer_3
 
 static void queue_rest(struct pgstat_round *r)
 {
-	static const enum pgstat_query which[Q_COUNT] = {PGQ_SERVER, PGQ_DATABASES, PGQ_EXTENSIONS,
-							 PGQ_ACTIVITY, PGQ_IO};
 	int v = r->snap->srv.version_num;
 	r->pending = Q_COUNT - 1;
 	for (int i = Q_DATABASES; i < Q_COUNT; i++)
 		r->q[i] =
-		    pgc_query(r->c, pgstat_sql(which[i], v), NULL, 0, r->timeout_ms, cbs[i], r);
+		    pgc_query(r->c, pgstat_sql(round_sql[i], v), NULL, 0, r->timeout_ms, cbs[i], r);
+}
+
+/* The five results of the one-query round, in Q_ order. */
+static void answer_all(const struct pgc_result *rs, int n, const struct mlc_err *err, void *arg)
+{
+	struct pgstat_round *r = arg;
+	r->q[Q_SERVER] = NULL;
+	r->pending = 0;
+	if (err)
+		r->err = *err;
+	else if (n != Q_COUNT)
+		mlc_err_set(&r->err, MLC_ERR_PROTO, 0, "poll: %d results, expected %d", n, Q_COUNT);
+	for (int i = 0; r->err.code == MLC_OK && i < Q_COUNT; i++)
+		parse_one(r, i, &rs[i]);
+	finish(r);
+}
+
+char *pgstat_round_sql(int version_num)
+{
+	struct buf b;
+	buf_init(&b);
+	for (int i = 0; i < Q_COUNT; i++)
+		buf_printf(&b, "%s%s", i ? ";\n" : "", pgstat_sql(round_sql[i], version_num));
+	return b.data;
 }
 
 struct pgstat_round *pgstat_round_start(struct pgc_conn *c, long timeout_ms, pgstat_round_cb done,
@@ -123,6 +150,13 @@ struct pgstat_round *pgstat_round_start(struct pgc_conn *c, long timeout_ms, pgs
 	r->done = done;
 	r->arg = arg;
 	r->pending = 1;
+	int v = pgc_server_version_num(c);
+	if (v > 0) {
+		char *sql = pgstat_round_sql(v);
+		r->q[Q_SERVER] = pgc_query_multi(c, sql, timeout_ms, answer_all, r);
+		free(sql);
+		return r;
+	}
 	r->q[Q_SERVER] = pgc_query(c, PGSTAT_SQL_SERVER, NULL, 0, timeout_ms, cbs[Q_SERVER], r);
 	return r;
 }

@@ -1,13 +1,16 @@
 /* tests/bench/bench_pg.c — the cost of one Databases poll: the console's
- * round (lib/pg/pgstat_poll.c on the loop: the server query, then the
- * rest in its version's form, every answer parsed into the snapshot, the
- * rates and the lock tree derived, as the panel does per refresh) beside
- * the floor (a minimal blocking libpq loop sending the same SQL and
- * dropping the answers), and the server's own time for those queries
+ * round (lib/pg/pgstat_poll.c on the loop: once connected, the five
+ * statements in their version's form as one query, every answer parsed
+ * into the snapshot, the rates and the lock tree derived, as the panel does
+ * per refresh) beside the floor (a minimal blocking libpq loop sending the
+ * same query and dropping the answers), and the server's own time for those queries
  * (EXPLAIN (ANALYZE) execution times, summed). Prints, per refresh: wall
  * and client CPU of each (median of ROUNDS), the server ms, the time of
  * the first full round after the connection is up, and the rows read.
- * Usage: bench_pg CONNINFO [ROUNDS]   (the password from PGPASSWORD) */
+ * Usage: bench_pg CONNINFO [ROUNDS]   (the password from PGPASSWORD)
+ *        bench_pg --hold N CONNINFO: opens N idle sessions (application
+ *        bench-1 … bench-N; the first idle in a transaction), prints
+ *        "held N" and keeps them until its stdin closes. */
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,11 +133,11 @@ static PGconn *floor_connect(const char *conninfo)
 static void floor_bench(const char *conninfo, int version, int rounds, double *wall, double *cpu)
 {
 	PGconn *pg = floor_connect(conninfo);
+	char *sql = pgstat_round_sql(version); /* one round trip, as the console's */
 	double *w = xcalloc((size_t)rounds, sizeof *w), *u = xcalloc((size_t)rounds, sizeof *u);
 	for (int i = 0; i < rounds; i++) {
 		double a = now_ms(), b = cpu_ms();
-		for (size_t q = 0; q < ARRAY_LEN(round_q); q++)
-			PQclear(PQexec(pg, pgstat_sql(round_q[q], version)));
+		PQclear(PQexec(pg, sql));
 		w[i] = now_ms() - a;
 		u[i] = cpu_ms() - b;
 	}
@@ -142,6 +145,7 @@ static void floor_bench(const char *conninfo, int version, int rounds, double *w
 	*cpu = median(u, rounds);
 	free(w);
 	free(u);
+	free(sql);
 	PQfinish(pg);
 }
 
@@ -180,8 +184,38 @@ static double server_ms(const char *conninfo, int version, int rounds, double *p
 	return m;
 }
 
+/* N idle sessions in one process (200 psql processes would load the
+ * machine the bench measures on). */
+static int hold(int n, const char *conninfo)
+{
+	PGconn **c = xcalloc((size_t)n + 1, sizeof *c);
+	for (int i = 0; i < n; i++) {
+		char app[32];
+		snprintf(app, sizeof app, "bench-%d", i + 1);
+		const char *k[] = {"dbname", "application_name", NULL};
+		const char *v[] = {conninfo, app, NULL};
+		c[i] = PQconnectdbParams(k, v, 1);
+		if (PQstatus(c[i]) != CONNECTION_OK) {
+			fprintf(stderr, "hold %d: %s", i + 1, PQerrorMessage(c[i]));
+			return 1;
+		}
+		PQclear(PQexec(c[i], i == 0 ? "BEGIN; SELECT 1" : "SELECT 1"));
+	}
+	printf("held %d\n", n);
+	fflush(stdout);
+	char buf[256];
+	while (fread(buf, 1, sizeof buf, stdin) > 0)
+		;
+	for (int i = 0; i < n; i++)
+		PQfinish(c[i]);
+	free(c);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 4 && strcmp(argv[1], "--hold") == 0)
+		return hold(atoi(argv[2]), argv[3]);
 	if (argc < 2) {
 		fprintf(stderr, "usage: bench_pg CONNINFO [ROUNDS]\n");
 		return 2;

@@ -83,6 +83,8 @@ static void activity(const struct pgc_result *r)
 	int *depth = xcalloc((size_t)n + 1, sizeof *depth);
 	int k = pgstat_lock_tree(b, n, order, depth);
 	FUZZ_CHECK(k >= 0 && k <= n, "tree size");
+	struct pg_snapshot snap = {.bk = b, .nbk = n};
+	FUZZ_CHECK(pgstat_backends_same(&snap, &snap), "a poll shows as itself");
 	bool *seen = xcalloc((size_t)n + 1, sizeof *seen);
 	for (int i = 0; i < k; i++) {
 		FUZZ_CHECK(order[i] >= 0 && order[i] < n && !seen[order[i]], "each backend once");

@@ -759,3 +759,58 @@ Test(pgc, refused_send_keeps_connection)
 	got_free(&g);
 	finish(c);
 }
+
+struct multi_got {
+	volatile bool done;
+	int calls, n, code;
+	char sqlstate[6];
+	char cells[3][32];
+};
+
+static void on_multi(const struct pgc_result *rs, int n, const struct mlc_err *err, void *arg)
+{
+	struct multi_got *m = arg;
+	m->done = true;
+	m->calls++;
+	m->n = n;
+	if (err) {
+		m->code = err->code;
+		pgc_sqlstate(err->detail, m->sqlstate);
+		return;
+	}
+	for (int i = 0; i < n && i < 3; i++) {
+		const char *v = rs[i].nrows ? rs[i].value(&rs[i], 0, rs[i].ncols - 1) : NULL;
+		snprintf(m->cells[i], sizeof m->cells[i], "%s", v ? v : "(null)");
+	}
+}
+
+/* Several statements in one simple query: each result in order, once; an
+ * error in the middle fails the whole with its SQLSTATE, once. */
+Test(pgc, multi_statement_query)
+{
+	struct pgc_conn *c = open_db("mlflowdb", NULL);
+	cr_assert_eq(pgc_server_version_num(c), 0, "not connected yet");
+	struct multi_got m = {0};
+	pgc_query_multi(c, "SELECT 1; SELECT 'x', 'two';\nSELECT NULL::int", 0, on_multi, &m);
+	cr_assert(stackenv_run_until(&m.done, 5000));
+	cr_assert_eq(m.calls, 1);
+	cr_assert_eq(m.code, MLC_OK);
+	cr_assert_eq(m.n, 3);
+	cr_assert_str_eq(m.cells[0], "1");
+	cr_assert_str_eq(m.cells[1], "two");
+	cr_assert_str_eq(m.cells[2], "(null)");
+	cr_assert_geq(pgc_server_version_num(c), 150000);
+	memset(&m, 0, sizeof m);
+	pgc_query_multi(c, "SELECT 1; SELECT 1/0; SELECT 3", 0, on_multi, &m);
+	cr_assert(stackenv_run_until(&m.done, 5000));
+	cr_assert(drain(3000));
+	cr_assert_eq(m.calls, 1);
+	cr_assert_eq(m.code, MLC_ERR_PROTO);
+	cr_assert_str_eq(m.sqlstate, "22012");
+	/* the connection is still good for the next */
+	struct got g;
+	run_query(c, "SELECT 2", NULL, 0, &g, 5000);
+	cr_assert_eq(g.code, MLC_OK, "%s", g.msg);
+	got_free(&g);
+	finish(c);
+}

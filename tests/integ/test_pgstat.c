@@ -142,7 +142,7 @@ Test(pgstat, one_round)
 	struct pg_snapshot *s = poll_once(c);
 	cr_assert_eq(s->srv.version_num / 10000, 15);
 	cr_assert_str_eq(s->srv.dbname, "mlflowdb");
-	cr_assert_eq(s->srv.max_connections, 50);
+	cr_assert_eq(s->srv.max_connections, 300);
 	cr_assert(!s->srv.standby);
 	cr_assert_geq(s->srv.frozen_age, 0);
 	bool mlflowdb = false, vector_db = false, pgcrypto = false, plpgsql = false;
@@ -393,4 +393,42 @@ Test(pgstat, without_pg_monitor)
 	pgc_conn_free(other);
 	pgc_conn_free(c);
 	loop_shutdown();
+}
+
+/* On a live connection the round is one simple query of five statements
+ * (one round trip): the server sees the whole text as the session's last
+ * query, and the snapshot is as complete as the first round's. */
+Test(pgstat, one_query_round_once_connected)
+{
+	char app[64];
+	name(app, sizeof app, "multi");
+	struct pgc_conn *c = conn("mlflowdb", app, false);
+	struct pg_snapshot *s1 = poll_once(c); /* connects: the server query first */
+	cr_assert_gt(pgc_server_version_num(c), 0);
+	struct pg_snapshot *s2 = poll_once(c);
+	cr_assert_eq(s2->srv.version_num, s1->srv.version_num);
+	cr_assert_eq(s2->ndbs, s1->ndbs);
+	cr_assert_eq(s2->nexts, s1->nexts);
+	cr_assert_gt(s2->srv.max_connections, 0);
+	cr_assert_geq(s2->srv.wal_bytes, 0);
+	struct pgc_conn *w = conn("mlflowdb", "pgstat-watch", false);
+	struct answer a;
+	char *want = pgstat_round_sql(s2->srv.version_num);
+	/* compared by the server (a cell here holds 127 bytes; the server keeps
+	 * track_activity_query_size bytes of it): the start of the five, past
+	 * the first statement */
+	char *q = xasprintf("SELECT (strpos($q$%s$q$, query) = 1 AND"
+			    " strpos(query, ';' || chr(10)) > 0)::text FROM pg_stat_activity"
+			    " WHERE application_name = '%s'",
+			    want, app);
+	run(w, q, &a);
+	free(q);
+	cr_assert_eq(a.nrows, 1);
+	cr_assert_str_eq(a.first, "true");
+	cr_assert(strstr(want, ";\n"), "five statements in one");
+	free(want);
+	pgstat_snapshot_free(s1);
+	pgstat_snapshot_free(s2);
+	pgc_conn_free(w);
+	pgc_conn_free(c);
 }
