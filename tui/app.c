@@ -231,9 +231,13 @@ static void on_prepare(uv_prepare_t *h)
 	app_draw();
 }
 
+/* A probe answered: redrawn when what is shown of it changed (the header's
+ * pills or counts; the Overview shows every answer), not after each of a
+ * dozen probes a refresh. */
 static void on_sources_changed(void *arg)
 {
-	A.dirty = true;
+	if (!strcmp(panels[A.cur]->ops->name, "overview") || layout_header_changed())
+		A.dirty = true;
 }
 
 /* ---- a program in the foreground (app.h) --------------------------------- */

@@ -80,6 +80,9 @@ void switch_panel(int i);
 void app_quit(bool force);
 
 /* layout.c */
+/* Whether the header's health part would now differ from what was last
+ * drawn (true before the first draw). */
+bool layout_header_changed(void);
 void app_draw(void);
 int app_save_display(const char *path);
 int64_t mono_us(void);

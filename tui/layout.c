@@ -47,6 +47,49 @@ static void pill_text(const struct source *s, enum health h, char *out, size_t n
 	free(name);
 }
 
+/* What the header shows between the profile and the clock in avail
+ * columns: one pill per service ("● mlflow 12ms  ") when they all fit,
+ * otherwise the counts per state, or "" when even those do not fit. */
+static void header_health(int avail, char *out, size_t n)
+{
+	int64_t now = mono_ms();
+	int counts[HEALTH_COUNT] = {0}, width = 0;
+	char one[160];
+	struct buf b;
+	buf_init(&b);
+	for (int i = 0; i < sources_count(); i++) {
+		enum health h = source_health(source_get(i), now);
+		counts[h]++;
+		pill_text(source_get(i), h, one, sizeof one);
+		width += san_width(one) + 4;
+		buf_printf(&b, "%s %s  ", health_glyph(h), one);
+	}
+	if (width < avail) {
+		snprintf(out, n, "%s", b.len ? b.data : "");
+	} else {
+		snprintf(out, n, "%s %d ok  %s %d slow  %s %d degraded  %s %d down",
+			 health_glyph(HEALTH_OK), counts[HEALTH_OK], health_glyph(HEALTH_SLOW),
+			 counts[HEALTH_SLOW] + counts[HEALTH_STALE], health_glyph(HEALTH_DEGRADED),
+			 counts[HEALTH_DEGRADED], health_glyph(HEALTH_DOWN), counts[HEALTH_DOWN]);
+		if (san_width(out) >= avail)
+			out[0] = '\0';
+	}
+	buf_free(&b);
+}
+
+/* The header's health part as last drawn, and the room it had. */
+static char header_shown[4096];
+static int header_avail = -1;
+
+bool layout_header_changed(void)
+{
+	if (header_avail < 0)
+		return true;
+	char now[sizeof header_shown];
+	header_health(header_avail, now, sizeof now);
+	return strcmp(now, header_shown) != 0;
+}
+
 /* Profile on the left, the clock on the right, and between them one pill per
  * service when they all fit, otherwise the counts per state. */
 static void draw_header(const struct canvas *cv)
@@ -62,32 +105,9 @@ static void draw_header(const struct canvas *cv)
 	fmt_clock(clock, sizeof clock, wall_ms());
 	int right = cv->w - (int)strlen(clock) - 1;
 	canvas_text(cv, 0, right, clock, ROLE_HEADER, 0);
-
-	int64_t now = mono_ms();
-	int counts[HEALTH_COUNT] = {0}, width = 0;
-	char one[160];
-	for (int i = 0; i < sources_count(); i++) {
-		enum health h = source_health(source_get(i), now);
-		counts[h]++;
-		pill_text(source_get(i), h, one, sizeof one);
-		width += san_width(one) + 4;
-	}
-	if (x + width < right) {
-		for (int i = 0; i < sources_count(); i++) {
-			enum health h = source_health(source_get(i), now);
-			pill_text(source_get(i), h, one, sizeof one);
-			x += canvas_text(cv, 0, x, health_glyph(h), ROLE_HEADER, 0) + 1;
-			x += canvas_text(cv, 0, x, one, ROLE_HEADER, right - x) + 2;
-		}
-		return;
-	}
-	char sum[128];
-	snprintf(sum, sizeof sum, "%s %d ok  %s %d slow  %s %d degraded  %s %d down",
-		 health_glyph(HEALTH_OK), counts[HEALTH_OK], health_glyph(HEALTH_SLOW),
-		 counts[HEALTH_SLOW] + counts[HEALTH_STALE], health_glyph(HEALTH_DEGRADED),
-		 counts[HEALTH_DEGRADED], health_glyph(HEALTH_DOWN), counts[HEALTH_DOWN]);
-	if (x + san_width(sum) < right)
-		canvas_text(cv, 0, x, sum, ROLE_HEADER, right - x);
+	header_avail = right - x;
+	header_health(header_avail, header_shown, sizeof header_shown);
+	canvas_text(cv, 0, x, header_shown, ROLE_HEADER, right - x);
 }
 
 static void draw_tabs(const struct canvas *cv)
