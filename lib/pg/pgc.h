@@ -18,6 +18,9 @@ struct pgc_opts {
 	long connect_timeout_ms;   /* 0 → 5000 */
 	long statement_timeout_ms; /* 0 → 5000; sent as -c statement_timeout */
 	bool read_write;	   /* false → default_transaction_read_only=on */
+	/* fallback_application_name (what the server shows unless the
+	 * conninfo names one); NULL → "mlconsole" */
+	const char *app_name;
 };
 
 struct pgc_conn;

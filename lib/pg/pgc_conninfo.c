@@ -416,7 +416,8 @@ static void add_session_settings(struct pgc_conn *c, const struct pgc_opts *opts
 	kv_add(c, "options", o);
 	free(o);
 	if (!seen->has_app && !seen->has_fallback)
-		kv_add(c, "fallback_application_name", "mlconsole");
+		kv_add(c, "fallback_application_name",
+		       opts->app_name ? opts->app_name : "mlconsole");
 	if (!seen->has_ka) {
 		kv_add(c, "keepalives", "1");
 		kv_add(c, "keepalives_idle", "30");

@@ -135,7 +135,8 @@ struct pgexpect_lookup *pgexpect_lookup_start(const struct pgexpect_opts *o, pge
 		struct pgc_opts po = {.conninfo = ci,
 				      .password = o->password,
 				      .connect_timeout_ms = tmo,
-				      .statement_timeout_ms = tmo};
+				      .statement_timeout_ms = tmo,
+				      .app_name = PGSTAT_CHECK_APP};
 		l->q[i] = (struct one){l, i, pgc_conn_new(&po)};
 		free(ci);
 		pgc_query(l->q[i].conn, PGSTAT_SQL_EXTENSIONS, NULL, 0, tmo, on_ext, &l->q[i]);

@@ -100,6 +100,9 @@ enum pgstat_query {
 const char *pgstat_sql(enum pgstat_query q, int version_num);
 extern const char PGSTAT_SQL_SERVER[];
 extern const char PGSTAT_SQL_EXTENSIONS[];
+/* The application name of the console's short connections that look up
+ * extensions (lib/pg/pgexpect): the activity list leaves them out. */
+#define PGSTAT_CHECK_APP "mlconsole extension check"
 extern const char PGSTAT_SQL_TABLES[];
 
 /* Parsers: 0, or -MLC_ERR_PROTO with err when the result does not have

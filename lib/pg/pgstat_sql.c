@@ -39,17 +39,17 @@ static const char db_12[] = DB_HEAD ", NULL::bigint, NULL::bigint" DB_TAIL;
 static const char db_14[] =
     DB_HEAD ", s.sessions, s.sessions_abandoned + s.sessions_fatal + s.sessions_killed" DB_TAIL;
 
-/* Client backends but this one; for each the lock it waits for and, for a
- * blocker, the modes it holds on what others wait for; its parallel
- * workers (13) and query_id (14). Without pg_monitor another role's
- * backend has no backend_type (nor state, times, query): it is kept when
- * it has a role and a database (a client, not a launcher), shown as
- * <insufficient privilege>. */
+/* Client backends but this one and the console's short extension checks
+ * (PGSTAT_CHECK_APP: pg_activity does not list itself either); for each the lock it waits for and,
+ * for a blocker, the modes it holds on what others wait for; its parallel workers (13) and query_id
+ * (14). Without pg_monitor another role's backend has no backend_type (nor state, times, query): it
+ * is kept when it has a role and a database (a client, not a launcher), shown as <insufficient
+ * privilege>. */
 #define ACT_WITH                                                                                   \
 	"WITH a AS (SELECT *, pg_blocking_pids(pid) AS bp FROM pg_stat_activity"                   \
 	" WHERE (backend_type = 'client backend' OR (backend_type IS NULL AND usename IS NOT NULL" \
 	" AND datname IS NOT NULL))"                                                               \
-	" AND pid <> pg_backend_pid()),"                                                           \
+	" AND pid <> pg_backend_pid() AND application_name <> '" PGSTAT_CHECK_APP "'),"            \
 	" w AS (SELECT DISTINCT ON (pid) pid, mode, locktype, relation, transactionid"             \
 	" FROM pg_locks WHERE NOT granted ORDER BY pid, locktype),"                                \
 	" b AS (SELECT DISTINCT unnest(bp) AS pid FROM a)"

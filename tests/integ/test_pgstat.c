@@ -35,7 +35,7 @@ static struct pgc_conn *conn(const char *db, const char *app, bool rw)
 {
 	const char *port = stackenv("PG_PORT");
 	cr_assert(port, "PG_PORT missing from the stack env");
-	char *ci = xasprintf("host=127.0.0.1 port=%s dbname=%s user=mlflow application_name=%s",
+	char *ci = xasprintf("host=127.0.0.1 port=%s dbname=%s user=mlflow application_name='%s'",
 			     port, db, app);
 	char *pw = password();
 	struct pgc_opts o = {
@@ -200,6 +200,29 @@ Test(pgstat, idle_in_transaction)
 	cr_assert_eq(b->nblockers, 0);
 	pgstat_snapshot_free(s);
 	pgc_conn_free(idle);
+	pgc_conn_free(c);
+	loop_shutdown();
+}
+
+/* The console's short extension checks are not the operator's backends:
+ * the activity leaves them out (as it leaves out the poll's own), and keeps
+ * another session of the same database. */
+Test(pgstat, extension_checks_not_listed)
+{
+	char app[64];
+	name(app, sizeof app, "beside");
+	struct pgc_conn *check = conn("vector_db", PGSTAT_CHECK_APP, false);
+	struct pgc_conn *other = conn("vector_db", app, false);
+	struct answer a;
+	run(check, "SELECT 1", &a);
+	run(other, "SELECT 1", &a);
+	struct pgc_conn *c = conn("mlflowdb", "pgstat-poller", false);
+	struct pg_snapshot *s = poll_once(c);
+	cr_assert_not_null(by_app(s, app), "a session beside the check is not in the activity");
+	cr_assert_null(by_app(s, PGSTAT_CHECK_APP), "the extension check is in the activity");
+	pgstat_snapshot_free(s);
+	pgc_conn_free(check);
+	pgc_conn_free(other);
 	pgc_conn_free(c);
 	loop_shutdown();
 }
