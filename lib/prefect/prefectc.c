@@ -116,6 +116,14 @@ struct apireq *prefectc_logs(struct prefectc *c, const char *run_id, int64_t aft
 		     arg);
 }
 
+struct apireq *prefectc_logs_page(struct prefectc *c, const char *run_id, int64_t ts_ms,
+				  bool before, int offset, int limit, apireq_cb cb, void *arg)
+{
+	return start(
+	    c, "/logs/filter", prefect_logs_page_body(run_id, ts_ms, before, offset, limit),
+	    sizeof(struct prefect_logs), P(prefect_parse_logs), F(prefect_logs_free), cb, arg);
+}
+
 struct apireq *prefectc_set_state(struct prefectc *c, const char *run_id, const char *type,
 				  const char *message, apireq_cb cb, void *arg)
 {

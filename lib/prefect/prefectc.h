@@ -59,6 +59,10 @@ struct apireq *prefectc_task_runs(struct prefectc *c, const char *run_id, apireq
  * prefect_logs_body). */
 struct apireq *prefectc_logs(struct prefectc *c, const char *run_id, int64_t after_ms, int limit,
 			     apireq_cb cb, void *arg);
+/* struct prefect_logs: a page of prefect_logs_page_body (with before,
+ * newest first as the server sent it). */
+struct apireq *prefectc_logs_page(struct prefectc *c, const char *run_id, int64_t ts_ms,
+				  bool before, int offset, int limit, apireq_cb cb, void *arg);
 /* struct prefect_set_state: POST flow_runs/ID/set_state with type and
  * message. A REJECT or ABORT is a result, not an error. */
 struct apireq *prefectc_set_state(struct prefectc *c, const char *run_id, const char *type,
