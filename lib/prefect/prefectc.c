@@ -134,9 +134,9 @@ struct apireq *prefectc_set_state(struct prefectc *c, const char *run_id, const 
 		     F(prefect_set_state_free), cb, arg);
 }
 
-struct apireq *prefectc_deployment_list(struct prefectc *c, apireq_cb cb, void *arg)
+struct apireq *prefectc_deployment_list(struct prefectc *c, int offset, apireq_cb cb, void *arg)
 {
-	return start(c, "/deployments/filter", prefect_list_body(200, 0),
+	return start(c, "/deployments/filter", prefect_list_body(200, offset),
 		     sizeof(struct prefect_deployments), P(prefect_parse_deployments),
 		     F(prefect_deployments_free), cb, arg);
 }

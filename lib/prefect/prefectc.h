@@ -45,9 +45,9 @@ struct apireq *prefectc_deployments(struct prefectc *c, const char *const *ids, 
 #define PREFECT_CREATE_BODY "{\"tags\":[\"mlconsole\"]}"
 struct apireq *prefectc_create_flow_run(struct prefectc *c, const char *deployment_id, apireq_cb cb,
 					void *arg);
-/* struct prefect_deployments: every deployment (one deployments/filter
- * page of 200). */
-struct apireq *prefectc_deployment_list(struct prefectc *c, apireq_cb cb, void *arg);
+/* struct prefect_deployments: a deployments/filter page of 200 from
+ * offset on (a full page: ask for the next). */
+struct apireq *prefectc_deployment_list(struct prefectc *c, int offset, apireq_cb cb, void *arg);
 /* struct prefect_pools: the work pools (work_pools/filter), or with
  * queues the work queues of every pool (work_queues/filter); 200 at most. */
 struct apireq *prefectc_work_pools(struct prefectc *c, bool queues, apireq_cb cb, void *arg);

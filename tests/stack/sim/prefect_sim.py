@@ -1321,8 +1321,27 @@ class PrefectApp(simcommon.App):
         raise HTTPError(404, {"detail": "Task run state not found"})
 
     def h_deployments_filter(self, req, p, q, b):
-        items = self._sort_named(self._select_deployments(b), b["sort"])
+        items = self._select_deployments(b)
+        if req.mode == "manydeps":
+            items = items + self._many_deployments()
+        items = self._sort_named(items, b["sort"])
         return self.respond(req, 200, self._page(items, b))
+
+    MANY_DEPLOYMENTS = 450
+
+    def _many_deployments(self):
+        """The manydeps mode's extra deployments: copies of the first one
+        named bulk-NNN, MANY_DEPLOYMENTS in all with the seeded ones."""
+        if getattr(self, "_many", None) is None:
+            first = sorted(self.deployments.values(), key=lambda d: d["created"])[0]
+            extra = []
+            for i in range(self.MANY_DEPLOYMENTS - len(self.deployments)):
+                d = copy.deepcopy(first)
+                d["id"] = str(uuid.UUID(int=(1 << 64) + i, version=4))
+                d["name"] = "bulk-%03d" % i
+                extra.append(d)
+            self._many = extra
+        return self._many
 
     def h_deployments_count(self, req, p, q, b):
         return self.respond(req, 200, len(self._select_deployments(b)))

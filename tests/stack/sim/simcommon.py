@@ -87,9 +87,10 @@ MODES = ("ok", "error500", "hang", "hostile")
 # at each request; loopback = the Ray head's address is 127.0.0.1; tail,
 # bigtail, notail = a Ray job's /logs/tail WebSocket (ray_tail.py); v3 = the
 # Airflow simulator speaks Airflow 3's /api/v2; longlog = every Prefect flow
-# run's log is LONG_LOG lines, 300 of them at one timestamp).
+# run's log is LONG_LOG lines, 300 of them at one timestamp; manydeps = 450
+# Prefect deployments).
 REQUEST_MODES = ("endless", "redirect", "poisoned", "degraded", "flap", "grow", "loopback",
-                 "tail", "bigtail", "notail", "v3", "longlog")
+                 "tail", "bigtail", "notail", "v3", "longlog", "manydeps")
 
 # Hostile payload.  Put in front of and behind a string so that truncating
 # clients still meet part of it.
