@@ -2,8 +2,10 @@
  * of a flow run, paged 200 lines at a time by timestamp, oldest first, with
  * the numeric levels named; Airflow's log of one try of a task instance as
  * text (Airflow 3: its entries as lines), levels read from the lines. The
- * view keeps a bounded window of the newest LOG_WINDOW lines (what was
- * dropped is said beside the breadcrumb). Following (F) asks again every
+ * view keeps a bounded window of LOG_WINDOW lines, the newest at first
+ * (what was dropped is said beside the breadcrumb); scrolling up past the
+ * first line pages Prefect's older lines in front (before_, newest first),
+ * the newest dropped, and down past the last pages those in again. Following (F) asks again every
  * FOLLOW_MS: Prefect for the lines after the newest held, Airflow for the
  * log, of which the lines past those consumed are new. State: struct
  * fl_log (flows_log.h), the view's priv; the view is in flows_logview.c. */
@@ -312,8 +314,8 @@ void fl_log_older(struct fl_log *l)
 		return;
 	if (l->be != FB_PREFECT || !l->f->have_pc) {
 		app_message(ROLE_DIM,
-			    "Airflow serves a try's log from its start only: the %ld "
-			    "oldest lines are read again with r",
+			    "Airflow serves a try's log forward only: the %ld oldest lines "
+			    "are not fetched again",
 			    l->dropped);
 		return;
 	}
