@@ -38,7 +38,9 @@ struct fl_list {
 	enum fl_list_kind kind;
 	struct fl_part part[PT_COUNT];
 	struct prefect_deployments deps;
-	struct prefect_flows flows; /* the deployments' flow names */
+	struct prefect_deployments deps_page; /* the page that came last */
+	struct prefect_deployments deps_acc;  /* the pages so far, deps once whole */
+	struct prefect_flows flows;	      /* the deployments' flow names */
 	struct prefect_pools ppools, pqueues;
 	struct airflow_dags dags;
 	struct airflow_pools apools;
@@ -129,13 +131,42 @@ static void deps_then(struct fl_list *l)
 {
 	const char **ids = xcalloc(l->deps.n + 1, sizeof *ids);
 	size_t n = 0;
-	for (size_t i = 0; i < l->deps.n; i++)
-		if (l->deps.items[i].flow_id)
-			ids[n++] = l->deps.items[i].flow_id;
+	for (size_t i = 0; i < l->deps.n; i++) {
+		const char *id = l->deps.items[i].flow_id;
+		size_t j = 0;
+		while (j < n && strcmp(ids[j], id ? id : ""))
+			j++;
+		if (id && j == n) /* each flow once: many deployments share one */
+			ids[n++] = id;
+	}
 	struct fl_part *pt = part(l, PT_FLOWS, &l->flows, sizeof l->flows, flows_free_v, false);
 	if (n)
 		pt->req = prefectc_flows(&l->f->pc, ids, n, part_done, pt);
 	free(ids);
+}
+
+/* A page of deployments: added to those held; a full one asks for the
+ * next (offset paging), the last one for the names of their flows. */
+static void deps_page_then(struct fl_list *l)
+{
+	struct prefect_deployments *pg = &l->deps_page;
+	struct prefect_deployments *acc = &l->deps_acc;
+	size_t n = pg->n;
+	acc->items = xrealloc(acc->items, (acc->n + n + 1) * sizeof *acc->items);
+	memcpy(acc->items + acc->n, pg->items, n * sizeof *pg->items);
+	acc->n += n;
+	free(pg->items);
+	*pg = (struct prefect_deployments){0};
+	if (n < 200) {
+		prefect_deployments_free(&l->deps);
+		l->deps = *acc;
+		*acc = (struct prefect_deployments){0};
+		deps_then(l);
+		return;
+	}
+	struct fl_part *pt = part(l, PT_MAIN, pg, sizeof *pg, deps_free_v, false);
+	pt->then = deps_page_then;
+	pt->req = prefectc_deployment_list(&l->f->pc, (int)acc->n, part_done, pt);
 }
 
 static void cancel_all(struct fl_list *l)
@@ -159,9 +190,10 @@ static void load(struct fl_list *l)
 		fl_load(f); /* the last and late runs come from the runs */
 	bool pc = f->have_pc, ac = f->have_ac;
 	if (l->kind == FL_DEPLOYMENTS && pc) {
-		pt = part(l, PT_MAIN, &l->deps, sizeof l->deps, deps_free_v, false);
-		pt->then = deps_then;
-		pt->req = prefectc_deployment_list(&f->pc, part_done, pt);
+		prefect_deployments_free(&l->deps_acc);
+		pt = part(l, PT_MAIN, &l->deps_page, sizeof l->deps_page, deps_free_v, false);
+		pt->then = deps_page_then;
+		pt->req = prefectc_deployment_list(&f->pc, 0, part_done, pt);
 	}
 	if (l->kind == FL_DAGS && ac) {
 		pt = part(l, PT_AIRFLOW, &l->dags, sizeof l->dags, dags_free_v, true);
@@ -429,6 +461,8 @@ static void lv_close(struct view *v)
 	struct fl_list *l = ls_of(v);
 	cancel_all(l);
 	prefect_deployments_free(&l->deps);
+	prefect_deployments_free(&l->deps_page);
+	prefect_deployments_free(&l->deps_acc);
 	prefect_flows_free(&l->flows);
 	prefect_pools_free(&l->ppools);
 	prefect_pools_free(&l->pqueues);

@@ -2,8 +2,10 @@
  * of a flow run, paged 200 lines at a time by timestamp, oldest first, with
  * the numeric levels named; Airflow's log of one try of a task instance as
  * text (Airflow 3: its entries as lines), levels read from the lines. The
- * view keeps a bounded window of the newest LOG_WINDOW lines (what was
- * dropped is said beside the breadcrumb). Following (F) asks again every
+ * view keeps a bounded window of LOG_WINDOW lines, the newest at first
+ * (what was dropped is said beside the breadcrumb); scrolling up past the
+ * first line pages Prefect's older lines in front (before_, newest first),
+ * the newest dropped, and down past the last pages those in again. Following (F) asks again every
  * FOLLOW_MS: Prefect for the lines after the newest held, Airflow for the
  * log, of which the lines past those consumed are new. State: struct
  * fl_log (flows_log.h), the view's priv; the view is in flows_logview.c. */
@@ -34,11 +36,10 @@ static void lines_free(struct fl_log *l)
 
 /* Appends one line; past the window the oldest is dropped (a ring: the
  * cost of a line does not grow with the window). */
-static void push_line(struct fl_log *l, int64_t ts, int level, const char *s, size_t len)
+static void push_line(struct fl_log *l, struct lline ln)
 {
 	if (!l->lines)
 		l->lines = xcalloc(LOG_WINDOW, sizeof *l->lines);
-	struct lline ln = {ts, level, xstrndup(s, len)};
 	if (l->n == LOG_WINDOW) {
 		free(l->lines[l->head].text);
 		l->lines[l->head] = ln;
@@ -49,15 +50,31 @@ static void push_line(struct fl_log *l, int64_t ts, int level, const char *s, si
 	l->lines[(l->head + l->n++) % LOG_WINDOW] = ln;
 }
 
+/* Older lines gathered before they go in front of the window. */
+struct lvec {
+	struct lline *v;
+	int n, cap;
+};
+
+static void vec_put(struct lvec *a, struct lline ln)
+{
+	if (a->n == a->cap) {
+		a->cap = a->cap ? a->cap * 2 : 64;
+		a->v = xrealloc(a->v, (size_t)a->cap * sizeof *a->v);
+	}
+	a->v[a->n++] = ln;
+}
+
 /* Each line of text (a message may hold several) as rows. With lv (a text
  * log), each line's level is read from it, a line without one (a
  * traceback) taking the level of the line before, and a leading
  * "[2024-01-29T03:24:41.002+0000] " becomes the line's time. */
-static void push_text(struct fl_log *l, int64_t ts, int level, const char *text,
+static void push_text(struct fl_log *l, struct lvec *to, int64_t ts, int level, const char *text,
 		      int (*lv)(const char *, size_t))
 {
 	const char *p = text ? text : "";
 	int prev = 0;
+	bool cont = false;
 	do {
 		size_t len = strcspn(p, "\n");
 		const char *s = p;
@@ -75,7 +92,12 @@ static void push_text(struct fl_log *l, int64_t ts, int level, const char *text,
 				ts = 0;
 			}
 		}
-		push_line(l, ts, level, s, len - (size_t)(s - p));
+		struct lline ln = {ts, level, cont && !lv, xstrndup(s, len - (size_t)(s - p))};
+		if (to)
+			vec_put(to, ln);
+		else
+			push_line(l, ln);
+		cont = true;
 		p += len;
 	} while (*p++ && *p);
 }
@@ -110,8 +132,8 @@ static void changed(struct fl_log *l, bool grew)
 	app_dirty();
 }
 
-/* A page of lines from last_ts on: those at last_ts already held are
- * skipped; a full page asks for the next one. */
+/* A page of lines from last_ts on, the at_last already held at last_ts
+ * skipped by the server (offset); a full page asks for the next one. */
 static void prefect_done(void *res, const struct mlc_err *err, void *arg)
 {
 	struct fl_log *l = arg;
@@ -123,21 +145,16 @@ static void prefect_done(void *res, const struct mlc_err *err, void *arg)
 		snprintf(l->err, sizeof l->err, "%s", err->msg);
 	} else {
 		const struct prefect_logs *pg = res;
-		int skip = l->at_last;
-		size_t added = 0;
 		for (size_t i = 0; i < pg->n; i++) {
 			const struct prefect_log *g = &pg->items[i];
-			if (g->ts_ms == l->last_ts && skip > 0) {
-				skip--;
-				continue;
-			}
-			push_text(l, g->ts_ms, g->level, g->message, NULL);
+			push_text(l, NULL, g->ts_ms, g->level, g->message, NULL);
 			l->at_last = g->ts_ms == l->last_ts ? l->at_last + 1 : 1;
 			l->last_ts = g->ts_ms;
-			added++;
 		}
 		l->err[0] = '\0';
-		more = pg->n == LOG_PAGE && added;
+		more = pg->n == LOG_PAGE;
+		if (pg->n < LOG_PAGE)
+			l->cut = 0;
 	}
 	changed(l, l->n != before || l->dropped != dropped);
 	if (more)
@@ -146,7 +163,8 @@ static void prefect_done(void *res, const struct mlc_err *err, void *arg)
 
 static void prefect_page(struct fl_log *l)
 {
-	l->req = prefectc_logs(&l->f->pc, l->run_id, l->last_ts, LOG_PAGE, prefect_done, l);
+	l->req = prefectc_logs_page(&l->f->pc, l->run_id, l->last_ts, false, l->at_last, LOG_PAGE,
+				    prefect_done, l);
 }
 
 /* The text past its first `lines` lines (those already consumed). */
@@ -182,7 +200,7 @@ static void airflow_done(void *res, const struct mlc_err *err, void *arg)
 		 * past those consumed are */
 		const char *rest = l->token ? x->text : past_lines(x->text, l->consumed);
 		if (*rest)
-			push_text(l, 0, 0, rest, airflow_level);
+			push_text(l, NULL, 0, 0, rest, airflow_level);
 		l->consumed = l->token ? l->consumed + count_lines(x->text) : count_lines(x->text);
 		if (x->token) {
 			free(l->token);
@@ -191,6 +209,132 @@ static void airflow_done(void *res, const struct mlc_err *err, void *arg)
 		l->err[0] = '\0';
 	}
 	changed(l, l->n != before || l->dropped != dropped);
+}
+
+/* ---- scrolling back: older pages in front, the newest dropped -------- */
+
+/* Drops the newest line (the window is full and older lines come in). */
+static void drop_newest(struct fl_log *l)
+{
+	struct lline *ln = fl_log_line(l, l->n - 1);
+	bool cont = ln->cont;
+	free(ln->text);
+	l->n--;
+	l->cut++;
+	/* a message is held whole or not at all: the far end is asked again */
+	while (cont && l->n > 0) {
+		ln = fl_log_line(l, l->n - 1);
+		cont = ln->cont;
+		free(ln->text);
+		l->n--;
+		l->cut++;
+	}
+}
+
+/* last_ts and at_last again from the newest messages held. */
+static void recount_last(struct fl_log *l)
+{
+	l->at_last = 0;
+	l->last_ts = l->n ? fl_log_line(l, l->n - 1)->ts_ms : 0;
+	for (int i = l->n - 1; i >= 0 && fl_log_line(l, i)->ts_ms == l->last_ts; i--)
+		l->at_last += !fl_log_line(l, i)->cont;
+}
+
+/* Drops the rest of a message cut at the oldest end; returns how many. */
+static int trim_front(struct fl_log *l)
+{
+	int k = 0;
+	while (l->n > 0 && fl_log_line(l, 0)->cont) {
+		free(fl_log_line(l, 0)->text);
+		l->head = (l->head + 1) % LOG_WINDOW;
+		l->n--;
+		k++;
+	}
+	return k;
+}
+
+/* Puts lines (oldest first) in front of the window, the newest held
+ * dropped to make room; past a whole window only the page's newest go in.
+ * Returns how many went in. */
+static int prepend(struct fl_log *l, struct lvec *a)
+{
+	if (!l->lines)
+		l->lines = xcalloc(LOG_WINDOW, sizeof *l->lines);
+	int k = MLC_MIN(a->n, LOG_WINDOW);
+	for (int i = 0; i < a->n - k; i++)
+		free(a->v[i].text);
+	for (int i = a->n - 1; i >= a->n - k; i--) {
+		while (l->n >= LOG_WINDOW)
+			drop_newest(l);
+		l->head = (l->head + LOG_WINDOW - 1) % LOG_WINDOW;
+		l->lines[l->head] = a->v[i];
+		l->n++;
+	}
+	return k;
+}
+
+/* A page of older lines, newest first. */
+static void older_done(void *res, const struct mlc_err *err, void *arg)
+{
+	struct fl_log *l = arg;
+	l->oreq = NULL;
+	if (err) {
+		snprintf(l->err, sizeof l->err, "%s", err->msg);
+		changed(l, false);
+		return;
+	}
+	const struct prefect_logs *pg = res;
+	struct lvec a = {0};
+	for (size_t i = pg->n; i-- > 0;) {
+		const struct prefect_log *g = &pg->items[i];
+		push_text(l, &a, g->ts_ms, g->level, g->message, NULL);
+	}
+	int sel = l->v ? table_selected(&l->v->table) : -1;
+	int gone = trim_front(l);
+	long cut = l->cut;
+	int added = prepend(l, &a);
+	free(a.v);
+	l->dropped = pg->n < LOG_PAGE ? 0 : MLC_MAX(l->dropped - added, 1);
+	if (l->cut != cut) {
+		recount_last(l);
+		if (l->follow)
+			fl_log_follow(l, false);
+	}
+	l->err[0] = '\0';
+	app_message(ROLE_DIM, "%d older lines paged in above (window %d lines)", added, LOG_WINDOW);
+	if (l->v && sel >= 0)
+		view_select_row(l->v, MLC_MIN(MLC_MAX(sel - gone, 0) + added, l->n - 1));
+	l->gen++;
+	app_dirty();
+}
+
+void fl_log_older(struct fl_log *l)
+{
+	if (!l->dropped || l->oreq)
+		return;
+	if (l->be != FB_PREFECT || !l->f->have_pc) {
+		app_message(ROLE_DIM,
+			    "Airflow serves a try's log forward only: the %ld oldest lines "
+			    "are not fetched again",
+			    l->dropped);
+		return;
+	}
+	int gone = trim_front(l);
+	if (gone && l->v)
+		view_select_row(l->v, 0);
+	int64_t first = l->n ? fl_log_line(l, 0)->ts_ms : l->last_ts;
+	int at = 0;
+	for (int i = 0; i < l->n && fl_log_line(l, i)->ts_ms == first; i++)
+		at += !fl_log_line(l, i)->cont;
+	l->oreq =
+	    prefectc_logs_page(&l->f->pc, l->run_id, first, true, at, LOG_PAGE, older_done, l);
+	l->gen++;
+}
+
+void fl_log_newer(struct fl_log *l)
+{
+	if (l->cut && !l->req && l->be == FB_PREFECT && l->f->have_pc)
+		prefect_page(l);
 }
 
 /* One more look for new lines (unless one is in flight). */
@@ -208,10 +352,13 @@ static void poll_once(struct fl_log *l)
 void fl_log_load(struct fl_log *l)
 {
 	apireq_cancel(l->req);
+	apireq_cancel(l->oreq);
 	airflowc_cancel(l->areq);
 	l->req = NULL;
+	l->oreq = NULL;
 	l->areq = NULL;
 	lines_free(l);
+	l->cut = 0;
 	l->last_ts = 0;
 	l->at_last = 0;
 	l->consumed = 0;
@@ -254,6 +401,7 @@ static void free_handle(uv_handle_t *h)
 void fl_log_free(struct fl_log *l)
 {
 	apireq_cancel(l->req);
+	apireq_cancel(l->oreq);
 	airflowc_cancel(l->areq);
 	if (l->timer) {
 		uv_timer_stop(l->timer);

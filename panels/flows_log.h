@@ -15,6 +15,7 @@
 struct lline {
 	int64_t ts_ms;
 	int level; /* Python's: 10 DEBUG … 50 CRITICAL; 0 unknown */
+	bool cont; /* a later line of a message of several lines */
 	char *text;
 };
 
@@ -34,7 +35,9 @@ struct fl_log {
 	char *token;	     /* Airflow 3: the log's continuation_token, or NULL */
 	struct lline *lines; /* a ring of LOG_WINDOW from head: see fl_log_line */
 	int head, n;
-	long dropped; /* the oldest lines dropped past LOG_WINDOW */
+	long dropped;	     /* the oldest lines dropped past LOG_WINDOW (0: none older) */
+	long cut;	     /* the newest lines dropped to page older ones in (0: none newer) */
+	struct apireq *oreq; /* Prefect: the page of older lines in flight */
 	char err[256];
 	unsigned long gen;
 	/* F: polled every FOLLOW_MS, the newest line kept selected */
@@ -52,6 +55,14 @@ static inline struct lline *fl_log_line(const struct fl_log *l, int i)
 
 /* Loads the log again from its start. */
 void fl_log_load(struct fl_log *l);
+/* The first line is selected and k, PgUp or g asked for more: Prefect
+ * pages in the LOG_PAGE lines before the oldest held (the newest held
+ * dropped to keep the window, the selection kept on its line); Airflow
+ * serves a try's log forward only, which the status line says. */
+void fl_log_older(struct fl_log *l);
+/* The last line is selected and j, PgDn or G asked for more: the lines
+ * after the newest held, when some were dropped for older ones. */
+void fl_log_newer(struct fl_log *l);
 /* F: starts or stops following (a poll now, then every FOLLOW_MS). */
 void fl_log_follow(struct fl_log *l, bool on);
 /* Stops everything in flight and frees l. */

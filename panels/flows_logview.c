@@ -139,12 +139,16 @@ static bool lv_body(struct view *v, struct canvas *cv)
 static void lv_status(struct view *v, char *out, size_t n)
 {
 	struct fl_log *l = lg_of(v);
-	size_t k =
-	    (size_t)snprintf(out, n, "%d lines%s%s%s", l->n, l->req || l->areq ? "  loading…" : "",
-			     l->follow ? "  following" : "", l->wrap ? "  wrapped" : "");
-	if (l->dropped && k < n)
+	size_t k = (size_t)snprintf(out, n, "%d lines%s%s%s", l->n,
+				    l->req || l->areq || l->oreq ? "  loading…" : "",
+				    l->follow ? "  following" : "", l->wrap ? "  wrapped" : "");
+	if (l->dropped && l->be == FB_PREFECT && k < n)
+		k += (size_t)snprintf(out + k, n - k, " (older above: k)");
+	else if (l->dropped && k < n)
 		k += (size_t)snprintf(out + k, n - k, " (the %ld before them dropped: window %d)",
 				      l->dropped, LOG_WINDOW);
+	if (l->cut && k < n)
+		k += (size_t)snprintf(out + k, n - k, " (newer below: j)");
 	if (l->search && *l->search && k < n) {
 		char safe[64];
 		san_into(safe, sizeof safe, l->search, strlen(l->search));
@@ -254,14 +258,67 @@ static int lv_prev(struct view *v, int row)
 	return lv_find(v, -1);
 }
 
+/* Moving up from the first line pages older lines in, down from the last
+ * the newer ones dropped for them (flows_log.c). */
+static int up_by(struct view *v, int delta)
+{
+	if (v->table.sel <= 0)
+		fl_log_older(lg_of(v));
+	else if (delta)
+		table_move(&v->table, -delta);
+	else
+		table_home(&v->table);
+	return P_REDRAW;
+}
+
+static int down_by(struct view *v, int delta)
+{
+	if (v->table.sel >= v->table.nview - 1)
+		fl_log_newer(lg_of(v));
+	else if (delta)
+		table_move(&v->table, delta);
+	else
+		table_end(&v->table);
+	return P_REDRAW;
+}
+
+static int lv_up(struct view *v, int row)
+{
+	return up_by(v, 1);
+}
+static int lv_page_up(struct view *v, int row)
+{
+	return up_by(v, MLC_MAX(1, v->table.page - 1));
+}
+static int lv_home(struct view *v, int row)
+{
+	return up_by(v, 0);
+}
+static int lv_down(struct view *v, int row)
+{
+	return down_by(v, 1);
+}
+static int lv_page_down(struct view *v, int row)
+{
+	return down_by(v, MLC_MAX(1, v->table.page - 1));
+}
+static int lv_end(struct view *v, int row)
+{
+	return down_by(v, 0);
+}
+
 static const struct view_action log_actions[] = {
     {"search", "/", "search", "search the lines (highlighted; n next, N previous)", 0, lv_search},
     {"search-next", "n", NULL, "the next line with the search text", 0, lv_next},
     {"search-prev", "N", NULL, "the previous line with the search text", 0, lv_prev},
     {"follow", "F", "follow", "follow: new lines appended, the newest kept selected", 0, lv_follow},
     {"wrap", "w", "wrap", "wrap long lines instead of cutting them", 0, lv_wrap},
-    {"bottom", "G", NULL, NULL, 0, NULL},
-    {"top", "g", NULL, NULL, 0, NULL},
+    {"prev", "k <Up>", NULL, NULL, 0, lv_up},
+    {"page-up", "<PgUp> <C-b>", NULL, NULL, 0, lv_page_up},
+    {"top", "g <Home>", NULL, "the first line; at the first line, the older lines", 0, lv_home},
+    {"next", "j <Down>", NULL, NULL, 0, lv_down},
+    {"page-down", "<PgDn> <C-f>", NULL, NULL, 0, lv_page_down},
+    {"bottom", "G <End>", NULL, "the last line; at the last line, the newer lines", 0, lv_end},
     {"refresh", "r", "reload", NULL, 0, NULL},
 };
 

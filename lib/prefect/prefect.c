@@ -487,20 +487,34 @@ char *prefect_task_runs_body(const char *flow_run_id)
 				    "limit", 200, "flow_runs", "id", any_of(&flow_run_id, 1)));
 }
 
-char *prefect_logs_body(const char *flow_run_id, int64_t after_ms, int limit)
+char *prefect_logs_page_body(const char *flow_run_id, int64_t ts_ms, bool before, int offset,
+			     int limit)
 {
 	json_t *logs = json_pack("{s:o}", "flow_run_id", any_of(&flow_run_id, 1));
-	if (after_ms > 0) {
+	if (ts_ms > 0) {
 		char ts[48];
-		time_t s = (time_t)(after_ms / 1000);
+		time_t s = (time_t)(ts_ms / 1000);
 		struct tm tm;
 		gmtime_r(&s, &tm);
 		size_t k = strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
-		snprintf(ts + k, sizeof ts - k, ".%03d000+00:00", (int)(after_ms % 1000));
-		json_object_set_new(logs, "timestamp", json_pack("{s:s}", "after_", ts));
+		/* the whole millisecond on either side: the lines are told
+		 * apart by millisecond, the server keeps microseconds */
+		snprintf(ts + k, sizeof ts - k, ".%03d%s+00:00", (int)(ts_ms % 1000),
+			 before ? "999" : "000");
+		json_object_set_new(logs, "timestamp",
+				    json_pack("{s:s}", before ? "before_" : "after_", ts));
 	}
-	return jsonx_dump(json_pack("{s:s, s:i, s:o}", "sort", "TIMESTAMP_ASC", "limit",
-				    MLC_MIN(limit, 200), "logs", logs));
+	json_t *o =
+	    json_pack("{s:s, s:i, s:o}", "sort", before ? "TIMESTAMP_DESC" : "TIMESTAMP_ASC",
+		      "limit", MLC_MIN(limit, 200), "logs", logs);
+	if (offset > 0)
+		json_object_set_new(o, "offset", json_integer(offset));
+	return jsonx_dump(o);
+}
+
+char *prefect_logs_body(const char *flow_run_id, int64_t after_ms, int limit)
+{
+	return prefect_logs_page_body(flow_run_id, after_ms, false, 0, limit);
 }
 
 char *prefect_set_state_body(const char *type, const char *message)

@@ -170,6 +170,13 @@ char *prefect_task_runs_body(const char *flow_run_id);
  * time: the caller skips the lines at it that it holds. Paging by time,
  * not offset, keeps a followed log right while lines are added. */
 char *prefect_logs_body(const char *flow_run_id, int64_t after_ms, int limit);
+/* A page of logs/filter of one flow run beside the time ts_ms (epoch ms;
+ * 0: from the start): with before, the lines at or before it newest first
+ * (TIMESTAMP_DESC, to be read backwards), else those at or after it oldest
+ * first; offset skips that many of them (the lines at ts_ms already held,
+ * so that more than a page sharing one time does not stop the paging). */
+char *prefect_logs_page_body(const char *flow_run_id, int64_t ts_ms, bool before, int offset,
+			     int limit);
 /* A plain list page ({"limit":L,"offset":O}): deployments, work pools,
  * work queues. */
 char *prefect_list_body(int limit, int offset);

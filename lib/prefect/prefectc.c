@@ -116,6 +116,14 @@ struct apireq *prefectc_logs(struct prefectc *c, const char *run_id, int64_t aft
 		     arg);
 }
 
+struct apireq *prefectc_logs_page(struct prefectc *c, const char *run_id, int64_t ts_ms,
+				  bool before, int offset, int limit, apireq_cb cb, void *arg)
+{
+	return start(
+	    c, "/logs/filter", prefect_logs_page_body(run_id, ts_ms, before, offset, limit),
+	    sizeof(struct prefect_logs), P(prefect_parse_logs), F(prefect_logs_free), cb, arg);
+}
+
 struct apireq *prefectc_set_state(struct prefectc *c, const char *run_id, const char *type,
 				  const char *message, apireq_cb cb, void *arg)
 {
@@ -126,9 +134,9 @@ struct apireq *prefectc_set_state(struct prefectc *c, const char *run_id, const 
 		     F(prefect_set_state_free), cb, arg);
 }
 
-struct apireq *prefectc_deployment_list(struct prefectc *c, apireq_cb cb, void *arg)
+struct apireq *prefectc_deployment_list(struct prefectc *c, int offset, apireq_cb cb, void *arg)
 {
-	return start(c, "/deployments/filter", prefect_list_body(200, 0),
+	return start(c, "/deployments/filter", prefect_list_body(200, offset),
 		     sizeof(struct prefect_deployments), P(prefect_parse_deployments),
 		     F(prefect_deployments_free), cb, arg);
 }

@@ -45,9 +45,9 @@ struct apireq *prefectc_deployments(struct prefectc *c, const char *const *ids, 
 #define PREFECT_CREATE_BODY "{\"tags\":[\"mlconsole\"]}"
 struct apireq *prefectc_create_flow_run(struct prefectc *c, const char *deployment_id, apireq_cb cb,
 					void *arg);
-/* struct prefect_deployments: every deployment (one deployments/filter
- * page of 200). */
-struct apireq *prefectc_deployment_list(struct prefectc *c, apireq_cb cb, void *arg);
+/* struct prefect_deployments: a deployments/filter page of 200 from
+ * offset on (a full page: ask for the next). */
+struct apireq *prefectc_deployment_list(struct prefectc *c, int offset, apireq_cb cb, void *arg);
 /* struct prefect_pools: the work pools (work_pools/filter), or with
  * queues the work queues of every pool (work_queues/filter); 200 at most. */
 struct apireq *prefectc_work_pools(struct prefectc *c, bool queues, apireq_cb cb, void *arg);
@@ -59,6 +59,10 @@ struct apireq *prefectc_task_runs(struct prefectc *c, const char *run_id, apireq
  * prefect_logs_body). */
 struct apireq *prefectc_logs(struct prefectc *c, const char *run_id, int64_t after_ms, int limit,
 			     apireq_cb cb, void *arg);
+/* struct prefect_logs: a page of prefect_logs_page_body (with before,
+ * newest first as the server sent it). */
+struct apireq *prefectc_logs_page(struct prefectc *c, const char *run_id, int64_t ts_ms,
+				  bool before, int offset, int limit, apireq_cb cb, void *arg);
 /* struct prefect_set_state: POST flow_runs/ID/set_state with type and
  * message. A REJECT or ABORT is a result, not an error. */
 struct apireq *prefectc_set_state(struct prefectc *c, const char *run_id, const char *type,

@@ -171,6 +171,18 @@ Test(prefect, bodies)
 			    "\"logs\":{\"flow_run_id\":{\"any_\":[\"r1\"]},\"timestamp\":{"
 			    "\"after_\":\"2026-11-23T17:49:46.123000+00:00\"}}}");
 	free(s);
+	/* backwards: newest first, the whole millisecond included, the lines
+	 * held at that time skipped */
+	s = prefect_logs_page_body("r1", iso_time_ms("2026-11-23T17:49:46.123Z"), true, 7, 200);
+	cr_assert_str_eq(s, "{\"sort\":\"TIMESTAMP_DESC\",\"limit\":200,"
+			    "\"logs\":{\"flow_run_id\":{\"any_\":[\"r1\"]},\"timestamp\":{"
+			    "\"before_\":\"2026-11-23T17:49:46.123999+00:00\"}},\"offset\":7}");
+	free(s);
+	s = prefect_logs_page_body("r1", iso_time_ms("2026-11-23T17:49:46.123Z"), false, 3, 200);
+	cr_assert_str_eq(s, "{\"sort\":\"TIMESTAMP_ASC\",\"limit\":200,"
+			    "\"logs\":{\"flow_run_id\":{\"any_\":[\"r1\"]},\"timestamp\":{"
+			    "\"after_\":\"2026-11-23T17:49:46.123000+00:00\"}},\"offset\":3}");
+	free(s);
 }
 
 Test(prefect, hostile_bodies)

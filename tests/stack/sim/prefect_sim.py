@@ -1321,8 +1321,27 @@ class PrefectApp(simcommon.App):
         raise HTTPError(404, {"detail": "Task run state not found"})
 
     def h_deployments_filter(self, req, p, q, b):
-        items = self._sort_named(self._select_deployments(b), b["sort"])
+        items = self._select_deployments(b)
+        if req.mode == "manydeps":
+            items = items + self._many_deployments()
+        items = self._sort_named(items, b["sort"])
         return self.respond(req, 200, self._page(items, b))
+
+    MANY_DEPLOYMENTS = 450
+
+    def _many_deployments(self):
+        """The manydeps mode's extra deployments: copies of the first one
+        named bulk-NNN, MANY_DEPLOYMENTS in all with the seeded ones."""
+        if getattr(self, "_many", None) is None:
+            first = sorted(self.deployments.values(), key=lambda d: d["created"])[0]
+            extra = []
+            for i in range(self.MANY_DEPLOYMENTS - len(self.deployments)):
+                d = copy.deepcopy(first)
+                d["id"] = str(uuid.UUID(int=(1 << 64) + i, version=4))
+                d["name"] = "bulk-%03d" % i
+                extra.append(d)
+            self._many = extra
+        return self._many
 
     def h_deployments_count(self, req, p, q, b):
         return self.respond(req, 200, len(self._select_deployments(b)))
@@ -1341,9 +1360,52 @@ class PrefectApp(simcommon.App):
         raise HTTPError(404, {"detail": "Deployment not found"})
 
     def h_logs_filter(self, req, p, q, b):
+        if req.mode == "longlog":
+            return self.respond(req, 200, self._page(self._long_log(b), b))
         items = [l for l in self.logs if self._match_filter(l, b.get("logs"), self.LOG_FIELDS)]
-        items = self._sort(items, lambda l: l["timestamp"], b["sort"] == "TIMESTAMP_DESC")
+        # newest first is oldest first backwards, ties included (a backward
+        # index scan), so that offset pages both ways through equal times
+        items = self._sort(items, lambda l: l["timestamp"], False)
+        if b["sort"] == "TIMESTAMP_DESC":
+            items.reverse()
         return self.respond(req, 200, self._page(items, b))
+
+    LONG_LOG = 20000
+    LONG_TIE = (5000, 5300)   # these lines share one timestamp
+
+    def _long_lines(self):
+        """The longlog mode's log: line i at LONG_BASE + 10 ms * i, except
+        the LONG_TIE ones, all at the time of its first."""
+        if getattr(self, "_long", None) is None:
+            base = datetime.datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
+            lines, times = [], []
+            for i in range(self.LONG_LOG):
+                k = self.LONG_TIE[0] if self.LONG_TIE[0] <= i < self.LONG_TIE[1] else i
+                t = base + datetime.timedelta(milliseconds=10 * k, microseconds=123)
+                times.append(t)
+                lines.append({"id": str(uuid.UUID(int=i + 1, version=4)), "created": iso(t),
+                              "updated": iso(t), "name": "prefect.flow_runs", "level": 20,
+                              "message": "long log line %05d" % i, "timestamp": iso(t),
+                              "flow_run_id": None, "task_run_id": None})
+            self._long = (lines, times)
+        return self._long
+
+    def _long_log(self, b):
+        """logs/filter over the long log: timestamp before_/after_ (both
+        inclusive), TIMESTAMP_ASC or _DESC; every flow run has it."""
+        import bisect
+        lines, times = self._long_lines()
+        ts = ((b.get("logs") or {}).get("timestamp") or {})
+        lo, hi = 0, len(lines)
+        if ts.get("after_"):
+            lo = bisect.bisect_left(times, parse_dt(ts["after_"]))
+        if ts.get("before_"):
+            hi = bisect.bisect_right(times, parse_dt(ts["before_"]))
+        items = lines[lo:hi]
+        if b.get("sort") == "TIMESTAMP_DESC":
+            items = items[::-1]
+        run = ((b.get("logs") or {}).get("flow_run_id") or {}).get("any_") or [None]
+        return [dict(l, flow_run_id=run[0]) for l in items]
 
     def h_work_pools_filter(self, req, p, q, b):
         items = [x for x in self.work_pools.values() if self._match_filter(x, b.get("work_pools"), self.POOL_FIELDS)]

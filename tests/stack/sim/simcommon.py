@@ -86,9 +86,11 @@ MODES = ("ok", "error500", "hang", "hostile")
 # then goes away for two, then is back; grow = a Ray job's log gains lines
 # at each request; loopback = the Ray head's address is 127.0.0.1; tail,
 # bigtail, notail = a Ray job's /logs/tail WebSocket (ray_tail.py); v3 = the
-# Airflow simulator speaks Airflow 3's /api/v2).
+# Airflow simulator speaks Airflow 3's /api/v2; longlog = every Prefect flow
+# run's log is LONG_LOG lines, 300 of them at one timestamp; manydeps = 450
+# Prefect deployments).
 REQUEST_MODES = ("endless", "redirect", "poisoned", "degraded", "flap", "grow", "loopback",
-                 "tail", "bigtail", "notail", "v3")
+                 "tail", "bigtail", "notail", "v3", "longlog", "manydeps")
 
 # Hostile payload.  Put in front of and behind a string so that truncating
 # clients still meet part of it.
