@@ -7,7 +7,10 @@
  * time to the last page, their ratios, and the heap the loaded runs take
  * per run beyond their strings. Each figure is the best of ROUNDS, after an
  * untimed warm-up load.
- * Usage: bench_flows ROOT_URL USER PASSWORD [ROUNDS] */
+ * With MAX_RUNS, one floor load of the newest MAX_RUNS only, printed as
+ * "FLOOR first_ms all_ms runs" (sec_flows.sh interleaves it with the
+ * console's own rounds).
+ * Usage: bench_flows ROOT_URL USER PASSWORD [ROUNDS [MAX_RUNS]] */
 #include <curl/curl.h>
 #include <jansson.h>
 #include <malloc.h>
@@ -39,8 +42,9 @@ static size_t grow(char *p, size_t sz, size_t n, void *arg)
 	return sz * n;
 }
 
-static long floor_load(const char *root, const char *user, const char *pw, double *t_first,
-		       double *t_all)
+/* Every page up to total_entries, or up to max runs when max > 0. */
+static long floor_load(const char *root, const char *user, const char *pw, long max,
+		       double *t_first, double *t_all)
 {
 	CURL *e = curl_easy_init();
 	long runs = 0, total = -1;
@@ -71,7 +75,7 @@ static long floor_load(const char *root, const char *user, const char *pw, doubl
 		runs += (long)n;
 		if (!off)
 			*t_first = now_ms() - t0;
-		if (!n)
+		if (!n || (max > 0 && runs >= max))
 			break;
 	}
 	*t_all = now_ms() - t0;
@@ -155,15 +159,29 @@ static void ours_load(const struct target *t, struct load *l, size_t *heap_beyon
 	airflowc_free(&c);
 }
 
+/* One floor load of the newest max runs, printed as "FLOOR first_ms
+ * all_ms runs" for the script interleaving it with the console's rounds. */
+static int floor_round(const char *root, const char *user, const char *pw, long max)
+{
+	double a = 0, b = 0;
+	long n = floor_load(root, user, pw, max, &a, &b);
+	if (n < 0)
+		return 1;
+	printf("FLOOR %.2f %.2f %ld\n", a, b, n);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 4) {
-		fprintf(stderr, "usage: bench_flows ROOT_URL USER PASSWORD [ROUNDS]\n");
+		fprintf(stderr, "usage: bench_flows ROOT_URL USER PASSWORD [ROUNDS [MAX_RUNS]]\n");
 		return 2;
 	}
 	const char *root = argv[1], *user = argv[2], *pw = argv[3];
 	int rounds = argc > 4 ? atoi(argv[4]) : 3;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (argc > 5) /* one floor round of MAX_RUNS, for sec_flows.sh's console rounds */
+		return floor_round(root, user, pw, atol(argv[5]));
 	char *url = xasprintf("%s/api/v1", root);
 	struct target t = {.name = "airflow",
 			   .kind = TK_AIRFLOW,
@@ -175,7 +193,7 @@ int main(int argc, char **argv)
 	size_t o_runs = 0, heap = 0;
 	for (int r = -1; r < rounds; r++) { /* round -1: warm-up, not counted */
 		double a, b;
-		f_runs = floor_load(root, user, pw, &a, &b);
+		f_runs = floor_load(root, user, pw, 0, &a, &b);
 		if (f_runs < 0)
 			return 1;
 		struct load l;

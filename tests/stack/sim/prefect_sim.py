@@ -68,11 +68,13 @@ import copy
 import datetime
 import gzip
 import json
+import math
 import os
 import random
 import re
 import sys
 import threading
+import time
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -1362,6 +1364,8 @@ class PrefectApp(simcommon.App):
     def h_logs_filter(self, req, p, q, b):
         if req.mode == "longlog":
             return self.respond(req, 200, self._page(self._long_log(b), b))
+        if req.mode == "biglog":
+            return self.respond(req, 200, self._big_log(b))
         items = [l for l in self.logs if self._match_filter(l, b.get("logs"), self.LOG_FIELDS)]
         # newest first is oldest first backwards, ties included (a backward
         # index scan), so that offset pages both ways through equal times
@@ -1406,6 +1410,47 @@ class PrefectApp(simcommon.App):
             items = items[::-1]
         run = ((b.get("logs") or {}).get("flow_run_id") or {}).get("any_") or [None]
         return [dict(l, flow_run_id=run[0]) for l in items]
+
+    # biglog mode (the bench's 50 MB log followed): every flow run's log
+    # grows from the first biglog request at BIG_RATE lines a second up to
+    # BIG_LINES lines of BIG_MSG-byte messages (50 MiB of messages), line i
+    # at BIG_BASE + 1 ms * i; generated per page, never stored.
+    BIG_MSG = 256
+    BIG_LINES = 50 * 1024 * 1024 // BIG_MSG
+    BIG_RATE = 20000
+    BIG_BASE = datetime.datetime(2026, 11, 24, 12, 0, 0, tzinfo=UTC)
+
+    def _big_line(self, i, run):
+        t = iso(self.BIG_BASE + datetime.timedelta(milliseconds=i))
+        head = "big log line %07d " % i
+        return {"id": str(uuid.UUID(int=(1 << 64) + i, version=4)), "created": t, "updated": t,
+                "name": "prefect.flow_runs", "level": 20,
+                "message": head + "x" * (self.BIG_MSG - len(head)), "timestamp": t,
+                "flow_run_id": run, "task_run_id": None}
+
+    def _big_log(self, b):
+        """logs/filter over the growing big log: timestamp after_/before_
+        (inclusive), TIMESTAMP_ASC or _DESC, offset and limit; only the
+        page's lines are made."""
+        if getattr(self, "_big_t0", None) is None:
+            self._big_t0 = time.monotonic()
+        have = min(self.BIG_LINES, int((time.monotonic() - self._big_t0) * self.BIG_RATE) + 1)
+        ts = ((b.get("logs") or {}).get("timestamp") or {})
+        ms = lambda v: (parse_dt(v) - self.BIG_BASE) / datetime.timedelta(milliseconds=1)
+        lo, hi = 0, have
+        if ts.get("after_"):
+            lo = max(0, math.ceil(ms(ts["after_"])))
+        if ts.get("before_"):
+            hi = min(hi, math.floor(ms(ts["before_"])) + 1)
+        off = b.get("offset") or 0
+        lim = b.get("limit", DEFAULT_LIMIT)
+        n = max(0, min(hi - lo - off, lim if lim is not None and lim >= 0 else hi))
+        if b.get("sort") == "TIMESTAMP_DESC":
+            idx = range(hi - 1 - off, hi - 1 - off - n, -1)
+        else:
+            idx = range(lo + off, lo + off + n)
+        run = ((b.get("logs") or {}).get("flow_run_id") or {}).get("any_") or [None]
+        return [self._big_line(i, run[0]) for i in idx]
 
     def h_work_pools_filter(self, req, p, q, b):
         items = [x for x in self.work_pools.values() if self._match_filter(x, b.get("work_pools"), self.POOL_FIELDS)]

@@ -88,9 +88,11 @@ MODES = ("ok", "error500", "hang", "hostile")
 # bigtail, notail = a Ray job's /logs/tail WebSocket (ray_tail.py); v3 = the
 # Airflow simulator speaks Airflow 3's /api/v2; longlog = every Prefect flow
 # run's log is LONG_LOG lines, 300 of them at one timestamp; manydeps = 450
-# Prefect deployments).
+# Prefect deployments; biglog = every Prefect flow run's log grows from the
+# first biglog request to 50 MiB, generated page by page: the bench's).
 REQUEST_MODES = ("endless", "redirect", "poisoned", "degraded", "flap", "grow", "loopback",
-                 "tail", "bigtail", "notail", "v3", "longlog", "manydeps")
+                 "tail", "bigtail", "notail", "v3", "longlog", "manydeps",
+                 "biglog")
 
 # Hostile payload.  Put in front of and behind a string so that truncating
 # clients still meet part of it.
