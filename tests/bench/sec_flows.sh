@@ -58,6 +58,7 @@ fl_console_rounds() {
 				t2=$now
 				break
 			fi
+			sleep 0.01 # the pane read every ~15 ms, leaving the CPUs to the console and the server
 		done
 		tm kill-session -t flows
 		[ "$t2" != 0 ] || { echo "  round $r: the runs never showed"; continue; }
