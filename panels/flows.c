@@ -433,6 +433,10 @@ static void fl_close(struct panel *p)
 	apireq_cancel(f->p_deps_req);
 	airflowc_cancel(f->a_req);
 	fl_act_close(f);
+	if (f->p_partial)
+		f->pr = NULL, f->npr = 0; /* it is p_acc */
+	if (f->a_partial)
+		f->ar = NULL, f->nar = 0;
 	fl_runs_free(&f->pr, &f->npr);
 	fl_runs_free(&f->ar, &f->nar);
 	fl_runs_free(&f->p_acc, &f->np_acc);

@@ -59,6 +59,9 @@ struct flows {
 	int p_offset, a_offset;	      /* the page being loaded */
 	struct fl_run *p_acc, *a_acc; /* pages loaded so far */
 	size_t np_acc, na_acc;
+	/* A first load shows its pages as they come: pr (ar) is then p_acc
+	 * (a_acc) itself, not a list of its own, until the last page. */
+	bool p_partial, a_partial;
 	char p_err[256], a_err[256];
 	bool p_loaded, a_loaded;
 	/* The rows of the runs view: indexes into pr then ar, filtered. */

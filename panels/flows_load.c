@@ -1,9 +1,10 @@
 /* panels/flows_load.c — the runs of both backends: Prefect's
  * flow_runs/filter pages of 200, each joined to its flows' names with one
  * flows/filter; Airflow's dagRuns pages of 100 up to total_entries; at most
- * MAX_RUNS of each, the newest. Each backend's list is replaced whole when
- * its last page came, so a failure keeps the last good one (and says why
- * on the detail line); fl_rebuild merges them into the view's rows. */
+ * MAX_RUNS of each, the newest. A backend's first load shows its pages as
+ * they come; a reload replaces its list whole when its last page came, so a
+ * failure keeps the last good one (and says why on the detail line);
+ * fl_rebuild merges them into the view's rows. */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,6 +118,52 @@ void fl_refresh_stop(struct flows *f)
 	f->timer = NULL;
 }
 
+/* ---- a backend's list and the pages that make the next one ------------------ */
+
+/* A page came: on a first load (nothing shown yet) the list is the pages
+ * so far, at once; a reload shows the old list until its last page. */
+static void show_pages(struct flows *f, struct fl_run **list, size_t *n, bool *partial,
+		       struct fl_run *acc, size_t nacc, bool loaded)
+{
+	if (loaded)
+		return;
+	*list = acc;
+	*n = nacc;
+	*partial = true;
+	fl_rebuild(f);
+}
+
+/* The last page came: the pages become the list. */
+static void take_pages(struct flows *f, struct fl_run **list, size_t *n, bool *partial,
+		       struct fl_run **acc, size_t *nacc)
+{
+	fl_remember_selection(f);
+	if (*partial)
+		*partial = false; /* *list is *acc */
+	else
+		fl_runs_free(list, n);
+	*list = *acc;
+	*n = *nacc;
+	*acc = NULL;
+	*nacc = 0;
+}
+
+/* A page failed or a reload starts: the pages go, and the list with them
+ * when it was the pages. */
+static void drop_pages(struct flows *f, struct fl_run **list, size_t *n, bool *partial,
+		       struct fl_run **acc, size_t *nacc)
+{
+	bool was = *partial;
+	if (was) {
+		*list = NULL;
+		*n = 0;
+		*partial = false;
+	}
+	fl_runs_free(acc, nacc);
+	if (was)
+		fl_rebuild(f);
+}
+
 /* ---- Prefect: pages of runs, each joined to its flows' names ---------------- */
 
 static void p_next(struct flows *f);
@@ -124,18 +171,13 @@ static void p_next(struct flows *f);
 static void p_failed(struct flows *f, const struct mlc_err *err)
 {
 	snprintf(f->p_err, sizeof f->p_err, "%s", err->msg);
-	fl_runs_free(&f->p_acc, &f->np_acc);
+	drop_pages(f, &f->pr, &f->npr, &f->p_partial, &f->p_acc, &f->np_acc);
 	fl_bump(f);
 }
 
 static void p_finish(struct flows *f)
 {
-	fl_remember_selection(f);
-	fl_runs_free(&f->pr, &f->npr);
-	f->pr = f->p_acc;
-	f->npr = f->np_acc;
-	f->p_acc = NULL;
-	f->np_acc = 0;
+	take_pages(f, &f->pr, &f->npr, &f->p_partial, &f->p_acc, &f->np_acc);
 	f->p_loaded = true;
 	f->p_err[0] = '\0';
 	fl_rebuild(f);
@@ -156,9 +198,10 @@ static void p_joined(struct flows *f)
 	}
 	size_t got = f->np_acc - (size_t)f->p_offset;
 	f->p_offset = (int)f->np_acc;
-	if (got == 200 && f->np_acc < MAX_RUNS)
+	if (got == 200 && f->np_acc < MAX_RUNS) {
+		show_pages(f, &f->pr, &f->npr, &f->p_partial, f->p_acc, f->np_acc, f->p_loaded);
 		p_next(f);
-	else
+	} else
 		p_finish(f);
 }
 
@@ -247,6 +290,8 @@ static void p_page_done(void *res, const struct mlc_err *err, void *arg)
 	}
 	struct prefect_runs *pg = res;
 	f->p_acc = xrealloc(f->p_acc, (f->np_acc + pg->n + 1) * sizeof *f->p_acc);
+	if (f->p_partial)
+		f->pr = f->p_acc; /* shown while the joins of this page run */
 	size_t from = f->np_acc;
 	for (size_t i = 0; i < pg->n; i++)
 		f->p_acc[f->np_acc++] = from_prefect(&pg->items[i]);
@@ -277,12 +322,14 @@ static void a_page_done(void *res, const struct mlc_err *err, void *arg)
 	f->a_req = NULL;
 	if (err) {
 		snprintf(f->a_err, sizeof f->a_err, "%s", err->msg);
-		fl_runs_free(&f->a_acc, &f->na_acc);
+		drop_pages(f, &f->ar, &f->nar, &f->a_partial, &f->a_acc, &f->na_acc);
 		fl_bump(f);
 		return;
 	}
 	struct airflow_runs *pg = res;
 	f->a_acc = xrealloc(f->a_acc, (f->na_acc + pg->n + 1) * sizeof *f->a_acc);
+	if (f->a_partial)
+		f->ar = f->a_acc;
 	for (size_t i = 0; i < pg->n; i++) {
 		struct airflow_run *a = &pg->items[i];
 		struct fl_run r = {.be = FB_AIRFLOW, .dur_s = -1};
@@ -304,15 +351,11 @@ static void a_page_done(void *res, const struct mlc_err *err, void *arg)
 	}
 	f->a_offset += (int)pg->n;
 	if (pg->n && f->a_offset < pg->total && f->na_acc < MAX_RUNS) {
+		show_pages(f, &f->ar, &f->nar, &f->a_partial, f->a_acc, f->na_acc, f->a_loaded);
 		a_next(f);
 		return;
 	}
-	fl_remember_selection(f);
-	fl_runs_free(&f->ar, &f->nar);
-	f->ar = f->a_acc;
-	f->nar = f->na_acc;
-	f->a_acc = NULL;
-	f->na_acc = 0;
+	take_pages(f, &f->ar, &f->nar, &f->a_partial, &f->a_acc, &f->na_acc);
 	f->a_loaded = true;
 	f->a_err[0] = '\0';
 	fl_rebuild(f);
@@ -334,7 +377,7 @@ void fl_load(struct flows *f)
 		prefectc_cancel(f->p_flows_req);
 		prefectc_cancel(f->p_deps_req);
 		f->p_req = f->p_flows_req = f->p_deps_req = NULL;
-		fl_runs_free(&f->p_acc, &f->np_acc);
+		drop_pages(f, &f->pr, &f->npr, &f->p_partial, &f->p_acc, &f->np_acc);
 		f->p_offset = 0;
 		p_next(f);
 	}
@@ -343,7 +386,7 @@ void fl_load(struct flows *f)
 			airflowc_init(&f->ac, t);
 		f->have_ac = true;
 		airflowc_cancel(f->a_req);
-		fl_runs_free(&f->a_acc, &f->na_acc);
+		drop_pages(f, &f->ar, &f->nar, &f->a_partial, &f->a_acc, &f->na_acc);
 		f->a_offset = 0;
 		a_next(f);
 	}
