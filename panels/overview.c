@@ -445,6 +445,7 @@ static const struct panel_ops overview_ops = {
     .digit = 1,
     .open = ov_panel_open,
     .views = overview_views,
+    .shows_sources = true,
 };
 
 struct panel overview_panel = {.ops = &overview_ops};

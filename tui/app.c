@@ -232,11 +232,11 @@ static void on_prepare(uv_prepare_t *h)
 }
 
 /* A probe answered: redrawn when what is shown of it changed (the header's
- * pills or counts; the Overview shows every answer), not after each of a
- * dozen probes a refresh. */
+ * pills or counts; a panel that shows_sources, every answer), not after
+ * each of a dozen probes a refresh. */
 static void on_sources_changed(void *arg)
 {
-	if (!strcmp(panels[A.cur]->ops->name, "overview") || layout_header_changed())
+	if (panels[A.cur]->ops->shows_sources || layout_header_changed())
 		A.dirty = true;
 }
 

@@ -71,6 +71,9 @@ struct panel_ops {
 	/* Every kind of view the panel pushes, NULL-terminated: `:bind` knows
 	 * their action names from here before they are open. */
 	const struct view_ops *const *views;
+	/* It draws every probe's answer (lib/health/source): redrawn after
+	 * each; other panels only when the header's health part changed. */
+	bool shows_sources;
 };
 
 struct view;
