@@ -63,6 +63,20 @@ static void busy_sync(struct dlr *d, bool alive)
 	d->busy = want;
 }
 
+/* A CHUNK buffer: a spare one when there is. */
+static char *buf_get(struct dlr *d)
+{
+	return d->nspare ? d->spare[--d->nspare] : xmalloc(CHUNK);
+}
+
+static void buf_put(struct dlr *d, char *b)
+{
+	if (b && d->nspare < POOL)
+		d->spare[d->nspare++] = b;
+	else
+		free(b);
+}
+
 static void dlr_free(struct dlr *d)
 {
 	busy_sync(d, false);
@@ -74,6 +88,9 @@ static void dlr_free(struct dlr *d)
 		close(d->hash_fd);
 	for (int i = 0; i < d->nst; i++)
 		free(d->st[i].buf);
+	while (d->nspare)
+		free(d->spare[--d->nspare]);
+	free(d->hash_buf);
 	if (d->md5)
 		EVP_MD_CTX_free(d->md5);
 	dl_meta_free(&d->m);
@@ -161,7 +178,7 @@ static void write_done(uv_fs_t *fs)
 		if (d->progress && !d->failed)
 			d->progress(d->res.bytes, d->m.size, d->arg);
 	}
-	free(w->buf);
+	buf_put(d, w->buf);
 	free(w);
 	if (d->cancelled) {
 		if (quiet(d))
@@ -196,7 +213,7 @@ static void flush(struct stream *s)
 	int rc = uv_fs_write(loop_get(), &w->fs, d->fd, &b, 1, w->off, write_done);
 	if (rc < 0) {
 		d->buffered -= w->len;
-		free(w->buf);
+		buf_put(d, w->buf);
 		free(w);
 		failf_io(d, -rc, "writing");
 		return;
@@ -243,7 +260,7 @@ static size_t on_data(const char *p, size_t n, void *arg)
 	size_t off = 0;
 	while (off < n) {
 		if (!s->buf)
-			s->buf = xmalloc(CHUNK);
+			s->buf = buf_get(d);
 		size_t take = MLC_MIN(n - off, CHUNK - s->blen);
 		memcpy(s->buf + s->blen, p + off, take);
 		s->blen += take;
@@ -307,7 +324,7 @@ static void get_done(const struct http_resp *r, const struct mlc_err *herr, void
 static void start_piece(struct stream *s, int64_t start, int64_t end)
 {
 	struct dlr *d = s->d;
-	free(s->buf);
+	buf_put(d, s->buf);
 	*s = (struct stream){.d = d, .start = start, .end = end, .pos = start, .active = true};
 	d->next_off = end;
 	s->req = d->fetch(d->fetch_ctx, start, end - 1, on_data, get_done, s);
@@ -319,7 +336,7 @@ static void hash_work(uv_work_t *w)
 {
 	struct dlr *d = w->data;
 	size_t cap = 4 * CHUNK;
-	char *buf = xmalloc(cap);
+	char *buf = d->hash_buf;
 	for (int64_t at = d->hashed_to; at < d->hash_goal;) {
 		size_t want = (size_t)MLC_MIN((int64_t)cap, d->hash_goal - at);
 		ssize_t n = pread(d->hash_fd, buf, want, at);
@@ -332,7 +349,6 @@ static void hash_work(uv_work_t *w)
 		EVP_DigestUpdate(d->md5, buf, (size_t)n);
 		at += n;
 	}
-	free(buf);
 }
 
 static void hash_after(uv_work_t *w, int status)
@@ -363,6 +379,8 @@ static void hash_more(struct dlr *d)
 	int64_t to = dl_meta_done_to(&d->m, d->hashed_to);
 	if (to == d->hashed_to || (to - d->hashed_to < HASH_STEP && to < d->m.size))
 		return;
+	if (!d->hash_buf)
+		d->hash_buf = xmalloc(4 * CHUNK);
 	d->hashing = true;
 	d->hash_goal = to;
 	d->hw.data = d;

@@ -18,6 +18,7 @@
 #define MAX_BUF	      ((size_t)32 << 20) /* buffered, not yet on disk: above, pause */
 #define HASH_STEP     ((int64_t)8 << 20) /* the MD5 worker's least bite */
 #define MAX_STREAMS   16
+#define POOL	      40 /* spare CHUNK buffers kept: MAX_BUF / CHUNK and a few */
 #define SAVE_EVERY_MS 1000
 
 struct dlr;
@@ -51,10 +52,15 @@ struct dlr {
 	int64_t piece, next_off;
 	int writes;
 	size_t buffered;
+	/* CHUNK buffers back from their writes, reused: a fresh 1 MiB
+	 * allocation is fresh pages, faulted in and zeroed by the kernel. */
+	char *spare[POOL];
+	int nspare;
 	/* the MD5 of the prefix [0, hashed_to), on a worker */
 	bool md5_check, hashing;
 	unsigned char want_md5[16];
 	EVP_MD_CTX *md5;
+	char *hash_buf; /* the worker's read buffer, kept between bites */
 	uv_work_t hw;
 	int64_t hashed_to, hash_goal;
 	int64_t saved_ms; /* when the sidecar was last written */

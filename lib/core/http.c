@@ -365,6 +365,9 @@ static void set_body(struct http_req *r, const struct http_opts *o)
 	const char *method = o->method ? o->method : "GET";
 	if (strcmp(method, "HEAD") == 0) {
 		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+		/* No body comes, but curl weighs the Content-Length against the
+		 * cap: a HEAD of a 2 GiB object is not "too large". */
+		curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)0);
 	} else if (strcmp(method, "GET") != 0) {
 		r->method = xstrdup(method);
 		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r->method);
@@ -400,6 +403,8 @@ static bool set_streams(struct http_req *r, const struct http_opts *o)
 	CURL *e = r->easy;
 	r->on_data = o->on_data;
 	r->data_arg = o->data_arg;
+	if (o->recv_buffer)
+		curl_easy_setopt(e, CURLOPT_BUFFERSIZE, (long)MLC_MIN(o->recv_buffer, 512u << 10));
 	if (o->on_progress) {
 		r->on_progress = o->on_progress;
 		r->progress_arg = o->progress_arg;

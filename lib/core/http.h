@@ -45,6 +45,9 @@ struct http_opts {
 	 * again after http_req_unpause() (never call that from on_data). */
 	size_t (*on_data)(const char *p, size_t n, void *arg);
 	void *data_arg;
+	/* curl's receive buffer (CURLOPT_BUFFERSIZE, capped at 512 KiB); 0:
+	 * curl's 16 KiB. Bulk downloads: fewer reads and on_data calls. */
+	size_t recv_buffer;
 	/* Progress (optional): bytes so far and the total when known (from
 	 * Content-Length; -1 when unknown), for the download or, when a body
 	 * is sent, the upload. Called from the loop; may be frequent. */

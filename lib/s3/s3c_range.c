@@ -54,6 +54,7 @@ static struct http_req *range_fetch(void *ctx, int64_t first, int64_t last,
 	o.max_bytes = (size_t)(last - first + 1) + 65536; /* room for an error document */
 	o.on_data = on_data;
 	o.data_arg = arg;
+	o.recv_buffer = (size_t)512 << 10; /* 32x fewer reads and on_data calls than 16 KiB */
 	struct http_req *h = http_request(&o, done, arg);
 	s3_scratch_free(&sc);
 	return h;

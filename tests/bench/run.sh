@@ -50,6 +50,28 @@ rss_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
 pane_pid() { tm list-panes -t "$1" -F '#{pane_pid}'; }
 # pct P: the P quantile of $WORK/keys.txt (n lines), in ms
 pct() { sort -n "$WORK/keys.txt" | awk -v p="$1" -v n="$n" 'BEGIN { k = int(n * p); if (k < 1) k = 1 } NR == k { printf "%.2f", $1 / 1000 }'; }
+# keys_while SESSION TRACE LOG PATTERN WHAT: sends j/k (every 50 ms) to the
+# console in tmux session SESSION until LOG has a line matching PATTERN (600 s
+# at most), then prints p50/p99/max key-to-redraw from TRACE (the console's
+# MLC_KEY_TRACE file, emptied by the caller when the work starts) and what
+# the matching line says after its "-> ": "  keys during WHAT (...): ...".
+keys_while() {
+	local s=$1 trace=$2 log=$3 pat=$4 what=$5 t0 i=0
+	t0=$(date +%s)
+	while ! grep -q "$pat" "$log" 2>/dev/null; do
+		if [ $((i % 2)) = 0 ]; then tm send-keys -t "$s" j; else tm send-keys -t "$s" k; fi
+		i=$((i + 1))
+		sleep 0.05
+		[ $(($(date +%s) - t0)) -gt 600 ] && { echo "  $what did not end in 600 s"; break; }
+	done
+	n=$(wc -l <"$trace")
+	if [ "$n" -gt 0 ]; then
+		cp "$trace" "$WORK/keys.txt" # pct() reads it
+		echo "  keys during $what ($(grep "$pat" "$log" | tail -1 | sed 's/.*-> //' | cut -c1-60)): $n keys, p50 $(pct 0.5) ms  p99 $(pct 0.99) ms  max $(pct 1.0) ms"
+	else
+		echo "  no key samples"
+	fi
+}
 
 if want idle; then
 ntargets=$(grep '^\[' "$DIR/mlconsole.ini" | grep -Evc '^\[(general|action)( |\])')

@@ -92,21 +92,7 @@ tm send-keys -t up y
 sleep 0.5
 : >"$UW/keys.txt" # only the keys sent while it uploads
 tm send-keys -t up 1
-t0=$(date +%s)
-i=0
-while ! grep -q 'CompleteMultipartUpload.*->' "$UW/up.log" 2>/dev/null; do
-	if [ $((i % 2)) = 0 ]; then tm send-keys -t up j; else tm send-keys -t up k; fi
-	i=$((i + 1))
-	sleep 0.05
-	[ $(($(date +%s) - t0)) -gt 600 ] && { echo "  the console's upload did not end in 600 s"; break; }
-done
-n=$(wc -l <"$UW/keys.txt")
-if [ "$n" -gt 0 ]; then
-	q() { sort -n "$UW/keys.txt" | awk -v p="$1" -v n="$n" 'BEGIN { k = int(n * p); if (k < 1) k = 1 } NR == k { printf "%.2f", $1 / 1000 }'; }
-	echo "  keys during the console's upload ($(grep -o 'CompleteMultipartUpload.*' "$UW/up.log" | tail -1 | cut -c1-60)…): $n keys, p50 $(q 0.5) ms  p99 $(q 0.99) ms  max $(q 1.0) ms"
-else
-	echo "  no key samples"
-fi
+keys_while up "$UW/keys.txt" "$UW/up.log" 'CompleteMultipartUpload.*->' "the console's upload"
 tm send-keys -t up q
 sleep 0.3
 tm send-keys -t up y
