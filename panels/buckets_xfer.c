@@ -132,7 +132,10 @@ static void *bk_dl_start(void *ctx, const char *path, bool overwrite, xfer_progr
 			 xfer_done_cb done, void *arg)
 {
 	struct bk_dl *o = ctx;
-	return s3c_download(o->t, o->bucket, o->key, path, overwrite, progress, done, arg);
+	struct s3c_req *r =
+	    s3c_download(o->t, o->bucket, o->key, path, overwrite, progress, done, arg);
+	s3c_download_on_restart(r, xfer_restarted); /* said on the message line */
+	return r;
 }
 
 static void bk_dl_cancel(void *handle)

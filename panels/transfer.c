@@ -24,8 +24,9 @@ struct xfer {
 	bool dot_name;			       /* the default name is a dotfile */
 	char *path;			       /* where it goes, once given */
 	bool overwrite;
-	void *handle; /* the lib download in flight */
-	int app_job;  /* 0: not started */
+	void *handle;	   /* the lib download in flight */
+	char *restart_why; /* sanitized: the lib started from zero, and why */
+	int app_job;	   /* 0: not started */
 	int64_t t0, last_ms;
 	struct xfer *next;
 };
@@ -65,6 +66,7 @@ static void xfer_free(struct xfer *x)
 	free(x->request);
 	free(x->name);
 	free(x->path);
+	free(x->restart_why);
 	free(x);
 }
 
@@ -147,6 +149,15 @@ void xfer_cancel_ask(const void *owner)
 	buf_free(&b);
 }
 
+void xfer_restarted(const char *why, void *arg)
+{
+	struct xfer *x = arg;
+	free(x->restart_why);
+	x->restart_why = san_str(why);
+	app_message(ROLE_WARN, "downloading %s: %s", x->label, x->restart_why);
+	x->last_ms = mono_ms() + 2900; /* the meter leaves it on the line 3 s */
+}
+
 static void on_progress(int64_t now, int64_t total, void *arg)
 {
 	struct xfer *x = arg;
@@ -167,7 +178,11 @@ static void on_done(int64_t bytes, const struct mlc_err *err, void *arg)
 		char a[32], t[32], *p = san_str(x->path);
 		fmt_bytes(a, sizeof a, (uint64_t)MLC_MAX(bytes, 0));
 		fmt_latency(t, sizeof t, (long)(mono_ms() - x->t0));
-		app_message(ROLE_OK, "downloaded to %s: %s in %s", p, a, t);
+		if (x->restart_why)
+			app_message(ROLE_WARN, "downloaded to %s: %s in %s, %s", p, a, t,
+				    x->restart_why);
+		else
+			app_message(ROLE_OK, "downloaded to %s: %s in %s", p, a, t);
 		char *res = xasprintf("ok: %lld bytes", (long long)bytes);
 		log_audit(x->target, req, res);
 		free(res);

@@ -40,6 +40,12 @@ struct xfer_src {
 	const void *owner;
 };
 
+/* For a start function whose lib can say so: the download given arg
+ * starts from zero though a part file was there (why: the lib's reason,
+ * raw). Shown on the message line at once (the meter waits 3 s) and again
+ * in the message that ends the download. */
+void xfer_restarted(const char *why, void *arg);
+
 /* d on a remote file: asks for the path ("download to: NAME"; a default
  * name that starts with a dot is not offered: the prompt says it is a
  * dotfile and writing one is confirmed), then downloads. */

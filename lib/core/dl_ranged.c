@@ -159,6 +159,8 @@ static void wake_paused(struct dlr *d)
 		}
 }
 
+static void write_next(struct dlr *d);
+
 static void write_done(uv_fs_t *fs)
 {
 	struct wr *w = fs->data;
@@ -166,6 +168,7 @@ static void write_done(uv_fs_t *fs)
 	struct dlr *d = s->d;
 	ssize_t rc = fs->result;
 	uv_fs_req_cleanup(fs);
+	d->writing = false;
 	d->writes--;
 	s->writes--;
 	d->buffered -= w->len;
@@ -180,6 +183,7 @@ static void write_done(uv_fs_t *fs)
 	}
 	buf_put(d, w->buf);
 	free(w);
+	write_next(d); /* what is queued lands even after a failure or a cancel */
 	if (d->cancelled) {
 		if (quiet(d))
 			dlr_free(d);
@@ -195,7 +199,30 @@ static void write_done(uv_fs_t *fs)
 	piece_check(s);
 }
 
-/* Hands the stream's buffer to a write at its offset (pwrite on the pool). */
+/* Starts the queue's first write (pwrite on the pool) unless one runs. */
+static void write_next(struct dlr *d)
+{
+	while (!d->writing && d->wq_head) {
+		struct wr *w = d->wq_head;
+		d->wq_head = w->next;
+		if (!d->wq_head)
+			d->wq_tail = NULL;
+		uv_buf_t b = uv_buf_init(w->buf, (unsigned)w->len);
+		int rc = uv_fs_write(loop_get(), &w->fs, d->fd, &b, 1, w->off, write_done);
+		if (rc == 0) {
+			d->writing = true;
+			return;
+		}
+		d->writes--;
+		w->s->writes--;
+		d->buffered -= w->len;
+		buf_put(d, w->buf);
+		free(w);
+		failf_io(d, -rc, "writing");
+	}
+}
+
+/* Queues the stream's buffer for a write at its offset. */
 static void flush(struct stream *s)
 {
 	if (!s->blen)
@@ -209,17 +236,14 @@ static void flush(struct stream *s)
 	w->fs.data = w;
 	s->buf = NULL;
 	s->blen = 0;
-	uv_buf_t b = uv_buf_init(w->buf, (unsigned)w->len);
-	int rc = uv_fs_write(loop_get(), &w->fs, d->fd, &b, 1, w->off, write_done);
-	if (rc < 0) {
-		d->buffered -= w->len;
-		buf_put(d, w->buf);
-		free(w);
-		failf_io(d, -rc, "writing");
-		return;
-	}
+	if (d->wq_tail)
+		d->wq_tail->next = w;
+	else
+		d->wq_head = w;
+	d->wq_tail = w;
 	d->writes++;
 	s->writes++;
+	write_next(d);
 }
 
 /* ---- the GETs ----------------------------------------------------------------- */
@@ -335,7 +359,7 @@ static void start_piece(struct stream *s, int64_t start, int64_t end)
 static void hash_work(uv_work_t *w)
 {
 	struct dlr *d = w->data;
-	size_t cap = 4 * CHUNK;
+	size_t cap = CHUNK; /* read while it is in the cache */
 	char *buf = d->hash_buf;
 	for (int64_t at = d->hashed_to; at < d->hash_goal;) {
 		size_t want = (size_t)MLC_MIN((int64_t)cap, d->hash_goal - at);
@@ -380,7 +404,7 @@ static void hash_more(struct dlr *d)
 	if (to == d->hashed_to || (to - d->hashed_to < HASH_STEP && to < d->m.size))
 		return;
 	if (!d->hash_buf)
-		d->hash_buf = xmalloc(4 * CHUNK);
+		d->hash_buf = xmalloc(CHUNK);
 	d->hashing = true;
 	d->hash_goal = to;
 	d->hw.data = d;

@@ -1,8 +1,9 @@
 /* lib/core/dl_ranged.h — a resumable download of one object of known size
  * and ETag into PATH, by ranged GETs the caller builds (fetch), up to
  * `concurrency` in flight, each written at its offset. The bytes go to
- * PATH.part, off the loop thread (uv_fs_write, 1 MiB at a time; a transfer
- * whose writes fall behind is paused, never buffered without bound); the
+ * PATH.part, off the loop thread (uv_fs_write, 256 KiB at a time, one write
+ * in flight, the rest queued in order; a transfer whose writes fall behind
+ * is paused, never buffered without bound); the
  * sidecar PATH.part.meta (lib/core/dl_meta.h) records the object and what
  * has landed, so that a later download of the same object (same source,
  * ETag and size) fetches only what is missing. The whole file's MD5 is
@@ -24,9 +25,12 @@
 typedef struct http_req *(*dlr_fetch_fn)(void *ctx, int64_t first, int64_t last,
 					 size_t (*on_data)(const char *p, size_t n, void *arg),
 					 http_done_cb done, void *arg);
-/* Something the user should know, said once: "resuming at 40%", "the
- * object changed: starting from zero". msg borrowed for the call. */
-typedef void (*dlr_notice_cb)(const char *msg, void *arg);
+/* Something the user should know, said once, before any progress:
+ * "resuming: N of M bytes already in PATH.part", or (restart true) "starting
+ * from zero: the object changed since PATH.part was written (...)" — a part
+ * was there and cannot be resumed. msg borrowed for the call; it carries
+ * the server's ETags (sanitize before showing). */
+typedef void (*dlr_notice_cb)(const char *msg, bool restart, void *arg);
 
 struct dlr_opts {
 	const char *source; /* "s3://bucket/key": what the sidecar names */

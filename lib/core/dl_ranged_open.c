@@ -19,8 +19,9 @@
 #include "lib/core/log.h"
 #include "lib/core/util.h"
 
-static void notice(struct dlr *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void notice(struct dlr *d, const char *fmt, ...)
+static void notice(struct dlr *d, bool restart, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void notice(struct dlr *d, bool restart, const char *fmt, ...)
 {
 	char msg[600];
 	va_list ap;
@@ -29,7 +30,7 @@ static void notice(struct dlr *d, const char *fmt, ...)
 	va_end(ap);
 	log_info("download %s: %s", d->m.source, msg);
 	if (d->notice)
-		d->notice(msg, d->arg);
+		d->notice(msg, restart, d->arg);
 }
 
 /* What the part file holds: its sidecar read back when it names this
@@ -49,22 +50,22 @@ static int adopt_part(struct dlr *d, const struct dlr_opts *o, bool existed, str
 			    "%s exists without %s (not a download to resume): left as "
 			    "it is",
 			    d->part, d->metap);
-		notice(d, "%s unreadable (%s): starting from zero", d->metap, e.msg);
+		notice(d, true, "starting from zero: %s unreadable (%s)", d->metap, e.msg);
 	} else if (strcmp(old.source, o->source) || strcmp(old.etag, o->etag) ||
 		   old.size != o->size) {
-		notice(d,
-		       "the object changed since %s was written (ETag %s, was %s; %" PRId64
-		       " bytes, was %" PRId64 "): starting from zero",
+		notice(d, true,
+		       "starting from zero: the object changed since %s was written (ETag %s, "
+		       "was %s; %" PRId64 " bytes, was %" PRId64 ")",
 		       d->part, o->etag, old.etag, o->size, old.size);
 		dl_meta_free(&old);
 	} else if (fstat(d->fd, &st) != 0 || (old.next && st.st_size < old.ext[old.next - 1].end)) {
-		notice(d, "%s is shorter than its sidecar says: starting from zero", d->part);
+		notice(d, true, "starting from zero: %s is shorter than its sidecar says", d->part);
 		dl_meta_free(&old);
 	} else {
 		dl_meta_free(&d->m);
 		d->m = old;
 		d->res.resumed_from = dl_meta_done(&d->m);
-		notice(d, "resuming: %" PRId64 " of %" PRId64 " bytes already in %s",
+		notice(d, false, "resuming: %" PRId64 " of %" PRId64 " bytes already in %s",
 		       d->res.resumed_from, o->size, d->part);
 		return 0;
 	}

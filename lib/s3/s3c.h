@@ -89,6 +89,13 @@ typedef void (*s3c_done_cb)(int64_t bytes, const struct mlc_err *err, void *arg)
 struct s3c_req *s3c_download(const struct target *t, const char *bucket, const char *key,
 			     const char *path, bool overwrite, s3c_progress_cb progress,
 			     s3c_done_cb cb, void *arg);
+/* Set right after s3c_download (before the loop runs again): cb(why, arg)
+ * once, from the loop, when PATH.part was there but cannot be resumed (the
+ * object changed since, its sidecar is unreadable, the part is shorter than
+ * it says) and the download starts from zero. why starts "starting from
+ * zero: " and carries the server's ETags (sanitize before showing). */
+typedef void (*s3c_notice_cb)(const char *why, void *arg);
+void s3c_download_on_restart(struct s3c_req *r, s3c_notice_cb cb);
 #define S3C_THRESHOLD	((int64_t)64 << 20)
 #define S3C_CONCURRENCY 4
 /* The target's transfer settings, defaults applied: requests in flight

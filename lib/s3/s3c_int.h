@@ -35,6 +35,7 @@ struct s3c_req {
 		s3c_deleted_cb deleted;
 	} cb;
 	s3c_progress_cb progress;
+	s3c_notice_cb restarted; /* downloads: s3c_download_on_restart */
 	/* list */
 	struct s3_list_parser *parser;
 	struct mlc_err parse_err;

@@ -54,7 +54,7 @@ static struct http_req *range_fetch(void *ctx, int64_t first, int64_t last,
 	o.max_bytes = (size_t)(last - first + 1) + 65536; /* room for an error document */
 	o.on_data = on_data;
 	o.data_arg = arg;
-	o.recv_buffer = (size_t)512 << 10; /* 32x fewer reads and on_data calls than 16 KiB */
+	o.recv_buffer = (size_t)256 << 10; /* 16x fewer reads and on_data calls than 16 KiB */
 	struct http_req *h = http_request(&o, done, arg);
 	s3_scratch_free(&sc);
 	return h;
@@ -65,6 +65,19 @@ static void range_progress(int64_t now, int64_t total, void *arg)
 	struct s3c_req *r = arg;
 	if (r->progress)
 		r->progress(now, total, r->arg);
+}
+
+static void range_notice(const char *msg, bool restart, void *arg)
+{
+	struct s3c_req *r = arg;
+	if (restart && r->restarted)
+		r->restarted(msg, r->arg);
+}
+
+void s3c_download_on_restart(struct s3c_req *r, s3c_notice_cb cb)
+{
+	if (r)
+		r->restarted = cb;
 }
 
 /* The failure as the user reads it, with what became of the part file. */
@@ -130,6 +143,7 @@ static void head_done(const struct http_resp *resp, const struct mlc_err *herr, 
 		    .fetch = range_fetch,
 		    .fetch_ctx = r,
 		    .progress = range_progress,
+		    .notice = range_notice,
 		    .done = range_done,
 		    .arg = r,
 		};

@@ -9,7 +9,7 @@ it in a temporary folder and stops it in its fini:
               [--access-key AK] [--secret-key SK] [--region us-east-1]
               [--temp-credentials AK:SK:TOKEN] [--bucket NAME]... [--domain localhost]
               [--max-skew-s 900] [--exit-on-stdin-eof]
-              [--object BUCKET/KEY=SIZE]... [--stall-after N] [--endless BUCKET]...
+              [--object BUCKET/KEY=SIZE]... [--stall-after N] [--cut-after N] [--endless BUCKET]...
               [--upload BUCKET/KEY=PARTS:SIZE]... [--fail-part N] [--fail-part-always N]
               [--complete-error] [--page-cap N]
 
@@ -80,7 +80,8 @@ seeds an object of SIZE bytes (KEY percent-decoded: %00 puts a NUL in it;
 the bucket is created); --stall-after N answers every GetObject (whole
 or ranged) with its full Content-Length but only the first N bytes, then
 holds the connection until the client closes it (a download that hangs
-mid-body); /__test/cut, /__test/change and /__test/ranges (see
+mid-body); --cut-after N cuts the first GetObject answer after N bytes of
+its body (as /__test/cut?after=N&count=1 would); /__test/cut, /__test/change and /__test/ranges (see
 test_control) cut answers short, change an object's ETag and tell which
 ranges were asked for (tests/integ/test_s3_resume.c); --endless BUCKET lists that bucket as a server that never stops
 paging: every page full of generated keys, always truncated.
@@ -1060,6 +1061,7 @@ def main():
     ap.add_argument("--verbose", action="store_true")
     ap.add_argument("--object", action="append", default=[], help="BUCKET/KEY=SIZE")
     ap.add_argument("--stall-after", type=int, default=None)
+    ap.add_argument("--cut-after", type=int, default=None)
     ap.add_argument("--endless", action="append", default=[])
     ap.add_argument("--upload", action="append", default=[], help="BUCKET/KEY=PARTS:SIZE")
     ap.add_argument("--fail-part", type=int, default=None)
@@ -1098,7 +1100,7 @@ def main():
         srv.store.buckets[b][k] = Obj(bytes(i % 251 for i in range(size)),
                                       "binary/octet-stream", [])
     srv.endless_obj = Obj(b"x", "binary/octet-stream", [])
-    srv.cut = (-1, -1)
+    srv.cut = (-1, -1) if a.cut_after is None else (a.cut_after, 1)
     srv.ranges = []
     srv.log_lock = threading.Lock()
     srv.log = open(a.log, "a", encoding="utf-8", errors="backslashreplace") if a.log else None
