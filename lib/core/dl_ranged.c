@@ -218,7 +218,8 @@ static void write_next(struct dlr *d)
 		d->buffered -= w->len;
 		buf_put(d, w->buf);
 		free(w);
-		failf_io(d, -rc, "writing");
+		if (!d->cancelled)
+			failf_io(d, -rc, "writing");
 	}
 }
 
