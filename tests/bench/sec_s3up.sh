@@ -113,3 +113,61 @@ tm send-keys -t up y
 tm kill-session -t up 2>/dev/null
 rmobj model.bin
 rm -f "$UW/model.bin"
+
+# PutObject below the multipart threshold (one request; the file read and
+# hashed on the thread pool): a BENCH_PUT_MB MiB file (default 60) put with
+# p then y, BENCH_PUT_ROUNDS times (default 3), the file dropped from the
+# page cache before each (sync, then dd iflag=nocache: the reads go to the
+# disk), keys j/k every 50 ms while it uploads: p50/p99/max key-to-redraw
+# over every round, and each upload's time from y to its audit line (to the
+# 50 ms the polling allows). BENCH_PUT_MLC=PATH runs another build (a
+# before/after on the same stack).
+PUTMB=${BENCH_PUT_MB:-60}
+PUTMLC=${BENCH_PUT_MLC:-$MLC}
+echo "== S3 PutObject: a ${PUTMB} MiB file (below the threshold), keys while it uploads"
+head -c "$((PUTMB << 20))" /dev/urandom >"$UW/put.bin"
+: >"$UW/putkeys.txt"
+: >"$UW/putlog"
+tm new-session -d -s put -x 120 -y 40 \
+	"MLC_KEY_TRACE=$UW/putkeys.txt $PUTMLC -c $UW/up.ini --log $UW/putlog"
+sleep 2
+tm send-keys -t put ':buckets' Enter
+tm send-keys -t put ':cd s3://data/bench-put/' Enter
+sleep 1
+: >"$UW/putkeys.all"
+putms=""
+for r in $(seq 1 "${BENCH_PUT_ROUNDS:-3}"); do
+	ln -f "$UW/put.bin" "$UW/put-$r.bin" # a new key each round, the same inode
+	sync
+	dd if="$UW/put.bin" iflag=nocache count=0 status=none
+	tm send-keys -t put 2 p
+	tm send-keys -t put -l "$UW/put-$r.bin"
+	tm send-keys -t put Enter
+	sleep 0.5
+	: >"$UW/putkeys.txt"
+	t0=$(date +%s%N)
+	tm send-keys -t put y 1
+	i=0
+	while [ "$(grep -c "PUT s3://data/bench-put/put-$r.bin.*->" "$UW/putlog" 2>/dev/null)" = 0 ]; do
+		if [ $((i % 2)) = 0 ]; then tm send-keys -t put j; else tm send-keys -t put k; fi
+		i=$((i + 1))
+		sleep 0.05
+		[ $((($(date +%s%N) - t0) / 1000000000)) -gt 120 ] && { echo "  round $r did not end in 120 s"; break; }
+	done
+	putms="$putms $((($(date +%s%N) - t0) / 1000000))"
+	cat "$UW/putkeys.txt" >>"$UW/putkeys.all"
+	"$aws" --endpoint-url "$S3URL" s3 rm "s3://data/bench-put/put-$r.bin" >/dev/null 2>&1
+	rm -f "$UW/put-$r.bin"
+done
+n=$(wc -l <"$UW/putkeys.all")
+if [ "$n" -gt 0 ]; then
+	q() { sort -n "$UW/putkeys.all" | awk -v p="$1" -v n="$n" 'BEGIN { k = int(n * p); if (k < 1) k = 1 } NR == k { printf "%.2f", $1 / 1000 }'; }
+	echo "  keys during PutObject of ${PUTMB} MiB ($(grep -o "PUT s3://data/bench-put/.*-> [0-9]*" "$UW/putlog" | sed 's/ from .*->/ ->/' | tail -1)): $n keys, p50 $(q 0.5) ms  p99 $(q 0.99) ms  max $(q 1.0) ms; y to the audit line (ms):$putms"
+else
+	echo "  no key samples"
+fi
+tm send-keys -t put q
+sleep 0.3
+tm send-keys -t put y
+tm kill-session -t put 2>/dev/null
+rm -f "$UW/put.bin"
