@@ -324,7 +324,7 @@ Test(s3put, fifo_refused)
  * multipart below it whatever the threshold. */
 Test(s3put, above_the_memory_cap_refused)
 {
-	make_file("huge.bin", 0);
+	free(make_file("huge.bin", 0));
 	cr_assert_eq(truncate(file, S3C_PUT_MAX + 1), 0);
 	put_expect_refused(file, MLC_ERR_USAGE, "too large for a single PutObject");
 	struct target t = {.multipart_threshold = (int64_t)1 << 30};
