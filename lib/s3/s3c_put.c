@@ -35,9 +35,9 @@ struct s3c_put_read {
 	char *path;
 	char *buf;
 	size_t len;
-	int64_t size;
-	int rerr;	 /* errno of open/fstat/read; 0 when it worked */
-	const char *why; /* a refusal other than an errno, or NULL */
+	int64_t size, t0; /* t0: when it was queued (mono_ms) */
+	int rerr;	  /* errno of open/fstat/read; 0 when it worked */
+	const char *why;  /* a refusal other than an errno, or NULL */
 	char sha[2 * DIGEST_SHA256_LEN + 1];
 };
 
@@ -137,6 +137,9 @@ static void read_after(uv_work_t *w, int status)
 						       : "read cancelled");
 			s3c_early_fire(r);
 		} else {
+			log_debug("s3: %s: %zu bytes read and hashed on a worker thread in %" PRId64
+				  " ms",
+				  pr->path, pr->len, mono_ms() - pr->t0);
 			r->body = pr->buf;
 			r->max_bytes = pr->len;
 			pr->buf = NULL;
@@ -170,6 +173,7 @@ struct s3c_req *s3c_put_file(const struct target *t, const char *bucket, const c
 	pr->r = r;
 	pr->path = xstrdup(path);
 	pr->work.data = pr;
+	pr->t0 = mono_ms();
 	r->put = pr;
 	loop_busy_inc(); /* until read_after, which always runs */
 	int rc = uv_queue_work(loop_get(), &pr->work, read_work, read_after);

@@ -119,9 +119,9 @@ rm -f "$UW/model.bin"
 # p then y, BENCH_PUT_ROUNDS times (default 3), the file dropped from the
 # page cache before each (sync, then dd iflag=nocache: the reads go to the
 # disk), keys j/k every 50 ms while it uploads: p50/p99/max key-to-redraw
-# over every round, and each upload's time from y to its audit line (to the
-# 50 ms the polling allows). BENCH_PUT_MLC=PATH runs another build (a
-# before/after on the same stack).
+# over every round, each upload's time from y to its audit line (to the
+# 50 ms the polling allows) and the read-and-hash part of it (debug log).
+# BENCH_PUT_MLC=PATH runs another build (a before/after on the same stack).
 PUTMB=${BENCH_PUT_MB:-60}
 PUTMLC=${BENCH_PUT_MLC:-$MLC}
 echo "== S3 PutObject: a ${PUTMB} MiB file (below the threshold), keys while it uploads"
@@ -163,6 +163,8 @@ n=$(wc -l <"$UW/putkeys.all")
 if [ "$n" -gt 0 ]; then
 	q() { sort -n "$UW/putkeys.all" | awk -v p="$1" -v n="$n" 'BEGIN { k = int(n * p); if (k < 1) k = 1 } NR == k { printf "%.2f", $1 / 1000 }'; }
 	echo "  keys during PutObject of ${PUTMB} MiB ($(grep -o "PUT s3://data/bench-put/.*-> [0-9]*" "$UW/putlog" | sed 's/ from .*->/ ->/' | tail -1)): $n keys, p50 $(q 0.5) ms  p99 $(q 0.99) ms  max $(q 1.0) ms; y to the audit line (ms):$putms"
+	hashed=$(grep -o 'bytes read and hashed on a worker thread in [0-9]* ms' "$UW/putlog" | awk '{ printf " %s", $(NF - 1) }')
+	echo "  of which the read and SHA-256 on the thread pool (ms):${hashed:- none logged (a build before the move)}"
 else
 	echo "  no key samples"
 fi
