@@ -47,6 +47,8 @@ static struct {
 } gate = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
 
 static char dir[64], file[128];
+static char written[64]; /* a key the test may have written: removed in fini */
+static void remove_written(void);
 
 static bool is_gated(int fd)
 {
@@ -113,6 +115,7 @@ static void gate_arm(const char *path)
 static void fini(void)
 {
 	atomic_store(&gate.armed, false);
+	remove_written();
 	if (gate.wake.loop && !uv_is_closing((uv_handle_t *)&gate.wake))
 		uv_close((uv_handle_t *)&gate.wake, NULL);
 	http_shutdown();
@@ -213,6 +216,19 @@ static void on_deleted(const struct mlc_err *err, void *arg)
 	*(volatile bool *)arg = true;
 }
 
+/* The stack's seeded world as it was, whether the test passed or not. */
+static void remove_written(void)
+{
+	if (!written[0])
+		return;
+	struct target t = stack_target();
+	volatile bool gone = false;
+	s3c_delete(&t, "data", written, on_deleted, (void *)&gone);
+	if (!stackenv_run_until(&gone, WAIT_MS))
+		cr_log_warn("could not remove s3://data/%s", written);
+	written[0] = '\0';
+}
+
 static bool nothing_in_flight(const void *arg)
 {
 	(void)arg;
@@ -225,8 +241,8 @@ Test(s3put, read_off_the_loop_and_read_back)
 {
 	struct target t = stack_target();
 	unsigned char *want = make_file("weights.bin", FILE_SIZE);
-	char key[64];
-	snprintf(key, sizeof key, "itest-put-%d/weights.bin", (int)getpid());
+	char *key = written;
+	snprintf(key, sizeof written, "itest-put-%d/weights.bin", (int)getpid());
 	gate_arm(file);
 	struct up u = {0};
 	cr_assert_not_null(s3c_put_file(&t, "data", key, file, on_progress, on_done, &u));
@@ -245,9 +261,6 @@ Test(s3put, read_off_the_loop_and_read_back)
 	cr_assert_eq(b.got, (size_t)FILE_SIZE, "%s", b.why);
 	cr_assert(b.same, "the object differs from the file");
 	free(want);
-	volatile bool gone = false;
-	s3c_delete(&t, "data", key, on_deleted, (void *)&gone);
-	cr_assert(stackenv_run_until(&gone, WAIT_MS));
 }
 
 static struct s3c_req *held_req;
@@ -274,8 +287,8 @@ Test(s3put, cancelled_during_the_read_sends_nothing)
 	struct target t = stack_target();
 	unsigned char *want = make_file("cancelled.bin", FILE_SIZE);
 	free(want);
-	char key[64];
-	snprintf(key, sizeof key, "itest-put-%d/cancelled.bin", (int)getpid());
+	char *key = written;
+	snprintf(key, sizeof written, "itest-put-%d/cancelled.bin", (int)getpid());
 	gate_arm(file);
 	struct up u = {0};
 	unsigned long sent = http_requests_started();
