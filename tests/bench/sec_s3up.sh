@@ -103,7 +103,7 @@ done
 n=$(wc -l <"$UW/keys.txt")
 if [ "$n" -gt 0 ]; then
 	q() { sort -n "$UW/keys.txt" | awk -v p="$1" -v n="$n" 'BEGIN { k = int(n * p); if (k < 1) k = 1 } NR == k { printf "%.2f", $1 / 1000 }'; }
-	echo "  keys during the console's upload ($(grep -o 'CompleteMultipartUpload.*' "$UW/up.log" | tail -1 | cut -c1-60)…): $n redraws for $sent keys sent, p50 $(q 0.5) ms  p99 $(q 0.99) ms  max $(q 1.0) ms"
+	echo "  keys during the console's upload ($(grep -o 'CompleteMultipartUpload.*' "$UW/up.log" | tail -1 | cut -c1-60)…): $n keys, p50 $(q 0.5) ms  p99 $(q 0.99) ms  max $(q 1.0) ms"
 else
 	echo "  no key samples"
 fi
@@ -179,7 +179,7 @@ put_rounds() {
 	fi
 	tm send-keys -t put q
 	sleep 0.3
-	tm send-keys -t put y
+	tm send-keys -t put y 2>/dev/null # the console may be gone already
 	tm kill-session -t put 2>/dev/null
 }
 echo "== S3 PutObject: a ${PUTMB} MiB file (below the threshold), keys while it uploads"
