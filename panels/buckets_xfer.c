@@ -209,7 +209,7 @@ static void up_confirmed(void *arg, bool yes)
 		job_free(j);
 		return;
 	}
-	if (j->size > s3c_threshold(j->t)) {
+	if (j->size > s3c_put_limit(j->t)) {
 		bk_mpu_start(j->p, j->t, j->bucket, j->key, j->path, j->size);
 		job_free(j);
 		return;
@@ -246,7 +246,7 @@ static const struct brow *up_existing(const struct bk_job *j)
 /* Above the threshold the dialog says how the file goes. */
 static void up_how(const struct target *t, int64_t size, char *out, size_t n)
 {
-	if (size <= s3c_threshold(t))
+	if (size <= s3c_put_limit(t))
 		return;
 	int64_t part = s3c_mpu_part_size(t, size);
 	char ps[32], cnt[32];

@@ -80,6 +80,41 @@ void s3c_transport_error(struct s3c_req *r, const char *key, const struct mlc_er
 	mlc_err_set(e, herr->code, herr->detail, "%s %s: %s", op_names[r->op], where, herr->msg);
 }
 
+const struct mlc_err *s3c_answer_err(struct s3c_req *r, const char *key,
+				     const struct http_resp *resp, const struct mlc_err *herr,
+				     struct mlc_err *e)
+{
+	if (herr)
+		s3c_transport_error(r, key, herr, e);
+	else if (resp->status < 200 || resp->status > 299)
+		s3c_resp_error(r, key, resp->status, resp->body, resp->body_len, e);
+	else
+		return NULL;
+	return e;
+}
+
+struct http_req *s3c_send_body(const struct target *t, const char *bucket, const char *key,
+			       const char *query, const char *body, size_t len, const char *sha_hex,
+			       void (*on_progress)(int64_t now, int64_t total, void *arg),
+			       http_done_cb done, void *arg)
+{
+	struct http_opts o;
+	const char *headers[8];
+	struct s3_scratch sc;
+	char hash_hdr[128];
+	s3_request_opts(t, "PUT", bucket, key, query, &o, headers, &sc);
+	s3c_set_payload_hash(headers, hash_hdr, sizeof hash_hdr, sha_hex);
+	o.body = body;
+	o.body_len = len;
+	o.body_borrowed = true;
+	o.timeout_ms = -1; /* the low-speed abort still applies */
+	o.on_progress = on_progress;
+	o.progress_arg = arg;
+	struct http_req *h = http_request(&o, done, arg);
+	s3_scratch_free(&sc);
+	return h;
+}
+
 /* Adds the signing headers for a request with a body whose SHA-256 is hex
  * (or "UNSIGNED-PAYLOAD"): replaces the empty-payload hash s3_request_opts
  * put first. */
@@ -123,6 +158,7 @@ void s3c_cancel(struct s3c_req *r)
 		dl_cancel(r->dl);
 	if (r->dlr)
 		dlr_cancel(r->dlr);
+	s3c_put_detach(r);
 	s3c_req_free(r);
 }
 

@@ -108,7 +108,14 @@ int64_t s3c_threshold(const struct target *t);
  * threshold, else about a quarter of an even share per stream, between
  * 1 MiB and 16 MiB, a multiple of 64 KiB. */
 int64_t s3c_get_piece(int64_t size, int64_t threshold, int concurrency);
-/* PutObject of the local file path as key (UNSIGNED-PAYLOAD, streamed). */
+/* PutObject of the local file path as key: the file is read whole into
+ * memory and its SHA-256 (the signed payload hash) computed on libuv's
+ * thread pool, then sent from there. At most S3C_PUT_MAX bytes: a larger
+ * file fails with MLC_ERR_USAGE (send it with s3c_put_multipart). */
+#define S3C_PUT_MAX ((int64_t)256 << 20)
+/* The size above which an upload goes as a multipart upload: [s3]
+ * multipart_threshold, at most S3C_PUT_MAX. */
+int64_t s3c_put_limit(const struct target *t);
 struct s3c_req *s3c_put_file(const struct target *t, const char *bucket, const char *key,
 			     const char *path, s3c_progress_cb progress, s3c_done_cb cb, void *arg);
 

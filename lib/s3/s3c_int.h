@@ -1,5 +1,6 @@
 /* lib/s3/s3c_int.h — the request struct the two halves of the S3 client
- * share (s3c.c: listings, head, get; s3c_xfer.c: transfers and deletes) and
+ * share (s3c.c: listings, head, get; s3c_xfer.c: deletes; s3c_put.c:
+ * PutObject; s3c_range.c: downloads) and
  * their common helpers. Never included outside lib/s3. */
 #ifndef MLC_S3C_INT_H
 #define MLC_S3C_INT_H
@@ -20,7 +21,8 @@ struct s3c_req {
 	char *bucket, *key, *path;
 	struct http_req *http;
 	struct dl *dl;
-	struct dlr *dlr; /* a resumable download (s3c_range.c) */
+	struct dlr *dlr;	  /* a resumable download (s3c_range.c) */
+	struct s3c_put_read *put; /* an upload's file being read (s3c_put.c) */
 	bool overwrite;
 	struct loop_defer *early;
 	struct mlc_err early_err;
@@ -62,6 +64,18 @@ void s3c_resp_error(struct s3c_req *r, const char *key, long status, const char 
 		    struct mlc_err *e);
 void s3c_transport_error(struct s3c_req *r, const char *key, const struct mlc_err *herr,
 			 struct mlc_err *e);
+/* The error of an answer (herr, or a status outside 2xx) into e, naming
+ * r's operation, bucket and key; NULL for a 2xx answer. */
+const struct mlc_err *s3c_answer_err(struct s3c_req *r, const char *key,
+				     const struct http_resp *resp, const struct mlc_err *herr,
+				     struct mlc_err *e);
+/* PUT of body (borrowed: it outlives the request) on bucket/key?query,
+ * signed with its SHA-256 sha_hex; no total deadline (the low-speed abort
+ * applies); on_progress and done both get arg. */
+struct http_req *s3c_send_body(const struct target *t, const char *bucket, const char *key,
+			       const char *query, const char *body, size_t len, const char *sha_hex,
+			       void (*on_progress)(int64_t now, int64_t total, void *arg),
+			       http_done_cb done, void *arg);
 void s3c_set_payload_hash(const char **headers, char *storage, size_t n, const char *hash);
 void s3c_hex_of(const unsigned char *d, size_t n, char *out);
 struct s3c_req *s3c_fail_later(struct s3c_req *r);
@@ -72,5 +86,7 @@ bool s3c_key_refused(struct s3c_req *r, const char *key);
  * fails it from the loop. Returns r. */
 struct s3c_req *s3c_send_plain(struct s3c_req *r, const char *method, http_done_cb done);
 void s3c_early_fire(void *arg);
+/* Lets go of r's file read on the pool (s3c_cancel): it ends unseen. */
+void s3c_put_detach(struct s3c_req *r);
 
 #endif

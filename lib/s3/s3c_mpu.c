@@ -213,20 +213,9 @@ static void part_send(struct slot *s)
 	snprintf(num, sizeof num, "%d", s->idx + 1);
 	const char *pairs[] = {"partNumber", num, "uploadId", m->upload_id, NULL};
 	char *q = s3_canonical_query(pairs);
-	struct http_opts o;
-	const char *headers[8];
-	struct s3_scratch sc;
-	char hash_hdr[128];
-	s3_request_opts(m->t, "PUT", m->bucket, m->key, q, &o, headers, &sc);
-	s3c_set_payload_hash(headers, hash_hdr, sizeof hash_hdr, s->sha);
-	o.body = s->buf; /* freed only once the request is over (slot_drop) */
-	o.body_len = s->len;
-	o.body_borrowed = true;
-	o.timeout_ms = -1; /* the low-speed abort still applies */
-	o.on_progress = part_progress;
-	o.progress_arg = s;
-	s->http = http_request(&o, part_done, s);
-	s3_scratch_free(&sc);
+	/* s->buf is freed only once the request is over (slot_drop) */
+	s->http = s3c_send_body(m->t, m->bucket, m->key, q, s->buf, s->len, s->sha, part_progress,
+				part_done, s);
 	free(q);
 }
 

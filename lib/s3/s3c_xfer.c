@@ -1,6 +1,6 @@
-/* lib/s3/s3c_xfer.c — the S3 client's transfers and deletes (see s3c.h):
- * PutObject from a file (GetObject to a file is s3c_range.c),
- * DeleteObject, and DeleteObjects in batches with per-key results. Every
+/* lib/s3/s3c_xfer.c — the S3 client's deletes (see s3c.h; PutObject from a
+ * file is s3c_put.c, GetObject to a file s3c_range.c): DeleteObject,
+ * and DeleteObjects in batches with per-key results. Every
  * request that changes the store leaves an audit line (log_audit: the
  * target, the request, its result) once its answer is known. Every
  * callback runs exactly once, from the loop. Never blocks, never draws. */
@@ -20,72 +20,11 @@
 #include "lib/core/loop.h"
 #include "lib/core/util.h"
 
-static void put_progress(int64_t now, int64_t total, void *arg)
-{
-	struct s3c_req *r = arg;
-	if (r->progress)
-		r->progress(now, total, r->arg);
-}
-
 /* The audit line of a request to r's target: err's message, else ok. */
 static void audit(const struct s3c_req *r, const char *request, const struct mlc_err *err,
 		  const char *ok)
 {
 	log_audit(r->t->name, request, err ? err->msg : ok);
-}
-
-static void put_done(const struct http_resp *resp, const struct mlc_err *herr, void *arg)
-{
-	struct s3c_req *r = arg;
-	r->http = NULL;
-	struct mlc_err e;
-	const struct mlc_err *err = &e;
-	if (herr && herr->code == MLC_ERR_IO)
-		err = herr;
-	else if (herr)
-		s3c_transport_error(r, r->key, herr, &e);
-	else if (resp->status < 200 || resp->status > 299)
-		s3c_resp_error(r, r->key, resp->status, resp->body, resp->body_len, &e);
-	else
-		err = NULL;
-	char *req = xasprintf("PUT s3://%s/%s from %s", r->bucket, r->key, r->path);
-	char *ok = xasprintf("%ld, %zu bytes", resp ? resp->status : 0L, r->max_bytes);
-	audit(r, req, err, ok);
-	free(req);
-	free(ok);
-	r->cb.done(err ? 0 : (int64_t)r->max_bytes, err, r->arg);
-	s3c_req_free(r);
-}
-
-struct s3c_req *s3c_put_file(const struct target *t, const char *bucket, const char *key,
-			     const char *path, s3c_progress_cb progress, s3c_done_cb cb, void *arg)
-{
-	struct s3c_req *r = s3c_req_new(OP_PUT, t, bucket, key, arg);
-	r->cb.done = cb;
-	if (s3c_key_refused(r, key))
-		return s3c_fail_later(r);
-	r->progress = progress;
-	r->path = xstrdup(path);
-	struct stat st;
-	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
-		mlc_err_set(&r->early_err, MLC_ERR_IO, 0, "%s: not a readable file", path);
-		return s3c_fail_later(r);
-	}
-	r->max_bytes = (size_t)st.st_size; /* reported as the byte count */
-	struct http_opts o;
-	const char *headers[6];
-	struct s3_scratch sc;
-	char hash[96];
-	s3_request_opts(t, "PUT", bucket, key, NULL, &o, headers, &sc);
-	s3c_set_payload_hash(headers, hash, sizeof hash, "UNSIGNED-PAYLOAD");
-	o.upload_path = r->path;
-	o.upload_len = (int64_t)st.st_size;
-	o.timeout_ms = -1;
-	o.on_progress = put_progress;
-	o.progress_arg = r;
-	r->http = http_request(&o, put_done, r);
-	s3_scratch_free(&sc);
-	return r;
 }
 
 /* ---- DeleteObject / DeleteObjects ------------------------------------------------ */
@@ -95,13 +34,7 @@ static void delete_done(const struct http_resp *resp, const struct mlc_err *herr
 	struct s3c_req *r = arg;
 	r->http = NULL;
 	struct mlc_err e;
-	const struct mlc_err *err = &e;
-	if (herr)
-		s3c_transport_error(r, r->key, herr, &e);
-	else if (resp->status < 200 || resp->status > 299)
-		s3c_resp_error(r, r->key, resp->status, resp->body, resp->body_len, &e);
-	else
-		err = NULL;
+	const struct mlc_err *err = s3c_answer_err(r, r->key, resp, herr, &e);
 	char *req = xasprintf("DELETE s3://%s/%s", r->bucket, r->key);
 	char ok[32];
 	snprintf(ok, sizeof ok, "%ld", resp ? resp->status : 0L);
