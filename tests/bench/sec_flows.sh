@@ -27,11 +27,13 @@ fl_median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) printf "%.1f", NR % 2 
 
 # fl_console_rounds ROOT ROUNDS: each round the floor's load of the newest
 # 1,000 runs (build/bench_flows ... 1000), then a console started on ROOT
-# alone, its Overview drawn, `7` sent and the pane read every ~10 ms: the
-# first screen is the first run row drawn, the whole table the status line
-# without "loading…". The reading loop forks nothing but the one tmux
-# client a read (bash's clock and matching, a read with a timeout for the
-# pause), so that it leaves the 2 CPUs to the console and the server. The
+# alone, its Overview drawn, `7` sent and the pane read every ~5 ms until
+# the first run row is drawn (the first screen); then the console's log is
+# read (its debug line for the last page) and, once that came, the pane
+# again until the status line has no "loading…" (the whole table). The
+# loops fork nothing but the one tmux client a pane read (bash's clock and
+# matching, a read with a timeout for the pause), so that they leave the 2
+# CPUs to the console and the server while the pages come. The
 # console's own clock beside (its debug log: the load from the first
 # request to the last page, and the panel's own work on the pages). Medians
 # of the rounds, and the ratios from those medians, printed beside the
@@ -55,20 +57,37 @@ fl_console_rounds() {
 			return
 		fi
 		sleep 0.3 # the Overview's first probes settle; not a measurement
-		local t0 t1=0 t2=0 now pane logged
+		local t0 t1=0 t2=0 now pane logged line lf
 		logged=$(grep -c 'flows: airflow: .* runs in' "$log" 2>/dev/null)
+		exec {lf}<"$log"
+		while read -r -u "$lf" line; do :; done # to its end: what comes next is this round's
 		t0=${EPOCHREALTIME/./}
 		tm send-keys -t flows 7
-		for ((i = 0; i < 12000; i++)); do
+		for ((i = 0; i < 12000 && t1 == 0; i++)); do
+			pane=$(tm capture-pane -p -t flows)
+			[[ $pane == *batch_scoring_hourly* ]] && t1=${EPOCHREALTIME/./}
+			[[ $t1 == 0 ]] && read -r -t 0.005 -u "$pause" # the pane read every ~5 ms
+		done
+		# The last page: its log line (read without a fork), then the pane once
+		# more to see the whole table drawn (the same loop turn draws it).
+		local deadline=$((${EPOCHREALTIME/./} + 30000000)) # 30 s: a load that never ends
+		while ((${EPOCHREALTIME/./} < deadline)); do
+			if read -r -u "$lf" line; then
+				[[ $line == *'flows: airflow: '*' runs in '* ]] && break
+			else
+				read -r -t 0.001 -u "$pause"
+			fi
+		done
+		for ((i = 0; i < 2000; i++)); do
 			pane=$(tm capture-pane -p -t flows)
 			now=${EPOCHREALTIME/./}
-			[[ $t1 == 0 && $pane == *batch_scoring_hourly* ]] && t1=$now
 			if [[ $pane == *'24h:'* && $pane != *'loading…'* && $pane == *batch_scoring_hourly* ]]; then
 				t2=$now
 				break
 			fi
-			read -r -t 0.01 -u "$pause" # the pane read every ~10 ms
+			read -r -t 0.002 -u "$pause"
 		done
+		exec {lf}<&-
 		tm kill-session -t flows
 		[ "$t2" != 0 ] || { echo "  round $r: the runs never showed"; continue; }
 		local own
