@@ -215,7 +215,7 @@ int main(int argc, char **argv)
 	printf("  %-46s %6.1f ms %7.0f ms   %ld runs\n",
 	       "floor: libcurl + jansson, pages of 100", f_first, f_all, f_runs);
 	printf("  %-46s %6.1f ms %7.0f ms   %zu runs\n",
-	       "mlconsole: airflowc (…/api/v1, pages of 100)", o_first, o_all, o_runs);
+	       "mlconsole: airflowc (url /api/v1, pages of 100)", o_first, o_all, o_runs);
 	printf("  %-46s %7.2fx %9.2fx   (targets: 1st <= page + 50 ms, all <= 1.2x)\n",
 	       "ratio to the floor", o_first / f_first, o_all / f_all);
 	printf("  %-46s %+6.1f ms\n", "1st page beyond the floor's", o_first - f_first);
