@@ -30,6 +30,12 @@ void fl_bump(struct flows *f)
 	app_dirty();
 }
 
+void fl_bump_now(struct flows *f)
+{
+	f->gen++;
+	app_dirty_now();
+}
+
 const struct target *fl_target(enum fl_backend be)
 {
 	return config_first_target(app_config(), be == FB_PREFECT ? TK_PREFECT : TK_AIRFLOW);

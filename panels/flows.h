@@ -64,6 +64,14 @@ struct flows {
 	bool p_partial, a_partial;
 	char p_err[256], a_err[256];
 	bool p_loaded, a_loaded;
+	/* Each backend's load as it goes (logged at debug level when its last
+	 * page came): when it started, its pages, and the panel's own time
+	 * spent on them (merge, rows, sort), in microseconds. */
+	struct fl_clock {
+		int64_t t0_us, work_us;
+		int pages;
+	} p_clk, a_clk;
+	int64_t shown_ms; /* a first load's pages last drawn (mono_ms) */
 	/* The rows of the runs view: indexes into pr then ar, filtered. */
 	int *rows;
 	int nrows;
@@ -85,6 +93,9 @@ struct flows {
 
 struct flows *fl_of(struct view *v);
 void fl_bump(struct flows *f);
+/* fl_bump, drawn at once rather than at the next frame (~30 a second): the
+ * first rows of a load and its end. */
+void fl_bump_now(struct flows *f);
 /* Runs i of the merged list (pr, then ar), or NULL. */
 const struct fl_run *fl_run_at(const struct flows *f, int i);
 void fl_run_free(struct fl_run *r);
@@ -163,6 +174,8 @@ int fl_act_clear(struct flows *f, const char *dag_id, const char *run_id, const 
 /* flows_load.c: both backends' runs, merged into the rows of the runs
  * view by fl_rebuild (filtered by f->filter, newest first). */
 void fl_rebuild(struct flows *f);
+/* fl_rebuild without asking for a redraw (the next one shows it). */
+void fl_rebuild_quiet(struct flows *f);
 /* Remembers the run selected in the runs view (before its rows go). */
 void fl_remember_selection(struct flows *f);
 /* Starts the auto refresh timer (fl_open), stops and frees it (fl_close). */

@@ -9,8 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "flows.h"
+#include "lib/core/log.h"
 #include "lib/core/loop.h"
 #include "lib/core/util.h"
 #include "tui/app.h"
@@ -48,6 +50,12 @@ static bool passes(enum fl_filter ff, const struct fl_run *r)
 
 void fl_rebuild(struct flows *f)
 {
+	fl_rebuild_quiet(f);
+	fl_bump(f);
+}
+
+void fl_rebuild_quiet(struct flows *f)
+{
 	size_t total = f->npr + f->nar;
 	free(f->rows);
 	f->rows = xcalloc(total ? total : 1, sizeof *f->rows);
@@ -65,7 +73,7 @@ void fl_rebuild(struct flows *f)
 			break;
 		}
 	}
-	fl_bump(f);
+	f->gen++; /* the table syncs at its next draw */
 }
 
 void fl_remember_selection(struct flows *f)
@@ -118,19 +126,58 @@ void fl_refresh_stop(struct flows *f)
 	f->timer = NULL;
 }
 
+/* ---- the load's clock (debug log): what the panel itself spends ------------- */
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void clk_start(struct fl_clock *k)
+{
+	*k = (struct fl_clock){.t0_us = now_us()};
+}
+
+/* A page handled: the time since w0 is the panel's own. */
+static void clk_page(struct fl_clock *k, int64_t w0)
+{
+	k->pages++;
+	k->work_us += now_us() - w0;
+}
+
+static void clk_log(const struct fl_clock *k, enum fl_backend be, size_t runs)
+{
+	log_debug("flows: %s: %zu runs in %d pages, %.1f ms from the first request; "
+		  "the panel's own work on them %.2f ms",
+		  fl_backend_name(be), runs, k->pages, (now_us() - k->t0_us) / 1000.0,
+		  k->work_us / 1000.0);
+}
+
 /* ---- a backend's list and the pages that make the next one ------------------ */
 
 /* A page came: on a first load (nothing shown yet) the list is the pages
- * so far, at once; a reload shows the old list until its last page. */
+ * so far, at once (the first rows drawn now, not at the next frame; the
+ * pages after them, which add rows below the screen and to the counts,
+ * redraw it at most every SHOW_MS until the last page, drawn at once: the
+ * CPU goes to the load); a reload shows the old list until its last page. */
+#define SHOW_MS 250
 static void show_pages(struct flows *f, struct fl_run **list, size_t *n, bool *partial,
 		       struct fl_run *acc, size_t nacc, bool loaded)
 {
 	if (loaded)
 		return;
+	bool first = !f->nrows;
 	*list = acc;
 	*n = nacc;
 	*partial = true;
-	fl_rebuild(f);
+	fl_rebuild_quiet(f);
+	int64_t now = mono_ms();
+	if (first || now - f->shown_ms >= SHOW_MS) {
+		f->shown_ms = now;
+		fl_bump_now(f);
+	}
 }
 
 /* The last page came: the pages become the list. */
@@ -181,6 +228,7 @@ static void p_finish(struct flows *f)
 	f->p_loaded = true;
 	f->p_err[0] = '\0';
 	fl_rebuild(f);
+	fl_bump_now(f);
 }
 
 /* Both joins of a page came (or failed: the ids stand in, the client
@@ -189,6 +237,7 @@ static void p_joined(struct flows *f)
 {
 	if (f->p_flows_req || f->p_deps_req)
 		return;
+	int64_t w0 = now_us();
 	for (size_t i = (size_t)f->p_offset; i < f->np_acc; i++) {
 		struct fl_run *r = &f->p_acc[i];
 		if (!r->flow && r->flow_id)
@@ -199,10 +248,14 @@ static void p_joined(struct flows *f)
 	size_t got = f->np_acc - (size_t)f->p_offset;
 	f->p_offset = (int)f->np_acc;
 	if (got == 200 && f->np_acc < MAX_RUNS) {
+		p_next(f); /* out first: the rows are made while it travels */
 		show_pages(f, &f->pr, &f->npr, &f->p_partial, f->p_acc, f->np_acc, f->p_loaded);
-		p_next(f);
-	} else
+		clk_page(&f->p_clk, w0);
+	} else {
 		p_finish(f);
+		clk_page(&f->p_clk, w0);
+		clk_log(&f->p_clk, FB_PREFECT, f->npr);
+	}
 }
 
 /* Names the runs of this page whose id (the char * at offset id_off of
@@ -223,16 +276,20 @@ static void name_runs(struct flows *f, const struct prefect_flows *ans, size_t i
 static void p_flows_done(void *res, const struct mlc_err *err, void *arg)
 {
 	struct flows *f = arg;
+	int64_t w0 = now_us();
 	f->p_flows_req = NULL;
 	name_runs(f, res, offsetof(struct fl_run, flow_id), offsetof(struct fl_run, flow));
+	f->p_clk.work_us += now_us() - w0;
 	p_joined(f);
 }
 
 static void p_deps_done(void *res, const struct mlc_err *err, void *arg)
 {
 	struct flows *f = arg;
+	int64_t w0 = now_us();
 	f->p_deps_req = NULL;
 	name_runs(f, res, offsetof(struct fl_run, dep_id), offsetof(struct fl_run, deployment));
+	f->p_clk.work_us += now_us() - w0;
 	p_joined(f);
 }
 
@@ -288,6 +345,7 @@ static void p_page_done(void *res, const struct mlc_err *err, void *arg)
 		p_failed(f, err);
 		return;
 	}
+	int64_t w0 = now_us();
 	struct prefect_runs *pg = res;
 	f->p_acc = xrealloc(f->p_acc, (f->np_acc + pg->n + 1) * sizeof *f->p_acc);
 	if (f->p_partial)
@@ -304,6 +362,7 @@ static void p_page_done(void *res, const struct mlc_err *err, void *arg)
 	if (n)
 		f->p_deps_req = prefectc_deployments(&f->pc, ids, n, p_deps_done, f);
 	free(ids);
+	f->p_clk.work_us += now_us() - w0;
 	p_joined(f); /* on at once when there was nothing to join */
 }
 
@@ -326,6 +385,7 @@ static void a_page_done(void *res, const struct mlc_err *err, void *arg)
 		fl_bump(f);
 		return;
 	}
+	int64_t w0 = now_us();
 	struct airflow_runs *pg = res;
 	f->a_acc = xrealloc(f->a_acc, (f->na_acc + pg->n + 1) * sizeof *f->a_acc);
 	if (f->a_partial)
@@ -351,14 +411,18 @@ static void a_page_done(void *res, const struct mlc_err *err, void *arg)
 	}
 	f->a_offset += (int)pg->n;
 	if (pg->n && f->a_offset < pg->total && f->na_acc < MAX_RUNS) {
+		a_next(f); /* out first: the rows are made while it travels */
 		show_pages(f, &f->ar, &f->nar, &f->a_partial, f->a_acc, f->na_acc, f->a_loaded);
-		a_next(f);
+		clk_page(&f->a_clk, w0);
 		return;
 	}
 	take_pages(f, &f->ar, &f->nar, &f->a_partial, &f->a_acc, &f->na_acc);
 	f->a_loaded = true;
 	f->a_err[0] = '\0';
 	fl_rebuild(f);
+	fl_bump_now(f);
+	clk_page(&f->a_clk, w0);
+	clk_log(&f->a_clk, FB_AIRFLOW, f->nar);
 }
 
 static void a_next(struct flows *f)
@@ -379,6 +443,7 @@ void fl_load(struct flows *f)
 		f->p_req = f->p_flows_req = f->p_deps_req = NULL;
 		drop_pages(f, &f->pr, &f->npr, &f->p_partial, &f->p_acc, &f->np_acc);
 		f->p_offset = 0;
+		clk_start(&f->p_clk);
 		p_next(f);
 	}
 	if ((t = fl_target(FB_AIRFLOW))) {
@@ -388,6 +453,7 @@ void fl_load(struct flows *f)
 		airflowc_cancel(f->a_req);
 		drop_pages(f, &f->ar, &f->nar, &f->a_partial, &f->a_acc, &f->na_acc);
 		f->a_offset = 0;
+		clk_start(&f->a_clk);
 		a_next(f);
 	}
 	fl_bump(f);

@@ -16,6 +16,7 @@
 
 #include "flows_log.h"
 #include "lib/core/isotime.h"
+#include "lib/core/log.h"
 #include "lib/core/loop.h"
 #include "lib/core/sanitize.h"
 #include "lib/core/util.h"
@@ -132,8 +133,70 @@ static void changed(struct fl_log *l, bool grew)
 	app_dirty();
 }
 
+/* ---- a server that ignores offset ------------------------------------ */
+
+/* Whether held line ln is the head of message m (level lv, at ts). */
+static bool same_msg(const struct lline *ln, int64_t ts, int lv, const char *m)
+{
+	m = m ? m : "";
+	size_t len = strcspn(m, "\n");
+	return !ln->cont && ln->ts_ms == ts && ln->level == lv && strlen(ln->text) == len &&
+	       !memcmp(ln->text, m, len);
+}
+
+/* Asked with offset `held` at time ts (the messages held there: the newest
+ * ones when !older, the oldest ones when older), a server that ignores
+ * offset sends those again at the head of the page (older: newest first).
+ * How many of the page's first messages are those, in order: all of the
+ * first min(held, n), or 0 (a server that honours offset sends the next
+ * ones; only as many identical messages at one time could match). */
+static size_t resent(const struct fl_log *l, const struct prefect_logs *pg, int64_t ts, int held,
+		     bool older)
+{
+	size_t want = MLC_MIN((size_t)MLC_MAX(held, 0), pg->n);
+	if (!want)
+		return 0;
+	int *at = xcalloc((size_t)held, sizeof *at); /* the heads at ts, oldest first */
+	int k = 0;
+	if (older)
+		for (int i = 0; i < l->n && k < held; i++) {
+			if (!fl_log_line(l, i)->cont && fl_log_line(l, i)->ts_ms == ts)
+				at[k++] = i;
+		}
+	else
+		for (int i = l->n - 1; i >= 0 && k < held; i--)
+			if (!fl_log_line(l, i)->cont && fl_log_line(l, i)->ts_ms == ts)
+				at[held - 1 - k++] = i;
+	size_t same = 0;
+	if (k == held)
+		for (; same < want; same++) {
+			const struct prefect_log *g = &pg->items[same];
+			int i = at[older ? held - 1 - (int)same : (int)same];
+			if (!same_msg(fl_log_line(l, i), ts, g->level, g->message))
+				break;
+		}
+	free(at);
+	return same == want ? same : 0;
+}
+
+/* Paging stops here: why, on the detail line and the status line. */
+static void stop_paging(struct fl_log *l, const char *why, int64_t ts)
+{
+	char when[40];
+	fl_log_time(when, sizeof when, ts);
+	snprintf(l->err, sizeof l->err, "paging stopped at %s UTC: %s", when, why);
+	app_message(ROLE_WARN, "%s", l->err);
+	log_warn("flows: log of %s: %s", l->title ? l->title : "?", l->err);
+}
+
+/* Full pages in a row wholly at one time past which the forward paging
+ * stops (the window's worth), whatever the server sends. */
+#define LOG_TIE_PAGES (LOG_WINDOW / LOG_PAGE)
+
 /* A page of lines from last_ts on, the at_last already held at last_ts
- * skipped by the server (offset); a full page asks for the next one. */
+ * skipped by the server (offset; those it sends again anyway are left
+ * out); a full page asks for the next one, unless it brought nothing new
+ * or LOG_TIE_PAGES pages in a row were at one time. */
 static void prefect_done(void *res, const struct mlc_err *err, void *arg)
 {
 	struct fl_log *l = arg;
@@ -145,7 +208,9 @@ static void prefect_done(void *res, const struct mlc_err *err, void *arg)
 		snprintf(l->err, sizeof l->err, "%s", err->msg);
 	} else {
 		const struct prefect_logs *pg = res;
-		for (size_t i = 0; i < pg->n; i++) {
+		int64_t edge = l->last_ts;
+		size_t skip = resent(l, pg, edge, l->at_last, false);
+		for (size_t i = skip; i < pg->n; i++) {
 			const struct prefect_log *g = &pg->items[i];
 			push_text(l, NULL, g->ts_ms, g->level, g->message, NULL);
 			l->at_last = g->ts_ms == l->last_ts ? l->at_last + 1 : 1;
@@ -153,6 +218,16 @@ static void prefect_done(void *res, const struct mlc_err *err, void *arg)
 		}
 		l->err[0] = '\0';
 		more = pg->n == LOG_PAGE;
+		bool tie = more && pg->items[0].ts_ms == pg->items[pg->n - 1].ts_ms;
+		l->tie_pages = tie && pg->items[0].ts_ms == edge ? l->tie_pages + 1 : tie;
+		if (pg->n && skip == pg->n) {
+			stop_paging(l, "the page repeated lines held (offset ignored?)", edge);
+			more = false;
+		} else if (l->tie_pages >= LOG_TIE_PAGES) {
+			stop_paging(l, "a window's worth of lines in a row at one time",
+				    l->last_ts);
+			more = false;
+		}
 		if (pg->n < LOG_PAGE)
 			l->cut = 0;
 	}
@@ -284,8 +359,14 @@ static void older_done(void *res, const struct mlc_err *err, void *arg)
 		return;
 	}
 	const struct prefect_logs *pg = res;
+	size_t skip = resent(l, pg, l->o_ts, l->o_at, true);
+	if (pg->n && skip == pg->n) {
+		stop_paging(l, "the page repeated lines held (offset ignored?)", l->o_ts);
+		changed(l, false);
+		return;
+	}
 	struct lvec a = {0};
-	for (size_t i = pg->n; i-- > 0;) {
+	for (size_t i = pg->n; i-- > skip;) {
 		const struct prefect_log *g = &pg->items[i];
 		push_text(l, &a, g->ts_ms, g->level, g->message, NULL);
 	}
@@ -326,6 +407,8 @@ void fl_log_older(struct fl_log *l)
 	int at = 0;
 	for (int i = 0; i < l->n && fl_log_line(l, i)->ts_ms == first; i++)
 		at += !fl_log_line(l, i)->cont;
+	l->o_ts = first;
+	l->o_at = at;
 	l->oreq =
 	    prefectc_logs_page(&l->f->pc, l->run_id, first, true, at, LOG_PAGE, older_done, l);
 	l->gen++;
@@ -361,6 +444,7 @@ void fl_log_load(struct fl_log *l)
 	l->cut = 0;
 	l->last_ts = 0;
 	l->at_last = 0;
+	l->tie_pages = 0;
 	l->consumed = 0;
 	free(l->token);
 	l->token = NULL;

@@ -38,6 +38,9 @@ struct fl_log {
 	long dropped;	     /* the oldest lines dropped past LOG_WINDOW (0: none older) */
 	long cut;	     /* the newest lines dropped to page older ones in (0: none newer) */
 	struct apireq *oreq; /* Prefect: the page of older lines in flight */
+	int64_t o_ts;	     /* its before_ (the oldest time held) */
+	int o_at;	     /* its offset (the messages held at o_ts) */
+	int tie_pages;	     /* full pages in a row all at last_ts */
 	char err[256];
 	unsigned long gen;
 	/* F: polled every FOLLOW_MS, the newest line kept selected */
@@ -53,6 +56,8 @@ static inline struct lline *fl_log_line(const struct fl_log *l, int i)
 	return &l->lines[(l->head + i) % LOG_WINDOW];
 }
 
+/* A line's time, HH:MM:SS.mmm UTC ("" for none). */
+void fl_log_time(char *t, size_t n, int64_t ms);
 /* Loads the log again from its start. */
 void fl_log_load(struct fl_log *l);
 /* The first line is selected and k, PgUp or g asked for more: Prefect

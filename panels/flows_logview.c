@@ -64,7 +64,7 @@ static const char *level_name(int lv)
 			  : "";
 }
 
-static void line_time(char *t, size_t n, int64_t ms)
+void fl_log_time(char *t, size_t n, int64_t ms)
 {
 	t[0] = '\0';
 	if (ms <= 0)
@@ -89,7 +89,7 @@ static void lv_cell(struct view *v, int row, int col, struct cell *out)
 		return;
 	const struct lline *ln = fl_log_line(l, row);
 	char t[32];
-	line_time(t, sizeof t, ln->ts_ms);
+	fl_log_time(t, sizeof t, ln->ts_ms);
 	if (col == L_TIME)
 		fl_cell(out, t[0] ? t : NULL, matches(l, row) ? ROLE_MARK : ROLE_DIM);
 	else if (col == L_LEVEL)
@@ -118,7 +118,7 @@ static bool lv_body(struct view *v, struct canvas *cv)
 		int row = t->view[i];
 		const struct lline *ln = fl_log_line(l, row);
 		char tm[32], *raw, *safe;
-		line_time(tm, sizeof tm, ln->ts_ms);
+		fl_log_time(tm, sizeof tm, ln->ts_ms);
 		raw =
 		    xasprintf("%s%s%-8s %s", tm, tm[0] ? " " : "", level_name(ln->level), ln->text);
 		safe = san_str(raw);

@@ -1,6 +1,7 @@
 /* lib/airflow/airflowc.c — the asynchronous Airflow client (see airflowc.h).
  * A call waits in c->waiting while the one preparation in flight (the
- * version probe, then on v2 the token request) answers, then goes out as
+ * version probe unless the url named the API, then on v2 the token
+ * request) answers, then goes out as
  * one lib/core/apireq with the path and parser of the API found. Owns the
  * session token; never logs it. Never blocks, never calls curses. */
 #include "lib/airflow/airflowc.h"
@@ -30,28 +31,38 @@ struct airflowc_req {
 	bool paused;			/* pause: the new is_paused; clear: dry_run */
 	apireq_cb cb;
 	void *arg;
-	struct apireq *r; /* NULL while waiting */
-	unsigned gen;	  /* the token_gen it went out with */
-	bool retried;
+	struct apireq *r;     /* NULL while waiting */
+	unsigned gen;	      /* the token_gen it went out with */
+	enum airflow_api api; /* the API it went out to */
+	bool retried;	      /* sent again after a 401 */
+	bool reprobed;	      /* sent again after a 404 from an API not probed */
 	struct airflowc_req *next;
 };
 
 static const char *const api_suffix[] = {"/api/v1", "/api/v2"};
 
+static void found(struct airflowc *c, enum airflow_api api);
+
+/* A url naming its API (…/api/v1, …/api/v2) is taken at its word: no probe
+ * (v1 answers at once; v2 first gets its token) until that API answers 404. */
 void airflowc_init(struct airflowc *c, const struct target *t)
 {
 	memset(c, 0, sizeof *c);
 	c->t = t;
 	c->root = target_url(t, "");
-	size_t n = strlen(c->root);
-	for (size_t i = 0; i < ARRAY_LEN(api_suffix); i++) {
-		size_t k = strlen(api_suffix[i]);
-		if (n >= k && !strcmp(c->root + n - k, api_suffix[i]))
-			c->root[n - k] = '\0';
-	}
 	c->timeout_ms = t->timeout_ms > 0 ? t->timeout_ms : 30000;
 	c->v2t = *t;
 	c->v2t.username = c->v2t.password = NULL;
+	size_t n = strlen(c->root);
+	for (size_t i = 0; i < ARRAY_LEN(api_suffix); i++) {
+		size_t k = strlen(api_suffix[i]);
+		if (n >= k && !strcmp(c->root + n - k, api_suffix[i])) {
+			c->root[n - k] = '\0';
+			found(c, i ? AIRFLOW_API_V2 : AIRFLOW_API_V1);
+			c->assumed = true;
+			break;
+		}
+	}
 }
 
 static void req_free(struct airflowc_req *q)
@@ -183,6 +194,7 @@ static void send(struct airflowc_req *q)
 		break;
 	}
 	q->gen = c->token_gen;
+	q->api = c->api;
 	q->r = apireq_start(&s, on_done, q);
 	free((char *)s.path);
 	free(body);
@@ -237,10 +249,25 @@ static void release(struct airflowc *c, const struct mlc_err *err)
 	}
 }
 
+/* The API the url named answered 404 (it is not there): probe for it
+ * instead. */
+static void unassume(struct airflowc *c)
+{
+	c->assumed = false;
+	c->api = AIRFLOW_API_UNKNOWN;
+	free(c->base);
+	c->base = NULL;
+}
+
 static void token_done(void *res, const struct mlc_err *err, void *arg)
 {
 	struct airflowc *c = arg;
 	c->prep = NULL;
+	if (err && err->detail == 404 && c->assumed) { /* no /auth/token: not Airflow 3 */
+		unassume(c);
+		prepare(c);
+		return;
+	}
 	if (!err) {
 		free(c->token);
 		c->token = xstrdup(*(char **)res);
@@ -330,6 +357,16 @@ static void on_done(void *res, const struct mlc_err *err, void *arg)
 	struct airflowc_req *q = arg;
 	struct airflowc *c = q->c;
 	q->r = NULL;
+	if (err && err->detail == 404 && !q->reprobed && (c->assumed || q->api != c->api)) {
+		/* the named API is not there (or was not when q went out) */
+		q->reprobed = true;
+		if (c->assumed && q->api == c->api)
+			unassume(c);
+		submit(q);
+		return;
+	}
+	if (q->api == c->api)
+		c->assumed = false; /* it answered: it is there */
 	if (err && err->detail == 401 && c->api == AIRFLOW_API_V2 && !c->t->token && !q->retried) {
 		q->retried = true;
 		if (q->gen == c->token_gen && c->token) {

@@ -2,7 +2,10 @@
  * lib/core/apireq: the calls the Flows panel makes, against Airflow 3
  * (.../api/v2, a bearer token from POST /auth/token, fetched again after a
  * 401) or Airflow 2 (.../api/v1, basic auth), whichever the server speaks:
- * the first call probes /api/v2/version and falls back to v1 on a 404.
+ * a url naming its API (…/api/v1 or …/api/v2) is used as it is, with no
+ * probe, until that API answers 404 (no /api/v1 route, no /auth/token);
+ * then, and for a url of the server's root, the first call probes
+ * /api/v2/version and falls back to v1 on a 404.
  * Errors come from lib/core/http_err: a 4xx reads as Airflow's detail.
  * Never blocks, never includes curses, never logs the password or token. */
 #ifndef MLC_AIRFLOWC_H
@@ -24,6 +27,7 @@ struct airflowc {
 	char *base;		/* root + "/api/v1" or "/api/v2", once api is known */
 	long timeout_ms;
 	enum airflow_api api; /* UNKNOWN until the probe answered */
+	bool assumed;	      /* api is the one the url named, not answered yet */
 	/* v2: the target as the calls use it, with the session's token as
 	 * its bearer (t's own token when set); basic auth never sent. */
 	struct target v2t;

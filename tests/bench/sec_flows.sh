@@ -27,15 +27,26 @@ fl_median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) printf "%.1f", NR % 2 
 
 # fl_console_rounds ROOT ROUNDS: each round the floor's load of the newest
 # 1,000 runs (build/bench_flows ... 1000), then a console started on ROOT
-# alone, its Overview drawn, `7` sent and the pane read every few ms: the
-# first screen is the first run row drawn, the whole table the status line
-# without "loading…". Medians printed beside the floor's.
+# alone, its Overview drawn, `7` sent and the pane read every ~5 ms until
+# the first run row is drawn (the first screen); then the console's log is
+# read (its debug line for the last page) and, once that came, the pane
+# again until the status line has no "loading…" (the whole table). The
+# loops fork nothing but the one tmux client a pane read (bash's clock and
+# matching, a read with a timeout for the pause), so that they leave the 2
+# CPUs to the console and the server while the pages come. The
+# console's own clock beside (its debug log: the load from the first
+# request to the last page, and the panel's own work on the pages). Medians
+# of the rounds, and the ratios from those medians, printed beside the
+# floor's.
 fl_console_rounds() {
 	local root=$1 rounds=$2 ini=$WORK/flows-big.ini r
+	local log=$WORK/state/mlconsole/mlconsole.log
 	printf '[general]\nrefresh = 2s\n\n[airflow]\nurl = %s/api/v1\nusername = admin\npassword = admin\n' \
 		"$root" >"$ini"
 	chmod 600 "$ini"
 	: >"$WORK/fl-rounds.txt"
+	local pause
+	exec {pause}<> <(:) # read -t on it: a pause without a fork
 	for ((r = 0; r < rounds; r++)); do
 		local fl
 		fl=$(build/bench_flows "$root" admin admin 1 1000 | awk '/^FLOOR/ {print $2, $3, $4}')
@@ -46,33 +57,56 @@ fl_console_rounds() {
 			return
 		fi
 		sleep 0.3 # the Overview's first probes settle; not a measurement
-		local t0 t1=0 t2=0 now pane
-		t0=$(date +%s%N)
+		local t0 t1=0 t2=0 now pane logged line lf
+		logged=$(grep -c 'flows: airflow: .* runs in' "$log" 2>/dev/null)
+		exec {lf}<"$log"
+		while read -r -u "$lf" line; do :; done # to its end: what comes next is this round's
+		t0=${EPOCHREALTIME/./}
 		tm send-keys -t flows 7
-		for ((i = 0; i < 12000; i++)); do
+		for ((i = 0; i < 12000 && t1 == 0; i++)); do
 			pane=$(tm capture-pane -p -t flows)
-			now=$(date +%s%N)
-			if [ "$t1" = 0 ] && grep -q batch_scoring_hourly <<<"$pane"; then t1=$now; fi
-			if grep -q '24h:' <<<"$pane" && ! grep -q 'loading…' <<<"$pane" &&
-				grep -q batch_scoring_hourly <<<"$pane"; then
+			[[ $pane == *batch_scoring_hourly* ]] && t1=${EPOCHREALTIME/./}
+			[[ $t1 == 0 ]] && read -r -t 0.005 -u "$pause" # the pane read every ~5 ms
+		done
+		# The last page: its log line (read without a fork), then the pane once
+		# more to see the whole table drawn (the same loop turn draws it).
+		local deadline=$((${EPOCHREALTIME/./} + 30000000)) # 30 s: a load that never ends
+		while ((${EPOCHREALTIME/./} < deadline)); do
+			if read -r -u "$lf" line; then
+				[[ $line == *'flows: airflow: '*' runs in '* ]] && break
+			else
+				read -r -t 0.001 -u "$pause"
+			fi
+		done
+		for ((i = 0; i < 2000; i++)); do
+			pane=$(tm capture-pane -p -t flows)
+			now=${EPOCHREALTIME/./}
+			if [[ $pane == *'24h:'* && $pane != *'loading…'* && $pane == *batch_scoring_hourly* ]]; then
 				t2=$now
 				break
 			fi
-			sleep 0.01 # the pane read every ~15 ms, leaving the CPUs to the console and the server
+			read -r -t 0.002 -u "$pause"
 		done
+		exec {lf}<&-
 		tm kill-session -t flows
 		[ "$t2" != 0 ] || { echo "  round $r: the runs never showed"; continue; }
-		echo "$fl $(((t1 - t0) / 1000)) $(((t2 - t0) / 1000))" >>"$WORK/fl-rounds.txt"
+		local own
+		own=$(grep 'flows: airflow: .* runs in' "$log" | tail -n +"$((logged + 1))" |
+			sed -n 's/.*pages, \([0-9.]*\) ms from the first request; the panel.s own work on them \([0-9.]*\) ms.*/\1 \2/p' | tail -1)
+		echo "$fl $((t1 - t0)) $((t2 - t0)) ${own:-0 0}" >>"$WORK/fl-rounds.txt"
 	done
+	exec {pause}<&-
 	local n
 	n=$(wc -l <"$WORK/fl-rounds.txt")
 	[ "$n" -gt 0 ] || return
-	local page all first whole runs
+	local page all first whole runs load work
 	page=$(awk '{print $1}' "$WORK/fl-rounds.txt" | fl_median)
 	all=$(awk '{print $2}' "$WORK/fl-rounds.txt" | fl_median)
 	runs=$(awk '{print $3}' "$WORK/fl-rounds.txt" | fl_median)
 	first=$(awk '{print $4 / 1000}' "$WORK/fl-rounds.txt" | fl_median)
 	whole=$(awk '{print $5 / 1000}' "$WORK/fl-rounds.txt" | fl_median)
+	load=$(awk '{print $6}' "$WORK/fl-rounds.txt" | fl_median)
+	work=$(awk '{print $7}' "$WORK/fl-rounds.txt" | fl_median)
 	echo "== Flows in the console: \`7\` on 10,000 Airflow runs (the panel keeps the newest ${runs%.*}), medians of $n interleaved rounds"
 	printf "  %-46s %8s ms\n" "floor: one page's round trip (100 runs)" "$page"
 	printf "  %-46s %8s ms\n" "floor: the same ${runs%.*} runs, pages of 100" "$all"
@@ -80,6 +114,9 @@ fl_console_rounds() {
 		"mlconsole: \`7\` to the first screen of runs" "$first" "$(awk -v a="$first" -v b="$page" 'BEGIN {print a - b}')"
 	printf "  %-46s %8s ms   %.2fx the floor's (target: <= 1.2x)\n" \
 		"mlconsole: \`7\` to the whole table" "$whole" "$(awk -v a="$whole" -v b="$all" 'BEGIN {print a / b}')"
+	printf "  %-46s %8s ms   %.2fx the floor's; the panel's own work on the pages %s ms\n" \
+		"mlconsole's own clock: first request to last page" "$load" \
+		"$(awk -v a="$load" -v b="$all" 'BEGIN {print (b > 0 ? a / b : 0)}')" "$work"
 }
 
 # fl_follow_biglog: a prefect_sim of its own, its runs' log in biglog mode

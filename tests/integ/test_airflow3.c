@@ -71,7 +71,7 @@ Test(airflow3, probes_v2_and_reads_its_runs)
 	airflowc_free(&c);
 }
 
-Test(airflow3, falls_back_to_v1_on_a_404)
+Test(airflow3, a_v1_url_reads_v1)
 {
 	struct target t = tgt(v1url, "admin");
 	struct airflowc c;

@@ -89,10 +89,12 @@ MODES = ("ok", "error500", "hang", "hostile")
 # Airflow simulator speaks Airflow 3's /api/v2; longlog = every Prefect flow
 # run's log is LONG_LOG lines, 300 of them at one timestamp; manydeps = 450
 # Prefect deployments; biglog = every Prefect flow run's log grows from the
-# first biglog request to 50 MiB, generated page by page: the bench's).
+# first biglog request to 50 MiB, generated page by page: the bench's;
+# nooffset = the longlog log from a Prefect that ignores logs/filter's
+# offset).
 REQUEST_MODES = ("endless", "redirect", "poisoned", "degraded", "flap", "grow", "loopback",
                  "tail", "bigtail", "notail", "v3", "longlog", "manydeps",
-                 "biglog")
+                 "biglog", "nooffset")
 
 # Hostile payload.  Put in front of and behind a string so that truncating
 # clients still meet part of it.
