@@ -114,7 +114,10 @@ static void run(struct got *g)
 
 static void put_object_as(const char *k, bool multipart);
 
-/* A file of SIZE bytes nobody else has, put as key. */
+/* A file of SIZE bytes nobody else has, put as key. Each test puts under a
+ * top-level prefix of its own: s3rver removes a folder that a delete left
+ * empty, and a put racing that removal under the same prefix fails with a
+ * 500 (ENOENT from its mkdir) when the tests run in parallel. */
 static void put_object(const char *k)
 {
 	put_object_as(k, false);
@@ -165,7 +168,7 @@ static void assert_same(void)
 
 Test(s3rver_get, a_parallel_download_equals_the_object)
 {
-	put_object("resume-test/parallel.bin");
+	put_object("resume-parallel/parallel.bin");
 	struct got g = {0};
 	s3c_download(&t, "data", key, dst, false, NULL, on_done, &g);
 	run(&g);
@@ -175,7 +178,7 @@ Test(s3rver_get, a_parallel_download_equals_the_object)
 
 Test(s3rver_get, a_cancelled_download_resumes)
 {
-	put_object("resume-test/cancelled.bin");
+	put_object("resume-cancelled/cancelled.bin");
 	struct got g = {.cancel = true};
 	g.req = s3c_download(&t, "data", key, dst, false, on_progress, on_done, &g);
 	run(&g);
@@ -237,7 +240,7 @@ static void multipart_etag(int64_t psize, char *out, size_t cap)
 
 Test(s3rver_get, a_multipart_object_has_the_s3_etag_and_comes_back_whole)
 {
-	put_object_as("resume-test/multipart.bin", true);
+	put_object_as("resume-multipart/multipart.bin", true);
 	struct head_got h = {0};
 	s3c_head(&t, "data", key, on_head, &h);
 	cr_assert(stackenv_run_until(&h.done, WAIT_MS), "no HeadObject answer");
