@@ -1,6 +1,7 @@
 /* tests/unit/test_util.c — lib/core/util.c: durations as the config file writes
  * them, the latency/age/size texts the screens show, list splitting, trimming,
- * growable buffers and the allocation helpers. */
+ * growable buffers, the allocation helpers, the clock-read count and
+ * str_hash. */
 #include "lib/core/util.h"
 
 #include <criterion/criterion.h>
@@ -383,4 +384,25 @@ Test(util, fmt_count_groups_thousands)
 	}
 	fmt_count(out, 4, 1234567); /* cut short, still terminated */
 	cr_assert_eq(strlen(out), 3);
+}
+
+/* ---- clock_reads, str_hash ---------------------------------------------- */
+
+Test(util, clock_reads_counts_this_threads_reads)
+{
+	unsigned long before = clock_reads();
+	(void)mono_ms();
+	(void)wall_ms();
+	cr_assert_eq(clock_reads() - before, 2);
+	char buf[8];
+	strlcpy_m(buf, "no clock", sizeof buf);
+	cr_assert_eq(clock_reads() - before, 2, "other calls do not count");
+}
+
+Test(util, str_hash_tells_texts_apart)
+{
+	cr_assert_eq(str_hash(5381, ""), 5381);
+	cr_assert_eq(str_hash(5381, "12:00:01"), str_hash(5381, "12:00:01"));
+	cr_assert_neq(str_hash(5381, "12:00:01"), str_hash(5381, "12:00:02"));
+	cr_assert_neq(str_hash(str_hash(5381, "ab"), "c"), str_hash(str_hash(5381, "a"), "c"));
 }
