@@ -160,6 +160,21 @@ int64_t wall_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+void free_items(void *items, size_t n, size_t size, void (*free_one)(void *))
+{
+	if (!items)
+		return;
+	if (free_one)
+		for (size_t i = 0; i < n; i++)
+			free_one((char *)items + i * size);
+	free(items);
+}
+
+void free_item_ptr(void *item)
+{
+	free(*(void **)item);
+}
+
 unsigned long str_hash(unsigned long h, const char *s)
 {
 	for (; *s; s++)
