@@ -209,9 +209,10 @@ static void ov_detail(struct view *v, int row, char *out, size_t n, enum role *r
 	*role = ROLE_ERR;
 }
 
-/* What time alone changes in the list (a health state expiring, a down
- * service's age and retry countdown, the sliding sparkline, a spinner): the
- * rows and the selected row's detail as they would be drawn now, hashed. */
+/* What time or a probe's answer changes in the list (a health state, a
+ * latency, a down service's age and retry countdown, the sliding sparkline,
+ * a spinner): the rows and the selected row's detail as they would be drawn
+ * now, hashed. */
 static unsigned long ov_clock_key(struct view *v)
 {
 	unsigned long h = 5381;

@@ -242,12 +242,15 @@ static void on_prepare(uv_prepare_t *h)
 }
 
 /* A probe answered: redrawn when what is shown of it changed (the header's
- * pills or counts; a panel that shows_sources, every answer), not after
+ * pills or counts; on a panel that shows_sources, its view), not after
  * each of a dozen probes a refresh. */
 static void on_sources_changed(void *arg)
 {
-	if (panels[A.cur]->ops->shows_sources || layout_header_changed())
+	bool shows = panels[A.cur]->ops->shows_sources;
+	if (layout_header_changed() || (shows && layout_view_changed()))
 		A.dirty = true;
+	else if (shows)
+		layout_trace("answer"); /* an answer that changed nothing shown */
 }
 
 /* ---- a program in the foreground (app.h) --------------------------------- */

@@ -71,7 +71,7 @@ struct app_state {
 	bool view_timed;	      /* the view's hooks read the clock */
 	unsigned long clock_key_seen; /* its clock_key then */
 	bool msg_shown;		      /* a message was drawn (it expires) */
-	FILE *draw_trace;	      /* $MLC_DRAW_TRACE: "full" or "clock" per draw, for tests */
+	FILE *draw_trace;	      /* $MLC_DRAW_TRACE: what was drawn (layout_trace) */
 };
 
 extern struct app_state A;
@@ -93,6 +93,12 @@ bool layout_header_changed(void);
  * draw (the header's health, a message expiring, a view that shows the
  * time; see view_ops.clock_key). */
 bool layout_tick_changed(void);
+/* Whether the current view may now show something else than at the last
+ * draw: its clock_key differs, or it has none (then always true). */
+bool layout_view_changed(void);
+/* A line to $MLC_DRAW_TRACE: "full" and "clock" per draw, "answer" for a
+ * probe's answer that left a shows_sources panel as drawn. */
+void layout_trace(const char *what);
 /* Draws the header's clock alone (the rest as it was). */
 void layout_draw_clock(void);
 void app_draw(void);

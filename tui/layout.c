@@ -266,17 +266,22 @@ static void draw_footer(const struct canvas *scr, struct view *v, int fy)
 	canvas_text_right(scr, fy, scr->w - 1, pos, ROLE_FOOTER);
 }
 
+bool layout_view_changed(void)
+{
+	struct view *v = cur_view();
+	return !v->ops->clock_key || v->ops->clock_key(v) != A.clock_key_seen;
+}
+
 bool layout_tick_changed(void)
 {
 	if (layout_header_changed() || (A.msg_shown && mono_ms() >= A.msg_until))
 		return true;
-	struct view *v = cur_view();
-	if (v->ops->clock_key)
-		return v->ops->clock_key(v) != A.clock_key_seen;
+	if (cur_view()->ops->clock_key)
+		return layout_view_changed();
 	return A.view_timed;
 }
 
-static void draw_traced(const char *what)
+void layout_trace(const char *what)
 {
 	if (A.draw_trace) {
 		fprintf(A.draw_trace, "%s\n", what);
@@ -302,7 +307,7 @@ void layout_draw_clock(void)
 		move(LINES - 2, A.cursor_x);
 	wnoutrefresh(stdscr);
 	doupdate();
-	draw_traced("clock");
+	layout_trace("clock");
 }
 
 /* The view's part of the screen (breadcrumb, body, message line, footer),
@@ -351,7 +356,7 @@ void app_draw(void)
 	doupdate();
 	A.dirty = false;
 	A.last_draw = mono_ms();
-	draw_traced("full");
+	layout_trace("full");
 	if (A.key_trace && A.key_t0_us) {
 		fprintf(A.key_trace, "%lld\n", (long long)(mono_us() - A.key_t0_us));
 		fflush(A.key_trace);

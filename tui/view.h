@@ -85,7 +85,9 @@ struct view_ops {
 	 * a value the shell compares with the one of the last draw: the 1 s
 	 * tick redraws the view only when it differs. Optional: without it, a
 	 * view whose last draw read the clock (mono_ms, wall_ms) is redrawn
-	 * every tick, and one that did not is left as it was drawn. */
+	 * every tick, and one that did not is left as it was drawn. On a panel
+	 * that shows_sources, a probe's answer also redraws the view only when
+	 * the key differs, so there it must cover all that an answer changes. */
 	unsigned long (*clock_key)(struct view *v);
 	/* `r`: refetch now (optional). */
 	void (*reload)(struct view *v);

@@ -30,6 +30,18 @@ else
 	notok tmux_all_green "$(screen)"
 fi
 
+# On the Overview a probe's answer that changes nothing shown (the same
+# state, latency text and sparkline) leaves the screen as drawn: the trace
+# says "answer" instead of a "full" draw.
+n0=$(wc -l <"$WORK/draws")
+deadline=$((SECONDS + 15))
+while ! tail -n +$((n0 + 1)) "$WORK/draws" | grep -q '^answer$' && [ $SECONDS -lt $deadline ]; do sleep 0.1; done
+if tail -n +$((n0 + 1)) "$WORK/draws" | grep -q '^answer$'; then
+	ok tmux_overview_same_answer_not_redrawn
+else
+	notok tmux_overview_same_answer_not_redrawn "draws: $(tail -n +$((n0 + 1)) "$WORK/draws" | sort | uniq -c | tr '\n' ' ')"
+fi
+
 # The 1 s tick draws the clock's cells alone when nothing else changed: on
 # a panel where nothing shown depends on the time (Models, loaded), three
 # ticks in a row are "clock" draws ($MLC_DRAW_TRACE: one line per draw),
