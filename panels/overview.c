@@ -209,6 +209,27 @@ static void ov_detail(struct view *v, int row, char *out, size_t n, enum role *r
 	*role = ROLE_ERR;
 }
 
+/* What time or a probe's answer changes in the list (a health state, a
+ * latency, a down service's age and retry countdown, the sliding sparkline,
+ * a spinner): the rows and the selected row's detail as they would be drawn
+ * now, hashed. */
+static unsigned long ov_clock_key(struct view *v)
+{
+	unsigned long h = 5381;
+	struct cell c;
+	for (int row = 0; row < sources_count(); row++)
+		for (int col = 0; col < C_COUNT; col++) {
+			c.text[0] = '\0';
+			c.role = ROLE_NORMAL;
+			ov_cell(v, row, col, &c);
+			h = str_hash(h, c.text) * 33 + (unsigned long)c.role;
+		}
+	char d[512] = "";
+	enum role role = ROLE_DIM;
+	ov_detail(v, table_selected(&v->table), d, sizeof d, &role);
+	return str_hash(h, d) * 33 + (unsigned long)role;
+}
+
 static void trust_answer(void *arg, bool confirmed)
 {
 	struct source *s = arg;
@@ -410,6 +431,7 @@ static const struct view_ops services_view = {
     .detail = ov_detail,
     .empty_text = ov_empty,
     .copy_text = ov_copy,
+    .clock_key = ov_clock_key,
     .actions = services_actions,
     .nactions = ARRAY_LEN(services_actions),
 };

@@ -208,9 +208,14 @@ static void on_winch(uv_signal_t *h, int sig)
 	A.dirty = true;
 }
 
+/* Every second: the clock's cells, and the whole screen only when the
+ * time changed something else that is shown. */
 static void on_tick(uv_timer_t *t)
 {
-	A.dirty = true;
+	if (A.dirty || layout_tick_changed())
+		A.dirty = true;
+	else
+		A.clock_dirty = true;
 }
 
 static void on_redraw_later(uv_timer_t *t)
@@ -220,8 +225,13 @@ static void on_redraw_later(uv_timer_t *t)
 
 static void on_prepare(uv_prepare_t *h)
 {
-	if (!A.dirty || A.headless)
+	if (A.headless)
 		return;
+	if (!A.dirty) {
+		if (A.clock_dirty)
+			layout_draw_clock();
+		return;
+	}
 	int64_t since = mono_ms() - A.last_draw;
 	if (since < 33 && !A.key_pending) {
 		if (!uv_is_active((uv_handle_t *)&A.redraw_later))
@@ -232,12 +242,15 @@ static void on_prepare(uv_prepare_t *h)
 }
 
 /* A probe answered: redrawn when what is shown of it changed (the header's
- * pills or counts; a panel that shows_sources, every answer), not after
+ * pills or counts; on a panel that shows_sources, its view), not after
  * each of a dozen probes a refresh. */
 static void on_sources_changed(void *arg)
 {
-	if (panels[A.cur]->ops->shows_sources || layout_header_changed())
+	bool shows = panels[A.cur]->ops->shows_sources;
+	if (layout_header_changed() || (shows && layout_view_changed()))
 		A.dirty = true;
+	else if (shows)
+		layout_trace("answer"); /* an answer that changed nothing shown */
 }
 
 /* ---- a program in the foreground (app.h) --------------------------------- */
@@ -365,6 +378,9 @@ int app_run(const struct app_opts *o)
 	const char *trace = getenv("MLC_KEY_TRACE");
 	if (trace && *trace)
 		A.key_trace = fopen(trace, "w");
+	trace = getenv("MLC_DRAW_TRACE");
+	if (trace && *trace)
+		A.draw_trace = fopen(trace, "w");
 	uv_loop_t *loop = loop_get();
 	uv_timer_init(loop, &A.tick);
 	uv_timer_init(loop, &A.redraw_later);
@@ -403,6 +419,8 @@ int app_run(const struct app_opts *o)
 	delscreen(A.screen);
 	if (A.key_trace)
 		fclose(A.key_trace);
+	if (A.draw_trace)
+		fclose(A.draw_trace);
 	if (o->script) {
 		fclose(A.tty_out);
 		fclose(A.tty_in);

@@ -41,6 +41,7 @@ struct app_state {
 	int64_t msg_until;
 	int help_top;
 	bool dirty;
+	bool clock_dirty; /* the tick: only the header's clock may need drawing */
 	bool quit;
 	int64_t last_draw;
 	SCREEN *screen;
@@ -66,6 +67,11 @@ struct app_state {
 	bool key_pending;  /* a key arrived: redraw at once, no rate limit */
 	FILE *key_trace;   /* $MLC_KEY_TRACE: key-to-redraw times, for the bench */
 	int64_t key_t0_us; /* first key not yet drawn, 0 when none */
+	/* What the last full draw depended on, for the tick (layout.c): */
+	bool view_timed;	      /* the view's hooks read the clock */
+	unsigned long clock_key_seen; /* its clock_key then */
+	bool msg_shown;		      /* a message was drawn (it expires) */
+	FILE *draw_trace;	      /* $MLC_DRAW_TRACE: what was drawn (layout_trace) */
 };
 
 extern struct app_state A;
@@ -83,6 +89,18 @@ void app_quit(bool force);
 /* Whether the header's health part would now differ from what was last
  * drawn (true before the first draw). */
 bool layout_header_changed(void);
+/* The 1 s tick: whether anything but the clock now differs from the last
+ * draw (the header's health, a message expiring, a view that shows the
+ * time; see view_ops.clock_key). */
+bool layout_tick_changed(void);
+/* Whether the current view may now show something else than at the last
+ * draw: its clock_key differs, or it has none (then always true). */
+bool layout_view_changed(void);
+/* A line to $MLC_DRAW_TRACE: "full" and "clock" per draw, "answer" for a
+ * probe's answer that left a shows_sources panel as drawn. */
+void layout_trace(const char *what);
+/* Draws the header's clock alone (the rest as it was). */
+void layout_draw_clock(void);
 void app_draw(void);
 int app_save_display(const char *path);
 int64_t mono_us(void);

@@ -90,6 +90,10 @@ bool layout_header_changed(void)
 	return strcmp(now, header_shown) != 0;
 }
 
+/* The clock as last drawn and its column ("" when not drawn). */
+static char clock_shown[16];
+static int clock_x;
+
 /* Profile on the left, the clock on the right, and between them one pill per
  * service when they all fit, otherwise the counts per state. */
 static void draw_header(const struct canvas *cv)
@@ -105,6 +109,8 @@ static void draw_header(const struct canvas *cv)
 	fmt_clock(clock, sizeof clock, wall_ms());
 	int right = cv->w - (int)strlen(clock) - 1;
 	canvas_text(cv, 0, right, clock, ROLE_HEADER, 0);
+	strlcpy_m(clock_shown, clock, sizeof clock_shown);
+	clock_x = right;
 	header_avail = right - x;
 	header_health(header_avail, header_shown, sizeof header_shown);
 	canvas_text(cv, 0, x, header_shown, ROLE_HEADER, right - x);
@@ -197,10 +203,11 @@ static void draw_crumb(const struct canvas *scr, struct view *v)
 }
 
 /* The message line: the prompt, a fresh message, or the view's detail. */
-static void draw_message(const struct canvas *scr, struct view *v, int my)
+static void draw_message(const struct canvas *scr, struct view *v, int my, int64_t now)
 {
 	canvas_fill_row(scr, my, 0, ROLE_NORMAL);
-	bool fresh = A.msg[0] && mono_ms() < A.msg_until;
+	bool fresh = A.msg[0] && now < A.msg_until;
+	A.msg_shown = fresh;
 	if (A.mode == MODE_PROMPT) {
 		/* what Tab listed shows above the prompt line */
 		if (fresh && my > 3) {
@@ -259,40 +266,97 @@ static void draw_footer(const struct canvas *scr, struct view *v, int fy)
 	canvas_text_right(scr, fy, scr->w - 1, pos, ROLE_FOOTER);
 }
 
-void app_draw(void)
+bool layout_view_changed(void)
 {
-	int rows = LINES, cols = COLS;
-	erase();
-	struct canvas scr = {0, 0, rows, cols};
-	if (rows < 5 || cols < 20) {
-		canvas_text(&scr, 0, 0, "terminal too small", ROLE_ERR, 0);
-		A.dirty = false;
-		wnoutrefresh(stdscr);
-		doupdate();
+	struct view *v = cur_view();
+	return !v->ops->clock_key || v->ops->clock_key(v) != A.clock_key_seen;
+}
+
+bool layout_tick_changed(void)
+{
+	if (layout_header_changed() || (A.msg_shown && mono_ms() >= A.msg_until))
+		return true;
+	if (cur_view()->ops->clock_key)
+		return layout_view_changed();
+	return A.view_timed;
+}
+
+void layout_trace(const char *what)
+{
+	if (A.draw_trace) {
+		fprintf(A.draw_trace, "%s\n", what);
+		fflush(A.draw_trace);
+	}
+}
+
+void layout_draw_clock(void)
+{
+	A.clock_dirty = false;
+	char clock[16];
+	fmt_clock(clock, sizeof clock, wall_ms());
+	if (!strcmp(clock, clock_shown))
+		return;
+	if (strlen(clock) != strlen(clock_shown)) {
+		app_draw(); /* another width moves the header's parts */
 		return;
 	}
-	struct view *v = cur_view();
-	struct table *t = &v->table;
-	table_sync(t);
-	draw_header(&scr);
-	draw_tabs(&scr);
-	draw_crumb(&scr, v);
+	struct canvas scr = {0, 0, LINES, COLS};
+	canvas_text(&scr, 0, clock_x, clock, ROLE_HEADER, 0);
+	strlcpy_m(clock_shown, clock, sizeof clock_shown);
+	if (A.mode == MODE_PROMPT)
+		move(LINES - 2, A.cursor_x);
+	wnoutrefresh(stdscr);
+	doupdate();
+	layout_trace("clock");
+}
+
+/* The view's part of the screen (breadcrumb, body, message line, footer),
+ * noting whether the view's hooks read the clock while it was drawn. */
+static void draw_view(const struct canvas *scr, struct view *v, int64_t now)
+{
+	int rows = scr->h, cols = scr->w;
+	A.clock_key_seen = v->ops->clock_key ? v->ops->clock_key(v) : 0;
+	unsigned long reads = clock_reads();
+	table_sync(&v->table);
+	draw_tabs(scr);
+	draw_crumb(scr, v);
 
 	struct canvas body = {3, 0, rows - 5, cols};
 	if (A.mode == MODE_HELP)
 		help_draw(&body);
 	else if (!v->ops->body || !v->ops->body(v, &body))
-		table_draw(t, &body);
+		table_draw(&v->table, &body);
 	if (A.mode == MODE_DIALOG)
 		dialog_draw(&body);
-	draw_message(&scr, v, rows - 2);
-	draw_footer(&scr, v, rows - 1);
+	draw_message(scr, v, rows - 2, now);
+	draw_footer(scr, v, rows - 1);
+	A.view_timed = clock_reads() != reads;
+}
+
+void app_draw(void)
+{
+	int rows = LINES, cols = COLS;
+	erase();
+	struct canvas scr = {0, 0, rows, cols};
+	A.clock_dirty = false;
+	if (rows < 5 || cols < 20) {
+		canvas_text(&scr, 0, 0, "terminal too small", ROLE_ERR, 0);
+		clock_shown[0] = '\0';
+		A.dirty = false;
+		wnoutrefresh(stdscr);
+		doupdate();
+		return;
+	}
+	int64_t now = mono_ms();
+	draw_header(&scr);
+	draw_view(&scr, cur_view(), now);
 	if (A.mode == MODE_PROMPT)
 		move(rows - 2, A.cursor_x);
 	wnoutrefresh(stdscr);
 	doupdate();
 	A.dirty = false;
 	A.last_draw = mono_ms();
+	layout_trace("full");
 	if (A.key_trace && A.key_t0_us) {
 		fprintf(A.key_trace, "%lld\n", (long long)(mono_us() - A.key_t0_us));
 		fflush(A.key_trace);

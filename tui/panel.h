@@ -72,7 +72,9 @@ struct panel_ops {
 	 * their action names from here before they are open. */
 	const struct view_ops *const *views;
 	/* It draws every probe's answer (lib/health/source): redrawn after
-	 * each; other panels only when the header's health part changed. */
+	 * each that changed its view (view_ops.clock_key; every answer for a
+	 * view without one); other panels only when the header's health part
+	 * changed. */
 	bool shows_sources;
 };
 

@@ -264,11 +264,10 @@ void table_position(const struct table *t, char *out, size_t n)
 	snprintf(out, n, "%s/%s", a, b);
 }
 
-/* Fits columns into width: natural widths from the header and the visible
- * rows, clamped to [min, max]; shrink flexible ones, then drop the
- * highest-numbered `drop` columns until everything fits. */
-static void fit_columns(struct table *t, const struct column *cols, int ncols, int width, int *w,
-			int first, int last, int gap)
+/* The natural width of each column: its header and the visible rows
+ * [first, last), clamped to [min, max]; 0 for columns scrolled out with `>`. */
+static void natural_widths(struct table *t, const struct column *cols, int ncols, int *w, int first,
+			   int last)
 {
 	struct cell c;
 	for (int i = 0; i < ncols; i++) {
@@ -291,65 +290,79 @@ static void fit_columns(struct table *t, const struct column *cols, int ncols, i
 			nat = cols[i].max;
 		w[i] = nat;
 	}
-	for (;;) {
-		int total = 0, shown = 0;
-		for (int i = 0; i < ncols; i++)
-			if (w[i] > 0) {
-				total += w[i];
-				shown++;
-			}
-		total += shown ? (shown - 1) * gap : 0;
-		if (total <= width)
-			break;
-		/* First the flexible column gives up its slack, then whole columns
-		 * drop in `drop` order, then the widest shrinks to its minimum. */
-		int excess = total - width;
-		int flexcol = -1;
-		for (int i = 0; i < ncols; i++)
-			if (w[i] > cols[i].min && !cols[i].max)
-				flexcol = i;
-		if (flexcol >= 0) {
-			int can = w[flexcol] - cols[flexcol].min;
-			w[flexcol] -= excess < can ? excess : can;
-			continue;
-		}
-		int drop = -1;
-		for (int i = 0; i < ncols; i++)
-			if (w[i] > 0 && cols[i].drop > 0 &&
-			    (drop < 0 || cols[i].drop > cols[drop].drop))
-				drop = i;
-		if (drop >= 0) {
-			w[drop] = 0;
-			continue;
-		}
-		int widest = -1;
-		for (int i = 0; i < ncols; i++)
-			if (w[i] > cols[i].min &&
-			    (widest < 0 || w[i] - cols[i].min > w[widest] - cols[widest].min))
-				widest = i;
-		if (widest >= 0) {
-			int can = w[widest] - cols[widest].min;
-			w[widest] -= excess < can ? excess : can;
-			continue;
-		}
-		/* Nothing left to give: clip the last column. */
-		for (int i = ncols - 1; i >= 0; i--)
-			if (w[i] > 0) {
-				w[i] = MLC_MAX(1, w[i] - excess);
-				break;
-			}
-		break;
-	}
-	/* Give what is left to the flexible (max == 0) column. */
-	int total = 0, shown = 0, flex = -1;
+}
+
+/* The width the shown columns take with their gaps; *flex is set to the
+ * last shown flexible (max == 0) column, or -1. */
+static int shown_width(const struct column *cols, int ncols, const int *w, int gap, int *flex)
+{
+	int total = 0, shown = 0;
+	*flex = -1;
 	for (int i = 0; i < ncols; i++)
 		if (w[i] > 0) {
 			total += w[i];
 			shown++;
 			if (!cols[i].max)
-				flex = i;
+				*flex = i;
 		}
-	total += shown ? (shown - 1) * gap : 0;
+	return total + (shown ? (shown - 1) * gap : 0);
+}
+
+/* One step of making excess columns' worth of room: first the flexible
+ * column gives up its slack, then whole columns drop in `drop` order, then
+ * the widest shrinks to its minimum. Returns false when nothing is left to
+ * give (the last column is then clipped). */
+static bool shrink_once(const struct column *cols, int ncols, int *w, int excess)
+{
+	int flexcol = -1;
+	for (int i = 0; i < ncols; i++)
+		if (w[i] > cols[i].min && !cols[i].max)
+			flexcol = i;
+	if (flexcol >= 0) {
+		int can = w[flexcol] - cols[flexcol].min;
+		w[flexcol] -= excess < can ? excess : can;
+		return true;
+	}
+	int drop = -1;
+	for (int i = 0; i < ncols; i++)
+		if (w[i] > 0 && cols[i].drop > 0 && (drop < 0 || cols[i].drop > cols[drop].drop))
+			drop = i;
+	if (drop >= 0) {
+		w[drop] = 0;
+		return true;
+	}
+	int widest = -1;
+	for (int i = 0; i < ncols; i++)
+		if (w[i] > cols[i].min &&
+		    (widest < 0 || w[i] - cols[i].min > w[widest] - cols[widest].min))
+			widest = i;
+	if (widest >= 0) {
+		int can = w[widest] - cols[widest].min;
+		w[widest] -= excess < can ? excess : can;
+		return true;
+	}
+	/* Nothing left to give: clip the last column. */
+	for (int i = ncols - 1; i >= 0; i--)
+		if (w[i] > 0) {
+			w[i] = MLC_MAX(1, w[i] - excess);
+			break;
+		}
+	return false;
+}
+
+/* Fits columns into width: natural widths from the header and the visible
+ * rows, clamped to [min, max]; shrink flexible ones, then drop the
+ * highest-numbered `drop` columns until everything fits; what is left over
+ * goes to the flexible (max == 0) column. */
+static void fit_columns(struct table *t, const struct column *cols, int ncols, int width, int *w,
+			int first, int last, int gap)
+{
+	natural_widths(t, cols, ncols, w, first, last);
+	int flex, total;
+	while ((total = shown_width(cols, ncols, w, gap, &flex)) > width)
+		if (!shrink_once(cols, ncols, w, total - width))
+			break;
+	total = shown_width(cols, ncols, w, gap, &flex);
 	if (flex >= 0 && total < width)
 		w[flex] += width - total;
 }

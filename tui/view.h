@@ -80,6 +80,15 @@ struct view_ops {
 	/* Draws a whole body instead of the table (detail pages, charts):
 	 * returns true when it drew (optional). */
 	bool (*body)(struct view *v, struct canvas *cv);
+	/* What the passing of time alone changes in what the view shows (an
+	 * age's second, a sparkline's cells, a health state that expires), as
+	 * a value the shell compares with the one of the last draw: the 1 s
+	 * tick redraws the view only when it differs. Optional: without it, a
+	 * view whose last draw read the clock (mono_ms, wall_ms) is redrawn
+	 * every tick, and one that did not is left as it was drawn. On a panel
+	 * that shows_sources, a probe's answer also redraws the view only when
+	 * the key differs, so there it must cover all that an answer changes. */
+	unsigned long (*clock_key)(struct view *v);
 	/* `r`: refetch now (optional). */
 	void (*reload)(struct view *v);
 	/* The right side of the breadcrumb beside the filter: a server-side

@@ -23,8 +23,9 @@ void config_init(struct config *c)
 	c->theme = xstrdup("default");
 }
 
-static void target_free(struct target *t)
+static void target_free(void *item)
 {
+	struct target *t = item;
 	free(t->name);
 	free(t->url);
 	free(t->username);
@@ -52,33 +53,23 @@ static void target_free(struct target *t)
 	free(t->origin);
 }
 
+static void section_free(void *item)
+{
+	struct config_section *cs = item;
+	free_items(cs->keys, cs->n, sizeof *cs->keys, free_item_ptr);
+	free_items(cs->vals, cs->n, sizeof *cs->vals, free_item_ptr);
+	free(cs->kind);
+	free(cs->name);
+	free(cs->origin);
+}
+
 void config_free(struct config *c)
 {
-	for (size_t i = 0; i < c->ntargets; i++)
-		target_free(&c->targets[i]);
-	free(c->targets);
-	for (size_t i = 0; i < c->nwarnings; i++)
-		free(c->warnings[i]);
-	free(c->warnings);
-	for (size_t i = 0; i < c->nenvfile; i++) {
-		free(c->envfile_keys[i]);
-		free(c->envfile_vals[i]);
-	}
-	free(c->envfile_keys);
-	free(c->envfile_vals);
-	for (size_t i = 0; i < c->nsections; i++) {
-		struct config_section *cs = &c->sections[i];
-		for (size_t k = 0; k < cs->n; k++) {
-			free(cs->keys[k]);
-			free(cs->vals[k]);
-		}
-		free(cs->keys);
-		free(cs->vals);
-		free(cs->kind);
-		free(cs->name);
-		free(cs->origin);
-	}
-	free(c->sections);
+	free_items(c->targets, c->ntargets, sizeof *c->targets, target_free);
+	free_items(c->warnings, c->nwarnings, sizeof *c->warnings, free_item_ptr);
+	free_items(c->envfile_keys, c->nenvfile, sizeof *c->envfile_keys, free_item_ptr);
+	free_items(c->envfile_vals, c->nenvfile, sizeof *c->envfile_vals, free_item_ptr);
+	free_items(c->sections, c->nsections, sizeof *c->sections, section_free);
 	free(c->path);
 	free(c->profile);
 	free(c->theme);

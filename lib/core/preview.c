@@ -192,6 +192,12 @@ struct csv_row {
 	size_t n;
 };
 
+static void csv_row_free(void *item)
+{
+	struct csv_row *row = item;
+	free_items(row->cells, row->n, sizeof *row->cells, free_item_ptr);
+}
+
 /* Splits one record starting at *pos (RFC 4180 quotes, "" for a quote);
  * returns false at the end of the data. A record cut by the end of a
  * truncated buffer is reported through *cut and not returned. */
@@ -210,9 +216,7 @@ static bool csv_next(const char *s, size_t len, size_t *pos, char sep, bool trun
 		if (i >= len) {
 			if (truncated) {
 				*cut = true;
-				for (size_t k = 0; k < row->n; k++)
-					free(row->cells[k]);
-				free(row->cells);
+				csv_row_free(row);
 				buf_free(&cell);
 				row->cells = NULL;
 				row->n = 0;
@@ -333,12 +337,7 @@ static bool csv_lines(struct preview *p, struct lines *l, const char *s, size_t 
 			snprintf(p->note, sizeof p->note,
 				 "the last row was cut by the preview limit");
 	}
-	for (size_t i = 0; i < nrows; i++) {
-		for (size_t c = 0; c < rows[i].n; c++)
-			free(rows[i].cells[c]);
-		free(rows[i].cells);
-	}
-	free(rows);
+	free_items(rows, nrows, sizeof *rows, csv_row_free);
 	return ok;
 }
 

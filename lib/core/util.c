@@ -136,9 +136,18 @@ char *buf_steal(struct buf *b)
 	return p;
 }
 
+/* Per thread: the thread pool's reads never count as the screen's. */
+static _Thread_local unsigned long clock_reads_n;
+
+unsigned long clock_reads(void)
+{
+	return clock_reads_n;
+}
+
 int64_t mono_ms(void)
 {
 	struct timespec ts;
+	clock_reads_n++;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
@@ -146,8 +155,31 @@ int64_t mono_ms(void)
 int64_t wall_ms(void)
 {
 	struct timespec ts;
+	clock_reads_n++;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void free_items(void *items, size_t n, size_t size, void (*free_one)(void *))
+{
+	if (!items)
+		return;
+	if (free_one)
+		for (size_t i = 0; i < n; i++)
+			free_one((char *)items + i * size);
+	free(items);
+}
+
+void free_item_ptr(void *item)
+{
+	free(*(void **)item);
+}
+
+unsigned long str_hash(unsigned long h, const char *s)
+{
+	for (; *s; s++)
+		h = h * 33 + (unsigned char)*s;
+	return h;
 }
 
 size_t strlcpy_m(char *dst, const char *src, size_t size)

@@ -39,6 +39,22 @@ char *buf_steal(struct buf *b);
 /* Clocks in milliseconds: monotonic for deadlines, wall for display. */
 int64_t mono_ms(void);
 int64_t wall_ms(void);
+/* How many times this thread has read mono_ms or wall_ms: the screen
+ * compares it before and after drawing a view to learn whether what it
+ * drew depended on the time (such a view is redrawn every second). */
+unsigned long clock_reads(void);
+
+/* Frees an array of n items of size bytes each: free_one(&item) on each
+ * (NULL: the items own nothing), then the array; NULL items frees nothing.
+ * The end of every parsed list ("free each item, free the array"); the
+ * caller zeroes its own struct. */
+void free_items(void *items, size_t n, size_t size, void (*free_one)(void *));
+/* free_one for an array of pointers (strings): frees what the item holds. */
+void free_item_ptr(void *item);
+
+/* Folds s into the string hash h (djb2; start from 5381): for telling
+ * whether a text changed, never for security. */
+unsigned long str_hash(unsigned long h, const char *s);
 
 /* Copies at most size-1 bytes and always terminates; returns strlen(src). */
 size_t strlcpy_m(char *dst, const char *src, size_t size);

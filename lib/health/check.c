@@ -326,13 +326,16 @@ int check_run(const struct config *c, struct check_result **out, size_t *n)
 	return failures;
 }
 
+static void result_free(void *item)
+{
+	struct check_result *r = item;
+	free(r->name);
+	free(r->detail);
+}
+
 void check_results_free(struct check_result *r, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(r[i].name);
-		free(r[i].detail);
-	}
-	free(r);
+	free_items(r, n, sizeof *r, result_free);
 }
 
 static void print_json(FILE *f, const struct check_result *r, size_t n)

@@ -15,13 +15,16 @@
 
 _Static_assert(MLFLOW_STR_MAX == JSONX_STR_MAX, "one string cap for every JSON parser");
 
+static void kv_free(void *item)
+{
+	struct mlflow_kv *kv = item;
+	free(kv->key);
+	free(kv->value);
+}
+
 void mlflow_kv_free(struct mlflow_kv *kv, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(kv[i].key);
-		free(kv[i].value);
-	}
-	free(kv);
+	free_items(kv, n, sizeof *kv, kv_free);
 }
 
 int mlflow_get_kv(json_t *o, const char *key, struct mlflow_kv **kv, size_t *n, const char *path,
@@ -62,11 +65,14 @@ void mlflow_experiment_free(struct mlflow_experiment *e)
 	memset(e, 0, sizeof *e);
 }
 
+static void experiment_free_one(void *e)
+{
+	mlflow_experiment_free(e);
+}
+
 void mlflow_experiment_page_free(struct mlflow_experiment_page *p)
 {
-	for (size_t i = 0; i < p->n; i++)
-		mlflow_experiment_free(&p->items[i]);
-	free(p->items);
+	free_items(p->items, p->n, sizeof *p->items, experiment_free_one);
 	free(p->next_page_token);
 	memset(p, 0, sizeof *p);
 }

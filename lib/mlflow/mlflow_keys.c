@@ -27,9 +27,7 @@ void mlflow_keys_init(struct mlflow_keys *k)
 
 void mlflow_keys_free(struct mlflow_keys *k)
 {
-	for (uint32_t i = 0; i < k->n; i++)
-		free(k->names[i]);
-	free(k->names);
+	free_items(k->names, k->n, sizeof *k->names, free_item_ptr);
 	free(k->hash);
 	memset(k, 0, sizeof *k);
 }

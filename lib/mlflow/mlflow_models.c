@@ -23,19 +23,25 @@ void mlflow_model_version_free(struct mlflow_model_version *v)
 	free(v->status);
 	free(v->run_link);
 	mlflow_kv_free(v->tags, v->ntags);
-	for (size_t i = 0; i < v->naliases; i++)
-		free(v->aliases[i]);
-	free(v->aliases);
+	free_items(v->aliases, v->naliases, sizeof *v->aliases, free_item_ptr);
 	memset(v, 0, sizeof *v);
+}
+
+static void version_free_one(void *v)
+{
+	mlflow_model_version_free(v);
+}
+
+static void model_free_one(void *m)
+{
+	mlflow_model_free(m);
 }
 
 void mlflow_model_free(struct mlflow_model *m)
 {
 	free(m->name);
 	free(m->description);
-	for (size_t i = 0; i < m->nlatest; i++)
-		mlflow_model_version_free(&m->latest[i]);
-	free(m->latest);
+	free_items(m->latest, m->nlatest, sizeof *m->latest, version_free_one);
 	mlflow_kv_free(m->tags, m->ntags);
 	for (size_t i = 0; i < m->naliases; i++) {
 		free(m->aliases[i].alias);
@@ -47,18 +53,14 @@ void mlflow_model_free(struct mlflow_model *m)
 
 void mlflow_model_page_free(struct mlflow_model_page *p)
 {
-	for (size_t i = 0; i < p->n; i++)
-		mlflow_model_free(&p->items[i]);
-	free(p->items);
+	free_items(p->items, p->n, sizeof *p->items, model_free_one);
 	free(p->next_page_token);
 	memset(p, 0, sizeof *p);
 }
 
 void mlflow_version_page_free(struct mlflow_version_page *p)
 {
-	for (size_t i = 0; i < p->n; i++)
-		mlflow_model_version_free(&p->items[i]);
-	free(p->items);
+	free_items(p->items, p->n, sizeof *p->items, version_free_one);
 	free(p->next_page_token);
 	memset(p, 0, sizeof *p);
 }

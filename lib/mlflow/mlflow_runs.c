@@ -24,6 +24,21 @@ const char *mlflow_status_name(enum mlflow_status s)
 	return (unsigned)s < ARRAY_LEN(status_names) ? status_names[s] : "UNKNOWN";
 }
 
+static void param_free(void *item)
+{
+	free(((struct mlflow_param *)item)->value);
+}
+
+static void dataset_free(void *item)
+{
+	struct mlflow_dataset *d = item;
+	free(d->name);
+	free(d->digest);
+	free(d->source_type);
+	free(d->source);
+	free(d->context);
+}
+
 void mlflow_run_free(struct mlflow_run *r)
 {
 	free(r->run_id);
@@ -32,29 +47,20 @@ void mlflow_run_free(struct mlflow_run *r)
 	free(r->user_id);
 	free(r->artifact_uri);
 	free(r->metrics);
-	for (size_t i = 0; i < r->nparams; i++)
-		free(r->params[i].value);
-	free(r->params);
-	for (size_t i = 0; i < r->ntags; i++)
-		free(r->tags[i].value);
-	free(r->tags);
-	for (size_t i = 0; i < r->ninputs; i++) {
-		struct mlflow_dataset *d = &r->inputs[i];
-		free(d->name);
-		free(d->digest);
-		free(d->source_type);
-		free(d->source);
-		free(d->context);
-	}
-	free(r->inputs);
+	free_items(r->params, r->nparams, sizeof *r->params, param_free);
+	free_items(r->tags, r->ntags, sizeof *r->tags, param_free);
+	free_items(r->inputs, r->ninputs, sizeof *r->inputs, dataset_free);
 	memset(r, 0, sizeof *r);
+}
+
+static void run_free_one(void *r)
+{
+	mlflow_run_free(r);
 }
 
 void mlflow_run_page_free(struct mlflow_run_page *p)
 {
-	for (size_t i = 0; i < p->n; i++)
-		mlflow_run_free(&p->items[i]);
-	free(p->items);
+	free_items(p->items, p->n, sizeof *p->items, run_free_one);
 	free(p->next_page_token);
 	memset(p, 0, sizeof *p);
 }

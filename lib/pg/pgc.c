@@ -89,6 +89,13 @@ void pgc_clear_mres(struct pgc_conn *c)
 	c->multi = false;
 }
 
+static void host_free(void *item)
+{
+	struct pgc_host *h = item;
+	free(h->name);
+	free(h->port);
+}
+
 void pgc_conn_free(struct pgc_conn *c)
 {
 	if (!c)
@@ -112,11 +119,7 @@ void pgc_conn_free(struct pgc_conn *c)
 	}
 	free(c->keys);
 	free(c->vals);
-	for (int i = 0; i < c->nhosts; i++) {
-		free(c->hosts[i].name);
-		free(c->hosts[i].port);
-	}
-	free(c->hosts);
+	free_items(c->hosts, (size_t)c->nhosts, sizeof *c->hosts, host_free);
 	free(c->host_raw);
 	free(c->hostaddr_raw);
 	free(c->port_raw);
@@ -472,6 +475,19 @@ static void on_poll(uv_poll_t *h, int status, int events)
 	}
 }
 
+/* The current query ran past its deadline: the connection is closed (the
+ * caller delivers the timeout to the query it took), and the queries
+ * waiting behind it get a new one. */
+static void drop_timed_out(struct pgc_conn *c)
+{
+	c->cur = NULL;
+	c->deadline = 0;
+	pgc_close_pg(c);
+	pgc_arm_timer(c);
+	if (c->head)
+		pgc_schedule_kick(c);
+}
+
 static void on_timer(uv_timer_t *t)
 {
 	struct pgc_conn *c = t->data;
@@ -490,12 +506,7 @@ static void on_timer(uv_timer_t *t)
 			/* cur's own limit, shorter than the connect's: only cur fails. */
 			struct pgc_query *q = c->cur;
 			long ms = q->timeout_ms;
-			c->cur = NULL;
-			c->deadline = 0;
-			pgc_close_pg(c);
-			pgc_arm_timer(c);
-			if (c->head)
-				pgc_schedule_kick(c);
+			drop_timed_out(c);
 			char what[96];
 			snprintf(what, sizeof what, "connect timed out after %ld ms", ms);
 			pgc_conn_err(c, &e, MLC_ERR_TIMEOUT, 0, what);
@@ -511,12 +522,7 @@ static void on_timer(uv_timer_t *t)
 			 q && q->timeout_ms > 0 ? q->timeout_ms : c->connect_ms + c->statement_ms);
 		pgc_conn_err(c, &e, MLC_ERR_TIMEOUT, 0, what);
 		log_debug("%s", e.msg);
-		c->cur = NULL;
-		c->deadline = 0;
-		pgc_close_pg(c);
-		pgc_arm_timer(c);
-		if (c->head)
-			pgc_schedule_kick(c);
+		drop_timed_out(c);
 		if (q)
 			pgc_deliver(q, NULL, &e);
 		return;

@@ -291,9 +291,7 @@ static void split_hosts(struct pgc_conn *c)
 	}
 	free(dup);
 	c->port_per_host = nports > 0 && nports == (size_t)c->nhosts;
-	for (size_t i = 0; i < nports; i++)
-		free(ports[i]);
-	free(ports);
+	free_items(ports, nports, sizeof *ports, free_item_ptr);
 }
 
 static void make_display(struct pgc_conn *c, const char *dbname, const char *user)

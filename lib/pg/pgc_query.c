@@ -11,9 +11,7 @@
 void pgc_free_query(struct pgc_query *q)
 {
 	free(q->sql);
-	for (int i = 0; i < q->nparams; i++)
-		free(q->params[i]);
-	free(q->params);
+	free_items(q->params, (size_t)q->nparams, sizeof *q->params, free_item_ptr);
 	free(q);
 }
 

@@ -156,17 +156,20 @@ void pgexpect_lookup_cancel(struct pgexpect_lookup *l)
 	free(l);
 }
 
+static void found_db_free(void *item)
+{
+	struct pgexpect_db *d = item;
+	free(d->asked);
+	free(d->name);
+	pgstat_exts_free(d->exts, d->nexts);
+	free(d->err);
+}
+
 void pgexpect_found_free(struct pgexpect_found *f)
 {
 	if (!f)
 		return;
-	for (int i = 0; i < f->n; i++) {
-		free(f->db[i].asked);
-		free(f->db[i].name);
-		pgstat_exts_free(f->db[i].exts, f->db[i].nexts);
-		free(f->db[i].err);
-	}
-	free(f->db);
+	free_items(f->db, (size_t)MLC_MAX(f->n, 0), sizeof *f->db, found_db_free);
 	free(f);
 }
 

@@ -222,27 +222,32 @@ void pgstat_dbs_free(struct pg_db_stat *d, int n)
 	free(d);
 }
 
+static void ext_free(void *item)
+{
+	struct pg_ext *e = item;
+	free(e->name);
+	free(e->version);
+}
+
 void pgstat_exts_free(struct pg_ext *e, int n)
 {
-	for (int i = 0; e && i < n; i++) {
-		free(e[i].name);
-		free(e[i].version);
-	}
-	free(e);
+	free_items(e, (size_t)MLC_MAX(n, 0), sizeof *e, ext_free);
+}
+
+static void backend_free(void *item)
+{
+	struct pg_backend *b = item;
+	char *s[] = {b->db,	   b->user,	  b->app,	b->client,	  b->state,
+		     b->wait_type, b->wait_event, b->wait_mode, b->wait_locktype, b->wait_rel,
+		     b->held_mode, b->query};
+	for (size_t j = 0; j < ARRAY_LEN(s); j++)
+		free(s[j]);
+	free(b->blockers);
 }
 
 void pgstat_backends_free(struct pg_backend *b, int n)
 {
-	for (int i = 0; b && i < n; i++) {
-		char *s[] = {b[i].db,	      b[i].user,      b[i].app,
-			     b[i].client,     b[i].state,     b[i].wait_type,
-			     b[i].wait_event, b[i].wait_mode, b[i].wait_locktype,
-			     b[i].wait_rel,   b[i].held_mode, b[i].query};
-		for (size_t j = 0; j < ARRAY_LEN(s); j++)
-			free(s[j]);
-		free(b[i].blockers);
-	}
-	free(b);
+	free_items(b, (size_t)MLC_MAX(n, 0), sizeof *b, backend_free);
 }
 
 void pgstat_snapshot_free(struct pg_snapshot *s)

@@ -110,12 +110,8 @@ void pgstat_rows_copy(const struct pgc_result *r, int max_rows, struct pg_rows *
 
 void pgstat_rows_free(struct pg_rows *r)
 {
-	for (int c = 0; r->colnames && c < r->ncols; c++)
-		free(r->colnames[c]);
-	for (int i = 0; r->cells && i < r->nrows * r->ncols; i++)
-		free(r->cells[i]);
-	free(r->colnames);
-	free(r->cells);
+	free_items(r->colnames, (size_t)r->ncols, sizeof *r->colnames, free_item_ptr);
+	free_items(r->cells, (size_t)r->nrows * (size_t)r->ncols, sizeof *r->cells, free_item_ptr);
 	memset(r, 0, sizeof *r);
 }
 

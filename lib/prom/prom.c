@@ -112,18 +112,21 @@ int prom_result_parse(struct prom_result *out, const char *body, size_t len, str
 	return rc;
 }
 
+static void point_free(void *item)
+{
+	free(((struct prom_point *)item)->v);
+}
+
+static void series_free(void *item)
+{
+	struct prom_series *s = item;
+	free_items(s->labels, s->nlabels, sizeof *s->labels, free_item_ptr);
+	free_items(s->pts, s->n, sizeof *s->pts, point_free);
+}
+
 void prom_result_free(struct prom_result *r)
 {
-	for (size_t i = 0; i < r->n; i++) {
-		struct prom_series *s = &r->v[i];
-		for (size_t j = 0; j < s->nlabels; j++)
-			free(s->labels[j]);
-		free(s->labels);
-		for (size_t j = 0; j < s->n; j++)
-			free(s->pts[j].v);
-		free(s->pts);
-	}
-	free(r->v);
+	free_items(r->v, r->n, sizeof *r->v, series_free);
 	free(r->type);
 	memset(r, 0, sizeof *r);
 }

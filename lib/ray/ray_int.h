@@ -38,5 +38,7 @@ double rj_num(json_t *o, const char *key);
 char **rj_pairs(json_t *o, size_t *n);
 /* Frees n strings of v and v. */
 void rj_strv_free(char **v, size_t n);
+/* Frees what a struct ray_res holds (its name); a free_items free_one. */
+void rj_res_free(void *res);
 
 #endif

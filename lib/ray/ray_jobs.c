@@ -123,11 +123,14 @@ void ray_job_free(struct ray_job *j)
 	memset(j, 0, sizeof *j);
 }
 
+static void job_free_one(void *j)
+{
+	ray_job_free(j);
+}
+
 void ray_jobs_free(struct ray_jobs *js)
 {
-	for (size_t i = 0; i < js->n; i++)
-		ray_job_free(&js->v[i]);
-	free(js->v);
+	free_items(js->v, js->n, sizeof *js->v, job_free_one);
 	memset(js, 0, sizeof *js);
 }
 
@@ -253,15 +256,21 @@ int ray_serve_parse(struct ray_serve *out, const char *body, size_t len, struct 
 	return 0;
 }
 
+static void deployment_free(void *item)
+{
+	struct ray_deployment *d = item;
+	free(d->name), free(d->status), free(d->message);
+}
+
+static void app_free(void *item)
+{
+	struct ray_app *a = item;
+	free(a->name), free(a->status), free(a->route_prefix), free(a->message);
+	free_items(a->deps, a->ndeps, sizeof *a->deps, deployment_free);
+}
+
 void ray_serve_free(struct ray_serve *s)
 {
-	for (size_t i = 0; i < s->n; i++) {
-		struct ray_app *a = &s->v[i];
-		free(a->name), free(a->status), free(a->route_prefix), free(a->message);
-		for (size_t j = 0; j < a->ndeps; j++)
-			free(a->deps[j].name), free(a->deps[j].status), free(a->deps[j].message);
-		free(a->deps);
-	}
-	free(s->v);
+	free_items(s->v, s->n, sizeof *s->v, app_free);
 	memset(s, 0, sizeof *s);
 }

@@ -169,23 +169,18 @@ int ray_nodes_parse(struct ray_nodes *out, const char *body, size_t len, struct 
 	return 0;
 }
 
-static void res_free(struct ray_res *r)
+static void node_free(void *item)
 {
-	free(r->name);
+	struct ray_node *n = item;
+	free(n->id), free(n->ip), free(n->hostname), free(n->state), free(n->state_message);
+	rj_res_free(&n->cpu), rj_res_free(&n->gpu), rj_res_free(&n->mem), rj_res_free(&n->osm);
+	free_items(n->res, n->nres, sizeof *n->res, rj_res_free);
+	rj_strv_free(n->labels, n->nlabels);
 }
 
 void ray_nodes_free(struct ray_nodes *ns)
 {
-	for (size_t i = 0; i < ns->n; i++) {
-		struct ray_node *n = &ns->v[i];
-		free(n->id), free(n->ip), free(n->hostname), free(n->state), free(n->state_message);
-		res_free(&n->cpu), res_free(&n->gpu), res_free(&n->mem), res_free(&n->osm);
-		for (size_t j = 0; j < n->nres; j++)
-			free(n->res[j].name);
-		free(n->res);
-		rj_strv_free(n->labels, n->nlabels);
-	}
-	free(ns->v);
+	free_items(ns->v, ns->n, sizeof *ns->v, node_free);
 	memset(ns, 0, sizeof *ns);
 }
 

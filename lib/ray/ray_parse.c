@@ -161,9 +161,12 @@ char **rj_pairs(json_t *o, size_t *n)
 
 void rj_strv_free(char **v, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
+	free_items(v, n, sizeof *v, free_item_ptr);
+}
+
+void rj_res_free(void *res)
+{
+	free(((struct ray_res *)res)->name);
 }
 
 /* ---- /api/version --------------------------------------------------------- */
@@ -311,9 +314,7 @@ int ray_cluster_parse(struct ray_cluster *out, const char *body, size_t len, str
 
 void ray_cluster_free(struct ray_cluster *c)
 {
-	for (size_t i = 0; i < c->nres; i++)
-		free(c->res[i].name);
-	free(c->res);
+	free_items(c->res, c->nres, sizeof *c->res, rj_res_free);
 	rj_strv_free(c->demands, c->ndemands);
 	rj_strv_free(c->pending, c->npending);
 	rj_strv_free(c->failed, c->nfailed);

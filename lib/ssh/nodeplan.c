@@ -546,6 +546,14 @@ static void timer_freed(uv_handle_t *h)
 	free(h);
 }
 
+/* What a run's copy of a step owns (its output and its cells). */
+static void step_free(void *item)
+{
+	struct plan_step *s = item;
+	free(s->output);
+	free(s->cells);
+}
+
 void nodeplan_free(struct plan_run *r)
 {
 	if (!r)
@@ -559,11 +567,7 @@ void nodeplan_free(struct plan_run *r)
 	uv_timer_stop(r->timer);
 	uv_close((uv_handle_t *)r->timer, timer_freed);
 	set_busy(r, false);
-	for (int i = 0; i < r->n; i++) {
-		free(r->steps[i].output);
-		free(r->steps[i].cells);
-	}
-	free(r->steps);
+	free_items(r->steps, (size_t)r->n, sizeof *r->steps, step_free);
 	free(r->jobs);
 	free(r);
 }

@@ -44,9 +44,7 @@ static void free_session(struct sshc_session *s)
 		nx = x->next;
 		sshc_free_exec(x);
 	}
-	for (size_t i = 0; i < s->nkeys; i++)
-		free(s->keys[i]);
-	free(s->keys);
+	free_items(s->keys, s->nkeys, sizeof *s->keys, free_item_ptr);
 	free(s->host);
 	free(s->user);
 	free(s->known_hosts);

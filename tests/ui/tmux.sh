@@ -22,13 +22,46 @@ trap 'tm kill-server 2>/dev/null; rm -rf "$WORK"' EXIT
 # every section but [general] and [action ...] is a polled service
 N=$(grep '^\[' "$CFG" | grep -Evc '^\[(general|action)( |\])')
 
-tm new-session -d -s smoke -x 120 -y 30 "$MLC -c $CFG --log $WORK/smoke.log; echo EXITED \$?; sleep 60"
+tm new-session -d -s smoke -x 120 -y 30 "MLC_DRAW_TRACE=$WORK/draws $MLC -c $CFG --log $WORK/smoke.log; echo EXITED \$?; sleep 60"
 # (the stack's Ray has a dead node: degraded, the rest ok)
 if wait_for "● $((N - 1)) ok  ▲ 0 slow  ▲ 1 degraded  ✖ 0 down" 60; then
 	ok tmux_all_green
 else
 	notok tmux_all_green "$(screen)"
 fi
+
+# On the Overview a probe's answer that changes nothing shown (the same
+# state, latency text and sparkline) leaves the screen as drawn: the trace
+# says "answer" instead of a "full" draw.
+n0=$(wc -l <"$WORK/draws")
+deadline=$((SECONDS + 15))
+while ! tail -n +$((n0 + 1)) "$WORK/draws" | grep -q '^answer$' && [ $SECONDS -lt $deadline ]; do sleep 0.1; done
+if tail -n +$((n0 + 1)) "$WORK/draws" | grep -q '^answer$'; then
+	ok tmux_overview_same_answer_not_redrawn
+else
+	notok tmux_overview_same_answer_not_redrawn "draws: $(tail -n +$((n0 + 1)) "$WORK/draws" | sort | uniq -c | tr '\n' ' ')"
+fi
+
+# The 1 s tick draws the clock's cells alone when nothing else changed: on
+# a panel where nothing shown depends on the time (Models, loaded), three
+# ticks in a row are "clock" draws ($MLC_DRAW_TRACE: one line per draw),
+# and the clock on screen moves on.
+ticks_clock_only() { [ "$(tail -n +$((n0 + 1)) "$WORK/draws" | tail -3 | grep -c '^clock$')" = 3 ]; }
+tm send-keys -t smoke 5
+if wait_for '^ NAME +LATEST' 10; then
+	n0=$(wc -l <"$WORK/draws")
+	c0=$(screen | head -1 | grep -Eo '[0-9:]{8} *$')
+	deadline=$((SECONDS + 15))
+	while ! ticks_clock_only && [ $SECONDS -lt $deadline ]; do sleep 0.1; done
+	if ticks_clock_only && [ "$(screen | head -1 | grep -Eo '[0-9:]{8} *$')" != "$c0" ]; then
+		ok tmux_tick_draws_clock_only
+	else
+		notok tmux_tick_draws_clock_only "draws: $(tail -n +$((n0 + 1)) "$WORK/draws" | tr '\n' ' ')" "$(screen)"
+	fi
+else
+	notok tmux_tick_draws_clock_only "the Models panel did not load" "$(screen)"
+fi
+tm send-keys -t smoke 1
 
 tests/stack/stack stop "$STACK" mlflow >/dev/null 2>&1
 # down within one refresh (2 s) plus the deadline (5 s), with the reason
