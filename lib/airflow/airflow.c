@@ -101,8 +101,9 @@ static int one_run(json_t *o, const char *path, struct airflow_run *r, struct ml
 	return d.rc;
 }
 
-static void ti_free(struct airflow_ti *t)
+static void ti_free(void *item)
 {
+	struct airflow_ti *t = item;
 	free(t->task_id);
 	free(t->state);
 	free(t->operator_name);
@@ -183,10 +184,6 @@ static int ti_v(json_t *o, const char *path, void *item, struct mlc_err *err)
 {
 	return one_ti(o, path, item, err);
 }
-static void ti_free_v(void *item)
-{
-	ti_free(item);
-}
 
 int airflow_parse_runs(struct airflow_runs *out, const char *body, size_t len, struct mlc_err *err)
 {
@@ -196,7 +193,7 @@ int airflow_parse_runs(struct airflow_runs *out, const char *body, size_t len, s
 
 int airflow_parse_tis(struct airflow_tis *out, const char *body, size_t len, struct mlc_err *err)
 {
-	return airflow_parse_page(body, len, "task_instances", sizeof *out->items, ti_v, ti_free_v,
+	return airflow_parse_page(body, len, "task_instances", sizeof *out->items, ti_v, ti_free,
 				  (void **)&out->items, &out->n, &out->total, err);
 }
 
@@ -351,17 +348,13 @@ int airflow_parse_token(char **token, const char *body, size_t len, struct mlc_e
 
 void airflow_runs_free(struct airflow_runs *p)
 {
-	for (size_t i = 0; i < p->n; i++)
-		airflow_run_free(&p->items[i]);
-	free(p->items);
+	free_items(p->items, p->n, sizeof *p->items, run_free_v);
 	memset(p, 0, sizeof *p);
 }
 
 void airflow_tis_free(struct airflow_tis *p)
 {
-	for (size_t i = 0; i < p->n; i++)
-		ti_free(&p->items[i]);
-	free(p->items);
+	free_items(p->items, p->n, sizeof *p->items, ti_free);
 	memset(p, 0, sizeof *p);
 }
 

@@ -42,8 +42,9 @@ static char *interval_text(json_t *si)
 	return xstrdup(type ? type : "?");
 }
 
-static void dag_free(struct airflow_dag_info *x)
+static void dag_free(void *item)
 {
+	struct airflow_dag_info *x = item;
 	free(x->dag_id);
 	free(x->schedule);
 	free(x->tags);
@@ -95,8 +96,9 @@ static int one_dag(json_t *o, const char *path, void *item, struct mlc_err *err)
 	return d.rc;
 }
 
-static void pool_free(struct airflow_pool *x)
+static void pool_free(void *item)
 {
+	struct airflow_pool *x = item;
 	free(x->name);
 }
 
@@ -122,41 +124,28 @@ static int one_pool(json_t *o, const char *path, void *item, struct mlc_err *err
 	return d.rc;
 }
 
-static void dag_free_v(void *p)
-{
-	dag_free(p);
-}
-static void pool_free_v(void *p)
-{
-	pool_free(p);
-}
-
 int airflow_parse_dags(struct airflow_dags *out, const char *body, size_t len, struct mlc_err *err)
 {
-	return airflow_parse_page(body, len, "dags", sizeof *out->items, one_dag, dag_free_v,
+	return airflow_parse_page(body, len, "dags", sizeof *out->items, one_dag, dag_free,
 				  (void **)&out->items, &out->n, &out->total, err);
 }
 
 int airflow_parse_pools(struct airflow_pools *out, const char *body, size_t len,
 			struct mlc_err *err)
 {
-	return airflow_parse_page(body, len, "pools", sizeof *out->items, one_pool, pool_free_v,
+	return airflow_parse_page(body, len, "pools", sizeof *out->items, one_pool, pool_free,
 				  (void **)&out->items, &out->n, &out->total, err);
 }
 
 void airflow_dags_free(struct airflow_dags *p)
 {
-	for (size_t i = 0; i < p->n; i++)
-		dag_free(&p->items[i]);
-	free(p->items);
+	free_items(p->items, p->n, sizeof *p->items, dag_free);
 	memset(p, 0, sizeof *p);
 }
 
 void airflow_pools_free(struct airflow_pools *p)
 {
-	for (size_t i = 0; i < p->n; i++)
-		pool_free(&p->items[i]);
-	free(p->items);
+	free_items(p->items, p->n, sizeof *p->items, pool_free);
 	memset(p, 0, sizeof *p);
 }
 

@@ -233,9 +233,7 @@ int prefect_parse_run(struct prefect_run *out, const char *body, size_t len, str
 
 void prefect_runs_free(struct prefect_runs *p)
 {
-	for (size_t i = 0; i < p->n; i++)
-		prefect_run_free(&p->items[i]);
-	free(p->items);
+	free_items(p->items, p->n, sizeof *p->items, run_free_v);
 	memset(p, 0, sizeof *p);
 }
 
@@ -263,9 +261,7 @@ int prefect_parse_flows(struct prefect_flows *out, const char *body, size_t len,
 
 void prefect_flows_free(struct prefect_flows *p)
 {
-	for (size_t i = 0; i < p->n; i++)
-		flow_free(&p->items[i]);
-	free(p->items);
+	free_items(p->items, p->n, sizeof *p->items, flow_free);
 	memset(p, 0, sizeof *p);
 }
 
@@ -296,9 +292,7 @@ int prefect_parse_states(struct prefect_states *out, const char *body, size_t le
 
 void prefect_states_free(struct prefect_states *p)
 {
-	for (size_t i = 0; i < p->n; i++)
-		state_free(&p->items[i]);
-	free(p->items);
+	free_items(p->items, p->n, sizeof *p->items, state_free);
 	memset(p, 0, sizeof *p);
 }
 
@@ -337,9 +331,7 @@ int prefect_parse_task_runs(struct prefect_task_runs *out, const char *body, siz
 
 void prefect_task_runs_free(struct prefect_task_runs *p)
 {
-	for (size_t i = 0; i < p->n; i++)
-		task_free(&p->items[i]);
-	free(p->items);
+	free_items(p->items, p->n, sizeof *p->items, task_free);
 	memset(p, 0, sizeof *p);
 }
 
@@ -368,9 +360,7 @@ int prefect_parse_logs(struct prefect_logs *out, const char *body, size_t len, s
 
 void prefect_logs_free(struct prefect_logs *p)
 {
-	for (size_t i = 0; i < p->n; i++)
-		log_free(&p->items[i]);
-	free(p->items);
+	free_items(p->items, p->n, sizeof *p->items, log_free);
 	memset(p, 0, sizeof *p);
 }
 

@@ -238,17 +238,13 @@ int prefect_parse_pools(struct prefect_pools *out, const char *body, size_t len,
 
 void prefect_deployments_free(struct prefect_deployments *p)
 {
-	for (size_t i = 0; i < p->n; i++)
-		prefect_deployment_free(&p->items[i]);
-	free(p->items);
+	free_items(p->items, p->n, sizeof *p->items, dep_free_v);
 	memset(p, 0, sizeof *p);
 }
 
 void prefect_pools_free(struct prefect_pools *p)
 {
-	for (size_t i = 0; i < p->n; i++)
-		prefect_pool_free(&p->items[i]);
-	free(p->items);
+	free_items(p->items, p->n, sizeof *p->items, pool_free_v);
 	memset(p, 0, sizeof *p);
 }
 

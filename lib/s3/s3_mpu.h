@@ -58,6 +58,8 @@ struct s3_uploads_page {
 };
 int s3_parse_uploads(const char *body, size_t len, struct s3_uploads_page *pg, struct mlc_err *err);
 void s3_uploads_page_free(struct s3_uploads_page *pg);
+/* Frees what one struct s3_upload holds (a free_items free_one). */
+void s3_upload_free(void *item);
 
 struct s3_parts_page {
 	struct s3_part *parts;

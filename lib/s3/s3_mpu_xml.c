@@ -295,14 +295,17 @@ int s3_parse_uploads(const char *body, size_t len, struct s3_uploads_page *pg, s
 	return 0;
 }
 
+void s3_upload_free(void *item)
+{
+	struct s3_upload *u = item;
+	free(u->key);
+	free(u->upload_id);
+	free(u->storage_class);
+}
+
 void s3_uploads_page_free(struct s3_uploads_page *pg)
 {
-	for (size_t i = 0; i < pg->n; i++) {
-		free(pg->uploads[i].key);
-		free(pg->uploads[i].upload_id);
-		free(pg->uploads[i].storage_class);
-	}
-	free(pg->uploads);
+	free_items(pg->uploads, pg->n, sizeof *pg->uploads, s3_upload_free);
 	free(pg->next_key_marker);
 	free(pg->next_upload_id_marker);
 	memset(pg, 0, sizeof *pg);

@@ -52,9 +52,7 @@ void s3c_req_free(struct s3c_req *r)
 	free(r->delimiter);
 	free(r->start_after);
 	free(r->token);
-	for (size_t i = 0; i < r->nkeys; i++)
-		free(r->keys[i]);
-	free(r->keys);
+	free_items(r->keys, r->nkeys, sizeof *r->keys, free_item_ptr);
 	free(r->body);
 	free(r);
 }

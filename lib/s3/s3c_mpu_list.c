@@ -22,12 +22,7 @@ void s3c_mpu_free(struct s3c_mpu *m)
 		loop_busy_dec();
 	if (m->fd >= 0)
 		close(m->fd);
-	for (size_t i = 0; i < m->nups; i++) {
-		free(m->ups[i].key);
-		free(m->ups[i].upload_id);
-		free(m->ups[i].storage_class);
-	}
-	free(m->ups);
+	free_items(m->ups, m->nups, sizeof *m->ups, s3_upload_free);
 	free(m->slots);
 	free(m->parts);
 	free(m->bucket);
