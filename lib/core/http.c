@@ -7,9 +7,7 @@
 
 #include <ctype.h>
 #include <curl/curl.h>
-#include <errno.h>
 #include <jansson.h>
-#include <stdio.h>
 #include <string.h>
 #include <uv.h>
 
@@ -152,15 +150,6 @@ static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 	return n;
 }
 
-static size_t read_cb(char *ptr, size_t size, size_t nitems, void *userdata)
-{
-	struct http_req *r = userdata;
-	size_t n = fread(ptr, 1, size * nitems, r->upload);
-	if (n == 0 && ferror(r->upload))
-		return CURL_READFUNC_ABORT;
-	return n;
-}
-
 static int xferinfo_cb(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
 		       curl_off_t ulnow)
 {
@@ -200,8 +189,6 @@ static void req_free(struct http_req *r)
 	free(r->ca_file);
 	free(r->sigv4);
 	free(r->method);
-	if (r->upload)
-		fclose(r->upload);
 	free(r);
 }
 
@@ -278,7 +265,7 @@ static void refuse_req(void *arg)
 	struct http_req *r = arg;
 	struct http_resp resp = {.body = (char *)"", .headers = (char *)""};
 	struct mlc_err err;
-	mlc_err_set(&err, r->upload_failed ? MLC_ERR_IO : MLC_ERR_USAGE, 0, "%s", r->refuse_msg);
+	mlc_err_set(&err, MLC_ERR_USAGE, 0, "%s", r->refuse_msg);
 	r->cb(&resp, &err, r->arg);
 	req_free(r);
 }
@@ -372,9 +359,8 @@ static void set_body(struct http_req *r, const struct http_opts *o)
 		r->method = xstrdup(method);
 		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r->method);
 	}
-	if (!o->upload_path &&
-	    (o->body || (strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 ||
-			 strcmp(method, "PATCH") == 0))) {
+	if (o->body || strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 ||
+	    strcmp(method, "PATCH") == 0) {
 		r->has_body = true;
 		if (o->body_borrowed && o->body) {
 			curl_easy_setopt(e, CURLOPT_POSTFIELDS, o->body);
@@ -396,9 +382,8 @@ static void set_body(struct http_req *r, const struct http_opts *o)
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->hdrs);
 }
 
-/* Streaming, progress and a body read from a file; true when the file
- * cannot be read (refuse_msg says why). */
-static bool set_streams(struct http_req *r, const struct http_opts *o)
+/* Streaming and progress. */
+static void set_streams(struct http_req *r, const struct http_opts *o)
 {
 	CURL *e = r->easy;
 	r->on_data = o->on_data;
@@ -412,23 +397,7 @@ static bool set_streams(struct http_req *r, const struct http_opts *o)
 		curl_easy_setopt(e, CURLOPT_XFERINFODATA, r);
 		curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
 	}
-	if (o->upload_path) {
-		r->upload = fopen(o->upload_path, "rb");
-		if (!r->upload) {
-			snprintf(r->refuse_msg, sizeof r->refuse_msg, "cannot read %s: %s",
-				 o->upload_path, strerror(errno));
-			return true;
-		} else {
-			r->uploading = true;
-			curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
-			curl_easy_setopt(e, CURLOPT_READFUNCTION, read_cb);
-			curl_easy_setopt(e, CURLOPT_READDATA, r);
-			curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)o->upload_len);
-		}
-	} else if (r->has_body) {
-		r->uploading = true;
-	}
-	return false;
+	r->uploading = r->has_body;
 }
 
 struct http_req *http_request(const struct http_opts *o, http_done_cb cb, void *arg)
@@ -451,14 +420,9 @@ struct http_req *http_request(const struct http_opts *o, http_done_cb cb, void *
 		curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L);
 	curl_easy_setopt(e, CURLOPT_UNRESTRICTED_AUTH, 0L);
 	set_body(r, o);
-	bool bad_upload = set_streams(r, o);
+	set_streams(r, o);
 
 	started_count++;
-	if (bad_upload) {
-		r->upload_failed = true;
-		r->refused = loop_defer(refuse_req, r);
-		return r;
-	}
 	if (bad_header) {
 		strlcpy_m(r->refuse_msg, "refused: CR or LF in a request header",
 			  sizeof r->refuse_msg);

@@ -53,11 +53,6 @@ struct http_opts {
 	 * is sent, the upload. Called from the loop; may be frequent. */
 	void (*on_progress)(int64_t now, int64_t total, void *arg);
 	void *progress_arg;
-	/* Request body streamed from a local file instead of body/body_len
-	 * (PUT): the file is opened when the request starts and read as curl
-	 * sends; upload_len bytes are announced as Content-Length. */
-	const char *upload_path;
-	int64_t upload_len;
 };
 
 struct http_resp {

@@ -29,10 +29,9 @@ struct http_req {
 	void (*on_progress)(int64_t now, int64_t total, void *arg);
 	void *progress_arg;
 	size_t streamed;
-	bool aborted; /* on_data took less than it was given */
-	FILE *upload;
-	bool uploading, upload_failed;
-	bool has_body; /* POSTFIELDS set (req_body, or the caller's borrowed body) */
+	bool aborted;	/* on_data took less than it was given */
+	bool uploading; /* a body is sent: progress counts the upload */
+	bool has_body;	/* POSTFIELDS set (req_body, or the caller's borrowed body) */
 	char errbuf[CURL_ERROR_SIZE];
 };
 

@@ -897,7 +897,7 @@ Test(http, error_text_keeps_escapes_raw)
 	cr_assert_str_eq(error_text("\x1b]0;title\x07 plain"), "\x1b]0;title\x07 plain");
 }
 
-/* ---- streaming (on_data, on_progress, upload_path) ------------------------- */
+/* ---- streaming (on_data, on_progress) ------------------------------------- */
 
 struct sink {
 	struct buf got;
@@ -1004,51 +1004,6 @@ Test(http, streaming_error_status_is_visible_to_on_data)
 	buf_free(&k.got);
 	call_free(&c);
 	free(url);
-}
-
-Test(http, upload_from_a_file)
-{
-	srv_start(h_echo_len);
-	char path[] = "/tmp/mlc-upload-XXXXXX";
-	int fd = mkstemp(path);
-	cr_assert_geq(fd, 0);
-	static const char content[] = "line one\nline two\n";
-	cr_assert_eq(write(fd, content, sizeof content - 1), (ssize_t)(sizeof content - 1));
-	close(fd);
-	char *url = srv_url("/b/up");
-	struct sink k = {0};
-	struct http_opts o = {.url = url,
-			      .method = "PUT",
-			      .upload_path = path,
-			      .upload_len = sizeof content - 1,
-			      .on_progress = sink_progress,
-			      .progress_arg = &k};
-	struct call c;
-	start(&o, &c);
-	RUN_UNTIL(c.calls);
-	cr_assert_eq(c.code, MLC_OK, "%s", c.msg);
-	cr_assert_eq(c.status, 201);
-	cr_assert(str_starts(server.log.data, "PUT /b/up HTTP/1.1\r\n"), "%s", server.log.data);
-	cr_assert_not_null(strcasestr(server.log.data, "\r\nContent-Length: 18\r\n"));
-	cr_assert(str_ends(server.log.data, "\r\n\r\nline one\nline two\n"), "%s", server.log.data);
-	unlink(path);
-	call_free(&c);
-	free(url);
-}
-
-Test(http, upload_of_a_missing_file_is_refused_later)
-{
-	struct http_opts o = {.url = "http://127.0.0.1:9/x",
-			      .method = "PUT",
-			      .upload_path = "/nonexistent/mlc/file",
-			      .upload_len = 3};
-	struct call c;
-	start(&o, &c);
-	cr_assert_eq(c.calls, 0, "never inside http_request");
-	RUN_UNTIL(c.calls);
-	cr_assert_eq(c.code, MLC_ERR_IO, "code %d: %s", c.code, c.msg);
-	cr_assert_not_null(strstr(c.msg, "/nonexistent/mlc/file"), "%s", c.msg);
-	call_free(&c);
 }
 
 /* ---- lib/download ----------------------------------------------------------- */
