@@ -266,16 +266,11 @@ const char *pgc_res_value(const struct pgc_result *r, int row, int col)
 	return PQgetvalue(res, row, col);
 }
 
-/* A query's results are all in (or the connection broke): report them. */
-static void query_done(struct pgc_conn *c, const char *fail)
+/* What the last result (or the broken connection) of a query means: fills
+ * e when it failed; closes the connection when it is lost or in COPY,
+ * else puts it back to idle. */
+static void result_error(struct pgc_conn *c, PGresult *res, const char *fail, struct mlc_err *e)
 {
-	PGresult *res = c->res;
-	struct pgc_query *q = c->cur;
-	struct mlc_err e;
-	mlc_err_clear(&e);
-	c->res = NULL;
-	c->cur = NULL;
-	c->deadline = 0;
 	ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
@@ -286,28 +281,60 @@ static void query_done(struct pgc_conn *c, const char *fail)
 							      : fail  ? fail
 							      : c->pg ? PQerrorMessage(c->pg)
 								      : "closed");
-		pgc_conn_err(c, &e, auth ? MLC_ERR_AUTH : MLC_ERR_CONNECT, detail, what);
+		pgc_conn_err(c, e, auth ? MLC_ERR_AUTH : MLC_ERR_CONNECT, detail, what);
 		free(what);
-		log_debug("%s", e.msg);
+		log_debug("%s", e->msg);
 		pgc_close_pg(c);
-	} else {
-		c->state = ST_IDLE;
-		if (pgc_watch(c, UV_READABLE) != 0)
-			pgc_close_pg(c);
-		if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH) {
-			pgc_conn_err(c, &e, MLC_ERR_PROTO, 0, "COPY is not supported");
-			pgc_close_pg(c);
-		} else if (!res) {
-			pgc_conn_err(c, &e, MLC_ERR_PROTO, 0, "no result");
-		} else if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK &&
-			   st != PGRES_EMPTY_QUERY && st != PGRES_SINGLE_TUPLE) {
-			char *what = state ? xasprintf("ERROR %s: %s", state,
-						       primary ? primary : PQresStatus(st))
-					   : xstrdup(PQresultErrorMessage(res));
-			pgc_conn_err(c, &e, auth ? MLC_ERR_AUTH : MLC_ERR_PROTO, detail, what);
-			free(what);
-		}
+		return;
 	}
+	c->state = ST_IDLE;
+	if (pgc_watch(c, UV_READABLE) != 0)
+		pgc_close_pg(c);
+	if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH) {
+		pgc_conn_err(c, e, MLC_ERR_PROTO, 0, "COPY is not supported");
+		pgc_close_pg(c);
+	} else if (!res) {
+		pgc_conn_err(c, e, MLC_ERR_PROTO, 0, "no result");
+	} else if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK && st != PGRES_EMPTY_QUERY &&
+		   st != PGRES_SINGLE_TUPLE) {
+		char *what =
+		    state ? xasprintf("ERROR %s: %s", state, primary ? primary : PQresStatus(st))
+			  : xstrdup(PQresultErrorMessage(res));
+		pgc_conn_err(c, e, auth ? MLC_ERR_AUTH : MLC_ERR_PROTO, detail, what);
+		free(what);
+	}
+}
+
+/* Hands q the rows of res (a single-statement query), then frees res. */
+static void deliver_rows(struct pgc_query *q, PGresult *res)
+{
+	int ncols = PQnfields(res);
+	const char **names = xcalloc((size_t)ncols + 1, sizeof *names);
+	for (int i = 0; i < ncols; i++)
+		names[i] = PQfname(res, i);
+	struct pgc_result r = {
+	    .nrows = PQntuples(res),
+	    .ncols = ncols,
+	    .colnames = names,
+	    .value = pgc_res_value,
+	    .priv = res,
+	};
+	pgc_deliver(q, &r, NULL);
+	free(names);
+	PQclear(res);
+}
+
+/* A query's results are all in (or the connection broke): report them. */
+static void query_done(struct pgc_conn *c, const char *fail)
+{
+	PGresult *res = c->res;
+	struct pgc_query *q = c->cur;
+	struct mlc_err e;
+	mlc_err_clear(&e);
+	c->res = NULL;
+	c->cur = NULL;
+	c->deadline = 0;
+	result_error(c, res, fail, &e);
 	pgc_arm_timer(c);
 	if (c->head)
 		pgc_schedule_kick(c);
@@ -329,26 +356,11 @@ static void query_done(struct pgc_conn *c, const char *fail)
 	if (e.code) {
 		PQclear(res);
 		pgc_deliver(q, NULL, &e);
-		return;
-	}
-	if (q->mcb) {
+	} else if (q->mcb) {
 		pgc_deliver_multi(q, res, mres, nmres);
-		return;
+	} else {
+		deliver_rows(q, res);
 	}
-	int ncols = PQnfields(res);
-	const char **names = xcalloc((size_t)ncols + 1, sizeof *names);
-	for (int i = 0; i < ncols; i++)
-		names[i] = PQfname(res, i);
-	struct pgc_result r = {
-	    .nrows = PQntuples(res),
-	    .ncols = ncols,
-	    .colnames = names,
-	    .value = pgc_res_value,
-	    .priv = res,
-	};
-	pgc_deliver(q, &r, NULL);
-	free(names);
-	PQclear(res);
 }
 
 /* Reads what the server sent and collects results until libpq has none left;
