@@ -205,30 +205,76 @@ static enum step exec_close(struct sshc_session *s, struct sshc_exec *x, bool pr
 	return STEP_PROGRESS;
 }
 
+/* XS_OPEN: opens x's channel, one opening per session at a time.
+ * Returns true, with *ret, when exec_step stops here. */
+static bool step_open(struct sshc_session *s, struct sshc_exec *x, enum step *ret)
+{
+	/* libssh2 keeps one channel-open state per session: one at a time. */
+	if (s->opening && s->opening != x) {
+		*ret = STEP_BLOCKED;
+		return true;
+	}
+	s->opening = x;
+	LIBSSH2_CHANNEL *ch =
+	    x->pump ? sshc_tunnel_channel(s, x) : libssh2_channel_open_session(s->ssh);
+	if (!ch) {
+		int e = libssh2_session_last_errno(s->ssh);
+		if (e == LIBSSH2_ERROR_EAGAIN) {
+			*ret = STEP_BLOCKED;
+			return true;
+		}
+		s->opening = NULL;
+		*ret = sshc_transport_error(e) ? sshc_lost(s, e, "opening a channel")
+					       : exec_fail(s, x, e, "cannot open a channel");
+		return true;
+	}
+	s->opening = NULL;
+	x->ch = ch;
+	mark(x, &x->phases.open_us);
+	/* cancelled: never run it; a ping runs nothing at all */
+	x->st = (x->cancelled || x->ping) ? XS_CLOSE : x->pump ? XS_READ : XS_EXEC;
+	return false;
+}
+
+/* XS_READ of a command: reads both streams, hands fresh output to out_cb,
+ * moves to XS_CLOSE at the end. Returns true, with *ret, when exec_step
+ * stops here. */
+static bool step_read(struct sshc_session *s, struct sshc_exec *x, bool *progress, enum step *ret)
+{
+	if (!x->cancelled) {
+		for (int stream = 0; stream < 2; stream++) {
+			int rc = read_stream(x, stream, progress);
+			if (rc < 0) {
+				*ret = sshc_transport_error(rc)
+					   ? sshc_lost(s, rc, "reading command output")
+					   : exec_fail(s, x, rc, "reading command output");
+				return true;
+			}
+		}
+	}
+	if (x->fresh && x->out_cb && !x->cancelled) {
+		x->fresh = false;
+		x->out_cb(x->out.data ? x->out.data : "", x->out.len,
+			  x->err.data ? x->err.data : "", x->err.len, x->out_arg);
+	}
+	if (!x->cancelled && !x->cut && !libssh2_channel_eof(x->ch)) {
+		*ret = *progress ? STEP_PROGRESS : STEP_BLOCKED;
+		return true;
+	}
+	if (!x->cancelled && !x->cut)
+		mark(x, &x->phases.eof_us);
+	x->st = XS_CLOSE;
+	*progress = true;
+	return false;
+}
+
 static enum step exec_step(struct sshc_session *s, struct sshc_exec *x)
 {
 	bool progress = false;
+	enum step ret;
 	if (x->st == XS_OPEN) {
-		/* libssh2 keeps one channel-open state per session: one at a time. */
-		if (s->opening && s->opening != x)
-			return STEP_BLOCKED;
-		s->opening = x;
-		LIBSSH2_CHANNEL *ch =
-		    x->pump ? sshc_tunnel_channel(s, x) : libssh2_channel_open_session(s->ssh);
-		if (!ch) {
-			int e = libssh2_session_last_errno(s->ssh);
-			if (e == LIBSSH2_ERROR_EAGAIN)
-				return STEP_BLOCKED;
-			s->opening = NULL;
-			if (sshc_transport_error(e))
-				return sshc_lost(s, e, "opening a channel");
-			return exec_fail(s, x, e, "cannot open a channel");
-		}
-		s->opening = NULL;
-		x->ch = ch;
-		mark(x, &x->phases.open_us);
-		/* cancelled: never run it; a ping runs nothing at all */
-		x->st = (x->cancelled || x->ping) ? XS_CLOSE : x->pump ? XS_READ : XS_EXEC;
+		if (step_open(s, x, &ret))
+			return ret;
 		progress = true;
 	}
 	if (x->st == XS_EXEC && x->cancelled && !x->exec_started)
@@ -260,31 +306,8 @@ static enum step exec_step(struct sshc_session *s, struct sshc_exec *x)
 		x->st = XS_CLOSE;
 		progress = true;
 	}
-	if (x->st == XS_READ) {
-		if (!x->cancelled) {
-			for (int stream = 0; stream < 2; stream++) {
-				int rc = read_stream(x, stream, &progress);
-				if (rc < 0) {
-					if (sshc_transport_error(rc))
-						return sshc_lost(s, rc, "reading command output");
-					return exec_fail(s, x, rc, "reading command output");
-				}
-			}
-		}
-		if (x->fresh && x->out_cb && !x->cancelled) {
-			x->fresh = false;
-			x->out_cb(x->out.data ? x->out.data : "", x->out.len,
-				  x->err.data ? x->err.data : "", x->err.len, x->out_arg);
-		}
-		if (x->cancelled || x->cut || libssh2_channel_eof(x->ch)) {
-			if (!x->cancelled && !x->cut)
-				mark(x, &x->phases.eof_us);
-			x->st = XS_CLOSE;
-			progress = true;
-		} else {
-			return progress ? STEP_PROGRESS : STEP_BLOCKED;
-		}
-	}
+	if (x->st == XS_READ && step_read(s, x, &progress, &ret))
+		return ret;
 	if (x->st == XS_CLOSE)
 		return exec_close(s, x, progress);
 	return progress ? STEP_PROGRESS : STEP_BLOCKED;
