@@ -95,7 +95,7 @@ tm send-keys -t up 1
 keys_while up "$UW/keys.txt" "$UW/up.log" 'CompleteMultipartUpload.*->' "the console's upload"
 tm send-keys -t up q
 sleep 0.3
-tm send-keys -t up y
+tm send-keys -t up y 2>/dev/null # the console may be gone already
 tm kill-session -t up 2>/dev/null
 rmobj model.bin
 rm -f "$UW/model.bin"
