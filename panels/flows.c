@@ -223,8 +223,7 @@ static int rv_nrows(struct view *v)
 {
 	struct flows *f = fl_of(v);
 	/* Loaded when first shown, not at startup. */
-	if (!f->p_loaded && !f->a_loaded && !f->p_req && !f->a_req && !f->p_flows_req &&
-	    !f->p_deps_req && !f->p_err[0] && !f->a_err[0] &&
+	if (!f->p_loaded && !f->a_loaded && !fl_loading(f) && !f->p_err[0] && !f->a_err[0] &&
 	    (fl_target(FB_PREFECT) || fl_target(FB_AIRFLOW)))
 		fl_load(f);
 	return f->nrows;
@@ -304,7 +303,7 @@ static void rv_detail(struct view *v, int row, char *out, size_t n, enum role *r
 static void rv_empty(struct view *v, char *out, size_t n)
 {
 	struct flows *f = fl_of(v);
-	bool loading = f->p_req || f->a_req || f->p_flows_req || f->p_deps_req;
+	bool loading = fl_loading(f);
 	if (!fl_target(FB_PREFECT) && !fl_target(FB_AIRFLOW))
 		snprintf(out, n,
 			 "no Prefect or Airflow configured: set [prefect] url "
@@ -335,8 +334,7 @@ static void rv_status(struct view *v, char *out, size_t n)
 		running += r->cls == FC_RUNNING;
 	}
 	snprintf(out, n, "24h: %d failed · %d late · %d running   state: %s%s", failed, late,
-		 running, filter_names[f->filter],
-		 f->p_req || f->a_req || f->p_flows_req || f->p_deps_req ? "  loading…" : "");
+		 running, filter_names[f->filter], fl_loading(f) ? "  loading…" : "");
 }
 
 static void rv_copy(struct view *v, int row, char *out, size_t n)
@@ -434,10 +432,7 @@ static void fl_close(struct panel *p)
 {
 	struct flows *f = p->priv;
 	fl_refresh_stop(f);
-	apireq_cancel(f->p_req);
-	apireq_cancel(f->p_flows_req);
-	apireq_cancel(f->p_deps_req);
-	airflowc_cancel(f->a_req);
+	fl_load_stop(f);
 	fl_act_close(f);
 	if (f->p_partial)
 		f->pr = NULL, f->npr = 0; /* it is p_acc */

@@ -20,6 +20,10 @@
 
 enum fl_backend { FB_PREFECT, FB_AIRFLOW };
 
+/* A backend's load asks for at most this many pages: MAX_RUNS (1000) over
+ * the smaller page (Airflow's 100). */
+#define FL_PAGES_MAX 10
+
 /* What a state means, whatever its backend calls it: the colour and the
  * `f` filters come from here. */
 enum fl_class { FC_OK, FC_FAILED, FC_LATE, FC_RUNNING, FC_WAITING, FC_CANCELLED, FC_OTHER };
@@ -54,9 +58,23 @@ struct flows {
 	/* Each backend's runs as last loaded, and the merged list shown. */
 	struct fl_run *pr, *ar;
 	size_t npr, nar;
-	struct apireq *p_req, *p_flows_req, *p_deps_req;
-	struct airflowc_req *a_req;
-	int p_offset, a_offset;	      /* the page being loaded */
+	/* Each backend's load: its pages, several in flight (flows_load.c). */
+	struct fl_pager {
+		struct flows *f;
+		enum fl_backend be;
+		int size;   /* a page's rows (Airflow: what the first page held) */
+		int want;   /* the pages this load asks for: 1 until the first came */
+		int asked;  /* pages [0, asked) asked for */
+		int placed; /* pages [0, placed) are in p_acc (a_acc), in order */
+		struct fl_page {
+			struct fl_pager *pp;
+			struct apireq *req, *flows_req, *deps_req; /* Prefect's page, its joins */
+			struct airflowc_req *areq;		   /* Airflow's page */
+			struct fl_run *runs; /* its rows until the pages before it are placed */
+			size_t n;
+			bool in; /* the page (and its joins) came */
+		} pg[FL_PAGES_MAX];
+	} p_pager, a_pager;
 	struct fl_run *p_acc, *a_acc; /* pages loaded so far */
 	size_t np_acc, na_acc;
 	/* A first load shows its pages as they come: pr (ar) is then p_acc
@@ -102,6 +120,10 @@ void fl_run_free(struct fl_run *r);
 void fl_run_copy(struct fl_run *dst, const struct fl_run *src);
 /* Both backends' runs again. */
 void fl_load(struct flows *f);
+/* Whether a load's pages are in flight (either backend). */
+bool fl_loading(const struct flows *f);
+/* The loads' requests cancelled and their pages freed (the panel closes). */
+void fl_load_stop(struct flows *f);
 const struct target *fl_target(enum fl_backend be);
 const char *fl_backend_name(enum fl_backend be);
 

@@ -186,7 +186,7 @@ static void load(struct fl_list *l)
 	struct fl_part *pt;
 	cancel_all(l);
 	l->err[0] = '\0';
-	if (!f->p_loaded && !f->a_loaded && !f->p_req && !f->a_req)
+	if (!f->p_loaded && !f->a_loaded && !fl_loading(f))
 		fl_load(f); /* the last and late runs come from the runs */
 	bool pc = f->have_pc, ac = f->have_ac;
 	if (l->kind == FL_DEPLOYMENTS && pc) {

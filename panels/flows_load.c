@@ -1,7 +1,11 @@
 /* panels/flows_load.c — the runs of both backends: Prefect's
  * flow_runs/filter pages of 200, each joined to its flows' names with one
  * flows/filter; Airflow's dagRuns pages of 100 up to total_entries; at most
- * MAX_RUNS of each, the newest. A backend's first load shows its pages as
+ * MAX_RUNS of each, the newest. Once the first page said there are more,
+ * up to PAGES_IN_FLIGHT pages travel at once (a Prefect page's joins beside
+ * the next pages), each placed at its offset: the list is the one paging
+ * one at a time would make, and a page that fails fails the load (the
+ * others cancelled). A backend's first load shows its pages as
  * they come; a reload replaces its list whole when its last page came, so a
  * failure keeps the last good one (and says why on the detail line);
  * fl_rebuild merges them into the view's rows. */
@@ -87,7 +91,7 @@ void fl_remember_selection(struct flows *f)
 
 static bool busy(const struct flows *f)
 {
-	return f->p_req || f->a_req || f->p_flows_req || f->p_deps_req || f->w_req || f->aw_req;
+	return fl_loading(f) || f->w_req || f->aw_req;
 }
 
 static void on_refresh(uv_timer_t *t)
@@ -149,16 +153,16 @@ static void clk_page(struct fl_clock *k, int64_t w0)
 
 static void clk_log(const struct fl_clock *k, enum fl_backend be, size_t runs)
 {
-	log_debug("flows: %s: %zu runs in %d pages, %.1f ms from the first request; "
+	log_debug("flows: %s: %zu runs in %d page%s, %.1f ms from the first request; "
 		  "the panel's own work on them %.2f ms",
-		  fl_backend_name(be), runs, k->pages, (now_us() - k->t0_us) / 1000.0,
-		  k->work_us / 1000.0);
+		  fl_backend_name(be), runs, k->pages, k->pages == 1 ? "" : "s",
+		  (now_us() - k->t0_us) / 1000.0, k->work_us / 1000.0);
 }
 
 /* ---- a backend's list and the pages that make the next one ------------------ */
 
-/* A page came: on a first load (nothing shown yet) the list is the pages
- * so far, at once (the first rows drawn now, not at the next frame; the
+/* A page was placed: on a first load (nothing shown yet) the list is the
+ * pages placed so far, at once (the first rows drawn now, not at the next frame; the
  * pages after them, which add rows below the screen and to the counts,
  * redraw it at most every SHOW_MS until the last page, drawn at once: the
  * CPU goes to the load); a reload shows the old list until its last page. */
@@ -211,60 +215,194 @@ static void drop_pages(struct flows *f, struct fl_run **list, size_t *n, bool *p
 		fl_rebuild(f);
 }
 
-/* ---- Prefect: pages of runs, each joined to its flows' names ---------------- */
+/* ---- a load's pages: several in flight, placed in order -------------------- */
 
-static void p_next(struct flows *f);
+/* Pages in flight at once, once the first page said there are more: kind
+ * to the server (a few of its workers, not all of them), while real Airflow
+ * (gunicorn's workers) and Prefect (uvicorn) answer requests in parallel,
+ * so the load takes about a third of the round trips of one page at a time. */
+#define PAGES_IN_FLIGHT 3
 
-static void p_failed(struct flows *f, const struct mlc_err *err)
+#define P_PAGE 200 /* Prefect's flow_runs/filter limit at most */
+#define A_PAGE 100 /* Airflow's maximum_page_limit by default */
+
+_Static_assert(MAX_RUNS / A_PAGE <= FL_PAGES_MAX && MAX_RUNS / P_PAGE <= FL_PAGES_MAX,
+	       "FL_PAGES_MAX holds a load's pages");
+
+/* A backend's fields in struct flows. */
+struct be_fields {
+	struct fl_run **list, **acc;
+	size_t *n, *nacc;
+	bool *partial, *loaded;
+	char *err; /* 256 bytes */
+	struct fl_clock *clk;
+};
+
+static struct be_fields fields_of(struct flows *f, enum fl_backend be)
 {
-	snprintf(f->p_err, sizeof f->p_err, "%s", err->msg);
-	drop_pages(f, &f->pr, &f->npr, &f->p_partial, &f->p_acc, &f->np_acc);
+	if (be == FB_PREFECT)
+		return (struct be_fields){&f->pr,	 &f->p_acc,    &f->npr,	 &f->np_acc,
+					  &f->p_partial, &f->p_loaded, f->p_err, &f->p_clk};
+	return (struct be_fields){&f->ar,	 &f->a_acc,    &f->nar,	 &f->na_acc,
+				  &f->a_partial, &f->a_loaded, f->a_err, &f->a_clk};
+}
+
+static void p_page_done(void *res, const struct mlc_err *err, void *arg);
+static void a_page_done(void *res, const struct mlc_err *err, void *arg);
+
+/* The page's requests cancelled (their callbacks never run) and its rows
+ * freed. */
+static void page_drop(struct fl_page *g)
+{
+	prefectc_cancel(g->req);
+	prefectc_cancel(g->flows_req);
+	prefectc_cancel(g->deps_req);
+	airflowc_cancel(g->areq);
+	g->req = g->flows_req = g->deps_req = NULL;
+	g->areq = NULL;
+	fl_runs_free(&g->runs, &g->n);
+	g->in = false;
+}
+
+/* Pages [from, asked) dropped, and none from `from` on asked for. */
+static void pager_cut(struct fl_pager *pp, int from)
+{
+	for (int i = from; i < pp->asked; i++)
+		page_drop(&pp->pg[i]);
+	pp->asked = MLC_MIN(pp->asked, from);
+	pp->want = MLC_MIN(pp->want, from);
+}
+
+/* Asks for the next pages while fewer than PAGES_IN_FLIGHT are (a Prefect
+ * page whose joins are out is no longer: its join overlaps the next page). */
+static void pager_ask(struct fl_pager *pp)
+{
+	struct flows *f = pp->f;
+	int flying = 0;
+	for (int i = pp->placed; i < pp->asked; i++)
+		flying += pp->pg[i].req || pp->pg[i].areq;
+	for (; flying < PAGES_IN_FLIGHT && pp->asked < pp->want; flying++) {
+		int i = pp->asked++;
+		struct fl_page *g = &pp->pg[i];
+		*g = (struct fl_page){.pp = pp};
+		if (pp->be == FB_PREFECT)
+			g->req = prefectc_runs(&f->pc, NULL, P_PAGE, i * P_PAGE, p_page_done, g);
+		else
+			g->areq = airflowc_runs(&f->ac, pp->size, i * pp->size, a_page_done, g);
+	}
+}
+
+/* The pages in from `placed` on go onto the list being made, in their
+ * order (a page that came early waits for the ones before it, so rows never
+ * jump); true when that was the last: the pages became the backend's list.
+ * Else a first load shows what is placed so far. */
+static bool pager_place(struct fl_pager *pp)
+{
+	struct flows *f = pp->f;
+	struct be_fields b = fields_of(f, pp->be);
+	int before = pp->placed;
+	while (pp->placed < pp->asked && pp->pg[pp->placed].in) {
+		struct fl_page *g = &pp->pg[pp->placed++];
+		*b.acc = xrealloc(*b.acc, (*b.nacc + g->n + 1) * sizeof **b.acc);
+		if (*b.partial)
+			*b.list = *b.acc; /* shown: it moved */
+		if (g->n)
+			memcpy(*b.acc + *b.nacc, g->runs, g->n * sizeof *g->runs);
+		*b.nacc += g->n;
+		free(g->runs);
+		g->runs = NULL;
+		g->n = 0;
+	}
+	if (pp->placed == pp->want) {
+		take_pages(f, b.list, b.n, b.partial, b.acc, b.nacc);
+		pp->want = pp->asked = pp->placed = 0;
+		*b.loaded = true;
+		b.err[0] = '\0';
+		fl_rebuild(f);
+		fl_bump_now(f);
+		return true;
+	}
+	if (pp->placed > before)
+		show_pages(f, b.list, b.n, b.partial, *b.acc, *b.nacc, *b.loaded);
+	return false;
+}
+
+/* Page g is in: placed when it can be; the load logged when it ended. */
+static void page_in(struct fl_page *g, int64_t w0)
+{
+	struct fl_pager *pp = g->pp;
+	struct be_fields b = fields_of(pp->f, pp->be);
+	g->in = true;
+	bool done = pager_place(pp);
+	clk_page(b.clk, w0);
+	if (done)
+		clk_log(b.clk, pp->be, *b.n);
+}
+
+/* A page failed: the load fails as a whole (the other pages cancelled). */
+static void pager_failed(struct fl_pager *pp, const struct mlc_err *err)
+{
+	struct flows *f = pp->f;
+	struct be_fields b = fields_of(f, pp->be);
+	snprintf(b.err, 256, "%s", err->msg);
+	pager_cut(pp, 0);
+	pp->placed = 0;
+	drop_pages(f, b.list, b.n, b.partial, b.acc, b.nacc);
 	fl_bump(f);
 }
 
-static void p_finish(struct flows *f)
+static void pager_start(struct flows *f, struct fl_pager *pp, enum fl_backend be)
 {
-	take_pages(f, &f->pr, &f->npr, &f->p_partial, &f->p_acc, &f->np_acc);
-	f->p_loaded = true;
-	f->p_err[0] = '\0';
-	fl_rebuild(f);
-	fl_bump_now(f);
+	struct be_fields b = fields_of(f, be);
+	pager_cut(pp, 0);
+	pp->f = f;
+	pp->be = be;
+	pp->placed = 0;
+	pp->size = be == FB_PREFECT ? P_PAGE : A_PAGE;
+	drop_pages(f, b.list, b.n, b.partial, b.acc, b.nacc);
+	clk_start(b.clk);
+	pp->want = 1;
+	pager_ask(pp);
 }
 
-/* Both joins of a page came (or failed: the ids stand in, the client
- * logged why): then the next page, or the end. */
-static void p_joined(struct flows *f)
+bool fl_loading(const struct flows *f)
 {
-	if (f->p_flows_req || f->p_deps_req)
+	return f->p_pager.want || f->a_pager.want;
+}
+
+void fl_load_stop(struct flows *f)
+{
+	pager_cut(&f->p_pager, 0);
+	pager_cut(&f->a_pager, 0);
+	f->p_pager.placed = f->a_pager.placed = 0;
+}
+
+/* ---- Prefect: pages of runs, each joined to its flows' names ---------------- */
+
+/* Both joins of page g came (or failed: the ids stand in, the client
+ * logged why): the page is in. */
+static void p_joined(struct fl_page *g)
+{
+	if (g->flows_req || g->deps_req)
 		return;
 	int64_t w0 = now_us();
-	for (size_t i = (size_t)f->p_offset; i < f->np_acc; i++) {
-		struct fl_run *r = &f->p_acc[i];
+	for (size_t i = 0; i < g->n; i++) {
+		struct fl_run *r = &g->runs[i];
 		if (!r->flow && r->flow_id)
 			r->flow = xasprintf("flow %.8s", r->flow_id);
 		if (!r->deployment && r->dep_id)
 			r->deployment = xasprintf("deployment %.8s", r->dep_id);
 	}
-	size_t got = f->np_acc - (size_t)f->p_offset;
-	f->p_offset = (int)f->np_acc;
-	if (got == 200 && f->np_acc < MAX_RUNS) {
-		p_next(f); /* out first: the rows are made while it travels */
-		show_pages(f, &f->pr, &f->npr, &f->p_partial, f->p_acc, f->np_acc, f->p_loaded);
-		clk_page(&f->p_clk, w0);
-	} else {
-		p_finish(f);
-		clk_page(&f->p_clk, w0);
-		clk_log(&f->p_clk, FB_PREFECT, f->npr);
-	}
+	page_in(g, w0);
 }
 
-/* Names the runs of this page whose id (the char * at offset id_off of
+/* Names the runs of page g whose id (the char * at offset id_off of
  * struct fl_run) is among the answer's, in the char * at name_off. */
-static void name_runs(struct flows *f, const struct prefect_flows *ans, size_t id_off,
+static void name_runs(struct fl_page *g, const struct prefect_flows *ans, size_t id_off,
 		      size_t name_off)
 {
-	for (size_t i = (size_t)f->p_offset; ans && i < f->np_acc; i++) {
-		char *base = (char *)&f->p_acc[i];
+	for (size_t i = 0; ans && i < g->n; i++) {
+		char *base = (char *)&g->runs[i];
 		const char *id = *(char **)(base + id_off);
 		char **name = (char **)(base + name_off);
 		for (size_t j = 0; id && j < ans->n && !*name; j++)
@@ -275,38 +413,37 @@ static void name_runs(struct flows *f, const struct prefect_flows *ans, size_t i
 
 static void p_flows_done(void *res, const struct mlc_err *err, void *arg)
 {
-	struct flows *f = arg;
+	struct fl_page *g = arg;
 	int64_t w0 = now_us();
-	f->p_flows_req = NULL;
-	name_runs(f, res, offsetof(struct fl_run, flow_id), offsetof(struct fl_run, flow));
-	f->p_clk.work_us += now_us() - w0;
-	p_joined(f);
+	g->flows_req = NULL;
+	name_runs(g, res, offsetof(struct fl_run, flow_id), offsetof(struct fl_run, flow));
+	g->pp->f->p_clk.work_us += now_us() - w0;
+	p_joined(g);
 }
 
 static void p_deps_done(void *res, const struct mlc_err *err, void *arg)
 {
-	struct flows *f = arg;
+	struct fl_page *g = arg;
 	int64_t w0 = now_us();
-	f->p_deps_req = NULL;
-	name_runs(f, res, offsetof(struct fl_run, dep_id), offsetof(struct fl_run, deployment));
-	f->p_clk.work_us += now_us() - w0;
-	p_joined(f);
+	g->deps_req = NULL;
+	name_runs(g, res, offsetof(struct fl_run, dep_id), offsetof(struct fl_run, deployment));
+	g->pp->f->p_clk.work_us += now_us() - w0;
+	p_joined(g);
 }
 
-/* The distinct non-NULL ids at id_off of runs [from, to), borrowed. */
-static size_t distinct(const struct fl_run *v, size_t from, size_t to, size_t id_off,
-		       const char **out)
+/* The distinct non-NULL ids at id_off of runs [0, n), borrowed. */
+static size_t distinct(const struct fl_run *v, size_t n, size_t id_off, const char **out)
 {
-	size_t n = 0;
-	for (size_t i = from; i < to; i++) {
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
 		const char *id = *(char *const *)((const char *)&v[i] + id_off);
 		bool seen = !id;
-		for (size_t j = 0; j < n && !seen; j++)
+		for (size_t j = 0; j < k && !seen; j++)
 			seen = !strcmp(out[j], id);
 		if (!seen)
-			out[n++] = id;
+			out[k++] = id;
 	}
-	return n;
+	return k;
 }
 
 static struct fl_run from_prefect(struct prefect_run *p)
@@ -337,97 +474,89 @@ static struct fl_run from_prefect(struct prefect_run *p)
 	return r;
 }
 
+/* A page of runs: a full first page says there may be more (Prefect gives
+ * no total), a short one is the last; then its joins, one flows/filter and
+ * one deployments/filter a page (not a row), while the next pages travel. */
 static void p_page_done(void *res, const struct mlc_err *err, void *arg)
 {
-	struct flows *f = arg;
-	f->p_req = NULL;
+	struct fl_page *g = arg;
+	struct fl_pager *pp = g->pp;
+	struct flows *f = pp->f;
+	int at = (int)(g - pp->pg);
+	g->req = NULL;
 	if (err) {
-		p_failed(f, err);
+		pager_failed(pp, err);
 		return;
 	}
 	int64_t w0 = now_us();
 	struct prefect_runs *pg = res;
-	f->p_acc = xrealloc(f->p_acc, (f->np_acc + pg->n + 1) * sizeof *f->p_acc);
-	if (f->p_partial)
-		f->pr = f->p_acc; /* shown while the joins of this page run */
-	size_t from = f->np_acc;
+	if (pg->n < P_PAGE)
+		pager_cut(pp, at + 1); /* the last: none after it */
+	else if (at == 0)
+		pp->want = MAX_RUNS / P_PAGE;
+	pager_ask(pp); /* out first: this page is made and joined while they travel */
+	g->runs = xcalloc(pg->n + 1, sizeof *g->runs);
 	for (size_t i = 0; i < pg->n; i++)
-		f->p_acc[f->np_acc++] = from_prefect(&pg->items[i]);
-	/* One flows/filter and one deployments/filter per page, not per row. */
-	const char **ids = xcalloc(pg->n + 1, sizeof *ids);
-	size_t n = distinct(f->p_acc, from, f->np_acc, offsetof(struct fl_run, flow_id), ids);
+		g->runs[g->n++] = from_prefect(&pg->items[i]);
+	const char **ids = xcalloc(g->n + 1, sizeof *ids);
+	size_t n = distinct(g->runs, g->n, offsetof(struct fl_run, flow_id), ids);
 	if (n)
-		f->p_flows_req = prefectc_flows(&f->pc, ids, n, p_flows_done, f);
-	n = distinct(f->p_acc, from, f->np_acc, offsetof(struct fl_run, dep_id), ids);
+		g->flows_req = prefectc_flows(&f->pc, ids, n, p_flows_done, g);
+	n = distinct(g->runs, g->n, offsetof(struct fl_run, dep_id), ids);
 	if (n)
-		f->p_deps_req = prefectc_deployments(&f->pc, ids, n, p_deps_done, f);
+		g->deps_req = prefectc_deployments(&f->pc, ids, n, p_deps_done, g);
 	free(ids);
 	f->p_clk.work_us += now_us() - w0;
-	p_joined(f); /* on at once when there was nothing to join */
-}
-
-static void p_next(struct flows *f)
-{
-	f->p_req = prefectc_runs(&f->pc, NULL, 200, f->p_offset, p_page_done, f);
+	p_joined(g); /* in at once when there was nothing to join */
 }
 
 /* ---- Airflow: pages of 100 up to total_entries ------------------------------ */
 
-static void a_next(struct flows *f);
+static struct fl_run from_airflow(struct airflow_run *a)
+{
+	struct fl_run r = {.be = FB_AIRFLOW, .dur_s = -1};
+	r.id = a->run_id;
+	r.name = xstrdup(a->run_id);
+	r.flow = a->dag_id;
+	r.state = a->state;
+	r.cls = fl_airflow_class(a->state);
+	r.where = a->run_type;
+	r.params = a->conf;
+	r.message = a->note;
+	r.start_ms = a->start_ms;
+	r.expected_ms = a->logical_ms ? a->logical_ms : a->run_after_ms;
+	r.end_ms = a->end_ms;
+	if (a->start_ms)
+		r.dur_s = ((a->end_ms ? a->end_ms : wall_ms()) - a->start_ms) / 1000.0;
+	a->run_id = a->dag_id = a->state = a->run_type = a->conf = a->note = NULL;
+	return r;
+}
 
+/* A page of runs: the first one's total_entries says how many pages (of
+ * what it held: a server whose page limit is under 100 clamps it; then its
+ * newest FL_PAGES_MAX pages). */
 static void a_page_done(void *res, const struct mlc_err *err, void *arg)
 {
-	struct flows *f = arg;
-	f->a_req = NULL;
+	struct fl_page *g = arg;
+	struct fl_pager *pp = g->pp;
+	g->areq = NULL;
 	if (err) {
-		snprintf(f->a_err, sizeof f->a_err, "%s", err->msg);
-		drop_pages(f, &f->ar, &f->nar, &f->a_partial, &f->a_acc, &f->na_acc);
-		fl_bump(f);
+		pager_failed(pp, err);
 		return;
 	}
 	int64_t w0 = now_us();
 	struct airflow_runs *pg = res;
-	f->a_acc = xrealloc(f->a_acc, (f->na_acc + pg->n + 1) * sizeof *f->a_acc);
-	if (f->a_partial)
-		f->ar = f->a_acc;
-	for (size_t i = 0; i < pg->n; i++) {
-		struct airflow_run *a = &pg->items[i];
-		struct fl_run r = {.be = FB_AIRFLOW, .dur_s = -1};
-		r.id = a->run_id;
-		r.name = xstrdup(a->run_id);
-		r.flow = a->dag_id;
-		r.state = a->state;
-		r.cls = fl_airflow_class(a->state);
-		r.where = a->run_type;
-		r.params = a->conf;
-		r.message = a->note;
-		r.start_ms = a->start_ms;
-		r.expected_ms = a->logical_ms ? a->logical_ms : a->run_after_ms;
-		r.end_ms = a->end_ms;
-		if (a->start_ms)
-			r.dur_s = ((a->end_ms ? a->end_ms : wall_ms()) - a->start_ms) / 1000.0;
-		a->run_id = a->dag_id = a->state = a->run_type = a->conf = a->note = NULL;
-		f->a_acc[f->na_acc++] = r;
+	if (g == pp->pg && pg->n) {
+		long all = MLC_MIN(pg->total, (long)MAX_RUNS);
+		pp->size = (int)MLC_MIN(pg->n, (size_t)A_PAGE);
+		pp->want = (int)MLC_MIN((all + pp->size - 1) / pp->size, (long)FL_PAGES_MAX);
+		pp->want = MLC_MAX(pp->want, 1);
 	}
-	f->a_offset += (int)pg->n;
-	if (pg->n && f->a_offset < pg->total && f->na_acc < MAX_RUNS) {
-		a_next(f); /* out first: the rows are made while it travels */
-		show_pages(f, &f->ar, &f->nar, &f->a_partial, f->a_acc, f->na_acc, f->a_loaded);
-		clk_page(&f->a_clk, w0);
-		return;
-	}
-	take_pages(f, &f->ar, &f->nar, &f->a_partial, &f->a_acc, &f->na_acc);
-	f->a_loaded = true;
-	f->a_err[0] = '\0';
-	fl_rebuild(f);
-	fl_bump_now(f);
-	clk_page(&f->a_clk, w0);
-	clk_log(&f->a_clk, FB_AIRFLOW, f->nar);
-}
-
-static void a_next(struct flows *f)
-{
-	f->a_req = airflowc_runs(&f->ac, 100, f->a_offset, a_page_done, f);
+	pager_ask(pp); /* out first: the rows are made while they travel */
+	g->runs = xcalloc(pg->n + 1, sizeof *g->runs);
+	for (size_t i = 0; i < pg->n; i++)
+		g->runs[g->n++] = from_airflow(&pg->items[i]);
+	page_in(g, w0);
 }
 
 void fl_load(struct flows *f)
@@ -437,24 +566,13 @@ void fl_load(struct flows *f)
 		if (!f->have_pc)
 			prefectc_init(&f->pc, t);
 		f->have_pc = true;
-		prefectc_cancel(f->p_req);
-		prefectc_cancel(f->p_flows_req);
-		prefectc_cancel(f->p_deps_req);
-		f->p_req = f->p_flows_req = f->p_deps_req = NULL;
-		drop_pages(f, &f->pr, &f->npr, &f->p_partial, &f->p_acc, &f->np_acc);
-		f->p_offset = 0;
-		clk_start(&f->p_clk);
-		p_next(f);
+		pager_start(f, &f->p_pager, FB_PREFECT);
 	}
 	if ((t = fl_target(FB_AIRFLOW))) {
 		if (!f->have_ac)
 			airflowc_init(&f->ac, t);
 		f->have_ac = true;
-		airflowc_cancel(f->a_req);
-		drop_pages(f, &f->ar, &f->nar, &f->a_partial, &f->a_acc, &f->na_acc);
-		f->a_offset = 0;
-		clk_start(&f->a_clk);
-		a_next(f);
+		pager_start(f, &f->a_pager, FB_AIRFLOW);
 	}
 	fl_bump(f);
 }

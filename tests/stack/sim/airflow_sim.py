@@ -212,6 +212,9 @@ class AirflowApp(simcommon.App):
         self.scheduler_down = getattr(args, "scheduler_down", False)
         self.v3 = getattr(args, "v3", False)
         self.big_runs = getattr(args, "big_runs", 0)
+        self.pages_lock = threading.Lock()
+        self.pages_runs = None
+        self.page_hold = simcommon.PageHold()
         self.face3 = airflow_v3.V3(self, sign_dumps, parse_dt, sign_loads)
         self.lock = threading.RLock()
         self.rng = random.Random(args.seed)
@@ -367,20 +370,37 @@ class AirflowApp(simcommon.App):
     def _seed_big(self):
         """--big-runs N: successful hourly runs of batch_scoring_hourly before
         the seeded ones (no task instances): what the benchmark pages through."""
-        base = datetime.datetime(2024, 1, 1, tzinfo=UTC)
         for i in range(self.big_runs):
-            ld = base - datetime.timedelta(hours=i + 1)
-            start = ld + datetime.timedelta(hours=1, seconds=3)
-            r = {"conf": {}, "dag_id": "batch_scoring_hourly", "dag_run_id": "scheduled__" + iso(ld),
-                 "data_interval_end": iso(ld + datetime.timedelta(hours=1)), "data_interval_start": iso(ld),
-                 "end_date": iso(start + datetime.timedelta(seconds=250)), "execution_date": iso(ld),
-                 "external_trigger": False, "last_scheduling_decision": iso(start + datetime.timedelta(seconds=251)),
-                 "logical_date": iso(ld), "note": None, "run_type": "scheduled", "start_date": iso(start),
-                 "state": "success"}
+            r = self._big_run(i)
             r["_id"] = self._next_id
             self._next_id += 1
-            r["_updated"] = r["end_date"]
             self.runs.append(r)
+
+    def _pages_runs(self):
+        """The "pages" mode's 1,000 more runs (as --big-runs makes them),
+        beside the world, not in it: made once."""
+        with self.pages_lock:
+            if self.pages_runs is None:
+                self.pages_runs = []
+                for i in range(1000):
+                    r = self._big_run(i)
+                    r["_id"] = 1000000 + i
+                    self.pages_runs.append(r)
+            return self.pages_runs
+
+    def _big_run(self, i):
+        """The i-th hourly run of batch_scoring_hourly back from 2024-01-01."""
+        base = datetime.datetime(2024, 1, 1, tzinfo=UTC)
+        ld = base - datetime.timedelta(hours=i + 1)
+        start = ld + datetime.timedelta(hours=1, seconds=3)
+        r = {"conf": {}, "dag_id": "batch_scoring_hourly", "dag_run_id": "scheduled__" + iso(ld),
+             "data_interval_end": iso(ld + datetime.timedelta(hours=1)), "data_interval_start": iso(ld),
+             "end_date": iso(start + datetime.timedelta(seconds=250)), "execution_date": iso(ld),
+             "external_trigger": False, "last_scheduling_decision": iso(start + datetime.timedelta(seconds=251)),
+             "logical_date": iso(ld), "note": None, "run_type": "scheduled", "start_date": iso(start),
+             "state": "success"}
+        r["_updated"] = r["end_date"]
+        return r
 
     def _add_run(self, r):
         r = copy.deepcopy(r)
@@ -612,7 +632,27 @@ class AirflowApp(simcommon.App):
     def FX_V2(name):
         return FX(os.path.join("v2", name))
 
+    def _hold_page(self, req):
+        """The "pages" mode: a runs list's pages after the first held in
+        pairs, outside the lock (simcommon.PageHold); a 503 or None."""
+        if req.method != "GET" or not re.match(r"^/api/v1/dags/[^/]+/dagRuns$", req.path):
+            return None
+        try:
+            offset = int(req.arg("offset", "0"))
+        except ValueError:
+            return None
+        if offset == 0:
+            self.page_hold.first()
+        elif not self.page_hold.hold():
+            return self.json_resp(req, 503, {"detail": "pages: one page at a time", "status": 503,
+                                             "title": "Service Unavailable", "type": "about:blank"})
+        return None
+
     def handle(self, req):
+        if req.mode == "pages":
+            held = self._hold_page(req)
+            if held is not None:
+                return held
         if req.mode == "v3" or (self.v3 and req.mode is None):
             with self.lock:
                 return self.face3.handle(req)
@@ -928,6 +968,8 @@ class AirflowApp(simcommon.App):
         self.check_auth(req)
         limit = self.check_limit(limit)
         runs = [r for r in self.runs if dag_id == "~" or r["dag_id"] == dag_id]
+        if req.mode == "pages":
+            runs += [r for r in self._pages_runs() if dag_id in ("~", r["dag_id"])]
         runs = self._run_filters(runs, f)
         total = len(runs)
         runs = self.order_runs(runs, order_by)[offset:offset + limit]

@@ -325,6 +325,8 @@ class PrefectApp(simcommon.App):
         self.routes = self._build_routes()
         self.rng = random.Random(args.seed)
         self._seed_data()
+        self.pages_runs = None
+        self.page_hold = simcommon.PageHold()
 
     def reset(self):
         """Back to the seeded world (after a screen test's set_state)."""
@@ -813,7 +815,45 @@ class PrefectApp(simcommon.App):
                 continue
             yield r, dict(zip(r["params"], mm.groups()))
 
+    def _hold_page(self, req):
+        """The "pages" mode: flow_runs/filter's pages after the first held
+        in pairs, outside the lock (simcommon.PageHold); a 503 or None."""
+        if req.method != "POST" or req.path != "/api/flow_runs/filter":
+            return None
+        try:
+            offset = int(json.loads(req.body or b"{}").get("offset") or 0)
+        except (ValueError, AttributeError, TypeError):
+            return None
+        if offset == 0:
+            self.page_hold.first()
+        elif not self.page_hold.hold():
+            return self.raw(req, 503, b'{"detail":"pages: one page at a time"}', "application/json")
+        return None
+
+    def _pages_runs(self):
+        """The "pages" mode's 1,000 more runs: completed ones of the
+        captured train-churn-ok's flow and deployment, hourly back from
+        2024-01-01, beside the world (not in it); made once."""
+        if self.pages_runs is None:
+            proto = FX("flow-run-completed.json")
+            base = datetime.datetime(2024, 1, 1, tzinfo=UTC)
+            self.pages_runs = []
+            for i in range(1000):
+                r = copy.deepcopy(proto)
+                t0 = base - datetime.timedelta(hours=i + 1)
+                r["id"] = r["state"]["state_details"]["flow_run_id"] = "00000000-0000-4000-8000-%012d" % i
+                r["name"] = "paged-%04d" % i
+                r["created"] = r["expected_start_time"] = iso(t0)
+                r["start_time"] = iso(t0 + datetime.timedelta(seconds=3))
+                r["end_time"] = r["updated"] = r["state"]["timestamp"] = iso(t0 + datetime.timedelta(seconds=8))
+                self.pages_runs.append(r)
+        return self.pages_runs
+
     def handle(self, req):
+        if req.mode == "pages":
+            held = self._hold_page(req)
+            if held is not None:
+                return held
         with self.lock:
             try:
                 return self._handle(req)
@@ -1238,7 +1278,10 @@ class PrefectApp(simcommon.App):
 
     def h_flow_runs_filter(self, req, p, q, b):
         t = now()
-        items = self._sort_runs(self._select_flow_runs(b), b["sort"])
+        items = self._select_flow_runs(b)
+        if req.mode == "pages":
+            items += [r for r in self._pages_runs() if self._flow_run_ok(r, b)]
+        items = self._sort_runs(items, b["sort"])
         return self.respond(req, 200, [self.render_flow_run(r, t) for r in self._page(items, b)])
 
     def h_flow_runs_count(self, req, p, q, b):

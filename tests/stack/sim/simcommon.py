@@ -91,10 +91,48 @@ MODES = ("ok", "error500", "hang", "hostile")
 # Prefect deployments; biglog = every Prefect flow run's log grows from the
 # first biglog request to 50 MiB, generated page by page: the bench's;
 # nooffset = the longlog log from a Prefect that ignores logs/filter's
-# offset).
+# offset; pages = runs lists of 1,000 more old runs whose pages after the
+# first are held in pairs (PageHold): the Flows panel's parallel paging).
 REQUEST_MODES = ("endless", "redirect", "poisoned", "degraded", "flap", "grow", "loopback",
                  "tail", "bigtail", "notail", "v3", "longlog", "manydeps",
-                 "biglog", "nooffset")
+                 "biglog", "nooffset", "pages")
+
+
+class PageHold(object):
+    """The "pages" mode's hold: each page after the first of a paged list is
+    held until another such page is held beside it (a client that asks for
+    pages in parallel), then both are answered. One that nothing joins in
+    HOLD_S is answered all the same when pages of this load have overlapped
+    (the last of an odd count), else with a 503: a client that asks for one
+    page at a time fails visibly instead of hanging. first() starts a load
+    (its first page, never held)."""
+
+    HOLD_S = 2.0
+
+    def __init__(self):
+        self.cond = threading.Condition()
+        self.arrived = 0
+        self.waiting = 0
+        self.overlapped = False
+
+    def first(self):
+        with self.cond:
+            self.overlapped = False
+
+    def hold(self):
+        """Blocks; True: answer the page, False: answer 503."""
+        with self.cond:
+            self.arrived += 1
+            me = self.arrived
+            self.waiting += 1
+            joined = self.waiting >= 2
+            self.cond.notify_all()
+            if not joined:
+                joined = self.cond.wait_for(lambda: self.arrived > me, self.HOLD_S)
+            self.waiting -= 1
+            if joined:
+                self.overlapped = True
+            return joined or self.overlapped
 
 # Hostile payload.  Put in front of and behind a string so that truncating
 # clients still meet part of it.
