@@ -92,7 +92,7 @@ fl_console_rounds() {
 		[ "$t2" != 0 ] || { echo "  round $r: the runs never showed"; continue; }
 		local own
 		own=$(grep 'flows: airflow: .* runs in' "$log" | tail -n +"$((logged + 1))" |
-			sed -n 's/.*pages, \([0-9.]*\) ms from the first request; the panel.s own work on them \([0-9.]*\) ms.*/\1 \2/p' | tail -1)
+			sed -n 's/.*pages*, \([0-9.]*\) ms from the first request; the panel.s own work on them \([0-9.]*\) ms.*/\1 \2/p' | tail -1)
 		echo "$fl $((t1 - t0)) $((t2 - t0)) ${own:-0 0}" >>"$WORK/fl-rounds.txt"
 	done
 	exec {pause}<&-
@@ -223,4 +223,5 @@ if [ -s "$fl_port_file" ]; then
 fi
 kill "$fl_sim" 2>/dev/null
 wait "$fl_sim" 2>/dev/null
-[ -n "${fl_root:-}" ] && fl_follow_biglog
+# BENCH_FLOWS_FOLLOW_S=0: the runs' figures alone (rounds of the paging)
+[ -n "${fl_root:-}" ] && [ "${BENCH_FLOWS_FOLLOW_S:-120}" != 0 ] && fl_follow_biglog

@@ -646,10 +646,13 @@ class AirflowApp(simcommon.App):
         elif not self.page_hold.hold():
             return self.json_resp(req, 503, {"detail": "pages: one page at a time", "status": 503,
                                              "title": "Service Unavailable", "type": "about:blank"})
+        elif req.mode == "pagefail" and offset == 500:
+            return self.json_resp(req, 500, {"detail": "pagefail: the page at offset 500", "status": 500,
+                                             "title": "Internal Server Error", "type": "about:blank"})
         return None
 
     def handle(self, req):
-        if req.mode == "pages":
+        if req.mode in ("pages", "pagefail"):
             held = self._hold_page(req)
             if held is not None:
                 return held
@@ -968,7 +971,7 @@ class AirflowApp(simcommon.App):
         self.check_auth(req)
         limit = self.check_limit(limit)
         runs = [r for r in self.runs if dag_id == "~" or r["dag_id"] == dag_id]
-        if req.mode == "pages":
+        if req.mode in ("pages", "pagefail"):
             runs += [r for r in self._pages_runs() if dag_id in ("~", r["dag_id"])]
         runs = self._run_filters(runs, f)
         total = len(runs)

@@ -92,10 +92,12 @@ MODES = ("ok", "error500", "hang", "hostile")
 # first biglog request to 50 MiB, generated page by page: the bench's;
 # nooffset = the longlog log from a Prefect that ignores logs/filter's
 # offset; pages = runs lists of 1,000 more old runs whose pages after the
-# first are held in pairs (PageHold): the Flows panel's parallel paging).
+# first are held in pairs (PageHold): the Flows panel's parallel paging;
+# pagefail = pages, and Airflow's runs page at offset 500 answers 500 once
+# held: a failure while other pages are in flight).
 REQUEST_MODES = ("endless", "redirect", "poisoned", "degraded", "flap", "grow", "loopback",
                  "tail", "bigtail", "notail", "v3", "longlog", "manydeps",
-                 "biglog", "nooffset", "pages")
+                 "biglog", "nooffset", "pages", "pagefail")
 
 
 class PageHold(object):
