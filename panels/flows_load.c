@@ -273,8 +273,9 @@ static void pager_cut(struct fl_pager *pp, int from)
 	pp->want = MLC_MIN(pp->want, from);
 }
 
-/* Asks for the next pages while fewer than PAGES_IN_FLIGHT are (a Prefect
- * page whose joins are out is no longer: its join overlaps the next page). */
+/* Asks for the next pages while fewer than PAGES_IN_FLIGHT are in flight
+ * (a Prefect page whose joins are out no longer counts: its joins overlap
+ * the next pages). */
 static void pager_ask(struct fl_pager *pp)
 {
 	struct flows *f = pp->f;
