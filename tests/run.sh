@@ -132,6 +132,29 @@ if [ "${SKIP_ASAN:-0}" != 1 ]; then
 	fi
 fi
 
+# `stack down` stops every server the stack started: afterwards none of its
+# ports is listened on (a server whose argv does not name the stack's
+# folder used to be left running: redis retitles itself).
+if [ -n "$STACK" ]; then
+	note "the stack stops whole"
+	ports=$(cat "$STACK"/ports/* 2>/dev/null)
+	stop_stack
+	left=""
+	for p in $ports; do
+		awk -v h="$(printf ':%04X' "$p")" '$4 == "0A" && substr($2, length($2) - 4) == h { f = 1 }
+			END { exit !f }' /proc/net/tcp && left="$left $p"
+	done
+	if [ -z "$ports" ]; then
+		echo "stack down: no ports recorded"
+		FAILED=$((FAILED + 1))
+	elif [ -n "$left" ]; then
+		echo "stack down: still listened on after it:$left"
+		FAILED=$((FAILED + 1))
+	else
+		echo "stack down: $(wc -w <<<"$ports") ports, none listened on after it"
+		PASSED=$((PASSED + 1))
+	fi
+fi
 stop_stack
 echo
 echo "logs in $LOG"

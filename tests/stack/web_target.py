@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """An HTTP target for mlconsole's generic [http NAME] kind:
 
-  web_target.py --port PORT
+  web_target.py --port PORT [--stack DIR]
+
+(--stack names the stack that started it, in its argv, by which
+`stack down` knows the process for its own.)
 
 GET /misc/ping     200 "PING" (text/html), as pgAdmin 4 answers
 GET /api/health    200 {"commit": ..., "database": "ok", "version": "10.4.2"},
@@ -36,6 +39,7 @@ ROUTES = {
 def main():
     ap = argparse.ArgumentParser(description="an HTTP target like pgAdmin and Grafana")
     ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--stack", help="the stack's folder (only named in argv)")
     a = ap.parse_args()
 
     class H(http.server.BaseHTTPRequestHandler):
