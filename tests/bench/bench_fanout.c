@@ -32,19 +32,13 @@
 #include "lib/core/loop.h"
 #include "lib/core/util.h"
 #include "lib/ssh/sshc.h"
+#include "tests/bench/bench.h"
 
 #define MAXN 64
 
 static const char *stack;
 static int nnodes = 16, rounds = 11, nports, node_port[MAXN];
 static char user[64], key[512], kh[512];
-
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 static void die(const char *what)
 {

@@ -25,15 +25,9 @@
 #include "lib/core/http.h"
 #include "lib/core/loop.h"
 #include "lib/core/util.h"
+#include "tests/bench/bench.h"
 
 #define PAGE 100
-
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 /* ---- the floor: libcurl easy + jansson, page by page --------------------- */
 

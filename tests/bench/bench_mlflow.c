@@ -19,13 +19,7 @@
 #include "lib/core/loop.h"
 #include "lib/mlflow/mlflowc.h"
 #include "lib/core/util.h"
-
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
+#include "tests/bench/bench.h"
 
 /* ---- the floor: libcurl easy + jansson, page by page --------------------- */
 

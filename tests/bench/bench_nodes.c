@@ -22,6 +22,7 @@
 #include "lib/core/util.h"
 #include "lib/ssh/fleet.h"
 #include "lib/ssh/sshc.h"
+#include "tests/bench/bench.h"
 
 #define ROUNDS 3
 
@@ -40,21 +41,6 @@ static const char *env(const char *key)
 		}
 	fprintf(stderr, "bench_nodes: %s missing from %s/env\n", key, stack);
 	exit(2);
-}
-
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static double cpu_ms(void)
-{
-	struct rusage ru;
-	getrusage(RUSAGE_SELF, &ru);
-	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
-	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
 }
 
 static int nnodes = 16;

@@ -26,24 +26,10 @@
 #include "lib/prom/prom.h"
 #include "lib/ray/ray.h"
 #include "lib/ray/rayc.h"
+#include "tests/bench/bench.h"
 
 static const enum rayc_what what[] = {RAYC_CLUSTER, RAYC_NODES, RAYC_STATE_NODES, RAYC_ACTORS};
 #define NREQ ((int)ARRAY_LEN(what))
-
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static double cpu_ms(void)
-{
-	struct rusage ru;
-	getrusage(RUSAGE_SELF, &ru);
-	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
-	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
-}
 
 /* ---- the floor: libcurl easy + jansson, one after the other -------------- */
 

@@ -19,6 +19,7 @@
 #include "lib/core/util.h"
 #include "lib/ray/ray_logtail.h"
 #include "lib/ray/rayc.h"
+#include "tests/bench/bench.h"
 
 static long hwm_kb(void)
 {
@@ -31,21 +32,6 @@ static long hwm_kb(void)
 	if (f)
 		fclose(f);
 	return kb;
-}
-
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static double cpu_ms(void)
-{
-	struct rusage ru;
-	getrusage(RUSAGE_SELF, &ru);
-	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
-	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
 }
 
 struct follow {

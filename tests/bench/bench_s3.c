@@ -41,18 +41,12 @@
 #include "lib/s3/s3.h"
 #include "lib/s3/s3c.h"
 #include "lib/core/util.h"
+#include "tests/bench/bench.h"
 
 #define PAGE_KEYS 1000
 
 static struct target tgt;
 static const char *bucket;
-
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 static void cpu_now(double *user, double *sys)
 {

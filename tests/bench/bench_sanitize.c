@@ -6,13 +6,7 @@
 #include <time.h>
 
 #include "lib/core/sanitize.h"
-
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
+#include "tests/bench/bench.h"
 
 int main(void)
 {

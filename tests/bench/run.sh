@@ -50,6 +50,16 @@ rss_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
 pane_pid() { tm list-panes -t "$1" -F '#{pane_pid}'; }
 # pct P: the P quantile of $WORK/keys.txt (n lines), in ms
 pct() { sort -n "$WORK/keys.txt" | awk -v p="$1" -v n="$n" 'BEGIN { k = int(n * p); if (k < 1) k = 1 } NR == k { printf "%.2f", $1 / 1000 }'; }
+# s3_peers DIR: the stack's s3rver for the peers beside the console: S3URL,
+# awscli's credentials in its environment (no config files read), and
+# DIR/s3cfg for s3cmd.
+s3_peers() {
+	S3URL=http://127.0.0.1:$S3_PORT
+	export AWS_ACCESS_KEY_ID=$S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$S3_SECRET_KEY
+	export AWS_DEFAULT_REGION=$S3_REGION AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
+	printf '[default]\naccess_key = %s\nsecret_key = %s\nhost_base = 127.0.0.1:%s\nhost_bucket = 127.0.0.1:%s\nuse_https = False\nsignature_v2 = False\nbucket_location = %s\n' \
+		"$S3_ACCESS_KEY" "$S3_SECRET_KEY" "$S3_PORT" "$S3_PORT" "$S3_REGION" >"$1/s3cfg"
+}
 # keys_while SESSION TRACE LOG PATTERN WHAT: sends j/k (every 50 ms) to the
 # console in tmux session SESSION until LOG has a line matching PATTERN (600 s
 # at most), then prints p50/p99/max key-to-redraw from TRACE (the console's

@@ -23,9 +23,7 @@ GETMB=${BENCH_GET_MB:-2048}
 GW=$WORK/s3get
 rm -rf "$GW"
 mkdir -p "$GW"
-S3URL=http://127.0.0.1:$S3_PORT
-export AWS_ACCESS_KEY_ID=$S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$S3_SECRET_KEY
-export AWS_DEFAULT_REGION=$S3_REGION AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
+s3_peers "$GW" # S3URL, awscli's env, $GW/s3cfg for s3cmd
 echo "== S3 download: a ${GETMB} MiB object from s3rver, beside aws s3 cp and s3cmd get"
 aws=$(command -v aws)
 s3cmd=$(command -v s3cmd)
@@ -39,8 +37,6 @@ for k in model single; do
 		--key "bench-get/$k.bin" --query ETag --output text 2>/dev/null)
 	echo "  s3://data/bench-get/$k.bin: ETag $etag ($(case $etag in *-*) echo "multipart: the size is checked" ;; *) echo "plain MD5: the MD5 is checked" ;; esac))"
 done
-printf '[default]\naccess_key = %s\nsecret_key = %s\nhost_base = 127.0.0.1:%s\nhost_bucket = 127.0.0.1:%s\nuse_https = False\nsignature_v2 = False\nbucket_location = %s\n' \
-	"$S3_ACCESS_KEY" "$S3_SECRET_KEY" "$S3_PORT" "$S3_PORT" "$S3_REGION" >"$GW/s3cfg"
 
 # get ROUND TAG OUT CMD...: one download into OUT (removed first, then a
 # sync so that no writeback of the last one runs beside it): "ROUND TAG

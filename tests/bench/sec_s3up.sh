@@ -14,13 +14,9 @@ UPMB=${BENCH_UP_MB:-2048}
 UW=$WORK/s3up
 rm -rf "$UW"
 mkdir -p "$UW"
-S3URL=http://127.0.0.1:$S3_PORT
-export AWS_ACCESS_KEY_ID=$S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$S3_SECRET_KEY
-export AWS_DEFAULT_REGION=$S3_REGION AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
+s3_peers "$UW" # S3URL, awscli's env, $UW/s3cfg for s3cmd
 echo "== S3 upload: a ${UPMB} MiB file to s3rver (multipart), beside aws s3 cp and s3cmd put"
 head -c "$((UPMB << 20))" /dev/urandom >"$UW/model.bin"
-printf '[default]\naccess_key = %s\nsecret_key = %s\nhost_base = 127.0.0.1:%s\nhost_bucket = 127.0.0.1:%s\nuse_https = False\nsignature_v2 = False\nbucket_location = %s\n' \
-	"$S3_ACCESS_KEY" "$S3_SECRET_KEY" "$S3_PORT" "$S3_PORT" "$S3_REGION" >"$UW/s3cfg"
 
 # up TAG CMD...: one upload (after a sync, so that no writeback of the
 # last one runs beside it): "TAG WALL_S CPU_S" into $UW/results
